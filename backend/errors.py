@@ -1,0 +1,54 @@
+"""Domain errors. Each knows its status by name; ``backend.rpc.errors`` maps names to gRPC codes.
+
+Domain code raises these and never imports grpc, so the same functions serve the CLI, tests and RPCs.
+"""
+
+from __future__ import annotations
+
+
+class OmniError(Exception):
+    """Base of every error the backend reports to a client on purpose."""
+
+    status = "INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidArgument(OmniError):
+    """A request field is wrong; ``field`` names it so the client can point at it."""
+
+    status = "INVALID_ARGUMENT"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class NotFound(OmniError):
+    status = "NOT_FOUND"
+
+
+class AlreadyExists(OmniError):
+    status = "ALREADY_EXISTS"
+
+
+class FailedPrecondition(OmniError):
+    status = "FAILED_PRECONDITION"
+
+
+class PermissionDenied(OmniError):
+    status = "PERMISSION_DENIED"
+
+
+class Unauthenticated(OmniError):
+    status = "UNAUTHENTICATED"
+
+
+class ResourceExhausted(OmniError):
+    status = "RESOURCE_EXHAUSTED"
+
+
+class JobCancelled(Exception):
+    """Raised inside a job when its cancel flag is seen; the worker reports CANCELLED, not FAILED."""

@@ -1,0 +1,43 @@
+"""What a running job sees: the ``JobContext`` it reports through and checks for cancellation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from backend.storage.base import ArtifactStore
+
+
+class JobContext(Protocol):
+    """The seam between job code and the job system (like Ultralytics' callbacks, one object).
+
+    Job functions take ``(params, ctx)``; they report with the methods below and call
+    ``check_cancelled()`` between units of work. Progress calls are cheap: the context throttles them.
+    """
+
+    job_id: str
+    #: the job this one continues (``ResumeJob``), or "" for a fresh start
+    resumed_from: str
+    #: the workspace's artifact store (models, reports, checkpoints, ...)
+    store: ArtifactStore
+    #: a private scratch folder for this job, kept across a resume of it
+    scratch_dir: Path
+
+    def progress(self, done: int, total: int = 0, *, unit: str = "", message: str = "") -> None: ...
+
+    def metric(self, name: str, value: float, *, step: int = 0, epoch: int = 0) -> None: ...
+
+    def log(self, message: str, level: str = "info") -> None: ...
+
+    def artifact(
+        self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
+    ) -> None: ...
+
+    def set_output(self, name: str, value: str) -> None: ...
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    def check_cancelled(self) -> None:
+        """Raise ``backend.errors.JobCancelled`` if a cancel (or a shutdown) was asked for."""
+        ...

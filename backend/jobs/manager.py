@@ -1,0 +1,330 @@
+"""The job manager: queues jobs, runs each in its own worker process, records what they report.
+
+Threads: one scheduler (starts queued jobs while slots are free) and one supervisor per running
+job (reads the worker's pipe, appends events in batches, sets the final state). Every change bumps
+a version number under a condition variable; watchers (the ``WatchJob`` streams) wait on it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import secrets
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event
+from typing import Any
+
+from backend.errors import FailedPrecondition, InvalidArgument
+from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
+from backend.jobs.registry import KINDS, get_kind
+from backend.jobs.store import JobStore
+from backend.jobs.worker import worker_main
+from backend.workspace import Workspace
+
+_SPAWN = multiprocessing.get_context("spawn")
+RESUMABLE_STATES = (JobState.INTERRUPTED, JobState.CANCELLED, JobState.FAILED)
+ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
+INTERRUPTED_MESSAGE = "the backend stopped while the job ran"
+
+
+@dataclass
+class _RunningJob:
+    job_id: str
+    process: BaseProcess
+    reader: Connection
+    cancel_event: Event
+    cancel_requested: bool = False
+    shutdown_requested: bool = False
+    supervisor: threading.Thread | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+def new_job_id(kind: str) -> str:
+    """``<kind>_<UTC yyyymmdd_HHMMSS>_<4 hex>``: sortable, readable, unique enough per second."""
+    return f"{kind}_{time.strftime('%Y%m%d_%H%M%S', time.gmtime())}_{secrets.token_hex(2)}"
+
+
+class JobManager:
+    def __init__(self, workspace: Workspace, *, max_concurrent: int = 2, cancel_grace_s: float = 5.0) -> None:
+        self.workspace = workspace
+        self.store = JobStore(workspace.db_path)
+        self.max_concurrent = max(1, max_concurrent)
+        self.cancel_grace_s = cancel_grace_s
+        self._lock = threading.RLock()  # guards _running and queued→running / queued→cancelled moves
+        self._running: dict[str, _RunningJob] = {}
+        self._cond = threading.Condition()
+        self._version = 0
+        self._job_changes: deque[tuple[int, str]] = deque(maxlen=10_000)
+        self._stopping = False
+        self._scheduler: threading.Thread | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    def start(self) -> list[str]:
+        """Mark jobs a dead backend left running as interrupted, then start scheduling queued ones."""
+        interrupted = self.store.mark_unfinished_interrupted(INTERRUPTED_MESSAGE)
+        self._scheduler = threading.Thread(target=self._schedule_loop, name="job-scheduler", daemon=True)
+        self._scheduler.start()
+        return interrupted
+
+    def shutdown(self, grace_s: float = 10.0) -> None:
+        """Stop scheduling; ask running jobs to stop (they end INTERRUPTED), kill what will not."""
+        self._stopping = True
+        self._notify()
+        if self._scheduler is not None:
+            self._scheduler.join(timeout=5)
+        with self._lock:
+            runs = list(self._running.values())
+        for run in runs:
+            run.shutdown_requested = True
+            run.cancel_event.set()
+        deadline = time.monotonic() + grace_s
+        for run in runs:
+            run.process.join(timeout=max(0.0, deadline - time.monotonic()))
+        for run in runs:
+            _stop_process(run.process)
+        for run in runs:
+            if run.supervisor is not None:
+                run.supervisor.join(timeout=10)
+
+    # -- commands -----------------------------------------------------------------------------------
+
+    def submit(
+        self, kind_name: str, params: Any, *, labels: dict[str, str] | None = None, resumed_from: str = ""
+    ) -> JobRecord:
+        kind = get_kind(kind_name)
+        prepared = kind.prepare(params, self.workspace, bool(resumed_from))
+        with self._lock:
+            self._refuse_shared_outputs(prepared.outputs)
+            job = JobRecord(
+                id=new_job_id(kind.name),
+                kind=kind.name,
+                params=kind.dump_params(prepared.params),
+                created_at=time.time(),
+                outputs=dict(prepared.outputs),
+                labels=dict(labels or {}),
+                resumed_from=resumed_from,
+            )
+            self.store.insert_job(job)
+            self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.QUEUED.value, "message": ""})])
+        self._notify(job.id)
+        return self.get(job.id)
+
+    def resume(self, job_id: str) -> JobRecord:
+        job = self.get(job_id)
+        if not job.resumable:
+            kind = KINDS.get(job.kind)
+            why = "its kind cannot resume" if kind is None or not kind.resumable else f"it is {job.state.value}"
+            raise FailedPrecondition(f"job {job_id} cannot be resumed: {why}")
+        kind = get_kind(job.kind)
+        return self.submit(job.kind, kind.load_params(job.params), labels=job.labels, resumed_from=job.id)
+
+    def cancel(self, job_id: str) -> JobRecord:
+        """Ask a job to stop. Queued jobs stop at once; running ones within the grace period."""
+        with self._lock:
+            job = self.store.get_job(job_id)
+            if job.state == JobState.QUEUED:
+                self._finish(job_id, JobState.CANCELLED, "cancelled before it started")
+                return self.get(job_id)
+            run = self._running.get(job_id)
+            if run is not None and not run.cancel_requested:
+                run.cancel_requested = True
+                run.cancel_event.set()
+                self.store.append_events(job_id, [(EventType.LOG, {"level": "info", "message": "cancel requested"})])
+                threading.Timer(self.cancel_grace_s, _stop_process, args=(run.process,)).start()
+        self._notify(job_id)
+        return self.get(job_id)
+
+    # -- queries ------------------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> JobRecord:
+        return self._decorate(self.store.get_job(job_id))
+
+    def list(
+        self, *, states: Sequence[JobState] = (), kinds: Sequence[str] = (), limit: int = 100, offset: int = 0
+    ) -> list[JobRecord]:
+        jobs = self.store.list_jobs(states=states, kinds=kinds, limit=limit, offset=offset)
+        return [self._decorate(job) for job in jobs]
+
+    def events_after(self, job_id: str, after_seq: int, limit: int = 1000) -> list[JobEventRecord]:
+        return self.store.events_after(job_id, after_seq, limit)
+
+    # -- change notification --------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def wait_for_change(self, version: int, timeout: float) -> int:
+        """Block until something changed after ``version`` (or timeout); return the current version."""
+        with self._cond:
+            if self._version == version:
+                self._cond.wait(timeout)
+            return self._version
+
+    def changed_jobs_since(self, version: int) -> list[str] | None:
+        """Ids of jobs whose state/progress changed after ``version``; None if that is too far back."""
+        with self._cond:
+            full = len(self._job_changes) == self._job_changes.maxlen
+            if full and self._job_changes[0][0] > version + 1:
+                return None
+            return list(dict.fromkeys(job_id for changed, job_id in self._job_changes if changed > version))
+
+    def _notify(self, job_id: str | None = None) -> None:
+        with self._cond:
+            self._version += 1
+            if job_id is not None:
+                self._job_changes.append((self._version, job_id))
+            self._cond.notify_all()
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _decorate(self, job: JobRecord) -> JobRecord:
+        kind = KINDS.get(job.kind)
+        job.resumable = bool(kind and kind.resumable and job.state in RESUMABLE_STATES)
+        return job
+
+    def _refuse_shared_outputs(self, outputs: dict[str, str]) -> None:
+        wanted = set(outputs.values())
+        for other in self.store.list_jobs(states=ACTIVE_STATES, limit=10_000):
+            shared = wanted & set(other.outputs.values())
+            if shared:
+                raise InvalidArgument(
+                    "out", f"{sorted(shared)[0]!r} is already the output of job {other.id} ({other.state.value})"
+                )
+
+    def _schedule_loop(self) -> None:
+        while not self._stopping:
+            try:
+                self._start_queued()
+            except Exception as error:  # noqa: BLE001 - the scheduler must outlive one bad job
+                print(f"omni: scheduler error: {error}", flush=True)
+            version = self._version
+            self.wait_for_change(version, timeout=1.0)
+
+    def _start_queued(self) -> None:
+        with self._lock:
+            free = self.max_concurrent - len(self._running)
+            if free <= 0 or self._stopping:
+                return
+            queued = self.store.list_jobs(states=[JobState.QUEUED], limit=10_000)
+            for job in reversed(queued[-free:]):  # oldest first
+                self._launch(job)
+
+    def _launch(self, job: JobRecord) -> None:
+        if job.kind not in KINDS:
+            self._finish(job.id, JobState.FAILED, f"this backend cannot run jobs of kind {job.kind!r}")
+            return
+        scratch = self.workspace.job_dir(job.id)
+        reader, writer = _SPAWN.Pipe(duplex=False)
+        cancel_event = _SPAWN.Event()
+        process = _SPAWN.Process(
+            target=worker_main,
+            name=f"omni-job-{job.id}",
+            kwargs={
+                "job_id": job.id,
+                "kind_name": job.kind,
+                "params": job.params,
+                "workspace_root": str(self.workspace.root),
+                "scratch_dir": str(scratch),
+                "resumed_from": job.resumed_from,
+                "parent_pid": os.getpid(),
+                "conn": writer,
+                "cancel_event": cancel_event,
+            },
+        )
+        self.store.update_job(job.id, state=JobState.RUNNING, started_at=time.time())
+        self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.RUNNING.value, "message": ""})])
+        process.start()
+        writer.close()  # else the reader never sees EOF when the worker dies
+        run = _RunningJob(job.id, process, reader, cancel_event)
+        self._running[job.id] = run
+        run.supervisor = threading.Thread(target=self._supervise, args=(run,), name=f"supervise-{job.id}", daemon=True)
+        run.supervisor.start()
+        self._notify(job.id)
+
+    def _supervise(self, run: _RunningJob) -> None:
+        reported: tuple[JobState, str] | None = None
+        try:
+            ended = False
+            while not ended:
+                batch: list[tuple[Any, ...]] = []
+                try:
+                    batch.append(run.reader.recv())
+                    while len(batch) < 500 and run.reader.poll():
+                        batch.append(run.reader.recv())
+                except (EOFError, OSError):
+                    ended = True  # the worker is gone; what it sent before still counts
+                if batch:
+                    reported = self._record_batch(run, batch) or reported
+        finally:
+            run.process.join(timeout=self.cancel_grace_s + 5)
+            _stop_process(run.process)
+            state, message = self._final_state(run, reported)
+            with self._lock:
+                self._finish(run.job_id, state, message)
+                self._running.pop(run.job_id, None)
+            self._notify(run.job_id)
+
+    def _record_batch(self, run: _RunningJob, batch: list[tuple[Any, ...]]) -> tuple[JobState, str] | None:
+        events: list[tuple[EventType, dict[str, Any]]] = []
+        progress: dict[str, Any] | None = None
+        outputs_changed = False
+        reported = None
+        for message in batch:
+            if message[0] == "event":
+                events.append((EventType(message[1]), message[2]))
+                if message[1] == EventType.PROGRESS.value:
+                    progress = message[2]
+            elif message[0] == "output":
+                run.outputs[message[1]] = message[2]
+                outputs_changed = True
+            elif message[0] == "done":
+                reported = (JobState(message[1]), message[2])
+        if events:
+            self.store.append_events(run.job_id, events)
+        updates: dict[str, Any] = {}
+        if progress is not None:
+            updates["progress"] = progress
+        if outputs_changed:
+            updates["outputs"] = {**self.store.get_job(run.job_id).outputs, **run.outputs}
+        if updates:
+            self.store.update_job(run.job_id, **updates)
+        self._notify(run.job_id if updates else None)
+        return reported
+
+    @staticmethod
+    def _final_state(run: _RunningJob, reported: tuple[JobState, str] | None) -> tuple[JobState, str]:
+        if reported is not None and reported[0] == JobState.SUCCEEDED:
+            return reported
+        if run.shutdown_requested:
+            return JobState.INTERRUPTED, INTERRUPTED_MESSAGE
+        if reported is not None:
+            return reported
+        if run.cancel_requested:
+            return JobState.CANCELLED, "stopped on request (the worker was ended after the grace period)"
+        code = run.process.exitcode
+        if code is not None and code < 0:
+            return JobState.FAILED, f"the worker process died of {signal.Signals(-code).name}"
+        return JobState.FAILED, f"the worker process exited with code {code} without reporting a result"
+
+    def _finish(self, job_id: str, state: JobState, message: str) -> None:
+        self.store.append_events(job_id, [(EventType.STATE, {"state": state.value, "message": message})])
+        self.store.update_job(job_id, state=state, message=message, finished_at=time.time())
+
+
+def _stop_process(process: BaseProcess) -> None:
+    """Terminate, then kill, a worker that is still alive."""
+    if process.is_alive():
+        process.terminate()
+        process.join(timeout=2)
+    if process.is_alive():
+        process.kill()
+        process.join(timeout=2)

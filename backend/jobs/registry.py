@@ -1,0 +1,20 @@
+"""The job kinds this backend runs.
+
+Adding a kind: a params dataclass, a ``prepare`` function, a ``run`` function, one ``JobKind`` here
+and one field in ``JobSpec`` of ``protos/omni/v1/jobs.proto`` (plus its conversion in ``backend.rpc.convert``).
+"""
+
+from __future__ import annotations
+
+from backend.errors import NotFound
+from backend.jobs.kind import JobKind
+from backend.synthetic.jobs import SYNTH_DETECTION, SYNTH_RESTORATION
+
+KINDS: dict[str, JobKind] = {kind.name: kind for kind in (SYNTH_RESTORATION, SYNTH_DETECTION)}
+
+
+def get_kind(name: str) -> JobKind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise NotFound(f"no job kind {name!r}; known kinds: {', '.join(sorted(KINDS))}") from None

@@ -1,0 +1,173 @@
+"""The worker process: runs one job function and streams its events back to the manager.
+
+It is started with multiprocessing's *spawn* method, so it shares nothing with the gRPC server's
+threads; torch, ultralytics and friends are imported here, never in the server. Messages go up a
+one-way pipe; cancellation comes down as a multiprocessing Event. If the server dies (even by
+SIGKILL) a watchdog notices the new parent and ends the worker, so nothing runs unattended.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+from backend.errors import JobCancelled, OmniError
+from backend.jobs.records import EventType, JobState
+from backend.storage.local import LocalStore
+
+PROGRESS_INTERVAL_S = 0.1
+PARENT_POLL_S = 0.5
+
+
+class WorkerContext:
+    """The ``JobContext`` a job function gets inside a worker process."""
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        resumed_from: str,
+        workspace_root: Path,
+        scratch_dir: Path,
+        conn: Connection,
+        cancel_event: Event,
+    ) -> None:
+        self.job_id = job_id
+        self.resumed_from = resumed_from
+        self.store = LocalStore(workspace_root)
+        self.scratch_dir = scratch_dir
+        self._conn = conn
+        self._cancel_event = cancel_event
+        self._send_lock = threading.Lock()
+        self._last_progress_at = 0.0
+        self._samples: deque[tuple[float, int]] = deque(maxlen=50)
+
+    # -- reporting --------------------------------------------------------------------------------
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        with self._send_lock:
+            self._conn.send(message)
+
+    def _event(self, event_type: EventType, payload: dict[str, Any]) -> None:
+        self._send(("event", event_type.value, payload))
+
+    def progress(self, done: int, total: int = 0, *, unit: str = "", message: str = "") -> None:
+        now = time.monotonic()
+        self._samples.append((now, done))
+        finished = total > 0 and done >= total
+        if not finished and now - self._last_progress_at < PROGRESS_INTERVAL_S:
+            return
+        self._last_progress_at = now
+        rate = self._rate()
+        eta = (total - done) / rate if total > 0 and rate > 0 else -1.0
+        payload = {"done": done, "total": total, "eta_seconds": eta, "rate": rate, "unit": unit, "message": message}
+        self._event(EventType.PROGRESS, payload)
+
+    def _rate(self) -> float:
+        """Units per second over the recent samples (a sliding window smooths bursty work)."""
+        if len(self._samples) < 2:
+            return 0.0
+        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def metric(self, name: str, value: float, *, step: int = 0, epoch: int = 0) -> None:
+        self._event(EventType.METRIC, {"name": name, "value": float(value), "step": step, "epoch": epoch})
+
+    def log(self, message: str, level: str = "info") -> None:
+        self._event(EventType.LOG, {"level": level, "message": message})
+
+    def artifact(
+        self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
+    ) -> None:
+        payload = {"key": key, "kind": kind, "size_bytes": size_bytes, "sha256": sha256, "description": description}
+        self._event(EventType.ARTIFACT, payload)
+
+    def set_output(self, name: str, value: str) -> None:
+        self._send(("output", name, value))
+
+    # -- cancellation -----------------------------------------------------------------------------
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        if self._cancel_event.is_set():
+            raise JobCancelled()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this process when the server that started it is gone (SIGKILL leaves no other signal)."""
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(70)
+        time.sleep(PARENT_POLL_S)
+
+
+def _redirect_output(log_path: Path) -> None:
+    """Send the job's own prints (Ultralytics is chatty) to its log file, not the server's terminal."""
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def worker_main(
+    *,
+    job_id: str,
+    kind_name: str,
+    params: dict[str, Any],
+    workspace_root: str,
+    scratch_dir: str,
+    resumed_from: str,
+    parent_pid: int,
+    conn: Connection,
+    cancel_event: Event,
+) -> None:
+    """Entry point of the worker process. Always ends by sending ``("done", state, message)``."""
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+    _redirect_output(Path(scratch_dir) / "worker.log")
+    ctx = WorkerContext(
+        job_id=job_id,
+        resumed_from=resumed_from,
+        workspace_root=Path(workspace_root),
+        scratch_dir=Path(scratch_dir),
+        conn=conn,
+        cancel_event=cancel_event,
+    )
+    state, message = JobState.SUCCEEDED, ""
+    try:
+        from backend.jobs.registry import get_kind
+
+        kind = get_kind(kind_name)
+        run = kind.run_function()
+        result = run(kind.load_params(params), ctx)
+        if isinstance(result, dict):
+            for name, value in result.items():
+                if isinstance(value, str | int | float):
+                    ctx.set_output(name, str(value))
+    except JobCancelled:
+        state, message = JobState.CANCELLED, "stopped on request"
+    except OmniError as error:
+        state, message = JobState.FAILED, error.message
+    except BaseException as error:  # noqa: BLE001 - a job's crash must be reported, whatever it is
+        state, message = JobState.FAILED, f"{type(error).__name__}: {error}"
+        try:
+            ctx.log(traceback.format_exc(), level="error")
+        except (OSError, EOFError):
+            pass
+    try:
+        ctx._send(("done", state.value, message))
+        conn.close()
+    except (OSError, EOFError):
+        pass

@@ -1,0 +1,112 @@
+"""The Jobs service: validate, call the job manager, convert. Errors map in ``backend.rpc.errors``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import grpc
+
+from backend.errors import InvalidArgument
+from backend.jobs.manager import JobManager
+from backend.jobs.records import JobRecord, JobState
+from backend.rpc import convert
+from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+WAIT_S = 1.0
+
+
+def _require_id(job_id: str) -> str:
+    if not job_id:
+        raise InvalidArgument("job_id", "is required")
+    return job_id
+
+
+def _states(values: object) -> list[JobState]:
+    states = []
+    for value in values:  # type: ignore[attr-defined]
+        if value not in convert.STATE_FROM_PROTO:
+            raise InvalidArgument("states", f"unknown job state {value}")
+        states.append(convert.STATE_FROM_PROTO[value])
+    return states
+
+
+class JobsServicer(jobs_pb2_grpc.JobsServicer):
+    def __init__(self, manager: JobManager) -> None:
+        self.manager = manager
+
+    def SubmitJob(self, request: jobs_pb2.SubmitJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
+        kind, params = convert.spec_to_params(request.spec)
+        return convert.job_to_proto(self.manager.submit(kind, params, labels=dict(request.labels)))
+
+    def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
+        return convert.job_to_proto(self.manager.get(_require_id(request.job_id)))
+
+    def ListJobs(self, request: jobs_pb2.ListJobsRequest, context: grpc.ServicerContext) -> jobs_pb2.ListJobsResponse:
+        if request.page_size < 0:
+            raise InvalidArgument("page_size", "must not be negative")
+        size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        try:
+            offset = int(request.page_token or "0")
+        except ValueError:
+            raise InvalidArgument("page_token", f"{request.page_token!r} is not a token from ListJobs") from None
+        jobs = self.manager.list(states=_states(request.states), kinds=list(request.kinds), limit=size + 1, offset=offset)
+        next_token = str(offset + size) if len(jobs) > size else ""
+        return jobs_pb2.ListJobsResponse(jobs=[convert.job_to_proto(j) for j in jobs[:size]], next_page_token=next_token)
+
+    def CancelJob(self, request: jobs_pb2.CancelJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
+        return convert.job_to_proto(self.manager.cancel(_require_id(request.job_id)))
+
+    def ResumeJob(self, request: jobs_pb2.ResumeJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
+        return convert.job_to_proto(self.manager.resume(_require_id(request.job_id)))
+
+    def WatchJob(self, request: jobs_pb2.WatchJobRequest, context: grpc.ServicerContext) -> Iterator[jobs_pb2.JobEvent]:
+        job_id = _require_id(request.job_id)
+        if request.after_seq < 0:
+            raise InvalidArgument("after_seq", "must not be negative")
+        self.manager.get(job_id)  # NOT_FOUND before the stream starts
+        closed = threading.Event()
+        context.add_callback(closed.set)
+        after = request.after_seq
+        while not closed.is_set():
+            version = self.manager.version
+            events = self.manager.events_after(job_id, after)
+            for event in events:
+                yield convert.event_to_proto(event)
+                after = event.seq
+            if events:
+                continue
+            job = self.manager.get(job_id)
+            if job.state.terminal and job.last_seq <= after:
+                return
+            self.manager.wait_for_change(version, WAIT_S)
+
+    def WatchJobs(self, request: jobs_pb2.WatchJobsRequest, context: grpc.ServicerContext) -> Iterator[jobs_pb2.JobUpdate]:
+        states, kinds = _states(request.states), set(request.kinds)
+        if request.limit < 0:
+            raise InvalidArgument("limit", "must not be negative")
+
+        def wanted(job: JobRecord) -> bool:
+            return (not states or job.state in states) and (not kinds or job.kind in kinds)
+
+        closed = threading.Event()
+        context.add_callback(closed.set)
+        version = self.manager.version
+        for job in self.manager.list(states=states, kinds=list(kinds), limit=request.limit or 200):
+            yield jobs_pb2.JobUpdate(job=convert.job_to_proto(job), snapshot=True)
+        yield jobs_pb2.JobUpdate(snapshot_done=True)
+        while not closed.is_set():
+            current = self.manager.wait_for_change(version, WAIT_S)
+            if current == version:
+                continue
+            changed = self.manager.changed_jobs_since(version)
+            version = current
+            if changed is None:  # fell too far behind: send every matching job again
+                jobs = self.manager.list(states=states, kinds=list(kinds), limit=request.limit or 200)
+            else:
+                jobs = [self.manager.get(job_id) for job_id in changed]
+            for job in jobs:
+                if wanted(job):
+                    yield jobs_pb2.JobUpdate(job=convert.job_to_proto(job))

@@ -1,0 +1,105 @@
+"""Build the gRPC server: ``start_backend(settings)`` returns a running ``Backend`` (port 0 allowed),
+which tests, the CLI's embedded backend and ``omni serve`` all use."""
+
+from __future__ import annotations
+
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from backend.errors import FailedPrecondition
+from backend.jobs.manager import JobManager
+from backend.rpc.auth import AuthInterceptor
+from backend.rpc.errors import ErrorInterceptor
+from backend.rpc.jobs_servicer import JobsServicer
+from backend.rpc.synthetic_servicer import SyntheticServicer
+from backend.rpc.system_servicer import SystemServicer
+from backend.settings import ServerSettings
+from backend.workspace import Workspace
+from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc, synthetic_pb2, synthetic_pb2_grpc, system_pb2, system_pb2_grpc
+
+RPC_THREADS = 64
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+SERVICE_NAMES = (
+    jobs_pb2.DESCRIPTOR.services_by_name["Jobs"].full_name,
+    system_pb2.DESCRIPTOR.services_by_name["System"].full_name,
+    synthetic_pb2.DESCRIPTOR.services_by_name["Synthetic"].full_name,
+)
+
+
+@dataclass
+class Backend:
+    server: grpc.Server
+    port: int
+    settings: ServerSettings
+    workspace: Workspace
+    manager: JobManager
+    health: health.HealthServicer
+
+    @property
+    def address(self) -> str:
+        host = self.settings.host
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    def stop(self, grace_s: float | None = None) -> None:
+        """Stop taking calls, let running jobs stop (they become INTERRUPTED), then close."""
+        grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
+        self.health.enter_graceful_shutdown()
+        stopped = self.server.stop(grace=min(grace, 2.0))
+        self.manager.shutdown(grace_s=grace)
+        stopped.wait(5)
+
+
+def _bind(server: grpc.Server, settings: ServerSettings) -> int:
+    address = f"[{settings.host}]:{settings.port}" if ":" in settings.host else f"{settings.host}:{settings.port}"
+    try:
+        if settings.tls:
+            assert settings.tls_cert is not None and settings.tls_key is not None
+            credentials = grpc.ssl_server_credentials([(settings.tls_key.read_bytes(), settings.tls_cert.read_bytes())])
+            port = server.add_secure_port(address, credentials)
+        else:
+            port = server.add_insecure_port(address)
+    except RuntimeError as error:
+        raise FailedPrecondition(f"cannot listen on {address}: {error}") from None
+    if port == 0:
+        raise FailedPrecondition(f"cannot listen on {address}: the port is in use or the address is not local")
+    return port
+
+
+def start_backend(settings: ServerSettings) -> Backend:
+    """Start a backend and return once it accepts calls (health SERVING)."""
+    settings.check()
+    workspace = Workspace(settings.workspace, host_paths_allowed=settings.allows_host_paths)
+    manager = JobManager(workspace, max_concurrent=settings.max_concurrent_jobs)
+    interceptors: list[grpc.ServerInterceptor] = []
+    if settings.token:
+        interceptors.append(AuthInterceptor(settings.token))
+    interceptors.append(ErrorInterceptor())
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=RPC_THREADS, thread_name_prefix="rpc"),
+        interceptors=interceptors,
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ],
+    )
+    jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)
+    system_pb2_grpc.add_SystemServicer_to_server(
+        SystemServicer(settings, workspace, manager.max_concurrent), server
+    )
+    synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+    )
+    port = _bind(server, settings)
+    manager.start()
+    server.start()
+    for name in ("", *SERVICE_NAMES):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return Backend(server, port, settings, workspace, manager, health_servicer)

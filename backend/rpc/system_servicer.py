@@ -1,0 +1,42 @@
+"""The System service: version, host and accelerator facts, workspace."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+import grpc
+
+from backend.settings import ServerSettings
+from backend.system_info import AcceleratorProbe, host_info
+from backend.workspace import Workspace
+from protos.omni.v1 import system_pb2, system_pb2_grpc
+
+PROBE_WAIT_S = 5.0
+
+
+class SystemServicer(system_pb2_grpc.SystemServicer):
+    def __init__(self, settings: ServerSettings, workspace: Workspace, max_concurrent_jobs: int) -> None:
+        self.settings = settings
+        self.workspace = workspace
+        self.max_concurrent_jobs = max_concurrent_jobs
+        self.started = time.monotonic()
+        self.probe = AcceleratorProbe()
+
+    def GetSystemInfo(self, request: system_pb2.GetSystemInfoRequest, context: grpc.ServicerContext) -> system_pb2.SystemInfo:
+        host = host_info(str(self.workspace.root))
+        accel = self.probe.info(wait_s=PROBE_WAIT_S)
+        return system_pb2.SystemInfo(
+            **asdict(host),
+            api_version="omni.v1",
+            gpus=[system_pb2.GpuInfo(**asdict(gpu)) for gpu in accel.gpus],
+            onnxruntime_providers=accel.onnxruntime_providers,
+            onnxruntime_version=accel.onnxruntime_version,
+            workspace=str(self.workspace.root),
+            storage=self.workspace.store.describe(),
+            auth_required=bool(self.settings.token),
+            tls=self.settings.tls,
+            host_paths_allowed=self.workspace.host_paths_allowed,
+            uptime_seconds=time.monotonic() - self.started,
+            max_concurrent_jobs=self.max_concurrent_jobs,
+        )

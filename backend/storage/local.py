@@ -1,0 +1,142 @@
+"""The local-directory store: keys are files under ``root``; writes go to a temp file, then rename."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from backend.errors import InvalidArgument, NotFound
+from backend.storage.base import CHUNK_SIZE, ObjectInfo, sha256_of_file, validate_key, validate_prefix
+
+TEMP_SUFFIX = ".omni-partial"
+
+
+class LocalStore:
+    """An ``ArtifactStore`` over a directory. Safe for concurrent writers of different keys."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def describe(self) -> str:
+        return f"local:{self.root}"
+
+    def path_of(self, key: str) -> Path:
+        """The file behind ``key`` (for local fast paths only; never assume a store has files)."""
+        return self.root / validate_key(key)
+
+    def put_bytes(self, key: str, data: bytes, *, expected_sha256: str | None = None) -> ObjectInfo:
+        digest = hashlib.sha256(data).hexdigest()
+        self._check_digest(key, digest, expected_sha256)
+        target = self._prepare(key)
+        with self._atomic_writer(target) as handle:
+            handle.write(data)
+        return self._info(key, target, digest)
+
+    def put_stream(self, key: str, stream: BinaryIO, *, expected_sha256: str | None = None) -> ObjectInfo:
+        target = self._prepare(key)
+        digest = hashlib.sha256()
+        with self._atomic_writer(target, verify=lambda: self._check_digest(key, digest.hexdigest(), expected_sha256)) as handle:
+            while chunk := stream.read(CHUNK_SIZE):
+                digest.update(chunk)
+                handle.write(chunk)
+        return self._info(key, target, digest.hexdigest())
+
+    def put_file(self, key: str, path: Path, *, expected_sha256: str | None = None) -> ObjectInfo:
+        with Path(path).open("rb") as stream:
+            return self.put_stream(key, stream, expected_sha256=expected_sha256)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self._existing(key).read_bytes()
+
+    def get_file(self, key: str, dest: Path) -> ObjectInfo:
+        source = self._existing(key)
+        other = LocalStore(Path(dest).parent)
+        with source.open("rb") as stream:
+            info = other.put_stream(Path(dest).name, stream)
+        return ObjectInfo(key=key, size=info.size, sha256=info.sha256, modified=info.modified)
+
+    def stat(self, key: str) -> ObjectInfo:
+        path = self._existing(key)
+        return self._info(key, path, sha256_of_file(path))
+
+    def exists(self, key: str) -> bool:
+        return self.path_of(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Objects whose key starts with ``prefix``, in key order. Checksums are computed on demand."""
+        validate_prefix(prefix)
+        for path in sorted(self.root.rglob("*")):
+            if not path.is_file() or path.name.endswith(TEMP_SUFFIX):
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and not any(part.startswith(".") for part in key.split("/")):
+                yield self._info(key, path, sha256_of_file(path))
+
+    def delete(self, key: str) -> None:
+        self._existing(key).unlink()
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _prepare(self, key: str) -> Path:
+        target = self.path_of(key)
+        parent = target.parent
+        if parent.exists() and not parent.is_dir():
+            raise InvalidArgument("key", f"{key!r}: {parent} is a file, not a folder")
+        for ancestor in parent.relative_to(self.root).parents:
+            if (self.root / ancestor).is_file():
+                raise InvalidArgument("key", f"{key!r}: {self.root / ancestor} is a file, not a folder")
+        parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir():
+            raise InvalidArgument("key", f"{key!r} is a folder")
+        return target
+
+    def _existing(self, key: str) -> Path:
+        path = self.path_of(key)
+        if not path.is_file():
+            raise NotFound(f"no object {key!r} in {self.describe()}")
+        return path
+
+    @staticmethod
+    def _check_digest(key: str, actual: str, expected: str | None) -> None:
+        if expected is not None and actual != expected.lower():
+            raise InvalidArgument("sha256", f"checksum mismatch for {key!r}: expected {expected}, got {actual}")
+
+    @staticmethod
+    def _info(key: str, path: Path, digest: str) -> ObjectInfo:
+        stat = path.stat()
+        return ObjectInfo(key=key, size=stat.st_size, sha256=digest, modified=stat.st_mtime)
+
+    class _AtomicWriter:
+        def __init__(self, target: Path, verify: object) -> None:
+            self.target = target
+            self.verify = verify
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+            self.temp = Path(name)
+            self.handle = os.fdopen(fd, "wb")
+
+        def __enter__(self) -> BinaryIO:
+            return self.handle
+
+        def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+            try:
+                if exc_type is None:
+                    self.handle.flush()
+                    os.fsync(self.handle.fileno())
+                self.handle.close()
+                if exc_type is None and callable(self.verify):
+                    self.verify()
+                    exc_type = None
+                if exc_type is None:
+                    os.replace(self.temp, self.target)
+                    self.temp = None  # type: ignore[assignment]
+            finally:
+                if self.temp is not None and self.temp.exists():
+                    self.temp.unlink()
+
+    def _atomic_writer(self, target: Path, verify: object = None) -> LocalStore._AtomicWriter:
+        return LocalStore._AtomicWriter(target, verify)

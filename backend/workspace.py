@@ -1,0 +1,80 @@
+"""The workspace: one folder holding the artifact store and, under ``.omni/``, the backend's own state.
+
+It is also where paths from clients are checked: relative paths live inside the workspace, and a
+backend that does not allow host paths (any backend reachable beyond loopback) refuses paths that
+resolve outside it, ``..`` and symlinks included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.errors import InvalidArgument, PermissionDenied
+from backend.storage.base import WORKSPACE_PREFIXES
+from backend.storage.local import LocalStore
+
+STATE_DIR_NAME = ".omni"
+
+
+class Workspace:
+    def __init__(self, root: Path, *, host_paths_allowed: bool = True) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.host_paths_allowed = host_paths_allowed
+        self.state_dir = self.root / STATE_DIR_NAME
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.store = LocalStore(self.root)
+        for prefix in WORKSPACE_PREFIXES:
+            (self.root / prefix).mkdir(parents=True, exist_ok=True)
+
+    @property
+    def db_path(self) -> Path:
+        return self.state_dir / "jobs.sqlite3"
+
+    def job_dir(self, job_id: str) -> Path:
+        path = self.state_dir / "jobs" / job_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def resolve_user_path(self, value: str, *, field: str) -> Path:
+        """Turn a path from a request into an absolute path this backend may use, or raise.
+
+        Raises InvalidArgument (empty, inside a file, is a file) or PermissionDenied (outside the
+        workspace on a confined backend, or inside the backend's state folder), naming ``field``.
+        """
+        if not value or not value.strip():
+            raise InvalidArgument(field, "a folder is required")
+        if "\x00" in value:
+            raise InvalidArgument(field, "contains a NUL character")
+        candidate = Path(value)
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        resolved = candidate.resolve()
+        inside = resolved == self.root or resolved.is_relative_to(self.root)
+        if not inside and not self.host_paths_allowed:
+            raise PermissionDenied(
+                f"{field}: {value!r} resolves outside the workspace {self.root}; "
+                "this backend only accepts paths inside its workspace"
+            )
+        if resolved == self.state_dir or resolved.is_relative_to(self.state_dir):
+            raise PermissionDenied(f"{field}: {value!r} is inside the backend's state folder")
+        if resolved.is_file():
+            raise InvalidArgument(field, f"{value!r} is a file, not a folder")
+        for ancestor in resolved.parents:
+            if ancestor.exists():
+                if not ancestor.is_dir():
+                    raise InvalidArgument(field, f"{value!r} is inside a file ({ancestor})")
+                break
+        return resolved
+
+
+def require_empty_folder(path: Path, *, field: str) -> None:
+    """Refuse a folder that already holds data, so nothing is ever overwritten silently."""
+    if path.is_dir():
+        entries = [entry.name for entry in path.iterdir()]
+        if entries:
+            shown = ", ".join(sorted(entries)[:3])
+            raise InvalidArgument(
+                field,
+                f"{str(path)!r} already holds {len(entries)} entries ({shown}...); choose an empty or new "
+                "folder, or resume the job that wrote it. Nothing was overwritten.",
+            )

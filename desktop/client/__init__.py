@@ -1,0 +1,6 @@
+"""A Qt-free gRPC client of the backend: one ``Connection`` per backend, friendly errors."""
+
+from desktop.client.connection import BackendTarget, Connection
+from desktop.client.errors import BackendError
+
+__all__ = ["BackendError", "BackendTarget", "Connection"]

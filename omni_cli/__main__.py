@@ -1,0 +1,3 @@
+from omni_cli.main import main
+
+raise SystemExit(main())
