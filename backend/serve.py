@@ -101,7 +101,13 @@ class ManagedBackend:
         advertised = f"[{host}]:{self.backend.port}" if ":" in host else f"{host}:{self.backend.port}"
         _write_private_json(
             _state_dir(settings.workspace) / DISCOVERY_NAME,
-            {"address": advertised, "token": settings.token, "tls": settings.tls, "pid": os.getpid(), "started": time.time()},
+            {
+                "address": advertised,
+                "token": settings.token,
+                "tls": settings.tls,
+                "pid": os.getpid(),
+                "started": time.time(),
+            },
         )
         self.address = advertised
 

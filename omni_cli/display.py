@@ -26,7 +26,7 @@ def err_console() -> Console:
 def format_eta(seconds: float) -> str:
     if seconds < 0:
         return "?"
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
@@ -103,7 +103,11 @@ class JobDisplay:
         if self._progress is not None and self._task is not None:
             rate = f"{progress.rate:.1f} {progress.unit}/s" if progress.rate > 0 else ""
             self._progress.update(
-                self._task, completed=progress.done, total=progress.total or None, rate=rate, eta=format_eta(progress.eta_seconds)
+                self._task,
+                completed=progress.done,
+                total=progress.total or None,
+                rate=rate,
+                eta=format_eta(progress.eta_seconds),
             )
             return
         now = time.monotonic()
@@ -126,7 +130,9 @@ def print_jobs(jobs: Iterable[jobs_pb2.Job], *, as_json: bool) -> None:
         return
     rows = []
     for job in jobs:
-        created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.created_at.seconds)) if job.created_at.seconds else ""
+        created = (
+            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.created_at.seconds)) if job.created_at.seconds else ""
+        )
         state = state_name(job.state) + (" (resumable)" if job.resumable else "")
         progress = progress_text(job.progress) if job.HasField("progress") else ""
         rows.append((job.id, job.kind, state, progress, created, job.message))

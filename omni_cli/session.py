@@ -24,11 +24,17 @@ class Session:
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("backend")
-    group.add_argument("--backend", metavar="HOST:PORT", help="a running backend (default: the workspace's, or an embedded one)")
+    group.add_argument(
+        "--backend", metavar="HOST:PORT", help="a running backend (default: the workspace's, or an embedded one)"
+    )
     group.add_argument("--token", help="the backend's token (default: $OMNI_TOKEN)")
     group.add_argument("--tls", action="store_true", help="connect with TLS using the system's CA certificates")
     group.add_argument("--tls-ca", type=Path, metavar="PEM", help="connect with TLS, trusting this CA certificate")
-    group.add_argument("--workspace", type=Path, help="workspace of the embedded backend (default: $OMNI_WORKSPACE or the user data dir)")
+    group.add_argument(
+        "--workspace",
+        type=Path,
+        help="workspace of the embedded backend (default: $OMNI_WORKSPACE or the user data dir)",
+    )
 
 
 def _is_loopback_address(address: str) -> bool:

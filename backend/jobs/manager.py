@@ -144,6 +144,12 @@ class JobManager:
 
     # -- queries ------------------------------------------------------------------------------------
 
+    def worker_pid(self, job_id: str) -> int | None:
+        """The process id of a running job's worker (for operators and crash tests), else None."""
+        with self._lock:
+            run = self._running.get(job_id)
+            return run.process.pid if run is not None else None
+
     def get(self, job_id: str) -> JobRecord:
         return self._decorate(self.store.get_job(job_id))
 

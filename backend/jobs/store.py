@@ -137,9 +137,7 @@ class JobStore:
             assignments.append(f"{name} = ?")
             args.append(value)
         with self._write_lock:
-            cursor = self._conn.execute(
-                f"UPDATE jobs SET {', '.join(assignments)} WHERE id = ?", (*args, job_id)
-            )
+            cursor = self._conn.execute(f"UPDATE jobs SET {', '.join(assignments)} WHERE id = ?", (*args, job_id))
         if cursor.rowcount == 0:
             raise NotFound(f"no job with id {job_id!r}")
 
@@ -147,14 +145,10 @@ class JobStore:
         """At start-up: jobs that were running when the backend died become INTERRUPTED."""
         ids = [
             row[0]
-            for row in self._conn.execute(
-                "SELECT id FROM jobs WHERE state = ?", (JobState.RUNNING.value,)
-            ).fetchall()
+            for row in self._conn.execute("SELECT id FROM jobs WHERE state = ?", (JobState.RUNNING.value,)).fetchall()
         ]
         for job_id in ids:
-            self.append_events(
-                job_id, [(EventType.STATE, {"state": JobState.INTERRUPTED.value, "message": message})]
-            )
+            self.append_events(job_id, [(EventType.STATE, {"state": JobState.INTERRUPTED.value, "message": message})])
             self.update_job(job_id, state=JobState.INTERRUPTED, message=message, finished_at=time.time())
         return ids
 
@@ -190,8 +184,7 @@ class JobStore:
 
     def events_after(self, job_id: str, after_seq: int, limit: int = 1000) -> list[JobEventRecord]:
         rows = self._conn.execute(
-            "SELECT job_id, seq, time, type, payload FROM events WHERE job_id = ? AND seq > ? "
-            "ORDER BY seq LIMIT ?",
+            "SELECT job_id, seq, time, type, payload FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             (job_id, after_seq, limit),
         ).fetchall()
         return [JobEventRecord(r[0], r[1], r[2], EventType(r[3]), json.loads(r[4])) for r in rows]

@@ -84,9 +84,7 @@ class WorkerContext:
     def log(self, message: str, level: str = "info") -> None:
         self._event(EventType.LOG, {"level": level, "message": message})
 
-    def artifact(
-        self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
-    ) -> None:
+    def artifact(self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = "") -> None:
         payload = {"key": key, "kind": kind, "size_bytes": size_bytes, "sha256": sha256, "description": description}
         self._event(EventType.ARTIFACT, payload)
 

@@ -52,9 +52,13 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
             offset = int(request.page_token or "0")
         except ValueError:
             raise InvalidArgument("page_token", f"{request.page_token!r} is not a token from ListJobs") from None
-        jobs = self.manager.list(states=_states(request.states), kinds=list(request.kinds), limit=size + 1, offset=offset)
+        jobs = self.manager.list(
+            states=_states(request.states), kinds=list(request.kinds), limit=size + 1, offset=offset
+        )
         next_token = str(offset + size) if len(jobs) > size else ""
-        return jobs_pb2.ListJobsResponse(jobs=[convert.job_to_proto(j) for j in jobs[:size]], next_page_token=next_token)
+        return jobs_pb2.ListJobsResponse(
+            jobs=[convert.job_to_proto(j) for j in jobs[:size]], next_page_token=next_token
+        )
 
     def CancelJob(self, request: jobs_pb2.CancelJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.cancel(_require_id(request.job_id)))
@@ -83,7 +87,9 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
                 return
             self.manager.wait_for_change(version, WAIT_S)
 
-    def WatchJobs(self, request: jobs_pb2.WatchJobsRequest, context: grpc.ServicerContext) -> Iterator[jobs_pb2.JobUpdate]:
+    def WatchJobs(
+        self, request: jobs_pb2.WatchJobsRequest, context: grpc.ServicerContext
+    ) -> Iterator[jobs_pb2.JobUpdate]:
         states, kinds = _states(request.states), set(request.kinds)
         if request.limit < 0:
             raise InvalidArgument("limit", "must not be negative")

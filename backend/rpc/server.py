@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from concurrent import futures
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -58,8 +59,8 @@ def _bind(server: grpc.Server, settings: ServerSettings) -> int:
     address = f"[{settings.host}]:{settings.port}" if ":" in settings.host else f"{settings.host}:{settings.port}"
     try:
         if settings.tls:
-            assert settings.tls_cert is not None and settings.tls_key is not None
-            credentials = grpc.ssl_server_credentials([(settings.tls_key.read_bytes(), settings.tls_cert.read_bytes())])
+            key, cert = Path(settings.tls_key or ""), Path(settings.tls_cert or "")
+            credentials = grpc.ssl_server_credentials([(key.read_bytes(), cert.read_bytes())])
             port = server.add_secure_port(address, credentials)
         else:
             port = server.add_insecure_port(address)
@@ -88,9 +89,7 @@ def start_backend(settings: ServerSettings) -> Backend:
         ],
     )
     jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)
-    system_pb2_grpc.add_SystemServicer_to_server(
-        SystemServicer(settings, workspace, manager.max_concurrent), server
-    )
+    system_pb2_grpc.add_SystemServicer_to_server(SystemServicer(settings, workspace, manager.max_concurrent), server)
     synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -23,7 +23,9 @@ class SystemServicer(system_pb2_grpc.SystemServicer):
         self.started = time.monotonic()
         self.probe = AcceleratorProbe()
 
-    def GetSystemInfo(self, request: system_pb2.GetSystemInfoRequest, context: grpc.ServicerContext) -> system_pb2.SystemInfo:
+    def GetSystemInfo(
+        self, request: system_pb2.GetSystemInfoRequest, context: grpc.ServicerContext
+    ) -> system_pb2.SystemInfo:
         host = host_info(str(self.workspace.root))
         accel = self.probe.info(wait_s=PROBE_WAIT_S)
         return system_pb2.SystemInfo(

@@ -40,7 +40,9 @@ class LocalStore:
     def put_stream(self, key: str, stream: BinaryIO, *, expected_sha256: str | None = None) -> ObjectInfo:
         target = self._prepare(key)
         digest = hashlib.sha256()
-        with self._atomic_writer(target, verify=lambda: self._check_digest(key, digest.hexdigest(), expected_sha256)) as handle:
+        with self._atomic_writer(
+            target, verify=lambda: self._check_digest(key, digest.hexdigest(), expected_sha256)
+        ) as handle:
             while chunk := stream.read(CHUNK_SIZE):
                 digest.update(chunk)
                 handle.write(chunk)

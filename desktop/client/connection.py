@@ -100,7 +100,9 @@ class Connection:
         while True:
             remaining = deadline - time.monotonic()
             try:
-                reply = self.health.Check(health_pb2.HealthCheckRequest(), timeout=max(0.1, min(remaining, 2.0)), wait_for_ready=True)
+                reply = self.health.Check(
+                    health_pb2.HealthCheckRequest(), timeout=max(0.1, min(remaining, 2.0)), wait_for_ready=True
+                )
                 if reply.status == health_pb2.HealthCheckResponse.SERVING:
                     return
             except grpc.RpcError as error:
@@ -176,10 +178,14 @@ class Connection:
     def describe_synthetic(self) -> synthetic_pb2.DescribeSyntheticResponse:
         return self._call(self.synthetic.DescribeSynthetic, synthetic_pb2.DescribeSyntheticRequest())
 
-    def preview_restoration(self, spec: synthetic_pb2.SynthRestorationSpec, index: int = 0) -> synthetic_pb2.PreviewRestorationResponse:
+    def preview_restoration(
+        self, spec: synthetic_pb2.SynthRestorationSpec, index: int = 0
+    ) -> synthetic_pb2.PreviewRestorationResponse:
         request = synthetic_pb2.PreviewRestorationRequest(spec=spec, index=index)
         return self._call(self.synthetic.PreviewRestoration, request, timeout=60)
 
-    def preview_detection(self, spec: synthetic_pb2.SynthDetectionSpec, index: int = 0) -> synthetic_pb2.PreviewDetectionResponse:
+    def preview_detection(
+        self, spec: synthetic_pb2.SynthDetectionSpec, index: int = 0
+    ) -> synthetic_pb2.PreviewDetectionResponse:
         request = synthetic_pb2.PreviewDetectionRequest(spec=spec, index=index)
         return self._call(self.synthetic.PreviewDetection, request, timeout=60)

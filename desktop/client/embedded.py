@@ -38,8 +38,19 @@ class EmbeddedBackend:
         token = secrets.token_hex(24)
         state = Path(tempfile.mkdtemp(prefix="omni-embedded-"))
         ready, log_path = state / "ready.json", state / "backend.log"
-        command = [sys.executable, "-m", "omni_cli", "serve", "--host", "127.0.0.1", "--port", "0", "--reuse",
-                   "--ready-file", str(ready)]
+        command = [
+            sys.executable,
+            "-m",
+            "omni_cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--reuse",
+            "--ready-file",
+            str(ready),
+        ]
         if workspace is not None:
             command += ["--workspace", str(workspace)]
         env = {**os.environ, "OMNI_TOKEN": token}

@@ -8,10 +8,16 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("serve", help="run the compute backend", description="Run the compute backend until SIGTERM/Ctrl+C.")
+    parser = subparsers.add_parser(
+        "serve", help="run the compute backend", description="Run the compute backend until SIGTERM/Ctrl+C."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=50051, help="port (default 50051; 0 = pick a free one and print it)")
-    parser.add_argument("--workspace", type=Path, help="workspace folder (default: $OMNI_WORKSPACE or the user data dir)")
+    parser.add_argument(
+        "--port", type=int, default=50051, help="port (default 50051; 0 = pick a free one and print it)"
+    )
+    parser.add_argument(
+        "--workspace", type=Path, help="workspace folder (default: $OMNI_WORKSPACE or the user data dir)"
+    )
     parser.add_argument("--token", help="require 'authorization: Bearer TOKEN' on every RPC (default: $OMNI_TOKEN)")
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate chain for TLS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key for TLS")
@@ -38,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         max_concurrent_jobs=args.max_jobs,
     )
     try:
-        return serve_forever(settings, ready_file=args.ready_file, reuse=args.reuse, announce=lambda m: print(m, flush=True))
+        return serve_forever(
+            settings, ready_file=args.ready_file, reuse=args.reuse, announce=lambda m: print(m, flush=True)
+        )
     except (UnsafeBindError, OmniError, OSError) as error:
         print(f"omni serve: {error}", file=sys.stderr)
         return 2

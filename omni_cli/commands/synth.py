@@ -21,7 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restoration.add_argument("--count", type=int, required=True, help="pairs to write")
     restoration.add_argument("--out", required=True, help="output folder (new or empty)")
     restoration.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
-    restoration.add_argument("--degradations", type=_names, default=[], help="comma-separated names (default: all; see omni synth list)")
+    restoration.add_argument(
+        "--degradations", type=_names, default=[], help="comma-separated names (default: all; see omni synth list)"
+    )
     restoration.add_argument("--max-degradations", type=int, default=3, help="at most this many per pair (default 3)")
     restoration.add_argument("--seed", type=int, default=0)
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
@@ -30,7 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     detection = commands.add_parser("detection", help="YOLO-format scenes with damage objects")
     detection.add_argument("--count", type=int, required=True, help="images to write")
     detection.add_argument("--out", required=True, help="output folder (new or empty)")
-    detection.add_argument("--classes", type=_names, default=[], help="comma-separated class names (default: dent,dirt,rust,scratch,spoiled,mold)")
+    detection.add_argument(
+        "--classes",
+        type=_names,
+        default=[],
+        help="comma-separated class names (default: dent,dirt,rust,scratch,spoiled,mold)",
+    )
     detection.add_argument("--size", type=int, default=640, help="image side in pixels (default 640)")
     detection.add_argument("--val-fraction", type=float, default=0.2, help="share of images in val/ (default 0.2)")
     detection.add_argument("--max-objects", type=int, default=6, help="objects per image at most (default 6)")

@@ -25,9 +25,15 @@ def run(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         info = session.connection.system_info()
     if args.json:
-        print(json.dumps(MessageToDict(info, preserving_proto_field_name=True, always_print_fields_with_no_presence=True), indent=2))
+        print(
+            json.dumps(
+                MessageToDict(info, preserving_proto_field_name=True, always_print_fields_with_no_presence=True),
+                indent=2,
+            )
+        )
         return 0
     gpus = ", ".join(f"{g.name} ({_gib(g.memory_free_bytes)} free of {_gib(g.memory_total_bytes)})" for g in info.gpus)
+    providers = ", ".join(info.onnxruntime_providers) or "none"
     rows = [
         ("version", f"{info.version} ({info.api_version})"),
         ("host", f"{info.hostname} - {info.platform}"),
@@ -35,7 +41,10 @@ def run(args: argparse.Namespace) -> int:
         ("cpu", f"{info.cpu_count} x {info.cpu_model}"),
         ("memory", f"{_gib(info.memory_available_bytes)} free of {_gib(info.memory_total_bytes)}"),
         ("gpus", gpus or "none"),
-        ("onnxruntime", f"{info.onnxruntime_version or 'not installed'} - providers: {', '.join(info.onnxruntime_providers) or 'none'}"),
+        (
+            "onnxruntime",
+            f"{info.onnxruntime_version or 'not installed'} - providers: {providers}",
+        ),
         ("torch", info.torch_version or "not installed"),
         ("workspace", f"{info.workspace} ({_gib(info.disk_free_bytes)} free)"),
         ("storage", info.storage),

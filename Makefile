@@ -1,0 +1,48 @@
+# Two entry points: `make run` (set up, then open the app) and `make test` (set up, then check everything).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system-deps run serve test lint bench protos clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+	$(PY) -m pip install --quiet -e ".[all]"
+	touch $(STAMP)
+
+# Qt's runtime libraries (xcb for a real screen, xvfb for screenshots); needs root and apt, skipped otherwise.
+system-deps:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		dpkg -s libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3 >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+			libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 \
+			>/dev/null; }; \
+	fi
+
+run: setup system-deps
+	$(VENV)/bin/omni gui
+
+serve: setup
+	$(VENV)/bin/omni serve
+
+protos: setup
+	$(PY) -m protos.generate
+
+lint: setup
+	$(PY) -m protos.generate --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: setup system-deps lint
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+
+bench: setup
+	$(PY) -m bench.spine
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
