@@ -16,6 +16,7 @@ from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 WAIT_S = 1.0
+EVENTS_PER_MESSAGE = 500
 
 
 def _require_id(job_id: str) -> str:
@@ -66,7 +67,9 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
     def ResumeJob(self, request: jobs_pb2.ResumeJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.resume(_require_id(request.job_id)))
 
-    def WatchJob(self, request: jobs_pb2.WatchJobRequest, context: grpc.ServicerContext) -> Iterator[jobs_pb2.JobEvent]:
+    def WatchJob(
+        self, request: jobs_pb2.WatchJobRequest, context: grpc.ServicerContext
+    ) -> Iterator[jobs_pb2.WatchJobResponse]:
         job_id = _require_id(request.job_id)
         if request.after_seq < 0:
             raise InvalidArgument("after_seq", "must not be negative")
@@ -76,11 +79,10 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
         after = request.after_seq
         while not closed.is_set():
             version = self.manager.version
-            events = self.manager.events_after(job_id, after)
-            for event in events:
-                yield convert.event_to_proto(event)
-                after = event.seq
+            events = self.manager.events_after(job_id, after, limit=EVENTS_PER_MESSAGE)
             if events:
+                yield jobs_pb2.WatchJobResponse(events=[convert.event_to_proto(event) for event in events])
+                after = events[-1].seq
                 continue
             job = self.manager.get(job_id)
             if job.state.terminal and job.last_seq <= after:

@@ -148,7 +148,8 @@ class Connection:
 
     def watch_job(self, job_id: str, after_seq: int = 0) -> Iterator[jobs_pb2.JobEvent]:
         """One stream of events; ends after the job's last event. Raises BackendError if dropped."""
-        return self._stream(self.jobs.WatchJob, jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq))
+        for batch in self._stream(self.jobs.WatchJob, jobs_pb2.WatchJobRequest(job_id=job_id, after_seq=after_seq)):
+            yield from batch.events
 
     def follow_job(
         self, job_id: str, after_seq: int = 0, *, should_stop: Callable[[], bool] = lambda: False

@@ -233,6 +233,12 @@ class WatchJobRequest(_message.Message):
     after_seq: int
     def __init__(self, job_id: _Optional[str] = ..., after_seq: _Optional[int] = ...) -> None: ...
 
+class WatchJobResponse(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[JobEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[JobEvent, _Mapping]]] = ...) -> None: ...
+
 class WatchJobsRequest(_message.Message):
     __slots__ = ("states", "kinds", "limit")
     STATES_FIELD_NUMBER: _ClassVar[int]

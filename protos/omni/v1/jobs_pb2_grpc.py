@@ -62,7 +62,7 @@ class JobsStub:
         self.WatchJob = channel.unary_stream(
                 '/omni.v1.Jobs/WatchJob',
                 request_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobRequest.SerializeToString,
-                response_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.JobEvent.FromString,
+                response_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobResponse.FromString,
                 _registered_method=True)
         self.WatchJobs = channel.unary_stream(
                 '/omni.v1.Jobs/WatchJobs',
@@ -110,6 +110,8 @@ class JobsServicer:
     def WatchJob(self, request, context):
         """Events with seq > after_seq, replayed from the log and then followed live; the stream ends
         after the job's final event. Reconnect with the last seq seen to miss nothing and see nothing twice.
+        Events come in batches (in seq order) because one gRPC message per event caps a Python client at
+        a few thousand events per second; batching is what makes replaying a long log fast.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -153,7 +155,7 @@ def add_JobsServicer_to_server(servicer, server):
             'WatchJob': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchJob,
                     request_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobRequest.FromString,
-                    response_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.JobEvent.SerializeToString,
+                    response_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobResponse.SerializeToString,
             ),
             'WatchJobs': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchJobs,
@@ -322,7 +324,7 @@ class Jobs:
             target,
             '/omni.v1.Jobs/WatchJob',
             protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobRequest.SerializeToString,
-            protos_dot_omni_dot_v1_dot_jobs__pb2.JobEvent.FromString,
+            protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobResponse.FromString,
             options,
             channel_credentials,
             insecure,
