@@ -1,0 +1,173 @@
+"""Parameters of the two synthetic generators, and their validation.
+
+Validation normalises as well as checks: a zero ``size`` or ``max_degradations`` (a proto3 field left unset)
+means the default, names are trimmed, and an empty selection means "all". Every error names its field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from backend.errors import InvalidArgument
+from backend.synthetic.degradations import DEGRADATIONS
+
+MAX_COUNT = 1_000_000
+MIN_SIZE = 64
+MAX_SIZE = 4096
+MAX_SEED = 2**63 - 1
+MAX_CLASSES = 1000
+MAX_OBJECTS = 50
+DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
+DEFAULT_RESTORATION_SIZE = 256
+DEFAULT_DETECTION_SIZE = 640
+DEFAULT_MAX_DEGRADATIONS = 3
+DEFAULT_MAX_OBJECTS = 6
+
+
+@dataclass(frozen=True)
+class SynthRestorationParams:
+    count: int
+    out: str  # output folder, resolved by the caller
+    size: int = DEFAULT_RESTORATION_SIZE
+    degradations: tuple[str, ...] = ()  # empty = all known
+    seed: int = 0
+    max_degradations: int = DEFAULT_MAX_DEGRADATIONS  # each pair gets 1..max_degradations of the chosen ones
+
+
+@dataclass(frozen=True)
+class SynthDetectionParams:
+    count: int
+    out: str
+    classes: tuple[str, ...] = ()  # empty = DEFAULT_CLASSES
+    size: int = DEFAULT_DETECTION_SIZE
+    val_fraction: float = 0.2  # 0 <= x < 1; at least one val image when count >= 2 and x > 0
+    seed: int = 0
+    max_objects: int = DEFAULT_MAX_OBJECTS
+
+
+def validate_restoration(p: SynthRestorationParams) -> SynthRestorationParams:
+    """Return ``p`` normalised, or raise InvalidArgument naming the first wrong field."""
+    known = tuple(DEGRADATIONS)
+    names = _lowered_unique(_names(p.degradations, "degradations"))
+    unknown = [name for name in names if name not in DEGRADATIONS]
+    if unknown:
+        raise InvalidArgument(
+            "degradations", f"unknown degradation {unknown[0]!r}; known degradations: {', '.join(known)}"
+        )
+    # canonical (application) order, so the same set always gives the same pairs
+    chosen = tuple(name for name in known if name in names) if names else known
+    max_degradations = _int(p.max_degradations, "max_degradations") or DEFAULT_MAX_DEGRADATIONS
+    _check_range(max_degradations, "max_degradations", 1, len(known))
+    return dataclasses.replace(
+        p,
+        count=_count(p.count),
+        out=_out(p.out),
+        size=_size(p.size, DEFAULT_RESTORATION_SIZE),
+        degradations=chosen,
+        seed=_seed(p.seed),
+        max_degradations=max_degradations,
+    )
+
+
+def validate_detection(p: SynthDetectionParams) -> SynthDetectionParams:
+    """Return ``p`` normalised, or raise InvalidArgument naming the first wrong field."""
+    classes = tuple(name.strip() for name in _names(p.classes, "classes")) or DEFAULT_CLASSES
+    if len(classes) > MAX_CLASSES:
+        raise InvalidArgument("classes", f"at most {MAX_CLASSES} classes, got {len(classes)}")
+    seen: set[str] = set()
+    for name in classes:
+        if not name:
+            raise InvalidArgument("classes", "class names must not be empty")
+        if any(ch.isspace() for ch in name) or ":" in name:
+            raise InvalidArgument("classes", f"class name {name!r} must not contain whitespace or ':'")
+        if name in seen:
+            raise InvalidArgument("classes", f"class {name!r} is listed twice; class names must be unique")
+        seen.add(name)
+    val_fraction = p.val_fraction
+    if (
+        isinstance(val_fraction, bool)
+        or not isinstance(val_fraction, int | float)
+        or math.isnan(val_fraction)
+    ):
+        raise InvalidArgument("val_fraction", f"must be a number in [0, 1), got {val_fraction!r}")
+    if not 0.0 <= val_fraction < 1.0:
+        raise InvalidArgument("val_fraction", f"must be in [0, 1), got {val_fraction}")
+    max_objects = _int(p.max_objects, "max_objects") or DEFAULT_MAX_OBJECTS
+    _check_range(max_objects, "max_objects", 1, MAX_OBJECTS)
+    return dataclasses.replace(
+        p,
+        count=_count(p.count),
+        out=_out(p.out),
+        classes=classes,
+        size=_size(p.size, DEFAULT_DETECTION_SIZE),
+        val_fraction=float(val_fraction),
+        seed=_seed(p.seed),
+        max_objects=max_objects,
+    )
+
+
+def fingerprint(p: SynthRestorationParams | SynthDetectionParams) -> dict[str, Any]:
+    """The parameters that decide what each sample looks like (not ``out``; ``count`` may grow on resume)."""
+    data = dataclasses.asdict(p)
+    data.pop("out")
+    data.pop("count")
+    return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+
+
+def _int(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(field, f"must be a whole number, got {value!r}")
+    return value
+
+
+def _check_range(value: int, field: str, low: int, high: int) -> None:
+    if not low <= value <= high:
+        raise InvalidArgument(field, f"must be between {low} and {high}, got {value}")
+
+
+def _count(value: object) -> int:
+    count = _int(value, "count")
+    _check_range(count, "count", 1, MAX_COUNT)
+    return count
+
+
+def _size(value: object, default: int) -> int:
+    size = _int(value, "size") or default
+    _check_range(size, "size", MIN_SIZE, MAX_SIZE)
+    return size
+
+
+def _seed(value: object) -> int:
+    seed = _int(value, "seed")
+    _check_range(seed, "seed", 0, MAX_SEED)
+    return seed
+
+
+def _out(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument("out", "an output folder is required")
+    return value
+
+
+def _names(value: object, field: str) -> tuple[str, ...]:
+    """A tuple of names from a tuple/list, or from one comma-separated string (as a CLI passes it)."""
+    if isinstance(value, str):
+        return tuple(part for part in value.split(",") if part.strip())
+    if not isinstance(value, Iterable):
+        raise InvalidArgument(field, f"must be a list of names, got {value!r}")
+    names = tuple(value)
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidArgument(field, f"names must be strings, got {name!r}")
+    return names
+
+
+def _lowered_unique(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
