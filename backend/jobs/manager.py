@@ -115,7 +115,7 @@ class JobManager:
             self.store.insert_job(job)
             self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.QUEUED.value, "message": ""})])
         self._notify(job.id)
-        return self.get(job.id)
+        return self._decorate(job)  # as queued: the scheduler may already have started it
 
     def resume(self, job_id: str) -> JobRecord:
         job = self.get(job_id)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from backend.errors import NotFound
 from backend.jobs.kind import JobKind
+from backend.restoration.jobs import EVALUATE, TRAIN_RESTORATION
 from backend.synthetic.jobs import SYNTH_DETECTION, SYNTH_RESTORATION
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (SYNTH_RESTORATION, SYNTH_DETECTION)}
+KINDS: dict[str, JobKind] = {
+    kind.name: kind for kind in (SYNTH_RESTORATION, SYNTH_DETECTION, TRAIN_RESTORATION, EVALUATE)
+}
 
 
 def get_kind(name: str) -> JobKind:

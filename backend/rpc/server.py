@@ -13,14 +13,31 @@ from grpc_reflection.v1alpha import reflection
 
 from backend.errors import FailedPrecondition
 from backend.jobs.manager import JobManager
+from backend.registry import ModelRegistry
+from backend.rpc.artifacts_servicer import ArtifactsServicer
 from backend.rpc.auth import AuthInterceptor
 from backend.rpc.errors import ErrorInterceptor
 from backend.rpc.jobs_servicer import JobsServicer
+from backend.rpc.models_servicer import ModelsServicer
+from backend.rpc.reports_servicer import ReportsServicer
 from backend.rpc.synthetic_servicer import SyntheticServicer
 from backend.rpc.system_servicer import SystemServicer
 from backend.settings import ServerSettings
 from backend.workspace import Workspace
-from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc, synthetic_pb2, synthetic_pb2_grpc, system_pb2, system_pb2_grpc
+from protos.omni.v1 import (
+    artifacts_pb2,
+    artifacts_pb2_grpc,
+    jobs_pb2,
+    jobs_pb2_grpc,
+    models_pb2,
+    models_pb2_grpc,
+    reports_pb2,
+    reports_pb2_grpc,
+    synthetic_pb2,
+    synthetic_pb2_grpc,
+    system_pb2,
+    system_pb2_grpc,
+)
 
 RPC_THREADS = 64
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -29,6 +46,9 @@ SERVICE_NAMES = (
     jobs_pb2.DESCRIPTOR.services_by_name["Jobs"].full_name,
     system_pb2.DESCRIPTOR.services_by_name["System"].full_name,
     synthetic_pb2.DESCRIPTOR.services_by_name["Synthetic"].full_name,
+    models_pb2.DESCRIPTOR.services_by_name["Models"].full_name,
+    reports_pb2.DESCRIPTOR.services_by_name["Reports"].full_name,
+    artifacts_pb2.DESCRIPTOR.services_by_name["Artifacts"].full_name,
 )
 
 
@@ -91,6 +111,9 @@ def start_backend(settings: ServerSettings) -> Backend:
     jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)
     system_pb2_grpc.add_SystemServicer_to_server(SystemServicer(settings, workspace, manager.max_concurrent), server)
     synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
+    models_pb2_grpc.add_ModelsServicer_to_server(ModelsServicer(ModelRegistry(workspace.store)), server)
+    reports_pb2_grpc.add_ReportsServicer_to_server(ReportsServicer(workspace.store), server)
+    artifacts_pb2_grpc.add_ArtifactsServicer_to_server(ArtifactsServicer(workspace.store), server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

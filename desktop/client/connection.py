@@ -14,7 +14,20 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from desktop.client.errors import BackendError
-from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc, synthetic_pb2, synthetic_pb2_grpc, system_pb2, system_pb2_grpc
+from protos.omni.v1 import (
+    artifacts_pb2,
+    artifacts_pb2_grpc,
+    jobs_pb2,
+    jobs_pb2_grpc,
+    models_pb2,
+    models_pb2_grpc,
+    reports_pb2,
+    reports_pb2_grpc,
+    synthetic_pb2,
+    synthetic_pb2_grpc,
+    system_pb2,
+    system_pb2_grpc,
+)
 
 DEFAULT_DEADLINE_S = 15.0
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -63,6 +76,9 @@ class Connection:
         self.system = system_pb2_grpc.SystemStub(self.channel)
         self.synthetic = synthetic_pb2_grpc.SyntheticStub(self.channel)
         self.health = health_pb2_grpc.HealthStub(self.channel)
+        self.models = models_pb2_grpc.ModelsStub(self.channel)
+        self.reports = reports_pb2_grpc.ReportsStub(self.channel)
+        self.artifacts = artifacts_pb2_grpc.ArtifactsStub(self.channel)
 
     def close(self) -> None:
         self.channel.close()
@@ -190,3 +206,47 @@ class Connection:
     ) -> synthetic_pb2.PreviewDetectionResponse:
         request = synthetic_pb2.PreviewDetectionRequest(spec=spec, index=index)
         return self._call(self.synthetic.PreviewDetection, request, timeout=60)
+
+    # -- models -----------------------------------------------------------------------------------------
+
+    def list_models(self, *, kind: str = "", layer: str = "") -> list[models_pb2.ModelVersion]:
+        return list(self._call(self.models.ListModels, models_pb2.ListModelsRequest(kind=kind, layer=layer)).models)
+
+    def get_model(self, version: str) -> models_pb2.ModelVersion:
+        return self._call(self.models.GetModel, models_pb2.GetModelRequest(version=version))
+
+    def promote_model(self, version: str) -> models_pb2.ModelVersion:
+        return self._call(self.models.PromoteModel, models_pb2.PromoteModelRequest(version=version))
+
+    def delete_model(self, version: str) -> None:
+        self._call(self.models.DeleteModel, models_pb2.DeleteModelRequest(version=version))
+
+    def compare_models(self, a: str, b: str) -> models_pb2.CompareModelsResponse:
+        return self._call(self.models.CompareModels, models_pb2.CompareModelsRequest(a=a, b=b))
+
+    # -- reports ----------------------------------------------------------------------------------------
+
+    def list_reports(self, *, kind: str = "") -> list[reports_pb2.ReportSummary]:
+        return list(self._call(self.reports.ListReports, reports_pb2.ListReportsRequest(kind=kind)).reports)
+
+    def get_report(self, report_id: str, fmt: str = "text") -> str:
+        request = reports_pb2.GetReportRequest(report_id=report_id, format=fmt)
+        return self._call(self.reports.GetReport, request).content
+
+    # -- artifacts --------------------------------------------------------------------------------------
+
+    def read_artifact(self, key: str) -> bytes:
+        """The whole object, checked against the SHA-256 the backend sends with the last chunk."""
+        import hashlib
+
+        parts, digest, expected = [], hashlib.sha256(), ""
+        for chunk in self._stream(self.artifacts.ReadArtifact, artifacts_pb2.ReadArtifactRequest(key=key)):
+            parts.append(chunk.data)
+            digest.update(chunk.data)
+            expected = chunk.sha256 or expected
+        if expected and digest.hexdigest() != expected:
+            raise BackendError("DATA_LOSS", f"{key}: checksum mismatch after download")
+        return b"".join(parts)
+
+    def get_artifact_text(self, key: str) -> str:
+        return self.read_artifact(key).decode()

@@ -1,0 +1,97 @@
+"""Reports on the artifact store: ``training-outputs/reports/<job id>/report.{json,txt,html}``."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from backend.errors import InvalidArgument, NotFound
+from backend.reports.html import render_html
+from backend.reports.text import render_text
+from backend.storage.base import ArtifactStore
+
+PREFIX = "training-outputs/reports/"
+FORMATS = ("json", "text", "html")
+FILE_OF = {"json": "report.json", "text": "report.txt", "html": "report.html"}
+
+
+@dataclass
+class ReportSummary:
+    id: str
+    kind: str
+    title: str
+    state: str
+    created_at: float
+    model_version: str
+
+
+def report_key(report_id: str, fmt: str = "json") -> str:
+    return f"{PREFIX}{report_id}/{FILE_OF[fmt]}"
+
+
+def save_report(store: ArtifactStore, report: dict[str, Any]) -> dict[str, str]:
+    """Write the JSON and its two renderings; returns format -> key. The JSON goes last: a report is
+    listed once its source of truth exists."""
+    report_id = report["id"]
+    keys = {}
+    for fmt, content in (("text", render_text(report)), ("html", render_html(report))):
+        keys[fmt] = report_key(report_id, fmt)
+        store.put_bytes(keys[fmt], content.encode())
+    keys["json"] = report_key(report_id)
+    store.put_bytes(keys["json"], json.dumps(report, indent=2, default=str).encode())
+    return keys
+
+
+def load_report(store: ArtifactStore, report_id: str) -> dict[str, Any]:
+    if not report_id or "/" in report_id or report_id.startswith("."):
+        raise InvalidArgument("report_id", f"{report_id!r} is not a report id")
+    key = report_key(report_id)
+    if not store.exists(key):
+        raise NotFound(f"no report {report_id!r}")
+    return dict(json.loads(store.get_bytes(key)))
+
+
+def get_report(store: ArtifactStore, report_id: str, fmt: str = "text") -> str:
+    if fmt not in FORMATS:
+        raise InvalidArgument("format", f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    report = load_report(store, report_id)
+    stored = report_key(report_id, fmt)
+    if store.exists(stored):
+        return store.get_bytes(stored).decode()
+    return (
+        json.dumps(report, indent=2) if fmt == "json" else render_text(report) if fmt == "text" else render_html(report)
+    )
+
+
+def list_reports(store: ArtifactStore, *, kind: str = "") -> list[ReportSummary]:
+    summaries = []
+    for info in store.list(PREFIX):
+        if not info.key.endswith("/report.json"):
+            continue
+        report = json.loads(store.get_bytes(info.key))
+        if kind and report.get("kind") != kind:
+            continue
+        summaries.append(
+            ReportSummary(
+                id=report["id"],
+                kind=report.get("kind", ""),
+                title=report.get("title", ""),
+                state=report.get("state", ""),
+                created_at=float(report.get("job", {}).get("finished_at") or info.modified),
+                model_version=(report.get("model") or {}).get("version", ""),
+            )
+        )
+    return sorted(summaries, key=lambda s: s.created_at, reverse=True)
+
+
+def json_safe(value: Any) -> Any:
+    """Strict JSON has no NaN or infinity (PSNR of identical images is infinite): they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value

@@ -1,0 +1,121 @@
+"""The plain-text report, in the layout operators know from the first version of this system."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+RULE = "=" * 78
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min {secs} s"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def size(num: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(num) < 1024 or unit == "GB":
+            return f"{num:.2f} {unit}" if unit != "B" else f"{int(num)} B"
+        num /= 1024
+    return f"{num:.2f} GB"
+
+
+def _when(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds)) if seconds else "-"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    job, params, data = report.get("job", {}), report.get("parameters", {}), report.get("data", {})
+    model, env, base = report.get("model") or {}, report.get("environment", {}), report.get("baseline", {})
+    layer = params.get("layer", "?")
+    lines = [
+        RULE,
+        f"REPORTE DE ENTRENAMIENTO LAYER {layer} / TRAINING REPORT",
+        RULE,
+        f"Job ID: {job.get('id')}   Duration: {duration(job.get('duration_seconds', 0))}   "
+        f"State: {str(report.get('state', '')).upper()}",
+        f"Started: {_when(job.get('started_at', 0))}   Finished: {_when(job.get('finished_at', 0))}",
+    ]
+    if report.get("error"):
+        lines.append(f"Error: {report['error']}")
+    lines += [
+        "",
+        "PARAMETERS",
+        f"Epochs: {params.get('epochs')}  Batch size: {params.get('batch_size')}  Learning rate: {params.get('lr')}  "
+        f"Max pairs: {params.get('max_pairs') or 'all'}  Optimizer: AdamW  Loss: {params.get('loss')}",
+        f"Patch: {params.get('patch')}  Validation split: {params.get('val_split')}  Preset: {params.get('preset')}  "
+        f"Device: {params.get('device')}  Seed: {params.get('seed')}",
+        f"Data: {params.get('data')}",
+        "",
+        "DATA",
+        f"Files processed: {data.get('files_seen', 0)}  Valid pairs: {data.get('valid_pairs', 0)}  "
+        f"Clean: {data.get('clean_files', 0)}  Degraded: {data.get('degraded_files', 0)}",
+        f"Train pairs: {data.get('train_pairs', 0)}  Validation pairs: {data.get('val_pairs', 0)}  "
+        f"Rejected: {data.get('rejected', 0)}",
+    ]
+    for reason, count in (data.get("rejected_by_reason") or {}).items():
+        lines.append(f"  rejected ({reason}): {count}")
+    for example in (data.get("rejected_examples") or [])[:5]:
+        lines.append(f"    {example['file']}: {example['reason']}")
+    lines += ["", "METRICS PER EPOCH"]
+    if base:
+        lines.append(f"Degraded input:  PSNR={base.get('psnr', 0):.2f}, SSIM={base.get('ssim', 0):.3f}")
+    for item in report.get("epochs", []):
+        lines.append(
+            f"Epoch {item['epoch']}: Loss={item['train_loss']:.4f}, Val loss={item['val_loss']:.4f}, "
+            f"PSNR={item['psnr']:.2f}, SSIM={item['ssim']:.3f}, Improved={item['improved_fraction']:.0%}, "
+            f"{item['images_per_second']:.1f} img/s"
+        )
+    if not report.get("epochs"):
+        lines.append("No epoch completed.")
+    improvement = report.get("improvement") or {}
+    if improvement:
+        lines += [
+            "",
+            "TOTAL IMPROVEMENT",
+            f"Loss: {improvement.get('loss_first', 0):.4f} -> {improvement.get('loss_last', 0):.4f} "
+            f"({improvement.get('loss_change_pct', 0):+.1f}%)",
+            f"PSNR: {improvement.get('psnr_first', 0):.2f} -> {improvement.get('psnr_last', 0):.2f} dB "
+            f"({improvement.get('psnr_change', 0):+.2f} dB; {improvement.get('psnr_vs_input', 0):+.2f} dB vs input)",
+            f"SSIM: {improvement.get('ssim_first', 0):.3f} -> {improvement.get('ssim_last', 0):.3f} "
+            f"({improvement.get('ssim_change', 0):+.3f}; {improvement.get('ssim_vs_input', 0):+.3f} vs input)",
+        ]
+    lines += ["", "MODEL"]
+    if model.get("version"):
+        lines += [
+            f"Model saved: {model.get('weights_key')}  Size: {size(model.get('weights_bytes', 0))}  "
+            f"Parameters: ~{model.get('parameters', 0):,}",
+            f"Version: {model['version']}  Architecture: {model.get('architecture')} ({model.get('preset')})",
+            f"ONNX: {model.get('onnx_key')}  Size: {size(model.get('onnx_bytes', 0))}  "
+            f"Max abs diff vs PyTorch: {model.get('onnx_max_abs_diff', float('nan')):.2e}",
+        ]
+    else:
+        lines.append("No model was registered (the run did not finish).")
+    comparison = report.get("comparison")
+    lines += ["", "COMPARISON WITH THE PREVIOUS MODEL"]
+    if comparison:
+        lines.append(
+            f"Previous model: {comparison['previous_version']}  PSNR change: {comparison['psnr_change']:+.2f} dB  "
+            f"SSIM change: {comparison['ssim_change']:+.3f}"
+        )
+    else:
+        lines.append("Previous model: none (first model of this layer)")
+    lines += [
+        "",
+        "ENVIRONMENT",
+        f"Python {env.get('python')}  PyTorch {env.get('torch')}  Device: {env.get('device')}  "
+        f"CUDA available: {'Yes' if env.get('cuda_available') else 'No'}"
+        + (f" ({env.get('gpu')})" if env.get("gpu") else ""),
+        f"Memory used: ~{size(env.get('peak_memory_bytes', 0))} peak  CPUs: {env.get('cpu_count')}  "
+        f"Host: {env.get('hostname')}",
+        "",
+        "RECOMMENDATIONS",
+    ]
+    lines += [f"- {item}" for item in report.get("recommendations", [])] or ["- none"]
+    lines.append(RULE)
+    return "\n".join(lines) + "\n"

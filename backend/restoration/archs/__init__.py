@@ -1,0 +1,124 @@
+"""Restoration networks: a registry of architectures, named presets and the ``build_network`` factory.
+
+Every network maps an NxCxHxW float tensor in [0, 1] to one of the same shape (any H and W; the output is
+not clamped) and ends in a 3x3 convolution called ``output`` whose result is added to the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from torch import nn
+
+from backend.errors import InvalidArgument
+from backend.restoration.archs.config import NetworkConfig, config_from_dict, config_to_dict
+from backend.restoration.archs.layer1_arch import Layer1Net
+from backend.restoration.archs.restormer_arch import Restormer
+
+__all__ = [
+    "ARCH_REGISTRY",
+    "LAYER_ARCHS",
+    "PRESETS",
+    "PRESET_NAMES",
+    "NetworkConfig",
+    "build_network",
+    "config_from_dict",
+    "config_to_dict",
+    "count_parameters",
+    "preset_for",
+    "register_arch",
+]
+
+Builder = Callable[[NetworkConfig], nn.Module]
+ARCH_REGISTRY: dict[str, Builder] = {}
+
+
+def register_arch(name: str) -> Callable[[Builder], Builder]:
+    """Decorator: make ``NetworkConfig(arch=name)`` build with the decorated function."""
+
+    def register(builder: Builder) -> Builder:
+        if name in ARCH_REGISTRY:
+            raise ValueError(f"arch {name!r} is already registered")
+        ARCH_REGISTRY[name] = builder
+        return builder
+
+    return register
+
+
+@register_arch("layer1")
+def _build_layer1(c: NetworkConfig) -> nn.Module:
+    return Layer1Net(c.in_channels, c.out_channels, c.width, c.num_blocks, c.bias)
+
+
+@register_arch("restormer")
+def _build_restormer(c: NetworkConfig) -> nn.Module:
+    if len(c.heads) != c.levels:
+        raise InvalidArgument("heads", f"needs one entry per level ({c.levels}), got {c.heads!r}")
+    for level, heads in enumerate(c.heads):
+        channels = c.width * 2**level
+        if channels % heads:
+            raise InvalidArgument("heads", f"level {level} has {channels} channels, not divisible by {heads} heads")
+    if c.levels > 1 and c.width % 2:
+        raise InvalidArgument("width", f"must be even (pixel-unshuffle halves it first), got {c.width}")
+    return Restormer(
+        c.in_channels, c.out_channels, c.width, c.num_blocks, c.heads, c.ffn_expansion, c.refinement_blocks, c.bias
+    )
+
+
+def build_network(config: NetworkConfig) -> nn.Module:
+    """A freshly initialised network for ``config``; raises InvalidArgument naming the field that is wrong."""
+    builder = ARCH_REGISTRY.get(config.arch)
+    if builder is None:
+        raise InvalidArgument("arch", f"unknown arch {config.arch!r}; choose one of {', '.join(sorted(ARCH_REGISTRY))}")
+    return builder(config)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters (all of ours are)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+LAYER_ARCHS = {1: "layer1", 2: "restormer"}
+PRESET_NAMES = ("tiny", "small", "base")
+
+
+def _layer1(preset: str, width: int, num_blocks: tuple[int, ...]) -> NetworkConfig:
+    return NetworkConfig(arch="layer1", preset=f"layer1-{preset}", width=width, num_blocks=num_blocks, bias=True)
+
+
+def _layer2(preset: str, width: int, num_blocks: tuple[int, ...], heads: tuple[int, ...], refine: int) -> NetworkConfig:
+    return NetworkConfig(
+        arch="restormer",
+        preset=f"layer2-{preset}",
+        width=width,
+        num_blocks=num_blocks,
+        heads=heads,
+        ffn_expansion=2.66,
+        refinement_blocks=refine,
+        bias=False,
+    )
+
+
+# Parameter counts: layer1 36k / 215k / 2.4M; layer2 26k (the first system's size) / 1.6M / 3.8M.
+# The original Restormer is NetworkConfig("restormer", width=48, num_blocks=(4, 6, 6, 8), heads=(1, 2, 4, 8),
+# refinement_blocks=4): 26.1M.
+PRESETS: dict[str, NetworkConfig] = {
+    c.preset: c
+    for c in (
+        _layer1("tiny", 8, (1, 1, 1)),
+        _layer1("small", 16, (1, 1, 2)),
+        _layer1("base", 24, (1, 2, 2, 2)),
+        _layer2("tiny", 4, (2, 2, 2), (1, 2, 4), 1),
+        _layer2("small", 16, (1, 2, 2, 4), (1, 2, 4, 8), 1),
+        _layer2("base", 24, (2, 3, 3, 4), (1, 2, 4, 8), 2),
+    )
+}
+
+
+def preset_for(layer: int, preset: str) -> NetworkConfig:
+    """The configuration of ``preset`` ("tiny" | "small" | "base") for restoration layer 1 or 2."""
+    if isinstance(layer, bool) or layer not in LAYER_ARCHS:
+        raise InvalidArgument("layer", f"must be one of {', '.join(map(str, LAYER_ARCHS))}, got {layer!r}")
+    if preset not in PRESET_NAMES:
+        raise InvalidArgument("preset", f"unknown preset {preset!r}; choose one of {', '.join(PRESET_NAMES)}")
+    return PRESETS[f"layer{layer}-{preset}"]

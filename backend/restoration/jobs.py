@@ -1,0 +1,71 @@
+"""Restoration training and folder evaluation as job kinds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from backend.errors import InvalidArgument
+from backend.jobs.context import JobContext
+from backend.jobs.kind import JobKind, Prepared
+from backend.restoration.params import (
+    EvaluateParams,
+    TrainRestorationParams,
+    validate_evaluate_params,
+    validate_train_params,
+)
+from backend.workspace import Workspace
+
+
+def existing_folder(workspace: Workspace, value: str, field: str) -> Path:
+    path = workspace.resolve_user_path(value, field=field)
+    if not path.is_dir():
+        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
+    return path
+
+
+def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
+    checked = validate_train_params(params)
+    data = existing_folder(workspace, checked.data, "data")
+    for side in ("clean", "degraded"):
+        if not (data / side).is_dir():
+            raise InvalidArgument("data", f"{str(data)!r} must hold clean/ and degraded/ folders; {side}/ is missing")
+    return Prepared(params=replace(checked, data=str(data)), outputs={})
+
+
+def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, object]:
+    from backend.restoration.run import run_training as run
+
+    return run(params, ctx)
+
+
+def prepare_evaluate(params: EvaluateParams, workspace: Workspace, resuming: bool) -> Prepared:
+    checked = validate_evaluate_params(params)
+    pred = existing_folder(workspace, checked.pred, "pred")
+    ref = existing_folder(workspace, checked.ref, "ref")
+    return Prepared(params=replace(checked, pred=str(pred), ref=str(ref)), outputs={})
+
+
+def run_evaluate(params: EvaluateParams, ctx: JobContext) -> dict[str, object]:
+    from backend.restoration.evaluate import evaluate_folders
+
+    return evaluate_folders(params, ctx)
+
+
+TRAIN_RESTORATION = JobKind(
+    name="train_restoration",
+    params_type=TrainRestorationParams,
+    prepare=prepare_training,
+    run="backend.restoration.jobs:run_training",
+    resumable=True,
+    description="train a layer 1 or layer 2 restoration model",
+)
+
+EVALUATE = JobKind(
+    name="evaluate",
+    params_type=EvaluateParams,
+    prepare=prepare_evaluate,
+    run="backend.restoration.jobs:run_evaluate",
+    resumable=False,
+    description="PSNR/SSIM of a folder of predictions against a folder of references",
+)

@@ -1,0 +1,203 @@
+"""A restoration training job from start to finish: data, training, ONNX export, registry, report.
+
+The report is written whatever happens (succeeded, failed, cancelled), so an operator always
+learns what the run did and why it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from backend.restoration.export import export_onnx
+
+from backend.errors import FailedPrecondition, JobCancelled, OmniError
+from backend.jobs.context import JobContext
+from backend.registry import ModelRegistry
+from backend.reports.environment import environment
+from backend.reports.recommendations import recommend
+from backend.reports.store import json_safe, save_report
+from backend.restoration.archs import config_to_dict, count_parameters, preset_for
+from backend.restoration.datasets import PairImages, split_pairs
+from backend.restoration.pairs import PairScan, scan_pairs
+from backend.restoration.params import TrainRestorationParams
+from backend.restoration.trainer import TrainOutcome, train
+
+MAX_STEP_POINTS = 2000
+
+
+def data_fingerprint(scan: PairScan) -> str:
+    """Names, sizes and modification times of the pairs used: changes when the data set changes."""
+    digest = hashlib.sha256()
+    for clean, degraded in scan.pairs:
+        for path in (clean, degraded):
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{int(stat.st_mtime)};".encode())
+    return digest.hexdigest()[:16]
+
+
+def _improvement(outcome: TrainOutcome) -> dict[str, float]:
+    first, last = outcome.history[0], outcome.history[-1]
+    return {
+        "loss_first": first.train_loss,
+        "loss_last": last.train_loss,
+        "loss_change_pct": (last.train_loss - first.train_loss) / first.train_loss * 100 if first.train_loss else 0.0,
+        "psnr_first": first.psnr,
+        "psnr_last": last.psnr,
+        "psnr_change": last.psnr - first.psnr,
+        "psnr_vs_input": last.psnr - outcome.baseline["psnr"],
+        "ssim_first": first.ssim,
+        "ssim_last": last.ssim,
+        "ssim_change": last.ssim - first.ssim,
+        "ssim_vs_input": last.ssim - outcome.baseline["ssim"],
+    }
+
+
+def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairScan, ctx: JobContext) -> dict[str, Any]:
+    """Save weights, export and check ONNX, and register a version; returns the report's model section."""
+    registry = ModelRegistry(ctx.store)
+    layer = f"layer_{params.layer}"
+    previous = registry.previous(layer)
+    assert outcome.model is not None
+    model = outcome.model.to("cpu").eval()
+    weights = ctx.scratch_dir / "model.pt"
+    torch.save({"config": config_to_dict(outcome.config), "state_dict": model.state_dict()}, weights)
+    ctx.progress(0, 0, unit="", message="exporting to ONNX")
+    export = export_onnx(model, ctx.scratch_dir / "model.onnx")
+    ctx.log(f"ONNX export checked against PyTorch: max abs difference {export.max_abs_diff:.2e}")
+    last = outcome.history[-1]
+    card = {
+        "architecture": outcome.config.arch,
+        "preset": outcome.config.preset,
+        "network": config_to_dict(outcome.config),
+        "parameters": count_parameters(model),
+        "data_fingerprint": data_fingerprint(scan),
+        "data": params.data,
+        "metrics": {
+            "psnr": last.psnr,
+            "ssim": last.ssim,
+            "val_loss": last.val_loss,
+            "improved_fraction": last.improved_fraction,
+            "input_psnr": outcome.baseline["psnr"],
+            "input_ssim": outcome.baseline["ssim"],
+        },
+        "epochs": len(outcome.history),
+        "parent_version": previous.version if previous else "",
+        "job_id": ctx.job_id,
+        "onnx_max_abs_diff": export.max_abs_diff,
+        "environment": environment(outcome.device),
+    }
+    version = registry.register(layer, {"weights": weights, "onnx": export.path}, card)
+    for role, key in version.files.items():
+        ctx.artifact(
+            key,
+            "model" if role == "weights" else "onnx",
+            size_bytes=version.card["file_sizes"][role],
+            sha256=version.card["sha256"][role],
+            description=f"{version.version} {role}",
+        )
+    ctx.set_output("model_version", version.version)
+    section = {
+        "version": version.version,
+        "architecture": outcome.config.arch,
+        "preset": outcome.config.preset,
+        "parameters": card["parameters"],
+        "weights_key": version.files["weights"],
+        "weights_bytes": version.card["file_sizes"]["weights"],
+        "onnx_key": version.files["onnx"],
+        "onnx_bytes": version.card["file_sizes"]["onnx"],
+        "onnx_max_abs_diff": export.max_abs_diff,
+        "previous_version": previous.version if previous else "",
+    }
+    if previous is not None and "psnr" in previous.metrics:
+        section["comparison"] = {
+            "previous_version": previous.version,
+            "psnr_change": last.psnr - previous.metrics["psnr"],
+            "ssim_change": last.ssim - previous.metrics.get("ssim", 0.0),
+        }
+    return section
+
+
+def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
+    started = time.time()
+    report: dict[str, Any] = {
+        "report_version": 1,
+        "id": ctx.job_id,
+        "kind": "train_restoration",
+        "title": f"Training report: restoration layer {params.layer}",
+        "parameters": vars(params),
+        "data": {},
+        "epochs": [],
+        "steps": [],
+        "resumed_from": ctx.resumed_from,
+    }
+    outcome: TrainOutcome | None = None
+    state, error = "succeeded", ""
+    try:
+        ctx.progress(0, 0, message="checking the data")
+        scan = scan_pairs(Path(params.data), max_pairs=params.max_pairs)
+        train_pairs, val_pairs = split_pairs(scan.pairs, params.val_split, params.seed)
+        report["data"] = {**scan.summary(), "train_pairs": len(train_pairs), "val_pairs": len(val_pairs)}
+        ctx.log(f"data: {len(scan.pairs)} valid pairs of {scan.files_seen} files, {len(scan.rejected)} rejected")
+        for item in scan.rejected[:20]:
+            ctx.log(f"rejected {item.file}: {item.reason}", level="warning")
+        if not scan.pairs:
+            raise FailedPrecondition(
+                f"data: no valid pairs in {params.data} ({scan.files_seen} files seen, {len(scan.rejected)} rejected); "
+                "it needs clean/ and degraded/ images with matching names"
+            )
+        config = preset_for(params.layer, params.preset)
+        outcome = TrainOutcome(config=config)
+        train(params, config, PairImages(train_pairs), PairImages(val_pairs), ctx, outcome)
+        report["model"] = _register(params, outcome, scan, ctx)
+        report["comparison"] = report["model"].pop("comparison", None)
+    except JobCancelled:
+        state, error = "cancelled", "cancelled on request; the last completed epoch's checkpoint is kept"
+        raise
+    except OmniError as failure:
+        state, error = "failed", failure.message
+        raise
+    except BaseException as failure:
+        state, error = "failed", f"{type(failure).__name__}: {failure}"
+        raise
+    finally:
+        _finish_report(report, outcome, params, ctx, state, error, started)
+    return {"model_version": report["model"]["version"]}
+
+
+def _finish_report(
+    report: dict[str, Any],
+    outcome: TrainOutcome | None,
+    params: TrainRestorationParams,
+    ctx: JobContext,
+    state: str,
+    error: str,
+    started: float,
+) -> None:
+    finished = time.time()
+    report["state"], report["error"] = state, error
+    report["job"] = {
+        "id": ctx.job_id,
+        "started_at": started,
+        "finished_at": finished,
+        "duration_seconds": finished - started,
+    }
+    history = outcome.history if outcome else []
+    report["epochs"] = [vars(item) for item in history]
+    steps = outcome.step_losses if outcome else []
+    stride = max(1, len(steps) // MAX_STEP_POINTS)
+    report["steps"] = [list(item) for item in steps[::stride]]
+    report["baseline"] = outcome.baseline if outcome else {}
+    if outcome and outcome.history:
+        report["improvement"] = _improvement(outcome)
+    report["environment"] = environment(outcome.device if outcome and outcome.device else params.device)
+    report["recommendations"] = recommend(report)
+    try:
+        keys = save_report(ctx.store, json_safe(report))
+        ctx.artifact(keys["html"], "report", description="training report (HTML)")
+        ctx.set_output("report", ctx.job_id)
+    except Exception as failure:  # noqa: BLE001 - the run's own outcome matters more than its report
+        ctx.log(f"could not write the report: {failure}", level="error")

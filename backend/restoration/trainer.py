@@ -1,0 +1,286 @@
+"""The restoration training loop: AdamW, cosine schedule, Charbonnier/L1, AMP on CUDA, per-epoch
+validation and checkpoints, exact resume. It reports through a ``JobContext`` and knows nothing of
+gRPC, the registry or reports (``backend.restoration.run`` puts those together)."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from backend.errors import FailedPrecondition, JobCancelled, ResourceExhausted
+from backend.jobs.context import JobContext
+from backend.restoration.archs import NetworkConfig, build_network, config_to_dict, count_parameters
+from backend.restoration.checkpoints import load_checkpoint, restore_rng, rng_state, save_checkpoint
+from backend.restoration.datasets import EpochSampler, PairImages, TrainPatches, to_tensor
+from backend.restoration.losses import build_loss
+from backend.restoration.metrics import psnr_torch, ssim_torch
+from backend.restoration.params import TrainRestorationParams
+from backend.restoration.tiling import tiled_forward
+
+STEP_METRIC_EVERY = 1
+VAL_TILE = 512
+
+
+class NonFiniteLoss(FailedPrecondition):
+    """The loss became NaN or infinite; the run stops instead of training on garbage."""
+
+
+@dataclass
+class EpochMetrics:
+    epoch: int
+    train_loss: float
+    val_loss: float
+    psnr: float
+    ssim: float
+    improved_fraction: float
+    lr: float
+    seconds: float
+    images_per_second: float
+
+
+@dataclass
+class TrainOutcome:
+    """What a run produced so far. The caller creates it and the loop fills it in as it goes, so a
+    run that fails or is cancelled still leaves its curves for the report."""
+
+    config: NetworkConfig
+    model: torch.nn.Module | None = None
+    history: list[EpochMetrics] = field(default_factory=list)
+    step_losses: list[tuple[int, float]] = field(default_factory=list)
+    baseline: dict[str, float] = field(default_factory=dict)
+    device: str = ""
+    train_pairs: int = 0
+    val_pairs: int = 0
+    resumed_at_epoch: int = 0
+    train_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise FailedPrecondition("device: CUDA was asked for, but PyTorch sees no GPU on this backend")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def loader_workers(requested: int, device: torch.device) -> int:
+    if requested >= 0:
+        return requested
+    cpus = os.cpu_count() or 1
+    return min(8, cpus) if device.type == "cuda" else min(4, max(0, cpus // 2))
+
+
+def _is_oom(error: BaseException) -> bool:
+    return isinstance(error, torch.cuda.OutOfMemoryError) or "out of memory" in str(error).lower()
+
+
+@torch.no_grad()
+def evaluate(
+    model: torch.nn.Module, images: PairImages, device: torch.device, loss_fn: torch.nn.Module
+) -> dict[str, float]:
+    """Whole-image validation (tiled when large): loss, PSNR, SSIM, share of images improved."""
+    model.eval()
+    losses, psnrs, ssims, improved = [], [], [], 0
+    for index in range(len(images)):
+        clean, degraded = images.get(index)
+        target = to_tensor(clean)[None].to(device)
+        source = to_tensor(degraded)[None].to(device)
+        output = tiled_forward(model, source, tile=VAL_TILE).float().clamp(0, 1)
+        losses.append(float(loss_fn(output, target)))
+        psnr_out = float(psnr_torch(output, target)[0])
+        psnrs.append(psnr_out)
+        ssims.append(float(ssim_torch(output, target)[0]))
+        improved += psnr_out > float(psnr_torch(source, target)[0])
+    model.train()
+    count = max(1, len(losses))
+    return {
+        "loss": sum(losses) / count,
+        "psnr": _finite_mean(psnrs),
+        "ssim": sum(ssims) / count,
+        "improved_fraction": improved / count,
+    }
+
+
+@torch.no_grad()
+def baseline_metrics(images: PairImages, device: torch.device) -> dict[str, float]:
+    """How good the degraded inputs already are: what a model must beat."""
+    psnrs, ssims = [], []
+    for index in range(len(images)):
+        clean, degraded = images.get(index)
+        target, source = to_tensor(clean)[None].to(device), to_tensor(degraded)[None].to(device)
+        psnrs.append(float(psnr_torch(source, target)[0]))
+        ssims.append(float(ssim_torch(source, target)[0]))
+    return {"psnr": _finite_mean(psnrs), "ssim": sum(ssims) / max(1, len(ssims))}
+
+
+def _finite_mean(values: list[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else float("inf")
+
+
+def train(
+    params: TrainRestorationParams,
+    config: NetworkConfig,
+    train_images: PairImages,
+    val_images: PairImages,
+    ctx: JobContext,
+    outcome: TrainOutcome,
+) -> TrainOutcome:
+    device = resolve_device(params.device)
+    torch.manual_seed(params.seed)
+    model = build_network(config).to(device)
+    outcome.model, outcome.device = model, device.type
+    outcome.train_pairs, outcome.val_pairs = len(train_images), len(val_images)
+    loss_fn = build_loss(params.loss).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=1e-4, betas=(0.9, 0.999))
+    dataset = TrainPatches(train_images, params.patch, params.seed)
+    sampler = EpochSampler(len(dataset), params.seed)
+    workers = loader_workers(params.num_workers, device)
+    loader = DataLoader(
+        dataset,
+        batch_size=params.batch_size,
+        sampler=sampler,
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=workers > 0,
+        prefetch_factor=4 if workers > 0 else None,
+        drop_last=len(dataset) > params.batch_size,
+    )
+    steps_per_epoch = len(loader)
+    total_steps = params.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=max(1, total_steps), eta_min=params.lr * 0.01
+    )
+    use_amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    history = outcome.history
+    start_epoch = 0
+    if ctx.resumed_from:
+        state = load_checkpoint(ctx.store, ctx.resumed_from, ctx.scratch_dir)
+        if state["config"] != config_to_dict(config):
+            raise FailedPrecondition("the checkpoint was made with another network configuration")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        restore_rng(state["rng"])
+        history[:] = [EpochMetrics(**item) for item in state["history"]]
+        outcome.step_losses[:] = [tuple(item) for item in state.get("step_losses", [])]
+        start_epoch = outcome.resumed_at_epoch = state["epoch"]
+        ctx.log(f"resumed from job {ctx.resumed_from} after epoch {start_epoch}")
+        for item in history:  # the new job's log carries the whole curve
+            _emit_epoch(ctx, item, steps_per_epoch)
+    ctx.log(
+        f"training {config.arch} ({config.preset}, {count_parameters(model):,} parameters) on {device.type}: "
+        f"{len(train_images)} train / {len(val_images)} val pairs, {steps_per_epoch} steps per epoch, "
+        f"{workers} loader workers"
+    )
+    baseline = outcome.baseline = baseline_metrics(val_images, device)
+    ctx.log(f"degraded input: PSNR {baseline['psnr']:.2f} dB, SSIM {baseline['ssim']:.4f}")
+    began = time.perf_counter()
+    global_step = start_epoch * steps_per_epoch
+    ctx.progress(global_step, total_steps, unit="steps", message=f"epoch {start_epoch + 1}/{params.epochs}")
+    deadline = began + params.max_minutes * 60 if params.max_minutes > 0 else math.inf
+    for epoch in range(start_epoch, params.epochs):
+        if time.perf_counter() >= deadline:
+            break
+        sampler.set_epoch(epoch)
+        epoch_began, loss_sum, seen = time.perf_counter(), 0.0, 0
+        model.train()
+        for step, (degraded, clean) in enumerate(loader):
+            ctx.check_cancelled()
+            degraded = degraded.to(device, non_blocking=True)
+            clean = clean.to(device, non_blocking=True)
+            try:
+                with torch.autocast(device.type, enabled=use_amp):
+                    loss = loss_fn(model(degraded), clean)
+                if not torch.isfinite(loss):
+                    raise NonFiniteLoss(
+                        f"the loss became {float(loss)} at epoch {epoch + 1}, step {step + 1}; "
+                        f"try a lower learning rate than {params.lr}"
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            except RuntimeError as error:
+                if _is_oom(error):
+                    raise ResourceExhausted(
+                        f"out of memory with batch size {params.batch_size} and patch {params.patch} on {device.type}; "
+                        f"try --batch-size {max(1, params.batch_size // 2)} or a smaller --patch"
+                    ) from error
+                raise
+            scheduler.step()
+            global_step += 1
+            value = float(loss)
+            loss_sum += value * degraded.shape[0]
+            seen += degraded.shape[0]
+            outcome.step_losses.append((global_step, value))
+            if global_step % STEP_METRIC_EVERY == 0:
+                ctx.metric("train/loss_step", value, step=global_step, epoch=epoch + 1)
+            ctx.progress(global_step, total_steps, unit="steps", message=f"epoch {epoch + 1}/{params.epochs}")
+            if time.perf_counter() >= deadline:
+                ctx.log(f"time budget of {params.max_minutes:g} min reached at epoch {epoch + 1}, step {step + 1}")
+                break
+        train_seconds = time.perf_counter() - epoch_began
+        val = evaluate(model, val_images, device, loss_fn)
+        metrics = EpochMetrics(
+            epoch=epoch + 1,
+            train_loss=loss_sum / max(1, seen),
+            val_loss=val["loss"],
+            psnr=val["psnr"],
+            ssim=val["ssim"],
+            improved_fraction=val["improved_fraction"],
+            lr=scheduler.get_last_lr()[0],
+            seconds=time.perf_counter() - epoch_began,
+            images_per_second=seen / train_seconds if train_seconds > 0 else 0.0,
+        )
+        history.append(metrics)
+        _emit_epoch(ctx, metrics, steps_per_epoch)
+        save_checkpoint(
+            ctx.store,
+            ctx.job_id,
+            ctx.scratch_dir,
+            {
+                "epoch": epoch + 1,
+                "config": config_to_dict(config),
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(),
+                "rng": rng_state(),
+                "history": [vars(item) for item in history],
+                "step_losses": outcome.step_losses,
+                "params": vars(params),
+            },
+        )
+    outcome.train_seconds = time.perf_counter() - began
+    return outcome
+
+
+def _emit_epoch(ctx: JobContext, metrics: EpochMetrics, steps_per_epoch: int) -> None:
+    step = metrics.epoch * steps_per_epoch
+    for name, value in (
+        ("train/loss", metrics.train_loss),
+        ("val/loss", metrics.val_loss),
+        ("val/psnr", metrics.psnr),
+        ("val/ssim", metrics.ssim),
+        ("val/improved_fraction", metrics.improved_fraction),
+        ("lr", metrics.lr),
+        ("train/images_per_second", metrics.images_per_second),
+    ):
+        ctx.metric(name, value, step=step, epoch=metrics.epoch)
+    ctx.log(
+        f"epoch {metrics.epoch}: loss {metrics.train_loss:.4f}, val loss {metrics.val_loss:.4f}, "
+        f"PSNR {metrics.psnr:.2f} dB, SSIM {metrics.ssim:.4f}, improved {metrics.improved_fraction:.0%}"
+    )
+
+
+__all__ = ["EpochMetrics", "JobCancelled", "NonFiniteLoss", "TrainOutcome", "evaluate", "resolve_device", "train"]

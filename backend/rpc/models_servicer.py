@@ -1,0 +1,79 @@
+"""The Models service: the versioned registry over the workspace's artifact store."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+
+from backend.errors import InvalidArgument
+from backend.registry import ModelRegistry, ModelVersion
+from backend.rpc.convert import timestamp
+from protos.omni.v1 import models_pb2, models_pb2_grpc
+
+
+def model_to_proto(model: ModelVersion) -> models_pb2.ModelVersion:
+    card = model.card
+    return models_pb2.ModelVersion(
+        version=model.version,
+        kind=model.kind,
+        layer=model.layer,
+        current=model.current,
+        created_at=timestamp(model.created_at),
+        metrics={k: float(v) for k, v in model.metrics.items() if isinstance(v, int | float)},
+        architecture=str(card.get("architecture", "")),
+        parameters=int(card.get("parameters", 0)),
+        size_bytes=int(card.get("size_bytes", 0)),
+        parent_version=str(card.get("parent_version", "")),
+        files=model.files,
+        card_json=json.dumps(card),
+        job_id=str(card.get("job_id", "")),
+    )
+
+
+def _version(value: str, field: str = "version") -> str:
+    if not value:
+        raise InvalidArgument(field, "is required")
+    return value
+
+
+class ModelsServicer(models_pb2_grpc.ModelsServicer):
+    def __init__(self, registry: ModelRegistry) -> None:
+        self.registry = registry
+
+    def ListModels(
+        self, request: models_pb2.ListModelsRequest, context: grpc.ServicerContext
+    ) -> models_pb2.ListModelsResponse:
+        models = self.registry.list(kind=request.kind, layer=request.layer)
+        return models_pb2.ListModelsResponse(models=[model_to_proto(m) for m in models])
+
+    def GetModel(self, request: models_pb2.GetModelRequest, context: grpc.ServicerContext) -> models_pb2.ModelVersion:
+        return model_to_proto(self.registry.get(_version(request.version)))
+
+    def PromoteModel(
+        self, request: models_pb2.PromoteModelRequest, context: grpc.ServicerContext
+    ) -> models_pb2.ModelVersion:
+        return model_to_proto(self.registry.promote(_version(request.version)))
+
+    def DeleteModel(
+        self, request: models_pb2.DeleteModelRequest, context: grpc.ServicerContext
+    ) -> models_pb2.DeleteModelResponse:
+        self.registry.delete(_version(request.version))
+        return models_pb2.DeleteModelResponse()
+
+    def CompareModels(
+        self, request: models_pb2.CompareModelsRequest, context: grpc.ServicerContext
+    ) -> models_pb2.CompareModelsResponse:
+        comparison = self.registry.compare(_version(request.a, "a"), _version(request.b, "b"))
+        metrics = []
+        for name, values in comparison["metrics"].items():
+            item = models_pb2.MetricComparison(name=name)
+            for side in ("a", "b", "change"):
+                if isinstance(values[side], int | float):
+                    setattr(item, side, float(values[side]))
+            metrics.append(item)
+        return models_pb2.CompareModelsResponse(
+            a=model_to_proto(self.registry.get(request.a)),
+            b=model_to_proto(self.registry.get(request.b)),
+            metrics=metrics,
+        )

@@ -1,0 +1,186 @@
+"""Restoration quality and training speed, measured in one run: ``python -m bench.restoration``.
+
+1. A training set and a held-out set from the synthetic generator (fixed seeds).
+2. PSNR/SSIM on the held-out set of: the degraded input, two classical filters (median, OpenCV
+   non-local means), layer 1 and layer 2 each trained through the real job system for a fixed CPU
+   time budget (``--minutes``, default 10).
+3. Training throughput of the job (images/s, from its own metrics) versus a bare PyTorch loop over the
+   same model, data, batch and patch in this process; and the job's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from backend.restoration.metrics import psnr, ssim
+from backend.restoration.pairs import load_rgb
+
+
+def synth(out: Path, count: int, size: int, seed: int) -> None:
+    from backend.storage import LocalStore
+    from backend.synthetic.params import SynthRestorationParams, validate_restoration
+    from backend.synthetic.restoration import generate_restoration
+    from bench.spine import _NullContext
+
+    params = validate_restoration(SynthRestorationParams(count=count, out=str(out), size=size, seed=seed))
+    generate_restoration(params, LocalStore(out), _NullContext())  # type: ignore[arg-type]
+
+
+def held_out(folder: Path) -> list[tuple[np.ndarray, np.ndarray]]:
+    names = sorted(p.name for p in (folder / "clean").iterdir())
+    return [(load_rgb(folder / "clean" / n), load_rgb(folder / "degraded" / n)) for n in names]
+
+
+def score(pairs: list[tuple[np.ndarray, np.ndarray]], restore) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    psnrs, ssims = [], []
+    for clean, degraded in pairs:
+        output = restore(degraded)
+        a, b = output.astype(np.float64) / 255, clean.astype(np.float64) / 255
+        psnrs.append(psnr(a, b))
+        ssims.append(ssim(a, b))
+    return float(np.mean(psnrs)), float(np.mean(ssims))
+
+
+def model_restorer(store_root: Path, version: str):  # type: ignore[no-untyped-def]
+    import torch
+
+    from backend.restoration.archs import build_network, config_from_dict
+    from backend.restoration.tiling import tiled_forward
+
+    layer = "layer_1" if "layer1" in version else "layer_2"
+    checkpoint = torch.load(store_root / "models" / layer / version / "model.pt", weights_only=False)
+    network = build_network(config_from_dict(checkpoint["config"]))
+    network.load_state_dict(checkpoint["state_dict"])
+    network.eval()
+
+    def restore(image: np.ndarray) -> np.ndarray:
+        source = torch.from_numpy(image.transpose(2, 0, 1).copy()).float()[None] / 255
+        output = tiled_forward(network, source).clamp(0, 1)[0].permute(1, 2, 0).numpy()
+        return (output * 255 + 0.5).astype(np.uint8)
+
+    return restore
+
+
+def bare_loop_images_per_second(data: Path, layer: int, preset: str, batch: int, patch: int, steps: int) -> float:
+    """The same model, data and batches as the job, with nothing around the loop."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from backend.restoration.archs import build_network, preset_for
+    from backend.restoration.datasets import EpochSampler, PairImages, TrainPatches, split_pairs
+    from backend.restoration.losses import build_loss
+    from backend.restoration.pairs import scan_pairs
+
+    torch.manual_seed(0)
+    train_pairs, _ = split_pairs(scan_pairs(data).pairs, 0.1, 0)
+    dataset = TrainPatches(PairImages(train_pairs), patch, 0)
+    loader = DataLoader(dataset, batch_size=batch, sampler=EpochSampler(len(dataset), 0), drop_last=True)
+    model = build_network(preset_for(layer, preset))
+    loss_fn = build_loss("charbonnier")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    seen, began, done = 0, 0.0, 0
+    while done < steps:
+        for degraded, clean in loader:
+            if done == 2:
+                began, seen = time.perf_counter(), 0  # skip warm-up
+            loss = loss_fn(model(degraded), clean)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            seen += degraded.shape[0]
+            done += 1
+            if done >= steps:
+                break
+    return seen / (time.perf_counter() - began)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=10.0, help="training budget per layer")
+    parser.add_argument("--train-pairs", type=int, default=600)
+    args = parser.parse_args()
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import cv2
+
+    from backend.rpc.server import start_backend
+    from backend.settings import ServerSettings
+    from desktop.client import BackendTarget, Connection
+    from protos.omni.v1 import jobs_pb2, training_pb2
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        began = time.perf_counter()
+        synth(root / "train", args.train_pairs, 128, seed=1)
+        synth(root / "test", 24, 256, seed=99)
+        print(
+            f"data: {args.train_pairs} training pairs at 128 px, 24 held-out pairs at 256 px "
+            f"({time.perf_counter() - began:.0f} s)"
+        )
+        test = held_out(root / "test")
+        rows = [
+            ("degraded input", *score(test, lambda d: d)),
+            ("median filter 3x3", *score(test, lambda d: cv2.medianBlur(d, 3))),
+            ("OpenCV non-local means", *score(test, lambda d: cv2.fastNlMeansDenoisingColored(d, None, 5, 5, 7, 21))),
+        ]
+        backend = start_backend(ServerSettings(port=0, workspace=root / "ws", token="b", max_concurrent_jobs=1))
+        throughput = {}
+        try:
+            with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token="b")) as client:
+                for layer, lr in ((1, 1e-3), (2, 5e-4)):
+                    spec = training_pb2.TrainRestorationSpec(
+                        data=str(root / "train"),
+                        layer=layer,
+                        epochs=10_000,
+                        batch_size=8,
+                        lr=lr,
+                        patch=64,
+                        preset="tiny" if layer == 1 else "small",
+                        device="cpu",
+                        num_workers=0,
+                        max_minutes=args.minutes,
+                    )
+                    job = client.submit(jobs_pb2.JobSpec(train_restoration=spec))
+                    for _ in client.follow_job(job.id):
+                        pass
+                    job = client.get_job(job.id)
+                    report = json.loads(client.get_report(job.id, "json"))
+                    version = job.outputs["model_version"]
+                    rows.append(
+                        (
+                            f"layer {layer} ({spec.preset}, {len(report['epochs'])} epochs, {args.minutes:g} min)",
+                            *score(test, model_restorer(backend.workspace.root, version)),
+                        )
+                    )
+                    job_rate = float(np.median([e["images_per_second"] for e in report["epochs"]]))
+                    bare = bare_loop_images_per_second(root / "train", layer, spec.preset, 8, 64, steps=40)
+                    throughput[layer] = (job_rate, bare, report["environment"]["peak_memory_bytes"])
+        finally:
+            backend.stop(grace_s=5)
+        print(f"\n{'held-out (24 x 256 px)':<44} {'PSNR dB':>8} {'SSIM':>7}")
+        for name, p, s in rows:
+            print(f"{name:<44} {p:>8.2f} {s:>7.4f}")
+        base_p, base_s = rows[0][1], rows[0][2]
+        best_classical = max(rows[1:3], key=lambda r: r[1])
+        for name, p, s in rows[3:]:
+            print(
+                f"{name}: {p - base_p:+.2f} dB / {s - base_s:+.4f} SSIM vs input; "
+                f"{p - best_classical[1]:+.2f} dB / {s - best_classical[2]:+.4f} vs {best_classical[0]}"
+            )
+        print()
+        for layer, (job_rate, bare, peak) in throughput.items():
+            print(
+                f"layer {layer} training: job {job_rate:.1f} img/s, bare loop {bare:.1f} img/s, "
+                f"ratio {job_rate / bare:.3f} (overhead {(1 - job_rate / bare) * 100:+.1f}%), "
+                f"worker peak RSS {peak / 2**20:.0f} MiB"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""``omni models list|show|promote|delete|compare``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from google.protobuf.json_format import MessageToDict
+
+from omni_cli.session import add_backend_options, open_session
+from protos.omni.v1 import models_pb2
+
+SHOWN_METRICS = ("psnr", "ssim", "val_loss", "map50", "map50_95")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("models", help="the versioned model registry")
+    commands = parser.add_subparsers(dest="models_command", required=True, metavar="COMMAND")
+    listing = commands.add_parser("list", help="versions, newest first (* = current of its layer)")
+    listing.add_argument("--kind", choices=("restoration", "detector"), default="")
+    listing.add_argument("--layer", type=int, choices=(1, 2), help="restoration layer")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=run_list)
+    show = commands.add_parser("show", help="one version's model card")
+    show.add_argument("version")
+    show.set_defaults(func=run_show)
+    promote = commands.add_parser("promote", help="make a version the current model of its layer")
+    promote.add_argument("version")
+    promote.set_defaults(func=run_promote)
+    delete = commands.add_parser("delete", help="delete a version (not the current one)")
+    delete.add_argument("version")
+    delete.set_defaults(func=run_delete)
+    compare = commands.add_parser("compare", help="two versions side by side")
+    compare.add_argument("a")
+    compare.add_argument("b")
+    compare.set_defaults(func=run_compare)
+    for sub in (listing, show, promote, delete, compare):
+        add_backend_options(sub)
+
+
+def _metrics(model: models_pb2.ModelVersion) -> str:
+    return "  ".join(f"{name}={model.metrics[name]:.4g}" for name in SHOWN_METRICS if name in model.metrics)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    layer = f"layer_{args.layer}" if args.layer else ""
+    with open_session(args) as session:
+        models = session.connection.list_models(kind=args.kind, layer=layer)
+    if args.json:
+        print(json.dumps([MessageToDict(m, preserving_proto_field_name=True) for m in models], indent=2))
+        return 0
+    if not models:
+        print("no models yet: train one with `omni train restoration`")
+    for model in models:
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(model.created_at.seconds))
+        mark = "*" if model.current else " "
+        print(
+            f"{mark} {model.version:<40} {model.layer:<8} {created}  {model.parameters:>10,} params  {_metrics(model)}"
+        )
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        model = session.connection.get_model(args.version)
+    card = json.loads(model.card_json)
+    card["current"] = model.current
+    print(json.dumps(card, indent=2))
+    return 0
+
+
+def run_promote(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        model = session.connection.promote_model(args.version)
+    print(f"{model.version} is now the current model of {model.layer}")
+    return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        session.connection.delete_model(args.version)
+    print(f"deleted {args.version}")
+    return 0
+
+
+def _fmt(item: models_pb2.MetricComparison, side: str) -> str:
+    return f"{getattr(item, side):.4f}" if item.HasField(side) else "-"
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        result = session.connection.compare_models(args.a, args.b)
+    rows = [
+        ("", "A", "B", "change"),
+        ("version", result.a.version, result.b.version, ""),
+        ("architecture", result.a.architecture, result.b.architecture, ""),
+        (
+            "parameters",
+            f"{result.a.parameters:,}",
+            f"{result.b.parameters:,}",
+            f"{result.b.parameters - result.a.parameters:+,}",
+        ),
+        ("size bytes", f"{result.a.size_bytes:,}", f"{result.b.size_bytes:,}", ""),
+    ]
+    rows += [
+        (m.name, _fmt(m, "a"), _fmt(m, "b"), f"{m.change:+.4f}" if m.HasField("change") else "") for m in result.metrics
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return 0

@@ -1,0 +1,105 @@
+"""``omni train restoration`` and ``omni eval``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from omni_cli.follow import EXIT_FAILED, follow, submit_and_follow
+from omni_cli.session import add_backend_options, local_path, open_session
+from protos.omni.v1 import jobs_pb2, training_pb2
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("train", help="train a model")
+    commands = parser.add_subparsers(dest="train_command", required=True, metavar="KIND")
+    restoration = commands.add_parser(
+        "restoration",
+        help="train a restoration model on clean/degraded pairs",
+        description="Train layer 1 (fast CNN) or layer 2 (Restormer-style) on DIR/clean and DIR/degraded.",
+    )
+    restoration.add_argument("--data", help="folder with clean/ and degraded/ (same file names)")
+    restoration.add_argument("--layer", type=int, choices=(1, 2), default=2)
+    restoration.add_argument("--epochs", type=int, default=10)
+    restoration.add_argument("--batch-size", type=int, default=4)
+    restoration.add_argument("--lr", type=float, default=1e-4)
+    restoration.add_argument("--max-pairs", type=int, default=0, help="use at most N pairs (default: all)")
+    restoration.add_argument("--patch", type=int, default=128, help="training crop size (default 128)")
+    restoration.add_argument("--val-split", type=float, default=0.1)
+    restoration.add_argument("--preset", choices=("tiny", "small", "base"), default="tiny")
+    restoration.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    restoration.add_argument("--loss", choices=("charbonnier", "l1"), default="charbonnier")
+    restoration.add_argument("--seed", type=int, default=0)
+    restoration.add_argument(
+        "--workers", type=int, default=0, help="data loader workers (default: sized to the machine)"
+    )
+    restoration.add_argument("--max-minutes", type=float, default=0, help="time budget for training (default: none)")
+    restoration.add_argument(
+        "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
+    )
+    restoration.add_argument("--detach", action="store_true", help="print the job id and return")
+    restoration.set_defaults(func=run_restoration)
+    add_backend_options(restoration)
+
+    evaluate = subparsers.add_parser("eval", help="PSNR/SSIM of a folder of images against references")
+    evaluate.add_argument("--pred", required=True, help="folder of restored images")
+    evaluate.add_argument("--ref", required=True, help="folder of clean references (same names)")
+    evaluate.add_argument("--json", action="store_true", help="print the full per-image result as JSON")
+    evaluate.set_defaults(func=run_eval)
+    add_backend_options(evaluate)
+
+
+def run_restoration(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        if args.resume:
+            job = session.connection.resume_job(args.resume)
+            print(f"job {job.id} continues {args.resume}", file=sys.stderr)
+            return follow(session, job)
+        if not args.data:
+            print("omni train restoration: --data is required (or --resume JOB_ID)", file=sys.stderr)
+            return 2
+        spec = training_pb2.TrainRestorationSpec(
+            data=local_path(session, args.data),
+            layer=args.layer,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            max_pairs=args.max_pairs,
+            patch=args.patch,
+            val_split=args.val_split,
+            preset=args.preset,
+            device=args.device,
+            seed=args.seed,
+            loss=args.loss,
+            num_workers=args.workers,
+            max_minutes=args.max_minutes,
+        )
+        code = submit_and_follow(session, jobs_pb2.JobSpec(train_restoration=spec), detach=args.detach)
+        return code
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        spec = training_pb2.EvaluateSpec(pred=local_path(session, args.pred), ref=local_path(session, args.ref))
+        job = session.connection.submit(jobs_pb2.JobSpec(evaluate=spec))
+        for _event in session.connection.follow_job(job.id):
+            pass
+        job = session.connection.get_job(job.id)
+        if job.state != jobs_pb2.JOB_STATE_SUCCEEDED:
+            print(f"omni eval: {job.message}", file=sys.stderr)
+            return EXIT_FAILED
+        result = json.loads(session.connection.get_artifact_text(job.outputs["result"]))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    width = max((len(row["name"]) for row in result["images"]), default=4)
+    print(f"{'image':<{width}}  {'PSNR':>8}  {'SSIM':>7}")
+    for row in result["images"]:
+        psnr = "inf" if row["psnr"] is None else f"{row['psnr']:.2f}"
+        print(f"{row['name']:<{width}}  {psnr:>8}  {row['ssim']:>7.4f}")
+    mean = "inf" if result["mean_psnr"] is None else f"{result['mean_psnr']:.2f}"
+    print(f"{'mean':<{width}}  {mean:>8}  {result['mean_ssim']:>7.4f}   ({result['count']} images)")
+    for item in result["skipped"]:
+        print(f"skipped {item['file']}: {item['reason']}", file=sys.stderr)
+    return 0
