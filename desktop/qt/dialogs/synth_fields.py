@@ -1,0 +1,212 @@
+"""The input widgets of one synthetic-data form, bound to ``SynthFormModel`` fields by name.
+
+Each field is a widget with an error line under it. Widgets write the model on every edit; ``load()``
+writes the model back into the widgets (only where they differ, so typing is never disturbed).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRegularExpression
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models.synth_form import MAX_OBJECTS, Degradation, Kind, SynthFormModel
+from desktop.qt.theme import set_invalid
+from desktop.qt.widgets.common import error_label, form_layout, muted_label
+
+DEGRADATION_COLUMNS = 3
+
+
+def checkbox_grid() -> QWidget:
+    box = QWidget()
+    grid = QGridLayout(box)
+    grid.setContentsMargins(0, 0, 0, 0)
+    grid.setHorizontalSpacing(12)
+    grid.setVerticalSpacing(4)
+    return box
+
+
+class FieldSet:
+    """The widgets of ``kind``'s form, in a QFormLayout (``self.form``)."""
+
+    def __init__(self, model: SynthFormModel, kind: Kind) -> None:
+        self.model = model
+        self.kind = kind
+        self.form: QFormLayout = form_layout()
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.degradation_boxes: list[QCheckBox] = []
+        self._grid_buttons: list[QPushButton] = []
+
+        self.count = QSpinBox()
+        self.count.setRange(1, model.max_count)
+        self.count.setSingleStep(100)
+        self.count.setGroupSeparatorShown(True)
+        self.count.setSuffix(" pairs" if kind == "restoration" else " images")
+        self.count.valueChanged.connect(lambda value: self._set("count", value))
+        self.add_widget_row("count", "Count", self.count)
+
+        self.out = QLineEdit()
+        self.out.setToolTip(
+            "The folder as the backend sees it. A relative path goes into the backend's workspace; "
+            "an absolute path is used as-is (fine for a backend on this machine)."
+        )
+        self.out.textEdited.connect(lambda text: self._set("out", text))
+        self.browse = QPushButton("Browse…")
+        out_row = QWidget()
+        out_layout = QHBoxLayout(out_row)
+        out_layout.setContentsMargins(0, 0, 0, 0)
+        out_layout.addWidget(self.out, 1)
+        out_layout.addWidget(self.browse)
+        self.add_widget_row("out", "Output folder", out_row, focus=self.out)
+
+        self.size = QSpinBox()
+        self.size.setRange(model.min_size, model.max_size)
+        self.size.setSingleStep(32)
+        self.size.setSuffix(" px")
+        self.size.valueChanged.connect(lambda value: self._set("size", value))
+        self.add_widget_row("size", "Image size", self.size)
+
+        if kind == "restoration":
+            self.degradation_grid = checkbox_grid()
+            self.add_widget_row("degradations", "Degradations", self.degradation_grid)
+            self._grid_placeholder: QLabel | None = None
+            self.max_degradations = QSpinBox()
+            self.max_degradations.setRange(1, 64)
+            self.max_degradations.setToolTip(
+                "Each pair gets between 1 and this many of the chosen degradations."
+            )
+            self.max_degradations.valueChanged.connect(lambda value: self._set("max_degradations", value))
+            self.add_widget_row("max_degradations", "Max per pair", self.max_degradations)
+        else:
+            self.classes = QLineEdit()
+            self.classes.setPlaceholderText("comma-separated; empty = the backend's default classes")
+            self.classes.textEdited.connect(lambda text: self._set("classes", text))
+            self.add_widget_row("classes", "Classes", self.classes)
+            self.val_fraction = QDoubleSpinBox()
+            self.val_fraction.setRange(0.0, 0.95)
+            self.val_fraction.setSingleStep(0.05)
+            self.val_fraction.setDecimals(2)
+            self.val_fraction.valueChanged.connect(lambda value: self._set("val_fraction", value))
+            self.add_widget_row("val_fraction", "Validation share", self.val_fraction)
+            self.max_objects = QSpinBox()
+            self.max_objects.setRange(1, MAX_OBJECTS)
+            self.max_objects.valueChanged.connect(lambda value: self._set("max_objects", value))
+            self.add_widget_row("max_objects", "Max objects", self.max_objects)
+
+        if kind == "restoration":
+            self.build_degradations([])
+
+        self.seed = QLineEdit()
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,19}")))
+        self.seed.setToolTip("The same seed and parameters give the same data.")
+        self.seed.textEdited.connect(lambda text: self._set("seed", int(text) if text else 0))
+        self.add_widget_row("seed", "Seed", self.seed)
+
+    def add_widget_row(self, name: str, label: str, widget: QWidget, *, focus: QWidget | None = None) -> None:
+        """Add ``widget`` with an error line under it; ``focus`` is the part that turns red."""
+        cell = QWidget()
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        error = error_label()
+        column.addWidget(error)
+        self.widgets[name] = focus or widget
+        self.errors[name] = error
+        self.form.addRow(label, cell)
+
+    def _set(self, name: str, value: object) -> None:
+        self.model.set(name, value, kind=self.kind)
+
+    # -- degradations ---------------------------------------------------------------------------------
+
+    def build_degradations(self, known: list[Degradation]) -> None:
+        grid: QGridLayout = self.degradation_grid.layout()  # type: ignore[assignment]
+        for widget in [*self.degradation_boxes, *self._grid_buttons]:
+            grid.removeWidget(widget)
+            widget.deleteLater()
+        self.degradation_boxes, self._grid_buttons = [], []
+        if self._grid_placeholder is None:
+            self._grid_placeholder = muted_label("Loading the backend's degradations…")
+            grid.addWidget(self._grid_placeholder, 0, 0, 1, DEGRADATION_COLUMNS)
+        self._grid_placeholder.setVisible(not known)
+        for position, degradation in enumerate(known):
+            box = QCheckBox(degradation.name)
+            box.setToolTip(degradation.description)
+            box.toggled.connect(
+                lambda checked, name=degradation.name: self.model.set_degradation(name, checked)
+            )
+            grid.addWidget(box, position // DEGRADATION_COLUMNS, position % DEGRADATION_COLUMNS)
+            self.degradation_boxes.append(box)
+        if known:
+            row = (len(known) + DEGRADATION_COLUMNS - 1) // DEGRADATION_COLUMNS
+            for column, (text, chosen) in enumerate((("All", True), ("None", False))):
+                button = QPushButton(text)
+                button.setFlat(True)
+                button.setStyleSheet("padding: 2px 6px; text-decoration: underline;")
+                button.clicked.connect(lambda _=False, chosen=chosen: self._choose_all(chosen))
+                grid.addWidget(button, row, column)
+                self._grid_buttons.append(button)
+        self.max_degradations.setMaximum(max(1, len(known)) if known else 64)
+
+    def _choose_all(self, chosen: bool) -> None:
+        for box in self.degradation_boxes:
+            box.setChecked(chosen)
+
+    def load_degradations(self) -> None:
+        chosen = set(self.model.restoration.degradations)
+        for box in self.degradation_boxes:
+            if box.isChecked() != (box.text() in chosen):
+                box.blockSignals(True)
+                box.setChecked(box.text() in chosen)
+                box.blockSignals(False)
+
+    # -- model -> widgets -----------------------------------------------------------------------------
+
+    def load(self) -> None:
+        fields = self.model.fields_of(self.kind)
+        self.count.setMaximum(self.model.max_count)
+        self.size.setRange(self.model.min_size, self.model.max_size)
+        _set_spin(self.count, fields.count)
+        _set_spin(self.size, fields.size)
+        _set_text(self.out, fields.out)
+        _set_text(self.seed, str(fields.seed))
+        if self.kind == "restoration":
+            _set_spin(self.max_degradations, self.model.restoration.max_degradations)
+        else:
+            _set_text(self.classes, self.model.detection.classes)
+            _set_spin(self.val_fraction, self.model.detection.val_fraction)
+            _set_spin(self.max_objects, self.model.detection.max_objects)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, label in self.errors.items():
+            message = errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+            set_invalid(self.widgets[name], bool(message))
+
+
+def _set_spin(widget: QSpinBox | QDoubleSpinBox, value: float) -> None:
+    if widget.value() != value:
+        widget.blockSignals(True)
+        widget.setValue(value)  # type: ignore[arg-type]
+        widget.blockSignals(False)
+
+
+def _set_text(widget: QLineEdit, text: str) -> None:
+    if widget.text() != text:
+        widget.setText(text)
+        widget.setCursorPosition(0)  # show the start of a long path, not its end

@@ -1,0 +1,25 @@
+"""The main window's views, in navigation order. A new view is one more ``ViewSpec`` in ``VIEWS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QStyle, QWidget
+
+from desktop.qt.session import Session
+from desktop.qt.views.connect_view import ConnectView
+from desktop.qt.views.jobs_view import JobsView
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str
+    factory: Callable[[Session], QWidget]
+    icon: QStyle.StandardPixmap | None = None
+
+
+VIEWS: list[ViewSpec] = [
+    ViewSpec("Connect", ConnectView, QStyle.StandardPixmap.SP_DriveNetIcon),
+    ViewSpec("Jobs", JobsView, QStyle.StandardPixmap.SP_FileDialogDetailedView),
+]
