@@ -10,7 +10,7 @@ from typing import TextIO
 
 from google.protobuf.json_format import MessageToDict
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from desktop.client.connection import state_name
@@ -65,7 +65,7 @@ class JobDisplay:
         self.interactive = self.stream.isatty()
         self._last_plain = 0.0
         self._progress: Progress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> JobDisplay:
         if self.interactive:

@@ -153,7 +153,7 @@ class JobManager:
     def get(self, job_id: str) -> JobRecord:
         return self._decorate(self.store.get_job(job_id))
 
-    def list(
+    def list_jobs(
         self, *, states: Sequence[JobState] = (), kinds: Sequence[str] = (), limit: int = 100, offset: int = 0
     ) -> list[JobRecord]:
         jobs = self.store.list_jobs(states=states, kinds=kinds, limit=limit, offset=offset)

@@ -112,7 +112,8 @@ class JobStore:
         limit: int = 100,
         offset: int = 0,
     ) -> list[JobRecord]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if states:
             where.append(f"state IN ({','.join('?' * len(states))})")
             args.extend(state.value for state in states)

@@ -50,10 +50,12 @@ def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
         rows.append({"name": name, "psnr": psnr(a, b), "ssim": ssim(a, b)})
         ctx.progress(done, len(names), unit="images")
     finite = [r["psnr"] for r in rows if math.isfinite(r["psnr"])]
-    summary = {
+    mean_psnr = sum(finite) / len(finite) if finite else float("inf")
+    mean_ssim = sum(r["ssim"] for r in rows) / len(rows) if rows else 0.0
+    summary: dict[str, Any] = {
         "count": len(rows),
-        "mean_psnr": sum(finite) / len(finite) if finite else float("inf"),
-        "mean_ssim": sum(r["ssim"] for r in rows) / len(rows) if rows else 0.0,
+        "mean_psnr": mean_psnr,
+        "mean_ssim": mean_ssim,
         "images": rows,
         "skipped": skipped,
     }
@@ -61,7 +63,7 @@ def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
     info = ctx.store.put_bytes(key, json.dumps(json_safe(summary), indent=2, allow_nan=False).encode())
     ctx.artifact(key, "evaluation", size_bytes=info.size, sha256=info.sha256, description="per-image PSNR/SSIM")
     ctx.set_output("result", key)
-    ctx.metric("mean/ssim", summary["mean_ssim"])
-    if math.isfinite(summary["mean_psnr"]):
-        ctx.metric("mean/psnr", summary["mean_psnr"])
-    return {"count": len(rows), "mean_psnr": f"{summary['mean_psnr']:.4f}", "mean_ssim": f"{summary['mean_ssim']:.6f}"}
+    ctx.metric("mean/ssim", mean_ssim)
+    if math.isfinite(mean_psnr):
+        ctx.metric("mean/psnr", mean_psnr)
+    return {"count": len(rows), "mean_psnr": f"{mean_psnr:.4f}", "mean_ssim": f"{mean_ssim:.6f}"}

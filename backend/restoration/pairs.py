@@ -49,8 +49,8 @@ class PairScan:
 
 def load_rgb(path: Path) -> np.ndarray:
     """Decode an image as HxWx3 uint8 RGB, upright (EXIF orientation applied)."""
-    with Image.open(path) as image:
-        image = ImageOps.exif_transpose(image)
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened)
         if image.mode in ("I;16", "I;16B", "I", "F"):
             array = np.asarray(image, dtype=np.float64)
             array = np.clip(array / (65535.0 if array.max() > 255 else 255.0) * 255.0, 0, 255).astype(np.uint8)

@@ -238,7 +238,7 @@ def train(
             psnr=val["psnr"],
             ssim=val["ssim"],
             improved_fraction=val["improved_fraction"],
-            lr=scheduler.get_last_lr()[0],
+            lr=float(scheduler.get_last_lr()[0]),
             seconds=time.perf_counter() - epoch_began,
             images_per_second=seen / train_seconds if train_seconds > 0 else 0.0,
         )

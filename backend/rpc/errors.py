@@ -32,7 +32,7 @@ def _unary(behavior: Behavior) -> Behavior:
         except OmniError as error:
             _abort(context, error)
         except Exception as error:
-            if context.code() is not None or isinstance(error, grpc.RpcError):
+            if context.code() is not None or isinstance(error, grpc.RpcError):  # type: ignore[attr-defined]
                 raise  # already aborted by the servicer
             _abort(context, error)
 
@@ -46,7 +46,7 @@ def _streaming(behavior: Behavior) -> Behavior:
         except OmniError as error:
             _abort(context, error)
         except Exception as error:
-            if context.code() is not None or isinstance(error, grpc.RpcError):
+            if context.code() is not None or isinstance(error, grpc.RpcError):  # type: ignore[attr-defined]
                 raise
             _abort(context, error)
 

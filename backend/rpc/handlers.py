@@ -27,4 +27,4 @@ def wrap_handler(
         return grpc.unary_stream_rpc_method_handler(streaming(handler.unary_stream), **common)
     if handler.stream_unary:
         return grpc.stream_unary_rpc_method_handler(unary(handler.stream_unary), **common)
-    return grpc.stream_stream_rpc_method_handler(streaming(handler.stream_stream), **common)
+    return grpc.stream_stream_rpc_method_handler(streaming(handler.stream_stream), **common)  # type: ignore[arg-type]

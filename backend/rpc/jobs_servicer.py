@@ -53,7 +53,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
             offset = int(request.page_token or "0")
         except ValueError:
             raise InvalidArgument("page_token", f"{request.page_token!r} is not a token from ListJobs") from None
-        jobs = self.manager.list(
+        jobs = self.manager.list_jobs(
             states=_states(request.states), kinds=list(request.kinds), limit=size + 1, offset=offset
         )
         next_token = str(offset + size) if len(jobs) > size else ""
@@ -102,7 +102,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
         closed = threading.Event()
         context.add_callback(closed.set)
         version = self.manager.version
-        for job in self.manager.list(states=states, kinds=list(kinds), limit=request.limit or 200):
+        for job in self.manager.list_jobs(states=states, kinds=list(kinds), limit=request.limit or 200):
             yield jobs_pb2.JobUpdate(job=convert.job_to_proto(job), snapshot=True)
         yield jobs_pb2.JobUpdate(snapshot_done=True)
         while not closed.is_set():
@@ -112,7 +112,7 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
             changed = self.manager.changed_jobs_since(version)
             version = current
             if changed is None:  # fell too far behind: send every matching job again
-                jobs = self.manager.list(states=states, kinds=list(kinds), limit=request.limit or 200)
+                jobs = self.manager.list_jobs(states=states, kinds=list(kinds), limit=request.limit or 200)
             else:
                 jobs = [self.manager.get(job_id) for job_id in changed]
             for job in jobs:

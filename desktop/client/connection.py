@@ -140,7 +140,7 @@ class Connection:
         return self._call(self.jobs.GetJob, jobs_pb2.GetJobRequest(job_id=job_id))
 
     def list_jobs(
-        self, *, states: list[int] | None = None, kinds: list[str] | None = None, limit: int = 100
+        self, *, states: list[Any] | None = None, kinds: list[str] | None = None, limit: int = 100
     ) -> list[jobs_pb2.Job]:
         """Newest first, following pages until ``limit`` jobs."""
         jobs: list[jobs_pb2.Job] = []

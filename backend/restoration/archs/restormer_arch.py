@@ -25,12 +25,13 @@ class LayerNorm2d(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
+        self.shape = (channels,)  # a constant, not x.shape[1]: the ONNX exporter needs it static
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Normalising channels-last with the fused kernel is faster than mean/var over dim 1 on CPU,
         # and exports to one LayerNormalization node.
-        y = F.layer_norm(x.permute(0, 2, 3, 1), (x.shape[1],), self.weight, self.bias, self.eps)
+        y = F.layer_norm(x.permute(0, 2, 3, 1), self.shape, self.weight, self.bias, self.eps)
         return y.permute(0, 3, 1, 2)
 
 
