@@ -143,7 +143,7 @@ def main() -> None:
                         patch=64,
                         preset="tiny" if layer == 1 else "small",
                         device="cpu",
-                        num_workers=0,
+                        num_workers=-1,
                         max_minutes=args.minutes,
                     )
                     job = client.submit(jobs_pb2.JobSpec(train_restoration=spec))

@@ -3,6 +3,11 @@
 The graph is dynamic in batch, height and width (the networks pad internally), holds its weights inside
 the one .onnx file, and only replaces ``path`` once the check passed: a failed export never destroys a
 good file already there.
+
+It uses the TorchScript exporter (``dynamo=False``): it traces the networks' shape arithmetic (the pad to
+a multiple of 2**(levels-1)) into ONNX ops, so ``dynamic_axes`` is all it needs. Exported graphs pad with
+reflection only, so they need H and W above half that multiple (5 px for 4 levels); eager PyTorch takes
+any size.
 """
 
 from __future__ import annotations
@@ -30,9 +35,7 @@ DEFAULT_TOLERANCE = 1e-3
 
 
 class ExportCheckFailed(OmniError):
-    """ONNX Runtime's output differs from PyTorch's by more than the tolerance."""
-
-    status = "INTERNAL"
+    """ONNX Runtime's output differs from PyTorch's by more than the tolerance (an INTERNAL error)."""
 
 
 @dataclass
@@ -128,7 +131,7 @@ def export_onnx(
 
 @contextlib.contextmanager
 def _quiet_legacy_exporter() -> Iterator[None]:
-    """The TorchScript exporter (``dynamo=False``) warns it is deprecated on every call; say it once, here."""
+    """Silence the exporter's two deprecation warnings on every call: using it is a choice (see above)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
         warnings.filterwarnings("ignore", message=".*The feature will be removed.*")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F  # noqa: N812  (the torch convention)
+import torch.nn.functional as F
 from torch import nn
 
 from backend.errors import InvalidArgument

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F  # noqa: N812  (the torch convention)
+import torch.nn.functional as F
 from skimage.metrics import structural_similarity
 
 WIN_SIZE = 7

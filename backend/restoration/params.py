@@ -26,7 +26,7 @@ class TrainRestorationParams:
     device: str = "auto"
     seed: int = 0
     loss: str = "charbonnier"
-    num_workers: int = -1  # -1 = sized to the machine
+    num_workers: int = 0  # 0 = sized to the machine, -1 = none (load in the training process)
     max_minutes: float = 0.0  # stop training after this much time (then validate and register); 0 = no limit
 
 
@@ -43,7 +43,6 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         preset=(params.preset or "tiny").lower(),
         device=(params.device or "auto").lower(),
         loss=(params.loss or "charbonnier").lower(),
-        num_workers=params.num_workers if params.num_workers else -1,
     )
     checks = [
         ("layer", p.layer in (1, 2), "must be 1 or 2"),
@@ -56,7 +55,7 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         ("preset", p.preset in PRESETS, f"unknown preset {p.preset!r}; choose one of {', '.join(PRESETS)}"),
         ("device", p.device in DEVICES, f"unknown device {p.device!r}; choose one of {', '.join(DEVICES)}"),
         ("loss", p.loss in LOSSES, f"unknown loss {p.loss!r}; choose one of {', '.join(LOSSES)}"),
-        ("num_workers", -1 <= p.num_workers <= 64, f"must be between -1 (auto) and 64, got {p.num_workers}"),
+        ("num_workers", -1 <= p.num_workers <= 64, f"must be between -1 (none) and 64 (0 = auto), got {p.num_workers}"),
         (
             "max_minutes",
             math.isfinite(p.max_minutes) and p.max_minutes >= 0,

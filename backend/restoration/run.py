@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from backend.restoration.export import export_onnx
 
 from backend.errors import FailedPrecondition, JobCancelled, OmniError
 from backend.jobs.context import JobContext
@@ -22,6 +21,7 @@ from backend.reports.recommendations import recommend
 from backend.reports.store import json_safe, save_report
 from backend.restoration.archs import config_to_dict, count_parameters, preset_for
 from backend.restoration.datasets import PairImages, split_pairs
+from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
 from backend.restoration.trainer import TrainOutcome, train

@@ -71,8 +71,9 @@ def resolve_device(name: str) -> torch.device:
 
 
 def loader_workers(requested: int, device: torch.device) -> int:
-    if requested >= 0:
-        return requested
+    """-1: load in this process; 0: sized to the machine; N: N worker processes."""
+    if requested != 0:
+        return max(0, requested)
     cpus = os.cpu_count() or 1
     return min(8, cpus) if device.type == "cuda" else min(4, max(0, cpus // 2))
 

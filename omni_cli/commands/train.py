@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restoration.add_argument("--loss", choices=("charbonnier", "l1"), default="charbonnier")
     restoration.add_argument("--seed", type=int, default=0)
     restoration.add_argument(
-        "--workers", type=int, default=0, help="data loader workers (default: sized to the machine)"
+        "--workers", type=int, default=0, help="data loader workers (0 = sized to the machine, -1 = none)"
     )
     restoration.add_argument("--max-minutes", type=float, default=0, help="time budget for training (default: none)")
     restoration.add_argument(

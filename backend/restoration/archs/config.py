@@ -60,7 +60,10 @@ def _check(c: NetworkConfig) -> None:
         ("heads", all(_is_int(n) and n >= 1 for n in c.heads), f"must be positive integers, got {c.heads!r}"),
         (
             "ffn_expansion",
-            isinstance(c.ffn_expansion, int | float) and math.isfinite(c.ffn_expansion) and 0 < c.ffn_expansion <= 16,
+            isinstance(c.ffn_expansion, int | float)
+            and not isinstance(c.ffn_expansion, bool)
+            and math.isfinite(c.ffn_expansion)
+            and 0 < c.ffn_expansion <= 16,
             f"must be in (0, 16], got {c.ffn_expansion!r}",
         ),
         (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F  # noqa: N812  (the torch convention)
+import torch.nn.functional as F
 from torch import nn
 
 from backend.restoration.archs.arch_util import pad_to_multiple

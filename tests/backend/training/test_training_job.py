@@ -35,9 +35,9 @@ def pairs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def train_spec(data: Path, **overrides: object) -> jobs_pb2.JobSpec:
+def train_spec(data_dir: Path, **overrides: object) -> jobs_pb2.JobSpec:
     values: dict[str, object] = {
-        "data": str(data),
+        "data": str(data_dir),
         "layer": 1,
         "epochs": 2,
         "batch_size": 4,
@@ -47,7 +47,7 @@ def train_spec(data: Path, **overrides: object) -> jobs_pb2.JobSpec:
         "preset": "tiny",
         "device": "cpu",
         "seed": 7,
-        "num_workers": 0,
+        "num_workers": -1,
     }
     values.update(overrides)
     return jobs_pb2.JobSpec(train_restoration=training_pb2.TrainRestorationSpec(**values))  # type: ignore[arg-type]
@@ -113,7 +113,7 @@ def _check_metrics_against_skimage(backend: Backend, version: str, data: Path, r
     psnrs, ssims = [], []
     for clean_path, degraded_path in val:
         clean = load_rgb(clean_path).astype(np.float64) / 255
-        source = torch.from_numpy(load_rgb(degraded_path).transpose(2, 0, 1)).float()[None] / 255
+        source = torch.from_numpy(load_rgb(degraded_path).transpose(2, 0, 1).copy()).float()[None] / 255
         output = tiled_forward(network, source).clamp(0, 1)[0].permute(1, 2, 0).double().numpy()
         psnrs.append(peak_signal_noise_ratio(clean, output, data_range=1.0))
         ssims.append(structural_similarity(clean, output, data_range=1.0, channel_axis=-1))

@@ -1,0 +1,1 @@
+"""Restoration: networks, training, export, evaluation."""
