@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from protos.omni.v1 import synthetic_pb2 as _synthetic_pb2
 from protos.omni.v1 import training_pb2 as _training_pb2
+from protos.omni.v1 import datasets_pb2 as _datasets_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -30,16 +31,20 @@ JOB_STATE_CANCELLED: JobState
 JOB_STATE_INTERRUPTED: JobState
 
 class JobSpec(_message.Message):
-    __slots__ = ("synth_restoration", "synth_detection", "train_restoration", "evaluate")
+    __slots__ = ("synth_restoration", "synth_detection", "train_restoration", "evaluate", "import_dataset", "export_dataset")
     SYNTH_RESTORATION_FIELD_NUMBER: _ClassVar[int]
     SYNTH_DETECTION_FIELD_NUMBER: _ClassVar[int]
     TRAIN_RESTORATION_FIELD_NUMBER: _ClassVar[int]
     EVALUATE_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_DATASET_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_DATASET_FIELD_NUMBER: _ClassVar[int]
     synth_restoration: _synthetic_pb2.SynthRestorationSpec
     synth_detection: _synthetic_pb2.SynthDetectionSpec
     train_restoration: _training_pb2.TrainRestorationSpec
     evaluate: _training_pb2.EvaluateSpec
-    def __init__(self, synth_restoration: _Optional[_Union[_synthetic_pb2.SynthRestorationSpec, _Mapping]] = ..., synth_detection: _Optional[_Union[_synthetic_pb2.SynthDetectionSpec, _Mapping]] = ..., train_restoration: _Optional[_Union[_training_pb2.TrainRestorationSpec, _Mapping]] = ..., evaluate: _Optional[_Union[_training_pb2.EvaluateSpec, _Mapping]] = ...) -> None: ...
+    import_dataset: _datasets_pb2.ImportDatasetSpec
+    export_dataset: _datasets_pb2.ExportDatasetSpec
+    def __init__(self, synth_restoration: _Optional[_Union[_synthetic_pb2.SynthRestorationSpec, _Mapping]] = ..., synth_detection: _Optional[_Union[_synthetic_pb2.SynthDetectionSpec, _Mapping]] = ..., train_restoration: _Optional[_Union[_training_pb2.TrainRestorationSpec, _Mapping]] = ..., evaluate: _Optional[_Union[_training_pb2.EvaluateSpec, _Mapping]] = ..., import_dataset: _Optional[_Union[_datasets_pb2.ImportDatasetSpec, _Mapping]] = ..., export_dataset: _Optional[_Union[_datasets_pb2.ExportDatasetSpec, _Mapping]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("done", "total", "eta_seconds", "rate", "unit", "message")
