@@ -204,7 +204,7 @@ def train(
                     loss = loss_fn(model(degraded), clean)
                 if not torch.isfinite(loss):
                     raise NonFiniteLoss(
-                        f"the loss became {float(loss)} at epoch {epoch + 1}, step {step + 1}; "
+                        f"the loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "
                         f"try a lower learning rate than {params.lr}"
                     )
                 optimizer.zero_grad(set_to_none=True)
@@ -220,7 +220,7 @@ def train(
                 raise
             scheduler.step()
             global_step += 1
-            value = float(loss)
+            value = loss.item()
             loss_sum += value * degraded.shape[0]
             seen += degraded.shape[0]
             outcome.step_losses.append((global_step, value))
