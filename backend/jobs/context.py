@@ -38,6 +38,11 @@ class JobContext(Protocol):
     @property
     def cancelled(self) -> bool: ...
 
+    @property
+    def stop_reason(self) -> str:
+        """Why a stop was asked for: "cancelled" (a person) or "interrupted" (the backend is stopping)."""
+        ...
+
     def check_cancelled(self) -> None:
         """Raise ``backend.errors.JobCancelled`` if a cancel (or a shutdown) was asked for."""
         ...

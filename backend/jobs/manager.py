@@ -40,6 +40,7 @@ class _RunningJob:
     process: BaseProcess
     reader: Connection
     cancel_event: Event
+    interrupt_event: Event
     cancel_requested: bool = False
     shutdown_requested: bool = False
     supervisor: threading.Thread | None = None
@@ -84,6 +85,7 @@ class JobManager:
             runs = list(self._running.values())
         for run in runs:
             run.shutdown_requested = True
+            run.interrupt_event.set()  # set before the cancel, so the job reads the right reason
             run.cancel_event.set()
         deadline = time.monotonic() + grace_s
         for run in runs:
@@ -231,6 +233,7 @@ class JobManager:
         scratch = self.workspace.job_dir(job.id)
         reader, writer = _SPAWN.Pipe(duplex=False)
         cancel_event = _SPAWN.Event()
+        interrupt_event = _SPAWN.Event()
         process = _SPAWN.Process(
             target=worker_main,
             name=f"omni-job-{job.id}",
@@ -244,13 +247,14 @@ class JobManager:
                 "parent_pid": os.getpid(),
                 "conn": writer,
                 "cancel_event": cancel_event,
+                "interrupt_event": interrupt_event,
             },
         )
         self.store.update_job(job.id, state=JobState.RUNNING, started_at=time.time())
         self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.RUNNING.value, "message": ""})])
         process.start()
         writer.close()  # else the reader never sees EOF when the worker dies
-        run = _RunningJob(job.id, process, reader, cancel_event)
+        run = _RunningJob(job.id, process, reader, cancel_event, interrupt_event)
         self._running[job.id] = run
         run.supervisor = threading.Thread(target=self._supervise, args=(run,), name=f"supervise-{job.id}", daemon=True)
         run.supervisor.start()

@@ -39,8 +39,10 @@ class WorkerContext:
         scratch_dir: Path,
         conn: Connection,
         cancel_event: Event,
+        interrupt_event: Event | None = None,
     ) -> None:
         self.job_id = job_id
+        self._interrupt_event = interrupt_event
         self.resumed_from = resumed_from
         self.store = LocalStore(workspace_root)
         self.scratch_dir = scratch_dir
@@ -97,6 +99,11 @@ class WorkerContext:
     def cancelled(self) -> bool:
         return self._cancel_event.is_set()
 
+    @property
+    def stop_reason(self) -> str:
+        interrupted = self._interrupt_event is not None and self._interrupt_event.is_set()
+        return "interrupted" if interrupted else "cancelled"
+
     def check_cancelled(self) -> None:
         if self._cancel_event.is_set():
             raise JobCancelled()
@@ -131,6 +138,7 @@ def worker_main(
     parent_pid: int,
     conn: Connection,
     cancel_event: Event,
+    interrupt_event: Event | None = None,
 ) -> None:
     """Entry point of the worker process. Always ends by sending ``("done", state, message)``."""
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
@@ -142,6 +150,7 @@ def worker_main(
         scratch_dir=Path(scratch_dir),
         conn=conn,
         cancel_event=cancel_event,
+        interrupt_event=interrupt_event,
     )
     state, message = JobState.SUCCEEDED, ""
     try:

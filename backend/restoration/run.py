@@ -155,7 +155,13 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
         report["model"] = _register(params, outcome, scan, ctx)
         report["comparison"] = report["model"].pop("comparison", None)
     except JobCancelled:
-        state, error = "cancelled", "cancelled on request; the last completed epoch's checkpoint is kept"
+        if getattr(ctx, "stop_reason", "cancelled") == "interrupted":
+            state, error = (
+                "interrupted",
+                "the backend stopped during the run; the last completed epoch's checkpoint is kept",
+            )
+        else:
+            state, error = "cancelled", "cancelled on request; the last completed epoch's checkpoint is kept"
         raise
     except OmniError as failure:
         state, error = "failed", failure.message
