@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.connection_label)
         session.connection_model.changed.connect(self._show_connection)
         session.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        session.show_requested.connect(self._show_requested)
         self._show_connection()
 
     def show_view(self, name: str) -> QWidget:
@@ -67,6 +68,14 @@ class MainWindow(QMainWindow):
         index = list(self.views).index(name)
         self.nav.setCurrentRow(index)
         return self.views[name]
+
+    def _show_requested(self, name: str, key: str) -> None:
+        """Switch to view ``name`` and, if it can, have it show ``key``."""
+        if name not in self.views:
+            return
+        show_item = getattr(self.show_view(name), "show_item", None)
+        if callable(show_item):
+            show_item(key)
 
     def _show_connection(self) -> None:
         model = self.session.connection_model

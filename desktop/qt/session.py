@@ -79,6 +79,7 @@ class Session(QObject):
     """Owns the Connection, the embedded backend (if we started one) and the background work."""
 
     message = Signal(str)  # something to tell the user in passing (status bar)
+    show_requested = Signal(str, str)  # (view name, item key): a view asks the window to show another's item
 
     def __init__(
         self,
@@ -253,6 +254,10 @@ class Session(QObject):
 
     def notify(self, text: str) -> None:
         self.message.emit(text)
+
+    def request_show(self, view: str, key: str) -> None:
+        """Ask the window to switch to ``view`` and show ``key`` there (a report id, a model version)."""
+        self.show_requested.emit(view, key)
 
     # -- closing --------------------------------------------------------------------------------------
 

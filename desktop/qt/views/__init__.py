@@ -10,6 +10,9 @@ from PySide6.QtWidgets import QStyle, QWidget
 from desktop.qt.session import Session
 from desktop.qt.views.connect_view import ConnectView
 from desktop.qt.views.jobs_view import JobsView
+from desktop.qt.views.models_view import ModelsView
+from desktop.qt.views.reports_view import ReportsView
+from desktop.qt.views.train_view import TrainView
 
 
 @dataclass(frozen=True)
@@ -22,4 +25,7 @@ class ViewSpec:
 VIEWS: list[ViewSpec] = [
     ViewSpec("Connect", ConnectView, QStyle.StandardPixmap.SP_DriveNetIcon),
     ViewSpec("Jobs", JobsView, QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    ViewSpec("Train", TrainView, QStyle.StandardPixmap.SP_MediaPlay),
+    ViewSpec("Models", ModelsView, QStyle.StandardPixmap.SP_DriveHDIcon),
+    ViewSpec("Reports", ReportsView, QStyle.StandardPixmap.SP_FileDialogContentsView),
 ]

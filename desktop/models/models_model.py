@@ -1,0 +1,133 @@
+"""The Models view's state: the registry's versions, the layer filter, the selection and what it allows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from desktop.models.events import Event
+from desktop.models.formatting import format_bytes, format_timestamp
+from desktop.models.table_rows import Row, Tone
+from protos.omni.v1 import models_pb2
+
+COLUMNS = ("Version", "Layer", "Current", "Created", "Parameters", "Size", "PSNR", "SSIM")
+LAYER_FILTERS = {"": "All layers", "layer_1": "Layer 1", "layer_2": "Layer 2", "detector": "Detector"}
+CURRENT_MARK = "● current"
+
+
+def _created_key(model: models_pb2.ModelVersion) -> tuple[int, int, str]:
+    return (model.created_at.seconds, model.created_at.nanos, model.version)
+
+
+def model_row(model: models_pb2.ModelVersion) -> Row:
+    metrics = model.metrics
+    tones: tuple[Tone, ...] = ("mono", "", "current" if model.current else "", "", "", "", "", "")
+    return Row(
+        key=model.version,
+        cells=(
+            model.version,
+            model.layer,
+            CURRENT_MARK if model.current else "",
+            format_timestamp(model.created_at),
+            f"{model.parameters:,}" if model.parameters else "",
+            format_bytes(model.size_bytes) if model.size_bytes else "",
+            f"{metrics['psnr']:.2f} dB" if "psnr" in metrics else "",
+            f"{metrics['ssim']:.4f}" if "ssim" in metrics else "",
+        ),
+        tones=tones,
+        tooltips={0: model.architecture} if model.architecture else {},
+    )
+
+
+def pretty_json(value: Any, indent: int = 0) -> str:
+    """Indented JSON, except that lists of plain values stay on one line (``"num_blocks": [1, 1, 1]``)."""
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(key)}: {pretty_json(item, indent + 2)}" for key, item in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and any(isinstance(item, dict | list) for item in value):
+        items = [f"{inner}{pretty_json(item, indent + 2)}" for item in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value)
+
+
+def card_text(model: models_pb2.ModelVersion) -> str:
+    """The model card, pretty-printed (as sent if it is not JSON)."""
+    try:
+        return pretty_json(json.loads(model.card_json))
+    except ValueError:
+        return model.card_json
+
+
+class ModelsModel:
+    def __init__(self) -> None:
+        self.models: list[models_pb2.ModelVersion] = []  # newest first, all layers
+        self.loaded = False
+        self.layer = ""  # the filter; "" = all
+        self.selected: list[str] = []  # versions, in the order they were selected
+        self.rows_changed: Event[[]] = Event()
+        self.selection_changed: Event[[]] = Event()
+
+    def set_models(self, models: list[models_pb2.ModelVersion]) -> None:
+        self.models = sorted(models, key=_created_key, reverse=True)
+        self.loaded = True
+        self.rows_changed.emit()
+        self._keep_selection()
+
+    def clear(self) -> None:
+        self.models, self.loaded = [], False
+        self.rows_changed.emit()
+        self.select([])
+
+    def set_layer(self, layer: str) -> None:
+        if layer not in LAYER_FILTERS:
+            raise ValueError(f"unknown layer {layer!r}")
+        if layer != self.layer:
+            self.layer = layer
+            self.rows_changed.emit()
+            self._keep_selection()
+
+    def visible(self) -> list[models_pb2.ModelVersion]:
+        return [model for model in self.models if not self.layer or model.layer == self.layer]
+
+    def rows(self) -> list[Row]:
+        return [model_row(model) for model in self.visible()]
+
+    def model(self, version: str) -> models_pb2.ModelVersion | None:
+        return next((model for model in self.models if model.version == version), None)
+
+    # -- selection ------------------------------------------------------------------------------------
+
+    def select(self, versions: list[str]) -> None:
+        if versions != self.selected:
+            self.selected = list(versions)
+            self.selection_changed.emit()
+
+    def _keep_selection(self) -> None:
+        shown = {model.version for model in self.visible()}
+        self.select([version for version in self.selected if version in shown])
+
+    @property
+    def single(self) -> models_pb2.ModelVersion | None:
+        """The one selected version, if exactly one is."""
+        return self.model(self.selected[0]) if len(self.selected) == 1 else None
+
+    def can_promote(self) -> bool:
+        single = self.single
+        return single is not None and not single.current
+
+    def can_delete(self) -> bool:
+        return self.single is not None  # the server explains why the current version stays
+
+    def can_compare(self) -> bool:
+        return len(self.selected) == 2
+
+    def compare_pair(self) -> tuple[str, str] | None:
+        """The two selected versions as (older, newer), so a change reads as what the newer one did."""
+        if len(self.selected) != 2:
+            return None
+        models = [self.model(version) for version in self.selected]
+        if any(model is None for model in models):
+            return None
+        older, newer = sorted(models, key=_created_key)  # type: ignore[arg-type]
+        return older.version, newer.version  # type: ignore[union-attr]

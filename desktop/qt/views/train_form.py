@@ -1,0 +1,220 @@
+"""The training parameters as widgets, bound to ``TrainFormModel`` fields by name.
+
+Each field has an error line under it. Widgets write the model on every edit; ``load()`` writes the model
+back into the widgets where they differ, so typing is never disturbed.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLocale, QRegularExpression, Qt
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop.models.train_form import (
+    DEVICES,
+    LAYER_NAMES,
+    LAYERS,
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_MINUTES,
+    MAX_PATCH,
+    MIN_PATCH,
+    PRESETS,
+    TrainFormModel,
+)
+from desktop.qt.theme import set_invalid
+from desktop.qt.widgets.common import error_label, form_layout
+
+LR_PATTERN = r"[0-9]*\.?[0-9]*([eE][-+]?[0-9]{0,3})?"
+
+
+def parse_lr(text: str) -> float:
+    """The learning rate typed, or NaN (which the model reports as "enter a number")."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _spin(low: int, high: int, *, step: int = 1, suffix: str = "", special: str = "") -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setSingleStep(step)
+    spin.setSuffix(suffix)
+    spin.setGroupSeparatorShown(True)
+    if special:
+        spin.setSpecialValueText(special)  # shown at the minimum
+    return spin
+
+
+def _combo(items: list[tuple[str, object]]) -> QComboBox:
+    combo = QComboBox()
+    for text, value in items:
+        combo.addItem(text, value)
+    return combo
+
+
+class TrainForm(QWidget):
+    """The form. ``widgets[name]`` is the input of field ``name`` and ``errors[name]`` its error line."""
+
+    def __init__(self, model: TrainFormModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.form = form_layout()
+        self.widgets: dict[str, QWidget] = {}
+        self.errors: dict[str, QLabel] = {}
+
+        self.data = QLineEdit()
+        self.data.setPlaceholderText("folder with clean/ and degraded/")
+        self.data.setToolTip(
+            "The folder as the backend sees it: with clean/ and degraded/ images of the same names. A relative "
+            "path is inside the backend's workspace; an absolute one is used as-is (a backend on this machine)."
+        )
+        self.data.textEdited.connect(lambda text: model.set("data", text))
+        self.browse = QPushButton("Browse…")
+        self.browse.clicked.connect(self._browse)
+        data_row = QWidget()
+        data_layout = QHBoxLayout(data_row)
+        data_layout.setContentsMargins(0, 0, 0, 0)
+        data_layout.addWidget(self.data, 1)
+        data_layout.addWidget(self.browse)
+        self._add("data", "Data folder", data_row, focus=self.data)
+
+        self.layer = _combo([(LAYER_NAMES[layer], layer) for layer in LAYERS])
+        self.layer.currentIndexChanged.connect(lambda _: model.set("layer", self.layer.currentData()))
+        self._add("layer", "Network", self.layer)
+        self.preset = _combo([(preset, preset) for preset in PRESETS])
+        self.preset.setToolTip("The network's size: tiny trains in minutes on a CPU, base wants a GPU.")
+        self.preset.currentIndexChanged.connect(lambda _: model.set("preset", self.preset.currentData()))
+        self._add("preset", "Preset", self.preset)
+
+        self.epochs = _spin(1, MAX_EPOCHS)
+        self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
+        self._add("epochs", "Epochs", self.epochs)
+        self.batch_size = _spin(1, MAX_BATCH)
+        self.batch_size.valueChanged.connect(lambda value: model.set("batch_size", value))
+        self._add("batch_size", "Batch size", self.batch_size)
+        self.lr = QLineEdit()
+        self.lr.setValidator(QRegularExpressionValidator(QRegularExpression(LR_PATTERN)))
+        self.lr.setToolTip("The peak learning rate (AdamW, cosine decay), e.g. 1e-4 or 0.0002.")
+        self.lr.textEdited.connect(lambda text: model.set("lr", parse_lr(text)))
+        self._add("lr", "Learning rate", self.lr)
+        self.patch = _spin(MIN_PATCH, MAX_PATCH, step=16, suffix=" px")
+        self.patch.setToolTip("Side of the random crops the network trains on.")
+        self.patch.valueChanged.connect(lambda value: model.set("patch", value))
+        self._add("patch", "Patch", self.patch)
+        self.val_split = QDoubleSpinBox()
+        self.val_split.setRange(0.01, 0.99)
+        self.val_split.setSingleStep(0.05)
+        self.val_split.setDecimals(2)
+        self.val_split.setToolTip("The share of pairs kept aside to validate each epoch.")
+        self.val_split.valueChanged.connect(lambda value: model.set("val_split", round(value, 4)))
+        self._add("val_split", "Validation share", self.val_split)
+        self.max_pairs = _spin(0, 1_000_000_000, step=100, special="all")
+        self.max_pairs.valueChanged.connect(lambda value: model.set("max_pairs", value))
+        self._add("max_pairs", "Max pairs", self.max_pairs)
+        self.device = _combo([(device, device) for device in DEVICES])
+        self.device.setToolTip("auto = CUDA when the backend has a GPU, else CPU.")
+        self.device.currentIndexChanged.connect(lambda _: model.set("device", self.device.currentData()))
+        self._add("device", "Device", self.device)
+        self.seed = QLineEdit()
+        self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,19}")))
+        self.seed.setToolTip("The same seed, data and parameters give the same split and crops.")
+        self.seed.textEdited.connect(lambda text: model.set("seed", int(text) if text else 0))
+        self._add("seed", "Seed", self.seed)
+        self.max_minutes = QDoubleSpinBox()
+        self.max_minutes.setRange(0.0, MAX_MINUTES)
+        self.max_minutes.setDecimals(1)
+        self.max_minutes.setSingleStep(5.0)
+        self.max_minutes.setSuffix(" min")
+        self.max_minutes.setSpecialValueText("no limit")
+        self.max_minutes.setToolTip("Stop training after this long, then validate and register the model.")
+        self.max_minutes.valueChanged.connect(lambda value: model.set("max_minutes", value))
+        self._add("max_minutes", "Time budget", self.max_minutes)
+
+        self.setLayout(self.form)
+        model.changed.connect(self.load)
+        model.errors_changed.connect(self.show_errors)
+        self.load()
+
+    def _add(self, name: str, label: str, widget: QWidget, *, focus: QWidget | None = None) -> None:
+        """A row for ``widget`` and, under it, a row for its error (hidden while there is none).
+
+        The error is a row of its own rather than part of the field's cell: QFormLayout sizes a wrapped
+        label right only when the label is the row's field itself.
+        """
+        widget.setSizePolicy(QSizePolicy.Policy.Expanding, widget.sizePolicy().verticalPolicy())
+        self.form.addRow(label, widget)
+        error = error_label()
+        error.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.form.addRow("", error)
+        self.form.setRowVisible(error, False)
+        self.widgets[name] = focus or widget
+        self.errors[name] = error
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Training data (with clean/ and degraded/)", self.data.text())
+        if path:
+            self.model.set("data", path)
+
+    # -- model -> widgets -----------------------------------------------------------------------------
+
+    def load(self) -> None:
+        f = self.model.fields
+        _set_text(self.data, f.data)
+        _set_combo(self.layer, f.layer)
+        _set_combo(self.preset, f.preset)
+        _set_combo(self.device, f.device)
+        for spin, value in (
+            (self.epochs, f.epochs),
+            (self.batch_size, f.batch_size),
+            (self.patch, f.patch),
+            (self.max_pairs, f.max_pairs),
+            (self.val_split, f.val_split),
+            (self.max_minutes, f.max_minutes),
+        ):
+            _set_spin(spin, value)
+        if parse_lr(self.lr.text()) != f.lr and not (math.isnan(f.lr) and self.lr.text()):
+            self.lr.setText(QLocale.c().toString(f.lr, "g", 6))
+        _set_text(self.seed, str(f.seed))
+
+    def show_errors(self) -> None:
+        for name, label in self.errors.items():
+            message = self.model.errors.get(name, "")
+            label.setText(message)
+            self.form.setRowVisible(label, bool(message))
+            set_invalid(self.widgets[name], bool(message))
+
+
+def _set_spin(widget: QSpinBox | QDoubleSpinBox, value: float) -> None:
+    if widget.value() != value:
+        widget.blockSignals(True)
+        widget.setValue(value)  # type: ignore[arg-type]
+        widget.blockSignals(False)
+
+
+def _set_combo(widget: QComboBox, value: object) -> None:
+    index = widget.findData(value)
+    if index >= 0 and index != widget.currentIndex():
+        widget.blockSignals(True)
+        widget.setCurrentIndex(index)
+        widget.blockSignals(False)
+
+
+def _set_text(widget: QLineEdit, text: str) -> None:
+    if widget.text() != text:
+        widget.setText(text)
+        widget.setCursorPosition(0)

@@ -1,0 +1,91 @@
+"""TrainFormModel: the backend's defaults, checks with the server's wording, server errors on their field."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from desktop.models import FormInvalid
+from desktop.models.train_form import TrainFormModel, check_fields
+
+
+def test_defaults_are_the_backends() -> None:
+    form = TrainFormModel()
+    f = form.fields
+    assert (f.layer, f.preset, f.epochs, f.batch_size, f.lr, f.patch, f.val_split) == (2, "tiny", 10, 4, 1e-4, 128, 0.1)
+    assert (f.max_pairs, f.device, f.seed, f.max_minutes) == (0, "auto", 0, 0.0)
+    assert form.validate() == {"data": "a folder is required"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("layer", 3, "must be 1 or 2"),
+        ("epochs", 0, "must be between 1 and 100000, got 0"),
+        ("batch_size", 5000, "must be between 1 and 4096, got 5000"),
+        ("lr", 0.0, "must be in (0, 1], got 0"),
+        ("lr", 2.0, "must be in (0, 1], got 2"),
+        ("lr", math.nan, "enter a number, e.g. 1e-4"),
+        ("patch", 8, "must be between 16 and 2048, got 8"),
+        ("val_split", 1.0, "must be between 0 and 1 (exclusive), got 1"),
+        ("max_pairs", -1, "must not be negative, got -1"),
+        ("preset", "huge", "unknown preset 'huge'; choose one of tiny, small, base"),
+        ("device", "tpu", "unknown device 'tpu'; choose one of auto, cpu, cuda"),
+        ("max_minutes", -1.0, "must not be negative, got -1"),
+    ],
+)
+def test_each_check(name: str, value: object, message: str) -> None:
+    form = TrainFormModel()
+    form.set("data", "training-data")
+    form.set(name, value)
+    assert check_fields(form.fields) == {name: message}
+
+
+def test_job_spec_carries_every_field() -> None:
+    form = TrainFormModel()
+    with pytest.raises(FormInvalid) as raised:
+        form.job_spec()
+    assert raised.value.errors == {"data": "a folder is required"}
+    for name, value in {
+        "data": "  /data/pairs ",
+        "layer": 1,
+        "preset": "small",
+        "epochs": 2,
+        "batch_size": 8,
+        "lr": 3e-4,
+        "patch": 32,
+        "val_split": 0.2,
+        "max_pairs": 50,
+        "device": "cpu",
+        "seed": 7,
+        "max_minutes": 1.5,
+    }.items():
+        form.set(name, value)
+    spec = form.job_spec().train_restoration
+    assert spec.data == "/data/pairs"
+    assert (spec.layer, spec.preset, spec.epochs, spec.batch_size, spec.lr) == (1, "small", 2, 8, 3e-4)
+    assert (spec.patch, spec.val_split, spec.max_pairs, spec.device, spec.seed, spec.max_minutes) == (
+        32,
+        0.2,
+        50,
+        "cpu",
+        7,
+        1.5,
+    )
+
+
+def test_server_errors_land_on_their_field_and_editing_clears_them() -> None:
+    form = TrainFormModel()
+    changes: list[int] = []
+    form.errors_changed.connect(lambda: changes.append(1))
+    form.apply_server_error("data: '/nope' is not a folder on the backend")
+    form.apply_server_error("spec.train_restoration.layer: must be 1 or 2")
+    assert form.errors == {"data": "'/nope' is not a folder on the backend", "layer": "must be 1 or 2"}
+    form.apply_server_error("the backend is busy")
+    assert form.general_error == "the backend is busy"
+    form.set("data", "/pairs")
+    assert form.errors == {"layer": "must be 1 or 2"} and form.general_error == ""
+    assert len(changes) == 4
+    with pytest.raises(KeyError):
+        form.set("nope", 1)
