@@ -28,6 +28,7 @@ class TrainRestorationParams:
     loss: str = "charbonnier"
     num_workers: int = 0  # 0 = sized to the machine, -1 = none (load in the training process)
     max_minutes: float = 0.0  # stop training after this much time (then validate and register); 0 = no limit
+    cpu_minutes: float = 0.0  # the same budget in CPU time of the training process: reproducible on a busy machine
 
 
 def validate_train_params(params: TrainRestorationParams) -> TrainRestorationParams:
@@ -60,6 +61,11 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
             "max_minutes",
             math.isfinite(p.max_minutes) and p.max_minutes >= 0,
             f"must not be negative, got {p.max_minutes}",
+        ),
+        (
+            "cpu_minutes",
+            math.isfinite(p.cpu_minutes) and p.cpu_minutes >= 0,
+            f"must not be negative, got {p.cpu_minutes}",
         ),
     ]
     for field, ok, message in checks:

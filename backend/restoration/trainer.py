@@ -62,6 +62,23 @@ class TrainOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class _Budget:
+    """A wall-clock and/or CPU-time limit on training (0 = none)."""
+
+    def __init__(self, wall_minutes: float, cpu_minutes: float) -> None:
+        self.wall_minutes, self.cpu_minutes = wall_minutes, cpu_minutes
+        self.wall_end = time.perf_counter() + wall_minutes * 60 if wall_minutes > 0 else math.inf
+        self.cpu_end = time.process_time() + cpu_minutes * 60 if cpu_minutes > 0 else math.inf
+
+    def spent(self) -> bool:
+        return time.perf_counter() >= self.wall_end or time.process_time() >= self.cpu_end
+
+    def describe(self) -> str:
+        wall = f"{self.wall_minutes:g} min" if self.wall_minutes else ""
+        cpu = f"{self.cpu_minutes:g} CPU-min" if self.cpu_minutes else ""
+        return "time budget of " + " / ".join(part for part in (wall, cpu) if part)
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise FailedPrecondition("device: CUDA was asked for, but PyTorch sees no GPU on this backend")
@@ -188,9 +205,9 @@ def train(
     began = time.perf_counter()
     global_step = start_epoch * steps_per_epoch
     ctx.progress(global_step, total_steps, unit="steps", message=f"epoch {start_epoch + 1}/{params.epochs}")
-    deadline = began + params.max_minutes * 60 if params.max_minutes > 0 else math.inf
+    deadline = _Budget(params.max_minutes, params.cpu_minutes)
     for epoch in range(start_epoch, params.epochs):
-        if time.perf_counter() >= deadline:
+        if deadline.spent():
             break
         sampler.set_epoch(epoch)
         epoch_began, loss_sum, seen = time.perf_counter(), 0.0, 0
@@ -227,8 +244,8 @@ def train(
             if global_step % STEP_METRIC_EVERY == 0:
                 ctx.metric("train/loss_step", value, step=global_step, epoch=epoch + 1)
             ctx.progress(global_step, total_steps, unit="steps", message=f"epoch {epoch + 1}/{params.epochs}")
-            if time.perf_counter() >= deadline:
-                ctx.log(f"time budget of {params.max_minutes:g} min reached at epoch {epoch + 1}, step {step + 1}")
+            if deadline.spent():
+                ctx.log(f"{deadline.describe()} reached at epoch {epoch + 1}, step {step + 1}")
                 break
         train_seconds = time.perf_counter() - epoch_began
         val = evaluate(model, val_images, device, loss_fn)

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--workers", type=int, default=0, help="data loader workers (0 = sized to the machine, -1 = none)"
     )
     restoration.add_argument("--max-minutes", type=float, default=0, help="time budget for training (default: none)")
+    restoration.add_argument("--cpu-minutes", type=float, default=0, help="the budget in CPU time (reproducible)")
     restoration.add_argument(
         "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
     )
@@ -74,6 +75,7 @@ def run_restoration(args: argparse.Namespace) -> int:
             loss=args.loss,
             num_workers=args.workers,
             max_minutes=args.max_minutes,
+            cpu_minutes=args.cpu_minutes,
         )
         code = submit_and_follow(session, jobs_pb2.JobSpec(train_restoration=spec), detach=args.detach)
         return code

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dprotos/omni/v1/training.proto\x12\x07omni.v1\"\xfe\x01\n\x14TrainRestorationSpec\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\t\x12\r\n\x05layer\x18\x02 \x01(\x05\x12\x0e\n\x06\x65pochs\x18\x03 \x01(\x05\x12\x12\n\nbatch_size\x18\x04 \x01(\x05\x12\n\n\x02lr\x18\x05 \x01(\x01\x12\x11\n\tmax_pairs\x18\x06 \x01(\x05\x12\r\n\x05patch\x18\x07 \x01(\x05\x12\x11\n\tval_split\x18\x08 \x01(\x01\x12\x0e\n\x06preset\x18\t \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\n \x01(\t\x12\x0c\n\x04seed\x18\x0b \x01(\x03\x12\x0c\n\x04loss\x18\x0c \x01(\t\x12\x13\n\x0bnum_workers\x18\r \x01(\x05\x12\x13\n\x0bmax_minutes\x18\x0e \x01(\x01\")\n\x0c\x45valuateSpec\x12\x0c\n\x04pred\x18\x01 \x01(\t\x12\x0b\n\x03ref\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dprotos/omni/v1/training.proto\x12\x07omni.v1\"\x93\x02\n\x14TrainRestorationSpec\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\t\x12\r\n\x05layer\x18\x02 \x01(\x05\x12\x0e\n\x06\x65pochs\x18\x03 \x01(\x05\x12\x12\n\nbatch_size\x18\x04 \x01(\x05\x12\n\n\x02lr\x18\x05 \x01(\x01\x12\x11\n\tmax_pairs\x18\x06 \x01(\x05\x12\r\n\x05patch\x18\x07 \x01(\x05\x12\x11\n\tval_split\x18\x08 \x01(\x01\x12\x0e\n\x06preset\x18\t \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\n \x01(\t\x12\x0c\n\x04seed\x18\x0b \x01(\x03\x12\x0c\n\x04loss\x18\x0c \x01(\t\x12\x13\n\x0bnum_workers\x18\r \x01(\x05\x12\x13\n\x0bmax_minutes\x18\x0e \x01(\x01\x12\x13\n\x0b\x63pu_minutes\x18\x0f \x01(\x01\")\n\x0c\x45valuateSpec\x12\x0c\n\x04pred\x18\x01 \x01(\t\x12\x0b\n\x03ref\x18\x02 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.training_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_TRAINRESTORATIONSPEC']._serialized_start=43
-  _globals['_TRAINRESTORATIONSPEC']._serialized_end=297
-  _globals['_EVALUATESPEC']._serialized_start=299
-  _globals['_EVALUATESPEC']._serialized_end=340
+  _globals['_TRAINRESTORATIONSPEC']._serialized_end=318
+  _globals['_EVALUATESPEC']._serialized_start=320
+  _globals['_EVALUATESPEC']._serialized_end=361
 # @@protoc_insertion_point(module_scope)

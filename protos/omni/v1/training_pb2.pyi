@@ -5,7 +5,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class TrainRestorationSpec(_message.Message):
-    __slots__ = ("data", "layer", "epochs", "batch_size", "lr", "max_pairs", "patch", "val_split", "preset", "device", "seed", "loss", "num_workers", "max_minutes")
+    __slots__ = ("data", "layer", "epochs", "batch_size", "lr", "max_pairs", "patch", "val_split", "preset", "device", "seed", "loss", "num_workers", "max_minutes", "cpu_minutes")
     DATA_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class TrainRestorationSpec(_message.Message):
     LOSS_FIELD_NUMBER: _ClassVar[int]
     NUM_WORKERS_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CPU_MINUTES_FIELD_NUMBER: _ClassVar[int]
     data: str
     layer: int
     epochs: int
@@ -34,7 +35,8 @@ class TrainRestorationSpec(_message.Message):
     loss: str
     num_workers: int
     max_minutes: float
-    def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ...) -> None: ...
+    cpu_minutes: float
+    def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ...) -> None: ...
 
 class EvaluateSpec(_message.Message):
     __slots__ = ("pred", "ref")
