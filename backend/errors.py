@@ -50,5 +50,11 @@ class ResourceExhausted(OmniError):
     status = "RESOURCE_EXHAUSTED"
 
 
+class Conflict(OmniError):
+    """Someone else changed the thing first (a stale revision); nothing was overwritten."""
+
+    status = "ABORTED"
+
+
 class JobCancelled(Exception):
     """Raised inside a job when its cancel flag is seen; the worker reports CANCELLED, not FAILED."""

@@ -6,14 +6,20 @@ and one field in ``JobSpec`` of ``protos/omni/v1/jobs.proto`` (plus its conversi
 
 from __future__ import annotations
 
+from backend.batch.jobs import RESTORE_BATCH
+from backend.datasets.jobs import EXPORT_DATASET, IMPORT_DATASET
+from backend.detection.jobs import DETECT_BATCH, PRELABEL, TRAIN_DETECTION
 from backend.errors import NotFound
 from backend.jobs.kind import JobKind
 from backend.restoration.jobs import EVALUATE, TRAIN_RESTORATION
 from backend.synthetic.jobs import SYNTH_DETECTION, SYNTH_RESTORATION
 
 KINDS: dict[str, JobKind] = {
-    kind.name: kind for kind in (SYNTH_RESTORATION, SYNTH_DETECTION, TRAIN_RESTORATION, EVALUATE)
+    kind.name: kind
+    for kind in (SYNTH_RESTORATION, SYNTH_DETECTION, TRAIN_RESTORATION, EVALUATE, IMPORT_DATASET, EXPORT_DATASET)
 }
+KINDS[RESTORE_BATCH.name] = RESTORE_BATCH
+KINDS.update({kind.name: kind for kind in (TRAIN_DETECTION, DETECT_BATCH, PRELABEL)})
 
 
 def get_kind(name: str) -> JobKind:

@@ -13,6 +13,10 @@ def _series(epochs: list[dict[str, Any]], name: str) -> list[float]:
 
 
 def recommend(report: dict[str, Any]) -> list[str]:
+    if report.get("kind") == "train_detection":
+        from backend.reports.detection_advice import detection_advice
+
+        return detection_advice(report)
     advice: list[str] = []
     epochs = report.get("epochs", [])
     state = report.get("state", "")

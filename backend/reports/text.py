@@ -30,6 +30,10 @@ def _when(seconds: float) -> str:
 
 
 def render_text(report: dict[str, Any]) -> str:
+    if report.get("kind") == "train_detection":
+        from backend.reports.detection_text import render_detection_text
+
+        return render_detection_text(report)
     job, params, data = report.get("job", {}), report.get("parameters", {}), report.get("data", {})
     model, env, base = report.get("model") or {}, report.get("environment", {}), report.get("baseline", {})
     layer = params.get("layer", "?")

@@ -3,19 +3,24 @@ which tests, the CLI's embedded backend and ``omni serve`` all use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from backend.datasets.service import DatasetService
 from backend.errors import FailedPrecondition
 from backend.jobs.manager import JobManager
 from backend.registry import ModelRegistry
 from backend.rpc.artifacts_servicer import ArtifactsServicer
 from backend.rpc.auth import AuthInterceptor
+from backend.rpc.batch_servicer import BatchServicer
+from backend.rpc.datasets_servicer import DatasetsServicer
+from backend.rpc.detection_servicer import DetectionServicer
 from backend.rpc.errors import ErrorInterceptor
 from backend.rpc.jobs_servicer import JobsServicer
 from backend.rpc.models_servicer import ModelsServicer
@@ -27,6 +32,12 @@ from backend.workspace import Workspace
 from protos.omni.v1 import (
     artifacts_pb2,
     artifacts_pb2_grpc,
+    batch_pb2,
+    batch_pb2_grpc,
+    datasets_pb2,
+    datasets_pb2_grpc,
+    detection_pb2,
+    detection_pb2_grpc,
     jobs_pb2,
     jobs_pb2_grpc,
     models_pb2,
@@ -49,6 +60,9 @@ SERVICE_NAMES = (
     models_pb2.DESCRIPTOR.services_by_name["Models"].full_name,
     reports_pb2.DESCRIPTOR.services_by_name["Reports"].full_name,
     artifacts_pb2.DESCRIPTOR.services_by_name["Artifacts"].full_name,
+    batch_pb2.DESCRIPTOR.services_by_name["Batch"].full_name,
+    datasets_pb2.DESCRIPTOR.services_by_name["Datasets"].full_name,
+    detection_pb2.DESCRIPTOR.services_by_name["Detection"].full_name,
 )
 
 
@@ -60,6 +74,8 @@ class Backend:
     workspace: Workspace
     manager: JobManager
     health: health.HealthServicer
+    #: called once the server has stopped (helper processes of servicers)
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def address(self) -> str:
@@ -73,6 +89,8 @@ class Backend:
         stopped = self.server.stop(grace=min(grace, 2.0))
         self.manager.shutdown(grace_s=grace)
         stopped.wait(5)
+        for close in self.on_stop:
+            close()
 
 
 def _bind(server: grpc.Server, settings: ServerSettings) -> int:
@@ -114,6 +132,10 @@ def start_backend(settings: ServerSettings) -> Backend:
     models_pb2_grpc.add_ModelsServicer_to_server(ModelsServicer(ModelRegistry(workspace.store)), server)
     reports_pb2_grpc.add_ReportsServicer_to_server(ReportsServicer(workspace.store), server)
     artifacts_pb2_grpc.add_ArtifactsServicer_to_server(ArtifactsServicer(workspace.store), server)
+    batch_pb2_grpc.add_BatchServicer_to_server(BatchServicer(workspace, max_streams=manager.max_concurrent), server)
+    datasets_pb2_grpc.add_DatasetsServicer_to_server(DatasetsServicer(DatasetService.for_workspace(workspace)), server)
+    detection = DetectionServicer(workspace)
+    detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -124,4 +146,4 @@ def start_backend(settings: ServerSettings) -> Backend:
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Backend(server, port, settings, workspace, manager, health_servicer)
+    return Backend(server, port, settings, workspace, manager, health_servicer, [detection.close])

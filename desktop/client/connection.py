@@ -5,8 +5,9 @@ cancelled, and ``follow_job`` reconnects after a dropped stream without missing 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,12 @@ from desktop.client.errors import BackendError
 from protos.omni.v1 import (
     artifacts_pb2,
     artifacts_pb2_grpc,
+    batch_pb2,
+    batch_pb2_grpc,
+    datasets_pb2,
+    datasets_pb2_grpc,
+    detection_pb2,
+    detection_pb2_grpc,
     jobs_pb2,
     jobs_pb2_grpc,
     models_pb2,
@@ -250,3 +257,217 @@ class Connection:
 
     def get_artifact_text(self, key: str) -> str:
         return self.read_artifact(key).decode()
+
+    # -- datasets ---------------------------------------------------------------------------------------
+    # Images are addressed by content (image_id = SHA-256). A stale save raises BackendError with code
+    # "ABORTED" whose message names who saved which revision; nothing was overwritten.
+
+    @cached_property
+    def datasets(self) -> datasets_pb2_grpc.DatasetsStub:
+        return datasets_pb2_grpc.DatasetsStub(self.channel)
+
+    def create_dataset(self, name: str, classes: Iterable[str] = ()) -> datasets_pb2.Dataset:
+        """A new dataset; no classes = dent, dirt, rust, scratch, spoiled, mold."""
+        request = datasets_pb2.CreateDatasetRequest(name=name, classes=list(classes))
+        return self._call(self.datasets.CreateDataset, request)
+
+    def list_datasets(self) -> list[datasets_pb2.Dataset]:
+        return list(self._call(self.datasets.ListDatasets, datasets_pb2.ListDatasetsRequest()).datasets)
+
+    def get_dataset(self, name: str) -> datasets_pb2.Dataset:
+        return self._call(self.datasets.GetDataset, datasets_pb2.GetDatasetRequest(name=name))
+
+    def delete_dataset(self, name: str) -> None:
+        self._call(self.datasets.DeleteDataset, datasets_pb2.DeleteDatasetRequest(name=name))
+
+    def update_classes(self, dataset: str, changes: Iterable[Any]) -> datasets_pb2.Dataset:
+        """Apply class changes in order, all or nothing. Each change is a ``ClassChange`` message or a tuple:
+        ``("add", name)``, ``("rename", id, name)`` or ``("delete", id)``."""
+        request = datasets_pb2.UpdateClassesRequest(dataset=dataset, changes=[_class_change(c) for c in changes])
+        return self._call(self.datasets.UpdateClasses, request)
+
+    def upload_images(
+        self, dataset: str, files: Iterable[tuple[Path, str]], *, retries: int = 3
+    ) -> list[datasets_pb2.UploadResult]:
+        """Upload ``(path, filename)`` files in 1 MiB chunks with their SHA-256, in streams of a few hundred
+        files. Bytes the backend has already are not sent again; a stream that drops is resumed from what
+        the backend holds (``GetUploadOffset``). One result per file, in order."""
+        from desktop.client.uploads import upload_batches
+
+        return upload_batches(self, dataset, list(files), retries=retries)
+
+    def list_images(
+        self, dataset: str, *, status: int = 0, page_size: int = 200, page_token: str = "", order_by: str = ""
+    ) -> datasets_pb2.ListImagesResponse:
+        """One page. ``order_by``: "position" (default), "filename", "updated" (newest first), "confidence"."""
+        request = datasets_pb2.ListImagesRequest(
+            dataset=dataset, status=status, page_size=page_size, page_token=page_token, order_by=order_by  # type: ignore[arg-type]
+        )
+        return self._call(self.datasets.ListImages, request)
+
+    def get_image(self, dataset: str, image_id: str, max_side: int = 0) -> datasets_pb2.ImageData:
+        """The upright image: full size (max_side 0) or a JPEG/PNG whose longer side is ``max_side``."""
+        request = datasets_pb2.GetImageRequest(dataset=dataset, image_id=image_id, max_side=max_side)
+        return self._call(self.datasets.GetImage, request, timeout=max(self.deadline_s, 60.0))
+
+    def get_annotations(self, dataset: str, image_id: str) -> datasets_pb2.Annotations:
+        return self._call(
+            self.datasets.GetAnnotations, datasets_pb2.GetAnnotationsRequest(dataset=dataset, image_id=image_id)
+        )
+
+    def save_annotations(
+        self,
+        dataset: str,
+        image_id: str,
+        *,
+        base_revision: int,
+        boxes: Iterable[Any],
+        status: int = 0,
+        editor: str = "",
+        client_edit_id: str = "",
+    ) -> datasets_pb2.Annotations:
+        """Save the image's whole box list. ``boxes``: ``Box`` messages or tuples ``(class_id, x_center,
+        y_center, width, height[, confidence])``. Raises BackendError "ABORTED" if ``base_revision`` is stale."""
+        request = datasets_pb2.SaveAnnotationsRequest(
+            dataset=dataset,
+            image_id=image_id,
+            base_revision=base_revision,
+            boxes=[_box(b) for b in boxes],
+            status=status,  # type: ignore[arg-type]
+            editor=editor,
+            client_edit_id=client_edit_id,
+        )
+        return self._call(self.datasets.SaveAnnotations, request)
+
+    def dataset_stats(self, dataset: str) -> datasets_pb2.DatasetStats:
+        return self._call(self.datasets.GetDatasetStats, datasets_pb2.GetDatasetStatsRequest(dataset=dataset))
+
+
+    # -- batch restore (remote: the images live on this side) -------------------------------------------
+
+    @cached_property
+    def batch(self) -> batch_pb2_grpc.BatchStub:
+        return batch_pb2_grpc.BatchStub(self.channel)
+
+    def restore_stream(
+        self,
+        start: batch_pb2.RestoreStreamStart,
+        images: Iterable[tuple[str, bytes, bytes | None]],
+        *,
+        in_flight: int = 4,
+        chunk_bytes: int = 1 << 20,
+    ) -> Iterator[batch_pb2.RestoreStreamResponse]:
+        """Restore images that live on this side through ``Batch.RestoreStream``.
+
+        ``images`` yields ``(id, image bytes, clean reference bytes or None)``; it is read lazily from
+        gRPC's sending thread, at most ``in_flight`` images ahead of their results, and must not raise
+        (skip a file it cannot read). Yields ``ready``, one ``result`` per image with the whole restored file
+        in ``data`` (chunks joined, SHA-256 checked), then ``done``. Closing the iterator (or Ctrl+C while
+        iterating) cancels the call. Errors of ``start`` (model, options, required provider) raise
+        BackendError before any result."""
+        import hashlib
+        import threading
+
+        window = threading.Semaphore(max(1, in_flight))
+        stopped = threading.Event()
+
+        def requests() -> Iterator[batch_pb2.RestoreStreamRequest]:
+            yield batch_pb2.RestoreStreamRequest(start=start)
+            for key, data, reference in images:
+                while not window.acquire(timeout=0.1):
+                    if stopped.is_set():
+                        return
+                for payload, is_reference in ((reference, True), (data, False)):
+                    if payload is None:
+                        continue
+                    size = len(payload)
+                    for offset in range(0, max(size, 1), chunk_bytes):
+                        chunk = batch_pb2.ImageChunk(
+                            id=key,
+                            data=payload[offset : offset + chunk_bytes],
+                            last=offset + chunk_bytes >= size,
+                            reference=is_reference,
+                        )
+                        yield batch_pb2.RestoreStreamRequest(chunk=chunk)
+
+        call = self.batch.RestoreStream(requests(), metadata=self._metadata)
+        parts: dict[str, list[bytes]] = {}
+        try:
+            for response in call:
+                if response.WhichOneof("message") != "result":
+                    yield response
+                    continue
+                result = response.result
+                parts.setdefault(result.id, []).append(result.data)
+                if not result.last:
+                    continue
+                whole = b"".join(parts.pop(result.id))
+                if result.sha256 and hashlib.sha256(whole).hexdigest() != result.sha256:
+                    raise BackendError("DATA_LOSS", f"{result.id}: checksum mismatch after download")
+                window.release()
+                joined = batch_pb2.ImageResult()
+                joined.CopyFrom(result)
+                joined.data = whole
+                yield batch_pb2.RestoreStreamResponse(result=joined)
+        except grpc.RpcError as error:
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and stopped.is_set():
+                return
+            raise BackendError.from_rpc(error, self.target.address) from None
+        finally:
+            stopped.set()
+            call.cancel()
+
+    # -- detection --------------------------------------------------------------------------------------
+    # Training, batch detection and pre-labelling are jobs (``submit`` with JobSpec.train_detection,
+    # .detect_batch, .prelabel); these are the detection calls an annotator or operator makes directly.
+
+    @cached_property
+    def detection(self) -> detection_pb2_grpc.DetectionStub:
+        return detection_pb2_grpc.DetectionStub(self.channel)
+
+    def suggest_boxes(
+        self, dataset: str, image_id: str, *, model: str = "", conf: float = 0.0, iou: float = 0.0, max_det: int = 0
+    ) -> detection_pb2.SuggestBoxesResponse:
+        """The detector's boxes for one dataset image (``Box`` messages with ``confidence``); nothing is saved.
+        The first call after the backend started also starts its detection helper (a second or two)."""
+        request = detection_pb2.SuggestBoxesRequest(
+            dataset=dataset, image_id=image_id, model=model, conf=conf, iou=iou, max_det=max_det
+        )
+        return self._call(self.detection.SuggestBoxes, request, timeout=max(self.deadline_s, 60.0))
+
+    def import_detector(
+        self,
+        *,
+        path: str = "",
+        data: bytes = b"",
+        filename: str = "",
+        description: str = "",
+        timeout: float = 900.0,
+    ) -> models_pb2.ModelVersion:
+        """Register a YOLO detection .pt (a path on the backend, or the file's bytes) as a detector version."""
+        request = detection_pb2.ImportDetectorRequest(
+            path=path, data=data, filename=filename, kind="detector", description=description
+        )
+        return self._call(self.detection.ImportDetector, request, timeout=timeout)
+
+def _class_change(change: Any) -> datasets_pb2.ClassChange:
+    if isinstance(change, datasets_pb2.ClassChange):
+        return change
+    op, *args = change
+    if op == "add":
+        return datasets_pb2.ClassChange(add=str(args[0]))
+    if op == "rename":
+        return datasets_pb2.ClassChange(rename=datasets_pb2.RenameClass(id=int(args[0]), name=str(args[1])))
+    if op == "delete":
+        return datasets_pb2.ClassChange(delete_id=int(args[0]))
+    raise ValueError(f"unknown class change {change!r}: use add, rename or delete")
+
+
+def _box(box: Any) -> datasets_pb2.Box:
+    if isinstance(box, datasets_pb2.Box):
+        return box
+    class_id, x, y, w, h, *rest = box
+    message = datasets_pb2.Box(class_id=int(class_id), x_center=x, y_center=y, width=w, height=h)
+    if rest and rest[0] is not None:
+        message.confidence = float(rest[0])
+    return message

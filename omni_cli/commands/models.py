@@ -1,4 +1,4 @@
-"""``omni models list|show|promote|delete|compare``."""
+"""``omni models list|show|promote|delete|compare|import``."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     compare.add_argument("a")
     compare.add_argument("b")
     compare.set_defaults(func=run_compare)
-    for sub in (listing, show, promote, delete, compare):
+    from omni_cli.commands.models_import import register_import
+
+    for sub in (listing, show, promote, delete, compare, register_import(commands)):
         add_backend_options(sub)
 
 

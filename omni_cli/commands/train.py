@@ -1,4 +1,4 @@
-"""``omni train restoration`` and ``omni eval``."""
+"""``omni train restoration``, ``omni train detection`` and ``omni eval``."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
     restoration.set_defaults(func=run_restoration)
     add_backend_options(restoration)
+
+    from omni_cli.commands.train_detection import register_detection
+
+    register_detection(commands)
 
     evaluate = subparsers.add_parser("eval", help="PSNR/SSIM of a folder of images against references")
     evaluate.add_argument("--pred", required=True, help="folder of restored images")

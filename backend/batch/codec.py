@@ -1,0 +1,391 @@
+"""Reading an image into pixels a network can take, and writing the restored pixels back as the same kind
+of file: same size and mode (grey stays grey, palette stays palette, 16-bit stays 16-bit), alpha carried
+over untouched, EXIF (orientation included), ICC profile, resolution and PNG text kept.
+
+Pillow does all of it except 16-bit colour, which it reads as 8-bit: those PNG/TIFF files go through
+OpenCV for their pixels (PNG metadata chunks are copied over byte for byte).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
+
+from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
+
+Source = Path | bytes
+
+#: Pillow refuses images above ~179 megapixels as "decompression bombs"; scans can be bigger
+MAX_PIXELS = 1_000_000_000
+PNG_COMPRESS_LEVEL = 1  # lossless either way; level 6 writes ~10% smaller files 5-7x slower
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: ancillary PNG chunks that describe the image (colour, resolution, text, EXIF), copied for OpenCV's files
+PNG_META_CHUNKS = frozenset({b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"pHYs", b"eXIf", b"tEXt", b"zTXt", b"iTXt"})
+#: TIFF tags worth keeping besides what Pillow writes itself (description, make, model, software, date,
+#: artist, copyright) - and the orientation
+TIFF_KEPT_TAGS = (270, 271, 272, 305, 306, 315, 33432, ORIENTATION_TAG)
+GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+COLOUR_16BIT = ("RGB;16", "RGBA;16")
+
+
+class UnreadableImage(Exception):
+    """An input that cannot be restored; ``reason`` is what the summary lists."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ImageMeta:
+    """What is needed to write a restored image as the same kind of file as its input."""
+
+    icc_profile: bytes | None = None
+    exif: bytes | None = None
+    dpi: tuple[float, float] | None = None
+    png_text: dict[str, str] = field(default_factory=dict)
+    png_chunks: list[bytes] = field(default_factory=list)  # raw chunks, for 16-bit colour PNGs
+    jpeg_subsampling: int | None = None
+    progressive: bool = False
+    tiff_compression: str | None = None
+    tiff_tags: dict[int, Any] = field(default_factory=dict)
+    transparency: Any = None  # a colour key (L, RGB) or the palette's transparency
+    palette: Image.Image | None = None  # a 1x1 P image carrying the input's palette
+    indices: np.ndarray | None = None  # the palette indices of a P input (as stored)
+
+
+@dataclass
+class Decoded:
+    pixels: np.ndarray  # HxWxC (C = 1 or 3) uint8 or uint16, upright
+    alpha: np.ndarray | None  # HxW as stored: never turned, never restored
+    mode: str  # the input's Pillow mode; "RGB;16" / "RGBA;16" for 16-bit colour
+    format: str  # the input's Pillow format
+    size: tuple[int, int]  # (width, height) as stored
+    orientation: int
+    meta: ImageMeta
+
+    @property
+    def megapixels(self) -> float:
+        return self.size[0] * self.size[1] / 1e6
+
+
+def _allow_large_images() -> None:
+    if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+def _open(source: Source) -> Image.Image:
+    """Pillow's lazy open (the header only), with every way it fails turned into the reason people read."""
+    _allow_large_images()
+    try:
+        if isinstance(source, bytes | bytearray | memoryview):
+            size = len(source)
+            stream: Any = io.BytesIO(source)
+        else:
+            size = Path(source).stat().st_size
+            stream = source
+        if size == 0:
+            raise UnreadableImage("empty file (0 bytes)")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(stream)
+    except FileNotFoundError:
+        raise UnreadableImage("vanished: the file was removed during the run") from None
+    except PermissionError:
+        raise UnreadableImage("unreadable: permission denied") from None
+    except UnidentifiedImageError:
+        raise UnreadableImage("not an image: no image format recognises its content") from None
+    except Image.DecompressionBombError as error:
+        raise UnreadableImage(f"too large: {error}") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise UnreadableImage(f"unreadable: {type(error).__name__}: {error}") from None
+
+
+def probe(source: Source) -> tuple[int, int]:
+    """(width, height) as stored, from the header only; raises UnreadableImage."""
+    with _open(source) as image:
+        return image.size
+
+
+def _raw_mode(image: Image.Image) -> str:
+    tile = getattr(image, "tile", None)  # ImageFile only: how the pixels are stored, before load()
+    if not tile:
+        return image.mode
+    args = tile[0].args
+    return str(args if isinstance(args, str) else args[0] if args else image.mode)
+
+
+def _mode_of(image: Image.Image) -> str:
+    if image.mode in ("RGB", "RGBA") and ";16" in _raw_mode(image):
+        return f"{image.mode};16"
+    return image.mode
+
+
+def _meta(image: Image.Image) -> ImageMeta:
+    info = image.info
+    meta = ImageMeta(
+        icc_profile=info.get("icc_profile") or None,
+        exif=info.get("exif") or None,
+        dpi=info.get("dpi"),
+        transparency=info.get("transparency"),
+    )
+    if image.format == "PNG":
+        meta.png_text = {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
+    elif image.format == "JPEG":
+        sampling = JpegImagePlugin.get_sampling(image)
+        meta.jpeg_subsampling = sampling if sampling >= 0 else None
+        meta.progressive = bool(info.get("progressive") or info.get("progression"))
+    elif image.format == "TIFF":
+        meta.tiff_compression = info.get("compression")
+        tags = getattr(image, "tag_v2", {})
+        meta.tiff_tags = {tag: tags[tag] for tag in TIFF_KEPT_TAGS if tag in tags}
+    return meta
+
+
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise UnreadableImage("vanished: the file was removed during the run") from None
+
+
+def _decode_16bit_colour(source: Source) -> tuple[np.ndarray, np.ndarray | None, list[bytes]]:
+    import cv2  # only for 16-bit colour, which Pillow reads as 8-bit
+
+    data = _read_bytes(source)
+    array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    if array is None or array.dtype != np.uint16 or array.ndim != 3:
+        raise UnreadableImage("unreadable: OpenCV could not decode this 16-bit colour image")
+    alpha = array[:, :, 3].copy() if array.shape[2] == 4 else None
+    rgb = np.ascontiguousarray(array[:, :, 2::-1])
+    return rgb, alpha, png_meta_chunks(data) if data.startswith(PNG_SIGNATURE) else []
+
+
+def _pixels(image: Image.Image, mode: str, meta: ImageMeta) -> tuple[np.ndarray, np.ndarray | None]:
+    """Colour (or grey) pixels HxWxC as stored, and the alpha plane if any."""
+    if mode == "1":
+        return np.asarray(image.convert("L"))[:, :, None], None
+    if mode == "L":
+        return np.asarray(image)[:, :, None], None
+    if mode in ("LA", "La"):
+        la = np.asarray(image.convert("LA"))
+        return la[:, :, :1].copy(), la[:, :, 1].copy()
+    if mode in GREY_MODES:
+        return np.asarray(image).astype(np.uint16)[:, :, None], None
+    if mode == "P":
+        meta.indices = np.asarray(image).copy()
+        meta.palette = Image.new("P", (1, 1))
+        meta.palette.putpalette(image.getpalette() or [])
+        return np.asarray(image.convert("RGB")), None
+    if mode == "RGB":
+        return np.asarray(image), None
+    if mode in ("RGBA", "RGBa", "PA"):
+        rgba = np.asarray(image.convert("RGBA"))
+        return np.ascontiguousarray(rgba[:, :, :3]), rgba[:, :, 3].copy()
+    raise UnreadableImage(f"unsupported mode {mode} (grey, RGB, RGBA, palette and 16-bit images are supported)")
+
+
+def decode(source: Source) -> Decoded:
+    """Decode an image for restoration; raises UnreadableImage with the reason the summary shows."""
+    with _open(source) as image:
+        try:
+            return _decode(image, source)
+        except UnreadableImage:
+            raise
+        except (OSError, ValueError, SyntaxError, EOFError) as error:
+            text = str(error)
+            if any(word in text.lower() for word in ("truncated", "broken data stream", "unexpected end")):
+                raise UnreadableImage(f"truncated: {text}") from None
+            raise UnreadableImage(f"unreadable: {type(error).__name__}: {text}") from None
+
+
+def _decode(image: Image.Image, source: Source) -> Decoded:
+    name = image.format or "unknown"
+    if name not in ("PNG", "JPEG", "TIFF", "WEBP", "BMP"):
+        raise UnreadableImage(f"unsupported format: {name}")
+    frames = getattr(image, "n_frames", 1)
+    if frames > 1:
+        raise UnreadableImage(f"unsupported: a {name} with {frames} pages/frames (one image per file)")
+    mode = _mode_of(image)
+    meta = _meta(image)
+    orientation = valid_orientation(image.getexif().get(ORIENTATION_TAG, 1))
+    if mode in COLOUR_16BIT:
+        pixels, alpha, meta.png_chunks = _decode_16bit_colour(source)
+    else:
+        image.load()
+        pixels, alpha = _pixels(image, mode, meta)
+    return Decoded(to_upright(pixels, orientation), alpha, mode, name, image.size, orientation, meta)
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+def png_meta_chunks(data: bytes) -> list[bytes]:
+    """The metadata chunks (length, type, data, CRC) of a PNG file, in file order."""
+    chunks, offset = [], len(PNG_SIGNATURE)
+    while offset + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        end = offset + 12 + length
+        if kind in PNG_META_CHUNKS:
+            chunks.append(data[offset:end])
+        if kind == b"IEND":
+            break
+        offset = end
+    return chunks
+
+
+def _insert_png_chunks(png: bytes, chunks: list[bytes]) -> bytes:
+    """Put ``chunks`` right after the IHDR chunk (where every metadata chunk may stand)."""
+    if not chunks:
+        return png
+    (length,) = struct.unpack(">I", png[8:12])
+    after_header = 8 + 12 + length
+    return png[:after_header] + b"".join(chunks) + png[after_header:]
+
+
+def _exif_bytes(decoded: Decoded) -> bytes | None:
+    if decoded.meta.exif:
+        return decoded.meta.exif
+    if decoded.orientation != 1:  # e.g. a TIFF's orientation tag, written to a PNG/JPEG/WebP
+        exif = Image.Exif()
+        exif[ORIENTATION_TAG] = decoded.orientation
+        return exif.tobytes()
+    return None
+
+
+def _to_8bit(values: np.ndarray) -> np.ndarray:
+    return ((values.astype(np.uint32) + 128) // 257).astype(np.uint8) if values.dtype == np.uint16 else values
+
+
+def _as_pillow(decoded: Decoded, pixels: np.ndarray, target: str, notes: list[str]) -> Image.Image:
+    """Stored-orientation pixels (and the untouched alpha) as a Pillow image that ``target`` can hold."""
+    mode, alpha = decoded.mode, decoded.alpha
+    grey = pixels.shape[2] == 1
+    if target in ("JPEG", "WEBP") and pixels.dtype == np.uint16:
+        notes.append(f"16-bit reduced to 8-bit: {target} holds 8 bits per channel")
+        pixels, alpha = _to_8bit(pixels), None if alpha is None else _to_8bit(alpha)
+        mode = "L" if grey else ("RGBA" if alpha is not None else "RGB")
+    if target == "JPEG" and alpha is not None:
+        notes.append("alpha dropped: JPEG has no alpha channel")
+        alpha = None
+    if target != decoded.format and mode in ("P", "1") and target in ("JPEG", "WEBP"):
+        notes.append(f"{'palette' if mode == 'P' else '1-bit'} image written as {'L' if grey else 'RGB'}")
+        mode = "L" if grey else "RGB"
+    if target == "WEBP" and grey:
+        notes.append("grey written as RGB: WebP has no grey mode")
+        pixels, mode = np.repeat(pixels, 3, axis=2), "RGB"
+        grey = False
+    if mode == "P":
+        return _quantised(decoded, pixels)
+    if mode == "1":
+        return Image.fromarray(pixels[:, :, 0]).point(lambda v: 255 if v >= 128 else 0).convert("1")
+    if mode in GREY_MODES:
+        return Image.fromarray(pixels[:, :, 0].astype(np.uint16))
+    base = pixels[:, :, 0] if grey else pixels
+    if alpha is not None:
+        stacked = np.dstack([base, alpha])
+        return Image.fromarray(stacked, "LA" if grey else "RGBA")
+    return Image.fromarray(base, "L" if grey else "RGB")
+
+
+def _quantised(decoded: Decoded, pixels: np.ndarray) -> Image.Image:
+    """Restored colours mapped back onto the input's palette; transparent pixels keep their index."""
+    meta = decoded.meta
+    assert meta.palette is not None and meta.indices is not None
+    image = Image.fromarray(pixels).quantize(palette=meta.palette, dither=Image.Dither.NONE)
+    indices = np.asarray(image).copy()
+    transparent = _transparent_indices(meta.transparency)
+    if transparent:
+        keep = np.isin(meta.indices, transparent) | np.isin(indices, transparent)
+        indices[keep] = meta.indices[keep]
+    result = Image.fromarray(indices, "P")
+    result.putpalette(meta.palette.getpalette() or [])
+    return result
+
+
+def _transparent_indices(transparency: Any) -> list[int]:
+    if isinstance(transparency, int):
+        return [transparency]
+    if isinstance(transparency, bytes):
+        return [index for index, value in enumerate(transparency) if value < 255]
+    return []
+
+
+def _save_options(decoded: Decoded, image: Image.Image, target: str, quality: int) -> dict[str, Any]:
+    meta = decoded.meta
+    same = target == decoded.format
+    options: dict[str, Any] = {}
+    if meta.icc_profile and target != "BMP":
+        options["icc_profile"] = meta.icc_profile
+    if meta.dpi and target in ("PNG", "JPEG", "TIFF", "BMP"):
+        options["dpi"] = meta.dpi
+    exif = _exif_bytes(decoded)
+    if exif and target in ("PNG", "JPEG", "WEBP"):
+        options["exif"] = exif
+    if target == "PNG":
+        options["compress_level"] = PNG_COMPRESS_LEVEL
+        if meta.png_text:
+            text = PngImagePlugin.PngInfo()
+            for key, value in meta.png_text.items():
+                text.add_text(key, value)
+            options["pnginfo"] = text
+        if meta.transparency is not None and image.mode == decoded.mode and image.mode in ("P", "L", "RGB"):
+            options["transparency"] = meta.transparency
+    elif target == "JPEG":
+        options["quality"] = quality
+        if same and meta.jpeg_subsampling is not None:
+            options["subsampling"] = meta.jpeg_subsampling
+        options["progressive"] = same and meta.progressive
+    elif target == "WEBP":
+        options["quality"] = quality
+    elif target == "TIFF":
+        compression = meta.tiff_compression or "tiff_lzw"
+        if compression in ("jpeg", "group3", "group4", "tiff_ccitt") and image.mode not in ("1", "L", "RGB"):
+            compression = "tiff_lzw"
+        options["compression"] = compression
+        tags = dict(meta.tiff_tags)
+        if decoded.orientation != 1:
+            tags[ORIENTATION_TAG] = decoded.orientation
+        if tags:
+            options["tiffinfo"] = tags
+    return options
+
+
+def _encode_16bit_colour(decoded: Decoded, pixels: np.ndarray, target: str) -> bytes:
+    import cv2
+
+    bgr = pixels[:, :, ::-1]
+    if decoded.alpha is not None:
+        bgr = np.dstack([bgr, decoded.alpha])
+    ok, buffer = cv2.imencode(".png" if target == "PNG" else ".tiff", np.ascontiguousarray(bgr))
+    if not ok:
+        raise OSError(f"OpenCV could not encode a 16-bit colour {target}")
+    data = buffer.tobytes()
+    return _insert_png_chunks(data, decoded.meta.png_chunks) if target == "PNG" else data
+
+
+def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int = 95) -> tuple[bytes, list[str]]:
+    """The restored (upright) pixels written as ``target`` ("PNG", "JPEG", ...) with the input's metadata.
+
+    Returns the file's bytes and notes on anything the target format could not keep (alpha in JPEG...).
+    """
+    notes: list[str] = []
+    pixels = from_upright(restored, decoded.orientation)
+    if decoded.mode in COLOUR_16BIT and target in ("PNG", "TIFF"):
+        if target == "TIFF":
+            notes.append("16-bit colour TIFF written without its ICC profile and EXIF (OpenCV writes the pixels)")
+        return _encode_16bit_colour(decoded, pixels, target), notes
+    image = _as_pillow(decoded, pixels, target, notes)
+    buffer = io.BytesIO()
+    image.save(buffer, target, **_save_options(decoded, image, target, quality))
+    return buffer.getvalue(), notes

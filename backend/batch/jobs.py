@@ -1,0 +1,63 @@
+"""Batch restoration as a job kind: folders and model checked in the server at submit time, the run in
+a worker process (``backend.batch.local``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from backend.batch.formats import SUMMARY_JSON
+from backend.batch.models import resolve_model
+from backend.batch.params import RestoreBatchParams, check_params
+from backend.batch.plan import check_folders
+from backend.errors import InvalidArgument
+from backend.jobs.context import JobContext
+from backend.jobs.kind import JobKind, Prepared
+from backend.registry import ModelRegistry
+from backend.workspace import Workspace
+
+
+def _existing_folder(workspace: Workspace, value: str, field: str) -> Path:
+    path = workspace.resolve_user_path(value, field=field)
+    if not path.is_dir():
+        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
+    return path
+
+
+def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resuming: bool) -> Prepared:
+    checked = check_params(params)
+    source = _existing_folder(workspace, checked.input, "input")
+    out = workspace.resolve_user_path(checked.out, field="out")
+    check_folders(source, out, recursive=checked.recursive)
+    ref = str(_existing_folder(workspace, checked.ref, "ref")) if checked.ref else ""
+    chosen = resolve_model(ModelRegistry(workspace.store), checked.model, checked.layer)
+    # the version is fixed now, so a resumed run uses the same model even if another is promoted since;
+    # a resumed run never redoes what the first one wrote
+    checked = replace(
+        checked,
+        input=str(source),
+        out=str(out),
+        ref=ref,
+        model=chosen.model.version,
+        overwrite=checked.overwrite and not resuming,
+    )
+    outputs = {"out": str(out), "model": chosen.model.version, "summary": str(out / SUMMARY_JSON)}
+    if chosen.note:
+        outputs["model_note"] = chosen.note
+    return Prepared(params=checked, outputs=outputs)
+
+
+def run_restore_batch(params: RestoreBatchParams, ctx: JobContext) -> dict[str, object]:
+    from backend.batch.local import restore_folder
+
+    return restore_folder(params, ctx)
+
+
+RESTORE_BATCH = JobKind(
+    name="restore_batch",
+    params_type=RestoreBatchParams,
+    prepare=prepare_restore_batch,
+    run="backend.batch.jobs:run_restore_batch",
+    resumable=True,
+    description="restore a folder of images with a registered restoration model (ONNX Runtime)",
+)

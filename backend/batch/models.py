@@ -1,0 +1,82 @@
+"""Which registered model a batch uses, checked before it starts, and where its ONNX file is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+from backend.registry import ModelRegistry, ModelVersion
+from backend.storage.base import ArtifactStore
+from backend.storage.local import LocalStore
+
+CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class ChosenModel:
+    model: ModelVersion
+    note: str  # how "current" was resolved, when that is worth saying
+
+    @property
+    def onnx_key(self) -> str:
+        return self.model.files["onnx"]
+
+
+def resolve_model(registry: ModelRegistry, model: str, layer: int) -> ChosenModel:
+    """The restoration version named by ``model`` (a version or "current") and ``layer`` (0 = 2).
+
+    "current" is the promoted version of the layer, else its newest (and the note says so). A detector, a
+    malformed or a missing version, a layer with no versions, or a version without an ONNX export is
+    refused, naming ``model`` (or ``layer`` when it contradicts the version).
+    """
+    if model in ("", CURRENT):
+        name = f"layer_{layer or 2}"
+        chosen = registry.current(name)
+        note = ""
+        if chosen is None:
+            versions = registry.list(layer=name)
+            if not versions:
+                raise NotFound(
+                    f"model: no restoration model of {name} is registered; train one (omni train restoration "
+                    f"--layer {layer or 2}) or name a version with --model"
+                )
+            chosen = versions[0]
+            note = f"{name} has no promoted version; using its newest, {chosen.version}"
+    else:
+        try:
+            chosen = registry.get(model)
+        except InvalidArgument as error:
+            raise InvalidArgument("model", error.message.removeprefix("version: ")) from None
+        except NotFound:
+            raise NotFound(f"model: no model version {model!r} (omni models list shows them)") from None
+        if chosen.kind != "restoration":
+            raise InvalidArgument("model", f"{model} is a {chosen.kind} model, not a restoration model")
+        if layer and chosen.layer != f"layer_{layer}":
+            raise InvalidArgument("layer", f"{model} is a {chosen.layer} model, not layer_{layer}")
+        note = ""
+    if "onnx" not in chosen.files:
+        raise FailedPrecondition(f"model: {chosen.version} has no ONNX export to run")
+    return ChosenModel(chosen, note)
+
+
+def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path) -> Path:
+    """A local path of the model's ONNX file: the store's own file when it is local, else a download."""
+    if isinstance(store, LocalStore):
+        path = store.path_of(chosen.onnx_key)
+        if path.is_file():
+            return path
+    target = scratch / f"{chosen.model.version}.onnx"
+    if not target.is_file():
+        store.get_file(chosen.onnx_key, target)
+    return target
+
+
+def selection_note(registry: ModelRegistry, chosen: ModelVersion) -> str:
+    """What the log says about a version taken while its layer has no promoted one."""
+    if registry.current_name(chosen.layer):
+        return ""
+    newest = registry.list(layer=chosen.layer)
+    if newest and newest[0].version == chosen.version:
+        return f"{chosen.layer} has no promoted version; using its newest, {chosen.version}"
+    return f"{chosen.layer} has no promoted version"

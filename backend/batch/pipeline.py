@@ -1,0 +1,352 @@
+"""The three overlapping stages of a batch: decode (a thread pool), inference (the calling thread, which
+batches small images of one size) and encode + write (threads), joined by bounded queues.
+
+Memory is bounded twice: by the queues (a few images per stage) and by a budget of pixels in flight,
+taken in input order before an image is decoded and given back once it is written, so one giant scan
+waits for the stages to empty rather than arriving next to others. Sources are files (a run on the
+backend) or bytes (a remote stream); the sink stores the encoded output wherever it belongs.
+
+A full disk (``DiskFull`` from the sink) stops the whole run: nothing more is written and the error is
+raised to the caller. Any other problem fails only its image, with a reason.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from backend.batch.codec import Decoded, Source, UnreadableImage, decode, encode, probe
+from backend.batch.formats import output_format
+from backend.batch.output import DiskFull
+from backend.inference.restorer import Restored, Restorer, RestoreStopped
+
+WAIT_S = 0.1
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str  # the input's path under IN (POSIX); its id in a stream
+    source: Source
+    output: str  # the output's path under OUT; its extension decides the format
+    reference: Source | None = None
+
+
+@dataclass
+class Outcome:
+    key: str
+    output: str
+    restored: bool
+    reason: str = ""  # why it was not restored
+    width: int = 0
+    height: int = 0
+    seconds: float = 0.0  # inference time of this image
+    tile: int = 0  # tile side used; 0 = the whole image at once
+    notes: list[str] = field(default_factory=list)
+    metrics: dict[str, float] | None = None
+    metrics_problem: str = ""
+    size_bytes: int = 0
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6
+
+
+#: stores an encoded output (a file write or a message); returns the bytes stored
+Sink = Callable[[Task, bytes], int]
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    quality: int = 95
+    decode_threads: int = 2
+    encode_threads: int = 2
+    queue_size: int = 4
+    pixel_budget: int = 64_000_000
+
+
+class PixelBudget:
+    """At most ``limit`` pixels in flight; an image larger than that is let in alone."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, pixels: int, stop: threading.Event) -> bool:
+        with self._cond:
+            while self.used > 0 and self.used + pixels > self.limit:
+                if stop.is_set():
+                    return False
+                self._cond.wait(WAIT_S)
+            self.used += pixels
+            return True
+
+    def release(self, pixels: int) -> None:
+        with self._cond:
+            self.used -= pixels
+            self._cond.notify_all()
+
+
+@dataclass
+class _Pending:
+    task: Task
+    pixels: int
+    future: Future[Decoded | str]
+
+
+@dataclass
+class _Restored:
+    task: Task
+    pixels: int
+    decoded: Decoded
+    result: Restored
+    seconds: float
+
+
+_END = object()
+
+
+def _decode(task: Task) -> Decoded | str:
+    try:
+        return decode(task.source)
+    except UnreadableImage as error:
+        return error.reason
+    except MemoryError:
+        return "too large to decode in the memory available"
+    except Exception as error:  # noqa: BLE001 - a malformed file can trip any decoder; it fails alone
+        return f"unreadable: {type(error).__name__}: {error}"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        restorer: Restorer,
+        *,
+        sink: Sink,
+        report: Callable[[Outcome], None],
+        should_stop: Callable[[], bool] = lambda: False,
+        settings: PipelineSettings | None = None,
+    ) -> None:
+        self.restorer = restorer
+        self.sink = sink
+        self.settings = settings or PipelineSettings()
+        self.should_stop = should_stop
+        self._report_lock = threading.Lock()
+        self._user_report = report
+        self._stop = threading.Event()
+        self._fatal: list[BaseException] = []
+        self._budget = PixelBudget(self.settings.pixel_budget)
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    def _report(self, outcome: Outcome) -> None:
+        with self._report_lock:
+            self._user_report(outcome)
+
+    def _fail(self, task: Task, reason: str, **values: Any) -> None:
+        self._report(Outcome(task.key, task.output, False, reason, **values))
+
+    def _put(self, target: queue.Queue[Any], item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                target.put(item, timeout=WAIT_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    # -- the stages ----------------------------------------------------------------------------------
+
+    def run(self, tasks: Iterable[Task]) -> None:
+        """Restore every task; returns when all are reported (or the run stopped). Raises DiskFull."""
+        s = self.settings
+        decoded: queue.Queue[Any] = queue.Queue(maxsize=s.queue_size)
+        encoded: queue.Queue[Any] = queue.Queue(maxsize=s.queue_size)
+        with ThreadPoolExecutor(s.decode_threads, thread_name_prefix="decode") as pool:
+            feeder = threading.Thread(target=self._feed, args=(tasks, pool, decoded), name="feed", daemon=True)
+            writers = [
+                threading.Thread(target=self._write_loop, args=(encoded,), name=f"encode-{n}", daemon=True)
+                for n in range(s.encode_threads)
+            ]
+            feeder.start()
+            for writer in writers:
+                writer.start()
+            try:
+                self._infer_loop(decoded, encoded)
+            finally:
+                for _ in writers:
+                    encoded.put(_END)
+                for writer in writers:
+                    writer.join()
+                self._stop.set()  # a feeder still blocked on the queue or the budget gives up
+                feeder.join()
+        if self._fatal:
+            raise self._fatal[0]
+
+    def _feed(self, tasks: Iterable[Task], pool: ThreadPoolExecutor, decoded: queue.Queue[Any]) -> None:
+        try:
+            for task in tasks:
+                if self._stop.is_set() or self.should_stop():
+                    break
+                try:
+                    width, height = probe(task.source)
+                except UnreadableImage as error:
+                    self._fail(task, error.reason)
+                    continue
+                except Exception as error:  # noqa: BLE001 - as in _decode
+                    self._fail(task, f"unreadable: {type(error).__name__}: {error}")
+                    continue
+                pixels = width * height
+                if not self._budget.acquire(pixels, self._stop):
+                    break
+                if not self._put(decoded, _Pending(task, pixels, pool.submit(_decode, task))):
+                    self._budget.release(pixels)
+                    break
+        except BaseException as error:  # noqa: BLE001 - the task source itself failed: stop, and say why
+            self._abort(error)
+        finally:
+            self._put_end(decoded)
+
+    def _abort(self, error: BaseException) -> None:
+        self._fatal.append(error)
+        self._stop.set()
+
+    def _put_end(self, decoded: queue.Queue[Any]) -> None:
+        while True:
+            try:
+                decoded.put(_END, timeout=WAIT_S)
+                return
+            except queue.Full:
+                if self._stop.is_set():
+                    return
+
+    def _next(self, decoded: queue.Queue[Any]) -> Any:
+        while True:
+            try:
+                return decoded.get(timeout=WAIT_S)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return _END
+
+    def _infer_loop(self, decoded: queue.Queue[Any], encoded: queue.Queue[Any]) -> None:
+        carry: Any = None
+        while True:
+            item = carry if carry is not None else self._next(decoded)
+            carry = None
+            if item is _END:
+                return
+            if self.should_stop():
+                self._stop.set()
+                self._budget.release(item.pixels)
+                return
+            first = item.future.result()
+            if isinstance(first, str):
+                self._fail(item.task, first)
+                self._budget.release(item.pixels)
+                continue
+            group = [(item, first)]
+            height, width = first.pixels.shape[:2]
+            if self.restorer.fits_one_tile(height, width):
+                while len(group) < self.restorer.batch_limit(height, width):
+                    try:
+                        following = decoded.get_nowait()
+                    except queue.Empty:
+                        break
+                    other = following.future.result() if following is not _END and following.future.done() else None
+                    if not isinstance(other, Decoded) or other.pixels.shape != first.pixels.shape:
+                        carry = following
+                        break
+                    if other.pixels.dtype != first.pixels.dtype:
+                        carry = following
+                        break
+                    group.append((following, other))
+            if not self._restore_group(group, encoded):
+                return
+
+    def _restore_group(self, group: list[tuple[_Pending, Decoded]], encoded: queue.Queue[Any]) -> bool:
+        started = time.perf_counter()
+        try:
+            if len(group) == 1:
+                results = [self.restorer.restore(group[0][1].pixels, self.should_stop)]
+            else:
+                results = self.restorer.restore_batch([decoded.pixels for _, decoded in group])
+        except RestoreStopped:
+            self._stop.set()
+            for pending, _ in group:
+                self._budget.release(pending.pixels)
+            return False
+        except Exception as error:  # noqa: BLE001 - one image the network cannot take fails alone
+            for pending, _ in group:
+                self._fail(pending.task, f"restoration failed: {type(error).__name__}: {error}")
+                self._budget.release(pending.pixels)
+            return True
+        seconds = (time.perf_counter() - started) / len(group)
+        for (pending, decoded), result in zip(group, results, strict=True):
+            decoded.pixels = np.empty((0, 0, 1), np.uint8)  # the input's pixels are not needed any more
+            if not self._put(encoded, _Restored(pending.task, pending.pixels, decoded, result, seconds)):
+                self._budget.release(pending.pixels)
+        return True
+
+    def _write_loop(self, encoded: queue.Queue[Any]) -> None:
+        while True:
+            item = encoded.get()
+            if item is _END:
+                return
+            try:
+                if not self._fatal:
+                    self._write(item)
+            except BaseException as error:  # noqa: BLE001 - the report callback failed: stop, and say why
+                self._abort(error)
+            finally:
+                self._budget.release(item.pixels)
+
+    def _write(self, item: _Restored) -> None:
+        task, decoded, result = item.task, item.decoded, item.result
+        width, height = decoded.size
+        values: dict[str, Any] = {"width": width, "height": height, "seconds": item.seconds, "tile": result.tile}
+        try:
+            data, notes = encode(decoded, result.pixels, output_format(task.output), self.settings.quality)
+            item.result = Restored(np.empty((0, 0, 1), np.uint8), result.tile, result.tiles, result.notes)
+            size = self.sink(task, data)
+        except DiskFull as error:
+            self._abort(error)
+            return
+        except Exception as error:  # noqa: BLE001 - a write that fails for one file fails that file only
+            self._fail(task, f"could not write {task.output}: {type(error).__name__}: {error}", **values)
+            return
+        outcome = Outcome(task.key, task.output, True, notes=[*result.notes, *notes], size_bytes=size, **values)
+        if task.reference is not None:
+            self._measure(outcome, task, data)
+        self._report(outcome)
+
+    @staticmethod
+    def _measure(outcome: Outcome, task: Task, data: bytes) -> None:
+        from backend.batch.quality import compare
+
+        assert task.reference is not None
+        try:
+            measured = compare(task.source, data, task.reference)
+        except Exception as error:  # noqa: BLE001 - a bad reference costs its metrics, not the output
+            measured = f"reference unreadable: {type(error).__name__}: {error}"
+        if isinstance(measured, str):
+            outcome.metrics_problem = measured
+        else:
+            outcome.metrics = measured
+
+
+def file_sink(out_root: Path) -> Sink:
+    """Write each output atomically under ``out_root``."""
+    from backend.batch.output import write_atomic
+
+    def write(task: Task, data: bytes) -> int:
+        return write_atomic(out_root / task.output, data)
+
+    return write

@@ -1,0 +1,265 @@
+"""The client side of a remote restore: the images live here, the backend has the model.
+
+Same folder walk, plan, resume rule, atomic writes and summary as a job on the backend; the only
+difference is that images travel through ``Batch.RestoreStream`` (several in flight). Imports stay light
+(Pillow, numpy, protobuf): no ONNX Runtime, no PyTorch, nothing of the desktop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from backend.batch.output import DiskFull, remove_partials, write_atomic
+from backend.batch.params import RestoreOptions, check_options
+from backend.batch.pipeline import Outcome
+from backend.batch.plan import Plan, PlannedImage, check_folders, plan_outputs, reference_index
+from backend.batch.summary import BatchSummary, run_settings
+from backend.batch.walk import scan_folder
+from backend.errors import FailedPrecondition
+from protos.omni.v1 import batch_pb2
+
+IN_FLIGHT = 4
+
+
+class StreamingConnection(Protocol):
+    """What this needs of ``desktop.client.Connection`` (duck-typed: the backend may not import it)."""
+
+    def restore_stream(
+        self, start: batch_pb2.RestoreStreamStart, images: Iterable[tuple[str, bytes, bytes | None]], *, in_flight: int
+    ) -> Iterator[batch_pb2.RestoreStreamResponse]: ...
+
+
+@dataclass(frozen=True)
+class RemoteRestore:
+    input: Path
+    out: Path
+    options: RestoreOptions
+    recursive: bool = False
+    overwrite: bool = False
+    ref: Path | None = None
+
+
+@dataclass
+class ProgressView:
+    """What a display needs after each image: counts, rate over the recent window, ETA."""
+
+    done: int
+    total: int
+    rate: float
+    eta_seconds: float
+    message: str
+
+
+@dataclass
+class _Rate:
+    samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=50))
+
+    def add(self, done: int) -> float:
+        self.samples.append((time.monotonic(), done))
+        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def _start_message(options: RestoreOptions) -> batch_pb2.RestoreStreamStart:
+    return batch_pb2.RestoreStreamStart(
+        model=options.model,
+        layer=options.layer,
+        tile=options.tile,
+        overlap=options.overlap,
+        format=options.format,
+        quality=options.quality,
+        require_provider=options.require_provider,
+        batch_size=options.batch_size,
+    )
+
+
+def _outcome(result: batch_pb2.ImageResult) -> Outcome:
+    metrics = None
+    if result.HasField("metrics"):
+        m = result.metrics
+        metrics = {
+            "psnr_before": m.psnr_before,
+            "psnr_after": m.psnr_after,
+            "ssim_before": m.ssim_before,
+            "ssim_after": m.ssim_after,
+        }
+    return Outcome(
+        key=result.id,
+        output=result.output,
+        restored=result.restored,
+        reason=result.reason,
+        width=result.width,
+        height=result.height,
+        seconds=result.seconds,
+        tile=result.tile,
+        notes=list(result.notes),
+        metrics=metrics,
+        metrics_problem=result.metrics_problem,
+        size_bytes=result.size_bytes,
+    )
+
+
+class _Run:
+    def __init__(
+        self,
+        request: RemoteRestore,
+        plan: Plan,
+        summary: BatchSummary,
+        on_progress: Callable[[ProgressView], None],
+        on_log: Callable[[str, str], None],
+    ) -> None:
+        self.request, self.plan, self.summary = request, plan, summary
+        self.on_progress, self.on_log = on_progress, on_log
+        self.items = {item.relative: item for item in plan.todo}
+        self.lock = threading.Lock()
+        self.done = 0
+        self.rate = _Rate()
+
+    def record(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.summary.add(outcome)
+            self.done += 1
+            rate = self.rate.add(self.done)
+            total = len(self.plan.todo)
+            eta = (total - self.done) / rate if rate > 0 else -1.0
+            view = ProgressView(self.done, total, rate, eta, outcome.key)
+        if not outcome.restored:
+            self.on_log(f"failed {outcome.key}: {outcome.reason}", "warning")
+        self.on_progress(view)
+
+    def images(self) -> Iterator[tuple[str, bytes, bytes | None]]:
+        """Read each file as the stream asks for it (this runs in gRPC's sending thread)."""
+        for item in self.plan.todo:
+            try:
+                data = item.source.read_bytes()
+                reference = item.reference.read_bytes() if item.reference is not None else None
+            except OSError as error:
+                why = "vanished: the file was removed during the run" if isinstance(error, FileNotFoundError) else ""
+                self.record(Outcome(item.relative, item.output, False, why or f"unreadable: {error.strerror or error}"))
+                continue
+            if not data:
+                self.record(Outcome(item.relative, item.output, False, "empty file (0 bytes)"))
+                continue
+            yield item.relative, data, reference
+
+    def write(self, result: batch_pb2.ImageResult) -> None:
+        item: PlannedImage | None = self.items.get(result.id)
+        outcome = _outcome(result)
+        if item is None:
+            return  # not ours: a backend answering for an image never sent is ignored
+        outcome.output = item.output  # where it goes is decided here, never by the backend
+        if outcome.restored:
+            try:
+                outcome.size_bytes = write_atomic(item.target, result.data)
+            except DiskFull:
+                raise
+            except OSError as error:
+                outcome.restored, outcome.reason = False, f"could not write {item.output}: {error.strerror or error}"
+        self.record(outcome)
+
+
+def restore_remote(
+    connection: StreamingConnection,
+    request: RemoteRestore,
+    *,
+    on_progress: Callable[[ProgressView], None] = lambda view: None,
+    on_log: Callable[[str, str], None] = lambda message, level: None,
+) -> BatchSummary:
+    """Restore ``request.input`` into ``request.out`` through the backend; returns the written summary.
+
+    Ctrl+C (KeyboardInterrupt) cancels the stream, writes the summary as "stopped" and re-raises: only
+    whole outputs are left, and a second run resumes. A full disk raises DiskFull the same way.
+    """
+    options = check_options(request.options)
+    source, out = request.input.resolve(), request.out.resolve()
+    if not source.is_dir():
+        raise FailedPrecondition(f"input: {request.input} is not a folder")
+    check_folders(source, out, recursive=request.recursive)
+    out.mkdir(parents=True, exist_ok=True)
+    if removed := remove_partials(out):
+        on_log(f"removed {removed} temporary file(s) an interrupted run left in {out}", "info")
+    started = time.time()
+    scan = scan_folder(source, recursive=request.recursive, exclude=out)
+    references = reference_index(request.ref) if request.ref is not None else None
+    plan = plan_outputs(
+        scan,
+        input_root=source,
+        out_root=out,
+        fmt=options.format,
+        overwrite=request.overwrite,
+        recursive=request.recursive,
+        references=references,
+    )
+    summary = BatchSummary(
+        mode="remote", input=str(source), out=str(out), model=options.model, layer="", started_at=started
+    )
+    summary.found, summary.skipped, summary.failed = plan.found, list(plan.skipped), list(plan.failed)
+    summary.missing_reference, summary.references = plan.missing_reference, references is not None
+    summary.settings = run_settings(
+        options, options.batch_size, 0, recursive=request.recursive, resume=not request.overwrite
+    )
+    if plan.found == 0:
+        summary.finish("failed", "no images found")
+        summary.write(out)
+        raise FailedPrecondition(f"input: no images in {request.input} ({len(plan.skipped)} other file(s))")
+    run = _Run(request, plan, summary, on_progress, on_log)
+    already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
+    on_log(f"{plan.found} image(s) found: {len(plan.todo)} to restore, {already} already restored", "info")
+    try:
+        if plan.todo:
+            _stream(connection, options, run)
+    except KeyboardInterrupt:
+        summary.finish("stopped", "interrupted; the outputs written are whole, run again to resume")
+        _write_quietly(summary, out)
+        raise
+    except DiskFull as error:
+        summary.finish("failed", f"{error.message}; every output already written is whole")
+        _write_quietly(summary, out)
+        raise
+    summary.finish("finished")
+    summary.write(out)
+    return summary
+
+
+def _stream(connection: StreamingConnection, options: RestoreOptions, run: _Run) -> None:
+    called = time.time()
+    responses = connection.restore_stream(_start_message(options), run.images(), in_flight=IN_FLIGHT)
+    try:
+        for response in responses:
+            kind = response.WhichOneof("message")
+            if kind == "ready":
+                run.summary.model_load_seconds = time.time() - called
+                _ready(run, response.ready)
+            elif kind == "result":
+                run.write(response.result)
+            elif kind == "done":
+                return
+    finally:
+        close = getattr(responses, "close", None)
+        if close is not None:
+            close()  # cancels the call if it is still open (Ctrl+C, disk full)
+
+
+def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:
+    summary = run.summary
+    summary.model, summary.layer, summary.model_note = ready.model, ready.layer, ready.model_note
+    summary.provider, summary.provider_warnings = ready.provider, list(ready.provider_warnings)
+    summary.settings["batch"] = ready.batch_size
+    summary.settings["batch_pixels"] = ready.batch_pixels
+    run.on_log(f"model {ready.model} ({ready.layer})" + (f": {ready.model_note}" if ready.model_note else ""), "info")
+    run.on_log(f"execution provider: {ready.provider}", "info")
+    for warning in ready.provider_warnings:
+        run.on_log(warning, "warning")
+
+
+def _write_quietly(summary: BatchSummary, out: Path) -> None:
+    try:
+        summary.write(out)
+    except OSError:
+        pass

@@ -1,0 +1,190 @@
+"""Batch detection of a folder with a registered detector's ONNX export (the ``detect_batch`` job).
+
+Images are found like batch restoration finds them (``backend.batch.walk``: sorted, optionally recursive,
+never inside OUT). Decoding and writing run on a small thread pool, overlapping with inference (ONNX
+Runtime releases the GIL). Resumable: an image whose record says it was done with the same model and
+settings is skipped. Files that cannot be read are reported and skipped; the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from backend.batch.output import remove_partials, write_atomic
+from backend.batch.walk import scan_folder
+from backend.detection import netguard
+from backend.detection.batch_output import (
+    SUMMARY_JSON,
+    WRITE_FORMATS,
+    OutputPaths,
+    is_done,
+    label_text,
+    read_record,
+    record,
+    summary_files,
+)
+from backend.detection.drawing import DrawnBox, draw_boxes, encode
+from backend.detection.images import UnreadableImage, decode_rgb
+from backend.detection.models import local_file
+from backend.detection.onnx_detector import OnnxDetector
+from backend.detection.params import DetectBatchParams
+from backend.jobs.context import JobContext
+from backend.registry import ModelRegistry
+
+PREFETCH = 4
+PROGRESS_UNIT = "images"
+
+
+@dataclass(frozen=True)
+class Planned:
+    relative: str
+    source: Path
+    paths: OutputPaths
+
+
+def _plan(
+    params: DetectBatchParams, identity: dict[str, Any]
+) -> tuple[list[Planned], list[Planned], list[dict[str, str]]]:
+    """(to do, already done, problems: files not read, with the reason)."""
+    source, out = Path(params.input), Path(params.out)
+    scan = scan_folder(source, recursive=params.recursive, exclude=out)
+    problems = [{"file": s.file, "status": "skipped", "reason": s.reason} for s in scan.skipped]
+    todo: list[Planned] = []
+    done: list[Planned] = []
+    claimed: dict[str, str] = {}
+    for found in scan.images:
+        stem = str(PurePosixPath(found.relative).with_suffix(""))
+        if stem in claimed:
+            reason = f"its outputs would have the names of {claimed[stem]}'s (same name, other extension)"
+            problems.append({"file": found.relative, "status": "skipped", "reason": reason})
+            continue
+        claimed[stem] = found.relative
+        item = Planned(found.relative, found.path, OutputPaths.of(out, found.relative))
+        if not params.overwrite and is_done(item.paths, item.source, identity):
+            done.append(item)
+        else:
+            todo.append(item)
+    return todo, done, problems
+
+
+def _decode(item: Planned) -> np.ndarray | UnreadableImage:
+    try:
+        return decode_rgb(item.source)
+    except UnreadableImage as error:
+        return error
+    except OSError as error:
+        return UnreadableImage(f"unreadable: {error.strerror or error}")
+
+
+def _write(item: Planned, pixels: np.ndarray, found: list[Any], rec: dict[str, Any]) -> None:
+    height, width = pixels.shape[:2]
+    drawn = draw_boxes(
+        pixels, [DrawnBox(d.x1, d.y1, d.x2, d.y2, f"{d.class_name} {d.confidence:.2f}", d.class_id) for d in found]
+    )
+    fmt = WRITE_FORMATS.get(item.paths.annotated.suffix.lower(), "PNG")
+    write_atomic(item.paths.annotated, encode(drawn, fmt, quality=92))
+    write_atomic(item.paths.labels, label_text(found, width, height).encode())
+    write_atomic(item.paths.record, json.dumps(rec, indent=1).encode())  # last: the image is done
+
+
+def _decoded(pool: ThreadPoolExecutor, items: list[Planned]) -> Iterator[tuple[Planned, np.ndarray | UnreadableImage]]:
+    """Decoded images in order, ``PREFETCH`` ahead of the consumer."""
+    pending: list[tuple[Planned, Future[np.ndarray | UnreadableImage]]] = []
+    for item in items:
+        pending.append((item, pool.submit(_decode, item)))
+        if len(pending) > PREFETCH:
+            first, future = pending.pop(0)
+            yield first, future.result()
+    for item, future in pending:
+        yield item, future.result()
+
+
+def _settled(writes: list[Future[None]], limit: int = 2 * PREFETCH) -> list[Future[None]]:
+    """The writes still running; a finished write's error (a full disk) is raised here. Waits for the
+    oldest while more than ``limit`` are queued, so a slow disk holds back the reading too."""
+    while len(writes) > limit:
+        writes.pop(0).result()
+    pending = []
+    for write in writes:
+        if write.done():
+            write.result()
+        else:
+            pending.append(write)
+    return pending
+
+
+def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
+    netguard.install_from_env()
+    registry = ModelRegistry(ctx.store)
+    model = registry.get(params.model)
+    onnx = local_file(ctx.store, model.files["onnx"], ctx.scratch_dir)
+    detector = OnnxDetector.open(onnx, require_provider=params.require_provider)
+    ctx.log(f"detecting with {model.version} on {detector.provider} (input {detector.info.input_w} px)")
+    for warning in detector.engine.warnings:
+        ctx.log(warning, level="warning")
+    out = Path(params.out)
+    out.mkdir(parents=True, exist_ok=True)
+    removed = remove_partials(out)
+    if removed:
+        ctx.log(f"removed {removed} partial files an interrupted run left")
+    identity = {"model": model.version, "conf": params.conf, "iou": params.iou, "max_det": params.max_det}
+    todo, done, problems = _plan(params, identity)
+    total = len(todo) + len(done)
+    ctx.log(f"{total} images: {len(done)} done already, {len(todo)} to detect; {len(problems)} files not read")
+    ctx.set_output("out", str(out))
+    started = time.perf_counter()
+    finished = len(done)
+    ctx.progress(finished, total, unit=PROGRESS_UNIT)
+    writes: list[Future[None]] = []
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="detect-io") as pool:
+        for item, pixels in _decoded(pool, todo):
+            ctx.check_cancelled()
+            if isinstance(pixels, UnreadableImage):
+                problems.append({"file": item.relative, "status": "corrupt", "reason": pixels.reason})
+                ctx.log(f"skipped {item.relative}: {pixels.reason}", level="warning")
+            else:
+                began = time.perf_counter()
+                found = detector.detect(pixels, conf=params.conf, iou=params.iou, max_det=params.max_det)
+                height, width = pixels.shape[:2]
+                rec = record(item.relative, item.source, width, height, found, identity, time.perf_counter() - began)
+                writes = _settled(writes)
+                writes.append(pool.submit(_write, item, pixels, found, rec))
+            finished += 1
+            ctx.progress(finished, total, unit=PROGRESS_UNIT)
+        for write in writes:
+            write.result()
+    seconds = time.perf_counter() - started
+    records = [
+        r for r in (read_record(item.paths.record) for item in sorted(todo + done, key=lambda i: i.relative)) if r
+    ]
+    header = {
+        "model": model.version,
+        "provider": detector.provider,
+        "conf": params.conf,
+        "iou": params.iou,
+        "input": params.input,
+        "classes": detector.names,
+        "detected_now": len(todo) - sum(1 for p in problems if p["status"] == "corrupt"),
+        "done_before": len(done),
+        "seconds": round(seconds, 3),
+        "images_per_second": round((len(todo) / seconds) if seconds > 0 and todo else 0.0, 2),
+    }
+    files = summary_files(records, detector.names, problems, header)
+    for name, data in files.items():
+        write_atomic(out / name, data)
+    ctx.artifact(
+        str(out / SUMMARY_JSON), "summary", size_bytes=len(files[SUMMARY_JSON]), description="batch detection summary"
+    )
+    ctx.set_output("summary", str(out / SUMMARY_JSON))
+    netguard.report(ctx.log)
+    corrupt = sum(1 for p in problems if p["status"] == "corrupt")
+    ctx.log(f"{len(records)} images with results, {corrupt} corrupt, {header['images_per_second']} images/s")
+    return {"images": len(records), "corrupt": corrupt, "provider": detector.provider}

@@ -1,0 +1,53 @@
+"""Reading images for detection: upright (EXIF orientation applied, as OpenCV's ``imread`` does for
+Ultralytics) 8-bit RGB pixels, or an ``UnreadableImage`` saying why not. Pillow only."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_PIXELS = 500_000_000  # Pillow's bomb guard is ~179 MP; inspection photos can be bigger
+
+
+class UnreadableImage(Exception):
+    """The file is not an image we can read; ``reason`` is what summaries list."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        values = np.asarray(image, dtype=np.uint32) >> 8  # 16-bit grey: the top byte, as imread does
+        grey = np.clip(values, 0, 255).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    return np.asarray(image, dtype=np.uint8)
+
+
+def decode_rgb(source: Path | bytes) -> np.ndarray:
+    """H x W x 3 uint8 RGB pixels of the upright image."""
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            handle = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+            with handle as opened:
+                opened.load()
+                upright = ImageOps.exif_transpose(opened)
+                pixels = _to_rgb(upright)
+    except UnidentifiedImageError:
+        raise UnreadableImage("not an image (unrecognised content)") from None
+    except Image.DecompressionBombError as error:
+        raise UnreadableImage(f"too large to decode safely ({error})") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise UnreadableImage(f"corrupt or truncated image ({error})") from None
+    if pixels.ndim != 3 or pixels.shape[0] < 1 or pixels.shape[1] < 1:
+        raise UnreadableImage("image has no pixels")
+    return np.ascontiguousarray(pixels)

@@ -1,0 +1,69 @@
+"""Dataset formats (YOLO, COCO, Pascal VOC, and plain folders of images): readers that never abort on bad
+input and writers that produce what the usual trainers load. Pure Python and Pillow: the CLI parses
+folders with it on the client before uploading them to a remote backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from backend.errors import InvalidArgument
+from backend.formats.model import ExportImage, ExportResult, ParsedDataset, SourceImage
+from backend.formats.scan import image_files, name_images
+from backend.storage.base import ArtifactStore
+
+IMPORT_FORMATS = ("images", "yolo", "coco", "voc")
+EXPORT_FORMATS = ("yolo", "coco", "voc")
+
+Writer = Callable[
+    [ArtifactStore, Sequence[str], Sequence[ExportImage], Sequence[str], Callable[[int], None]], ExportResult
+]
+
+
+def check_format(value: str, allowed: Sequence[str], field: str = "format") -> str:
+    fmt = value.strip().lower()
+    if fmt not in allowed:
+        raise InvalidArgument(field, f"{value!r} is not one of {', '.join(allowed)}")
+    return fmt
+
+
+def read_images_folder(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+    """A plain folder of images, recursively, unlabelled."""
+    root = root.resolve()
+    parsed = ParsedDataset("images", root, classes=list(fallback_classes))
+    for path, filename in name_images([(root, image_files(root, parsed))]):
+        parsed.images.append(SourceImage(path=path, filename=filename))
+    return parsed
+
+
+def read_dataset(root: Path, fmt: str, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none."""
+    fmt = check_format(fmt, IMPORT_FORMATS)
+    if fmt == "yolo":
+        from backend.formats.yolo import read_yolo
+
+        return read_yolo(root, fallback_classes=fallback_classes)
+    if fmt == "coco":
+        from backend.formats.coco import read_coco
+
+        return read_coco(root, fallback_classes=fallback_classes)
+    if fmt == "voc":
+        from backend.formats.voc import read_voc
+
+        return read_voc(root, fallback_classes=fallback_classes)
+    return read_images_folder(root, fallback_classes=fallback_classes)
+
+
+def writer_for(fmt: str) -> Writer:
+    fmt = check_format(fmt, EXPORT_FORMATS)
+    if fmt == "yolo":
+        from backend.formats.yolo import write_yolo
+
+        return write_yolo
+    if fmt == "coco":
+        from backend.formats.coco import write_coco
+
+        return write_coco
+    from backend.formats.voc import write_voc
+
+    return write_voc

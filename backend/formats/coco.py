@@ -1,0 +1,236 @@
+"""COCO detection datasets: ``annotations/instances_<split>.json`` with boxes in pixels (``[left, top, width,
+height]``) and images under ``images/<split>/``.
+
+Classes are the categories in ascending id order: class ``i`` is the ``i``-th category, whatever its
+COCO id (COCO's own ids have gaps). The writer numbers categories ``class id + 1``, deleted classes
+included, so reading an export back gives every class its id again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.formats.images import UnusableImage, upright_size
+from backend.formats.model import ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
+from backend.formats.scan import image_files, name_images
+from backend.storage.base import ArtifactStore
+
+
+def _instance_files(root: Path) -> list[Path]:
+    annotations = root / "annotations"
+    return (sorted(annotations.glob("*.json")) if annotations.is_dir() else []) + sorted(root.glob("*.json"))
+
+
+def _split_name(path: Path) -> str:
+    return path.stem.removeprefix("instances_").removeprefix("instances") or path.stem
+
+
+def read_coco(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+    root = root.resolve()
+    parsed = ParsedDataset("coco", root, classes=None)
+    documents: list[tuple[Path, dict[str, Any]]] = []
+    for path in _instance_files(root):
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError) as error:
+            parsed.problems.append(Problem(parsed.relative(path), 0, f"not a readable JSON file ({error})"))
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+            continue  # some other JSON (a report, a config): not ours to judge
+        documents.append((path, data))
+    if not documents:
+        parsed.problems.append(
+            Problem(".", 0, "no COCO instances file (annotations/*.json) found; images are unlabelled")
+        )
+    category_ids = _categories(documents, parsed)
+    parsed.classes = [name for _, name in category_ids] if category_ids else list(fallback_classes)
+    rank = {cid: index for index, (cid, _) in enumerate(category_ids)}
+    labelled: dict[Path, SourceImage] = {}
+    sources: list[tuple[Path, list[Path]]] = []
+    for path, data in documents:
+        images = _read_document(path, data, rank, parsed)
+        labelled.update({image.path: image for image in images})
+        sources.append((_images_root(path, root), [image.path for image in images]))
+    # images beside the listed ones that no file mentions: unlabelled
+    for folder in dict.fromkeys(folder for folder, _ in sources) if sources else [root]:
+        extra = [p.resolve() for p in image_files(folder, parsed, exclude=(root / "annotations",))]
+        sources.append((folder, [p for p in extra if p not in labelled]))
+    for path, filename in name_images(sources):
+        image = labelled.get(path) or SourceImage(path=path, filename=filename)
+        image.filename = filename
+        parsed.images.append(image)
+    return parsed
+
+
+def _categories(documents: list[tuple[Path, dict[str, Any]]], parsed: ParsedDataset) -> list[tuple[int, str]]:
+    names: dict[int, str] = {}
+    for path, data in documents:
+        for category in data.get("categories") or []:
+            try:
+                cid, name = int(category["id"]), str(category["name"])
+            except (KeyError, TypeError, ValueError):
+                parsed.problems.append(Problem(parsed.relative(path), 0, f"category {category!r} lacks an id or name"))
+                continue
+            if names.get(cid, name) != name:
+                parsed.problems.append(
+                    Problem(parsed.relative(path), 0, f"category {cid} is {name!r} here but {names[cid]!r} elsewhere")
+                )
+                continue
+            names[cid] = name
+    return sorted(names.items())
+
+
+def _images_root(path: Path, root: Path) -> Path:
+    split = _split_name(path)
+    for candidate in (root / "images" / split, root / split, root / "images", root):
+        if candidate.is_dir():
+            return candidate
+    return root
+
+
+def _locate(file_name: str, path: Path, root: Path) -> Path | None:
+    split = _split_name(path)
+    for base in (
+        root / "images" / split,
+        root / split,
+        root / "images",
+        root,
+        path.parent,
+        path.parent.parent / "images",
+    ):
+        candidate = (base / file_name).resolve()
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parsed: ParsedDataset) -> list[SourceImage]:
+    where = parsed.relative(path)
+    by_id: dict[Any, tuple[SourceImage, int, int] | None] = {}
+    for entry in data["images"]:
+        file_name = str(entry.get("file_name", "")) if isinstance(entry, dict) else ""
+        if not file_name:
+            parsed.problems.append(Problem(where, 0, f"image entry {entry!r} has no file_name"))
+            continue
+        image_path = _locate(file_name, path, parsed.root)
+        if image_path is None:
+            parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
+            by_id[entry.get("id")] = None
+            continue
+        width, height = int(entry.get("width") or 0), int(entry.get("height") or 0)
+        if width <= 0 or height <= 0:
+            try:
+                width, height = upright_size(image_path)
+            except UnusableImage:
+                width = height = 0  # the probe at import time skips it with the reason
+        image = SourceImage(path=image_path, filename=file_name, labelled=True)
+        by_id[entry.get("id")] = (image, width, height)
+    for annotation in data.get("annotations") or []:
+        _add_annotation(annotation, by_id, rank, where, parsed)
+    return [found[0] for found in by_id.values() if found is not None]
+
+
+def _add_annotation(
+    annotation: Any,
+    by_id: dict[Any, tuple[SourceImage, int, int] | None],
+    rank: dict[int, int],
+    where: str,
+    parsed: ParsedDataset,
+) -> None:
+    if not isinstance(annotation, dict):
+        parsed.problems.append(Problem(where, 0, f"annotation {annotation!r} is not an object"))
+        return
+    label = f"annotation {annotation.get('id', '?')}"
+    if annotation.get("image_id") not in by_id:
+        parsed.problems.append(
+            Problem(where, 0, f"{label}: image_id {annotation.get('image_id')!r} is not a listed image")
+        )
+        return
+    found = by_id[annotation.get("image_id")]
+    if found is None:
+        return  # its image is missing, which is reported already
+    image, width, height = found
+    label += f" ({image.filename})"
+    if annotation.get("iscrowd"):
+        parsed.problems.append(Problem(where, 0, f"{label}: crowd region, not a box; skipped"))
+        return
+    category = annotation.get("category_id")
+    if category not in rank:
+        image.flagged = True
+        parsed.problems.append(Problem(where, 0, f"{label}: category_id {category!r} is not in the categories"))
+        return
+    bbox = annotation.get("bbox")
+    if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, int | float) for v in bbox)) or not width:
+        image.flagged = True
+        parsed.problems.append(Problem(where, 0, f"{label}: bbox {bbox!r} is not [left, top, width, height]"))
+        return
+    left, top, box_w, box_h = (float(v) for v in bbox)
+    box, message = pixel_box(rank[category], left, top, box_w, box_h, width, height)
+    if message:
+        parsed.problems.append(Problem(where, 0, f"{label}: {message}"))
+    if box is None:
+        image.flagged = True
+        return
+    score = annotation.get("score")
+    if isinstance(score, int | float) and 0 <= score <= 1:
+        box = type(box)(box.class_id, box.x_center, box.y_center, box.width, box.height, float(score))
+    image.boxes.append(box)
+
+
+def write_coco(
+    out: ArtifactStore,
+    classes: Sequence[str],
+    images: Sequence[ExportImage],
+    splits: Sequence[str],
+    on_image: Callable[[int], None] = lambda done: None,
+) -> ExportResult:
+    """``images/<split>/NAME`` for every image, then ``annotations/instances_<split>.json`` per split."""
+    result = ExportResult()
+    categories = [{"id": i + 1, "name": name, "supercategory": ""} for i, name in enumerate(classes)]
+    documents: dict[str, dict[str, Any]] = {}
+    names = unique_names([f"{split}/{image.name}" for image, split in zip(images, splits, strict=True)])
+    annotation_id = 0
+    for done, (image, split, name) in enumerate(zip(images, splits, names, strict=True), start=1):
+        out.put_bytes(f"images/{name}", image.data())
+        document = documents.setdefault(split, _new_document(categories))
+        image_id = len(document["images"]) + 1
+        document["images"].append(
+            {"id": image_id, "file_name": name.split("/", 1)[1], "width": image.width, "height": image.height}
+        )
+        for box in image.boxes:
+            annotation_id += 1
+            left, top, width, height = to_pixels(box, image.width, image.height)
+            entry: dict[str, Any] = {
+                "id": annotation_id,
+                "image_id": image_id,
+                "category_id": box.class_id + 1,
+                "bbox": [left, top, width, height],
+                "area": width * height,
+                "iscrowd": 0,
+                "segmentation": [],
+            }
+            if box.confidence is not None:
+                entry["score"] = box.confidence
+            document["annotations"].append(entry)
+        result.images[split] = result.images.get(split, 0) + 1
+        result.boxes += len(image.boxes)
+        on_image(done)
+    for split, document in sorted(documents.items()):
+        key = f"annotations/instances_{split}.json"
+        out.put_bytes(key, json.dumps(document, ensure_ascii=False).encode())
+        result.descriptors.append(key)
+    return result
+
+
+def _new_document(categories: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "info": {"description": "exported by Omni Studio"},
+        "licenses": [],
+        "images": [],
+        "annotations": [],
+        "categories": categories,
+    }

@@ -1,0 +1,91 @@
+"""What every format reader produces and every writer consumes, independent of the file layout.
+
+Boxes are YOLO-style: a class index and the normalized centre and size, relative to the *upright* image
+(EXIF orientation applied), which is what Ultralytics trains on. Readers never abort on bad input: a file
+that is not a usable image is *skipped*, a label line or entry that cannot be used is a *problem*; both
+name the file (and the line, where there is one) and end up in the import report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Box:
+    class_id: int
+    x_center: float
+    y_center: float
+    width: float
+    height: float
+    #: set on model suggestions only
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in the input that was refused or changed. ``line`` is 1-based; 0 = the file as a whole."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass
+class SourceImage:
+    """One image a reader found, with the labels it has for it."""
+
+    path: Path
+    #: the relative name the image keeps in the dataset ('/'-separated)
+    filename: str
+    boxes: list[Box] = field(default_factory=list)
+    #: the source has labels for this image (an empty label file means "no objects")
+    labelled: bool = False
+    #: some of its labels were refused: a person should look at it
+    flagged: bool = False
+
+
+@dataclass
+class ParsedDataset:
+    format: str
+    root: Path
+    #: class names in id order; None when the source names none (a YOLO folder without data.yaml)
+    classes: list[str] | None
+    images: list[SourceImage] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+@dataclass(frozen=True)
+class ExportImage:
+    """One image to write: its name in the export, upright size, boxes and a way to get its bytes."""
+
+    name: str
+    width: int
+    height: int
+    boxes: tuple[Box, ...]
+    data: Callable[[], bytes]
+
+
+@dataclass
+class ExportResult:
+    """What a writer wrote: counts per split, and the files that describe the dataset."""
+
+    images: dict[str, int] = field(default_factory=dict)
+    boxes: int = 0
+    #: keys (relative to the export folder) of the dataset description files, e.g. data.yaml
+    descriptors: list[str] = field(default_factory=list)

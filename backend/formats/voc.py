@@ -1,0 +1,187 @@
+"""Pascal VOC: ``Annotations/<stem>.xml`` (boxes in 1-based pixels), ``JPEGImages/``, ``ImageSets/Main/<split>.txt``.
+
+VOC has no class list, so the writer adds ``classes.txt`` (names in id order) and the reader uses it (or
+CVAT's ``labelmap.txt``) when present; without one, classes are the object names sorted alphabetically.
+Pixel conventions follow Ultralytics' VOC converter: centre ``(xmin + xmax) / 2 - 1``, width ``xmax - xmin``.
+Coordinates are written as exact decimals, so a round trip keeps boxes to float precision.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
+from backend.formats.model import ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
+from backend.formats.scan import image_files, name_images
+from backend.storage.base import ArtifactStore
+
+
+def _find_base(root: Path) -> Path:
+    if (root / "Annotations").is_dir() or (root / "JPEGImages").is_dir():
+        return root
+    for found in sorted(root.rglob("Annotations")):
+        if found.is_dir():
+            return found.parent
+    return root
+
+
+def _class_list(base: Path) -> list[str] | None:
+    classes = base / "classes.txt"
+    if classes.is_file():
+        return [line.strip() for line in classes.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    labelmap = base / "labelmap.txt"  # CVAT: "# label:color_rgb:parts:actions", then "name:r,g,b::" lines
+    if labelmap.is_file():
+        lines = [line.strip() for line in labelmap.read_text(encoding="utf-8-sig").splitlines()]
+        return [line.split(":", 1)[0] for line in lines if line and not line.startswith("#")]
+    return None
+
+
+def _text(element: ET.Element | None, tag: str) -> str:
+    found = element.find(tag) if element is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def read_voc(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+    root = root.resolve()
+    parsed = ParsedDataset("voc", root, classes=None)
+    base = _find_base(root)
+    images_dir = base / "JPEGImages"
+    listed = _class_list(base)
+    documents: list[tuple[Path, ET.Element]] = []
+    annotations = base / "Annotations"
+    for xml_path in sorted(annotations.rglob("*.xml")) if annotations.is_dir() else []:
+        try:
+            documents.append((xml_path, ET.parse(xml_path).getroot()))
+        except (ET.ParseError, OSError) as error:
+            parsed.problems.append(Problem(parsed.relative(xml_path), 0, f"not a readable XML file ({error})"))
+    if not annotations.is_dir():
+        parsed.problems.append(Problem(".", 0, "no Annotations/ folder found; images are unlabelled"))
+    found_names = sorted({_text(obj, "name") for _, doc in documents for obj in doc.iter("object")} - {""})
+    parsed.classes = listed if listed is not None else found_names or list(fallback_classes)
+    index = {name: i for i, name in enumerate(parsed.classes)}
+    labelled: dict[Path, SourceImage] = {}
+    for xml_path, document in documents:
+        image = _read_document(xml_path, document, images_dir, index, parsed)
+        if image is not None:
+            labelled[image.path] = image
+    scan_root = images_dir if images_dir.is_dir() else base
+    found = image_files(scan_root, parsed, exclude=(annotations,))
+    for path, filename in name_images([(scan_root, sorted({*labelled, *(p.resolve() for p in found)}))]):
+        image = labelled.get(path) or SourceImage(path=path, filename=filename)
+        image.filename = filename
+        parsed.images.append(image)
+    return parsed
+
+
+def _image_path(images_dir: Path, filename: str, stem: str) -> Path | None:
+    if filename and (images_dir / filename).is_file():
+        return (images_dir / filename).resolve()
+    for suffix in sorted(IMAGE_SUFFIXES):
+        for candidate in (images_dir / f"{stem}{suffix}", images_dir / f"{stem}{suffix.upper()}"):
+            if candidate.is_file():
+                return candidate.resolve()
+    return None
+
+
+def _read_document(
+    xml_path: Path, document: ET.Element, images_dir: Path, index: dict[str, int], parsed: ParsedDataset
+) -> SourceImage | None:
+    where = parsed.relative(xml_path)
+    path = _image_path(images_dir, _text(document, "filename"), xml_path.stem)
+    if path is None:
+        parsed.skipped.append(
+            Problem(where, 0, f"its image {_text(document, 'filename') or xml_path.stem!r} is not in JPEGImages/")
+        )
+        return None
+    image = SourceImage(path=path, filename=path.name, labelled=True)
+    size = document.find("size")
+    try:
+        width, height = int(float(_text(size, "width") or 0)), int(float(_text(size, "height") or 0))
+    except ValueError:
+        width = height = 0
+    if width <= 0 or height <= 0:
+        try:
+            width, height = upright_size(path)
+        except UnusableImage:
+            return image  # the probe at import time skips it with the reason
+    for number, obj in enumerate(document.iter("object"), start=1):
+        name = _text(obj, "name")
+        label = f"object {number} ({name or 'no name'})"
+        if name not in index:
+            image.flagged = True
+            parsed.problems.append(Problem(where, 0, f"{label}: class {name!r} is not in the class list"))
+            continue
+        bndbox = obj.find("bndbox")
+        try:
+            xmin, ymin, xmax, ymax = (float(_text(bndbox, tag)) for tag in ("xmin", "ymin", "xmax", "ymax"))
+        except ValueError:
+            image.flagged = True
+            parsed.problems.append(Problem(where, 0, f"{label}: bndbox needs numeric xmin, ymin, xmax, ymax"))
+            continue
+        box, message = pixel_box(index[name], xmin - 1, ymin - 1, xmax - xmin, ymax - ymin, width, height)
+        if message:
+            parsed.problems.append(Problem(where, 0, f"{label}: {message}"))
+        if box is None:
+            image.flagged = True
+        else:
+            image.boxes.append(box)
+    return image
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def annotation_xml(image: ExportImage, name: str, classes: Sequence[str]) -> bytes:
+    root = ET.Element("annotation")
+    ET.SubElement(root, "folder").text = "JPEGImages"
+    ET.SubElement(root, "filename").text = name
+    size = ET.SubElement(root, "size")
+    for tag, value in (("width", image.width), ("height", image.height), ("depth", 3)):
+        ET.SubElement(size, tag).text = str(value)
+    ET.SubElement(root, "segmented").text = "0"
+    for box in image.boxes:
+        obj = ET.SubElement(root, "object")
+        ET.SubElement(obj, "name").text = classes[box.class_id]
+        ET.SubElement(obj, "pose").text = "Unspecified"
+        ET.SubElement(obj, "truncated").text = "0"
+        ET.SubElement(obj, "difficult").text = "0"
+        left, top, width, height = to_pixels(box, image.width, image.height)
+        bndbox = ET.SubElement(obj, "bndbox")
+        corners = {"xmin": left + 1, "ymin": top + 1, "xmax": left + width + 1, "ymax": top + height + 1}
+        for tag, coordinate in corners.items():
+            ET.SubElement(bndbox, tag).text = _number(coordinate)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_voc(
+    out: ArtifactStore,
+    classes: Sequence[str],
+    images: Sequence[ExportImage],
+    splits: Sequence[str],
+    on_image: Callable[[int], None] = lambda done: None,
+) -> ExportResult:
+    """``JPEGImages/NAME`` and ``Annotations/STEM.xml`` per image, then ``ImageSets/Main/*.txt`` and ``classes.txt``."""
+    result = ExportResult()
+    names = unique_names([image.name for image in images], flat=True)
+    stems: dict[str, list[str]] = {}
+    for done, (image, split, name) in enumerate(zip(images, splits, names, strict=True), start=1):
+        stem = name.rsplit(".", 1)[0]
+        out.put_bytes(f"JPEGImages/{name}", image.data())
+        out.put_bytes(f"Annotations/{stem}.xml", annotation_xml(image, name, classes))
+        stems.setdefault(split, []).append(stem)
+        result.images[split] = result.images.get(split, 0) + 1
+        result.boxes += len(image.boxes)
+        on_image(done)
+    sets = dict(stems)
+    if "train" in stems and "val" in stems:
+        sets["trainval"] = stems["train"] + stems["val"]
+    for split, members in sorted(sets.items()):
+        out.put_bytes(f"ImageSets/Main/{split}.txt", "".join(f"{stem}\n" for stem in members).encode())
+    out.put_bytes("classes.txt", "".join(f"{name}\n" for name in classes).encode())
+    result.descriptors.extend(["classes.txt", *(f"ImageSets/Main/{split}.txt" for split in sorted(sets))])
+    return result

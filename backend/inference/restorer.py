@@ -1,0 +1,197 @@
+"""Restore whole images with a restoration network: channels and bit depth in and out, tiling, batching of
+small images, and the out-of-memory rule (halve the tile, retry the image, keep the smaller tile).
+
+Images are HxWxC numpy arrays (C = 1 or 3, uint8 or uint16); the result has the same shape and dtype.
+The network sees float32 NxCxHxW in [0, 1]; its output is clamped to [0, 1] and rounded back.
+Nothing here knows about ONNX Runtime: ``infer`` is any batch function (``Engine.run`` in production).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backend.inference.tiling import InferBatch, run_tiled
+
+#: exported graphs pad with reflection, which needs sides above half the network's multiple (5 px for
+#: four levels); anything smaller is edge-padded to this before it reaches the network
+MIN_SIDE = 16
+#: the smallest tile the out-of-memory rule halves down to
+MIN_TILE = 64
+#: luminance weights of ITU-R 601, the ones Pillow uses for RGB -> L
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+class RestoreStopped(Exception):
+    """``should_stop`` said so between two batches of tiles."""
+
+
+@dataclass
+class Restored:
+    pixels: np.ndarray
+    tile: int  # the tile side used (0 = whole image)
+    tiles: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _scale(dtype: np.dtype) -> float:
+    return 65535.0 if dtype == np.uint16 else 255.0
+
+
+def _to_float(region: np.ndarray, channels: int) -> np.ndarray:
+    """HxWxc integer pixels -> CxHxW float32 in [0, 1], grey repeated when the network wants colour."""
+    values = region.astype(np.float32) * (1.0 / _scale(region.dtype))
+    if values.shape[2] == 1 and channels == 3:
+        values = np.repeat(values, 3, axis=2)
+    return values.transpose(2, 0, 1)
+
+
+def _from_float(rows: np.ndarray, channels: int, dtype: np.dtype) -> np.ndarray:
+    """CxRxW float output -> RxWxc integer pixels (colour back to grey by luminance when the input was)."""
+    values = rows.transpose(1, 2, 0)
+    if channels == 1 and values.shape[2] == 3:
+        values = (values @ LUMA)[..., None]
+    scale = _scale(dtype)
+    return np.clip(values * scale + 0.5, 0.0, scale).astype(dtype)
+
+
+class Restorer:
+    """Tile settings shared by every image of a run; ``tile`` shrinks for good after an out-of-memory."""
+
+    def __init__(
+        self,
+        infer: InferBatch,
+        *,
+        model_channels: int = 3,
+        tile: int = 512,
+        overlap: int = 32,
+        batch_size: int = 1,
+        batch_pixels: int = 0,
+        is_out_of_memory: Callable[[BaseException], bool] = lambda error: isinstance(error, MemoryError),
+    ) -> None:
+        if model_channels not in (1, 3):
+            raise ValueError(f"restoration networks take 1 or 3 channels, this one takes {model_channels}")
+        self._infer = infer
+        self.model_channels = model_channels
+        self.tile = tile  # <= 0: whole images
+        self.overlap = overlap
+        self.batch_size = max(1, batch_size)
+        self.batch_pixels = batch_pixels  # 0 = no limit besides ``batch_size``
+        self._is_oom = is_out_of_memory
+        self._lock = threading.Lock()
+
+    # -- the network, made safe for any size ---------------------------------------------------------
+
+    def infer(self, batch: np.ndarray) -> np.ndarray:
+        """``infer`` on NxCxHxW float32, edge-padding tiny inputs and clamping the output to [0, 1]."""
+        _, _, h, w = batch.shape
+        if h < MIN_SIDE or w < MIN_SIDE:
+            padded = np.pad(batch, ((0, 0), (0, 0), (0, max(0, MIN_SIDE - h)), (0, max(0, MIN_SIDE - w))), "edge")
+            return np.clip(self._infer(padded)[:, :, :h, :w], 0.0, 1.0)
+        return np.clip(self._infer(batch), 0.0, 1.0)
+
+    # -- one image -------------------------------------------------------------------------------------
+
+    def batch_limit(self, height: int, width: int) -> int:
+        """How many inputs of this size go in one network call: ``batch_size``, fewer if their pixels
+        would pass ``batch_pixels`` (on a CPU a big batch only costs memory: it is not faster)."""
+        if self.batch_pixels <= 0:
+            return self.batch_size
+        return max(1, min(self.batch_size, self.batch_pixels // max(1, height * width)))
+
+    def fits_one_tile(self, height: int, width: int) -> bool:
+        return self.tile <= 0 or (height <= self.tile and width <= self.tile)
+
+    def restore(self, pixels: np.ndarray, should_stop: Callable[[], bool] = lambda: False) -> Restored:
+        """Restore one HxWxC image, halving the tile after an out-of-memory error until ``MIN_TILE``."""
+        notes: list[str] = []
+        while True:
+            tile = self.tile
+            try:
+                return self._restore_with(pixels, tile, should_stop, notes)
+            except RestoreStopped:
+                raise
+            except Exception as error:
+                smaller = self._smaller_tile(tile, pixels.shape[:2], error)
+                if smaller is None:
+                    raise
+                shown = f"{tile} px tiles" if tile > 0 else "the whole image"
+                notes.append(f"out of memory with {shown}; retried with {smaller} px tiles")
+                with self._lock:
+                    if self.tile == tile or self.tile <= 0:
+                        self.tile = smaller
+                        self.overlap = min(self.overlap, smaller // 4)
+
+    def _smaller_tile(self, tile: int, shape: tuple[int, ...], error: BaseException) -> int | None:
+        if not self._is_oom(error):
+            return None
+        current = tile if tile > 0 else max(shape)
+        smaller = current // 2
+        return smaller if smaller >= MIN_TILE else None
+
+    def _restore_with(
+        self, pixels: np.ndarray, tile: int, should_stop: Callable[[], bool], notes: list[str]
+    ) -> Restored:
+        height, width, channels = pixels.shape
+        if channels == 3 and self.model_channels == 1:
+            planes = [self._restore_with(pixels[:, :, [c]], tile, should_stop, notes) for c in range(3)]
+            return Restored(np.concatenate([p.pixels for p in planes], axis=2), tile, sum(p.tiles for p in planes))
+        out = np.empty_like(pixels)
+        overlap = self.overlap if tile > 0 else 0
+
+        def read(top: int, left: int, h: int, w: int) -> np.ndarray:
+            return _to_float(pixels[top : top + h, left : left + w], self.model_channels)
+
+        def write(top: int, rows: np.ndarray) -> None:
+            out[top : top + rows.shape[1]] = _from_float(rows, channels, pixels.dtype)
+
+        def check() -> None:
+            if should_stop():
+                raise RestoreStopped()
+
+        tiles = run_tiled(
+            height=height,
+            width=width,
+            channels=self.model_channels,
+            tile=tile,
+            overlap=overlap,
+            batch_size=self.batch_limit(min(tile or height, height), min(tile or width, width)),
+            read=read,
+            infer=self.infer,
+            write=write,
+            check=check,
+        )
+        used = tile if 0 < tile < max(height, width) else 0
+        return Restored(out, used, tiles, notes)
+
+    # -- several small images at once ------------------------------------------------------------------
+
+    def restore_batch(self, images: list[np.ndarray]) -> list[Restored]:
+        """Images of one shape and dtype that each fit in one tile, in as few network calls as possible.
+
+        On an out-of-memory error the images are restored one by one (each with the usual rule)."""
+        if len(images) == 1:
+            return [self.restore(images[0])]
+        first = images[0]
+        if any(image.shape != first.shape or image.dtype != first.dtype for image in images):
+            raise ValueError("restore_batch needs images of one shape and dtype")
+        channels = first.shape[2]
+        if channels == 3 and self.model_channels == 1:
+            return [self.restore(image) for image in images]
+        results: list[Restored] = []
+        size = self.batch_limit(first.shape[0], first.shape[1])
+        for start in range(0, len(images), size):
+            group = images[start : start + size]
+            batch = np.stack([_to_float(image, self.model_channels) for image in group])
+            try:
+                output = self.infer(batch)
+            except Exception as error:
+                if not self._is_oom(error):
+                    raise
+                results.extend(self.restore(image) for image in group)
+                continue
+            results.extend(Restored(_from_float(o, channels, first.dtype), 0, 1) for o in output)
+        return results

@@ -1,0 +1,182 @@
+"""The Batch service: restore images a client streams in (a remote backend, images on the client's side).
+
+Thin like the others: it checks the start message, resolves the model, and moves chunks between the call
+and a ``StreamSession`` (``backend.batch.stream``), converting outcomes to messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import grpc
+
+from backend.batch.models import onnx_file, resolve_model
+from backend.batch.params import RestoreOptions, check_options
+from backend.batch.stream import StreamSession
+from backend.errors import InvalidArgument, ResourceExhausted
+from backend.registry import ModelRegistry
+from backend.storage.base import validate_key
+from backend.workspace import Workspace
+from protos.omni.v1 import batch_pb2, batch_pb2_grpc
+
+CHUNK_BYTES = 1 << 20
+MAX_IMAGE_BYTES = 1 << 30  # one file of a stream (a 12,000 x 9,000 16-bit TIFF is ~650 MB)
+
+
+def options_from(start: batch_pb2.RestoreStreamStart) -> RestoreOptions:
+    return check_options(
+        RestoreOptions(
+            model=start.model,
+            layer=start.layer,
+            tile=start.tile,
+            overlap=start.overlap,
+            format=start.format,
+            quality=start.quality,
+            require_provider=start.require_provider,
+            batch_size=start.batch_size,
+        )
+    )
+
+
+def result_messages(outcome: dict[str, Any], data: bytes | None) -> Iterator[batch_pb2.RestoreStreamResponse]:
+    """One image's result: its file in chunks, the outcome on the last one."""
+    data = data or b""
+    key = outcome["key"]
+    pieces = [data[offset : offset + CHUNK_BYTES] for offset in range(0, len(data), CHUNK_BYTES)] or [b""]
+    for piece in pieces[:-1]:
+        yield batch_pb2.RestoreStreamResponse(result=batch_pb2.ImageResult(id=key, data=piece))
+    last = batch_pb2.ImageResult(
+        id=key,
+        data=pieces[-1],
+        last=True,
+        restored=outcome["restored"],
+        reason=outcome["reason"],
+        output=outcome["output"],
+        width=outcome["width"],
+        height=outcome["height"],
+        seconds=outcome["seconds"],
+        tile=outcome["tile"],
+        notes=outcome["notes"],
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest() if data else "",
+        metrics_problem=outcome["metrics_problem"],
+    )
+    if outcome["metrics"]:
+        last.metrics.CopyFrom(batch_pb2.ReferenceMetrics(**outcome["metrics"]))
+    yield batch_pb2.RestoreStreamResponse(result=last)
+
+
+class _Reassembler:
+    """Chunks of the call -> whole images (and references) handed to the session."""
+
+    def __init__(self, session: StreamSession) -> None:
+        self.session = session
+        self.images: dict[str, list[bytes]] = {}
+        self.references: dict[str, list[bytes]] = {}
+        self.finished_references: dict[str, bytes] = {}
+        self.sizes: dict[str, int] = {}
+        self.rejected: set[str] = set()
+
+    def add(self, chunk: batch_pb2.ImageChunk) -> None:
+        key = chunk.id
+        if key in self.rejected:
+            return
+        try:
+            validate_key(key, field="id")
+        except InvalidArgument as error:
+            self._reject(key, f"refused: {error.message}")
+            return
+        size = self.sizes[key] = self.sizes.get(key, 0) + len(chunk.data)
+        if size > MAX_IMAGE_BYTES:
+            self._reject(key, f"refused: more than {MAX_IMAGE_BYTES >> 20} MiB")
+            return
+        parts = (self.references if chunk.reference else self.images).setdefault(key, [])
+        parts.append(chunk.data)
+        if not chunk.last:
+            return
+        if chunk.reference:
+            self.finished_references[key] = b"".join(self.references.pop(key))
+            return
+        data = b"".join(self.images.pop(key))
+        self.sizes.pop(key, None)
+        self.session.send(key, data, self.finished_references.pop(key, None))
+
+    def _reject(self, key: str, reason: str) -> None:
+        self.rejected.add(key)
+        self.images.pop(key, None)
+        self.references.pop(key, None)
+        self.session.reject(key, reason)
+
+
+class BatchServicer(batch_pb2_grpc.BatchServicer):
+    def __init__(self, workspace: Workspace, *, max_streams: int = 2) -> None:
+        self.workspace = workspace
+        self.registry = ModelRegistry(workspace.store)
+        self._slots = threading.BoundedSemaphore(max(1, max_streams))
+
+    def RestoreStream(
+        self, request_iterator: Iterator[batch_pb2.RestoreStreamRequest], context: grpc.ServicerContext
+    ) -> Iterator[batch_pb2.RestoreStreamResponse]:
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("message") != "start":
+            raise InvalidArgument("start", "the first message of a restore stream must be `start`")
+        options = options_from(first.start)
+        chosen = resolve_model(self.registry, options.model, options.layer)
+        if not self._slots.acquire(blocking=False):
+            raise ResourceExhausted("the backend already runs as many restore streams as it allows; try again later")
+        try:
+            cache = self.workspace.state_dir / "cache"
+            onnx = onnx_file(self.workspace.store, chosen, cache / "models")
+            session = StreamSession(onnx, options, cache / "tensorrt")
+            context.add_callback(session.close)
+            try:
+                yield from self._serve(session, chosen.model.version, chosen.model.layer, chosen.note, request_iterator)
+            finally:
+                session.close()
+        finally:
+            self._slots.release()
+
+    def _serve(
+        self, session: StreamSession, version: str, layer: str, note: str, requests: Iterator[Any]
+    ) -> Iterator[batch_pb2.RestoreStreamResponse]:
+        ready = session.start()
+        o = session.options
+        yield batch_pb2.RestoreStreamResponse(
+            ready=batch_pb2.RestoreStreamReady(
+                model=version,
+                layer=layer,
+                model_note=note,
+                provider=ready["provider"],
+                provider_warnings=ready["warnings"],
+                tile=o.tile_side,
+                overlap=o.overlap_px,
+                format=o.format,
+                quality=o.quality,
+                batch_size=ready["batch_size"],
+                batch_pixels=ready["batch_pixels"],
+            )
+        )
+        reader = threading.Thread(target=self._read, args=(requests, session), name="restore-stream-read", daemon=True)
+        reader.start()
+        for message in session.events():
+            if message[0] == "result":
+                yield from result_messages(message[1], message[2])
+            elif message[0] == "done":
+                counts = message[1]
+                yield batch_pb2.RestoreStreamResponse(
+                    done=batch_pb2.RestoreStreamDone(restored=counts["restored"], failed=counts["failed"])
+                )
+
+    @staticmethod
+    def _read(requests: Iterator[batch_pb2.RestoreStreamRequest], session: StreamSession) -> None:
+        images = _Reassembler(session)
+        try:
+            for request in requests:
+                if request.WhichOneof("message") == "chunk":
+                    images.add(request.chunk)
+            session.end()
+        except (grpc.RpcError, OSError, ValueError):
+            session.close()  # the client went away (or cancelled): stop the work

@@ -1,0 +1,102 @@
+"""``omni detect IN OUT`` (batch detection of a folder) and ``omni prelabel DATASET`` (suggestions on every
+todo image of a dataset, which then become review)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from desktop.client import BackendError
+from omni_cli.follow import EXIT_FAILED, EXIT_OK, submit_and_follow
+from omni_cli.session import add_backend_options, local_path, open_session
+from protos.omni.v1 import detection_pb2, jobs_pb2
+
+PROVIDERS = ("cuda", "tensorrt", "cpu")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "detect",
+        help="detect objects in a folder of images with a registered detector",
+        description="Detect objects in every image of IN with a registered detector (its ONNX export). OUT "
+        "gets, per image, annotated/NAME (boxes drawn), labels/NAME.txt (YOLO, confidence last) and "
+        "records/NAME.json; then summary.json, summary.csv (per image) and detections.csv (per box). "
+        "A second run skips images already done (resume); unreadable files are listed and skipped. "
+        "IN and OUT are paths on the backend's machine.",
+    )
+    parser.add_argument("input", metavar="IN", help="folder of images")
+    parser.add_argument("out", metavar="OUT", help="folder for the results (created)")
+    parser.add_argument("--model", default="current", help="a detector version, or 'current' (default)")
+    parser.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
+    parser.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
+    parser.add_argument("--max-det", type=int, default=300, help="at most this many boxes per image (default 300)")
+    parser.add_argument("--recursive", action="store_true", help="also detect in IN's subfolders")
+    parser.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="skip images already done with the same model and settings (default); --no-resume redoes them",
+    )
+    parser.add_argument(
+        "--require-provider", choices=PROVIDERS, help="fail instead of falling back to another provider"
+    )
+    parser.add_argument("--detach", action="store_true", help="print the job id and return")
+    parser.set_defaults(func=run_detect)
+    add_backend_options(parser)
+
+    prelabel = subparsers.add_parser(
+        "prelabel",
+        help="suggest boxes on every todo image of a dataset (they become review)",
+        description="Run a detector on every todo image of DATASET and save its boxes as suggestions (with "
+        "confidence); those images become review. Boxes people drew are kept. Run it again to continue.",
+    )
+    prelabel.add_argument("dataset", metavar="DATASET")
+    prelabel.add_argument("--model", default="current", help="a detector version, or 'current' (default)")
+    prelabel.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
+    prelabel.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
+    prelabel.add_argument("--detach", action="store_true", help="print the job id and return")
+    prelabel.set_defaults(func=run_prelabel)
+    add_backend_options(prelabel)
+
+
+def run_detect(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        spec = detection_pb2.DetectBatchSpec(
+            input=local_path(session, args.input),
+            out=local_path(session, args.out),
+            model=args.model,
+            conf=args.conf,
+            iou=args.iou,
+            max_det=args.max_det,
+            recursive=args.recursive,
+            overwrite=not args.resume,
+            require_provider=args.require_provider or "",
+        )
+        code = submit_and_follow(session, jobs_pb2.JobSpec(detect_batch=spec), detach=args.detach)
+        if code != EXIT_OK or args.detach or not session.local:
+            return code
+        return _print_summary(Path(spec.out) / "summary.json")
+
+
+def _print_summary(path: Path) -> int:
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return EXIT_OK
+    counts = ", ".join(f"{name} {count}" for name, count in summary["counts_by_class"].items() if count) or "none"
+    print(f"{summary['images']} images, {summary['detections']} detections ({counts}); summary: {path}")
+    for problem in summary.get("problems", []):
+        print(f"{problem['status']} {problem['file']}: {problem['reason']}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_prelabel(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        spec = detection_pb2.PrelabelSpec(dataset=args.dataset, model=args.model, conf=args.conf, iou=args.iou)
+        try:
+            return submit_and_follow(session, jobs_pb2.JobSpec(prelabel=spec), detach=args.detach)
+        except BackendError as error:
+            print(f"omni prelabel: {error}", file=sys.stderr)
+            return EXIT_FAILED

@@ -1,0 +1,189 @@
+"""``omni restore IN OUT``: restore a folder of images with a registered restoration model.
+
+Against a backend on this machine it runs as a job that reads IN and writes OUT in place (Ctrl+C cancels
+it; ``omni jobs resume`` or the same command again finishes it). Against a remote backend (or with
+``--remote``) the images are streamed to it and the results written here, with the same resume rule and
+the same summary (Ctrl+C stops the stream; only whole outputs are left).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from desktop.client import BackendError
+from omni_cli.display import JobDisplay
+from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow
+from omni_cli.session import Session, add_backend_options, local_path, open_session
+from protos.omni.v1 import batch_pb2, jobs_pb2
+
+EXIT_SOME_FAILED = 3
+FORMATS = ("same", "png", "jpg", "webp")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "restore",
+        help="restore a folder of images with a registered restoration model",
+        description="Restore every image of IN into OUT (same names, sizes and modes) with a registered "
+        "restoration model. Against a backend on this machine the job reads and writes the folders in place; "
+        "against a remote one (or with --remote) the images are streamed to it and the results written here. "
+        "Outputs are written whole or not at all; a second run skips complete outputs (resume). A summary "
+        "(restore-summary.json/.txt) lands in OUT.",
+        epilog="exit status: 0 all restored, 1 error, 3 finished but some images failed (see the summary), "
+        "130 interrupted",
+    )
+    parser.add_argument("input", metavar="IN", help="folder of images (PNG, JPEG, TIFF, WebP, BMP)")
+    parser.add_argument("out", metavar="OUT", help="folder for the results (created; mirrors IN's structure)")
+    parser.add_argument(
+        "--model", default="current", help="a model version, or 'current' (the promoted one of --layer; default)"
+    )
+    parser.add_argument("--layer", type=int, choices=(1, 2), help="restoration layer for --model current (default 2)")
+    parser.add_argument("--recursive", action="store_true", help="also restore the images of IN's subfolders")
+    parser.add_argument("--tile", type=int, default=512, help="tile side in px (default 512; 0 = whole images)")
+    parser.add_argument("--overlap", type=int, default=32, help="overlap of neighbouring tiles in px (default 32)")
+    parser.add_argument("--format", choices=FORMATS, default="same", help="output format (default: same as input)")
+    parser.add_argument("--quality", type=int, default=95, help="jpg/webp quality (default 95)")
+    parser.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="skip images whose output is already complete (default); --no-resume redoes them",
+    )
+    parser.add_argument("--ref", metavar="DIR", help="clean references (same names): PSNR/SSIM before and after")
+    parser.add_argument(
+        "--require-provider",
+        choices=("cuda", "tensorrt", "cpu"),
+        help="fail instead of falling back when this ONNX Runtime provider cannot run",
+    )
+    parser.add_argument("--batch-size", type=int, default=0, help="images/tiles per network call (default: auto)")
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="stream the images to the backend even when it runs on this machine (automatic for a remote one)",
+    )
+    parser.add_argument("--detach", action="store_true", help="print the job id and return (local runs only)")
+    parser.set_defaults(func=run_restore)
+    add_backend_options(parser)
+
+
+def _tile(args: argparse.Namespace) -> tuple[int, int]:
+    """The CLI's 0 (whole images / no overlap) is the spec's -1; the spec's 0 means "default"."""
+    return (-1 if args.tile == 0 else args.tile), (-1 if args.overlap == 0 else args.overlap)
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    with open_session(args) as session:
+        if args.remote or not session.local:
+            return _run_remote(session, args)
+        return _run_local(session, args)
+
+
+def _run_local(session: Session, args: argparse.Namespace) -> int:
+    tile, overlap = _tile(args)
+    spec = batch_pb2.RestoreBatchSpec(
+        input=local_path(session, args.input),
+        out=local_path(session, args.out),
+        model=args.model,
+        layer=args.layer or 0,
+        recursive=args.recursive,
+        tile=tile,
+        overlap=overlap,
+        format=args.format,
+        quality=args.quality,
+        overwrite=not args.resume,
+        ref=local_path(session, args.ref) if args.ref else "",
+        require_provider=args.require_provider or "",
+        batch_size=args.batch_size,
+    )
+    job = session.connection.submit(jobs_pb2.JobSpec(restore_batch=spec))
+    print(f"job {job.id} queued", file=sys.stderr)
+    if args.detach and not session.embedded:
+        print(job.id)
+        return EXIT_OK
+    if args.detach:
+        print("omni: --detach needs a backend that outlives this command (omni serve)", file=sys.stderr)
+    code = follow(session, job)
+    final = session.connection.get_job(job.id)
+    if final.state == jobs_pb2.JOB_STATE_CANCELLED:
+        print(f"stopped: the outputs written are whole; 'omni jobs resume {job.id}' finishes", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    text = final.outputs.get("summary_text", "")
+    if text and Path(text).is_file():
+        print(Path(text).read_text(encoding="utf-8"), end="")
+    if code == EXIT_OK and int(final.outputs.get("failed", "0") or 0):
+        return EXIT_SOME_FAILED
+    return code
+
+
+class _StreamDisplay:
+    """Feeds a remote run's progress and log lines to the same display a job gets."""
+
+    def __init__(self, display: JobDisplay) -> None:
+        self.display = display
+        self.lock = threading.Lock()
+
+    def progress(self, view: object) -> None:
+        from backend.batch.remote import ProgressView
+
+        assert isinstance(view, ProgressView)
+        progress = jobs_pb2.Progress(
+            done=view.done,
+            total=view.total,
+            eta_seconds=view.eta_seconds,
+            rate=view.rate,
+            unit="images",
+            message=view.message,
+        )
+        with self.lock:
+            self.display.show(jobs_pb2.JobEvent(progress=progress))
+
+    def log(self, message: str, level: str) -> None:
+        value = jobs_pb2.LogLine.LEVEL_WARNING if level == "warning" else jobs_pb2.LogLine.LEVEL_INFO
+        with self.lock:
+            self.display.show(jobs_pb2.JobEvent(log=jobs_pb2.LogLine(level=value, message=message)))
+
+
+def _run_remote(session: Session, args: argparse.Namespace) -> int:
+    from backend.batch.formats import SUMMARY_TEXT
+    from backend.batch.params import RestoreOptions
+    from backend.batch.remote import RemoteRestore, restore_remote
+    from backend.errors import OmniError
+
+    tile, overlap = _tile(args)
+    options = RestoreOptions(
+        model=args.model,
+        layer=args.layer or 0,
+        tile=tile,
+        overlap=overlap,
+        format=args.format,
+        quality=args.quality,
+        require_provider=args.require_provider or "",
+        batch_size=args.batch_size,
+    )
+    request = RemoteRestore(
+        input=Path(args.input),
+        out=Path(args.out),
+        options=options,
+        recursive=args.recursive,
+        overwrite=not args.resume,
+        ref=Path(args.ref) if args.ref else None,
+    )
+    job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
+    with JobDisplay(job) as display:
+        feed = _StreamDisplay(display)
+        try:
+            summary = restore_remote(session.connection, request, on_progress=feed.progress, on_log=feed.log)
+        except KeyboardInterrupt:
+            print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except OmniError as error:
+            print(f"omni: {error.message}", file=sys.stderr)
+            return EXIT_FAILED
+        except BackendError as error:
+            print(f"omni: {error}", file=sys.stderr)
+            return EXIT_FAILED
+    print((request.out / SUMMARY_TEXT).read_text(encoding="utf-8"), end="")
+    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
