@@ -57,6 +57,8 @@ def test_view_models_import_without_qt() -> None:
         from desktop.models import synth_form, jobs_model, connection_model, job_text, yolo
         from desktop.models import train_form, training_run, training_runs, job_watch, table_rows
         from desktop.models import models_model, model_compare, reports_model, report_html
+        from desktop.models import datasets_model
+        from desktop.models.annotate import session, journal, autosave, image_cache, shortcuts, recent
         assert not any(name.startswith(("PySide6", "pyqtgraph")) for name in sys.modules)
         print("ok")
         """,

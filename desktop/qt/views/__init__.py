@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QStyle, QWidget
 
 from desktop.qt.session import Session
+from desktop.qt.views.annotate import AnnotateView
 from desktop.qt.views.connect_view import ConnectView
+from desktop.qt.views.datasets import DatasetsView
 from desktop.qt.views.jobs_view import JobsView
 from desktop.qt.views.models_view import ModelsView
 from desktop.qt.views.reports_view import ReportsView
@@ -25,6 +27,8 @@ class ViewSpec:
 VIEWS: list[ViewSpec] = [
     ViewSpec("Connect", ConnectView, QStyle.StandardPixmap.SP_DriveNetIcon),
     ViewSpec("Jobs", JobsView, QStyle.StandardPixmap.SP_FileDialogDetailedView),
+    ViewSpec("Annotate", AnnotateView, QStyle.StandardPixmap.SP_DesktopIcon),
+    ViewSpec("Datasets", DatasetsView, QStyle.StandardPixmap.SP_DirIcon),
     ViewSpec("Train", TrainView, QStyle.StandardPixmap.SP_MediaPlay),
     ViewSpec("Models", ModelsView, QStyle.StandardPixmap.SP_DriveHDIcon),
     ViewSpec("Reports", ReportsView, QStyle.StandardPixmap.SP_FileDialogContentsView),
