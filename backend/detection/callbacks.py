@@ -154,7 +154,8 @@ class JobCallbacks:
         self._train_seconds = time.perf_counter() - self._epoch_started
 
     def on_fit_epoch_end(self, trainer: Any) -> None:
-        values = {**trainer.label_loss_items(trainer.tloss, prefix="train"), **trainer.metrics, **trainer.lr}
+        losses = trainer.label_loss_items(trainer.tloss, prefix="train") if trainer.tloss is not None else {}
+        values = {**losses, **trainer.metrics, **getattr(trainer, "lr", {})}
         if self._pending_epoch is None or self._pending_epoch != int(trainer.epoch):
             self.progress.final = {
                 RESULT_KEYS[key]: _float(value) for key, value in trainer.metrics.items() if key in RESULT_KEYS

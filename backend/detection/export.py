@@ -48,7 +48,14 @@ def export_detector(weights: Path, target: Path, imgsz: int) -> DetectorExport:
         warnings.simplefilter("ignore")
         written = Path(
             YOLO(str(weights)).export(
-                format="onnx", imgsz=imgsz, opset=OPSET, simplify=False, dynamic=False, half=False, batch=1, device="cpu"
+                format="onnx",
+                imgsz=imgsz,
+                opset=OPSET,
+                simplify=False,
+                dynamic=False,
+                half=False,
+                batch=1,
+                device="cpu",
             )
         )
     try:
@@ -73,7 +80,8 @@ def export_detector(weights: Path, target: Path, imgsz: int) -> DetectorExport:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(written, target)
     finally:
-        written.unlink(missing_ok=True)
+        if written.resolve() != Path(target).resolve():
+            written.unlink(missing_ok=True)
     return DetectorExport(
         path=target,
         imgsz=imgsz,

@@ -58,17 +58,17 @@ def _check_dataset(workspace: Workspace, params: TrainDetectionParams) -> None:
 
 def prepare_training(params: TrainDetectionParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_train_params(params)
+    if resuming:  # the run continues from its checkpoint, with its own data and arguments
+        return Prepared(params=checked, outputs={})
     if checked.data:
         path = resolve_user_file(workspace, checked.data, "data")
+        check_data_yaml(path, "data")
         checked = replace(checked, data=str(path))
-        if not resuming:
-            check_data_yaml(path, "data")
-    elif not resuming:
+    else:
         _check_dataset(workspace, checked)
-    if not resuming:
-        point = starting_point(workspace, ModelRegistry(workspace.store), checked.model)
-        if point.kind != "yaml" or Path(point.value).is_absolute():
-            checked = replace(checked, model=point.value)
+    point = starting_point(workspace, ModelRegistry(workspace.store), checked.model)
+    if point.kind != "yaml" or Path(point.value).is_absolute():
+        checked = replace(checked, model=point.value)
     return Prepared(params=checked, outputs={})
 
 

@@ -1,7 +1,7 @@
-"""Letterboxing in numpy, as Ultralytics' ``LetterBox`` does it for a fixed-size model input: scale the image
-to fit (aspect kept, up or down), centre it, pad with grey 114. The resize is OpenCV's ``INTER_LINEAR``
-(half-pixel centres, no antialiasing) written out in numpy, so no OpenCV is needed and the pixels agree
-with Ultralytics' to within one grey level; ``unletterbox`` maps boxes back like ``ops.scale_boxes``.
+"""Letterboxing as Ultralytics' ``LetterBox`` does it for a fixed-size model input: scale the image to fit
+(aspect kept, up or down), centre it, pad with grey 114. The resize is OpenCV's ``INTER_LINEAR`` (half-pixel
+centres, no antialiasing): OpenCV's own when it is installed, else written out in numpy (pixels within one
+grey level). ``unletterbox`` maps boxes back like ``ops.scale_boxes``.
 """
 
 from __future__ import annotations
@@ -50,9 +50,20 @@ def _axis(source: int, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def resize_linear(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """``cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)`` for H x W x C uint8 images."""
+    """``cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)`` for H x W x C uint8 images:
+    OpenCV itself where it is installed (it comes with Ultralytics; only worker and helper processes get
+    here, never the server), else the same interpolation in numpy (within one grey level of it)."""
     if image.shape[0] == height and image.shape[1] == width:
         return image
+    try:
+        import cv2
+    except ImportError:
+        return resize_linear_numpy(image, height, width)
+    return np.asarray(cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR))
+
+
+def resize_linear_numpy(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """OpenCV's INTER_LINEAR in numpy (float arithmetic; OpenCV rounds in fixed point)."""
     y0, y1, wy = _axis(image.shape[0], height)
     x0, x1, wx = _axis(image.shape[1], width)
     rows_low = image[y0].astype(np.float32)

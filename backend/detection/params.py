@@ -25,7 +25,7 @@ DEFAULT_IOU = 0.7
 DEFAULT_MAX_DET = 300
 CURRENT = "current"
 DONE_STATUS = 2  # omni.v1.ImageStatus DONE: what a dataset export trains on unless told otherwise
-DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda|mps|cuda:\d+|\d+(,\d+)*)$")
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda|mps|cuda:\d+|\d+)$")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TrainDetectionParams:
     epochs: int = 0
     imgsz: int = 0
     batch: int = 0
-    device: str = ""  # auto | cpu | cuda | 0 | 0,1 | mps
+    device: str = ""  # auto | cpu | cuda | cuda:N | N (one GPU) | mps
     preset: str = ""  # standard (Ultralytics' defaults) | few_photos
     augment: tuple[str, ...] = ()  # name=value overrides of single knobs, e.g. degrees=20
     seed: int = 0
@@ -68,7 +68,16 @@ def validate_train_params(params: TrainDetectionParams) -> TrainDetectionParams:
         ("epochs", 1 <= p.epochs <= 10_000, f"must be between 1 and 10000, got {p.epochs}"),
         ("imgsz", 32 <= p.imgsz <= 4096 and p.imgsz % 32 == 0, f"must be a multiple of 32 in 32..4096, got {p.imgsz}"),
         ("batch", 1 <= p.batch <= 1024, f"must be between 1 and 1024, got {p.batch}"),
-        ("device", bool(DEVICE_PATTERN.match(p.device)), f"{p.device!r} is not auto, cpu, cuda, mps or GPU numbers"),
+        (
+            "device",
+            bool(DEVICE_PATTERN.match(p.device)),
+            f"{p.device!r} is not auto, cpu, cuda, cuda:N, a GPU number or mps"
+            + (
+                "; several GPUs (DDP) would run Ultralytics in processes this job cannot watch or cancel"
+                if "," in p.device
+                else ""
+            ),
+        ),
         ("workers", -1 <= p.workers <= 64, f"must be between -1 (none) and 64 (0 = default), got {p.workers}"),
         (
             "val_fraction",

@@ -9,7 +9,10 @@ Ultralytics reaches for the network in several places, each handled here:
   inside that folder too rather than in the working directory;
 - the plotting font (``Arial.ttf``), which it downloads even offline, is matplotlib's own DejaVu Sans
   copied under that name;
-- the AMP check on CUDA, which downloads a reference model, is replaced by one that downloads nothing.
+- the AMP check on CUDA, which downloads a reference model, is replaced by one that downloads nothing;
+- importing Ultralytics replaces ``PIL.Image.open`` by a wrapper that, on a file Pillow cannot identify,
+  pip-installs ``pi-heif`` (or, with installs off, raises ModuleNotFoundError instead of Pillow's
+  ``UnidentifiedImageError``, which our image checks rely on): Pillow's own ``open`` is put back.
 
 Models are built from a ``.yaml`` (``yolo11n.yaml``) or a local ``.pt`` path, never from a bare ``.pt``
 name, which Ultralytics would download.
@@ -79,6 +82,15 @@ def _offline_amp_check(model: Any) -> bool:
     return bool(device.type == "cuda")
 
 
+def _restore_pillow_open() -> None:
+    from PIL import Image
+    from ultralytics.utils import patches
+
+    original = getattr(patches, "_image_open", None)
+    if original is not None and Image.open is getattr(patches, "image_open", None):
+        Image.open = original
+
+
 def prepare(workspace_root: Path) -> Path:
     """Make Ultralytics offline for this process; returns its config folder. Import it only after this."""
     global _prepared
@@ -97,6 +109,7 @@ def prepare(workspace_root: Path) -> Path:
     }
     if any(settings.get(key) != value for key, value in wanted.items()):
         settings.update(wanted)
+    _restore_pillow_open()
     import ultralytics.engine.trainer as trainer_module
 
     trainer_module.check_amp = _offline_amp_check  # type: ignore[attr-defined]

@@ -29,6 +29,15 @@ class RestoreStopped(Exception):
     """``should_stop`` said so between two batches of tiles."""
 
 
+class RetryWithFreshInput(Exception):
+    """Out of memory while restoring in place: the tile is halved, but some input rows may already hold
+    output, so the caller must read the image again and call ``restore`` once more."""
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__("; ".join(notes))
+        self.notes = notes
+
+
 @dataclass
 class Restored:
     pixels: np.ndarray
@@ -55,7 +64,7 @@ def _from_float(rows: np.ndarray, channels: int, dtype: np.dtype) -> np.ndarray:
     if channels == 1 and values.shape[2] == 3:
         values = (values @ LUMA)[..., None]
     scale = _scale(dtype)
-    return np.clip(values * scale + 0.5, 0.0, scale).astype(dtype)
+    return np.clip(values * scale + 0.5, 0.0, scale).astype(dtype, order="C")
 
 
 class Restorer:
@@ -105,14 +114,22 @@ class Restorer:
     def fits_one_tile(self, height: int, width: int) -> bool:
         return self.tile <= 0 or (height <= self.tile and width <= self.tile)
 
-    def restore(self, pixels: np.ndarray, should_stop: Callable[[], bool] = lambda: False) -> Restored:
-        """Restore one HxWxC image, halving the tile after an out-of-memory error until ``MIN_TILE``."""
+    def restore(
+        self, pixels: np.ndarray, should_stop: Callable[[], bool] = lambda: False, *, in_place: bool = False
+    ) -> Restored:
+        """Restore one HxWxC image, halving the tile after an out-of-memory error until ``MIN_TILE``.
+
+        ``in_place`` writes the output over ``pixels`` when they are writable (rows are written only once no
+        later tile reads them), which halves the memory a big image needs; an out-of-memory error then raises
+        RetryWithFreshInput.
+        """
         notes: list[str] = []
+        in_place = in_place and pixels.flags.writeable  # Pillow hands out read-only arrays
         while True:
             tile = self.tile
             try:
-                return self._restore_with(pixels, tile, should_stop, notes)
-            except RestoreStopped:
+                return self._restore_with(pixels, tile, should_stop, notes, in_place)
+            except (RestoreStopped, RetryWithFreshInput):
                 raise
             except Exception as error:
                 smaller = self._smaller_tile(tile, pixels.shape[:2], error)
@@ -124,6 +141,8 @@ class Restorer:
                     if self.tile == tile or self.tile <= 0:
                         self.tile = smaller
                         self.overlap = min(self.overlap, smaller // 4)
+                if in_place:
+                    raise RetryWithFreshInput(notes) from error
 
     def _smaller_tile(self, tile: int, shape: tuple[int, ...], error: BaseException) -> int | None:
         if not self._is_oom(error):
@@ -133,13 +152,13 @@ class Restorer:
         return smaller if smaller >= MIN_TILE else None
 
     def _restore_with(
-        self, pixels: np.ndarray, tile: int, should_stop: Callable[[], bool], notes: list[str]
+        self, pixels: np.ndarray, tile: int, should_stop: Callable[[], bool], notes: list[str], in_place: bool
     ) -> Restored:
         height, width, channels = pixels.shape
         if channels == 3 and self.model_channels == 1:
-            planes = [self._restore_with(pixels[:, :, [c]], tile, should_stop, notes) for c in range(3)]
+            planes = [self._restore_with(pixels[:, :, [c]], tile, should_stop, notes, False) for c in range(3)]
             return Restored(np.concatenate([p.pixels for p in planes], axis=2), tile, sum(p.tiles for p in planes))
-        out = np.empty_like(pixels)
+        out = pixels if in_place else np.empty_like(pixels)
         overlap = self.overlap if tile > 0 else 0
 
         def read(top: int, left: int, h: int, w: int) -> np.ndarray:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+FLUSH_ROWS = 64
 #: a batch of NxCxhxw float32 tiles in [0, 1] -> the network's output for them (same shape)
 InferBatch = Callable[[np.ndarray], np.ndarray]
 #: (top, left, height, width) -> the CxHxW float32 input of that region
@@ -69,7 +70,10 @@ def run_tiled(
     count = 0
 
     def flush(rows: int) -> None:
-        write(window_top, acc[:, :rows] / np.maximum(total[:rows], 1e-8))
+        # a few rows at a time: the conversions of a whole band would cost several band-sized temporaries
+        for start in range(0, rows, FLUSH_ROWS):
+            stop = min(rows, start + FLUSH_ROWS)
+            write(window_top + start, acc[:, start:stop] / np.maximum(total[start:stop], 1e-8))
 
     for top in tops:
         shift = top - window_top

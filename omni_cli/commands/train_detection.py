@@ -52,7 +52,7 @@ def register_detection(commands: argparse._SubParsersAction) -> None:  # type: i
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--imgsz", type=int, default=640, help="training image size (multiple of 32)")
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, 0, 0,1 or mps")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, a GPU number or mps")
     parser.add_argument(
         "--preset",
         choices=("standard", "few-photos"),

@@ -83,7 +83,7 @@ def test_dataset_problems(detection_client: Connection) -> None:
     detection_client.create_dataset("empty-for-training")
     error = refused(detection_client, dataset="empty-for-training")
     assert error.code == "INVALID_ARGUMENT" and error.message.startswith("dataset:")
-    with pytest.raises(BackendError, match="either a dataset name or a data.yaml"):
+    with pytest.raises(BackendError, match=r"either a dataset name or a data\.yaml"):
         detection_client.submit(jobs_pb2.JobSpec(train_detection=train_spec().train_detection))
 
 

@@ -64,16 +64,16 @@ def test_outputs_summary_resume_and_corrupt_files(
 
     # a second run resumes: nothing is detected again, the summary still covers every image
     stamps = {p: p.stat().st_mtime_ns for p in (out / "records").iterdir()}
-    again = json.loads((out / "summary.json").read_text()) if run(
-        detection_client, input=str(folder), out=str(out), model=busy_version
-    ) else {}
+    run(detection_client, input=str(folder), out=str(out), model=busy_version)
+    again = json.loads((out / "summary.json").read_text())
     assert again["done_before"] == 5 and again["detected_now"] == 0 and again["images"] == 5
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "records").iterdir()}
 
     # recursive, redoing everything (--no-resume) and a stricter threshold
-    run(detection_client, input=str(folder), out=str(out), model=busy_version, recursive=False, overwrite=True, conf=0.9)
+    run(detection_client, input=str(folder), out=str(out), model=busy_version, recursive=True, overwrite=True, conf=0.9)
     strict = json.loads((out / "summary.json").read_text())
-    assert strict["done_before"] == 0 and strict["detections"] < summary["detections"]
+    assert strict["done_before"] == 0 and strict["images"] == 6 and (out / "records" / "sub").is_dir()
+    assert strict["detections"] < summary["detections"] * 6 / 5
 
 
 def test_refused_before_running(detection_client: Connection, busy_version: str, folder: Path) -> None:
@@ -85,5 +85,7 @@ def test_refused_before_running(detection_client: Connection, busy_version: str,
     assert refused(input=str(folder), out=str(folder), model=busy_version).message.startswith("out:")
     recursive = refused(input=str(folder), out=str(folder / "results"), model=busy_version, recursive=True)
     assert "recursive" in recursive.message
-    assert refused(input=str(folder), out=str(folder.parent / "x"), model="detector_20000101_000000").code == "NOT_FOUND"
+    assert (
+        refused(input=str(folder), out=str(folder.parent / "x"), model="detector_20000101_000000").code == "NOT_FOUND"
+    )
     assert refused(input=str(folder), out=str(folder.parent / "x"), conf=1.5).message.startswith("conf:")

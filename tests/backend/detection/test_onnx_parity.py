@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from backend.detection.images import decode_rgb
-from backend.detection.letterbox import letterbox, placement, unletterbox
+from backend.detection.letterbox import letterbox, placement, resize_linear_numpy, unletterbox
 from backend.detection.nms import decode
 from backend.detection.onnx_detector import Detection, OnnxDetector
 from tests.backend.detection.conftest import TrainedDetector
@@ -37,6 +37,18 @@ def test_letterbox_matches_ultralytics(offline_ultralytics: Path) -> None:
         theirs = bgr[..., ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255
         assert ours.shape == theirs.shape == (1, 3, 64, 64)
         assert np.abs(ours - theirs).max() <= 1 / 255 + 1e-6, (height, width)  # OpenCV rounds in fixed point
+
+
+def test_numpy_resize_matches_opencv() -> None:
+    import cv2
+
+    rng = np.random.default_rng(2)
+    for height, width in SHAPES:
+        image = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+        for target in ((64, 64), (31, 77), (height * 2, width + 3)):
+            ours = resize_linear_numpy(image, *target).astype(int)
+            theirs = cv2.resize(image, target[::-1], interpolation=cv2.INTER_LINEAR).astype(int)
+            assert np.abs(ours - theirs).max() <= 1, (height, width, target)  # the fallback without OpenCV
 
 
 def _raw_head(rng: np.random.Generator, classes: int, anchors: int, size: int) -> np.ndarray:
