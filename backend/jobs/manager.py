@@ -32,6 +32,8 @@ _SPAWN = multiprocessing.get_context("spawn")
 RESUMABLE_STATES = (JobState.INTERRUPTED, JobState.CANCELLED, JobState.FAILED)
 ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 INTERRUPTED_MESSAGE = "the backend stopped while the job ran"
+#: outputs that only one active job may hold at a time: a folder it writes, a dataset it changes
+EXCLUSIVE_OUTPUTS = frozenset({"out", "dataset", "prelabel"})
 
 
 @dataclass
@@ -200,13 +202,14 @@ class JobManager:
         return job
 
     def _refuse_shared_outputs(self, outputs: dict[str, str]) -> None:
-        wanted = set(outputs.values())
+        """Two active jobs may not write the same folder or into the same dataset (``EXCLUSIVE_OUTPUTS``);
+        other outputs, such as the model a job reads, may be shared."""
+        wanted = {(key, value) for key, value in outputs.items() if key in EXCLUSIVE_OUTPUTS}
         for other in self.store.list_jobs(states=ACTIVE_STATES, limit=10_000):
-            shared = wanted & set(other.outputs.values())
+            shared = wanted & set(other.outputs.items())
             if shared:
-                raise InvalidArgument(
-                    "out", f"{sorted(shared)[0]!r} is already the output of job {other.id} ({other.state.value})"
-                )
+                key, value = sorted(shared)[0]
+                raise InvalidArgument(key, f"{value!r} is already the output of job {other.id} ({other.state.value})")
 
     def _schedule_loop(self) -> None:
         while not self._stopping:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
-from backend.storage.local import LocalStore
+from backend.storage.local import TEMP_SUFFIX, LocalStore
 from backend.synthetic.params import (
     SynthDetectionParams,
     SynthRestorationParams,
@@ -37,15 +37,25 @@ def prepare_detection(params: SynthDetectionParams, workspace: Workspace, resumi
     return Prepared(params=checked, outputs={"out": str(out)})
 
 
+def _drop_partials(out: str, ctx: JobContext) -> None:
+    """A worker killed mid-write leaves a hidden temp file; a resume removes them before it starts."""
+    if not ctx.resumed_from:
+        return
+    for partial in Path(out).rglob(f"*{TEMP_SUFFIX}"):
+        partial.unlink(missing_ok=True)
+
+
 def run_restoration(params: SynthRestorationParams, ctx: JobContext) -> dict[str, object]:
     from backend.synthetic.restoration import generate_restoration
 
+    _drop_partials(params.out, ctx)
     return generate_restoration(params, LocalStore(Path(params.out)), ctx)
 
 
 def run_detection(params: SynthDetectionParams, ctx: JobContext) -> dict[str, object]:
     from backend.synthetic.detection import generate_detection
 
+    _drop_partials(params.out, ctx)
     return generate_detection(params, LocalStore(Path(params.out)), ctx)
 
 
