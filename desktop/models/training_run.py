@@ -24,6 +24,12 @@ from protos.omni.v1 import jobs_pb2
 STEP_LOSS = "train/loss_step"
 TRAIN_LOSS, VAL_LOSS, VAL_PSNR, VAL_SSIM = "train/loss", "val/loss", "val/psnr", "val/ssim"
 IMPROVED, LR, IMAGES_PER_SECOND = "val/improved_fraction", "lr", "train/images_per_second"
+# Detection runs (Ultralytics callbacks, per epoch; their progress counts batches)
+BOX_LOSS, CLS_LOSS, DFL_LOSS = "train/box_loss", "train/cls_loss", "train/dfl_loss"
+PRECISION, RECALL, MAP50, MAP50_95 = "val/precision", "val/recall", "val/map50", "val/map50_95"
+DETECTION_LOSSES = ((BOX_LOSS, "box"), (CLS_LOSS, "cls"), (DFL_LOSS, "dfl"))
+DETECTION_METRICS = ((PRECISION, "precision"), (RECALL, "recall"), (MAP50, "mAP50"), (MAP50_95, "mAP50-95"))
+RESTORATION, DETECTION = "train_restoration", "train_detection"
 MAX_LOG_LINES = 20_000
 
 _BASELINE = re.compile(r"degraded input: PSNR (?P<psnr>\S+) dB, SSIM (?P<ssim>\S+)")
@@ -59,6 +65,7 @@ class TrainingRunModel:
     def _clear(self, job_id: str | None) -> None:
         self.job_id = job_id
         self.job: jobs_pb2.Job | None = None  # the followed job's latest snapshot (outputs, message)
+        self.kind = RESTORATION  # or DETECTION: which curves the run has (from the job, or its metrics)
         self.state = jobs_pb2.JOB_STATE_UNSPECIFIED
         self.state_message = ""
         self.progress = jobs_pb2.Progress(eta_seconds=-1)
@@ -87,6 +94,8 @@ class TrainingRunModel:
         if job.id != self.job_id:
             return
         self.job = job
+        if job.kind:
+            self.kind = job.kind
         if job.last_seq > self._last_seq.get(job.id, 0):
             self.state, self.state_message = job.state, job.message
             if job.HasField("progress"):
@@ -133,6 +142,8 @@ class TrainingRunModel:
         return applied
 
     def _add_metric(self, metric: jobs_pb2.Metric) -> bool:
+        if metric.name in (BOX_LOSS, MAP50):
+            self.kind = DETECTION  # events replayed before the job's snapshot arrived
         if metric.name == STEP_LOSS:
             self._add_step_loss(metric.step, metric.value)
             return True
@@ -181,7 +192,7 @@ class TrainingRunModel:
     @property
     def steps_per_epoch(self) -> int:
         """Steps in one epoch, from the progress total or a finished epoch; 0 while unknown."""
-        if self.progress.unit == "steps" and self.progress.total > 0 and self.total_epochs > 0:
+        if self.progress.unit in ("steps", "batches") and self.progress.total > 0 and self.total_epochs > 0:
             return max(1, self.progress.total // self.total_epochs)
         for epoch, step in sorted(self._epoch_end_step.items()):
             if epoch > 0 and step > 0:
@@ -245,11 +256,17 @@ class TrainingRunModel:
                 parts.append(f"ETA {format_duration(self.progress.eta_seconds)}")
         return " · ".join(parts) or self.state_text()
 
+    @property
+    def is_detection(self) -> bool:
+        return self.kind == DETECTION
+
     def latest_epoch_text(self) -> str:
         """``"epoch 2: loss 0.2336 (val 0.2239) · PSNR 11.32 dB · SSIM 0.5442 · improved 0% · 227 img/s"``."""
         epoch = self.epochs_done
         if not epoch:
             return ""
+        if self.is_detection:
+            return self._detection_epoch_text(epoch)
         value = {name: self.epoch_value(name, epoch) for name in (TRAIN_LOSS, VAL_LOSS)}
         loss = f"loss {value[TRAIN_LOSS]:.4f}" if value[TRAIN_LOSS] is not None else ""
         if value[VAL_LOSS] is not None:
@@ -264,4 +281,22 @@ class TrainingRunModel:
             metric = self.epoch_value(name, epoch)
             if metric is not None:
                 parts.append(fmt.format(metric))
+        return f"epoch {epoch}: " + " · ".join(parts)
+
+    def _detection_epoch_text(self, epoch: int) -> str:
+        """``"epoch 3: box 1.214 · cls 2.801 · dfl 1.050 · P 0.612 · R 0.498 · mAP50 0.541 · mAP50-95 0.301"``."""
+        parts = []
+        for name, fmt in (
+            (BOX_LOSS, "box {:.3f}"),
+            (CLS_LOSS, "cls {:.3f}"),
+            (DFL_LOSS, "dfl {:.3f}"),
+            (PRECISION, "P {:.3f}"),
+            (RECALL, "R {:.3f}"),
+            (MAP50, "mAP50 {:.3f}"),
+            (MAP50_95, "mAP50-95 {:.3f}"),
+            (IMAGES_PER_SECOND, "{:.0f} img/s"),
+        ):
+            value = self.epoch_value(name, epoch)
+            if value is not None:
+                parts.append(fmt.format(value))
         return f"epoch {epoch}: " + " · ".join(parts)

@@ -15,12 +15,14 @@ from desktop.models.jobs_model import JobsModel
 from protos.omni.v1 import jobs_pb2
 
 TRAIN_KIND = "train_restoration"
+DETECTION_KIND = "train_detection"
+TRAIN_KINDS = frozenset({TRAIN_KIND, DETECTION_KIND})
 MAX_CHAIN = 32  # resumes followed back; a longer chain shows its newest jobs
 
 
 def training_jobs(jobs: JobsModel) -> list[jobs_pb2.Job]:
     """The training jobs the backend reported, newest first."""
-    return [job for job in jobs.jobs() if job.kind == TRAIN_KIND]
+    return [job for job in jobs.jobs() if job.kind in TRAIN_KINDS]
 
 
 def default_run(jobs: list[jobs_pb2.Job]) -> jobs_pb2.Job | None:
@@ -29,13 +31,16 @@ def default_run(jobs: list[jobs_pb2.Job]) -> jobs_pb2.Job | None:
 
 
 def run_label(job: jobs_pb2.Job) -> str:
-    """``"18:25:23 · layer 1 tiny · 2 epochs · running 37%"``, for a list of runs."""
-    spec = job.spec.train_restoration
-    parts = [
-        format_timestamp(job.created_at),
-        f"layer {spec.layer or 2} {spec.preset or 'tiny'}",
-        f"{spec.epochs or 10} epochs",
-    ]
+    """``"18:25:23 · layer 1 tiny · 2 epochs · running 37%"`` (or ``"· detector yolo11n · parts ·"``)."""
+    if job.kind == DETECTION_KIND:
+        detection = job.spec.train_detection
+        model = (detection.model or "yolo11n.yaml").removesuffix(".yaml")
+        source = detection.dataset or (detection.data.rsplit("/", 1)[-1] if detection.data else "")
+        what = [f"detector {model}", *([source] if source else []), f"{detection.epochs or 100} epochs"]
+    else:
+        spec = job.spec.train_restoration
+        what = [f"layer {spec.layer or 2} {spec.preset or 'tiny'}", f"{spec.epochs or 10} epochs"]
+    parts = [format_timestamp(job.created_at), *what]
     state = state_text(job)
     percent = progress_percent(job)
     if is_active(job) and percent is not None:

@@ -394,6 +394,10 @@ class AnnotationSession(Generic[T]):
             return
         self._commit(EditKind.ACCEPT_SUGGESTION, state.with_boxes(b.accepted() for b in state.boxes))
 
+    def edit(self, kind: EditKind, after: ImageState) -> None:
+        """Replace the current image's state with ``after`` as one undoable edit (journaled, autosaved)."""
+        self._commit(kind, after)
+
     def _commit(self, kind: EditKind, after: ImageState) -> None:
         image_id, state = self.image_id, self.state
         if image_id is None or state is None or after == state:

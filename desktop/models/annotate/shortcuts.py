@@ -44,6 +44,9 @@ ACTIONS: tuple[Action, ...] = (
         "accept_suggestion", "Accept the selected (or most confident) suggestion", "Suggestions", ("Return", "Enter")
     ),
     Action("accept_all", "Accept every suggestion on the image", "Suggestions", ("Shift+Return",)),
+    Action("suggest", "Suggest boxes: run the detector on this image", "Suggestions", ("S",)),
+    Action("accept_above", "Accept the suggestions at or above the threshold", "Suggestions", ("Ctrl+Return",)),
+    Action("reject_all", "Reject every open suggestion on the image", "Suggestions", ("Shift+Delete",)),
     Action("undo", "Undo", "Edit", ("Ctrl+Z",)),
     Action("redo", "Redo", "Edit", ("Ctrl+Shift+Z", "Ctrl+Y")),
     Action("mark_done", "Mark the image done", "Status", ("Ctrl+D",)),

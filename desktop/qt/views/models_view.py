@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models.model_compare import compare_rows, headers
 from desktop.models.models_model import COLUMNS, LAYER_FILTERS, ModelsModel, card_text
-from desktop.models.training_runs import TRAIN_KIND
+from desktop.models.training_runs import TRAIN_KINDS
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font
 from desktop.qt.widgets.common import error_label, muted_label, title
@@ -129,7 +129,7 @@ class ModelsView(QWidget):
             on_result=self._listed,
             on_error=self._list_failed,
             on_clear=self.model.clear,
-            kinds=[TRAIN_KIND],
+            kinds=sorted(TRAIN_KINDS),
             when=lambda job: job.state == jobs_pb2.JOB_STATE_SUCCEEDED,  # only a success registers a version
         )
         session.connection_model.changed.connect(self._show_status)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models.report_html import COLUMNS
 from desktop.models.reports_model import Format, ReportsModel
-from desktop.models.training_runs import TRAIN_KIND
+from desktop.models.training_runs import TRAIN_KINDS
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font
 from desktop.qt.widgets.common import error_label, muted_label, title
@@ -125,7 +125,7 @@ class ReportsView(QWidget):
             on_result=self._listed,
             on_error=self._list_failed,
             on_clear=self.model.clear,
-            kinds=[TRAIN_KIND],
+            kinds=sorted(TRAIN_KINDS),
         )
         session.connection_model.changed.connect(self._show_status)
         self._show_rows()

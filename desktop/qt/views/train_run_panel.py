@@ -27,7 +27,7 @@ from desktop.client import Connection
 from desktop.models.job_text import can_cancel, can_resume
 from desktop.models.training_run import MAX_LOG_LINES, TrainingRunModel
 from desktop.models.training_runs import (
-    TRAIN_KIND,
+    TRAIN_KINDS,
     default_run,
     follow_run,
     model_version,
@@ -146,7 +146,7 @@ class RunPanel(QGroupBox):
         self._show_placeholder()
 
     def _row_inserted(self, row: int) -> None:
-        if self.jobs.job_at(row).kind == TRAIN_KIND:
+        if self.jobs.job_at(row).kind in TRAIN_KINDS:
             self._rebuild_runs()
             if self.run.job_id is None and self.jobs.snapshot_complete:
                 self._follow_default()

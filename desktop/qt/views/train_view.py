@@ -1,31 +1,40 @@
-"""Train: start a restoration training run from a form, and watch it (or any past run) in the run panel.
+"""Train: start a restoration or a detection training run from a form, and watch it (or any past run) in
+the run panel.
 
-Start checks the form (as the server would), submits a ``train_restoration`` job and has the panel follow
-it; a server error lands next to the field it names and the inputs stay.
+A kind selector picks the form (Restoration | Detection). Start checks the form (as the server would),
+submits a ``train_restoration`` or ``train_detection`` job and has the panel follow it; a server error lands
+next to the field it names and the inputs stay.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import (
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.client import BackendError
+from desktop.models.detection_form import DetectionFormModel
 from desktop.models.train_form import TrainFormModel
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
+from desktop.qt.views.detection_form import DetectionForm
 from desktop.qt.views.train_form import TrainForm
 from desktop.qt.views.train_run_panel import RunPanel
 from desktop.qt.widgets.common import error_label, muted_label, title
 from protos.omni.v1 import jobs_pb2
 
 FIELD_ERRORS = ("INVALID_ARGUMENT", "PERMISSION_DENIED", "FAILED_PRECONDITION", "ALREADY_EXISTS")
+KINDS = (("Restoration", "restoration"), ("Detection", "detection"))
 
 
 class TrainView(QWidget):
@@ -33,13 +42,14 @@ class TrainView(QWidget):
         super().__init__(parent)
         self.session = session
         self.form_model = TrainFormModel()
+        self.detection_model = DetectionFormModel()
         self._busy = False
         self.panel = RunPanel(session)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(SPACING * 3, SPACING * 3, SPACING * 3, SPACING * 2)
         layout.setSpacing(SPACING * 2)
-        layout.addWidget(title("Train", "Train a restoration network on clean/degraded pairs and watch it learn."))
+        layout.addWidget(title("Train", "Train a restoration network or a detector and watch it learn."))
         splitter = QSplitter()
         splitter.addWidget(self._build_form())
         splitter.addWidget(self.panel)
@@ -48,9 +58,22 @@ class TrainView(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([400, 700])
         layout.addWidget(splitter, 1)
+        session.connection_model.changed.connect(self._connection_changed)
+
+    def _connection_changed(self) -> None:
+        if self.detection:
+            self.refresh_datasets()
 
     def _build_form(self) -> QWidget:
+        self.kind = QComboBox()
+        for text, kind in KINDS:
+            self.kind.addItem(text, kind)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         self.form = TrainForm(self.form_model)
+        self.detection_form = DetectionForm(self.detection_model)
+        self.forms = QStackedWidget()
+        self.forms.addWidget(self.form)
+        self.forms.addWidget(self.detection_form)
         self.form_error = error_label()
         self.start_button = QPushButton("Start training")
         self.start_button.setProperty("primary", True)
@@ -59,7 +82,8 @@ class TrainView(QWidget):
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, SPACING, 0)
-        column.addWidget(self.form)
+        column.addWidget(self.kind)
+        column.addWidget(self.forms)
         column.addWidget(self.form_error)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -75,15 +99,49 @@ class TrainView(QWidget):
         box_layout.addLayout(buttons)
         box.setMinimumWidth(300)
         self.form_model.errors_changed.connect(self._show_form_error)
+        self.detection_model.errors_changed.connect(self._show_form_error)
         return box
+
+    @property
+    def detection(self) -> bool:
+        return self.kind.currentData() == "detection"
+
+    @property
+    def current_model(self) -> TrainFormModel | DetectionFormModel:
+        return self.detection_model if self.detection else self.form_model
+
+    def set_kind(self, kind: str) -> None:
+        """``"restoration"`` or ``"detection"``: which form is shown and submitted."""
+        self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
+
+    def _kind_changed(self) -> None:
+        self.forms.setCurrentIndex(1 if self.detection else 0)
+        self._show_form_error()
+        if self.detection:
+            self.refresh_datasets()
+
+    def refresh_datasets(self) -> None:
+        """The detection form's dataset list (``list_datasets``)."""
+        if not self.session.connection_model.connected:
+            return
+        self.session.run(
+            lambda connection: connection.list_datasets(),
+            owner=self,
+            on_result=self._datasets_listed,
+            on_error=lambda _error: None,  # the name can still be typed
+        )
+
+    def _datasets_listed(self, datasets: Any) -> None:
+        self.detection_model.set_datasets([d.name for d in datasets])
 
     # -- starting a run -------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Check the form and submit a training job; the view follows it once the backend accepts it."""
-        if self._busy or self.form_model.validate():
+        model = self.current_model
+        if self._busy or model.validate():
             return
-        spec = self.form_model.job_spec()
+        spec = model.job_spec()
         self._set_busy(True, "Submitting…")
         self.session.run(
             lambda connection: connection.submit(spec),
@@ -99,7 +157,7 @@ class TrainView(QWidget):
 
     def _started(self, job: jobs_pb2.Job) -> None:
         self._set_busy(False)
-        self.form_model.clear_errors()
+        self.current_model.clear_errors()
         self.session.jobs.upsert(job)
         self.panel.follow(job.id)
         self.session.notify(f"Started training {job.id}")
@@ -107,13 +165,14 @@ class TrainView(QWidget):
     def _rejected(self, error: BaseException) -> None:
         self._set_busy(False)
         if isinstance(error, BackendError) and error.code in FIELD_ERRORS:
-            self.form_model.apply_server_error(error.message)
+            self.current_model.apply_server_error(error.message)
         else:
-            self.form_model.apply_server_error(f"the run was not started: {error}")
+            self.current_model.apply_server_error(f"the run was not started: {error}")
 
     def _show_form_error(self) -> None:
-        self.form_error.setText(self.form_model.general_error)
-        self.form_error.setVisible(bool(self.form_model.general_error))
+        general = self.current_model.general_error
+        self.form_error.setText(general)
+        self.form_error.setVisible(bool(general))
 
     def stop(self) -> None:
         """The window is closing: stop following the run."""

@@ -1,4 +1,6 @@
-"""The live curves of a training run: loss (per step and per epoch), PSNR and SSIM per epoch.
+"""The live curves of a training run: for restoration, loss (per step and per epoch), PSNR and SSIM per
+epoch; for detection, the box/cls/dfl losses and precision, recall, mAP50, mAP50-95 per epoch. The run's
+kind picks the page.
 
 Curves are created once and updated with ``setData``; the per-step curve, the one that grows long, is
 peak-downsampled and clipped to the view. Redraws are coalesced: ``schedule()`` marks the plots stale
@@ -10,15 +12,26 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.models.training_run import TRAIN_LOSS, VAL_LOSS, VAL_PSNR, VAL_SSIM, TrainingRunModel
+from desktop.models.training_run import (
+    DETECTION_LOSSES,
+    DETECTION_METRICS,
+    TRAIN_LOSS,
+    VAL_LOSS,
+    VAL_PSNR,
+    VAL_SSIM,
+    TrainingRunModel,
+)
 
 REDRAW_MS = 100
 STEP_COLOUR = "#9fb3c8"
 TRAIN_COLOUR = "#1f5fa8"
 VAL_COLOUR = "#d2691e"
 BASELINE_COLOUR = "#6b7280"
+LOSS_COLOURS = ("#1f5fa8", "#d2691e", "#2e8b57")  # box, cls, dfl
+METRIC_COLOURS = ("#1f5fa8", "#d2691e", "#2e8b57", "#8b3fb0")  # precision, recall, mAP50, mAP50-95
+SYMBOLS = ("o", "s", "t", "d")
 
 
 def _plot(title: str, y_label: str) -> pg.PlotWidget:
@@ -84,12 +97,44 @@ class TrainingPlots(QWidget):
         self.ssim_curve = _epoch_curve(self.ssim_plot, VAL_COLOUR, "SSIM")
         self.ssim_baseline = _baseline(self.ssim_plot, "input {value:.4f}")
 
-        layout = QHBoxLayout(self)
+        restoration = QWidget()
+        layout = QHBoxLayout(restoration)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self.loss_plot, 4)
         layout.addWidget(self.psnr_plot, 3)
         layout.addWidget(self.ssim_plot, 3)
+
+        self.detection_loss_plot = _plot("Training losses", "loss")
+        self.detection_loss_plot.addLegend(
+            offset=(-8, 8), labelTextColor="#374151", brush=pg.mkBrush(255, 255, 255, 200)
+        )
+        self.detection_loss_curves = {
+            name: _epoch_curve(self.detection_loss_plot, colour, label, symbol)
+            for (name, label), colour, symbol in zip(DETECTION_LOSSES, LOSS_COLOURS, SYMBOLS[:3], strict=True)
+        }
+        self.detection_metric_plot = _plot("Validation", "score")
+        self.detection_metric_plot.addLegend(
+            offset=(8, 8), labelTextColor="#374151", brush=pg.mkBrush(255, 255, 255, 200)
+        )
+        self.detection_metric_curves = {
+            name: _epoch_curve(self.detection_metric_plot, colour, label, symbol)
+            for (name, label), colour, symbol in zip(DETECTION_METRICS, METRIC_COLOURS, SYMBOLS, strict=True)
+        }
+        self.detection_metric_plot.setYRange(0.0, 1.0, padding=0.02)
+        detection = QWidget()
+        detection_layout = QHBoxLayout(detection)
+        detection_layout.setContentsMargins(0, 0, 0, 0)
+        detection_layout.setSpacing(6)
+        detection_layout.addWidget(self.detection_loss_plot, 1)
+        detection_layout.addWidget(self.detection_metric_plot, 1)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(restoration)
+        self.pages.addWidget(detection)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -106,6 +151,13 @@ class TrainingPlots(QWidget):
     def redraw(self) -> None:
         self._timer.stop()
         run = self.run
+        self.pages.setCurrentIndex(1 if run.is_detection else 0)
+        if run.is_detection:
+            for curves in (self.detection_loss_curves, self.detection_metric_curves):
+                for name, curve in curves.items():
+                    epochs, values = run.epoch_series(name)
+                    curve.setData(np.asarray(epochs, dtype=float), np.asarray(values, dtype=float))
+            return
         x, y = run.step_losses()
         self.step_curve.setData(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         for curve, name in (

@@ -325,6 +325,18 @@ class AnnotationCanvas(QGraphicsView):
         self._drag = _Drag("draw", scene, view_pos, index)  # a click on a box (no drag) selects it
         self._set_crosshair(None)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """Double-click on a suggestion: accept it (as Enter does for the selected one)."""
+        model = self.model
+        if model is not None and model.editable and event.button() == Qt.MouseButton.LeftButton:
+            index, _grip = self.hit(self.mapToScene(event.position().toPoint()))
+            if index is not None and index < len(model.boxes) and model.boxes[index].is_suggestion:
+                self._drag = None
+                model.select(index)
+                model.accept_suggestion()
+                return
+        super().mouseDoubleClickEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         view_pos = event.position().toPoint()
         scene = self.mapToScene(view_pos)

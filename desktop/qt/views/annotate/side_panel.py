@@ -23,6 +23,7 @@ from desktop.models.annotate.boxes import DONE, REVIEW, TODO
 from desktop.models.annotate.session import AnnotationSession
 from desktop.models.annotate.shortcuts import ShortcutMap
 from desktop.qt.theme import MUTED, SPACING
+from desktop.qt.views.annotate.suggest_panel import SuggestBox
 from desktop.qt.widgets.class_colours import class_colour, status_colour, swatch
 
 CLASS_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -89,6 +90,7 @@ class SidePanel(QWidget):
         self.box_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.box_list.setStyleSheet(LIST_STYLE)
         self.box_list.itemClicked.connect(lambda item: self._select_box(self.box_list.row(item)))
+        self.box_list.itemDoubleClicked.connect(lambda item: self._accept_box(self.box_list.row(item)))
         self.accept_all = QPushButton("Accept all suggestions")
         self.accept_all.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.accept_all.clicked.connect(lambda: self.session.accept_all_suggestions() if self.session else None)
@@ -108,6 +110,10 @@ class SidePanel(QWidget):
         layout.addWidget(heading("Boxes on this image"))
         layout.addWidget(self.box_list, 2)
         layout.addWidget(self.accept_all)
+        layout.addSpacing(4)
+        layout.addWidget(heading("Suggestions"))
+        self.suggest = SuggestBox(shortcuts)
+        layout.addWidget(self.suggest)
         layout.addWidget(self.hint)
         self.refresh()
 
@@ -133,6 +139,8 @@ class SidePanel(QWidget):
 
     def refresh(self) -> None:
         """Everything again (the shortcuts changed)."""
+        self.suggest.shortcuts = self.shortcuts
+        self.suggest.refresh()
         self.rebuild()
 
     def rebuild(self) -> None:
@@ -218,6 +226,13 @@ class SidePanel(QWidget):
     def _select_box(self, index: int) -> None:
         if self.session is not None:
             self.session.select(index)
+
+    def _accept_box(self, index: int) -> None:
+        """Double-click on a suggestion in the list: accept it."""
+        session = self.session
+        if session is not None and 0 <= index < len(session.boxes) and session.boxes[index].is_suggestion:
+            session.select(index)
+            session.accept_suggestion()
 
 
 class _ClassRow(QWidget):

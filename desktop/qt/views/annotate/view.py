@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -26,9 +27,11 @@ from PySide6.QtWidgets import (
 from desktop.models.annotate.autosave import SaveState
 from desktop.models.annotate.boxes import DONE, REVIEW, TODO
 from desktop.models.annotate.journal import JournalLocked, journal_path, journals_with_work
+from desktop.models.annotate.prelabel import PrelabelWatch
 from desktop.models.annotate.recent import last_dataset, remember_dataset
 from desktop.models.annotate.session import AnnotationSession
 from desktop.models.annotate.shortcuts import ShortcutMap
+from desktop.models.annotate.suggestions import Suggester
 from desktop.qt.session import Session
 from desktop.qt.theme import ERROR, MUTED, SPACING
 from desktop.qt.views.annotate.banner import ConflictBanner
@@ -45,6 +48,7 @@ from desktop.qt.views.annotate.filmstrip import Filmstrip
 from desktop.qt.views.annotate.help_dialogs import CheatSheet, ShortcutsDialog
 from desktop.qt.views.annotate.side_panel import SidePanel
 from desktop.qt.widgets.common import title
+from protos.omni.v1 import jobs_pb2
 
 STATUS_FILTERS = (("All images", 0), ("To do", TODO), ("Done", DONE), ("Review", REVIEW))
 ORDERS = (("Import order", "position"), ("By file name", "filename"), ("Recently saved", "updated"),
@@ -73,6 +77,10 @@ class AnnotateView(QWidget):
         self.shortcuts = ShortcutMap.load()
         self._bound: list[QShortcut] = []
         self.cheat_sheet: CheatSheet | None = None
+        self.suggester: Suggester | None = None
+        self.prelabel_watch = PrelabelWatch(session.jobs)
+        self.prelabel_watch.changed.connect(session.notify)
+        self.prelabel_watch.finished.connect(self._prelabel_finished)
 
         self.dataset = QComboBox()
         self.dataset.setMinimumWidth(180)
@@ -100,6 +108,8 @@ class AnnotateView(QWidget):
         self.filmstrip.activated_row.connect(self._go_to_row)
         self.filmstrip.list_model.modelReset.connect(self._follow_current)
         self.panel = SidePanel(self.shortcuts)
+        self.prelabel_button = self.panel.suggest.prelabel_button
+        self.prelabel_button.clicked.connect(lambda: self.prelabel())
         self.banner = ConflictBanner()
 
         self.name_label = QLabel()
@@ -200,6 +210,9 @@ class AnnotateView(QWidget):
             "select_next": on_model("select_next"),
             "accept_suggestion": on_model("accept_suggestion"),
             "accept_all": on_model("accept_all_suggestions"),
+            "suggest": self.suggest,
+            "accept_above": lambda: self.suggester.accept_above_threshold() if self.suggester else None,
+            "reject_all": lambda: self.suggester.reject_all() if self.suggester else None,
             "undo": on_model("undo"),
             "redo": on_model("redo"),
             "mark_done": lambda: self._do("set_status", DONE),
@@ -284,6 +297,8 @@ class AnnotateView(QWidget):
         self._listing = False
         names = [d.name for d in (datasets.datasets if hasattr(datasets, "datasets") else datasets)]
         current = self.model.dataset if self.model is not None else self._wanted
+        if self.model is not None and current not in names:
+            names.append(self.model.dataset)  # created after this listing left the server: still open here
         self.dataset.blockSignals(True)
         self.dataset.clear()
         self.dataset.addItems(names)
@@ -338,6 +353,8 @@ class AnnotateView(QWidget):
         self.canvas.set_model(model)
         self.filmstrip.set_session(model)
         self.panel.set_session(model)
+        self.suggester = Suggester(model, threshold=self.suggester.threshold if self.suggester else 0.5)
+        self.panel.suggest.set_suggester(self.suggester)
         self.banner.set_session(model)
         model.current_changed.connect(self._current_changed)
         model.save_changed.connect(self._show_save_state)
@@ -356,6 +373,9 @@ class AnnotateView(QWidget):
         self.canvas.set_model(None)
         self.filmstrip.set_session(None)
         self.panel.set_session(None)
+        self.panel.suggest.set_suggester(None)
+        if self.suggester is not None:
+            self.suggester.detach()
         self.banner.set_session(None)
         model.close()
         self._current_changed()
@@ -370,6 +390,56 @@ class AnnotateView(QWidget):
         if self.model is not None:
             self.model.go_to(row)
         self.canvas.setFocus()
+
+    # -- model-assisted labelling ---------------------------------------------------------------------
+
+    def suggest(self) -> None:
+        """Run the detector on the current image (on the backend, off the UI thread); its boxes become suggestions."""
+        if self.suggester is not None:
+            self.suggester.suggest()
+
+    def prelabel(self, *, confirm: bool = True) -> None:
+        """Submit a pre-labelling job for the dataset's to-do images; its progress shows in the status bar."""
+        model, suggester = self.model, self.suggester
+        if model is None or suggester is None:
+            self.session.notify("Pre-label: open a dataset first")
+            return
+        if self.prelabel_watch.active:
+            self.session.notify(f"Pre-labelling {self.prelabel_watch.dataset} is still running")
+            return
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Pre-label to-do images",
+                f"Run the current detector on every to-do image of {model.dataset}?\n\n"
+                "Its boxes are saved as suggestions and those images become Review. Boxes people drew are kept.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        spec = suggester.prelabel_spec()
+        self.prelabel_button.setEnabled(False)
+        self.session.run(
+            lambda connection: connection.submit(spec),
+            owner=self,
+            on_result=self._prelabel_started,
+            on_error=self._prelabel_refused,
+        )
+
+    def _prelabel_started(self, job: jobs_pb2.Job) -> None:
+        self.prelabel_button.setEnabled(True)
+        self.session.jobs.upsert(job)
+        self.prelabel_watch.follow(job)
+
+    def _prelabel_refused(self, error: BaseException) -> None:
+        self.prelabel_button.setEnabled(True)
+        self._show_error(f"Pre-labelling was not started: {error}")
+
+    def _prelabel_finished(self, job: jobs_pb2.Job) -> None:
+        model = self.model
+        if model is not None and model.dataset == job.spec.prelabel.dataset:
+            model.images.start()  # statuses, box counts and confidences changed on the server
+            if model.image_id is not None:
+                model.reconnected()  # reloads the current image's annotations
 
     # -- status -----------------------------------------------------------------------------------------
 
