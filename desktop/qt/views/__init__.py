@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QStyle, QWidget
 
 from desktop.qt.session import Session
 from desktop.qt.views.annotate import AnnotateView
+from desktop.qt.views.batch_view import BatchView
 from desktop.qt.views.connect_view import ConnectView
 from desktop.qt.views.datasets import DatasetsView
 from desktop.qt.views.jobs_view import JobsView
@@ -31,5 +32,6 @@ VIEWS: list[ViewSpec] = [
     ViewSpec("Datasets", DatasetsView, QStyle.StandardPixmap.SP_DirIcon),
     ViewSpec("Train", TrainView, QStyle.StandardPixmap.SP_MediaPlay),
     ViewSpec("Models", ModelsView, QStyle.StandardPixmap.SP_DriveHDIcon),
+    ViewSpec("Batch", BatchView, QStyle.StandardPixmap.SP_DialogApplyButton),
     ViewSpec("Reports", ReportsView, QStyle.StandardPixmap.SP_FileDialogContentsView),
 ]

@@ -1,0 +1,357 @@
+"""The Batch view's state, Qt-free: the restore form (defaults and checks that mirror the server's
+``backend/batch/params.py``), the ``restore_batch`` JobSpec it submits, and a run followed from its job
+updates (progress, images/s, ETA) and its events (one progress event per finished image, naming it; a
+``failed <file>: <reason>`` warning per failure).
+
+The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none. The spec's zero means
+"default", so ``spec()`` sends -1 for those.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from desktop.client.connection import TERMINAL_STATES
+from desktop.models.events import Event
+from desktop.models.formatting import format_duration, format_rate
+from desktop.models.job_text import percent_text
+from desktop.models.synth_form import FormInvalid
+from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
+
+KIND = "restore_batch"
+LAYERS = (1, 2)
+FORMATS = ("same", "png", "jpg", "webp")
+READ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
+WRITE_SUFFIX = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
+DEFAULT_TILE, MIN_TILE, MAX_TILE = 512, 64, 8192
+DEFAULT_OVERLAP = 32
+DEFAULT_QUALITY = 95
+SUMMARY_TEXT = "restore-summary.txt"
+SUMMARY_JSON = "restore-summary.json"
+FAILED_PREFIX = "failed "
+CURRENT = "current"
+LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
+
+
+@dataclass
+class BatchFields:
+    """The form's values, named as in ``RestoreBatchSpec``; tile/overlap 0 = whole images / none."""
+
+    input: str = ""
+    out: str = ""
+    model: str = CURRENT  # a version, or "current" (the promoted version of ``layer``, else its newest)
+    layer: int = 2  # used with "current" only
+    recursive: bool = False
+    tile: int = DEFAULT_TILE
+    overlap: int = DEFAULT_OVERLAP
+    format: str = "same"
+    quality: int = DEFAULT_QUALITY
+    overwrite: bool = False  # redo outputs that exist (default: resume)
+
+
+FIELD_NAMES = tuple(f.name for f in dataclasses.fields(BatchFields))
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    return child == parent or parent in child.parents
+
+
+def absolute(path: str) -> Path:
+    return Path(path.strip()).expanduser().resolve()
+
+
+def check_fields(f: BatchFields) -> dict[str, str]:
+    """Field -> message for every value the server would refuse, with the server's wording."""
+    errors: dict[str, str] = {}
+    for name in ("input", "out"):
+        if not getattr(f, name).strip():
+            errors[name] = "a folder is required"
+    if "input" not in errors and "out" not in errors:
+        source, out = absolute(f.input), absolute(f.out)
+        if source == out:
+            errors["out"] = "must not be the input folder"
+        elif f.recursive and _inside(out, source):
+            errors["out"] = "must not be inside the input folder with recursive (the run would read its outputs)"
+    if not f.model.strip():
+        errors["model"] = "choose a model version or current"
+    if f.model.strip() == CURRENT and f.layer not in LAYERS:
+        errors["model"] = "layer must be 1 or 2"
+    if f.tile != 0 and not MIN_TILE <= f.tile <= MAX_TILE:
+        errors["tile"] = f"must be between {MIN_TILE} and {MAX_TILE} px, or 0 for whole images; got {f.tile}"
+    if f.overlap < 0:
+        errors["overlap"] = f"must not be negative, got {f.overlap}"
+    elif f.tile != 0 and "tile" not in errors and 2 * f.overlap >= f.tile:
+        errors["overlap"] = f"must be under half the tile ({f.tile} px), got {f.overlap}"
+    if f.format not in FORMATS:
+        errors["format"] = f"unknown format {f.format!r}; choose one of {', '.join(FORMATS)}"
+    if not 1 <= f.quality <= 100:
+        errors["quality"] = f"must be between 1 and 100, got {f.quality}"
+    return errors
+
+
+def output_name(relative: str, fmt: str) -> str:
+    """The output's path under OUT for an input at ``relative`` under IN (as ``backend/batch/formats.py``)."""
+    if fmt not in WRITE_SUFFIX:
+        return relative
+    return str(PurePosixPath(relative).with_suffix(WRITE_SUFFIX[fmt]))
+
+
+def is_local_address(address: str) -> bool:
+    """True for a backend on this machine (loopback), which reads and writes our paths in place."""
+    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
+    host = host.strip("[]").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def finished_files(run: BatchRunModel) -> list[str]:
+    """The images of the run's IN (POSIX, sorted) that have an output in OUT, plus the failed ones.
+
+    Reads the folders directly: for a backend on this machine, whose paths are ours."""
+    source, out = Path(run.input), Path(run.out)
+    if not source.is_dir():
+        return []
+    failed = {failure.file for failure in run.failures}
+    found = source.rglob("*") if run.recursive else source.glob("*")
+    names: list[str] = []
+    for path in found:
+        if path.suffix.lower() not in READ_SUFFIXES or not path.is_file() or _inside(path, out):
+            continue
+        name = path.relative_to(source).as_posix()
+        if name in failed or (out / output_name(name, run.format)).is_file():
+            names.append(name)
+    return sorted(names)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    label: str
+    model: str
+    layer: int
+
+
+def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
+    """The "current" of layer 2 (the default), of layer 1, then every restoration version, newest first."""
+    choices = [
+        ModelChoice("Current of layer 2 (promoted, else newest)", CURRENT, 2),
+        ModelChoice("Current of layer 1 (promoted, else newest)", CURRENT, 1),
+    ]
+    for version in models:
+        if version.kind and version.kind != "restoration":
+            continue
+        mark = " ★" if version.current else ""
+        choices.append(ModelChoice(f"{version.version} ({version.layer}){mark}", version.version, 0))
+    return choices
+
+
+class BatchFormModel:
+    def __init__(self) -> None:
+        self.fields = BatchFields()
+        self.errors: dict[str, str] = {}
+        self.general_error = ""
+        self.changed: Event[[]] = Event()
+        self.errors_changed: Event[[]] = Event()
+
+    def set(self, name: str, value: Any) -> None:
+        """Set one field; its error goes away until the next check."""
+        if name not in FIELD_NAMES:
+            raise KeyError(f"BatchFields has no field {name!r}")
+        if getattr(self.fields, name) == value:
+            return
+        setattr(self.fields, name, value)
+        if name in self.errors or self.general_error:
+            self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
+        self.changed.emit()
+
+    def choose_model(self, choice: ModelChoice) -> None:
+        self.set("model", choice.model)
+        if choice.layer:
+            self.set("layer", choice.layer)
+
+    def validate(self) -> dict[str, str]:
+        errors = check_fields(self.fields)
+        self._set_errors(errors, "")
+        return errors
+
+    def apply_server_error(self, message: str) -> None:
+        """Show the server's ``"<field>: <why>"`` next to that field, else as a general error."""
+        name, sep, why = message.partition(": ")
+        name = name.removeprefix("spec.").removeprefix("restore_batch.")
+        if name == "layer":
+            name = "model"
+        if sep and name in FIELD_NAMES:
+            self._set_errors({**self.errors, name: why}, "")
+        else:
+            self._set_errors(self.errors, message)
+
+    def clear_errors(self) -> None:
+        self._set_errors({}, "")
+
+    def _set_errors(self, errors: dict[str, str], general: str) -> None:
+        if errors != self.errors or general != self.general_error:
+            self.errors, self.general_error = errors, general
+            self.errors_changed.emit()
+
+    def spec(self) -> batch_pb2.RestoreBatchSpec:
+        """The spec with absolute paths (the backend on this machine resolves relative ones in its workspace)."""
+        f = self.fields
+        model = f.model.strip() or CURRENT
+        return batch_pb2.RestoreBatchSpec(
+            input=str(absolute(f.input)),
+            out=str(absolute(f.out)),
+            model=model,
+            layer=f.layer if model == CURRENT else 0,
+            recursive=f.recursive,
+            tile=-1 if f.tile == 0 else f.tile,
+            overlap=-1 if f.overlap == 0 else f.overlap,
+            format=f.format,
+            quality=f.quality,
+            overwrite=f.overwrite,
+        )
+
+    def job_spec(self) -> jobs_pb2.JobSpec:
+        errors = self.validate()
+        if errors:
+            raise FormInvalid(errors)
+        return jobs_pb2.JobSpec(restore_batch=self.spec())
+
+
+@dataclass(frozen=True)
+class Failure:
+    file: str
+    reason: str
+
+
+def parse_failure(event: jobs_pb2.JobEvent) -> Failure | None:
+    """``failed a/b.png: cannot decode ...`` (a warning the job logs per image) -> Failure."""
+    if event.WhichOneof("payload") != "log" or not event.log.message.startswith(FAILED_PREFIX):
+        return None
+    file, sep, reason = event.log.message.removeprefix(FAILED_PREFIX).partition(": ")
+    return Failure(file, reason) if sep else None
+
+
+@dataclass
+class BatchRunModel:
+    """One restore_batch job on screen: progress from job updates, failures and finished files from events."""
+
+    job_id: str = ""
+    input: str = ""
+    out: str = ""
+    format: str = "same"
+    recursive: bool = False
+    state: int = jobs_pb2.JOB_STATE_UNSPECIFIED
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    rate: float = 0.0
+    eta_seconds: float = -1.0
+    finished: list[str] = field(default_factory=list)  # files done (restored or failed), in order
+    failures: list[Failure] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    last_seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.changed: Event[[]] = Event()  # progress or state
+        self.failure_added: Event[[Failure]] = Event()
+        self.file_finished: Event[[str]] = Event()
+        self.reset: Event[[]] = Event()
+
+    def start(self, job: jobs_pb2.Job) -> None:
+        """Follow ``job`` from scratch."""
+        spec = job.spec.restore_batch
+        self.job_id, self.input, self.out = job.id, spec.input, spec.out
+        self.format = spec.format or "same"
+        self.recursive = spec.recursive
+        self.state, self.message = job.state, job.message
+        self.done = self.total = 0
+        self.rate, self.eta_seconds = 0.0, -1.0
+        self.finished, self.failures, self.outputs, self.last_seq = [], [], {}, 0
+        self.reset.emit()
+        self.apply_job(job)
+
+    # -- updates --------------------------------------------------------------------------------------
+
+    def apply_job(self, job: jobs_pb2.Job) -> None:
+        if job.id != self.job_id:
+            return
+        self.state, self.message = job.state, job.message
+        self.outputs = dict(job.outputs)
+        if job.progress.total or job.progress.done:
+            self._progress(job.progress)
+        self.changed.emit()
+
+    def apply_event(self, event: jobs_pb2.JobEvent) -> None:
+        if (event.job_id and event.job_id != self.job_id) or (event.seq and event.seq <= self.last_seq):
+            return
+        self.last_seq = max(self.last_seq, event.seq)
+        kind = event.WhichOneof("payload")
+        if kind == "progress":
+            self._progress(event.progress)
+            name = event.progress.message
+            if event.progress.done and name and name != "starting" and name not in self.finished:
+                self.finished.append(name)
+                self.file_finished.emit(name)
+            self.changed.emit()
+        elif kind == "log":
+            failure = parse_failure(event)
+            if failure is not None and failure not in self.failures:
+                self.failures.append(failure)
+                self.failure_added.emit(failure)
+
+    def _progress(self, progress: jobs_pb2.Progress) -> None:
+        if progress.done < self.done and progress.total == self.total:
+            return  # an older snapshot than an event already seen
+        self.done, self.total = progress.done, progress.total
+        self.rate, self.eta_seconds = progress.rate, progress.eta_seconds
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return bool(self.job_id) and self.state not in TERMINAL_STATES
+
+    @property
+    def fraction(self) -> float | None:
+        if self.state == jobs_pb2.JOB_STATE_SUCCEEDED:
+            return 1.0
+        return min(1.0, self.done / self.total) if self.total > 0 else None
+
+    def restored(self) -> list[str]:
+        """The files restored so far (finished and not failed), in the order they finished."""
+        failed = {failure.file for failure in self.failures}
+        return [name for name in self.finished if name not in failed]
+
+    def progress_text(self) -> str:
+        """``"40% · 2/5 images · 3.1 images/s · ETA 1s"``."""
+        if not self.job_id:
+            return ""
+        fraction = self.fraction
+        parts = [percent_text(fraction)] if fraction is not None else []
+        parts.append(f"{self.done}/{self.total} images" if self.total else f"{self.done} images")
+        if self.state == jobs_pb2.JOB_STATE_RUNNING:
+            rate = format_rate(self.rate, "images")
+            if rate:
+                parts.append(rate)
+            if self.eta_seconds >= 0 and self.total:
+                parts.append(f"ETA {format_duration(self.eta_seconds)}")
+        return " · ".join(parts)
+
+    def add_finished(self, names: list[str]) -> None:
+        """Files found done on disk (progress events are coalesced, so they may not name every file)."""
+        for name in names:
+            if name not in self.finished:
+                self.finished.append(name)
+                self.file_finished.emit(name)
+
+    def paths_of(self, relative: str) -> tuple[Path, Path]:
+        """(input file, output file) of a file named as in the run's events."""
+        return Path(self.input) / relative, Path(self.out) / output_name(relative, self.format)
+
+    def summary_path(self) -> Path | None:
+        """The plain-text summary in OUT (written at the end, also for failed or cancelled runs)."""
+        text = self.outputs.get("summary_text")
+        if text:
+            return Path(text)
+        return Path(self.out) / SUMMARY_TEXT if self.out else None

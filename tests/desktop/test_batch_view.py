@@ -1,0 +1,157 @@
+"""The Batch view against a real backend: a tiny layer-1 model trained through the backend, then a folder
+with one corrupt file restored from the view; failures, the before/after viewer and the summary."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.client import Connection
+from desktop.client.connection import TERMINAL_STATES
+from desktop.client.embedded import EmbeddedBackend
+from desktop.models import ConnectionState
+from desktop.qt.main_window import MainWindow
+from desktop.qt.session import Session
+from desktop.qt.views.batch_view import BatchView
+from protos.omni.v1 import jobs_pb2, training_pb2
+
+TRAIN_TIMEOUT_S = 120
+RUN_TIMEOUT_MS = 90_000
+UI_TIMEOUT_MS = 15_000
+SIZE = 48
+SHOTS = Path(os.environ.get("OMNI_SHOTS", "/tmp/omni-shots"))
+
+
+def smooth(rng: np.random.Generator) -> np.ndarray:
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+    phase = rng.uniform(0, 6.28, size=3)
+    return np.stack([0.5 + 0.4 * np.sin(6 * xx + 4 * yy * (c + 1) + phase[c]) for c in range(3)], axis=-1)
+
+
+def noisy(rng: np.random.Generator, clean: np.ndarray) -> Image.Image:
+    return Image.fromarray((np.clip(clean + rng.normal(0, 0.12, clean.shape), 0, 1) * 255).astype(np.uint8))
+
+
+@pytest.fixture(scope="module")
+def version(backend: EmbeddedBackend, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A registered layer-1 version: tiny, one epoch, patch 32, on a few generated pairs."""
+    root = tmp_path_factory.mktemp("pairs")
+    rng = np.random.default_rng(0)
+    for side in ("clean", "degraded"):
+        (root / side).mkdir()
+    for index in range(6):
+        clean = smooth(rng)
+        Image.fromarray((clean * 255).astype(np.uint8)).save(root / "clean" / f"p{index}.png")
+        noisy(rng, clean).save(root / "degraded" / f"p{index}.png")
+    spec = training_pb2.TrainRestorationSpec(
+        data=str(root), layer=1, preset="tiny", epochs=1, batch_size=4, patch=32, device="cpu", val_split=0.34
+    )
+    with Connection(backend.target) as connection:
+        job = connection.submit(jobs_pb2.JobSpec(train_restoration=spec))
+        for _ in connection.follow_job(job.id):
+            pass
+        job = connection.get_job(job.id)
+    assert job.state == jobs_pb2.JOB_STATE_SUCCEEDED, job.message
+    return job.outputs["model_version"]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Four noisy images (one in a subfolder) and one corrupt PNG."""
+    source = tmp_path / "scans"
+    (source / "sub").mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for name in ("a.png", "b.png", "c.jpg", "sub/d.png"):
+        noisy(rng, smooth(rng)).save(source / name)
+    (source / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nthis is not really a png")
+    return source
+
+
+@pytest.fixture
+def window(qtbot: QtBot, backend: EmbeddedBackend) -> Iterator[MainWindow]:
+    session = Session()
+    main = MainWindow(session)
+    qtbot.addWidget(main)
+    main.resize(1400, 860)
+    main.show()
+    session.connect_to(backend.target)
+    qtbot.waitUntil(lambda: session.connection_model.state is not ConnectionState.CONNECTING, timeout=UI_TIMEOUT_MS)
+    assert session.connection_model.connected, session.connection_model.error
+    yield main
+    main.close()
+    session.shutdown(stop_backend=False)
+
+
+def test_restore_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, version: str, folder: Path) -> None:
+    view = window.show_view("Batch")
+    assert isinstance(view, BatchView)
+    form = view.form
+    qtbot.waitUntil(lambda: form.choose_model(version), timeout=UI_TIMEOUT_MS)  # the list arrives in the background
+    assert (view.form_model.fields.model, view.form_model.spec().layer) == (version, 0)
+
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)  # nothing filled in: errors, no job
+    assert set(view.form_model.errors) == {"input", "out"} and not view.run.job_id
+    assert form.error_labels["input"].isVisibleTo(view)
+
+    out = folder.parent / "restored"
+    qtbot.keyClicks(form.input.edit, str(folder))
+    qtbot.keyClicks(form.out.edit, str(out))
+    form.recursive.setChecked(True)
+    form.tile.setValue(0)  # whole images
+    form.format.setCurrentIndex(form.format.findData("png"))
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(view.run.job_id), timeout=UI_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: view.run.state in TERMINAL_STATES, timeout=RUN_TIMEOUT_MS)
+    assert view.run.state == jobs_pb2.JOB_STATE_SUCCEEDED, view.run.message
+    qtbot.waitUntil(lambda: view.files.count() == 5 and view.failures.count() == 1, timeout=UI_TIMEOUT_MS)
+
+    assert view.run.failures[0].file == "broken.png"
+    assert "broken.png" in view.failures.item(0).text()
+    assert sorted(view.run.restored()) == ["a.png", "b.png", "c.jpg", "sub/d.png"]
+    assert (out / "c.png").is_file() and (out / "sub" / "d.png").is_file()
+    assert view.progress.value() == view.progress.maximum()
+    assert "5/5 images" in view.progress_text.text()
+
+    # the before/after viewer: choose c.jpg (restored into c.png)
+    item = view.files.findItems("c.jpg", Qt.MatchFlag.MatchExactly)[0]
+    view.files.setCurrentItem(item)
+    viewer = view.viewer
+    qtbot.waitUntil(lambda: viewer.has_images and "c.jpg" in view.viewer_status.text(), timeout=UI_TIMEOUT_MS)
+    assert viewer.before.pixmap().width() == SIZE and viewer.after.pixmap().width() == SIZE
+
+    # drag the split line from the middle to a quarter of the image
+    line = QPoint(round(viewer._line_x()), viewer.viewport().height() // 2)
+    left = viewer.mapFromScene(QPointF(SIZE * 0.25, SIZE / 2))
+    qtbot.mousePress(viewer.viewport(), Qt.MouseButton.LeftButton, pos=line)
+    qtbot.mouseMove(viewer.viewport(), left)
+    qtbot.mouseRelease(viewer.viewport(), Qt.MouseButton.LeftButton, pos=left)
+    assert viewer.split == pytest.approx(0.25, abs=0.05)
+
+    # zoom at a point keeps that point under the cursor, for both images (one scene, one transform)
+    at = QPointF(viewer.mapFromScene(QPointF(SIZE * 0.7, SIZE * 0.3)))
+    before_zoom = viewer.zoom
+    viewer.zoom_by(2.0, at)
+    assert viewer.zoom == pytest.approx(before_zoom * 2)
+    assert viewer.mapToScene(at.toPoint()).x() == pytest.approx(SIZE * 0.7, abs=1.0)
+    viewer.fit()
+
+    # the failed file shows why it is not in the viewer
+    view.files.setCurrentItem(view.files.findItems("broken.png", Qt.MatchFlag.MatchExactly)[0])
+    assert "not restored" in view.viewer_status.text()
+    view.files.setCurrentItem(item)
+    qtbot.waitUntil(lambda: viewer.has_images, timeout=UI_TIMEOUT_MS)
+
+    dialog = view.open_summary()
+    text = view.summary_view.toPlainText()
+    assert "RESTORE SUMMARY" in text and "broken.png" in text and version in text
+    dialog.close()
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / "batch-results.png"))
