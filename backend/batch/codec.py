@@ -2,37 +2,35 @@
 of file: same size and mode (grey stays grey, palette stays palette, 16-bit stays 16-bit), alpha carried
 over untouched, EXIF (orientation included), ICC profile, resolution and PNG text kept.
 
-Pillow does all of it except 16-bit colour, which it reads as 8-bit: those PNG/TIFF files go through
-OpenCV for their pixels (PNG metadata chunks are copied over byte for byte).
+Pillow reads the header and metadata of every file and does the pixels of most. Plain PNGs (grey, RGB,
+RGBA; 8 or 16 bits) and 16-bit colour TIFFs go through OpenCV instead (``backend.batch.direct``): less
+memory for big scans, and Pillow cannot hold 16-bit colour at all.
 """
 
 from __future__ import annotations
 
 import io
-import struct
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
+from backend.batch import direct
 from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
 
 Source = Path | bytes
 
 #: Pillow refuses images above ~179 megapixels as "decompression bombs"; scans can be bigger
 MAX_PIXELS = 1_000_000_000
-PNG_COMPRESS_LEVEL = 1  # lossless either way; level 6 writes ~10% smaller files 5-7x slower
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: ancillary PNG chunks that describe the image (colour, resolution, text, EXIF), copied for OpenCV's files
-PNG_META_CHUNKS = frozenset({b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"pHYs", b"eXIf", b"tEXt", b"zTXt", b"iTXt"})
+PNG_COMPRESS_LEVEL = direct.PNG_COMPRESSION
 #: TIFF tags worth keeping besides what Pillow writes itself (description, make, model, software, date,
 #: artist, copyright) - and the orientation
 TIFF_KEPT_TAGS = (270, 271, 272, 305, 306, 315, 33432, ORIENTATION_TAG)
 GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
-COLOUR_16BIT = ("RGB;16", "RGBA;16")
+COLOUR_16BIT = direct.COLOUR_16BIT
 
 
 class UnreadableImage(Exception):
@@ -51,7 +49,8 @@ class ImageMeta:
     exif: bytes | None = None
     dpi: tuple[float, float] | None = None
     png_text: dict[str, str] = field(default_factory=dict)
-    png_chunks: list[bytes] = field(default_factory=list)  # raw chunks, for 16-bit colour PNGs
+    png_chunks: list[bytes] = field(default_factory=list)  # a PNG's metadata chunks, verbatim
+    direct: bool = False  # pixels went through OpenCV (``backend.batch.direct``)
     jpeg_subsampling: int | None = None
     progressive: bool = False
     tiff_compression: str | None = None
@@ -129,6 +128,7 @@ def _mode_of(image: Image.Image) -> str:
 
 
 def _meta(image: Image.Image) -> ImageMeta:
+    """What the header says. Careful: a PNG's ``text`` and ``getexif()`` decode the whole image first."""
     info = image.info
     meta = ImageMeta(
         icc_profile=info.get("icc_profile") or None,
@@ -136,9 +136,7 @@ def _meta(image: Image.Image) -> ImageMeta:
         dpi=info.get("dpi"),
         transparency=info.get("transparency"),
     )
-    if image.format == "PNG":
-        meta.png_text = {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
-    elif image.format == "JPEG":
+    if image.format == "JPEG":
         sampling = JpegImagePlugin.get_sampling(image)
         meta.jpeg_subsampling = sampling if sampling >= 0 else None
         meta.progressive = bool(info.get("progressive") or info.get("progression"))
@@ -149,25 +147,17 @@ def _meta(image: Image.Image) -> ImageMeta:
     return meta
 
 
-def _read_bytes(source: Source) -> bytes:
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    try:
-        return Path(source).read_bytes()
-    except FileNotFoundError:
-        raise UnreadableImage("vanished: the file was removed during the run") from None
-
-
-def _decode_16bit_colour(source: Source) -> tuple[np.ndarray, np.ndarray | None, list[bytes]]:
-    import cv2  # only for 16-bit colour, which Pillow reads as 8-bit
-
-    data = _read_bytes(source)
-    array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
-    if array is None or array.dtype != np.uint16 or array.ndim != 3:
-        raise UnreadableImage("unreadable: OpenCV could not decode this 16-bit colour image")
-    alpha = array[:, :, 3].copy() if array.shape[2] == 4 else None
-    rgb = np.ascontiguousarray(array[:, :, 2::-1])
-    return rgb, alpha, png_meta_chunks(data) if data.startswith(PNG_SIGNATURE) else []
+def _direct_pixels(image: Image.Image, source: Source, mode: str, meta: ImageMeta) -> tuple[np.ndarray, Any] | None:
+    read = direct.read_pixels(source, bits=16 if "16" in mode else 8)
+    if read is None:
+        return None
+    if image.format == "PNG" and isinstance(source, bytes):
+        meta.png_chunks = direct.png_meta_chunks(io.BytesIO(source))
+    elif image.format == "PNG" and isinstance(source, Path):
+        with source.open("rb") as stream:
+            meta.png_chunks = direct.png_meta_chunks(stream)
+    meta.direct = True
+    return read
 
 
 def _pixels(image: Image.Image, mode: str, meta: ImageMeta) -> tuple[np.ndarray, np.ndarray | None]:
@@ -217,40 +207,36 @@ def _decode(image: Image.Image, source: Source) -> Decoded:
         raise UnreadableImage(f"unsupported: a {name} with {frames} pages/frames (one image per file)")
     mode = _mode_of(image)
     meta = _meta(image)
+    if direct.is_direct(name, mode, image.info):
+        read = _direct_pixels(image, source, mode, meta)
+        if read is not None:
+            orientation = _orientation_without_loading(image, meta)
+            return Decoded(to_upright(read[0], orientation), read[1], mode, name, image.size, orientation, meta)
+        if mode in COLOUR_16BIT:
+            image.load()  # says why OpenCV could not read it (truncated, ...)
+            raise UnreadableImage("unreadable: OpenCV could not decode this 16-bit colour image")
+    image.load()
+    if name == "PNG":
+        meta.png_text = {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
     orientation = valid_orientation(image.getexif().get(ORIENTATION_TAG, 1))
-    if mode in COLOUR_16BIT:
-        pixels, alpha, meta.png_chunks = _decode_16bit_colour(source)
-    else:
-        image.load()
-        pixels, alpha = _pixels(image, mode, meta)
+    pixels, alpha = _pixels(image, mode, meta)
     return Decoded(to_upright(pixels, orientation), alpha, mode, name, image.size, orientation, meta)
 
 
+def _orientation_without_loading(image: Image.Image, meta: ImageMeta) -> int:
+    """EXIF orientation of a file whose pixels OpenCV read: a PNG's eXIf chunk, or the header's EXIF."""
+    chunk = next((c for c in meta.png_chunks if c[4:8] == b"eXIf"), None)
+    if chunk is not None:
+        exif = Image.Exif()
+        exif.load(chunk[8:-4])
+        meta.exif = meta.exif or chunk[8:-4]
+        return valid_orientation(exif.get(ORIENTATION_TAG, 1))
+    if image.format == "PNG":
+        return 1  # no eXIf chunk at all; getexif() would decode the image to find that out
+    return valid_orientation(image.getexif().get(ORIENTATION_TAG, 1))
+
+
 # -- writing ---------------------------------------------------------------------------------------------
-
-
-def png_meta_chunks(data: bytes) -> list[bytes]:
-    """The metadata chunks (length, type, data, CRC) of a PNG file, in file order."""
-    chunks, offset = [], len(PNG_SIGNATURE)
-    while offset + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[offset : offset + 4])
-        kind = data[offset + 4 : offset + 8]
-        end = offset + 12 + length
-        if kind in PNG_META_CHUNKS:
-            chunks.append(data[offset:end])
-        if kind == b"IEND":
-            break
-        offset = end
-    return chunks
-
-
-def _insert_png_chunks(png: bytes, chunks: list[bytes]) -> bytes:
-    """Put ``chunks`` right after the IHDR chunk (where every metadata chunk may stand)."""
-    if not chunks:
-        return png
-    (length,) = struct.unpack(">I", png[8:12])
-    after_header = 8 + 12 + length
-    return png[:after_header] + b"".join(chunks) + png[after_header:]
 
 
 def _exif_bytes(decoded: Decoded) -> bytes | None:
@@ -361,31 +347,28 @@ def _save_options(decoded: Decoded, image: Image.Image, target: str, quality: in
     return options
 
 
-def _encode_16bit_colour(decoded: Decoded, pixels: np.ndarray, target: str) -> bytes:
-    import cv2
+def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int, out: BinaryIO) -> list[str]:
+    """Write the restored (upright) pixels as ``target`` ("PNG", "JPEG", ...) with the input's metadata into
+    ``out``; returns notes on anything the target format could not keep (alpha in JPEG, ...).
 
-    bgr = pixels[:, :, ::-1]
-    if decoded.alpha is not None:
-        bgr = np.dstack([bgr, decoded.alpha])
-    ok, buffer = cv2.imencode(".png" if target == "PNG" else ".tiff", np.ascontiguousarray(bgr))
-    if not ok:
-        raise OSError(f"OpenCV could not encode a 16-bit colour {target}")
-    data = buffer.tobytes()
-    return _insert_png_chunks(data, decoded.meta.png_chunks) if target == "PNG" else data
-
-
-def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int = 95) -> tuple[bytes, list[str]]:
-    """The restored (upright) pixels written as ``target`` ("PNG", "JPEG", ...) with the input's metadata.
-
-    Returns the file's bytes and notes on anything the target format could not keep (alpha in JPEG...).
+    ``restored`` is the caller's to give away: it may be changed in place, and is let go of as soon as the
+    encoder has its own copy, so a big image is not held twice while it is written.
     """
     notes: list[str] = []
     pixels = from_upright(restored, decoded.orientation)
-    if decoded.mode in COLOUR_16BIT and target in ("PNG", "TIFF"):
-        if target == "TIFF":
+    del restored
+    if decoded.meta.direct and (target == decoded.format or decoded.mode in COLOUR_16BIT) and target in ("PNG", "TIFF"):
+        if decoded.mode in COLOUR_16BIT and target == "TIFF":
             notes.append("16-bit colour TIFF written without its ICC profile and EXIF (OpenCV writes the pixels)")
-        return _encode_16bit_colour(decoded, pixels, target), notes
+        direct.write_pixels(pixels, decoded.alpha, target, decoded.meta.png_chunks, out)
+        return notes
     image = _as_pillow(decoded, pixels, target, notes)
+    del pixels
+    image.save(out, target, **_save_options(decoded, image, target, quality))
+    return notes
+
+
+def encode_bytes(decoded: Decoded, restored: np.ndarray, target: str, quality: int = 95) -> tuple[bytes, list[str]]:
     buffer = io.BytesIO()
-    image.save(buffer, target, **_save_options(decoded, image, target, quality))
+    notes = encode(decoded, restored, target, quality, buffer)
     return buffer.getvalue(), notes

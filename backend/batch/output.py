@@ -27,11 +27,13 @@ Opener = Callable[[Path], tuple[BinaryIO, Path]]
 
 def _temp_file(target: Path) -> tuple[BinaryIO, Path]:
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
-    return os.fdopen(fd, "wb"), Path(name)
+    os.close(fd)
+    return Path(name).open("wb"), Path(name)  # opened by name: writers may use ``handle.name``
 
 
-def write_atomic(target: Path, data: bytes, *, opener: Opener = _temp_file) -> int:
-    """Write ``data`` to a hidden temporary file beside ``target``, fsync it, then rename it over ``target``.
+def write_atomic(target: Path, data: bytes | Callable[[BinaryIO], object], *, opener: Opener = _temp_file) -> int:
+    """Write ``data`` (bytes, or a function writing into the file) to a hidden temporary file beside
+    ``target``, fsync it, then rename it over ``target``; returns the size written.
 
     On any error the temporary file is removed, so ``target`` is either absent, the old file, or the whole
     new one. A full disk (or quota, or read-only file system) raises DiskFull.
@@ -41,9 +43,13 @@ def write_atomic(target: Path, data: bytes, *, opener: Opener = _temp_file) -> i
     try:
         handle, temp = opener(target)
         with handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        size = temp.stat().st_size
         os.replace(temp, target)
         temp = None
     except OSError as error:
@@ -53,7 +59,7 @@ def write_atomic(target: Path, data: bytes, *, opener: Opener = _temp_file) -> i
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
-    return len(data)
+    return size
 
 
 def remove_partials(out: Path) -> int:
@@ -61,7 +67,7 @@ def remove_partials(out: Path) -> int:
     removed = 0
     if not out.is_dir():
         return 0
-    for path in out.rglob(f".*{TEMP_SUFFIX}"):
+    for path in out.rglob(f".*{TEMP_SUFFIX}*"):  # also the encoder's ``<temporary>.png`` beside it
         if path.is_file() and not path.is_symlink():
             path.unlink(missing_ok=True)
             removed += 1

@@ -19,14 +19,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from backend.batch.codec import Decoded, Source, UnreadableImage, decode, encode, probe
 from backend.batch.formats import output_format
 from backend.batch.output import DiskFull
-from backend.inference.restorer import Restored, Restorer, RestoreStopped
+from backend.inference.restorer import Restored, Restorer, RestoreStopped, RetryWithFreshInput
 
 WAIT_S = 0.1
 
@@ -59,8 +59,14 @@ class Outcome:
         return self.width * self.height / 1e6
 
 
-#: stores an encoded output (a file write or a message); returns the bytes stored
-Sink = Callable[[Task, bytes], int]
+#: writes an encoded output into a file object
+Writer = Callable[[BinaryIO], object]
+#: stores the output ``Writer`` produces (a file, bytes for a message); returns its size and where it can
+#: be read back (for the reference metrics)
+Sink = Callable[[Task, Writer], tuple[int, Source]]
+EMPTY = np.empty((0, 0, 1), np.uint8)
+#: a run short of memory re-reads an image for each smaller tile: 512 -> 256 -> 128 -> 64 at most
+MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -275,7 +281,7 @@ class Pipeline:
         started = time.perf_counter()
         try:
             if len(group) == 1:
-                results = [self.restorer.restore(group[0][1].pixels, self.should_stop)]
+                results = [self._restore_one(*group[0])]
             else:
                 results = self.restorer.restore_batch([decoded.pixels for _, decoded in group])
         except RestoreStopped:
@@ -290,10 +296,27 @@ class Pipeline:
             return True
         seconds = (time.perf_counter() - started) / len(group)
         for (pending, decoded), result in zip(group, results, strict=True):
-            decoded.pixels = np.empty((0, 0, 1), np.uint8)  # the input's pixels are not needed any more
+            decoded.pixels = EMPTY  # the input's pixels are not needed any more
             if not self._put(encoded, _Restored(pending.task, pending.pixels, decoded, result, seconds)):
                 self._budget.release(pending.pixels)
         return True
+
+    def _restore_one(self, pending: _Pending, decoded: Decoded) -> Restored:
+        """In place (one image in memory, not two); an out-of-memory error re-reads the file."""
+        notes: list[str] = []
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                result = self.restorer.restore(decoded.pixels, self.should_stop, in_place=True)
+                result.notes[:0] = notes
+                return result
+            except RetryWithFreshInput as retry:
+                notes.extend(retry.notes)
+                decoded.pixels = EMPTY
+                fresh = _decode(pending.task)
+                if isinstance(fresh, str):
+                    raise RuntimeError(f"the image could not be read again: {fresh}") from None
+                decoded.pixels = fresh.pixels
+        raise MemoryError("; ".join(notes))
 
     def _write_loop(self, encoded: queue.Queue[Any]) -> None:
         while True:
@@ -312,10 +335,15 @@ class Pipeline:
         task, decoded, result = item.task, item.decoded, item.result
         width, height = decoded.size
         values: dict[str, Any] = {"width": width, "height": height, "seconds": item.seconds, "tile": result.tile}
+        target, pixels = output_format(task.output), [result.pixels]
+        item.result = Restored(EMPTY, result.tile, result.tiles, result.notes)  # the encoder owns the pixels now
+        notes: list[str] = []
+
+        def write(handle: BinaryIO) -> None:
+            notes.extend(encode(decoded, pixels.pop(), target, self.settings.quality, handle))
+
         try:
-            data, notes = encode(decoded, result.pixels, output_format(task.output), self.settings.quality)
-            item.result = Restored(np.empty((0, 0, 1), np.uint8), result.tile, result.tiles, result.notes)
-            size = self.sink(task, data)
+            size, stored = self.sink(task, write)
         except DiskFull as error:
             self._abort(error)
             return
@@ -324,11 +352,11 @@ class Pipeline:
             return
         outcome = Outcome(task.key, task.output, True, notes=[*result.notes, *notes], size_bytes=size, **values)
         if task.reference is not None:
-            self._measure(outcome, task, data)
+            self._measure(outcome, task, stored)
         self._report(outcome)
 
     @staticmethod
-    def _measure(outcome: Outcome, task: Task, data: bytes) -> None:
+    def _measure(outcome: Outcome, task: Task, data: Source) -> None:
         from backend.batch.quality import compare
 
         assert task.reference is not None
@@ -343,10 +371,24 @@ class Pipeline:
 
 
 def file_sink(out_root: Path) -> Sink:
-    """Write each output atomically under ``out_root``."""
+    """Write each output atomically under ``out_root``, encoding straight into the temporary file."""
     from backend.batch.output import write_atomic
 
-    def write(task: Task, data: bytes) -> int:
-        return write_atomic(out_root / task.output, data)
+    def store(task: Task, write: Writer) -> tuple[int, Source]:
+        target = out_root / task.output
+        return write_atomic(target, write), target
 
-    return write
+    return store
+
+
+def bytes_sink(outputs: dict[str, bytes]) -> Sink:
+    """Keep each output's bytes in ``outputs`` by task key (a stream sends them on)."""
+    import io
+
+    def store(task: Task, write: Writer) -> tuple[int, Source]:
+        buffer = io.BytesIO()
+        write(buffer)
+        data = outputs[task.key] = buffer.getvalue()
+        return len(data), data
+
+    return store

@@ -105,6 +105,15 @@ def _outcome(result: batch_pb2.ImageResult) -> Outcome:
     )
 
 
+def _read_error(error: OSError) -> str:
+    """The same words the backend's decoder uses for the same problems."""
+    if isinstance(error, FileNotFoundError):
+        return "vanished: the file was removed during the run"
+    if isinstance(error, PermissionError):
+        return "unreadable: permission denied"
+    return f"unreadable: {error.strerror or error}"
+
+
 class _Run:
     def __init__(
         self,
@@ -140,8 +149,7 @@ class _Run:
                 data = item.source.read_bytes()
                 reference = item.reference.read_bytes() if item.reference is not None else None
             except OSError as error:
-                why = "vanished: the file was removed during the run" if isinstance(error, FileNotFoundError) else ""
-                self.record(Outcome(item.relative, item.output, False, why or f"unreadable: {error.strerror or error}"))
+                self.record(Outcome(item.relative, item.output, False, _read_error(error)))
                 continue
             if not data:
                 self.record(Outcome(item.relative, item.output, False, "empty file (0 bytes)"))

@@ -17,7 +17,7 @@ from typing import Any
 
 from backend.batch.formats import output_name
 from backend.batch.params import RestoreOptions
-from backend.batch.pipeline import Outcome, Pipeline, Task
+from backend.batch.pipeline import Outcome, Pipeline, Task, bytes_sink
 from backend.errors import OmniError
 
 PARENT_POLL_S = 0.5
@@ -68,17 +68,13 @@ def stream_worker_main(
     outputs: dict[str, bytes] = {}
     restored = failed = 0
 
-    def sink(task: Task, data: bytes) -> int:
-        outputs[task.key] = data
-        return len(data)
-
     def report(outcome: Outcome) -> None:
         nonlocal restored, failed
         restored, failed = restored + outcome.restored, failed + (not outcome.restored)
         send(("result", asdict(outcome), outputs.pop(outcome.key, None)))
 
     try:
-        Pipeline(run.restorer, sink=sink, report=report, settings=run.settings).run(
+        Pipeline(run.restorer, sink=bytes_sink(outputs), report=report, settings=run.settings).run(
             _tasks(inbox, restore_options.format)
         )
         send(("done", {"restored": restored, "failed": failed}))

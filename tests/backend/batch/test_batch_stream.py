@@ -104,7 +104,7 @@ def test_interrupting_a_stream_leaves_whole_outputs(
     with pytest.raises(KeyboardInterrupt):
         restore_remote(client, request, on_progress=interrupt)
     files = [p for p in out.iterdir() if p.suffix == ".png"]
-    assert len(files) == 3 and not [p for p in out.iterdir() if p.name.endswith(TEMP_SUFFIX)]
+    assert len(files) == 3 and not [p for p in out.iterdir() if TEMP_SUFFIX in p.name]
     assert json.loads((out / "restore-summary.json").read_text())["state"] == "stopped"
     finished = restore_remote(client, request)
     assert len(finished.restored) == 17 and len(finished.skipped) == 3

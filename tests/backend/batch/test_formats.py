@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from backend.batch.codec import decode, png_meta_chunks
+from backend.batch.codec import decode
+from backend.batch.direct import png_meta_chunks
 from backend.batch.formats import output_name
 from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
 from backend.inference.restorer import Restorer
@@ -107,7 +108,8 @@ def test_sixteen_bit_stays_sixteen_bit(restored: tuple[Path, Path, dict[str, Out
     assert grey.dtype == np.uint16 and np.any(grey % 257 != 0)  # restored in 16 bits, not 8 bits scaled up
     colour = cv2.imread(str(out / "colour16.png"), cv2.IMREAD_UNCHANGED)
     assert colour.dtype == np.uint16 and colour.shape == (48, 64, 3)
-    iccp = [chunk for chunk in png_meta_chunks((out / "colour16.png").read_bytes()) if chunk[4:8] == b"iCCP"]
+    with (out / "colour16.png").open("rb") as stream:
+        iccp = [chunk for chunk in png_meta_chunks(stream) if chunk[4:8] == b"iCCP"]
     assert len(iccp) == 1 and zlib.decompress(iccp[0][8 + 6 : -4]) == ICC
 
 
@@ -170,3 +172,17 @@ def test_unreadable_inputs_fail_alone_with_a_reason(
         "print.jpg": "unsupported mode CMYK (grey, RGB, RGBA, palette and 16-bit images are supported)",
     }
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ok.png"]
+
+
+def test_opencv_and_pillow_read_the_same_png_pixels(tmp_path: Path) -> None:
+    """Plain PNGs are decoded by OpenCV (less memory); PNG is lossless, so the pixels are Pillow's."""
+    rgba = np.dstack([smooth_rgb(30, 50), smooth_rgb(30, 50, seed=1, channels=1)])
+    for name, image in (("rgb.png", Image.fromarray(rgba[:, :, :3])), ("rgba.png", Image.fromarray(rgba, "RGBA"))):
+        image.save(tmp_path / name, pnginfo=None, dpi=(200, 200))
+        decoded = decode(tmp_path / name)
+        assert decoded.meta.direct and decoded.meta.png_chunks  # pHYs at least
+        with Image.open(tmp_path / name) as pillow:
+            expected = np.asarray(pillow)
+        np.testing.assert_array_equal(decoded.pixels, expected[:, :, :3])
+        if decoded.alpha is not None:
+            np.testing.assert_array_equal(decoded.alpha, expected[:, :, 3])

@@ -98,6 +98,36 @@ def test_out_of_memory_halves_the_tile_and_retries(tiny_onnx: Path) -> None:
 
 
 # VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into a child across fork and exec
+def test_out_of_memory_in_the_pipeline_reads_the_image_again(tiny_onnx: Path, tmp_path: Path) -> None:
+    """The pipeline restores in place (one copy of a big image in memory); after an out-of-memory error
+    part of it already holds output, so the file is read again and restored with the smaller tile."""
+    from PIL import Image
+
+    from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
+    from backend.inference.engine import open_engine
+
+    engine = open_engine(tiny_onnx)
+    source = tmp_path / "scan.png"
+    Image.fromarray(smooth_rgb(600, 700)).save(source)
+    failures = iter([False, False, True])  # the third call of 256 px tiles fails: rows are written by then
+
+    def infer(batch: np.ndarray) -> np.ndarray:
+        if batch.shape[2] * batch.shape[3] > 128 * 128 and next(failures, True):
+            raise MemoryError("out of memory")
+        return engine.run(batch)
+
+    outcomes: list[Outcome] = []
+    restorer = Restorer(infer, tile=256, overlap=32, is_out_of_memory=lambda e: isinstance(e, MemoryError))
+    Pipeline(restorer, sink=file_sink(tmp_path / "out"), report=outcomes.append).run(
+        [Task("scan.png", source, "scan.png")]
+    )
+    (outcome,) = outcomes
+    assert outcome.restored and outcome.tile == 128
+    assert outcome.notes == ["out of memory with 256 px tiles; retried with 128 px tiles"]
+    reference = Restorer(engine.run, tile=128, overlap=32).restore(smooth_rgb(600, 700))
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out" / "scan.png")), reference.pixels)
+
+
 PEAK_RSS = textwrap.dedent(
     """
     import json, sys

@@ -1,0 +1,353 @@
+"""Batch restoration figures, all measured in one run on this machine: ``python -m bench.restore``.
+
+1. End-to-end folder throughput of a ``restore_batch`` job (real server, worker process, files read,
+   restored, encoded and written) divided by bare ``session.run`` throughput over the same images, decoded
+   beforehand, in the same session configuration. Target: at least 0.9.
+2. ONNX Runtime (CPU provider) against PyTorch eager on the CPU: same network, weights and inputs; the
+   speed-up and the largest absolute difference of the outputs.
+3. Remote (the client streams the files to the backend over gRPC on loopback and writes the results)
+   divided by local (the backend reads and writes the folders) throughput. Target: at least 0.85.
+4. Peak resident memory (``ru_maxrss`` of a fresh process) restoring one 12,000 x 9,000 PNG through the
+   whole pipeline (decode, tiles, encode, write) with 512 px tiles and with 256 px tiles.
+
+The network is a freshly initialised layer 2 "small" (Restormer-style, 1.6M parameters): speed does not
+depend on training. The images are synthetic degraded documents (``backend.synthetic``) of 512 x 512.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+
+def export_model(layer: int, preset: str, folder: Path) -> tuple[Path, Any]:
+    import torch
+
+    from backend.restoration.archs import build_network, preset_for
+    from backend.restoration.export import export_onnx
+
+    torch.manual_seed(0)
+    network = build_network(preset_for(layer, preset)).eval()
+    path = folder / f"layer{layer}-{preset}.onnx"
+    export_onnx(network, path, check_sizes=((64, 64),))
+    return path, network
+
+
+def make_documents(folder: Path, count: int, size: int) -> list[Path]:
+    from backend.storage.local import LocalStore
+    from backend.synthetic.params import SynthRestorationParams, validate_restoration
+    from backend.synthetic.restoration import generate_restoration
+    from bench.spine import _NullContext
+
+    params = validate_restoration(SynthRestorationParams(count=count, out=str(folder), size=size, seed=5))
+    generate_restoration(params, LocalStore(folder), _NullContext())  # type: ignore[arg-type]
+    return sorted((folder / "degraded").glob("*.png"))
+
+
+def decoded_tensors(paths: list[Path]) -> list[np.ndarray]:
+    from backend.batch.codec import decode
+
+    tensors = []
+    for path in paths:
+        pixels = decode(path).pixels
+        tensors.append((pixels.astype(np.float32) / 255.0).transpose(2, 0, 1)[None].copy())
+    return tensors
+
+
+#: ``session.run`` alone over the folder's images, decoded beforehand (not timed), one call per image as
+#: the pipeline makes them (a 512 x 512 image is one CPU batch), in a fresh process like the job's worker
+#: and with the session options the pipeline uses.
+BARE = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    import numpy as np
+    from backend.batch.codec import decode
+    from backend.inference.engine import open_engine
+
+    engine = open_engine(Path(sys.argv[1]))
+    tensors = []
+    for path in sorted(Path(sys.argv[2]).glob("*.png")):
+        pixels = decode(path).pixels
+        tensors.append((pixels.astype(np.float32) / 255.0).transpose(2, 0, 1)[None].copy())
+    engine.run(tensors[0])
+    began = time.perf_counter()
+    for tensor in tensors:
+        engine.run(tensor)
+    print(json.dumps({"images_per_second": len(tensors) / (time.perf_counter() - began), "provider": engine.provider}))
+    """
+)
+
+
+def bare_images_per_second(onnx: Path, folder: Path) -> tuple[float, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", BARE, str(onnx), str(folder)], cwd=REPO, capture_output=True, text=True, timeout=3600
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(result["images_per_second"]), str(result["provider"])
+
+
+def torch_versus_ort(onnx: Path, network: Any, tensors: list[np.ndarray]) -> dict[str, float]:
+    import torch
+
+    from backend.inference.engine import machine_cores, open_engine
+
+    torch.set_num_threads(machine_cores())
+    engine = open_engine(onnx)
+    with torch.inference_mode():
+        network(torch.from_numpy(tensors[0]))
+        began = time.perf_counter()
+        eager = [network(torch.from_numpy(t)).numpy() for t in tensors]
+        torch_s = time.perf_counter() - began
+    began = time.perf_counter()
+    ort_out = [engine.run(t) for t in tensors]
+    ort_s = time.perf_counter() - began
+    diff = max(float(np.max(np.abs(a - b))) for a, b in zip(eager, ort_out, strict=True))
+    return {
+        "torch_images_per_second": len(tensors) / torch_s,
+        "ort_images_per_second": len(tensors) / ort_s,
+        "speedup": torch_s / ort_s,
+        "max_abs_diff": diff,
+    }
+
+
+class Served:
+    """A backend in this process (its jobs and streams run in worker processes) with the model registered."""
+
+    def __init__(self, onnx: Path, work: Path) -> None:
+        from backend.registry import ModelRegistry
+        from backend.rpc.server import start_backend
+        from backend.settings import ServerSettings
+        from backend.storage import LocalStore
+        from desktop.client import BackendTarget, Connection
+
+        workspace = work / "workspace"
+        registry = ModelRegistry(LocalStore(workspace))
+        self.version = registry.register("layer_2", {"onnx": onnx}, {"architecture": "bench"}).version
+        self.backend = start_backend(ServerSettings(host="127.0.0.1", port=0, workspace=workspace, token="bench"))
+        self.client = Connection(BackendTarget(f"127.0.0.1:{self.backend.port}", token="bench"))
+
+    def local(self, source: Path, out: Path) -> dict[str, Any]:
+        """A job that reads and writes the folders in place; its summary's figures and the wall time."""
+        from protos.omni.v1 import batch_pb2, jobs_pb2
+
+        spec = batch_pb2.RestoreBatchSpec(input=str(source), out=str(out), model=self.version)
+        began = time.perf_counter()
+        job = self.client.submit(jobs_pb2.JobSpec(restore_batch=spec))
+        for _ in self.client.follow_job(job.id):
+            pass
+        wall = time.perf_counter() - began
+        job = self.client.get_job(job.id)
+        assert job.state == jobs_pb2.JOB_STATE_SUCCEEDED, job.message
+        summary = json.loads(Path(job.outputs["summary"]).read_text())
+        return {**summary["throughput"], "wall_images_per_second": summary["counts"]["restored"] / wall}
+
+    def remote(self, source: Path, out: Path) -> dict[str, Any]:
+        """The client streams the files over gRPC (loopback) and writes the results itself."""
+        from backend.batch.params import RestoreOptions
+        from backend.batch.remote import RemoteRestore, restore_remote
+
+        began = time.perf_counter()
+        summary = restore_remote(self.client, RemoteRestore(source, out, RestoreOptions(model=self.version)))
+        wall = time.perf_counter() - began
+        data = summary.to_dict()
+        return {**data["throughput"], "wall_images_per_second": data["counts"]["restored"] / wall}
+
+    def close(self) -> None:
+        self.client.close()
+        self.backend.stop()
+
+
+def rounds(onnx: Path, source: Path, work: Path, count: int) -> dict[str, Any]:
+    """``count`` rounds of bare, local and remote runs in rotating order, so that a load that comes and goes
+    (other sessions share this machine) weighs on each about equally; ratios are taken within a round."""
+    served = Served(onnx, work)
+    per_round: list[dict[str, float]] = []
+    try:
+        for index in range(count):
+            figures: dict[str, float] = {}
+            steps = ["bare", "local", "remote"]
+            for step in steps[index % 3 :] + steps[: index % 3]:
+                out = work / f"{step}-{index}"
+                if step == "bare":
+                    figures["bare"] = bare_images_per_second(onnx, source)[0]
+                elif step == "local":
+                    local = served.local(source, out)
+                    figures["local"], figures["local_wall"] = (
+                        local["images_per_second"],
+                        local["wall_images_per_second"],
+                    )
+                else:
+                    remote = served.remote(source, out)
+                    figures["remote"] = remote["images_per_second"]
+                    figures["remote_wall"] = remote["wall_images_per_second"]
+            figures["end_to_end_over_bare"] = figures["local"] / figures["bare"]
+            figures["remote_over_local"] = figures["remote"] / figures["local"]
+            figures["remote_over_local_wall"] = figures["remote_wall"] / figures["local_wall"]
+            per_round.append(figures)
+            print(f"round {index + 1}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()), flush=True)
+    finally:
+        served.close()
+    identical = all(
+        (work / "remote-0" / p.name).read_bytes() == (work / "local-0" / p.name).read_bytes()
+        for p in source.glob("*.png")
+    )
+    medians = {key: statistics.median(r[key] for r in per_round) for key in per_round[0]}
+    return {"rounds": per_round, "median": medians, "outputs_identical": identical}
+
+
+#: One image through the pipeline's own steps (decode, restore in place with tiles, encode into an atomic
+#: write), in a fresh process. Peaks are VmHWM: ``ru_maxrss`` would report at least the parent's, because
+#: Linux carries the forked copy's high-water mark across exec. Writing 5 to clear_refs resets VmHWM, which
+#: gives each step's own peak.
+PEAK_RSS = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from backend.batch.codec import decode, encode
+    from backend.batch.engine_setup import open_run_engine
+    from backend.batch.output import write_atomic
+    from backend.batch.params import RestoreOptions
+
+    def mb(field):
+        return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field)) / 1024
+
+    def reset():
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+
+    onnx, image, out, tile = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+    run = open_run_engine(onnx, RestoreOptions(tile=tile, overlap=32))
+    peaks = {"start": mb("VmRSS")}
+    began = time.perf_counter()
+    reset()
+    decoded = decode(image)
+    peaks["decode"] = mb("VmHWM")
+    reset()
+    result = run.restorer.restore(decoded.pixels, in_place=True)
+    peaks["restore"] = mb("VmHWM")
+    decoded.pixels = None
+    pixels = [result.pixels]
+    result = None
+    reset()
+    write_atomic(out / image.name, lambda handle: encode(decoded, pixels.pop(), "PNG", 95, handle))
+    peaks["encode"] = mb("VmHWM")
+    print(json.dumps({"peaks_mb": peaks, "peak_mb": max(peaks.values()), "seconds": time.perf_counter() - began}))
+    """
+)
+
+
+def big_scan(path: Path, width: int, height: int) -> None:
+    """A smooth synthetic scan (a colour gradient with some texture), written as PNG."""
+    from PIL import Image
+
+    x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    coarse = np.random.default_rng(0).random((height // 8 + 1, width // 8 + 1), dtype=np.float32) * 40
+    texture = coarse.repeat(8, 0).repeat(8, 1)[:height, :width]
+    image = np.empty((height, width, 3), np.uint8)
+    image[:, :, 0] = np.clip(x * 0.8 + texture, 0, 255)
+    image[:, :, 1] = np.clip(y * 0.8 + texture, 0, 255)
+    image[:, :, 2] = np.clip((x + y) * 0.4, 0, 255)
+    Image.fromarray(image).save(path, compress_level=1)
+
+
+def peak_rss(onnx: Path, image: Path, work: Path, tile: int) -> dict[str, float]:
+    out = work / f"rss-{tile}"
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(onnx), str(image), str(out), str(tile)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=12, help="images per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--layer", type=int, default=2)
+    parser.add_argument("--preset", default="small")
+    parser.add_argument("--big", default="12000x9000", help="WIDTHxHEIGHT of the memory measurement")
+    parser.add_argument("--big-preset", default="tiny", help="layer 1 preset for the memory measurement")
+    parser.add_argument("--skip-memory", action="store_true")
+    args = parser.parse_args(argv)
+    figures: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}}
+    with tempfile.TemporaryDirectory(prefix="omni-bench-restore-") as tmp:
+        work = Path(tmp)
+        onnx, network = export_model(args.layer, args.preset, work)
+        paths = make_documents(work / "docs", args.images, args.size)
+        source = work / "docs" / "degraded"
+        tensors = decoded_tensors(paths)
+        figures["model"] = f"layer {args.layer} {args.preset} (random init), {args.images} images {args.size}px"
+        figures["provider"] = bare_images_per_second(onnx, source)[1]
+        figures["pipeline"] = rounds(onnx, source, work, args.rounds)
+        figures["ort_vs_torch"] = torch_versus_ort(onnx, network, tensors[: max(4, args.images // 3)])
+        if not args.skip_memory:
+            width, height = (int(v) for v in args.big.split("x"))
+            big = work / "big.png"
+            big_scan(big, width, height)
+            small_onnx, _ = export_model(1, args.big_preset, work)
+            figures["memory"] = {
+                "image": f"{width}x{height} PNG, layer 1 {args.big_preset}",
+                "tile_512": peak_rss(small_onnx, big, work, 512),
+                "tile_256": peak_rss(small_onnx, big, work, 256),
+            }
+    figures["bench_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _print(figures)
+    return 0
+
+
+def _print(f: dict[str, Any]) -> None:
+    m, p = f["pipeline"]["median"], f["pipeline"]
+    t = f["ort_vs_torch"]
+    lines = [
+        f"model: {f['model']}; provider {f['provider']}; {f['machine']['cores']} cores, "
+        f"load {f['machine']['load_avg_1m']:.1f} at start; medians of {len(p['rounds'])} rounds",
+        f"bare session.run:        {m['bare']:.3f} images/s",
+        f"job (local, in place):   {m['local']:.3f} images/s "
+        f"({m['local_wall']:.3f} from submit, worker start included)",
+        f"  end-to-end / bare:     {m['end_to_end_over_bare']:.3f}   (target >= 0.9)",
+        f"remote (gRPC stream):    {m['remote']:.3f} images/s ({m['remote_wall']:.3f} from the call)",
+        f"  remote / local:        {m['remote_over_local']:.3f}   (target >= 0.85; {m['remote_over_local_wall']:.3f} "
+        f"wall to wall); outputs identical: {p['outputs_identical']}",
+        f"ORT CPU vs PyTorch eager: {t['speedup']:.2f}x faster ({t['ort_images_per_second']:.3f} vs "
+        f"{t['torch_images_per_second']:.3f} images/s), max abs diff {t['max_abs_diff']:.2e}",
+    ]
+    if "memory" in f:
+        mem = f["memory"]
+        for tile in (512, 256):
+            r = mem[f"tile_{tile}"]
+            steps = ", ".join(f"{name} {value:.0f}" for name, value in r["peaks_mb"].items())
+            lines.append(
+                f"peak RSS {mem['image']}, {tile} px tiles: {r['peak_mb']:.0f} MB ({steps} MB; {r['seconds']:.0f} s)"
+            )
+    lines.append(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print("\n".join(lines))
+    print(json.dumps(f, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
