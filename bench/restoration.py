@@ -212,11 +212,11 @@ def main() -> None:
                 f"{p - best_classical[1]:+.2f} dB / {s - best_classical[2]:+.4f} vs {best_classical[0]}"
             )
         print()
-        for layer, (job_rate, bare, peak) in throughput.items():
+        for layer, (job_rate, bare) in throughput.items():
             print(
                 f"layer {layer} training: job {job_rate:.1f} img/s, bare loop {bare:.1f} img/s, "
                 f"ratio {job_rate / bare:.3f} (overhead {(1 - job_rate / bare) * 100:+.1f}%), "
-                f"worker peak RSS {peak / 2**20:.0f} MiB"
+                f"worker peak RSS {peaks.get(layer, 0) / 2**20:.0f} MiB"
             )
 
 
