@@ -21,18 +21,19 @@ def follow(session: Session, job: jobs_pb2.Job, *, after_seq: int = 0, cancel_on
     """Show the job's events until it ends. Ctrl+C cancels it (``cancel_on_interrupt``) or detaches."""
     connection = session.connection
     with JobDisplay(job) as display:
+        last_seq = after_seq
         try:
             for event in connection.follow_job(job.id, after_seq):
                 display.show(event)
+                last_seq = event.seq
         except KeyboardInterrupt:
             if not cancel_on_interrupt:
                 print(f"\nstopped watching; job {job.id} goes on (omni jobs cancel {job.id} stops it)", file=sys.stderr)
                 return EXIT_INTERRUPTED
             print(f"\ncancelling job {job.id} ...", file=sys.stderr)
             connection.cancel_job(job.id)
-            for event in connection.follow_job(job.id):
-                if event.seq > after_seq:
-                    display.show(event)
+            for event in connection.follow_job(job.id, last_seq):
+                display.show(event)
     final = connection.get_job(job.id)
     _print_outcome(final)
     return exit_code_for(final)

@@ -9,6 +9,7 @@ SIGKILL) a watchdog notices the new parent and ends the worker, so nothing runs 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -141,6 +142,8 @@ def worker_main(
     interrupt_event: Event | None = None,
 ) -> None:
     """Entry point of the worker process. Always ends by sending ``("done", state, message)``."""
+    # A terminal's Ctrl+C reaches the whole process group; a job stops through its cancel flag instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
     _redirect_output(Path(scratch_dir) / "worker.log")
     ctx = WorkerContext(
