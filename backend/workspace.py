@@ -67,6 +67,14 @@ class Workspace:
         return resolved
 
 
+def require_existing_folder(workspace: Workspace, value: str, *, field: str) -> Path:
+    """``resolve_user_path`` for inputs: the folder must already exist on the backend."""
+    path = workspace.resolve_user_path(value, field=field)
+    if not path.is_dir():
+        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
+    return path
+
+
 def require_empty_folder(path: Path, *, field: str) -> None:
     """Refuse a folder that already holds data, so nothing is ever overwritten silently."""
     if path.is_dir():

@@ -4,32 +4,23 @@ a worker process (``backend.batch.local``)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from backend.batch.formats import SUMMARY_JSON
 from backend.batch.models import resolve_model
 from backend.batch.params import RestoreBatchParams, check_params
 from backend.batch.plan import check_folders
-from backend.errors import InvalidArgument
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry import ModelRegistry
-from backend.workspace import Workspace
-
-
-def _existing_folder(workspace: Workspace, value: str, field: str) -> Path:
-    path = workspace.resolve_user_path(value, field=field)
-    if not path.is_dir():
-        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
-    return path
+from backend.workspace import Workspace, require_existing_folder
 
 
 def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = check_params(params)
-    source = _existing_folder(workspace, checked.input, "input")
+    source = require_existing_folder(workspace, checked.input, field="input")
     out = workspace.resolve_user_path(checked.out, field="out")
     check_folders(source, out, recursive=checked.recursive)
-    ref = str(_existing_folder(workspace, checked.ref, "ref")) if checked.ref else ""
+    ref = str(require_existing_folder(workspace, checked.ref, field="ref")) if checked.ref else ""
     chosen = resolve_model(ModelRegistry(workspace.store), checked.model, checked.layer)
     # the version is fixed now, so a resumed run uses the same model even if another is promoted since;
     # a resumed run never redoes what the first one wrote

@@ -14,7 +14,7 @@ from backend.formats import EXPORT_FORMATS, IMPORT_FORMATS, check_format
 from backend.formats.split import check_fractions
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
-from backend.workspace import Workspace, require_empty_folder
+from backend.workspace import Workspace, require_empty_folder, require_existing_folder
 
 
 def _service_in_worker(ctx: JobContext) -> DatasetService:
@@ -26,9 +26,7 @@ def _service_in_worker(ctx: JobContext) -> DatasetService:
 
 
 def prepare_import(params: ImportDatasetParams, workspace: Workspace, resuming: bool) -> Prepared:
-    path = workspace.resolve_user_path(params.path, field="path")
-    if not path.is_dir():
-        raise InvalidArgument("path", f"{params.path!r} is not a folder on the backend")
+    path = require_existing_folder(workspace, params.path, field="path")
     fmt = check_format(params.format, IMPORT_FORMATS)
     name = check_dataset_name(params.name, "name") if params.name else dataset_name_from_folder(path.name)
     classes = check_class_list(list(params.classes))

@@ -26,7 +26,7 @@ from backend.formats.split import assign_splits
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry import ModelRegistry
-from backend.workspace import Workspace
+from backend.workspace import Workspace, require_existing_folder
 
 
 def _check_dataset(workspace: Workspace, params: TrainDetectionParams) -> None:
@@ -78,16 +78,10 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, obj
     return run(params, ctx)
 
 
-def _existing_folder(workspace: Workspace, value: str, field: str) -> Path:
-    path = workspace.resolve_user_path(value, field=field)
-    if not path.is_dir():
-        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
-    return path
-
 
 def prepare_detect_batch(params: DetectBatchParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_batch_params(params)
-    source = _existing_folder(workspace, checked.input, "input")
+    source = require_existing_folder(workspace, checked.input, field="input")
     out = workspace.resolve_user_path(checked.out, field="out")
     if out == source:
         raise InvalidArgument("out", f"{str(out)!r} is the input folder; choose another folder for the results")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from backend.errors import InvalidArgument
 from backend.jobs.context import JobContext
@@ -14,19 +13,12 @@ from backend.restoration.params import (
     validate_evaluate_params,
     validate_train_params,
 )
-from backend.workspace import Workspace
-
-
-def existing_folder(workspace: Workspace, value: str, field: str) -> Path:
-    path = workspace.resolve_user_path(value, field=field)
-    if not path.is_dir():
-        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
-    return path
+from backend.workspace import Workspace, require_existing_folder
 
 
 def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_train_params(params)
-    data = existing_folder(workspace, checked.data, "data")
+    data = require_existing_folder(workspace, checked.data, field="data")
     for side in ("clean", "degraded"):
         if not (data / side).is_dir():
             raise InvalidArgument("data", f"{str(data)!r} must hold clean/ and degraded/ folders; {side}/ is missing")
@@ -41,8 +33,8 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, o
 
 def prepare_evaluate(params: EvaluateParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_evaluate_params(params)
-    pred = existing_folder(workspace, checked.pred, "pred")
-    ref = existing_folder(workspace, checked.ref, "ref")
+    pred = require_existing_folder(workspace, checked.pred, field="pred")
+    ref = require_existing_folder(workspace, checked.ref, field="ref")
     return Prepared(params=replace(checked, pred=str(pred), ref=str(ref)), outputs={})
 
 
