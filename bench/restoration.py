@@ -142,6 +142,10 @@ def main() -> None:
         help="training budget per layer in CPU time (20 = 10 min of both cores)",
     )
     parser.add_argument("--train-pairs", type=int, default=600)
+    parser.add_argument("--layers", type=int, nargs="+", default=[1, 2], choices=(1, 2))
+    parser.add_argument("--loss", default="charbonnier+ssim", help="the training loss of both layers")
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of both layers")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the job-versus-bare-loop comparison")
     args = parser.parse_args()
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     import cv2
@@ -171,17 +175,18 @@ def main() -> None:
         peaks: dict[int, int] = {}
         try:
             with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token="b")) as client:
-                for layer, lr in ((1, 1e-3), (2, 1e-3)):
+                for layer in args.layers:
                     spec = training_pb2.TrainRestorationSpec(
                         data=str(root / "train"),
                         layer=layer,
                         epochs=10_000,
                         batch_size=8,
-                        lr=lr,
+                        lr=args.lr,
                         patch=64,
                         preset="tiny",
                         device="cpu",
                         num_workers=-1,
+                        loss=args.loss,
                         cpu_minutes=args.cpu_minutes,
                     )
                     job = client.submit(jobs_pb2.JobSpec(train_restoration=spec))
@@ -197,7 +202,7 @@ def main() -> None:
                         )
                     )
                     peaks[layer] = report["environment"]["peak_memory_bytes"]
-                for layer in (1, 2):
+                for layer in [] if args.no_throughput else args.layers:
                     throughput[layer] = job_vs_bare(client, root / "train", layer)
         finally:
             backend.stop(grace_s=5)

@@ -85,7 +85,12 @@ def psnr_torch(pred: torch.Tensor, ref: torch.Tensor, data_range: float = 1.0) -
 
 @torch.no_grad()
 def ssim_torch(pred: torch.Tensor, ref: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
-    """SSIM of each image of an NxCxHxW batch (mean over channels), as :func:`ssim` computes it.
+    """SSIM of each image of an NxCxHxW batch (mean over channels), as :func:`ssim` computes it."""
+    return ssim_differentiable(pred, ref, data_range)
+
+
+def ssim_differentiable(pred: torch.Tensor, ref: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
+    """:func:`ssim_torch` with gradients kept, for an SSIM term in a training loss.
 
     Stays in float32 (MPS has no float64); each image-channel is centred on its mean first, so the
     variances E[x²] - E[x]² do not lose their digits to cancellation. Only windows fully inside the image

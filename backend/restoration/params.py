@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from backend.errors import InvalidArgument
 
 DEVICES = ("auto", "cpu", "cuda")
-LOSSES = ("charbonnier", "l1")
+LOSSES = ("charbonnier", "l1", "charbonnier+ssim")
 PRESETS = ("tiny", "small", "base")
 
 

@@ -1,12 +1,14 @@
-"""The restoration training loop: AdamW, cosine schedule, Charbonnier/L1, AMP on CUDA, per-epoch
-validation and checkpoints, exact resume. It reports through a ``JobContext`` and knows nothing of
-gRPC, the registry or reports (``backend.restoration.run`` puts those together)."""
+"""The restoration training loop: AdamW, warm-up + cosine schedule (annealed to the time budget when
+there is one), Charbonnier/L1(+SSIM), AMP on CUDA, per-epoch validation and checkpoints, exact resume.
+It reports through a ``JobContext`` and knows nothing of gRPC, the registry or reports
+(``backend.restoration.run`` puts those together)."""
 
 from __future__ import annotations
 
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,7 @@ from backend.restoration.params import TrainRestorationParams
 from backend.restoration.tiling import tiled_forward
 
 STEP_METRIC_EVERY = 1
+WARMUP_STEPS = 100
 VAL_TILE = 512
 
 
@@ -73,10 +76,52 @@ class _Budget:
     def spent(self) -> bool:
         return time.perf_counter() >= self.wall_end or time.process_time() >= self.cpu_end
 
+    def fraction(self) -> float:
+        """How much of the tighter budget is used, 0 to 1 (0 without a budget)."""
+        shares = [0.0]
+        if self.wall_minutes > 0:
+            shares.append(1 - (self.wall_end - time.perf_counter()) / (self.wall_minutes * 60))
+        if self.cpu_minutes > 0:
+            shares.append(1 - (self.cpu_end - time.process_time()) / (self.cpu_minutes * 60))
+        return min(1.0, max(shares))
+
     def describe(self) -> str:
         wall = f"{self.wall_minutes:g} min" if self.wall_minutes else ""
         cpu = f"{self.cpu_minutes:g} CPU-min" if self.cpu_minutes else ""
         return "time budget of " + " / ".join(part for part in (wall, cpu) if part)
+
+
+class LearningRateSchedule:
+    """Linear warm-up over the first steps, then a cosine from the peak down to 1% of it.
+
+    Progress is the share of the planned steps done, or the share of the time budget spent when that is
+    further along: a run that its budget stops has annealed by then, instead of stopping at the peak rate.
+    Without a budget the rate depends on the step alone, so resumed runs match exactly.
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        peak: float,
+        total_steps: int,
+        budget_used: Callable[[], float] = lambda: 0.0,
+    ) -> None:
+        self.optimizer, self.peak, self.budget_used = optimizer, peak, budget_used
+        self.total_steps = max(1, total_steps)
+        self.warmup = min(WARMUP_STEPS, self.total_steps // 20)
+
+    def apply(self, step: int) -> float:
+        """Set the rate for optimizer step ``step`` (0-based) and return it."""
+        if step < self.warmup:
+            lr = self.peak * (step + 1) / (self.warmup + 1)
+        else:
+            planned = (step - self.warmup) / max(1, self.total_steps - self.warmup)
+            progress = min(1.0, max(planned, self.budget_used()))
+            floor = self.peak * 0.01
+            lr = floor + (self.peak - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
 
 
 def resolve_device(name: str) -> torch.device:
@@ -173,9 +218,6 @@ def train(
     )
     steps_per_epoch = len(loader)
     total_steps = params.epochs * steps_per_epoch
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-        optimizer, T_max=max(1, total_steps), eta_min=params.lr * 0.01
-    )
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     history = outcome.history
@@ -186,7 +228,6 @@ def train(
             raise FailedPrecondition("the checkpoint was made with another network configuration")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
         restore_rng(state["rng"])
         history[:] = [EpochMetrics(**item) for item in state["history"]]
@@ -206,6 +247,8 @@ def train(
     global_step = start_epoch * steps_per_epoch
     ctx.progress(global_step, total_steps, unit="steps", message=f"epoch {start_epoch + 1}/{params.epochs}")
     deadline = _Budget(params.max_minutes, params.cpu_minutes)
+    schedule = LearningRateSchedule(optimizer, params.lr, total_steps, deadline.fraction)
+    lr = params.lr
     for epoch in range(start_epoch, params.epochs):
         if deadline.spent():
             break
@@ -216,6 +259,7 @@ def train(
             ctx.check_cancelled()
             degraded = degraded.to(device, non_blocking=True)
             clean = clean.to(device, non_blocking=True)
+            lr = schedule.apply(global_step)
             try:
                 with torch.autocast(device.type, enabled=use_amp):
                     loss = loss_fn(model(degraded), clean)
@@ -235,7 +279,6 @@ def train(
                         f"try --batch-size {max(1, params.batch_size // 2)} or a smaller --patch"
                     ) from error
                 raise
-            scheduler.step()
             global_step += 1
             value = loss.item()
             loss_sum += value * degraded.shape[0]
@@ -256,7 +299,7 @@ def train(
             psnr=val["psnr"],
             ssim=val["ssim"],
             improved_fraction=val["improved_fraction"],
-            lr=float(scheduler.get_last_lr()[0]),
+            lr=lr,
             seconds=time.perf_counter() - epoch_began,
             images_per_second=seen / train_seconds if train_seconds > 0 else 0.0,
         )
@@ -271,7 +314,6 @@ def train(
                 "config": config_to_dict(config),
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
                 "scaler": scaler.state_dict(),
                 "rng": rng_state(),
                 "history": [vars(item) for item in history],
@@ -301,4 +343,4 @@ def _emit_epoch(ctx: JobContext, metrics: EpochMetrics, steps_per_epoch: int) ->
     )
 
 
-__all__ = ["EpochMetrics", "JobCancelled", "NonFiniteLoss", "TrainOutcome", "evaluate", "resolve_device", "train"]
+__all__ = ["EpochMetrics", "JobCancelled", "LearningRateSchedule", "NonFiniteLoss", "TrainOutcome", "evaluate", "resolve_device", "train"]

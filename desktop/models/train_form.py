@@ -20,6 +20,7 @@ LAYERS = (1, 2)
 LAYER_NAMES = {1: "Layer 1 — fast CNN", 2: "Layer 2 — Restormer"}
 PRESETS = ("tiny", "small", "base")
 DEVICES = ("auto", "cpu", "cuda")
+LOSSES = ("charbonnier", "charbonnier+ssim", "l1")
 MAX_EPOCHS = 100_000
 MAX_BATCH = 4096
 MIN_PATCH, MAX_PATCH = 16, 2048
@@ -41,6 +42,7 @@ class TrainFields:
     val_split: float = 0.1
     max_pairs: int = 0  # 0 = all
     device: str = "auto"
+    loss: str = "charbonnier"
     seed: int = 0
     max_minutes: float = 0.0  # 0 = no limit
 
@@ -73,6 +75,8 @@ def check_fields(f: TrainFields) -> dict[str, str]:
         errors["max_pairs"] = f"must not be negative, got {f.max_pairs}"
     if f.device not in DEVICES:
         errors["device"] = f"unknown device {f.device!r}; choose one of {', '.join(DEVICES)}"
+    if f.loss not in LOSSES:
+        errors["loss"] = f"unknown loss {f.loss!r}; choose one of {', '.join(LOSSES)}"
     if not 0 <= f.seed <= MAX_SEED:
         errors["seed"] = f"must be between 0 and {MAX_SEED}, got {f.seed}"
     if not (math.isfinite(f.max_minutes) and f.max_minutes >= 0):
@@ -139,6 +143,7 @@ class TrainFormModel:
             val_split=f.val_split,
             preset=f.preset,
             device=f.device,
+            loss=f.loss,
             seed=f.seed,
             max_minutes=f.max_minutes,
         )

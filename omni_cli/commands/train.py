@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restoration.add_argument("--val-split", type=float, default=0.1)
     restoration.add_argument("--preset", choices=("tiny", "small", "base"), default="tiny")
     restoration.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    restoration.add_argument("--loss", choices=("charbonnier", "l1"), default="charbonnier")
+    restoration.add_argument("--loss", choices=("charbonnier", "l1", "charbonnier+ssim"), default="charbonnier")
     restoration.add_argument("--seed", type=int, default=0)
     restoration.add_argument(
         "--workers", type=int, default=0, help="data loader workers (0 = sized to the machine, -1 = none)"

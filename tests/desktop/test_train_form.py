@@ -58,6 +58,7 @@ def test_job_spec_carries_every_field() -> None:
         "val_split": 0.2,
         "max_pairs": 50,
         "device": "cpu",
+        "loss": "charbonnier+ssim",
         "seed": 7,
         "max_minutes": 1.5,
     }.items():
@@ -73,6 +74,7 @@ def test_job_spec_carries_every_field() -> None:
         7,
         1.5,
     )
+    assert spec.loss == "charbonnier+ssim"
 
 
 def test_server_errors_land_on_their_field_and_editing_clears_them() -> None:

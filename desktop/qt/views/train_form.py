@@ -27,6 +27,7 @@ from desktop.models.train_form import (
     DEVICES,
     LAYER_NAMES,
     LAYERS,
+    LOSSES,
     MAX_BATCH,
     MAX_EPOCHS,
     MAX_MINUTES,
@@ -130,6 +131,13 @@ class TrainForm(QWidget):
         self.device.setToolTip("auto = CUDA when the backend has a GPU, else CPU.")
         self.device.currentIndexChanged.connect(lambda _: model.set("device", self.device.currentData()))
         self._add("device", "Device", self.device)
+        self.loss = _combo([(loss, loss) for loss in LOSSES])
+        self.loss.setToolTip(
+            "charbonnier: a smooth L1 on pixels. charbonnier+ssim adds a structural term (1 - SSIM): "
+            "cleaner flat areas and sharper strokes, at a small cost in speed."
+        )
+        self.loss.currentIndexChanged.connect(lambda _: model.set("loss", self.loss.currentData()))
+        self._add("loss", "Loss", self.loss)
         self.seed = QLineEdit()
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,19}")))
         self.seed.setToolTip("The same seed, data and parameters give the same split and crops.")
@@ -178,6 +186,7 @@ class TrainForm(QWidget):
         _set_combo(self.layer, f.layer)
         _set_combo(self.preset, f.preset)
         _set_combo(self.device, f.device)
+        _set_combo(self.loss, f.loss)
         for spin, value in (
             (self.epochs, f.epochs),
             (self.batch_size, f.batch_size),
