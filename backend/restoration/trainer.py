@@ -343,4 +343,13 @@ def _emit_epoch(ctx: JobContext, metrics: EpochMetrics, steps_per_epoch: int) ->
     )
 
 
-__all__ = ["EpochMetrics", "JobCancelled", "LearningRateSchedule", "NonFiniteLoss", "TrainOutcome", "evaluate", "resolve_device", "train"]
+__all__ = [
+    "EpochMetrics",
+    "JobCancelled",
+    "LearningRateSchedule",
+    "NonFiniteLoss",
+    "TrainOutcome",
+    "evaluate",
+    "resolve_device",
+    "train",
+]

@@ -3,6 +3,10 @@
 updates (progress, images/s, ETA) and its events (one progress event per finished image, naming it; a
 ``failed <file>: <reason>`` warning per failure).
 
+A run can also be streamed from this machine (always against a remote backend): the CLI's
+``omni restore --remote --events jsonl`` runs as a child process (``batch_remote.py`` builds its command)
+and its JSON lines feed the same run model (``start_remote``, ``apply_stream_line``, ``stream_closed``).
+
 The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none. The spec's zero means
 "default", so ``spec()`` sends -1 for those.
 """
@@ -10,6 +14,7 @@ The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none. The
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -50,6 +55,7 @@ class BatchFields:
     format: str = "same"
     quality: int = DEFAULT_QUALITY
     overwrite: bool = False  # redo outputs that exist (default: resume)
+    stream: bool = False  # stream the images from this machine (the CLI's --remote); forced for remote backends
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(BatchFields))
@@ -149,6 +155,8 @@ def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
 class BatchFormModel:
     def __init__(self) -> None:
         self.fields = BatchFields()
+        #: the backend runs on another machine: it cannot read our folders, so the run is streamed
+        self.backend_remote = False
         self.errors: dict[str, str] = {}
         self.general_error = ""
         self.changed: Event[[]] = Event()
@@ -164,6 +172,16 @@ class BatchFormModel:
         if name in self.errors or self.general_error:
             self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
         self.changed.emit()
+
+    def set_backend_remote(self, remote: bool) -> None:
+        if remote != self.backend_remote:
+            self.backend_remote = remote
+            self.changed.emit()
+
+    @property
+    def streamed(self) -> bool:
+        """Start streams the images from this machine (a child ``omni restore --remote``), not a job."""
+        return self.fields.stream or self.backend_remote
 
     def choose_model(self, choice: ModelChoice) -> None:
         self.set("model", choice.model)
@@ -226,15 +244,32 @@ class Failure:
 
 def parse_failure(event: jobs_pb2.JobEvent) -> Failure | None:
     """``failed a/b.png: cannot decode ...`` (a warning the job logs per image) -> Failure."""
-    if event.WhichOneof("payload") != "log" or not event.log.message.startswith(FAILED_PREFIX):
+    if event.WhichOneof("payload") != "log":
         return None
-    file, sep, reason = event.log.message.removeprefix(FAILED_PREFIX).partition(": ")
+    return parse_failure_text(event.log.message)
+
+
+def parse_failure_text(message: str) -> Failure | None:
+    if not message.startswith(FAILED_PREFIX):
+        return None
+    file, sep, reason = message.removeprefix(FAILED_PREFIX).partition(": ")
     return Failure(file, reason) if sep else None
+
+
+#: the end states of a streamed run (``omni restore --events jsonl``) as job states
+STREAM_END_STATES = {
+    "finished": jobs_pb2.JOB_STATE_SUCCEEDED,
+    "stopped": jobs_pb2.JOB_STATE_CANCELLED,
+    "failed": jobs_pb2.JOB_STATE_FAILED,
+}
+STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on the backend)
 
 
 @dataclass
 class BatchRunModel:
-    """One restore_batch job on screen: progress from job updates, failures and finished files from events."""
+    """One restore_batch run on screen: progress from job updates, failures and finished files from events.
+
+    A streamed run has no backend job: its id is ``STREAMED`` and its events are JSON lines."""
 
     job_id: str = ""
     input: str = ""
@@ -264,12 +299,26 @@ class BatchRunModel:
         self.job_id, self.input, self.out = job.id, spec.input, spec.out
         self.format = spec.format or "same"
         self.recursive = spec.recursive
-        self.state, self.message = job.state, job.message
+        self._begin(job.state, job.message)
+        self.apply_job(job)
+
+    def start_remote(self, input: str, out: str, format: str, recursive: bool) -> None:
+        """Follow a run streamed from this machine, from scratch (it is running)."""
+        self.job_id, self.input, self.out = STREAMED, input, out
+        self.format, self.recursive = format or "same", recursive
+        self._begin(jobs_pb2.JOB_STATE_RUNNING, "")
+        self.changed.emit()
+
+    def _begin(self, state: int, message: str) -> None:
+        self.state, self.message = state, message
         self.done = self.total = 0
         self.rate, self.eta_seconds = 0.0, -1.0
         self.finished, self.failures, self.outputs, self.last_seq = [], [], {}, 0
         self.reset.emit()
-        self.apply_job(job)
+
+    @property
+    def streamed(self) -> bool:
+        return self.job_id == STREAMED
 
     # -- updates --------------------------------------------------------------------------------------
 
@@ -288,17 +337,57 @@ class BatchRunModel:
         self.last_seq = max(self.last_seq, event.seq)
         kind = event.WhichOneof("payload")
         if kind == "progress":
-            self._progress(event.progress)
-            name = event.progress.message
-            if event.progress.done and name and name != "starting" and name not in self.finished:
-                self.finished.append(name)
-                self.file_finished.emit(name)
-            self.changed.emit()
+            self._file_progress(event.progress)
         elif kind == "log":
-            failure = parse_failure(event)
-            if failure is not None and failure not in self.failures:
-                self.failures.append(failure)
-                self.failure_added.emit(failure)
+            self._failure(parse_failure(event))
+
+    def apply_stream_line(self, line: Mapping[str, Any]) -> None:
+        """One JSON line of a streamed run: progress, log or end (see ``omni_cli/restore_events.py``)."""
+        if not self.streamed or not self.active:
+            return
+        kind = line.get("type")
+        if kind == "progress":
+            try:
+                progress = jobs_pb2.Progress(
+                    done=int(line.get("done", 0)),
+                    total=int(line.get("total", 0)),
+                    rate=float(line.get("rate", 0.0)),
+                    eta_seconds=float(line.get("eta_seconds", -1.0)),
+                    unit="images",
+                    message=str(line.get("message", "")),
+                )
+            except (TypeError, ValueError):
+                return  # not a line this model understands: skipped, like any other
+            self._file_progress(progress)
+        elif kind == "log" and line.get("level") == "warning":
+            self._failure(parse_failure_text(str(line.get("message", ""))))
+        elif kind == "end":
+            self.state = STREAM_END_STATES.get(str(line.get("state")), jobs_pb2.JOB_STATE_FAILED)
+            self.message = str(line.get("error", ""))
+            names = ("summary_text", "summary_json", "restored", "failed")
+            self.outputs = {name: str(line[name]) for name in names if line.get(name) not in (None, "")}
+            self.changed.emit()
+
+    def stream_closed(self, error: str, *, stopped: bool) -> None:
+        """The streamed run's process has ended; without an end line, it stopped (if asked to) or failed."""
+        if not self.streamed or not self.active:
+            return
+        self.state = jobs_pb2.JOB_STATE_CANCELLED if stopped else jobs_pb2.JOB_STATE_FAILED
+        self.message = error
+        self.changed.emit()
+
+    def _file_progress(self, progress: jobs_pb2.Progress) -> None:
+        self._progress(progress)
+        name = progress.message
+        if progress.done and name and name != "starting" and name not in self.finished:
+            self.finished.append(name)
+            self.file_finished.emit(name)
+        self.changed.emit()
+
+    def _failure(self, failure: Failure | None) -> None:
+        if failure is not None and failure not in self.failures:
+            self.failures.append(failure)
+            self.failure_added.emit(failure)
 
     def _progress(self, progress: jobs_pb2.Progress) -> None:
         if progress.done < self.done and progress.total == self.total:

@@ -3,21 +3,28 @@
 Against a backend on this machine it runs as a job that reads IN and writes OUT in place (Ctrl+C cancels
 it; ``omni jobs resume`` or the same command again finishes it). Against a remote backend (or with
 ``--remote``) the images are streamed to it and the results written here, with the same resume rule and
-the same summary (Ctrl+C stops the stream; only whole outputs are left).
+the same summary (Ctrl+C stops the stream; only whole outputs are left). ``--events jsonl`` tells a
+streamed run as JSON lines for a program instead (``omni_cli/restore_events.py``; the desktop uses it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.client import BackendError
 from omni_cli.display import JobDisplay
 from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow
+from omni_cli.restore_events import EVENT_FORMATS, RestoreEvents, stop_on_sigterm
 from omni_cli.session import Session, add_backend_options, local_path, open_session
 from protos.omni.v1 import batch_pb2, jobs_pb2
+
+if TYPE_CHECKING:
+    from backend.batch.remote import RemoteRestore
 
 EXIT_SOME_FAILED = 3
 FORMATS = ("same", "png", "jpg", "webp")
@@ -64,6 +71,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="stream the images to the backend even when it runs on this machine (automatic for a remote one)",
     )
+    parser.add_argument(
+        "--events",
+        choices=EVENT_FORMATS,
+        help="streamed runs only: print progress, log and end events as JSON lines on stdout (for programs); "
+        "SIGTERM then stops the run like Ctrl+C",
+    )
     parser.add_argument("--detach", action="store_true", help="print the job id and return (local runs only)")
     parser.set_defaults(func=run_restore)
     add_backend_options(parser)
@@ -75,9 +88,14 @@ def _tile(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def run_restore(args: argparse.Namespace) -> int:
+    if args.events:
+        stop_on_sigterm()
     with open_session(args) as session:
         if args.remote or not session.local:
             return _run_remote(session, args)
+        if args.events:
+            print("omni: --events needs a streamed run (--remote, or a remote backend)", file=sys.stderr)
+            return EXIT_FAILED
         return _run_local(session, args)
 
 
@@ -145,12 +163,13 @@ class _StreamDisplay:
         with self.lock:
             self.display.show(jobs_pb2.JobEvent(log=jobs_pb2.LogLine(level=value, message=message)))
 
+    def end(self, state: str, error: str = "") -> None:
+        """The display shows the end on stderr and the summary on stdout (``_run_remote``)."""
 
-def _run_remote(session: Session, args: argparse.Namespace) -> int:
-    from backend.batch.formats import SUMMARY_TEXT
+
+def _remote_request(args: argparse.Namespace) -> RemoteRestore:
     from backend.batch.params import RestoreOptions
-    from backend.batch.remote import RemoteRestore, restore_remote
-    from backend.errors import OmniError
+    from backend.batch.remote import RemoteRestore
 
     tile, overlap = _tile(args)
     options = RestoreOptions(
@@ -163,7 +182,7 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
         require_provider=args.require_provider or "",
         batch_size=args.batch_size,
     )
-    request = RemoteRestore(
+    return RemoteRestore(
         input=Path(args.input),
         out=Path(args.out),
         options=options,
@@ -171,19 +190,32 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
         overwrite=not args.resume,
         ref=Path(args.ref) if args.ref else None,
     )
-    job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
-    with JobDisplay(job) as display:
-        feed = _StreamDisplay(display)
+
+
+def _run_remote(session: Session, args: argparse.Namespace) -> int:
+    from backend.batch.formats import SUMMARY_TEXT
+    from backend.batch.remote import restore_remote
+    from backend.errors import OmniError
+
+    request = _remote_request(args)
+    with contextlib.ExitStack() as stack:
+        feed: _StreamDisplay | RestoreEvents
+        if args.events:
+            feed = RestoreEvents(request.out)
+        else:
+            job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
+            feed = _StreamDisplay(stack.enter_context(JobDisplay(job)))
         try:
             summary = restore_remote(session.connection, request, on_progress=feed.progress, on_log=feed.log)
         except KeyboardInterrupt:
+            feed.end("stopped", "interrupted; the outputs written are whole, run again to resume")
             print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
             return EXIT_INTERRUPTED
-        except OmniError as error:
+        except (OmniError, BackendError) as error:
+            feed.end("failed", error.message)
             print(f"omni: {error.message}", file=sys.stderr)
             return EXIT_FAILED
-        except BackendError as error:
-            print(f"omni: {error}", file=sys.stderr)
-            return EXIT_FAILED
-    print((request.out / SUMMARY_TEXT).read_text(encoding="utf-8"), end="")
+        feed.end("finished")
+    if not args.events:
+        print((request.out / SUMMARY_TEXT).read_text(encoding="utf-8"), end="")
     return EXIT_SOME_FAILED if summary.failed else EXIT_OK

@@ -1,12 +1,17 @@
-"""The Batch view-model without Qt: form defaults and checks, the spec it builds, following a run."""
+"""The Batch view-model without Qt: form defaults and checks, the spec it builds, following a run (a job,
+or a run streamed by a child ``omni restore --events jsonl``: its command and its lines)."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from desktop.client import BackendTarget
 from desktop.models.batch_model import (
+    STREAMED,
     BatchFields,
     BatchFormModel,
     BatchRunModel,
@@ -17,6 +22,7 @@ from desktop.models.batch_model import (
     output_name,
     parse_failure,
 )
+from desktop.models.batch_remote import JsonLines, exit_error, restore_command
 from desktop.models.synth_form import FormInvalid
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
@@ -183,3 +189,128 @@ def test_events_of_other_jobs_are_ignored() -> None:
     run.apply_event(other)
     assert run.failures == []
     assert parse_failure(log_event(1, "restored 3")) is None
+
+
+# -- streamed runs ------------------------------------------------------------------------------------
+
+
+def test_remote_backends_force_streaming_local_ones_let_the_user_choose() -> None:
+    form = BatchFormModel()
+    changes: list[int] = []
+    form.changed.connect(lambda: changes.append(1))
+    assert not form.streamed
+    form.set("stream", True)
+    assert form.streamed
+    form.set("stream", False)
+    form.set_backend_remote(True)
+    assert form.streamed and not form.fields.stream and len(changes) == 3
+    form.set_backend_remote(False)
+    assert not form.streamed
+
+
+def option(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def test_the_child_command_streams_with_the_clis_options(tmp_path: Path) -> None:
+    fields = filled(tmp_path, tile=0, overlap=0, format="jpg", quality=80, recursive=True, layer=1)
+    target = BackendTarget("gpu.example.com:50051", token="s3cret", tls_ca=tmp_path / "ca.pem")
+    command = restore_command(fields, target)
+    argv = command.argv
+    assert argv[:6] == [sys.executable, "-m", "omni_cli", "restore", str(tmp_path / "in"), str(tmp_path / "out")]
+    assert "--remote" in argv and option(argv, "--backend") == "gpu.example.com:50051"
+    assert option(argv, "--events") == "jsonl"
+    # the form's 0 = whole images / no overlap is also the CLI's 0 (the CLI sends the spec's -1)
+    assert (option(argv, "--tile"), option(argv, "--overlap")) == ("0", "0")
+    assert (option(argv, "--format"), option(argv, "--quality")) == ("jpg", "80")
+    assert (option(argv, "--model"), option(argv, "--layer")) == ("current", "1")
+    assert "--recursive" in argv and "--no-resume" not in argv
+    assert option(argv, "--tls-ca") == str(tmp_path / "ca.pem") and "--tls" not in argv
+    assert command.env["OMNI_TOKEN"] == "s3cret"
+    assert not any("s3cret" in arg for arg in argv) and "--token" not in argv  # never on a command line
+
+    fields = filled(tmp_path, model="restoration_layer_1_x", tile=256, overlap=16, overwrite=True)
+    argv = restore_command(fields, BackendTarget("127.0.0.1:5", tls=True)).argv
+    assert option(argv, "--model") == "restoration_layer_1_x" and "--layer" not in argv
+    assert (option(argv, "--tile"), option(argv, "--overlap")) == ("256", "16")
+    assert "--no-resume" in argv and "--tls" in argv and "--recursive" not in argv
+    assert restore_command(fields, BackendTarget("127.0.0.1:5")).env["OMNI_TOKEN"] == ""  # not ours inherited
+
+
+def test_json_lines_are_split_across_reads() -> None:
+    lines = JsonLines()
+    data = json.dumps({"type": "log", "level": "info", "message": "é"}).encode() + b"\n"
+    assert lines.feed(data[:7]) == []
+    assert lines.feed(data[7:] + b"Traceback: not json\n[1, 2]\n" + b'{"type": "end"}') == [
+        {"type": "log", "level": "info", "message": "é"}
+    ]
+    assert lines.flush() == [{"type": "end"}] and lines.flush() == []
+
+
+def stream_progress(done: int, name: str, total: int = 3) -> dict[str, object]:
+    return {"type": "progress", "done": done, "total": total, "rate": 2.0, "eta_seconds": 3.0, "message": name}
+
+
+def test_a_streamed_run_follows_its_lines() -> None:
+    run = BatchRunModel()
+    failures: list[Failure] = []
+    files: list[str] = []
+    run.failure_added.connect(failures.append)
+    run.file_finished.connect(files.append)
+    run.start_remote("/in", "/out", "png", True)
+    assert run.streamed and run.active and run.job_id == STREAMED and run.state == jobs_pb2.JOB_STATE_RUNNING
+    lines = [
+        {"type": "log", "level": "info", "message": "3 image(s) found: 3 to restore, 0 already restored"},
+        stream_progress(1, "a.png"),
+        {"type": "log", "level": "warning", "message": "failed sub/bad.jpg: cannot decode: broken data"},
+        stream_progress(2, "sub/bad.jpg"),
+        stream_progress(1, "late.png"),  # out of order: the count does not go back, the file is still finished
+        {"type": "progress", "done": "many"},  # not understood: skipped
+    ]
+    for line in lines:
+        run.apply_stream_line(line)
+    assert files == ["a.png", "sub/bad.jpg", "late.png"]
+    assert failures == [Failure("sub/bad.jpg", "cannot decode: broken data")]
+    assert run.restored() == ["a.png", "late.png"]
+    assert run.progress_text() == "66% · 2/3 images · 2.0 images/s · ETA 3s"
+    assert run.paths_of("sub/bad.jpg") == (Path("/in/sub/bad.jpg"), Path("/out/sub/bad.png"))
+    end = {
+        "type": "end", "state": "finished", "summary_text": "/out/restore-summary.txt",
+        "summary_json": "/out/restore-summary.json", "error": "", "restored": 2, "failed": 1,
+    }  # fmt: skip
+    run.apply_stream_line(end)
+    assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and not run.active and run.fraction == 1.0
+    assert run.summary_path() == Path("/out/restore-summary.txt") and run.outputs["failed"] == "1"
+    run.apply_stream_line(stream_progress(3, "after.png"))  # nothing after the end
+    run.stream_closed("", stopped=False)  # the process exits after its end line: nothing changes
+    assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and "after.png" not in run.finished
+    run.apply_job(job(jobs_pb2.JOB_STATE_FAILED))  # job updates are for job runs only
+    assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("end", "state", "message"),
+    [
+        ({"state": "stopped", "error": "interrupted"}, jobs_pb2.JOB_STATE_CANCELLED, "interrupted"),
+        ({"state": "failed", "error": "input: no images"}, jobs_pb2.JOB_STATE_FAILED, "input: no images"),
+        ({"state": "exploded"}, jobs_pb2.JOB_STATE_FAILED, ""),
+    ],
+)
+def test_end_states_map_to_job_states(end: dict[str, object], state: int, message: str) -> None:
+    run = BatchRunModel()
+    run.start_remote("/in", "/out", "same", False)
+    run.apply_stream_line({"type": "end", **end})
+    assert (run.state, run.message, run.active) == (state, message, False)
+    assert run.summary_path() == Path("/out/restore-summary.txt")  # where it would be
+
+
+def test_a_child_that_ends_without_its_end_line() -> None:
+    run = BatchRunModel()
+    run.start_remote("/in", "/out", "same", False)
+    run.stream_closed(exit_error(1, "Traceback ...\nomni: the backend at h:1 is not reachable\n"), stopped=False)
+    assert (run.state, run.message) == (jobs_pb2.JOB_STATE_FAILED, "the backend at h:1 is not reachable")
+    run.start_remote("/in", "/out", "same", False)
+    assert run.active and run.message == ""
+    run.stream_closed(exit_error(-1, ""), stopped=True)
+    assert (run.state, run.message) == (jobs_pb2.JOB_STATE_CANCELLED, "the restore process crashed")
+    assert exit_error(130, "") == "interrupted" and exit_error(2, "") == "the restore process ended with status 2"

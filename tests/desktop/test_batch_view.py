@@ -1,14 +1,18 @@
 """The Batch view against a real backend: a tiny layer-1 model trained through the backend, then a folder
-with one corrupt file restored from the view; failures, the before/after viewer and the summary."""
+with one corrupt file restored from the view; failures, the before/after viewer and the summary. The same
+run streamed from this machine (a child ``omni restore --remote --events jsonl``, as for a remote backend),
+cancelled with SIGTERM, and stopped when the view goes away."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+import shiboken6
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from pytestqt.qtbot import QtBot
@@ -155,3 +159,118 @@ def test_restore_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, versio
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / "batch-results.png"))
+
+
+def fill(qtbot: QtBot, view: BatchView, version: str, source: Path, out: Path) -> None:
+    form = view.form
+    qtbot.waitUntil(lambda: form.choose_model(version), timeout=UI_TIMEOUT_MS)
+    form.input.edit.setText(str(source))
+    form.out.edit.setText(str(out))
+
+
+def test_stream_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, version: str, folder: Path) -> None:
+    view = window.show_view("Batch")
+    assert isinstance(view, BatchView)
+    form = view.form
+    assert form.stream.isEnabled() and not form.stream.isChecked()  # a backend on this machine: a choice
+    assert not view.remote_note.isVisibleTo(view)
+    view.form_model.set_backend_remote(True)  # what a remote backend's address does: streaming, locked on
+    assert form.stream.isChecked() and not form.stream.isEnabled() and view.form_model.streamed
+    view.form_model.set_backend_remote(False)
+    assert not form.stream.isChecked() and form.stream.isEnabled()
+
+    out = folder.parent / "streamed"
+    fill(qtbot, view, version, folder, out)
+    form.recursive.setChecked(True)
+    form.tile.setValue(0)  # whole images: the CLI's --tile 0
+    form.format.setCurrentIndex(form.format.findData("png"))
+    qtbot.mouseClick(form.stream, Qt.MouseButton.LeftButton)
+    assert view.form_model.fields.stream
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    assert view.run.streamed and view.run.active and not view.start_button.isEnabled()
+    qtbot.waitUntil(lambda: view.run.state in TERMINAL_STATES, timeout=RUN_TIMEOUT_MS)
+    assert view.run.state == jobs_pb2.JOB_STATE_SUCCEEDED, view.run.message
+    qtbot.waitUntil(lambda: view.files.count() == 5 and view.failures.count() == 1, timeout=UI_TIMEOUT_MS)
+    qtbot.waitUntil(view.start_button.isEnabled, timeout=UI_TIMEOUT_MS)  # the child has exited
+
+    assert view.run.failures[0].file == "broken.png" and "broken.png" in view.failures.item(0).text()
+    assert sorted(view.run.restored()) == ["a.png", "b.png", "c.jpg", "sub/d.png"]
+    for name in ("a.png", "b.png", "c.png", "sub/d.png"):
+        with Image.open(out / name) as image:
+            assert image.size == (SIZE, SIZE)
+    assert view.progress.value() == view.progress.maximum()
+    assert "100% · 5/5 images" in view.progress_text.text()
+    assert "succeeded · 1 failed" in view.state.text()
+
+    view.files.setCurrentItem(view.files.findItems("c.jpg", Qt.MatchFlag.MatchExactly)[0])
+    qtbot.waitUntil(lambda: view.viewer.has_images and "c.jpg" in view.viewer_status.text(), timeout=UI_TIMEOUT_MS)
+
+    assert view.run.summary_path() == out.resolve() / "restore-summary.txt"
+    dialog = view.open_summary()
+    text = view.summary_view.toPlainText()
+    assert "RESTORE SUMMARY" in text and "(remote)" in text and "broken.png" in text and version in text
+    dialog.close()
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / "batch-streamed.png"))
+
+
+@pytest.fixture
+def big_folder(tmp_path: Path) -> Path:
+    """Enough work (many tiles) that a streamed run is still going when it is cancelled."""
+    source = tmp_path / "big"
+    source.mkdir()
+    rng = np.random.default_rng(2)
+    base = smooth(rng)
+    for index in range(40):
+        Image.fromarray((np.tile(base, (8, 8, 1)) * 255).astype(np.uint8)).save(source / f"{index:02d}.png")
+    return source
+
+
+def stopped_cleanly(out: Path) -> list[Path]:
+    """OUT after a stop: a "stopped" summary, no partial files, every output whole. Returns the outputs."""
+    assert json.loads((out / "restore-summary.json").read_text())["state"] == "stopped"
+    assert not [path for path in out.iterdir() if "partial" in path.name]
+    outputs = sorted(out.glob("*.png"))
+    for path in outputs:
+        with Image.open(path) as image:
+            image.load()
+    return outputs
+
+
+def test_cancel_and_closing_stop_a_streamed_run(
+    qtbot: QtBot, window: MainWindow, version: str, big_folder: Path
+) -> None:
+    view = window.show_view("Batch")
+    assert isinstance(view, BatchView)
+    out = big_folder.parent / "out"
+    fill(qtbot, view, version, big_folder, out)
+    view.form.tile.setValue(64)
+    view.form.overlap.setValue(16)
+    view.form.stream.setChecked(True)
+    view.start()
+    qtbot.waitUntil(lambda: len(view.run.finished) >= 2 or not view.run.active, timeout=RUN_TIMEOUT_MS)
+    assert view.run.active, view.run.message
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)  # SIGTERM
+    qtbot.waitUntil(lambda: not view.run.active, timeout=RUN_TIMEOUT_MS)
+    assert view.run.state == jobs_pb2.JOB_STATE_CANCELLED, view.run.message
+    assert "cancelled" in view.state.text() and "run again to resume" in view.progress_text.text()
+    done = stopped_cleanly(out)
+    assert 2 <= len(done) < 40
+    qtbot.waitUntil(view.start_button.isEnabled, timeout=UI_TIMEOUT_MS)
+
+    # a view that goes away (its window closed, or deleted) stops its run the same way
+    session = window.session
+    other = BatchView(session)
+    fill(qtbot, other, version, big_folder, out)
+    other.form.tile.setValue(64)
+    other.form.overlap.setValue(16)
+    other.form.stream.setChecked(True)
+    other.start()
+    qtbot.waitUntil(lambda: len(other.run.finished) >= 1 or not other.run.active, timeout=RUN_TIMEOUT_MS)
+    assert other.run.active, other.run.message
+    pid = other._child.pid()
+    assert pid and Path(f"/proc/{pid}").exists()
+    shiboken6.delete(other)
+    assert not Path(f"/proc/{pid}").exists()  # stopped and reaped before the view was gone
+    assert len(stopped_cleanly(out)) > len(done)

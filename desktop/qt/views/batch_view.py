@@ -5,8 +5,11 @@ backend on this machine reads IN and writes OUT in place. Progress, images/s and
 session's live jobs stream; failures and finished files from the job's own event stream (``WatchJob``).
 Choosing a finished file shows its input and output in the before/after viewer.
 
-Remote backends: the paths are sent as they are (the backend reads them as its own); streaming the
-images from this machine (``Connection.restore_stream``) is not offered here yet.
+Streamed runs (always against a remote backend, on request against a local one): the images are read
+here, streamed to the backend and the results written here, by a child ``omni restore --remote --events
+jsonl`` (``desktop/models/batch_remote.py`` builds its command; ``JsonLinesProcess`` runs it). Its JSON
+lines feed the same run model, so progress, failures, results and summary look the same; Cancel sends
+it SIGTERM (it stops cleanly: whole outputs, a "stopped" summary), and closing the view stops it too.
 """
 
 from __future__ import annotations
@@ -45,11 +48,14 @@ from desktop.models.batch_model import (
     BatchRunModel,
     Failure,
     ModelChoice,
+    absolute,
     finished_files,
     is_local_address,
     model_choices,
 )
+from desktop.models.batch_remote import exit_error, restore_command
 from desktop.models.job_watch import JobFinishWatcher
+from desktop.qt.child_process import JsonLinesProcess
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font, set_invalid
 from desktop.qt.widgets.common import error_label, form_layout, muted_label, title
@@ -110,6 +116,11 @@ class BatchForm(QGroupBox):
         self.quality = QSpinBox()
         self.quality.setRange(1, 100)
         self.overwrite = QCheckBox("Redo outputs that already exist (no resume)")
+        self.stream = QCheckBox("Stream the images from this machine (--remote)")
+        self.stream.setToolTip(
+            "Read the images here, send them to the backend and write the results here.\n"
+            "Always so for a backend on another machine."
+        )
         f = model.fields
         self.tile.setValue(f.tile)
         self.overlap.setValue(f.overlap)
@@ -131,6 +142,7 @@ class BatchForm(QGroupBox):
             ("Format", "format", self.format),
             ("Quality", "quality", self.quality),
             ("", "overwrite", self.overwrite),
+            ("", "stream", self.stream),
         ]
         for label, name, widget in rows:
             column = QVBoxLayout()
@@ -154,9 +166,12 @@ class BatchForm(QGroupBox):
         self.format.currentIndexChanged.connect(lambda _: model.set("format", self.format.currentData()))
         self.quality.valueChanged.connect(lambda value: model.set("quality", value))
         self.overwrite.toggled.connect(lambda on: model.set("overwrite", on))
+        self.stream.toggled.connect(lambda on: model.set("stream", on))
+        model.changed.connect(self._show_stream)
         self.format.currentIndexChanged.connect(self._quality_enabled)
         model.errors_changed.connect(self._show_errors)
         self._quality_enabled()
+        self._show_stream()
 
     def set_models(self, versions: list[models_pb2.ModelVersion]) -> None:
         """Offer "current" of each layer and every version; keep the choice if it is still there."""
@@ -185,6 +200,13 @@ class BatchForm(QGroupBox):
         if isinstance(choice, ModelChoice):
             self.model.choose_model(choice)
 
+    def _show_stream(self) -> None:
+        """Checked and locked for a remote backend (it cannot read our folders); the user's choice otherwise."""
+        self.stream.blockSignals(True)
+        self.stream.setChecked(self.model.streamed)
+        self.stream.setEnabled(not self.model.backend_remote)
+        self.stream.blockSignals(False)
+
     def _quality_enabled(self) -> None:
         self.quality.setEnabled(self.format.currentData() in ("jpg", "webp", "same"))
 
@@ -207,6 +229,9 @@ class BatchView(QWidget):
         self.run = BatchRunModel()
         self._busy = False
         self._events: StreamWorker | None = None
+        self._child = JsonLinesProcess(self)  # a streamed run's ``omni restore --remote`` process
+        self._child.objects.connect(self._on_stream_lines)
+        self._child.ended.connect(self._stream_ended)
         self._shown = ""  # the file in the viewer
 
         layout = QVBoxLayout(self)
@@ -244,7 +269,8 @@ class BatchView(QWidget):
         self.form.refresh_models.clicked.connect(self.load_models)
         self.form_error = error_label()
         self.remote_note = muted_label(
-            "This backend runs on another machine: the folders are read and written there (as its paths)."
+            "This backend runs on another machine: the images are streamed to it from this machine "
+            "and the results are written here."
         )
         self.remote_note.setVisible(False)
         self.start_button = QPushButton("Start")
@@ -321,7 +347,9 @@ class BatchView(QWidget):
     def _connection_changed(self) -> None:
         connection = self.session.connection
         connected = self.session.connection_model.connected and connection is not None
-        self.remote_note.setVisible(bool(connected and connection and not is_local_address(connection.target.address)))
+        remote = bool(connected and connection and not is_local_address(connection.target.address))
+        self.form_model.set_backend_remote(remote)
+        self.remote_note.setVisible(remote)
         if connected:
             self.load_models()
         self._show_progress()
@@ -337,7 +365,10 @@ class BatchView(QWidget):
     # -- starting and following -----------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._busy or self.run.active or self.form_model.validate():
+        if self._busy or self.run.active or self._child.running or self.form_model.validate():
+            return
+        if self.form_model.streamed:
+            self._start_streamed()
             return
         spec = self.form_model.job_spec()
         self._set_busy(True, "Submitting…")
@@ -366,6 +397,33 @@ class BatchView(QWidget):
             self.form_model.apply_server_error(error.message)
         else:
             self.form_model.apply_server_error(f"the run was not started: {error}")
+
+    def _start_streamed(self) -> None:
+        """Run ``omni restore --remote --events jsonl`` as a child; its lines drive ``self.run``."""
+        connection = self.session.connection
+        if connection is None:
+            return
+        f = self.form_model.fields
+        command = restore_command(f, connection.target)
+        self._stop_events()
+        self.form_model.clear_errors()
+        self.run.start_remote(str(absolute(f.input)), str(absolute(f.out)), f.format, f.recursive)
+        self._child.start(command.argv, command.env)
+        self.form_status.setText("")
+        self.session.notify("Started a streamed batch restore")
+
+    def _on_stream_lines(self, objects: list[dict[str, object]]) -> None:
+        for line in objects:
+            self.run.apply_stream_line(line)
+
+    def _stream_ended(self, exit_code: int, stderr: str, stop_requested: bool) -> None:
+        run = self.run
+        run.stream_closed(exit_error(exit_code, stderr), stopped=stop_requested)
+        if run.state == jobs_pb2.JOB_STATE_FAILED and not run.done and not run.total and run.message:
+            self.form_model.apply_server_error(run.message)  # refused before any image: beside its field
+        self.form_status.setText("")
+        self._scan_results()
+        self._show_progress()
 
     def follow(self, job: jobs_pb2.Job) -> None:
         """Show ``job`` and stream its events from the first (failures and finished files)."""
@@ -419,6 +477,10 @@ class BatchView(QWidget):
         job_id = self.run.job_id
         if not job_id or not self.run.active:
             return
+        if self.run.streamed:
+            self._child.terminate()  # SIGTERM: the child stops cleanly and tells its end
+            self.form_status.setText("Stopping…")
+            return
         self.session.run(
             lambda connection: connection.cancel_job(job_id),
             owner=self,
@@ -439,7 +501,7 @@ class BatchView(QWidget):
     def _show_progress(self) -> None:
         run = self.run
         connected = self.session.connection_model.connected
-        self.start_button.setEnabled(connected and not self._busy and not run.active)
+        self.start_button.setEnabled(connected and not self._busy and not run.active and not self._child.running)
         self.cancel_button.setEnabled(run.active)
         self.summary_button.setEnabled(bool(run.job_id) and not run.active)
         if not run.job_id:
@@ -494,12 +556,12 @@ class BatchView(QWidget):
 
     def show_file(self, name: str) -> None:
         """Load the input and output of ``name`` (as named in the run) into the viewer, off the UI thread."""
+        self._shown = name  # a load still on its way for another file is dropped
         if any(failure.file == name for failure in self.run.failures):
             self.viewer.clear()
             self.viewer_status.setText(f"{name} was not restored.")
             return
         source, output = self.run.paths_of(name)
-        self._shown = name
         self.viewer_status.setText(f"Loading {name}…")
 
         def load() -> tuple[QImage, QImage]:
@@ -558,5 +620,6 @@ class BatchView(QWidget):
         self.form_error.setVisible(bool(self.form_model.general_error))
 
     def stop(self) -> None:
-        """The window is closing: stop following the run."""
+        """The window is closing: stop following the run, and stop a streamed run (whole outputs)."""
         self._stop_events()
+        self._child.stop()

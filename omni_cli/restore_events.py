@@ -1,0 +1,99 @@
+"""``omni restore --remote --events jsonl``: a streamed run told as JSON lines on stdout, for a program
+(the desktop's Batch view runs the CLI as a child process and reads them).
+
+One object per line, flushed at once::
+
+    {"type": "progress", "done": 3, "total": 10, "rate": 2.5, "eta_seconds": 2.8, "message": "sub/a.png"}
+    {"type": "log", "level": "info" | "warning", "message": "failed b.png: cannot decode ..."}
+    {"type": "end", "state": "finished" | "stopped" | "failed", "summary_text": PATH, "summary_json": PATH,
+     "error": "", "restored": 9, "failed": 1}
+
+The end line comes last; its summary paths are empty when no summary was written by this run. SIGTERM
+stops the run like Ctrl+C (``stop_on_sigterm``): the stream is cancelled, only whole outputs are left.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+EVENT_FORMATS = ("jsonl",)
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise KeyboardInterrupt (once; later ones are ignored while the run stops)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+class RestoreEvents:
+    """The ``on_progress``/``on_log`` callbacks of ``restore_remote`` (any thread) and the end line."""
+
+    def __init__(self, out: Path, stream: TextIO | None = None) -> None:
+        from backend.batch.formats import SUMMARY_JSON, SUMMARY_TEXT
+
+        self.stream = stream or sys.stdout
+        self.lock = threading.Lock()
+        out = out.resolve()  # as restore_remote resolves it
+        self.summary_text, self.summary_json = out / SUMMARY_TEXT, out / SUMMARY_JSON
+        self._before = _stat(self.summary_json)  # a summary left by an earlier run is not this run's
+        self.done = self.failures = 0
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        line = json.dumps(event, ensure_ascii=False)
+        with self.lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def progress(self, view: object) -> None:
+        from backend.batch.remote import ProgressView
+
+        assert isinstance(view, ProgressView)
+        self.done = max(self.done, view.done)
+        self._emit(
+            {
+                "type": "progress",
+                "done": view.done,
+                "total": view.total,
+                "rate": view.rate,
+                "eta_seconds": view.eta_seconds,
+                "message": view.message,
+            }
+        )
+
+    def log(self, message: str, level: str) -> None:
+        if level == "warning" and message.startswith("failed "):
+            self.failures += 1
+        self._emit({"type": "log", "level": level, "message": message})
+
+    def end(self, state: str, error: str = "") -> None:
+        """The last line: counts from the summary this run wrote, else from what the stream saw."""
+        counts = {"restored": max(0, self.done - self.failures), "failed": self.failures}
+        written = _stat(self.summary_json) not in (None, self._before)
+        if written:
+            try:
+                data = json.loads(self.summary_json.read_text(encoding="utf-8"))
+                counts = {name: int(data["counts"][name]) for name in counts}
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        paths = {"summary_text": "", "summary_json": ""}
+        if written:
+            paths = {"summary_text": str(self.summary_text), "summary_json": str(self.summary_json)}
+        self._emit({"type": "end", "state": state, **paths, "error": error, **counts})
