@@ -182,7 +182,8 @@ def restore_remote(
     """Restore ``request.input`` into ``request.out`` through the backend; returns the written summary.
 
     Ctrl+C (KeyboardInterrupt) cancels the stream, writes the summary as "stopped" and re-raises: only
-    whole outputs are left, and a second run resumes. A full disk raises DiskFull the same way.
+    whole outputs are left, and a second run resumes. A full disk (DiskFull) or an error from the backend
+    writes it as "failed" with the reason, and is raised the same way.
     """
     options = check_options(request.options)
     source, out = request.input.resolve(), request.out.resolve()
@@ -228,6 +229,10 @@ def restore_remote(
         raise
     except DiskFull as error:
         summary.finish("failed", f"{error.message}; every output already written is whole")
+        _write_quietly(summary, out)
+        raise
+    except Exception as error:  # the backend refused the run or went away: say so in OUT too
+        summary.finish("failed", f"{error}; every output already written is whole")
         _write_quietly(summary, out)
         raise
     summary.finish("finished")

@@ -67,6 +67,17 @@ def test_stream_errors_come_before_any_result(backend: Backend, client: Connecti
     assert error.code == "FAILED_PRECONDITION" and "CUDAExecutionProvider could not be initialised" in error.message
 
 
+def test_a_run_the_backend_refuses_still_leaves_a_failed_summary(client: Connection, tmp_path: Path) -> None:
+    write_images(tmp_path / "in", ["a.png"])
+    request = RemoteRestore(tmp_path / "in", tmp_path / "out", RestoreOptions(model="restoration_layer2_nope"))
+    with pytest.raises(BackendError) as caught:
+        restore_remote(client, request)
+    assert caught.value.code == "INVALID_ARGUMENT" and caught.value.message.startswith("model:")
+    summary = json.loads((tmp_path / "out" / "restore-summary.json").read_text())
+    assert summary["state"] == "failed" and "restoration_layer2_nope" in summary["message"]
+    assert summary["counts"]["restored"] == 0 and not (tmp_path / "out" / "a.png").exists()
+
+
 def test_bad_ids_and_bad_bytes_fail_alone(
     backend: Backend, client: Connection, tiny_onnx: Path, tmp_path: Path
 ) -> None:
