@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--layers", type=int, nargs="+", default=[1, 2], choices=(1, 2))
     parser.add_argument("--loss", default="charbonnier+ssim", help="the training loss of both layers")
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of both layers")
+    parser.add_argument("--patch", type=int, default=64, help="training crop side of both layers")
+    parser.add_argument("--batch-size", type=int, default=8, help="training batch of both layers")
     parser.add_argument("--no-throughput", action="store_true", help="skip the job-versus-bare-loop comparison")
     args = parser.parse_args()
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -180,9 +182,9 @@ def main() -> None:
                         data=str(root / "train"),
                         layer=layer,
                         epochs=10_000,
-                        batch_size=8,
+                        batch_size=args.batch_size,
                         lr=args.lr,
-                        patch=64,
+                        patch=args.patch,
                         preset="tiny",
                         device="cpu",
                         num_workers=-1,

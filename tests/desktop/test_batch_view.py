@@ -238,17 +238,22 @@ def stopped_cleanly(out: Path) -> list[Path]:
     return outputs
 
 
+def start_streamed_in_small_tiles(qtbot: QtBot, view: BatchView, version: str, source: Path, out: Path) -> None:
+    """Start a streamed run slow enough (64 px tiles) to be stopped part-way."""
+    fill(qtbot, view, version, source, out)
+    view.form.tile.setValue(64)
+    view.form.overlap.setValue(16)
+    view.form.stream.setChecked(True)
+    view.start()
+
+
 def test_cancel_and_closing_stop_a_streamed_run(
     qtbot: QtBot, window: MainWindow, version: str, big_folder: Path
 ) -> None:
     view = window.show_view("Batch")
     assert isinstance(view, BatchView)
     out = big_folder.parent / "out"
-    fill(qtbot, view, version, big_folder, out)
-    view.form.tile.setValue(64)
-    view.form.overlap.setValue(16)
-    view.form.stream.setChecked(True)
-    view.start()
+    start_streamed_in_small_tiles(qtbot, view, version, big_folder, out)
     qtbot.waitUntil(lambda: len(view.run.finished) >= 2 or not view.run.active, timeout=RUN_TIMEOUT_MS)
     assert view.run.active, view.run.message
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)  # SIGTERM
@@ -262,11 +267,7 @@ def test_cancel_and_closing_stop_a_streamed_run(
     # a view that goes away (its window closed, or deleted) stops its run the same way
     session = window.session
     other = BatchView(session)
-    fill(qtbot, other, version, big_folder, out)
-    other.form.tile.setValue(64)
-    other.form.overlap.setValue(16)
-    other.form.stream.setChecked(True)
-    other.start()
+    start_streamed_in_small_tiles(qtbot, other, version, big_folder, out)
     qtbot.waitUntil(lambda: len(other.run.finished) >= 1 or not other.run.active, timeout=RUN_TIMEOUT_MS)
     assert other.run.active, other.run.message
     pid = other._child.pid()
