@@ -69,7 +69,7 @@ def model_restorer(store_root: Path, version: str):  # type: ignore[no-untyped-d
 
 
 def bare_loop_images_per_second(
-    data: Path, layer: int, preset: str, batch: int, patch: int, steps: int, max_pairs: int = 0
+    data: Path, layer: int, preset: str, loss: str, batch: int, patch: int, steps: int, max_pairs: int = 0
 ) -> float:
     """The same model, data and batches as the job, with nothing around the loop."""
     import torch
@@ -85,7 +85,7 @@ def bare_loop_images_per_second(
     dataset = TrainPatches(PairImages(train_pairs), patch, 0)
     loader = DataLoader(dataset, batch_size=batch, sampler=EpochSampler(len(dataset), 0), drop_last=True)
     model = build_network(preset_for(layer, preset))
-    loss_fn = build_loss("charbonnier")
+    loss_fn = build_loss(loss)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     seen, began, done = 0, 0.0, 0
     while done < steps:
@@ -103,7 +103,7 @@ def bare_loop_images_per_second(
     return seen / (time.perf_counter() - began)
 
 
-def job_vs_bare(client, data: Path, layer: int, rounds: int = 2) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def job_vs_bare(client, data: Path, layer: int, preset: str, loss: str, rounds: int = 2) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Images/s of a short training job (median of its epochs after the first) and of the bare loop, run
     back to back and alternated, so both see the same machine load."""
     from protos.omni.v1 import jobs_pb2, training_pb2
@@ -117,7 +117,8 @@ def job_vs_bare(client, data: Path, layer: int, rounds: int = 2) -> tuple[float,
             batch_size=8,
             lr=1e-3,
             patch=64,
-            preset="tiny",
+            preset=preset,
+            loss=loss,
             device="cpu",
             num_workers=-1,
             max_pairs=240,
@@ -129,7 +130,7 @@ def job_vs_bare(client, data: Path, layer: int, rounds: int = 2) -> tuple[float,
         report = json.loads(client.get_report(job.id, "json"))
         job_rates.append(float(np.median([e["images_per_second"] for e in report["epochs"][1:]])))
         steps = 2 * (228 // 8)  # two epochs of the job's 228 training pairs; the first half is warm-up
-        bare_rates.append(bare_loop_images_per_second(data, layer, "tiny", 8, 64, steps=steps, max_pairs=240))
+        bare_rates.append(bare_loop_images_per_second(data, layer, preset, loss, 8, 64, steps=steps, max_pairs=240))
     return float(np.median(job_rates)), float(np.median(bare_rates))
 
 
@@ -145,10 +146,12 @@ def main() -> None:
     parser.add_argument("--layers", type=int, nargs="+", default=[1, 2], choices=(1, 2))
     parser.add_argument("--loss", default="charbonnier+ssim", help="the training loss of both layers")
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of both layers")
+    parser.add_argument("--preset", default="tiny", help="network preset of both layers")
     parser.add_argument("--patch", type=int, default=64, help="training crop side of both layers")
     parser.add_argument("--batch-size", type=int, default=8, help="training batch of both layers")
     parser.add_argument("--no-throughput", action="store_true", help="skip the job-versus-bare-loop comparison")
     args = parser.parse_args()
+    print(f"settings: {vars(args)}", flush=True)
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     import cv2
 
@@ -185,7 +188,7 @@ def main() -> None:
                         batch_size=args.batch_size,
                         lr=args.lr,
                         patch=args.patch,
-                        preset="tiny",
+                        preset=args.preset,
                         device="cpu",
                         num_workers=-1,
                         loss=args.loss,
@@ -204,8 +207,17 @@ def main() -> None:
                         )
                     )
                     peaks[layer] = report["environment"]["peak_memory_bytes"]
+                    epochs = report["epochs"]
+                    shown = sorted({*range(0, len(epochs), max(1, len(epochs) // 6)), len(epochs) - 1})
+                    print(
+                        f"layer {layer} validation curve: "
+                        + ", ".join(
+                            f"ep {epochs[i]['epoch']} {epochs[i]['psnr']:.2f}/{epochs[i]['ssim']:.4f}" for i in shown
+                        ),
+                        flush=True,
+                    )
                 for layer in [] if args.no_throughput else args.layers:
-                    throughput[layer] = job_vs_bare(client, root / "train", layer)
+                    throughput[layer] = job_vs_bare(client, root / "train", layer, args.preset, args.loss)
         finally:
             backend.stop(grace_s=5)
         print(f"\n{'held-out (24 x 256 px)':<44} {'PSNR dB':>8} {'SSIM':>7}")

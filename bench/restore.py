@@ -157,7 +157,13 @@ class Served:
         job = self.client.get_job(job.id)
         assert job.state == jobs_pb2.JOB_STATE_SUCCEEDED, job.message
         summary = json.loads(Path(job.outputs["summary"]).read_text())
-        return {**summary["throughput"], "wall_images_per_second": summary["counts"]["restored"] / wall}
+        restored = summary["counts"]["restored"]
+        return {
+            **summary["throughput"],
+            "wall_images_per_second": restored / wall,
+            # the network calls alone, inside the pipeline: tells slower calls from time outside them
+            "inference_images_per_second": restored / summary["throughput"]["inference_seconds"],
+        }
 
     def remote(self, source: Path, out: Path) -> dict[str, Any]:
         """The client streams the files over gRPC (loopback) and writes the results itself."""
@@ -194,11 +200,13 @@ def rounds(onnx: Path, source: Path, work: Path, count: int) -> dict[str, Any]:
                         local["images_per_second"],
                         local["wall_images_per_second"],
                     )
+                    figures["local_inference"] = local["inference_images_per_second"]
                 else:
                     remote = served.remote(source, out)
                     figures["remote"] = remote["images_per_second"]
                     figures["remote_wall"] = remote["wall_images_per_second"]
             figures["end_to_end_over_bare"] = figures["local"] / figures["bare"]
+            figures["pipeline_calls_over_bare"] = figures["local_inference"] / figures["bare"]
             figures["remote_over_local"] = figures["remote"] / figures["local"]
             figures["remote_over_local_wall"] = figures["remote_wall"] / figures["local_wall"]
             per_round.append(figures)
@@ -329,7 +337,8 @@ def _print(f: dict[str, Any]) -> None:
         f"bare session.run:        {m['bare']:.3f} images/s",
         f"job (local, in place):   {m['local']:.3f} images/s "
         f"({m['local_wall']:.3f} from submit, worker start included)",
-        f"  end-to-end / bare:     {m['end_to_end_over_bare']:.3f}   (target >= 0.9)",
+        f"  end-to-end / bare:     {m['end_to_end_over_bare']:.3f}   (target >= 0.9; the pipeline's network calls "
+        f"alone / bare: {m['pipeline_calls_over_bare']:.3f})",
         f"remote (gRPC stream):    {m['remote']:.3f} images/s ({m['remote_wall']:.3f} from the call)",
         f"  remote / local:        {m['remote_over_local']:.3f}   (target >= 0.85; {m['remote_over_local_wall']:.3f} "
         f"wall to wall); outputs identical: {p['outputs_identical']}",

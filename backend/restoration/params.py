@@ -9,7 +9,7 @@ from backend.errors import InvalidArgument
 
 DEVICES = ("auto", "cpu", "cuda")
 LOSSES = ("charbonnier", "l1", "charbonnier+ssim")
-PRESETS = ("tiny", "small", "base")
+PRESETS = ("tiny", "mini", "small", "base")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from protos.omni.v1 import jobs_pb2, training_pb2
 
 LAYERS = (1, 2)
 LAYER_NAMES = {1: "Layer 1 — fast CNN", 2: "Layer 2 — Restormer"}
-PRESETS = ("tiny", "small", "base")
+PRESETS = ("tiny", "mini", "small", "base")
 DEVICES = ("auto", "cpu", "cuda")
 LOSSES = ("charbonnier", "charbonnier+ssim", "l1")
 MAX_EPOCHS = 100_000

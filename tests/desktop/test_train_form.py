@@ -30,7 +30,7 @@ def test_defaults_are_the_backends() -> None:
         ("patch", 8, "must be between 16 and 2048, got 8"),
         ("val_split", 1.0, "must be between 0 and 1 (exclusive), got 1"),
         ("max_pairs", -1, "must not be negative, got -1"),
-        ("preset", "huge", "unknown preset 'huge'; choose one of tiny, small, base"),
+        ("preset", "huge", "unknown preset 'huge'; choose one of tiny, mini, small, base"),
         ("device", "tpu", "unknown device 'tpu'; choose one of auto, cpu, cuda"),
         ("max_minutes", -1.0, "must not be negative, got -1"),
     ],

@@ -79,7 +79,7 @@ def count_parameters(model: nn.Module) -> int:
 
 
 LAYER_ARCHS = {1: "layer1", 2: "restormer"}
-PRESET_NAMES = ("tiny", "small", "base")
+PRESET_NAMES = ("tiny", "mini", "small", "base")
 
 
 def _layer1(preset: str, width: int, num_blocks: tuple[int, ...]) -> NetworkConfig:
@@ -99,16 +99,21 @@ def _layer2(preset: str, width: int, num_blocks: tuple[int, ...], heads: tuple[i
     )
 
 
-# Parameter counts: layer1 36k / 215k / 2.4M; layer2 26k (the first system's size) / 1.6M / 3.8M.
+# Parameter counts: layer1 36k / 80k / 215k / 2.4M; layer2 26k (the first system's size) / 74k / 1.6M / 3.8M.
+# "mini" is for short CPU budgets: a training step of layer2-mini costs what one of layer2-tiny does (both
+# are bound by per-operation overhead at these widths, ~140 ms for 8 crops of 64 px on 2 cores), so the
+# wider network learns more in the same minutes (bench/restoration.py).
 # The original Restormer is NetworkConfig("restormer", width=48, num_blocks=(4, 6, 6, 8), heads=(1, 2, 4, 8),
 # refinement_blocks=4): 26.1M.
 PRESETS: dict[str, NetworkConfig] = {
     c.preset: c
     for c in (
         _layer1("tiny", 8, (1, 1, 1)),
+        _layer1("mini", 12, (1, 1, 1)),
         _layer1("small", 16, (1, 1, 2)),
         _layer1("base", 24, (1, 2, 2, 2)),
         _layer2("tiny", 4, (2, 2, 2), (1, 2, 4), 1),
+        _layer2("mini", 8, (1, 1, 2), (1, 2, 4), 1),
         _layer2("small", 16, (1, 2, 2, 4), (1, 2, 4, 8), 1),
         _layer2("base", 24, (2, 3, 3, 4), (1, 2, 4, 8), 2),
     )
@@ -116,7 +121,7 @@ PRESETS: dict[str, NetworkConfig] = {
 
 
 def preset_for(layer: int, preset: str) -> NetworkConfig:
-    """The configuration of ``preset`` ("tiny" | "small" | "base") for restoration layer 1 or 2."""
+    """The configuration of ``preset`` ("tiny" | "mini" | "small" | "base") for restoration layer 1 or 2."""
     if isinstance(layer, bool) or layer not in LAYER_ARCHS:
         raise InvalidArgument("layer", f"must be one of {', '.join(map(str, LAYER_ARCHS))}, got {layer!r}")
     if preset not in PRESET_NAMES:

@@ -98,7 +98,10 @@ class TrainForm(QWidget):
         self.layer.currentIndexChanged.connect(lambda _: model.set("layer", self.layer.currentData()))
         self._add("layer", "Network", self.layer)
         self.preset = _combo([(preset, preset) for preset in PRESETS])
-        self.preset.setToolTip("The network's size: tiny trains in minutes on a CPU, base wants a GPU.")
+        self.preset.setToolTip(
+            "The network's size: tiny and mini train in minutes on a CPU (mini: same speed, more capacity), "
+            "base wants a GPU."
+        )
         self.preset.currentIndexChanged.connect(lambda _: model.set("preset", self.preset.currentData()))
         self._add("preset", "Preset", self.preset)
 

@@ -28,8 +28,8 @@ def _seed() -> None:
     torch.manual_seed(0)
 
 
-def test_presets_cover_both_layers_and_three_sizes() -> None:
-    assert set(PRESETS) == {f"layer{layer}-{size}" for layer in (1, 2) for size in ("tiny", "small", "base")}
+def test_presets_cover_both_layers_and_four_sizes() -> None:
+    assert set(PRESETS) == {f"layer{layer}-{size}" for layer in (1, 2) for size in ("tiny", "mini", "small", "base")}
     for name, config in PRESETS.items():
         assert config.preset == name
         assert config.arch == ("layer1" if name.startswith("layer1") else "restormer")
@@ -40,7 +40,8 @@ def test_parameter_counts_per_preset() -> None:
     assert 15_000 <= counts["layer2-tiny"] <= 40_000  # the first system's model had about 25k
     assert counts["layer2-base"] > 1_000_000
     for layer in (1, 2):
-        assert counts[f"layer{layer}-tiny"] < counts[f"layer{layer}-small"] < counts[f"layer{layer}-base"]
+        sizes = [counts[f"layer{layer}-{size}"] for size in ("tiny", "mini", "small", "base")]
+        assert sizes == sorted(set(sizes)), sizes
 
 
 def test_reference_restormer_size() -> None:
@@ -120,7 +121,7 @@ def test_preset_for_rejects_unknown_values_naming_the_field(layer: int, preset: 
     with pytest.raises(InvalidArgument) as caught:
         preset_for(layer, preset)
     assert caught.value.field == field
-    valid = "tiny, small, base" if field == "preset" else "1, 2"
+    valid = "tiny, mini, small, base" if field == "preset" else "1, 2"
     assert valid in caught.value.message
 
 
