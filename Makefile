@@ -42,8 +42,16 @@ lint: setup
 test: setup system-deps lint
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
+# Benchmarks print figures measured in one run; they are not tests. `make bench` is the quick one (~1 min);
+# the others take 10-45 minutes each and want a quiet machine.
+BENCHES := spine restoration restore detection annotate datasets_backend
+
 bench: setup
 	$(PY) -m bench.spine
+
+bench-%: setup
+	@case " $(BENCHES) " in *" $* "*) ;; *) echo "no bench '$*'; choose one of: $(BENCHES)"; exit 2;; esac
+	$(PY) -m bench.$*
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
