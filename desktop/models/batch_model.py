@@ -21,9 +21,9 @@ from typing import Any
 
 from desktop.client.connection import TERMINAL_STATES
 from desktop.models.events import Event
+from desktop.models.form_errors import FormErrors, FormInvalid
 from desktop.models.formatting import format_duration, format_rate
 from desktop.models.job_text import percent_text
-from desktop.models.synth_form import FormInvalid
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
 KIND = "restore_batch"
@@ -152,15 +152,22 @@ def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
     return choices
 
 
-class BatchFormModel:
+class BatchFormModel(FormErrors):
     def __init__(self) -> None:
+        super().__init__()
         self.fields = BatchFields()
         #: the backend runs on another machine: it cannot read our folders, so the run is streamed
         self.backend_remote = False
-        self.errors: dict[str, str] = {}
-        self.general_error = ""
         self.changed: Event[[]] = Event()
-        self.errors_changed: Event[[]] = Event()
+
+    def field_names(self) -> tuple[str, ...]:
+        return FIELD_NAMES
+
+    def spec_prefix(self) -> str:
+        return "restore_batch."
+
+    def server_field(self, name: str) -> str:
+        return "model" if name == "layer" else name  # the layer is chosen with the model
 
     def set(self, name: str, value: Any) -> None:
         """Set one field; its error goes away until the next check."""
@@ -169,8 +176,7 @@ class BatchFormModel:
         if getattr(self.fields, name) == value:
             return
         setattr(self.fields, name, value)
-        if name in self.errors or self.general_error:
-            self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
+        self._clear_error(name)
         self.changed.emit()
 
     def set_backend_remote(self, remote: bool) -> None:
@@ -193,24 +199,6 @@ class BatchFormModel:
         self._set_errors(errors, "")
         return errors
 
-    def apply_server_error(self, message: str) -> None:
-        """Show the server's ``"<field>: <why>"`` next to that field, else as a general error."""
-        name, sep, why = message.partition(": ")
-        name = name.removeprefix("spec.").removeprefix("restore_batch.")
-        if name == "layer":
-            name = "model"
-        if sep and name in FIELD_NAMES:
-            self._set_errors({**self.errors, name: why}, "")
-        else:
-            self._set_errors(self.errors, message)
-
-    def clear_errors(self) -> None:
-        self._set_errors({}, "")
-
-    def _set_errors(self, errors: dict[str, str], general: str) -> None:
-        if errors != self.errors or general != self.general_error:
-            self.errors, self.general_error = errors, general
-            self.errors_changed.emit()
 
     def spec(self) -> batch_pb2.RestoreBatchSpec:
         """The spec with absolute paths (the backend on this machine resolves relative ones in its workspace)."""

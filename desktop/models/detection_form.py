@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.models.events import Event
-from desktop.models.synth_form import FormInvalid
+from desktop.models.form_errors import FormErrors, FormInvalid
 from protos.omni.v1 import detection_pb2, jobs_pb2
 
 SOURCES = ("dataset", "data")  # a dataset of the backend, or a YOLO data.yaml
@@ -69,14 +69,18 @@ def check_fields(f: DetectionFields) -> dict[str, str]:
     return errors
 
 
-class DetectionFormModel:
+class DetectionFormModel(FormErrors):
     def __init__(self) -> None:
+        super().__init__()
         self.fields = DetectionFields()
-        self.errors: dict[str, str] = {}
-        self.general_error = ""
         self.datasets: list[str] = []  # the backend's datasets, for the dataset field's list
         self.changed: Event[[]] = Event()
-        self.errors_changed: Event[[]] = Event()
+
+    def field_names(self) -> tuple[str, ...]:
+        return FIELD_NAMES
+
+    def spec_prefix(self) -> str:
+        return "train_detection."
 
     def set(self, name: str, value: Any) -> None:
         if name not in FIELD_NAMES:
@@ -84,8 +88,7 @@ class DetectionFormModel:
         if getattr(self.fields, name) == value:
             return
         setattr(self.fields, name, value)
-        if name in self.errors or self.general_error:
-            self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
+        self._clear_error(name)
         self.changed.emit()
 
     def set_datasets(self, names: list[str]) -> None:
@@ -102,21 +105,6 @@ class DetectionFormModel:
         self._set_errors(errors, "")
         return errors
 
-    def apply_server_error(self, message: str) -> None:
-        name, sep, why = message.partition(": ")
-        name = name.removeprefix("spec.").removeprefix("train_detection.")
-        if sep and name in FIELD_NAMES:
-            self._set_errors({**self.errors, name: why}, "")
-        else:
-            self._set_errors(self.errors, message)
-
-    def clear_errors(self) -> None:
-        self._set_errors({}, "")
-
-    def _set_errors(self, errors: dict[str, str], general: str) -> None:
-        if errors != self.errors or general != self.general_error:
-            self.errors, self.general_error = errors, general
-            self.errors_changed.emit()
 
     # -- protobuf -------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from desktop.models.events import Event
+from desktop.models.form_errors import FormErrors, FormInvalid
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
 
 Kind = Literal["restoration", "detection"]
@@ -53,14 +54,6 @@ class Degradation:
     description: str
 
 
-class FormInvalid(ValueError):
-    """``job_spec()`` was asked for while a field is wrong; ``errors`` maps field to message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
-
-
 def default_out(kind: Kind, now: dt.datetime | None = None) -> str:
     """A fresh folder name, relative, so it lands in the backend's workspace under synthetic-data/."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -72,8 +65,9 @@ def parse_classes(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-class SynthFormModel:
+class SynthFormModel(FormErrors):
     def __init__(self) -> None:
+        super().__init__()
         self.kind: Kind = "restoration"
         self.restoration = RestorationFields(out=default_out("restoration"))
         self.detection = DetectionFields(out=default_out("detection"))
@@ -81,10 +75,7 @@ class SynthFormModel:
         self.default_classes: list[str] = list(DEFAULT_CLASSES)
         self.min_size, self.max_size, self.max_count = MIN_SIZE, MAX_SIZE, MAX_COUNT
         self.described = False
-        self.errors: dict[str, str] = {}  # field name -> message, for the current kind
-        self.general_error = ""  # an error not about one field
         self.changed: Event[[]] = Event()  # a value changed (or several, e.g. after describe)
-        self.errors_changed: Event[[]] = Event()
 
     # -- values ---------------------------------------------------------------------------------------
 
@@ -123,8 +114,8 @@ class SynthFormModel:
         if getattr(fields, name) == value:
             return
         setattr(fields, name, list(value) if isinstance(value, list | tuple) else value)
-        if fields is self.fields and (name in self.errors or self.general_error):
-            self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
+        if fields is self.fields:
+            self._clear_error(name)
         self.changed.emit()
 
     def set_description(self, description: synthetic_pb2.DescribeSyntheticResponse) -> None:
@@ -210,23 +201,12 @@ class SynthFormModel:
             errors["max_objects"] = f"must be between 1 and {MAX_OBJECTS}, got {fields.max_objects}"
         return errors
 
-    def apply_server_error(self, message: str) -> None:
-        """Show the server's ``"<field>: <why>"`` next to that field, or as a general error."""
-        name, sep, why = message.partition(": ")
-        name = name.removeprefix("spec.").removeprefix(f"synth_{self.kind}.")
-        names = {f.name for f in dataclasses.fields(self.fields)}
-        if sep and name in names:
-            self._set_errors({**self.errors, name: why}, "")
-        else:
-            self._set_errors(self.errors, message)
+    def field_names(self) -> frozenset[str]:
+        """The fields of the current kind (errors are about the form on screen)."""
+        return frozenset(f.name for f in dataclasses.fields(self.fields))
 
-    def clear_errors(self) -> None:
-        self._set_errors({}, "")
-
-    def _set_errors(self, errors: dict[str, str], general: str) -> None:
-        if errors != self.errors or general != self.general_error:
-            self.errors, self.general_error = errors, general
-            self.errors_changed.emit()
+    def spec_prefix(self) -> str:
+        return f"synth_{self.kind}."
 
     # -- protobuf -------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.models.events import Event
-from desktop.models.synth_form import FormInvalid
+from desktop.models.form_errors import FormErrors, FormInvalid
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 LAYERS = (1, 2)
@@ -84,13 +84,17 @@ def check_fields(f: TrainFields) -> dict[str, str]:
     return errors
 
 
-class TrainFormModel:
+class TrainFormModel(FormErrors):
     def __init__(self) -> None:
+        super().__init__()
         self.fields = TrainFields()
-        self.errors: dict[str, str] = {}  # field name -> message
-        self.general_error = ""  # an error not about one field
         self.changed: Event[[]] = Event()
-        self.errors_changed: Event[[]] = Event()
+
+    def field_names(self) -> tuple[str, ...]:
+        return FIELD_NAMES
+
+    def spec_prefix(self) -> str:
+        return "train_restoration."
 
     def set(self, name: str, value: Any) -> None:
         """Set one field; its error goes away until the next check."""
@@ -100,8 +104,7 @@ class TrainFormModel:
         if current == value or (isinstance(value, float) and math.isnan(value) and math.isnan(current)):
             return
         setattr(self.fields, name, value)
-        if name in self.errors or self.general_error:
-            self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
+        self._clear_error(name)
         self.changed.emit()
 
     # -- checks ---------------------------------------------------------------------------------------
@@ -111,22 +114,6 @@ class TrainFormModel:
         self._set_errors(errors, "")
         return errors
 
-    def apply_server_error(self, message: str) -> None:
-        """Show the server's ``"<field>: <why>"`` next to that field, else as a general error."""
-        name, sep, why = message.partition(": ")
-        name = name.removeprefix("spec.").removeprefix("train_restoration.")
-        if sep and name in FIELD_NAMES:
-            self._set_errors({**self.errors, name: why}, "")
-        else:
-            self._set_errors(self.errors, message)
-
-    def clear_errors(self) -> None:
-        self._set_errors({}, "")
-
-    def _set_errors(self, errors: dict[str, str], general: str) -> None:
-        if errors != self.errors or general != self.general_error:
-            self.errors, self.general_error = errors, general
-            self.errors_changed.emit()
 
     # -- protobuf -------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from desktop.models.batch_model import (
     parse_failure,
 )
 from desktop.models.batch_remote import JsonLines, exit_error, restore_command
-from desktop.models.synth_form import FormInvalid
+from desktop.models.form_errors import FormInvalid
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
 

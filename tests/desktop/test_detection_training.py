@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pytestqt.qtbot import QtBot
 
 from desktop.models.detection_form import DetectionFormModel
-from desktop.models.synth_form import FormInvalid
+from desktop.models.form_errors import FormInvalid
 from desktop.models.training_run import (
     BOX_LOSS,
     CLS_LOSS,

@@ -1,0 +1,67 @@
+"""What a form shows as wrong: a message per field and one general message, with the event widgets follow.
+
+The form view-models (synthetic data, restoration and detection training, batch restore) check their
+fields as the server would, and route the server's own INVALID_ARGUMENT (``"<field>: <why>"``, the field
+sometimes prefixed by the JobSpec's path, e.g. ``spec.train_restoration.lr``) to the same field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from desktop.models.events import Event
+
+
+class FormInvalid(ValueError):
+    """``job_spec()`` was asked for while a field is wrong; ``errors`` maps field to message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+
+
+class FormErrors:
+    """Base of a form view-model: ``errors`` (field -> message), ``general_error`` and ``errors_changed``."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+        self.general_error = ""  # an error not about one field
+        self.errors_changed: Event[[]] = Event()
+
+    # -- what a form says about itself ----------------------------------------------------------------
+
+    def field_names(self) -> Collection[str]:
+        """The fields that can carry an error."""
+        raise NotImplementedError
+
+    def spec_prefix(self) -> str:
+        """The JobSpec field the server puts before a field's name, with its dot (e.g. ``"restore_batch."``)."""
+        return ""
+
+    def server_field(self, name: str) -> str:
+        """The form's field for a field the server named (a form may show one spec field in another)."""
+        return name
+
+    # -- errors ---------------------------------------------------------------------------------------
+
+    def apply_server_error(self, message: str) -> None:
+        """Show the server's ``"<field>: <why>"`` next to that field, else as a general error."""
+        name, sep, why = message.partition(": ")
+        name = self.server_field(name.removeprefix("spec.").removeprefix(self.spec_prefix()))
+        if sep and name in self.field_names():
+            self._set_errors({**self.errors, name: why}, "")
+        else:
+            self._set_errors(self.errors, message)
+
+    def clear_errors(self) -> None:
+        self._set_errors({}, "")
+
+    def _clear_error(self, name: str) -> None:
+        """A field was edited: its error (and a general one) goes away until the next check."""
+        if name in self.errors or self.general_error:
+            self._set_errors({key: message for key, message in self.errors.items() if key != name}, "")
+
+    def _set_errors(self, errors: dict[str, str], general: str) -> None:
+        if errors != self.errors or general != self.general_error:
+            self.errors, self.general_error = errors, general
+            self.errors_changed.emit()
