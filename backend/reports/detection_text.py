@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from backend.reports.text import RULE, _when, duration, size
+from backend.reports.text import closing_lines, header_lines, size
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -91,18 +91,9 @@ def _model_lines(model: dict[str, Any], report: dict[str, Any]) -> list[str]:
 
 
 def render_detection_text(report: dict[str, Any]) -> str:
-    job, params, data = report.get("job", {}), report.get("parameters", {}), report.get("data", {})
-    model, env = report.get("model") or {}, report.get("environment", {})
-    lines = [
-        RULE,
-        "REPORTE DE ENTRENAMIENTO DETECTOR / TRAINING REPORT",
-        RULE,
-        f"Job ID: {job.get('id')}   Duration: {duration(job.get('duration_seconds', 0))}   "
-        f"State: {str(report.get('state', '')).upper()}",
-        f"Started: {_when(job.get('started_at', 0))}   Finished: {_when(job.get('finished_at', 0))}",
-    ]
-    if report.get("error"):
-        lines.append(f"Error: {report['error']}")
+    params, data = report.get("parameters", {}), report.get("data", {})
+    model = report.get("model") or {}
+    lines = header_lines(report, "DETECTOR")
     overrides = ", ".join(params.get("augment") or []) or "none"
     lines += [
         "",
@@ -148,17 +139,5 @@ def render_detection_text(report: dict[str, Any]) -> str:
         )
     else:
         lines.append("Previous model: none (first detector)")
-    lines += [
-        "",
-        "ENVIRONMENT",
-        f"Python {env.get('python')}  PyTorch {env.get('torch')}  Ultralytics {env.get('ultralytics', '-')}  "
-        f"Device: {env.get('device')}  CUDA available: {'Yes' if env.get('cuda_available') else 'No'}"
-        + (f" ({env.get('gpu')})" if env.get("gpu") else ""),
-        f"Memory used: ~{size(env.get('peak_memory_bytes', 0))} peak  CPUs: {env.get('cpu_count')}  "
-        f"Host: {env.get('hostname')}",
-        "",
-        "RECOMMENDATIONS",
-    ]
-    lines += [f"- {item}" for item in report.get("recommendations", [])] or ["- none"]
-    lines.append(RULE)
+    lines += closing_lines(report, f"Ultralytics {report.get('environment', {}).get('ultralytics', '-')}")
     return "\n".join(lines) + "\n"

@@ -29,17 +29,12 @@ def _when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds)) if seconds else "-"
 
 
-def render_text(report: dict[str, Any]) -> str:
-    if report.get("kind") == "train_detection":
-        from backend.reports.detection_text import render_detection_text
-
-        return render_detection_text(report)
-    job, params, data = report.get("job", {}), report.get("parameters", {}), report.get("data", {})
-    model, env, base = report.get("model") or {}, report.get("environment", {}), report.get("baseline", {})
-    layer = params.get("layer", "?")
+def header_lines(report: dict[str, Any], title: str) -> list[str]:
+    """The title block both training reports open with: job id, duration, state, times, error."""
+    job = report.get("job", {})
     lines = [
         RULE,
-        f"REPORTE DE ENTRENAMIENTO LAYER {layer} / TRAINING REPORT",
+        f"REPORTE DE ENTRENAMIENTO {title} / TRAINING REPORT",
         RULE,
         f"Job ID: {job.get('id')}   Duration: {duration(job.get('duration_seconds', 0))}   "
         f"State: {str(report.get('state', '')).upper()}",
@@ -47,6 +42,36 @@ def render_text(report: dict[str, Any]) -> str:
     ]
     if report.get("error"):
         lines.append(f"Error: {report['error']}")
+    return lines
+
+
+def closing_lines(report: dict[str, Any], libraries: str = "") -> list[str]:
+    """The environment (``libraries`` after PyTorch, e.g. "Ultralytics 8.4") and the recommendations."""
+    env = report.get("environment", {})
+    lines = [
+        "",
+        "ENVIRONMENT",
+        f"Python {env.get('python')}  PyTorch {env.get('torch')}  {libraries + '  ' if libraries else ''}"
+        f"Device: {env.get('device')}  CUDA available: {'Yes' if env.get('cuda_available') else 'No'}"
+        + (f" ({env.get('gpu')})" if env.get("gpu") else ""),
+        f"Memory used: ~{size(env.get('peak_memory_bytes', 0))} peak  CPUs: {env.get('cpu_count')}  "
+        f"Host: {env.get('hostname')}",
+        "",
+        "RECOMMENDATIONS",
+    ]
+    lines += [f"- {item}" for item in report.get("recommendations", [])] or ["- none"]
+    lines.append(RULE)
+    return lines
+
+
+def render_text(report: dict[str, Any]) -> str:
+    if report.get("kind") == "train_detection":
+        from backend.reports.detection_text import render_detection_text
+
+        return render_detection_text(report)
+    params, data = report.get("parameters", {}), report.get("data", {})
+    model, base = report.get("model") or {}, report.get("baseline", {})
+    lines = header_lines(report, f"LAYER {params.get('layer', '?')}")
     lines += [
         "",
         "PARAMETERS",
@@ -109,17 +134,5 @@ def render_text(report: dict[str, Any]) -> str:
         )
     else:
         lines.append("Previous model: none (first model of this layer)")
-    lines += [
-        "",
-        "ENVIRONMENT",
-        f"Python {env.get('python')}  PyTorch {env.get('torch')}  Device: {env.get('device')}  "
-        f"CUDA available: {'Yes' if env.get('cuda_available') else 'No'}"
-        + (f" ({env.get('gpu')})" if env.get("gpu") else ""),
-        f"Memory used: ~{size(env.get('peak_memory_bytes', 0))} peak  CPUs: {env.get('cpu_count')}  "
-        f"Host: {env.get('hostname')}",
-        "",
-        "RECOMMENDATIONS",
-    ]
-    lines += [f"- {item}" for item in report.get("recommendations", [])] or ["- none"]
-    lines.append(RULE)
+    lines += closing_lines(report)
     return "\n".join(lines) + "\n"
