@@ -18,6 +18,7 @@ from backend.detection.trainer import TrainedRun
 from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 from backend.registry import ModelRegistry, ModelVersion
+from backend.registry.publish import publish_version
 from backend.reports.environment import environment
 
 CARD_METRICS = ("precision", "recall", "map50", "map50_95")
@@ -97,26 +98,13 @@ def register_run(
         },
         "environment": {**environment(progress.device or "cpu"), "ultralytics": _ultralytics_version()},
     }
-    version = registry.register(LAYER, {"weights": run.best, "onnx": export.path}, card)
-    for role, key in version.files.items():
-        ctx.artifact(
-            key,
-            "model" if role == "weights" else "onnx",
-            size_bytes=version.card["file_sizes"][role],
-            sha256=version.card["sha256"][role],
-            description=f"{version.version} {role}",
-        )
-    ctx.set_output("model_version", version.version)
+    files = publish_version(registry, LAYER, {"weights": run.best, "onnx": export.path}, card, ctx)
     section = {
-        "version": version.version,
+        **files,
         "architecture": info.architecture,
         "parameters": info.parameters,
         "classes": names,
         "imgsz": imgsz,
-        "weights_key": version.files["weights"],
-        "weights_bytes": version.card["file_sizes"]["weights"],
-        "onnx_key": version.files["onnx"],
-        "onnx_bytes": version.card["file_sizes"]["onnx"],
         "onnx_max_abs_diff": max(export.max_abs_diff_boxes, export.max_abs_diff_scores),
         "onnx_max_abs_diff_boxes": export.max_abs_diff_boxes,
         "onnx_max_abs_diff_scores": export.max_abs_diff_scores,

@@ -16,6 +16,7 @@ import torch
 from backend.errors import FailedPrecondition, JobCancelled, OmniError
 from backend.jobs.context import JobContext
 from backend.registry import ModelRegistry
+from backend.registry.publish import publish_version
 from backend.reports.environment import environment
 from backend.reports.recommendations import recommend
 from backend.reports.store import json_safe, save_report
@@ -90,25 +91,12 @@ def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairS
         "onnx_max_abs_diff": export.max_abs_diff,
         "environment": environment(outcome.device),
     }
-    version = registry.register(layer, {"weights": weights, "onnx": export.path}, card)
-    for role, key in version.files.items():
-        ctx.artifact(
-            key,
-            "model" if role == "weights" else "onnx",
-            size_bytes=version.card["file_sizes"][role],
-            sha256=version.card["sha256"][role],
-            description=f"{version.version} {role}",
-        )
-    ctx.set_output("model_version", version.version)
+    files = publish_version(registry, layer, {"weights": weights, "onnx": export.path}, card, ctx)
     section = {
-        "version": version.version,
+        **files,
         "architecture": outcome.config.arch,
         "preset": outcome.config.preset,
         "parameters": card["parameters"],
-        "weights_key": version.files["weights"],
-        "weights_bytes": version.card["file_sizes"]["weights"],
-        "onnx_key": version.files["onnx"],
-        "onnx_bytes": version.card["file_sizes"]["onnx"],
         "onnx_max_abs_diff": export.max_abs_diff,
         "previous_version": previous.version if previous else "",
     }
