@@ -168,7 +168,9 @@ def test_events_jsonl_tell_a_streamed_run(served: ServeProcess, tmp_path: Path) 
     )  # the token comes from the environment
     assert wrong.returncode == 1
     end = parse_lines(wrong.stdout)[-1]
-    assert (end["state"], end["summary_text"]) == ("failed", "") and "refused the token" in end["error"]
+    assert end["state"] == "failed" and "refused the token" in end["error"]
+    # the refused run says so in OUT too (it is the latest run there)
+    assert "refused the token" in json.loads(Path(end["summary_json"]).read_text())["message"]
 
     in_place = subprocess.run(
         command[:6] + command[7:], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
