@@ -69,18 +69,10 @@ def model_restorer(store_root: Path, version: str):  # type: ignore[no-untyped-d
 
 
 def bare_loop_images_per_second(
-    data: Path,
-    layer: int,
-    preset: str,
-    loss: str,
-    batch: int,
-    patch: int,
-    *,
-    warmup_steps: int,
-    timed_steps: int,
-    max_pairs: int = 0,
+    data: Path, layer: int, preset: str, loss: str, batch: int, patch: int, *, epochs: int, max_pairs: int = 0
 ) -> float:
-    """The same model, data and batches as the job, with nothing around the loop."""
+    """The same model, data and batches as the job, with nothing around the loop but what the job must
+    do between epochs: validate (untimed here, as in the job's images/s). The first epoch warms up."""
     import torch
     from torch.utils.data import DataLoader
 
@@ -88,28 +80,30 @@ def bare_loop_images_per_second(
     from backend.restoration.datasets import EpochSampler, PairImages, TrainPatches, split_pairs
     from backend.restoration.losses import build_loss
     from backend.restoration.pairs import scan_pairs
+    from backend.restoration.trainer import evaluate
 
     torch.manual_seed(0)
-    train_pairs, _ = split_pairs(scan_pairs(data, max_pairs=max_pairs).pairs, 0.05, 0)
+    train_pairs, val_pairs = split_pairs(scan_pairs(data, max_pairs=max_pairs).pairs, 0.05, 0)
+    val_images = PairImages(val_pairs)
     dataset = TrainPatches(PairImages(train_pairs), patch, 0)
     loader = DataLoader(dataset, batch_size=batch, sampler=EpochSampler(len(dataset), 0), drop_last=True)
     model = build_network(preset_for(layer, preset))
     loss_fn = build_loss(loss)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    seen, began, done, steps = 0, 0.0, 0, warmup_steps + timed_steps
-    while done < steps:
+    seen, seconds = 0, 0.0
+    for epoch in range(epochs):
+        began = time.perf_counter()
         for degraded, clean in loader:
-            if done == warmup_steps:
-                began, seen = time.perf_counter(), 0  # the warm-up is left out, like the job's first epoch
-            loss = loss_fn(model(degraded), clean)
+            step_loss = loss_fn(model(degraded), clean)
             optimizer.zero_grad()
-            loss.backward()
+            step_loss.backward()
             optimizer.step()
-            seen += degraded.shape[0]
-            done += 1
-            if done >= steps:
-                break
-    return seen / (time.perf_counter() - began)
+            if epoch > 0:
+                seen += degraded.shape[0]
+        if epoch > 0:
+            seconds += time.perf_counter() - began
+        evaluate(model, val_images, torch.device("cpu"), loss_fn)
+    return seen / seconds
 
 
 #: the throughput comparison: a job of this many epochs over this many pairs (95% train, 71 steps of 8)
@@ -118,8 +112,8 @@ JOB_EPOCHS, JOB_PAIRS = 4, 600
 
 def job_vs_bare(client, data: Path, layer: int, preset: str, loss: str, rounds: int = 3) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     """Images/s of a short training job (median of its epochs after the first) and of the bare loop over
-    as many steps (after one epoch of warm-up), run back to back and alternated, so both see the same
-    machine load; the medians over ``rounds``."""
+    the same epochs (the first warms up), run back to back and alternated, so both see the same machine
+    load; the medians over ``rounds``."""
     from protos.omni.v1 import jobs_pb2, training_pb2
 
     job_rates, bare_rates = [], []
@@ -143,19 +137,8 @@ def job_vs_bare(client, data: Path, layer: int, preset: str, loss: str, rounds: 
             pass
         report = json.loads(client.get_report(job.id, "json"))
         job_rates.append(float(np.median([e["images_per_second"] for e in report["epochs"][1:]])))
-        steps = report["data"]["train_pairs"] // 8  # one epoch of the job
         bare_rates.append(
-            bare_loop_images_per_second(
-                data,
-                layer,
-                preset,
-                loss,
-                8,
-                64,
-                warmup_steps=steps,
-                timed_steps=(JOB_EPOCHS - 1) * steps,
-                max_pairs=JOB_PAIRS,
-            )
+            bare_loop_images_per_second(data, layer, preset, loss, 8, 64, epochs=JOB_EPOCHS, max_pairs=JOB_PAIRS)
         )
     return float(np.median(job_rates)), float(np.median(bare_rates))
 
