@@ -227,11 +227,7 @@ def restore_remote(
         summary.finish("stopped", "interrupted; the outputs written are whole, run again to resume")
         _write_quietly(summary, out)
         raise
-    except DiskFull as error:
-        summary.finish("failed", f"{error.message}; every output already written is whole")
-        _write_quietly(summary, out)
-        raise
-    except Exception as error:  # the backend refused the run or went away: say so in OUT too
+    except Exception as error:  # a full disk, or the backend refused the run or went away: say so in OUT too
         summary.finish("failed", f"{error}; every output already written is whole")
         _write_quietly(summary, out)
         raise

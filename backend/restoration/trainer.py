@@ -74,7 +74,7 @@ class _Budget:
         self.cpu_end = time.process_time() + cpu_minutes * 60 if cpu_minutes > 0 else math.inf
 
     def spent(self) -> bool:
-        return time.perf_counter() >= self.wall_end or time.process_time() >= self.cpu_end
+        return self.fraction() >= 1.0
 
     def fraction(self) -> float:
         """How much of the tighter budget is used, 0 to 1 (0 without a budget)."""
