@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from protos.omni.v1 import storage_pb2 as _storage_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -32,7 +33,7 @@ class DatasetClass(_message.Message):
     def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., deleted: _Optional[bool] = ...) -> None: ...
 
 class Dataset(_message.Message):
-    __slots__ = ("name", "classes", "image_count", "images_by_status", "box_count", "created_at", "updated_at")
+    __slots__ = ("name", "classes", "image_count", "images_by_status", "box_count", "created_at", "updated_at", "location")
     class ImagesByStatusEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +48,7 @@ class Dataset(_message.Message):
     BOX_COUNT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
     name: str
     classes: _containers.RepeatedCompositeFieldContainer[DatasetClass]
     image_count: int
@@ -54,7 +56,8 @@ class Dataset(_message.Message):
     box_count: int
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., classes: _Optional[_Iterable[_Union[DatasetClass, _Mapping]]] = ..., image_count: _Optional[int] = ..., images_by_status: _Optional[_Mapping[str, int]] = ..., box_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    location: _storage_pb2.Location
+    def __init__(self, name: _Optional[str] = ..., classes: _Optional[_Iterable[_Union[DatasetClass, _Mapping]]] = ..., image_count: _Optional[int] = ..., images_by_status: _Optional[_Mapping[str, int]] = ..., box_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location: _Optional[_Union[_storage_pb2.Location, str]] = ...) -> None: ...
 
 class Box(_message.Message):
     __slots__ = ("class_id", "x_center", "y_center", "width", "height", "confidence")
@@ -107,8 +110,10 @@ class CreateDatasetRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., classes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListDatasetsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("include_remote",)
+    INCLUDE_REMOTE_FIELD_NUMBER: _ClassVar[int]
+    include_remote: bool
+    def __init__(self, include_remote: _Optional[bool] = ...) -> None: ...
 
 class ListDatasetsResponse(_message.Message):
     __slots__ = ("datasets",)

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from protos.omni.v1 import storage_pb2 as _storage_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -10,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ModelVersion(_message.Message):
-    __slots__ = ("version", "kind", "layer", "current", "created_at", "metrics", "architecture", "parameters", "size_bytes", "parent_version", "files", "card_json", "job_id")
+    __slots__ = ("version", "kind", "layer", "current", "created_at", "metrics", "architecture", "parameters", "size_bytes", "parent_version", "files", "card_json", "job_id", "location")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -38,6 +39,7 @@ class ModelVersion(_message.Message):
     FILES_FIELD_NUMBER: _ClassVar[int]
     CARD_JSON_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCATION_FIELD_NUMBER: _ClassVar[int]
     version: str
     kind: str
     layer: str
@@ -51,15 +53,18 @@ class ModelVersion(_message.Message):
     files: _containers.ScalarMap[str, str]
     card_json: str
     job_id: str
-    def __init__(self, version: _Optional[str] = ..., kind: _Optional[str] = ..., layer: _Optional[str] = ..., current: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Mapping[str, float]] = ..., architecture: _Optional[str] = ..., parameters: _Optional[int] = ..., size_bytes: _Optional[int] = ..., parent_version: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., card_json: _Optional[str] = ..., job_id: _Optional[str] = ...) -> None: ...
+    location: _storage_pb2.Location
+    def __init__(self, version: _Optional[str] = ..., kind: _Optional[str] = ..., layer: _Optional[str] = ..., current: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Mapping[str, float]] = ..., architecture: _Optional[str] = ..., parameters: _Optional[int] = ..., size_bytes: _Optional[int] = ..., parent_version: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., card_json: _Optional[str] = ..., job_id: _Optional[str] = ..., location: _Optional[_Union[_storage_pb2.Location, str]] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
-    __slots__ = ("kind", "layer")
+    __slots__ = ("kind", "layer", "include_remote")
     KIND_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REMOTE_FIELD_NUMBER: _ClassVar[int]
     kind: str
     layer: str
-    def __init__(self, kind: _Optional[str] = ..., layer: _Optional[str] = ...) -> None: ...
+    include_remote: bool
+    def __init__(self, kind: _Optional[str] = ..., layer: _Optional[str] = ..., include_remote: _Optional[bool] = ...) -> None: ...
 
 class ListModelsResponse(_message.Message):
     __slots__ = ("models",)

@@ -1,0 +1,188 @@
+"""Multipart uploads that resume: a killed or cancelled upload continues with the parts it has not sent.
+
+The upload id of an unfinished upload is kept in ``<state>/uploads/<hash of bucket/object>.json`` with the
+file's size, SHA-256 and part size. On the next attempt of the same bytes to the same object, ``ListParts``
+says which parts the server holds; a part is skipped when its ETag is the MD5 of our part (what S3 and
+MinIO return for a part), so a part the server holds with other bytes is sent again. Parts go up
+``parallel`` at a time, each with its Content-MD5 (over plain HTTP the SDK also signs its SHA-256).
+
+The minio SDK's public ``put_object`` cannot resume; its multipart calls (``_create_multipart_upload``,
+``_upload_part``, ``_list_parts``, ``_complete_multipart_upload``) are private, so the SDK is pinned.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from minio import Minio
+from minio.datatypes import Part
+from minio.error import S3Error
+
+from backend.storage.remote_config import write_private_file
+
+#: S3 allows at most 10,000 parts; larger files get larger parts
+MAX_PARTS = 10_000
+
+
+@dataclass(frozen=True)
+class UploadState:
+    bucket: str
+    object_name: str
+    upload_id: str
+    size: int
+    sha256: str
+    part_size: int
+
+
+def part_size_for(size: int, base: int) -> int:
+    part = base
+    while (size + part - 1) // part > MAX_PARTS:
+        part *= 2
+    return part
+
+
+class MultipartUploader:
+    def __init__(self, client: Minio, state_dir: Path, *, part_size: int) -> None:
+        self.client = client
+        self.state_dir = state_dir
+        self.part_size = part_size
+        #: parts really sent by this uploader (skipped parts the server already held are not counted)
+        self.sent_parts = 0
+
+    def _state_path(self, bucket: str, object_name: str) -> Path:
+        return self.state_dir / f"{hashlib.sha256(f'{bucket}/{object_name}'.encode()).hexdigest()[:32]}.json"
+
+    def _load(self, bucket: str, object_name: str) -> UploadState | None:
+        path = self._state_path(bucket, object_name)
+        try:
+            return UploadState(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def pending(self, bucket: str, object_name: str) -> UploadState | None:
+        """The unfinished upload to this object that a next attempt would continue, if any."""
+        return self._load(bucket, object_name)
+
+    def _server_parts(self, state: UploadState) -> dict[int, str]:
+        """Part number -> ETag of what the server holds; empty when the upload is gone."""
+        parts: dict[int, str] = {}
+        marker: str | None = None
+        try:
+            while True:
+                result = self.client._list_parts(
+                    state.bucket, state.object_name, state.upload_id, part_number_marker=marker
+                )
+                for part in result.parts:
+                    parts[part.part_number] = part.etag.strip('"')
+                if not result.is_truncated or not result.next_part_number_marker:
+                    return parts
+                marker = result.next_part_number_marker
+        except S3Error as error:
+            if error.code in ("NoSuchUpload", "NoSuchKey"):
+                return {}
+            raise
+
+    def upload(
+        self,
+        bucket: str,
+        object_name: str,
+        path: Path,
+        *,
+        size: int,
+        sha256: str,
+        metadata: dict[str, str],
+        on_bytes: Callable[[int], None] | None = None,
+        check: Callable[[], None] | None = None,
+        parallel: int = 8,
+    ) -> str:
+        """Upload ``path`` (``size`` bytes with ``sha256``) as ``bucket/object_name``; return the object's ETag."""
+        part_size = part_size_for(size, self.part_size)
+        state = self._load(bucket, object_name)
+        held: dict[int, str] = {}
+        if state is not None and (state.size, state.sha256, state.part_size) == (size, sha256, part_size):
+            held = self._server_parts(state)
+            if not held:
+                state = None  # the server no longer knows it: start again
+        else:
+            state = None
+        if state is None:
+            headers: dict[str, str | list[str] | tuple[str]] = {"Content-Type": "application/octet-stream"}
+            headers.update(metadata)
+            upload_id = self.client._create_multipart_upload(bucket, object_name, headers)
+            state = UploadState(bucket, object_name, upload_id, size, sha256, part_size)
+            write_private_file(self._state_path(bucket, object_name), json.dumps(asdict(state)).encode())
+        count = max(1, (size + part_size - 1) // part_size)
+        etags: dict[int, str] = {}
+        fd = os.open(path, os.O_RDONLY)
+        try:
+
+            def send(number: int) -> tuple[int, str, bool]:
+                offset = (number - 1) * part_size
+                data = os.pread(fd, min(part_size, size - offset), offset)
+                digest = hashlib.md5(data)
+                if held.get(number) == digest.hexdigest():
+                    return number, held[number], False  # already on the server with these bytes
+                if check:
+                    check()
+                md5 = base64.b64encode(digest.digest()).decode()
+                etag = self.client._upload_part(
+                    bucket, object_name, data, {"Content-MD5": md5}, state.upload_id, number
+                )
+                return number, etag.strip('"'), True
+
+            with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="s3-part") as pool:
+                in_flight: set[Future[tuple[int, str, bool]]] = set()
+                for number in range(1, count + 1):
+                    if len(in_flight) >= parallel:
+                        done, in_flight = _drain(in_flight)
+                        self._collect(done, etags, on_bytes, size, part_size)
+                    in_flight.add(pool.submit(send, number))
+                while in_flight:
+                    done, in_flight = _drain(in_flight)
+                    self._collect(done, etags, on_bytes, size, part_size)
+        finally:
+            os.close(fd)
+        parts = [Part(number, etags[number]) for number in range(1, count + 1)]
+        result = self.client._complete_multipart_upload(bucket, object_name, state.upload_id, parts)
+        self._state_path(bucket, object_name).unlink(missing_ok=True)
+        return str(result.etag or "").strip('"')
+
+    def _collect(
+        self,
+        done: set[Future[tuple[int, str, bool]]],
+        etags: dict[int, str],
+        on_bytes: Callable[[int], None] | None,
+        size: int,
+        part_size: int,
+    ) -> None:
+        for future in done:
+            number, etag, sent = future.result()  # re-raises a part's failure
+            etags[number] = etag
+            if sent:
+                self.sent_parts += 1
+            if on_bytes:
+                on_bytes(min(part_size, size - (number - 1) * part_size))
+
+
+def _drain(in_flight: set[Future[tuple[int, str, bool]]]) -> tuple[set[Future[tuple[int, str, bool]]], set[Future[tuple[int, str, bool]]]]:
+    done, pending = wait(in_flight, return_when=FIRST_EXCEPTION)
+    for future in done:
+        if future.exception() is not None:
+            for other in pending:
+                other.cancel()
+            future.result()
+    return done, pending
+
+
+def multipart_etag(part_md5s: list[bytes]) -> str:
+    """The ETag S3 gives an object made of parts with these MD5 digests."""
+    if len(part_md5s) == 1:
+        return part_md5s[0].hex()
+    return f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
