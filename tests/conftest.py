@@ -10,3 +10,5 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "0")
 os.environ.pop("OMNI_TOKEN", None)
 os.environ.pop("OMNI_WORKSPACE", None)
+
+pytest_plugins = ["tests.s3_fixtures"]

@@ -11,7 +11,7 @@ from backend.batch.params import RestoreBatchParams, check_params
 from backend.batch.plan import check_folders
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
-from backend.registry import ModelRegistry
+from backend.registry.shared import open_registry
 from backend.workspace import Workspace, require_existing_folder
 
 
@@ -21,7 +21,7 @@ def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resu
     out = workspace.resolve_user_path(checked.out, field="out")
     check_folders(source, out, recursive=checked.recursive)
     ref = str(require_existing_folder(workspace, checked.ref, field="ref")) if checked.ref else ""
-    chosen = resolve_model(ModelRegistry(workspace.store), checked.model, checked.layer)
+    chosen = resolve_model(open_registry(workspace.store, workspace.state_dir), checked.model, checked.layer)
     # the version is fixed now, so a resumed run uses the same model even if another is promoted since;
     # a resumed run never redoes what the first one wrote
     checked = replace(

@@ -22,7 +22,7 @@ from backend.batch.summary import BatchSummary, run_settings
 from backend.batch.walk import scan_folder
 from backend.errors import FailedPrecondition, JobCancelled
 from backend.jobs.context import JobContext
-from backend.registry import ModelRegistry
+from backend.registry.shared import registry_at
 
 
 def _prepare_out(out: Path) -> int:
@@ -55,7 +55,7 @@ def _plan(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
 
 
 def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) -> tuple[RunEngine, BatchSummary]:
-    registry = ModelRegistry(ctx.store)
+    registry = registry_at(ctx.workspace_root)
     chosen = resolve_model(registry, params.model, 0)
     note = selection_note(registry, chosen.model)
     ctx.log(f"model {chosen.model.version} ({chosen.model.layer})" + (f": {note}" if note else ""))

@@ -37,7 +37,7 @@ from backend.detection.models import local_file
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import DetectBatchParams
 from backend.jobs.context import JobContext
-from backend.registry import ModelRegistry
+from backend.registry.shared import registry_at
 
 PREFETCH = 4
 PROGRESS_UNIT = "images"
@@ -123,7 +123,7 @@ def _settled(writes: list[Future[None]], limit: int = 2 * PREFETCH) -> list[Futu
 
 def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
     netguard.install_from_env()
-    registry = ModelRegistry(ctx.store)
+    registry = registry_at(ctx.workspace_root)
     model = registry.get(params.model)
     onnx = local_file(ctx.store, model.files["onnx"], ctx.scratch_dir)
     detector = OnnxDetector.open(onnx, require_provider=params.require_provider)

@@ -35,6 +35,7 @@ class _ExportContext:
         self._ctx = ctx
         self.job_id, self.resumed_from = ctx.job_id, ctx.resumed_from
         self.store: ArtifactStore = ctx.store
+        self.workspace_root = ctx.workspace_root
         self.scratch_dir = ctx.scratch_dir
 
     def progress(self, done: int, total: int = 0, *, unit: str = "", message: str = "") -> None:

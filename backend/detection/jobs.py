@@ -25,7 +25,7 @@ from backend.errors import InvalidArgument
 from backend.formats.split import assign_splits
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
-from backend.registry import ModelRegistry
+from backend.registry.shared import open_registry
 from backend.workspace import Workspace, require_existing_folder
 
 
@@ -66,7 +66,7 @@ def prepare_training(params: TrainDetectionParams, workspace: Workspace, resumin
         checked = replace(checked, data=str(path))
     else:
         _check_dataset(workspace, checked)
-    point = starting_point(workspace, ModelRegistry(workspace.store), checked.model)
+    point = starting_point(workspace, open_registry(workspace.store, workspace.state_dir), checked.model)
     if point.kind != "yaml" or Path(point.value).is_absolute():
         checked = replace(checked, model=point.value)
     return Prepared(params=checked, outputs={})
@@ -87,7 +87,7 @@ def prepare_detect_batch(params: DetectBatchParams, workspace: Workspace, resumi
         raise InvalidArgument("out", f"{str(out)!r} is the input folder; choose another folder for the results")
     if checked.recursive and out.is_relative_to(source):
         raise InvalidArgument("out", f"{str(out)!r} is inside the input folder, which --recursive would read")
-    model = resolve_detector(ModelRegistry(workspace.store), checked.model)
+    model = resolve_detector(open_registry(workspace.store, workspace.state_dir), checked.model)
     # the version is fixed now: a resumed run uses the same model even if another is promoted since
     checked = replace(
         checked, input=str(source), out=str(out), model=model.version, overwrite=checked.overwrite and not resuming
@@ -105,7 +105,7 @@ def run_detect_batch(params: DetectBatchParams, ctx: JobContext) -> dict[str, ob
 def prepare_prelabel(params: PrelabelParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_prelabel_params(params)
     DatasetService.for_workspace(workspace).get_dataset(checked.dataset)  # NOT_FOUND before queueing
-    model = resolve_detector(ModelRegistry(workspace.store), checked.model)
+    model = resolve_detector(open_registry(workspace.store, workspace.state_dir), checked.model)
     checked = replace(checked, model=model.version)
     return Prepared(params=checked, outputs={"prelabel": f"prelabel:{checked.dataset}"})
 

@@ -22,7 +22,7 @@ from backend.detection.params import PrelabelParams
 from backend.detection.suggest import class_mapping, merge_suggestions, to_boxes
 from backend.errors import Conflict, FailedPrecondition, NotFound
 from backend.jobs.context import JobContext
-from backend.registry import ModelRegistry
+from backend.registry.shared import registry_at
 from backend.workspace import Workspace
 
 PAGE = 1000
@@ -46,7 +46,7 @@ def prelabel_dataset(params: PrelabelParams, ctx: JobContext) -> dict[str, Any]:
         raise FailedPrecondition("dataset: pre-labelling needs the workspace's local store")
     service = DatasetService.for_workspace(Workspace(Path(root)))
     record = service.get_dataset(params.dataset)
-    model = ModelRegistry(ctx.store).get(params.model)
+    model = registry_at(ctx.workspace_root).get(params.model)
     detector = OnnxDetector.open(
         local_file(ctx.store, model.files["onnx"], ctx.scratch_dir), require_provider=params.require_provider
     )

@@ -17,8 +17,9 @@ from backend.detection.params import TrainDetectionParams
 from backend.detection.trainer import TrainedRun
 from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
-from backend.registry import ModelRegistry, ModelVersion
+from backend.registry import ModelVersion
 from backend.registry.publish import publish_version
+from backend.registry.shared import registry_at
 from backend.reports.environment import environment
 
 CARD_METRICS = ("precision", "recall", "map50", "map50_95")
@@ -52,7 +53,7 @@ def register_run(
     """(report's model section, comparison with the previous detector, other report sections)."""
     if not run.best.is_file():
         raise FailedPrecondition("the run produced no best.pt (no epoch completed)")
-    registry = ModelRegistry(ctx.store)
+    registry = registry_at(ctx.workspace_root)
     previous = registry.previous(LAYER)
     info = inspect(run.best)
     imgsz = int(run.trainer.args.imgsz)

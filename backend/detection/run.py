@@ -19,14 +19,11 @@ from backend.detection.registration import register_run
 from backend.detection.report import finish_report, new_report
 from backend.errors import JobCancelled, OmniError
 from backend.jobs.context import JobContext
-from backend.registry import ModelRegistry
+from backend.registry.shared import registry_at
+from backend.sync.auto_push import push_after_training
 from backend.workspace import Workspace
 
 RUN_FOLDER = "run"
-
-
-def _workspace_root(ctx: JobContext) -> Path:
-    return Path(getattr(ctx.store, "root", ctx.scratch_dir))
 
 
 def _model_argument(point: StartingPoint, ctx: JobContext) -> str:
@@ -44,7 +41,7 @@ def _model_argument(point: StartingPoint, ctx: JobContext) -> str:
 def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any]:
     started = time.time()
     netguard.install_from_env()
-    ultralytics_env.prepare(_workspace_root(ctx))
+    ultralytics_env.prepare(ctx.workspace_root)
     report = new_report(params, ctx)
     progress = TrainProgress()
     prepared: PreparedData | None = None
@@ -68,7 +65,7 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any
             report["resumed_at_epoch"] = progress.resumed_at_epoch
             report["trainer_arguments"] = {k: v for k, v in original.items() if isinstance(v, str | int | float | bool)}
         else:
-            point = starting_point(Workspace(_workspace_root(ctx)), ModelRegistry(ctx.store), params.model)
+            point = starting_point(Workspace(ctx.workspace_root), registry_at(ctx.workspace_root), params.model)
             prepared = prepare_data(params, ctx)
             args = fresh_arguments(params, _model_argument(point, ctx), prepared.yaml, save_dir)
             report["trainer_arguments"] = {k: v for k, v in args.items() if k not in ("project", "name")}
@@ -98,7 +95,9 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any
     finally:
         netguard.report(ctx.log)
         finish_report(report, progress, ctx, state, error, started)
-    return {"model_version": report["model"]["version"]}
+    version = report["model"]["version"]
+    push_after_training(ctx, version)
+    return {"model_version": version}
 
 
 def _data_line(prepared: PreparedData) -> str:

@@ -13,14 +13,13 @@ from backend.detection.models import local_file, resolve_detector
 from backend.detection.params import DetectOptions, validate_options
 from backend.detection.suggest import SuggestResult, class_mapping, to_boxes
 from backend.errors import InvalidArgument
-from backend.registry import ModelRegistry
+from backend.registry.shared import open_registry
 from backend.workspace import Workspace
 
 
 class SuggestService:
     def __init__(self, workspace: Workspace, helper: DetectorHelper | None = None) -> None:
         self.workspace = workspace
-        self.registry = ModelRegistry(workspace.store)
         self.helper = helper or DetectorHelper(workspace.root)
 
     def suggest(self, dataset: str, image_id: str, options: DetectOptions) -> SuggestResult:
@@ -32,7 +31,7 @@ class SuggestService:
         datasets = DatasetService.for_workspace(self.workspace)
         record = datasets.get_dataset(dataset)
         image = datasets.get_image(dataset, image_id, 0)
-        model = resolve_detector(self.registry, checked.model)
+        model = resolve_detector(open_registry(self.workspace.store, self.workspace.state_dir), checked.model)
         onnx = local_file(self.workspace.store, model.files["onnx"], self.workspace.state_dir / "detection-cache")
         reply = self.helper.detect(
             {

@@ -20,6 +20,8 @@ class JobContext(Protocol):
     resumed_from: str
     #: the workspace's artifact store (models, reports, checkpoints, ...)
     store: ArtifactStore
+    #: the workspace folder (its state, such as the remote's configuration, is under ``.omni/``)
+    workspace_root: Path
     #: a private scratch folder for this job, kept across a resume of it
     scratch_dir: Path
 

@@ -12,6 +12,7 @@ from backend.detection.jobs import DETECT_BATCH, PRELABEL, TRAIN_DETECTION
 from backend.errors import NotFound
 from backend.jobs.kind import JobKind
 from backend.restoration.jobs import EVALUATE, TRAIN_RESTORATION
+from backend.sync.jobs import SYNC_PULL, SYNC_PUSH
 from backend.synthetic.jobs import SYNTH_DETECTION, SYNTH_RESTORATION
 
 KINDS: dict[str, JobKind] = {
@@ -19,7 +20,7 @@ KINDS: dict[str, JobKind] = {
     for kind in (SYNTH_RESTORATION, SYNTH_DETECTION, TRAIN_RESTORATION, EVALUATE, IMPORT_DATASET, EXPORT_DATASET)
 }
 KINDS[RESTORE_BATCH.name] = RESTORE_BATCH
-KINDS.update({kind.name: kind for kind in (TRAIN_DETECTION, DETECT_BATCH, PRELABEL)})
+KINDS.update({kind.name: kind for kind in (TRAIN_DETECTION, DETECT_BATCH, PRELABEL, SYNC_PUSH, SYNC_PULL)})
 
 
 def get_kind(name: str) -> JobKind:

@@ -46,6 +46,7 @@ class WorkerContext:
         self._interrupt_event = interrupt_event
         self.resumed_from = resumed_from
         self.store = LocalStore(workspace_root)
+        self.workspace_root = Path(workspace_root)
         self.scratch_dir = scratch_dir
         self._conn = conn
         self._cancel_event = cancel_event

@@ -15,8 +15,8 @@ import torch
 
 from backend.errors import FailedPrecondition, JobCancelled, OmniError
 from backend.jobs.context import JobContext
-from backend.registry import ModelRegistry
 from backend.registry.publish import publish_version
+from backend.registry.shared import registry_at
 from backend.reports.environment import environment
 from backend.reports.recommendations import recommend
 from backend.reports.store import json_safe, save_report
@@ -26,6 +26,7 @@ from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
 from backend.restoration.trainer import TrainOutcome, train
+from backend.sync.auto_push import push_after_training
 
 MAX_STEP_POINTS = 2000
 
@@ -59,7 +60,7 @@ def _improvement(outcome: TrainOutcome) -> dict[str, float]:
 
 def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairScan, ctx: JobContext) -> dict[str, Any]:
     """Save weights, export and check ONNX, and register a version; returns the report's model section."""
-    registry = ModelRegistry(ctx.store)
+    registry = registry_at(ctx.workspace_root)
     layer = f"layer_{params.layer}"
     previous = registry.previous(layer)
     assert outcome.model is not None
@@ -159,7 +160,9 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
         raise
     finally:
         _finish_report(report, outcome, params, ctx, state, error, started)
-    return {"model_version": report["model"]["version"]}
+    version = report["model"]["version"]
+    push_after_training(ctx, version)
+    return {"model_version": version}
 
 
 def _finish_report(

@@ -17,7 +17,7 @@ from backend.batch.models import onnx_file, resolve_model
 from backend.batch.params import RestoreOptions, check_options
 from backend.batch.stream import StreamSession
 from backend.errors import InvalidArgument, ResourceExhausted
-from backend.registry import ModelRegistry
+from backend.registry.shared import open_registry
 from backend.storage.base import validate_key
 from backend.workspace import Workspace
 from protos.omni.v1 import batch_pb2, batch_pb2_grpc
@@ -114,7 +114,6 @@ class _Reassembler:
 class BatchServicer(batch_pb2_grpc.BatchServicer):
     def __init__(self, workspace: Workspace, *, max_streams: int = 2) -> None:
         self.workspace = workspace
-        self.registry = ModelRegistry(workspace.store)
         self._slots = threading.BoundedSemaphore(max(1, max_streams))
 
     def RestoreStream(
@@ -124,7 +123,9 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
         if first is None or first.WhichOneof("message") != "start":
             raise InvalidArgument("start", "the first message of a restore stream must be `start`")
         options = options_from(first.start)
-        chosen = resolve_model(self.registry, options.model, options.layer)
+        chosen = resolve_model(
+            open_registry(self.workspace.store, self.workspace.state_dir), options.model, options.layer
+        )
         if not self._slots.acquire(blocking=False):
             raise ResourceExhausted("the backend already runs as many restore streams as it allows; try again later")
         try:

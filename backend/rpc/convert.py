@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -48,7 +49,10 @@ def params_from_message(params_type: type, message: Message) -> Any:
     values: dict[str, Any] = {}
     for field in dataclasses.fields(params_type):
         value = getattr(message, field.name)
-        values[field.name] = tuple(value) if hasattr(value, "extend") else value
+        if isinstance(value, Message):  # a nested message travels in its JSON form
+            values[field.name] = MessageToDict(value, preserving_proto_field_name=True)
+        else:
+            values[field.name] = tuple(value) if hasattr(value, "extend") else value
     return params_type(**values)
 
 
@@ -59,6 +63,8 @@ def fill_message(message: Message, params: dict[str, Any]) -> None:
             continue
         if isinstance(value, list | tuple):
             getattr(message, name).extend(value)
+        elif isinstance(value, dict):
+            ParseDict(value, getattr(message, name))
         else:
             setattr(message, name, value)
 

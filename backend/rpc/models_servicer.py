@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import grpc
 
 from backend.errors import InvalidArgument
-from backend.registry import ModelRegistry, ModelVersion
+from backend.registry import ModelVersion
+from backend.registry.shared import BOTH, DIFFERS, LOCAL, REMOTE, SharedRegistry
 from backend.rpc.convert import timestamp
-from protos.omni.v1 import models_pb2, models_pb2_grpc
+from protos.omni.v1 import models_pb2, models_pb2_grpc, storage_pb2
+
+LOCATIONS = {
+    LOCAL: storage_pb2.LOCATION_LOCAL,
+    REMOTE: storage_pb2.LOCATION_REMOTE,
+    BOTH: storage_pb2.LOCATION_BOTH,
+    DIFFERS: storage_pb2.LOCATION_DIFFERS,
+}
 
 
 def model_to_proto(model: ModelVersion) -> models_pb2.ModelVersion:
@@ -38,12 +47,25 @@ def _version(value: str, field: str = "version") -> str:
 
 
 class ModelsServicer(models_pb2_grpc.ModelsServicer):
-    def __init__(self, registry: ModelRegistry) -> None:
-        self.registry = registry
+    def __init__(self, open_registry: Callable[[], SharedRegistry]) -> None:
+        self._open_registry = open_registry
+
+    @property
+    def registry(self) -> SharedRegistry:
+        """Opened per call (cached while the remote's settings stay the same): a remote set later is used."""
+        return self._open_registry()
 
     def ListModels(
         self, request: models_pb2.ListModelsRequest, context: grpc.ServicerContext
     ) -> models_pb2.ListModelsResponse:
+        if request.include_remote:
+            located = self.registry.list_with_locations(kind=request.kind, layer=request.layer)
+            messages = []
+            for item in located:
+                message = model_to_proto(item.model)
+                message.location = LOCATIONS[item.location]
+                messages.append(message)
+            return models_pb2.ListModelsResponse(models=messages)
         models = self.registry.list(kind=request.kind, layer=request.layer)
         return models_pb2.ListModelsResponse(models=[model_to_proto(m) for m in models])
 

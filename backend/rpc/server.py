@@ -15,7 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from backend.datasets.service import DatasetService
 from backend.errors import FailedPrecondition
 from backend.jobs.manager import JobManager
-from backend.registry import ModelRegistry
+from backend.registry.shared import open_registry
 from backend.rpc.artifacts_servicer import ArtifactsServicer
 from backend.rpc.auth import AuthInterceptor
 from backend.rpc.batch_servicer import BatchServicer
@@ -25,6 +25,7 @@ from backend.rpc.errors import ErrorInterceptor
 from backend.rpc.jobs_servicer import JobsServicer
 from backend.rpc.models_servicer import ModelsServicer
 from backend.rpc.reports_servicer import ReportsServicer
+from backend.rpc.storage_servicer import StorageServicer
 from backend.rpc.synthetic_servicer import SyntheticServicer
 from backend.rpc.system_servicer import SystemServicer
 from backend.settings import ServerSettings
@@ -44,6 +45,8 @@ from protos.omni.v1 import (
     models_pb2_grpc,
     reports_pb2,
     reports_pb2_grpc,
+    storage_pb2,
+    storage_pb2_grpc,
     synthetic_pb2,
     synthetic_pb2_grpc,
     system_pb2,
@@ -63,6 +66,7 @@ SERVICE_NAMES = (
     batch_pb2.DESCRIPTOR.services_by_name["Batch"].full_name,
     datasets_pb2.DESCRIPTOR.services_by_name["Datasets"].full_name,
     detection_pb2.DESCRIPTOR.services_by_name["Detection"].full_name,
+    storage_pb2.DESCRIPTOR.services_by_name["Storage"].full_name,
 )
 
 
@@ -129,11 +133,14 @@ def start_backend(settings: ServerSettings) -> Backend:
     jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)
     system_pb2_grpc.add_SystemServicer_to_server(SystemServicer(settings, workspace, manager.max_concurrent), server)
     synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
-    models_pb2_grpc.add_ModelsServicer_to_server(ModelsServicer(ModelRegistry(workspace.store)), server)
+    models_pb2_grpc.add_ModelsServicer_to_server(
+        ModelsServicer(lambda: open_registry(workspace.store, workspace.state_dir)), server
+    )
     reports_pb2_grpc.add_ReportsServicer_to_server(ReportsServicer(workspace.store), server)
     artifacts_pb2_grpc.add_ArtifactsServicer_to_server(ArtifactsServicer(workspace.store), server)
     batch_pb2_grpc.add_BatchServicer_to_server(BatchServicer(workspace, max_streams=manager.max_concurrent), server)
     datasets_pb2_grpc.add_DatasetsServicer_to_server(DatasetsServicer(DatasetService.for_workspace(workspace)), server)
+    storage_pb2_grpc.add_StorageServicer_to_server(StorageServicer(workspace), server)
     detection = DetectionServicer(workspace)
     detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)

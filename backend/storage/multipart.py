@@ -171,7 +171,10 @@ class MultipartUploader:
                 on_bytes(min(part_size, size - (number - 1) * part_size))
 
 
-def _drain(in_flight: set[Future[tuple[int, str, bool]]]) -> tuple[set[Future[tuple[int, str, bool]]], set[Future[tuple[int, str, bool]]]]:
+PartFutures = set[Future[tuple[int, str, bool]]]
+
+
+def _drain(in_flight: PartFutures) -> tuple[PartFutures, PartFutures]:
     done, pending = wait(in_flight, return_when=FIRST_EXCEPTION)
     for future in done:
         if future.exception() is not None:

@@ -177,13 +177,17 @@ class S3Store:
         bucket, name = self.config.locate(validate_key(key))
         try:
             self.uploader.upload(
-                bucket, name, path, size=size, sha256=digest, metadata={SHA256_HEADER: digest},
-                on_bytes=on_bytes, check=check, parallel=PARALLEL_PARTS,
+                bucket,
+                name,
+                path,
+                size=size,
+                sha256=digest,
+                metadata={SHA256_HEADER: digest},
+                on_bytes=on_bytes,
+                check=check,
+                parallel=PARALLEL_PARTS,
             )
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
-            if isinstance(error, OSError) and not isinstance(error, urllib3.exceptions.HTTPError | TimeoutError):
-                if Path(path).exists() and error.filename is not None:
-                    raise
+        except (MinioException, urllib3.exceptions.HTTPError) as error:
             raise self._error(error, bucket=bucket, key=key, action="write") from None
         return ObjectInfo(key=key, size=size, sha256=digest, modified=time.time())
 
@@ -208,9 +212,7 @@ class S3Store:
         try:
             item = self.client.stat_object(bucket, name)
         except S3Error as error:
-            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound") or (
-                error.code == "ResourceNotFound"
-            ):
+            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound") or (error.code == "ResourceNotFound"):
                 raise NotFound(f"no object {key!r} in {self.describe()}") from None
             raise self._error(error, bucket=bucket, key=key, action="read") from None
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
@@ -290,7 +292,9 @@ class S3Store:
             if isinstance(error, urllib3.exceptions.HTTPError):
                 raise
             partial.unlink(missing_ok=True)
-            raise ResourceExhausted(f"could not write {dest}: {error.strerror or error}; nothing was replaced") from None
+            raise ResourceExhausted(
+                f"could not write {dest}: {error.strerror or error}; nothing was replaced"
+            ) from None
         actual = sha.hexdigest()
         if info.sha256 and actual != info.sha256:
             partial.unlink(missing_ok=True)

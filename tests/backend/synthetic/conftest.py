@@ -18,6 +18,7 @@ class RecordingContext:
 
     scratch_dir: Path
     store: Any = None
+    workspace_root: Path = Path()
     cancel_after: int | None = None
     job_id: str = "job-test"
     resumed_from: str = ""
