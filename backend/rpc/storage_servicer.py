@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 import grpc
 from google.protobuf.json_format import MessageToDict
@@ -62,12 +63,16 @@ def check_to_proto(result: CheckResult, remote: storage_pb2.RemoteConfig) -> sto
         remote=remote,
         steps=[
             storage_pb2.RemoteCheckStep(
-                name=step.name, ok=step.ok, detail=step.detail, millis=step.millis, problem=int(step.problem)
+                name=step.name,
+                ok=step.ok,
+                detail=step.detail,
+                millis=step.millis,
+                problem=cast(storage_pb2.RemoteProblem, int(step.problem)),
             )
             for step in result.steps
         ],
         round_trip_ms=result.round_trip_ms,
-        problem=int(result.problem),
+        problem=cast(storage_pb2.RemoteProblem, int(result.problem)),
     )
 
 
@@ -160,7 +165,7 @@ class StorageServicer(storage_pb2_grpc.StorageServicer):
             response.entries.append(
                 storage_pb2.SyncEntry(
                     key=entry.key,
-                    state=int(entry.state),
+                    state=cast(storage_pb2.SyncState, int(entry.state)),
                     group=entry.group,
                     local_size=entry.local.digest.size if entry.local else 0,
                     remote_size=entry.remote.size if entry.remote else 0,

@@ -7,7 +7,9 @@ from dataclasses import asdict
 
 import grpc
 
+from backend.errors import OmniError
 from backend.settings import ServerSettings
+from backend.storage.remote_config import load_config
 from backend.system_info import AcceleratorProbe, host_info
 from backend.workspace import Workspace
 from protos.omni.v1 import system_pb2, system_pb2_grpc
@@ -23,6 +25,15 @@ class SystemServicer(system_pb2_grpc.SystemServicer):
         self.started = time.monotonic()
         self.probe = AcceleratorProbe()
 
+    def _storage(self) -> str:
+        """The working copy, and the remote it shares through (its location only: never a key)."""
+        local = self.workspace.store.describe()
+        try:
+            remote = load_config(self.workspace.state_dir)
+        except OmniError as error:
+            return f"{local}; remote: unreadable configuration ({error.message})"
+        return f"{local}; remote {remote.describe()}" if remote else local
+
     def GetSystemInfo(
         self, request: system_pb2.GetSystemInfoRequest, context: grpc.ServicerContext
     ) -> system_pb2.SystemInfo:
@@ -35,7 +46,7 @@ class SystemServicer(system_pb2_grpc.SystemServicer):
             onnxruntime_providers=accel.onnxruntime_providers,
             onnxruntime_version=accel.onnxruntime_version,
             workspace=str(self.workspace.root),
-            storage=self.workspace.store.describe(),
+            storage=self._storage(),
             auth_required=bool(self.settings.token),
             tls=self.settings.tls,
             host_paths_allowed=self.workspace.host_paths_allowed,

@@ -76,7 +76,12 @@ def _timed(name: str, action: Callable[[], str]) -> Step:
 
 def check_remote(config: RemoteConfig, open_store: Callable[[], S3Store], *, create_buckets: bool) -> CheckResult:
     result = CheckResult()
-    result.steps.append(_timed("reach", lambda: (probe_reach(config), f"{config.endpoint or 'AWS S3'} answers")[1]))
+
+    def reach() -> str:
+        probe_reach(config)
+        return f"{config.endpoint or 'AWS S3'} answers"
+
+    result.steps.append(_timed("reach", reach))
     if not result.ok:
         return result
     holder: list[S3Store] = []
@@ -109,7 +114,12 @@ def check_remote(config: RemoteConfig, open_store: Callable[[], S3Store], *, cre
         return result
     key = f"{PROBE_PREFIX}-{uuid.uuid4().hex}"
     payload = os.urandom(1024)
-    result.steps.append(_timed("write", lambda: (store.put_bytes(key, payload), "wrote a 1 KiB probe")[1]))
+
+    def write() -> str:
+        store.put_bytes(key, payload)
+        return "wrote a 1 KiB probe"
+
+    result.steps.append(_timed("write", write))
     if not result.ok:
         return result
 
@@ -125,5 +135,10 @@ def check_remote(config: RemoteConfig, open_store: Callable[[], S3Store], *, cre
         return f"read it back intact; round trip {result.round_trip_ms:.1f} ms"
 
     result.steps.append(_timed("read", read))
-    result.steps.append(_timed("delete", lambda: (store.delete(key), "deleted the probe")[1]))
+
+    def delete() -> str:
+        store.delete(key)
+        return "deleted the probe"
+
+    result.steps.append(_timed("delete", delete))
     return result

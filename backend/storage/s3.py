@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import io
 import os
@@ -329,7 +330,7 @@ class S3Store:
             except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
                 raise self._error(error, bucket=bucket, action="list") from None
 
-    def _listing_targets(self, prefix: str) -> list[tuple[str, str]]:
+    def _listing_targets(self, prefix: str) -> builtins.list[tuple[str, str]]:
         if self.config.layout == "prefix":
             return [(self.config.bucket, f"{self.config.key_prefix}{prefix}")]
         top, slash, rest = prefix.partition("/")
@@ -342,14 +343,14 @@ class S3Store:
 
     # -- buckets --------------------------------------------------------------------------------------------
 
-    def missing_buckets(self) -> list[str]:
+    def missing_buckets(self) -> builtins.list[str]:
         missing = []
         for bucket in self.config.buckets():
             if not self._call("list", "", self.client.bucket_exists, bucket):
                 missing.append(bucket)
         return missing
 
-    def create_buckets(self) -> list[str]:
+    def create_buckets(self) -> builtins.list[str]:
         created = []
         for bucket in self.missing_buckets():
             self._call("create", "", self.client.make_bucket, bucket, self.config.region or None)

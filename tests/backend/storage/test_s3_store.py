@@ -131,9 +131,7 @@ def test_missing_bucket(seaweed: SeaweedS3, unique_bucket_prefix: str, tmp_path:
 def test_unreachable_endpoint(tmp_path: Path) -> None:
     from tests.s3_servers import free_port
 
-    store = S3Store(
-        config_for(f"http://127.0.0.1:{free_port()}", "tnone"), Credentials("a", "b"), state_dir=tmp_path
-    )
+    store = S3Store(config_for(f"http://127.0.0.1:{free_port()}", "tnone"), Credentials("a", "b"), state_dir=tmp_path)
     with pytest.raises(RemoteError) as caught:
         store.stat("evaluation/a.json")
     assert caught.value.problem == Problem.UNREACHABLE
@@ -141,9 +139,7 @@ def test_unreachable_endpoint(tmp_path: Path) -> None:
 
 
 def test_tls_to_a_plain_http_server_is_a_tls_problem(seaweed: SeaweedS3, tmp_path: Path) -> None:
-    store = S3Store(
-        config_for(f"https://{seaweed.endpoint}", "ttls"), Credentials("a", "b"), state_dir=tmp_path
-    )
+    store = S3Store(config_for(f"https://{seaweed.endpoint}", "ttls"), Credentials("a", "b"), state_dir=tmp_path)
     with pytest.raises(RemoteError) as caught:
         store.stat("evaluation/a.json")
     assert caught.value.problem in (Problem.TLS_VERIFICATION, Problem.UNREACHABLE)
@@ -201,8 +197,8 @@ def test_killed_server_mid_upload_then_resume_sends_only_missing_parts(
         if sent == 2:
             seaweed_fresh.kill()
 
+    store.uploader.sent_parts = 0
     with pytest.raises(RemoteError):
-        store.uploader.sent_parts = 0
         store.put_file("training-outputs/checkpoints/j1/last.pt", source, on_bytes=kill_after_two_parts)
     first_attempt_parts = store.uploader.sent_parts
     assert store.uploader.pending(*store.config.locate("training-outputs/checkpoints/j1/last.pt")) is not None
@@ -217,7 +213,9 @@ def test_killed_server_mid_upload_then_resume_sends_only_missing_parts(
     assert resumed.uploader.pending(*resumed.config.locate("training-outputs/checkpoints/j1/last.pt")) is None
 
 
-def test_check_remote_steps(admin_store: S3Store, seaweed: SeaweedS3, unique_bucket_prefix: str, tmp_path: Path) -> None:
+def test_check_remote_steps(
+    admin_store: S3Store, seaweed: SeaweedS3, unique_bucket_prefix: str, tmp_path: Path
+) -> None:
     result = check_remote(admin_store.config, lambda: admin_store, create_buckets=False)
     assert result.ok, result.steps
     assert [step.name for step in result.steps] == ["reach", "credentials", "buckets", "write", "read", "delete"]

@@ -16,7 +16,7 @@ import pytest
 from backend.rpc.server import Backend
 from desktop.client import BackendError, BackendTarget, Connection
 from protos.omni.v1 import batch_pb2, jobs_pb2, storage_pb2
-from tests.backend.batch.conftest import register, tiny_onnx, write_images  # noqa: F401 - tiny_onnx is a fixture
+from tests.backend.batch.conftest import register, write_images
 from tests.backend.conftest import TOKEN
 from tests.helpers import wait_for_progress, wait_for_state
 from tests.s3_servers import SeaweedS3
@@ -26,8 +26,15 @@ SUCCEEDED, FAILED = jobs_pb2.JOB_STATE_SUCCEEDED, jobs_pb2.JOB_STATE_FAILED
 
 @pytest.fixture(autouse=True)
 def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "OMNI_S3_ACCESS_KEY_ID", "OMNI_S3_SECRET_ACCESS_KEY", "OMNI_S3_SESSION_TOKEN"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "OMNI_S3_ACCESS_KEY_ID",
+        "OMNI_S3_SECRET_ACCESS_KEY",
+        "OMNI_S3_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
 
@@ -125,7 +132,9 @@ def test_a_model_version_is_immutable(remote_pair: tuple[Side, Side], tiny_onnx:
     card_dir = b.root / "models" / "layer_1" / version
     card_dir.mkdir(parents=True)
     (card_dir / "model.onnx").write_bytes(other.read_bytes())
-    (card_dir / "card.json").write_text(json.dumps({"version": version, "files": {"onnx": f"models/layer_1/{version}/model.onnx"}}))
+    (card_dir / "card.json").write_text(
+        json.dumps({"version": version, "files": {"onnx": f"models/layer_1/{version}/model.onnx"}})
+    )
     failed = b.sync("push", models=[version])
     assert failed.state == FAILED
     mine = hashlib.sha256(other.read_bytes()).hexdigest()
@@ -192,10 +201,16 @@ def test_bad_remote_settings_are_refused_naming_the_field(two_sides: tuple[Side,
     cases = [
         (storage_pb2.SetRemoteRequest(url="http://bucket/x", access_key_id="k", secret_access_key="s"), "url"),
         (storage_pb2.SetRemoteRequest(url="s3://Bad_Bucket", access_key_id="k", secret_access_key="s"), "url"),
-        (storage_pb2.SetRemoteRequest(url="s3://ok-bucket", endpoint="ftp://x", access_key_id="k",
-                                      secret_access_key="s"), "endpoint"),
-        (storage_pb2.SetRemoteRequest(url="s3://", bucket_prefix="UP", access_key_id="k", secret_access_key="s"),
-         "bucket_prefix"),
+        (
+            storage_pb2.SetRemoteRequest(
+                url="s3://ok-bucket", endpoint="ftp://x", access_key_id="k", secret_access_key="s"
+            ),
+            "endpoint",
+        ),
+        (
+            storage_pb2.SetRemoteRequest(url="s3://", bucket_prefix="UP", access_key_id="k", secret_access_key="s"),
+            "bucket_prefix",
+        ),
         (storage_pb2.SetRemoteRequest(url="s3://ok-bucket", access_key_id="k"), "secret_access_key"),
     ]
     for request, field in cases:
@@ -228,15 +243,19 @@ def test_sync_to_an_endpoint_that_does_not_answer_is_refused_before_queueing(
     assert not check.ok and check.problem == storage_pb2.REMOTE_PROBLEM_UNREACHABLE
 
 
-def test_secrets_never_leave_the_backend(
-    remote_pair: tuple[Side, Side], seaweed: SeaweedS3, tiny_onnx: Path
-) -> None:
+def test_secrets_never_leave_the_backend(remote_pair: tuple[Side, Side], seaweed: SeaweedS3, tiny_onnx: Path) -> None:
     a, _ = remote_pair
     secret = seaweed.admin.secret_key
     register(a.root, tiny_onnx)
     job = a.sync("push")
-    texts = [str(a.client.get_remote()), str(a.client.check_remote()), str(job), _events_text(a.client, job.id),
-             str(a.client.system_info()), str(a.client.sync_status())]
+    texts = [
+        str(a.client.get_remote()),
+        str(a.client.check_remote()),
+        str(job),
+        _events_text(a.client, job.id),
+        str(a.client.system_info()),
+        str(a.client.sync_status()),
+    ]
     for log in (a.root / ".omni").rglob("*.log"):
         texts.append(log.read_text(errors="replace"))
     for table in (a.root / ".omni").glob("*.sqlite3"):
@@ -278,8 +297,17 @@ def _train_on(side: Side, tmp_path: Path) -> jobs_pb2.Job:
     synth = wait_for_state(side.client, side.client.submit(restoration_spec(data, count=8, size=64, seed=2)).id)
     assert synth.state == SUCCEEDED, synth.message
     spec = training_pb2.TrainRestorationSpec(
-        data=str(data), layer=1, epochs=1, batch_size=4, lr=2e-3, patch=32, val_split=0.25, preset="tiny",
-        device="cpu", seed=1, num_workers=-1,
+        data=str(data),
+        layer=1,
+        epochs=1,
+        batch_size=4,
+        lr=2e-3,
+        patch=32,
+        val_split=0.25,
+        preset="tiny",
+        device="cpu",
+        seed=1,
+        num_workers=-1,
     )
     return wait_for_state(side.client, side.client.submit(jobs_pb2.JobSpec(train_restoration=spec)).id, timeout=240)
 
