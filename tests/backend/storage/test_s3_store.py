@@ -232,3 +232,33 @@ def test_moto_is_a_second_endpoint(moto_s3: MotoS3, unique_bucket_prefix: str, t
     store.create_buckets()
     store.put_bytes("models/layer_2/restoration_layer2_20261203_000001/card.json", b"{}")
     assert store.stat("models/layer_2/restoration_layer2_20261203_000001/card.json").size == 2
+
+
+@pytest.mark.parametrize("mode", ["503", "drop"])
+def test_transient_failures_are_retried(
+    seaweed: SeaweedS3, admin_store: S3Store, unique_bucket_prefix: str, tmp_path: Path, mode: str
+) -> None:
+    """SlowDown answers and dropped connections are retried with backoff; the call then succeeds."""
+    from tests.backend.storage.flaky_proxy import FlakyProxy
+
+    host, port = seaweed.endpoint.split(":")
+    with FlakyProxy(host, int(port), fail_first=3, mode=mode) as proxy:
+        store = store_for(proxy.url, seaweed.admin, unique_bucket_prefix, tmp_path / "via-proxy")
+        info = store.put_bytes("evaluation/retried.json", b'{"ok": true}')
+        assert store.get_bytes("evaluation/retried.json") == b'{"ok": true}'
+        assert proxy.failed == 3 and proxy.requests > 3
+    assert admin_store.stat("evaluation/retried.json").sha256 == info.sha256
+
+
+def test_a_server_that_keeps_failing_is_unavailable_not_internal(
+    seaweed: SeaweedS3, unique_bucket_prefix: str, tmp_path: Path
+) -> None:
+    from tests.backend.storage.flaky_proxy import FlakyProxy
+
+    host, port = seaweed.endpoint.split(":")
+    with FlakyProxy(host, int(port), fail_first=1000) as proxy:
+        store = store_for(proxy.url, seaweed.admin, unique_bucket_prefix, tmp_path / "via-proxy")
+        with pytest.raises(RemoteError) as caught:
+            store.put_bytes("evaluation/never.json", b"{}")
+    assert caught.value.problem == Problem.UNAVAILABLE and caught.value.status == "UNAVAILABLE"
+    assert proxy.failed == 6  # the first try and 5 retries
