@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,15 +15,54 @@ from backend.formats import EXPORT_FORMATS, IMPORT_FORMATS, check_format
 from backend.formats.split import check_fractions
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
+from backend.storage import credentials, remote_config
+from backend.storage.remote_config import RemoteConfig
 from backend.workspace import Workspace, require_empty_folder, require_existing_folder
+
+S3_SCHEME = "s3://"
+#: ``scheme://``: a URL, not a folder
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def workspace_root(ctx: JobContext) -> Path:
+    """The folder of the workspace the job runs in (``ctx.workspace_root``; else its local store's root)."""
+    root = getattr(ctx, "workspace_root", None) or getattr(ctx.store, "root", None)
+    if root is None:
+        raise FailedPrecondition("dataset jobs need the workspace's local store")
+    return Path(root)
 
 
 def _service_in_worker(ctx: JobContext) -> DatasetService:
-    """The dataset service of the workspace the job runs in (its store's root)."""
-    root = getattr(ctx.store, "root", None)
-    if root is None:
-        raise FailedPrecondition("dataset jobs need the workspace's local store")
-    return DatasetService.for_workspace(Workspace(Path(root)))
+    """The dataset service of the workspace the job runs in."""
+    return DatasetService.for_workspace(Workspace(workspace_root(ctx)))
+
+
+def is_s3_url(out: str) -> bool:
+    """``out`` means an S3 location (anything starting ``s3:``; ``check_s3_out`` says whether it is a good one)."""
+    return out.strip().lower().startswith("s3:")
+
+
+def check_s3_out(out: str, state_dir: Path) -> RemoteConfig:
+    """The remote configuration for exporting to ``out`` = ``s3://BUCKET[/PREFIX]``: the workspace remote's server,
+    region, TLS and keys, with this bucket and prefix. InvalidArgument("out") for a bad URL, FailedPrecondition
+    when the workspace has no remote or no keys for it. Nothing is sent."""
+    remote = remote_config.load_config(state_dir)
+    base = remote if remote is not None else RemoteConfig(url=S3_SCHEME)
+    try:
+        config = remote_config.checked(
+            replace(base, url=out.strip(), layout=remote_config.LAYOUT_PREFIX, bucket_prefix="")
+        )
+    except InvalidArgument as error:
+        if error.field != "url":
+            raise
+        raise InvalidArgument("out", error.message.removeprefix("url: ")) from None
+    if remote is None:
+        raise FailedPrecondition(
+            f"out: {config.url} is reached through the workspace's remote (its endpoint and keys), and this "
+            "workspace has none; set one with omni remote set s3://..."
+        )
+    credentials.resolve(config, state_dir)  # no keys: FailedPrecondition now, not in the job
+    return config
 
 
 def prepare_import(params: ImportDatasetParams, workspace: Workspace, resuming: bool) -> Prepared:
@@ -55,11 +95,17 @@ def prepare_export(params: ExportDatasetParams, workspace: Workspace, resuming: 
     for value in params.statuses:
         if value not in known:
             raise InvalidArgument("statuses", f"unknown image status {value}")
-    out = workspace.resolve_user_path(params.out, field="out")
-    if not resuming:
-        require_empty_folder(out, field="out")
-    checked = replace(params, out=str(out), format=fmt, split=split)
-    return Prepared(params=checked, outputs={"out": str(out)})
+    if is_s3_url(params.out):
+        out = check_s3_out(params.out, workspace.state_dir).url  # the prefix must be empty: checked by the job
+    elif URL_SCHEME.match(params.out.strip()):
+        raise InvalidArgument("out", f"{params.out!r}: give a folder or an s3://BUCKET/PREFIX URL")
+    else:
+        folder = workspace.resolve_user_path(params.out, field="out")
+        if not resuming:
+            require_empty_folder(folder, field="out")
+        out = str(folder)
+    checked = replace(params, out=out, format=fmt, split=split)
+    return Prepared(params=checked, outputs={"out": out})
 
 
 def run_export(params: ExportDatasetParams, ctx: JobContext) -> dict[str, object]:

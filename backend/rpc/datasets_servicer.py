@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 
 from backend.datasets.service import DatasetService
 from backend.errors import InvalidArgument
 from backend.rpc import datasets_convert as convert
+from backend.rpc.locations import LOCATIONS
+from backend.storage.remote import require_remote
+from backend.sync.dataset_locations import dataset_locations
 from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc
 
 
@@ -19,8 +23,9 @@ def _required(value: str, field: str) -> str:
 
 
 class DatasetsServicer(datasets_pb2_grpc.DatasetsServicer):
-    def __init__(self, service: DatasetService) -> None:
+    def __init__(self, service: DatasetService, state_dir: Path) -> None:
         self.service = service
+        self.state_dir = state_dir
 
     def CreateDataset(
         self, request: datasets_pb2.CreateDatasetRequest, context: grpc.ServicerContext
@@ -30,6 +35,14 @@ class DatasetsServicer(datasets_pb2_grpc.DatasetsServicer):
     def ListDatasets(
         self, request: datasets_pb2.ListDatasetsRequest, context: grpc.ServicerContext
     ) -> datasets_pb2.ListDatasetsResponse:
+        if request.include_remote:
+            located = dataset_locations(self.service, require_remote(self.state_dir))
+            messages = []
+            for item in located:
+                message = convert.dataset_to_proto(item.record)
+                message.location = LOCATIONS[item.location]
+                messages.append(message)
+            return datasets_pb2.ListDatasetsResponse(datasets=messages)
         return datasets_pb2.ListDatasetsResponse(
             datasets=[convert.dataset_to_proto(d) for d in self.service.list_datasets()]
         )

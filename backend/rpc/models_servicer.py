@@ -9,16 +9,10 @@ import grpc
 
 from backend.errors import InvalidArgument
 from backend.registry import ModelVersion
-from backend.registry.shared import BOTH, DIFFERS, LOCAL, REMOTE, SharedRegistry
+from backend.registry.shared import SharedRegistry
 from backend.rpc.convert import timestamp
-from protos.omni.v1 import models_pb2, models_pb2_grpc, storage_pb2
-
-LOCATIONS = {
-    LOCAL: storage_pb2.LOCATION_LOCAL,
-    REMOTE: storage_pb2.LOCATION_REMOTE,
-    BOTH: storage_pb2.LOCATION_BOTH,
-    DIFFERS: storage_pb2.LOCATION_DIFFERS,
-}
+from backend.rpc.locations import LOCATIONS
+from protos.omni.v1 import models_pb2, models_pb2_grpc
 
 
 def model_to_proto(model: ModelVersion) -> models_pb2.ModelVersion:

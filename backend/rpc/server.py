@@ -139,7 +139,9 @@ def start_backend(settings: ServerSettings) -> Backend:
     reports_pb2_grpc.add_ReportsServicer_to_server(ReportsServicer(workspace.store), server)
     artifacts_pb2_grpc.add_ArtifactsServicer_to_server(ArtifactsServicer(workspace.store), server)
     batch_pb2_grpc.add_BatchServicer_to_server(BatchServicer(workspace, max_streams=manager.max_concurrent), server)
-    datasets_pb2_grpc.add_DatasetsServicer_to_server(DatasetsServicer(DatasetService.for_workspace(workspace)), server)
+    datasets_pb2_grpc.add_DatasetsServicer_to_server(
+        DatasetsServicer(DatasetService.for_workspace(workspace), workspace.state_dir), server
+    )
     storage_pb2_grpc.add_StorageServicer_to_server(StorageServicer(workspace), server)
     detection = DetectionServicer(workspace)
     detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)

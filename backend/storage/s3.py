@@ -118,14 +118,16 @@ class S3Store:
             region=config.region or None,
             http_client=http_pool(insecure_tls=config.insecure_tls),
         )
-        self.uploader = MultipartUploader(self.client, state_dir / "uploads", part_size=PART_SIZE)
+        self.uploader = MultipartUploader(self.client, state_dir / "s3-uploads", part_size=PART_SIZE)
 
     def describe(self) -> str:
         return self.config.describe()
 
     def _error(self, error: BaseException, *, bucket: str = "", key: str = "", action: str = "access") -> RemoteError:
+        """``key`` is a workspace key; the message names the object as the server knows it."""
+        name = self.config.locate(key)[1] if key else ""
         return translate(
-            error, endpoint=self.endpoint, hint=self.credentials.hint, bucket=bucket, key=key, action=action
+            error, endpoint=self.endpoint, hint=self.credentials.hint, bucket=bucket, key=name, action=action
         )
 
     def _call(self, action: str, key: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -22,6 +22,7 @@ class JobRecorder:
     job_id: str = "job-test"
     resumed_from: str = ""
     cancel: bool = False
+    workspace_root: Path = Path()
     logs: list[tuple[str, str]] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
