@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.datasets.service import DatasetService
 from backend.datasets.snapshot import apply_snapshot, snapshot_key
+from backend.errors import NotFound
 from backend.jobs.context import JobContext
 from backend.storage.remote import require_remote
 from backend.sync.jobs import SyncParams, selection_of
@@ -29,6 +30,10 @@ def run_sync(params: SyncParams, ctx: JobContext, direction: Direction) -> dict[
     selection = selection_of(params.selection)
     ctx.progress(0, 0, unit="bytes", message="comparing with the remote")
     scope, status = scoped_status(workspace, store, selection)
+    groups = {entry.group for entry in status.entries}
+    missing = [version for version in selection.models if f"model {version}" not in groups]
+    if missing:
+        raise NotFound(f"selection.models: no version {', '.join(missing)} here or on the remote (omni models list)")
     work = decide(status.entries, direction, overwrite=params.overwrite)
     verb = "send" if direction is Direction.PUSH else "fetch"
     ctx.log(

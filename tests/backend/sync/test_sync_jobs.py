@@ -101,6 +101,13 @@ def test_other_differences_are_kept_unless_overwrite(remote_pair: tuple[Side, Si
     assert [p.read_text() for p in backups] == ["B's own words\n"]  # nothing local is lost
 
 
+def test_a_version_nobody_has_fails_the_sync(remote_pair: tuple[Side, Side]) -> None:
+    a, _ = remote_pair
+    failed = a.sync("push", models=["restoration_layer2_20200101_000000"])
+    assert failed.state == FAILED
+    assert failed.message.startswith("selection.models: no version restoration_layer2_20200101_000000")
+
+
 def test_dry_run_moves_nothing(remote_pair: tuple[Side, Side], tiny_onnx: Path) -> None:
     a, _ = remote_pair
     register(a.root, tiny_onnx)
