@@ -5,7 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
-from omni_cli.commands import dataset, detect, gui, jobs, models, reports, restore, serve, synth, system, train
+from omni_cli.commands import (
+    dataset,
+    detect,
+    gui,
+    jobs,
+    models,
+    remote,
+    reports,
+    restore,
+    serve,
+    sync,
+    synth,
+    system,
+    train,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omni", description="Omni Studio: annotate, generate, train, inspect and restore images."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, system, jobs, synth, train, models, reports, dataset, restore, detect, gui):
+    for module in (serve, system, jobs, synth, train, models, reports, dataset, restore, detect, remote, sync, gui):
         module.register(subparsers)
     return parser
 

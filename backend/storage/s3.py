@@ -217,7 +217,7 @@ class S3Store:
         except S3Error as error:
             if error.code in ("NoSuchKey", "NoSuchObject", "NotFound") or (error.code == "ResourceNotFound"):
                 raise NotFound(f"no object {key!r} in {self.describe()}") from None
-            raise self._error(error, bucket=bucket, key=key, action="read") from None
+            raise self._explain_head_error(error, bucket, key, action="read") from None
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
             raise self._error(error, bucket=bucket, key=key, action="read") from None
         modified = item.last_modified.timestamp() if item.last_modified else 0.0
@@ -345,10 +345,33 @@ class S3Store:
 
     # -- buckets --------------------------------------------------------------------------------------------
 
+    def _explain_head_error(self, error: S3Error, bucket: str, key: str = "", *, action: str) -> RemoteError:
+        """A HEAD answer has no body, so a wrong secret or an unknown key looks like AccessDenied there; one
+        GET (whose answer carries the server's code) tells them apart."""
+        if error.code not in ("AccessDenied", "Forbidden"):
+            return self._error(error, bucket=bucket, key=key, action=action)
+        try:
+            if key:
+                self.client.get_object(bucket, self.config.locate(key)[1], offset=0, length=1).close()
+            else:
+                next(iter(self.client.list_objects(bucket)), None)
+        except S3Error as detailed:
+            if detailed.code not in ("NoSuchKey", "NoSuchBucket"):
+                return self._error(detailed, bucket=bucket, key=key, action=action)
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as other:
+            return self._error(other, bucket=bucket, key=key, action=action)
+        return self._error(error, bucket=bucket, key=key, action=action)
+
     def missing_buckets(self) -> builtins.list[str]:
         missing = []
         for bucket in self.config.buckets():
-            if not self._call("list", "", self.client.bucket_exists, bucket):
+            try:
+                exists = self.client.bucket_exists(bucket)
+            except S3Error as error:
+                raise self._explain_head_error(error, bucket, action="list") from None
+            except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
+                raise self._error(error, bucket=bucket, action="list") from None
+            if not exists:
                 missing.append(bucket)
         return missing
 

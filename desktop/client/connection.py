@@ -30,6 +30,8 @@ from protos.omni.v1 import (
     models_pb2_grpc,
     reports_pb2,
     reports_pb2_grpc,
+    storage_pb2,
+    storage_pb2_grpc,
     synthetic_pb2,
     synthetic_pb2_grpc,
     system_pb2,
@@ -37,6 +39,10 @@ from protos.omni.v1 import (
 )
 
 DEFAULT_DEADLINE_S = 15.0
+#: the backend retries an unreachable or failing remote with back-off before answering, so calls that reach
+#: the remote (check, sync status, listings with include_remote) wait longer than the default
+REMOTE_CHECK_DEADLINE_S = 90.0
+REMOTE_LISTING_DEADLINE_S = 120.0
 RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 T = TypeVar("T")
 
@@ -216,8 +222,14 @@ class Connection:
 
     # -- models -----------------------------------------------------------------------------------------
 
-    def list_models(self, *, kind: str = "", layer: str = "") -> list[models_pb2.ModelVersion]:
-        return list(self._call(self.models.ListModels, models_pb2.ListModelsRequest(kind=kind, layer=layer)).models)
+    def list_models(
+        self, *, kind: str = "", layer: str = "", include_remote: bool = False
+    ) -> list[models_pb2.ModelVersion]:
+        """Versions, newest first. ``include_remote`` also lists the remote's versions, each with its
+        ``location`` (FAILED_PRECONDITION without a remote)."""
+        request = models_pb2.ListModelsRequest(kind=kind, layer=layer, include_remote=include_remote)
+        timeout = max(self.deadline_s, REMOTE_LISTING_DEADLINE_S) if include_remote else None
+        return list(self._call(self.models.ListModels, request, timeout=timeout).models)
 
     def get_model(self, version: str) -> models_pb2.ModelVersion:
         return self._call(self.models.GetModel, models_pb2.GetModelRequest(version=version))
@@ -271,8 +283,12 @@ class Connection:
         request = datasets_pb2.CreateDatasetRequest(name=name, classes=list(classes))
         return self._call(self.datasets.CreateDataset, request)
 
-    def list_datasets(self) -> list[datasets_pb2.Dataset]:
-        return list(self._call(self.datasets.ListDatasets, datasets_pb2.ListDatasetsRequest()).datasets)
+    def list_datasets(self, *, include_remote: bool = False) -> list[datasets_pb2.Dataset]:
+        """Every dataset. ``include_remote`` also lists the datasets pushed to the remote, each with its
+        ``location``."""
+        request = datasets_pb2.ListDatasetsRequest(include_remote=include_remote)
+        timeout = max(self.deadline_s, REMOTE_LISTING_DEADLINE_S) if include_remote else None
+        return list(self._call(self.datasets.ListDatasets, request, timeout=timeout).datasets)
 
     def get_dataset(self, name: str) -> datasets_pb2.Dataset:
         return self._call(self.datasets.GetDataset, datasets_pb2.GetDatasetRequest(name=name))
@@ -342,6 +358,39 @@ class Connection:
     def dataset_stats(self, dataset: str) -> datasets_pb2.DatasetStats:
         return self._call(self.datasets.GetDatasetStats, datasets_pb2.GetDatasetStatsRequest(dataset=dataset))
 
+    # -- storage: the workspace's remote (MinIO / S3) -----------------------------------------------------
+    # Moving data is a job: ``submit(JobSpec(sync_push=SyncSpec(...)))`` or ``sync_pull``, progress in bytes.
+    # Secrets go in (``set_remote``) and never come back out.
+
+    @cached_property
+    def storage(self) -> storage_pb2_grpc.StorageStub:
+        return storage_pb2_grpc.StorageStub(self.channel)
+
+    def get_remote(self) -> storage_pb2.RemoteConfig:
+        """The workspace's remote; ``configured`` is False when there is none."""
+        return self._call(self.storage.GetRemote, storage_pb2.GetRemoteRequest())
+
+    def set_remote(self, request: storage_pb2.SetRemoteRequest) -> storage_pb2.RemoteConfig:
+        """Validate and save the remote (nothing is sent to it). A bad field raises BackendError
+        "INVALID_ARGUMENT" whose message starts with the field's name; missing keys "FAILED_PRECONDITION"."""
+        return self._call(self.storage.SetRemote, request)
+
+    def unset_remote(self) -> None:
+        self._call(self.storage.UnsetRemote, storage_pb2.UnsetRemoteRequest())
+
+    def check_remote(self, create_buckets: bool = False) -> storage_pb2.RemoteCheck:
+        """Reach, credentials, buckets and a write/read/delete probe, each step timed. Problems come back in
+        the answer (``ok``, ``problem``, each step's ``detail``), not as a BackendError."""
+        request = storage_pb2.CheckRemoteRequest(create_buckets=create_buckets)
+        return self._call(self.storage.CheckRemote, request, timeout=max(self.deadline_s, REMOTE_CHECK_DEADLINE_S))
+
+    def sync_status(
+        self, selection: storage_pb2.SyncSelection | None = None, include_same: bool = False
+    ) -> storage_pb2.SyncStatusResponse:
+        """What differs between the workspace and the remote (nothing is downloaded). No selection = models,
+        datasets and reports."""
+        request = storage_pb2.SyncStatusRequest(selection=selection, include_same=include_same)
+        return self._call(self.storage.SyncStatus, request, timeout=max(self.deadline_s, REMOTE_LISTING_DEADLINE_S))
 
     # -- batch restore (remote: the images live on this side) -------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
+from omni_cli.commands.remote import location_words
 from omni_cli.follow import submit_and_follow
 from omni_cli.session import add_backend_options, local_path, open_session
 from protos.omni.v1 import datasets_pb2, jobs_pb2
@@ -76,6 +77,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     create.set_defaults(func=run_create)
 
     listing = commands.add_parser("list", help="every dataset with its counts")
+    listing.add_argument(
+        "--remote", action="store_true", help="also the remote's datasets, with a LOCATION (local/remote/both/differs)"
+    )
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_list)
 
@@ -94,7 +98,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     exp = commands.add_parser("export", help="write a dataset as YOLO, COCO or VOC into a new folder")
     exp.add_argument("name")
-    exp.add_argument("out", help="new or empty folder (on the backend's machine)")
+    exp.add_argument(
+        "out", help="new or empty folder (on the backend's machine), or s3://BUCKET/PREFIX on the remote's server"
+    )
     exp.add_argument("--format", required=True, choices=("yolo", "coco", "voc"))
     exp.add_argument("--split", type=_fractions, default=[], help="train,val[,test] fractions (default 0.8,0.2)")
     exp.add_argument("--seed", type=int, default=0, help="the split is the same for the same seed")
@@ -138,15 +144,20 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     with open_session(args) as session:
-        datasets = session.connection.list_datasets()
+        datasets = session.connection.list_datasets(include_remote=args.remote)
     if args.json:
         print(json.dumps([MessageToDict(d, preserving_proto_field_name=True) for d in datasets], indent=2))
         return 0
     if not datasets:
         print("no datasets yet: omni dataset create NAME, or omni dataset import DIR --format ...")
     width = max((len(d.name) for d in datasets), default=0)
+    if args.remote and datasets:
+        width = max(width, len("NAME"))
+        print(f"{'NAME':<{width}}  {'LOCATION':<8}  COUNTS")
     for dataset in datasets:
-        print(f"{dataset.name:<{width}}  {_counts(dataset)}, {sum(not c.deleted for c in dataset.classes)} classes")
+        location = f"{location_words(dataset.location):<8}  " if args.remote else ""
+        classes = sum(not c.deleted for c in dataset.classes)
+        print(f"{dataset.name:<{width}}  {location}{_counts(dataset)}, {classes} classes")
     return 0
 
 
@@ -174,7 +185,7 @@ def run_export(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         spec = datasets_pb2.ExportDatasetSpec(
             dataset=args.name,
-            out=local_path(session, args.out),
+            out=args.out if args.out.startswith("s3:") else local_path(session, args.out),  # s3:// as given
             format=args.format,
             split=args.split,
             seed=args.seed,

@@ -8,6 +8,7 @@ import time
 
 from google.protobuf.json_format import MessageToDict
 
+from omni_cli.commands.remote import location_words
 from omni_cli.session import add_backend_options, open_session
 from protos.omni.v1 import models_pb2
 
@@ -20,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     listing = commands.add_parser("list", help="versions, newest first (* = current of its layer)")
     listing.add_argument("--kind", choices=("restoration", "detector"), default="")
     listing.add_argument("--layer", type=int, choices=(1, 2), help="restoration layer")
+    listing.add_argument(
+        "--remote", action="store_true", help="also the remote's versions, with a LOCATION (local/remote/both/differs)"
+    )
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_list)
     show = commands.add_parser("show", help="one version's model card")
@@ -48,17 +52,21 @@ def _metrics(model: models_pb2.ModelVersion) -> str:
 def run_list(args: argparse.Namespace) -> int:
     layer = f"layer_{args.layer}" if args.layer else ""
     with open_session(args) as session:
-        models = session.connection.list_models(kind=args.kind, layer=layer)
+        models = session.connection.list_models(kind=args.kind, layer=layer, include_remote=args.remote)
     if args.json:
         print(json.dumps([MessageToDict(m, preserving_proto_field_name=True) for m in models], indent=2))
         return 0
     if not models:
         print("no models yet: train one with `omni train restoration`")
+    elif args.remote:
+        print(f"  {'VERSION':<40} {'LOCATION':<8} {'LAYER':<8} CREATED")
     for model in models:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(model.created_at.seconds))
         mark = "*" if model.current else " "
+        location = f"{location_words(model.location):<8} " if args.remote else ""
         print(
-            f"{mark} {model.version:<40} {model.layer:<8} {created}  {model.parameters:>10,} params  {_metrics(model)}"
+            f"{mark} {model.version:<40} {location}{model.layer:<8} {created}  {model.parameters:>10,} params  "
+            f"{_metrics(model)}".rstrip()
         )
     return 0
 

@@ -262,3 +262,21 @@ def test_a_server_that_keeps_failing_is_unavailable_not_internal(
             store.put_bytes("evaluation/never.json", b"{}")
     assert caught.value.problem == Problem.UNAVAILABLE and caught.value.status == "UNAVAILABLE"
     assert proxy.failed == 6  # the first try and 5 retries
+
+
+def test_a_wrong_secret_is_named_even_where_s3_answers_without_a_body(
+    seaweed: SeaweedS3, admin_store: S3Store, unique_bucket_prefix: str, tmp_path: Path
+) -> None:
+    """HEAD (stat, bucket_exists) answers 403 with no code; the store asks again with a GET to say why."""
+    from dataclasses import replace
+
+    admin_store.put_bytes("evaluation/here.json", b"{}")
+    wrong = S3Store(
+        replace(admin_store.config, region="us-east-1"),  # with a region the SDK asks no location first
+        Credentials(seaweed.admin.access_key, "wrong-secret"),
+        state_dir=tmp_path / "wrong",
+    )
+    for call in (lambda: wrong.stat("evaluation/here.json"), wrong.missing_buckets):
+        with pytest.raises(RemoteError) as caught:
+            call()
+        assert caught.value.problem == Problem.WRONG_SECRET, caught.value.message
