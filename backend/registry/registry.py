@@ -120,8 +120,8 @@ class ModelRegistry:
         if model.current:
             raise FailedPrecondition(f"{version} is the current model of {model.layer}; promote another version first")
         self.store.delete(f"models/{model.layer}/{version}/{CARD}")  # unlisted from here on
-        for info in list(self.store.list(f"models/{model.layer}/{version}/")):
-            self.store.delete(info.key)
+        for key in list(self.store.keys(f"models/{model.layer}/{version}/")):
+            self.store.delete(key)
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -156,10 +156,10 @@ class ModelRegistry:
         versions = []
         for item in layers:
             current = self.current_name(item)
-            for info in self.store.list(f"models/{item}/"):
-                parts = info.key.split("/")
+            for key in self.store.keys(f"models/{item}/"):
+                parts = key.split("/")
                 if len(parts) == 4 and parts[3] == CARD:
-                    card = json.loads(self.store.get_bytes(info.key))
+                    card = json.loads(self.store.get_bytes(key))
                     versions.append(
                         ModelVersion(parts[2], item, card, dict(card.get("files", {})), parts[2] == current)
                     )

@@ -67,10 +67,10 @@ def get_report(store: ArtifactStore, report_id: str, fmt: str = "text") -> str:
 
 def list_reports(store: ArtifactStore, *, kind: str = "") -> list[ReportSummary]:
     summaries = []
-    for info in store.list(PREFIX):
-        if not info.key.endswith("/report.json"):
+    for key in store.keys(PREFIX):
+        if not key.endswith("/report.json"):
             continue
-        report = json.loads(store.get_bytes(info.key))
+        report = json.loads(store.get_bytes(key))
         if kind and report.get("kind") != kind:
             continue
         summaries.append(
@@ -79,7 +79,7 @@ def list_reports(store: ArtifactStore, *, kind: str = "") -> list[ReportSummary]
                 kind=report.get("kind", ""),
                 title=report.get("title", ""),
                 state=report.get("state", ""),
-                created_at=float(report.get("job", {}).get("finished_at") or info.modified),
+                created_at=float(report.get("job", {}).get("finished_at") or store.stat(key).modified),
                 model_version=(report.get("model") or {}).get("version", ""),
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import cast
 
 import grpc
@@ -36,7 +37,7 @@ _LAYOUTS = {
 _LAYOUT_ENUMS = {name: value for value, name in _LAYOUTS.items() if name}
 
 
-def remote_to_proto(config: RemoteConfig | None, state_dir_store: S3Store | None = None) -> storage_pb2.RemoteConfig:
+def remote_to_proto(config: RemoteConfig | None, store: S3Store | None = None) -> storage_pb2.RemoteConfig:
     if config is None:
         return storage_pb2.RemoteConfig(configured=False)
     message = storage_pb2.RemoteConfig(
@@ -51,9 +52,9 @@ def remote_to_proto(config: RemoteConfig | None, state_dir_store: S3Store | None
         profile=config.profile,
         credentials_file=config.credentials_file,
     )
-    if state_dir_store is not None:
-        message.credentials_source = state_dir_store.credentials.source
-        message.access_key_hint = state_dir_store.credentials.hint
+    if store is not None:
+        message.credentials_source = store.credentials.source
+        message.access_key_hint = store.credentials.hint
     return message
 
 
@@ -82,7 +83,7 @@ class StorageServicer(storage_pb2_grpc.StorageServicer):
         self._lock = threading.Lock()  # one change of the remote at a time
 
     @property
-    def _state(self):  # type: ignore[no-untyped-def]
+    def _state(self) -> Path:
         return self.workspace.state_dir
 
     def _describe(self) -> storage_pb2.RemoteConfig:

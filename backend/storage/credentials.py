@@ -110,7 +110,8 @@ def resolve(config: RemoteConfig, state_dir: Path, env: Mapping[str, str] | None
     env = os.environ if env is None else env
     keys = workspace_keys_path(state_dir)
     if keys.is_file():
-        found = _from_ini(keys, "default", "workspace (omni remote set --access-key-id)", field_name="access_key_id")
+        source = "workspace keys (kept by the backend, mode 0600)"
+        found = _from_ini(keys, "default", source, field_name="access_key_id")
         if found:
             return found
     profile = config.profile or "default"

@@ -69,15 +69,34 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         return self.path_of(key).is_file()
 
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Keys that start with ``prefix``, in key order, without reading any file.
+
+        Only the folder the prefix names is walked; hidden folders (the backend's state, where temporary
+        folders come and go) are not entered, and a file that vanishes meanwhile is simply not listed."""
+        validate_prefix(prefix)
+        folder = prefix if prefix.endswith("/") or not prefix else prefix.rpartition("/")[0]
+        start = self.root / folder if folder else self.root
+        found: list[str] = []
+        for current, dirs, files in os.walk(start):
+            dirs[:] = [name for name in dirs if not name.startswith(".")]
+            base = Path(current).relative_to(self.root).as_posix()
+            for name in files:
+                if name.startswith(".") or name.endswith(TEMP_SUFFIX):
+                    continue
+                key = name if base == "." else f"{base}/{name}"
+                if key.startswith(prefix):
+                    found.append(key)
+        yield from sorted(found)
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Objects whose key starts with ``prefix``, in key order. Checksums are computed on demand."""
-        validate_prefix(prefix)
-        for path in sorted(self.root.rglob("*")):
-            if not path.is_file() or path.name.endswith(TEMP_SUFFIX):
-                continue
-            key = path.relative_to(self.root).as_posix()
-            if key.startswith(prefix) and not any(part.startswith(".") for part in key.split("/")):
+        for key in self.keys(prefix):
+            path = self.root / key
+            try:
                 yield self._info(key, path, sha256_of_file(path))
+            except FileNotFoundError:
+                continue  # deleted or replaced while listing
 
     def delete(self, key: str) -> None:
         self._existing(key).unlink()

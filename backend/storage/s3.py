@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import base64
 import builtins
 import hashlib
 import io
@@ -252,8 +251,9 @@ class S3Store:
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         info = self.stat(key)
-        etag_tag = hashlib.sha1(f"{bucket}/{name}".encode()).hexdigest()[:12]
-        partial = dest.with_name(f".{dest.name}.{etag_tag}.{info.size}{TEMP_SUFFIX}")
+        # the partial file of this object's bytes: another object, or new bytes, start a new one
+        version_tag = hashlib.sha1(f"{bucket}/{name}/{info.size}/{info.sha256}".encode()).hexdigest()[:16]
+        partial = dest.with_name(f".{dest.name}.{version_tag}{TEMP_SUFFIX}")
         sha = hashlib.sha256()
         done = 0
         if partial.exists():
@@ -313,6 +313,10 @@ class S3Store:
         """Objects under ``prefix`` with their SHA-256 (one HEAD each: prefer ``entries`` for large listings)."""
         for entry in self.entries(prefix):
             yield self.stat(entry.key)
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        for entry in self.entries(prefix):
+            yield entry.key
 
     def entries(self, prefix: str = "") -> Iterator[RemoteEntry]:
         """Objects under ``prefix`` in key order, from the listing alone (size, ETag; no per-object request)."""
@@ -395,6 +399,3 @@ def _sha256_of(path: Path) -> str:
             digest.update(chunk)
     return digest.hexdigest()
 
-
-def content_md5(data: bytes) -> str:
-    return base64.b64encode(hashlib.md5(data).digest()).decode()

@@ -35,6 +35,8 @@ def selection_of(data: dict[str, Any]) -> Selection:
             reports=bool(data.get("reports", False)),
             checkpoints=bool(data.get("checkpoints", False)),
             all=bool(data.get("all", False)),
+            all_models=bool(data.get("every_model", False)),
+            all_datasets=bool(data.get("every_dataset", False)),
         )
     except (TypeError, AttributeError):
         raise InvalidArgument("selection", "is not a sync selection") from None

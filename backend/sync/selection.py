@@ -20,18 +20,21 @@ class Selection:
     reports: bool = False
     checkpoints: bool = False
     all: bool = False
+    all_models: bool = False
+    all_datasets: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.models or self.datasets or self.reports or self.checkpoints or self.all)
+        chosen = (self.models, self.datasets, self.reports, self.checkpoints, self.all, self.all_models)
+        return not (any(chosen) or self.all_datasets)
 
     @property
     def every_model(self) -> bool:
-        return self.all or self.empty
+        return self.all or self.empty or self.all_models
 
     @property
     def every_dataset(self) -> bool:
-        return self.all or self.empty
+        return self.all or self.empty or self.all_datasets
 
     def prefixes(self) -> list[str]:
         """Key prefixes of the plain (file-for-object) part of the selection; datasets are planned apart."""

@@ -10,10 +10,19 @@ from typing import Any, cast
 
 from desktop.models.events import Event
 from desktop.models.formatting import format_timestamp
+from desktop.models.locations import (
+    LOCATION_TIPS,
+    RemoteListing,
+    SyncTarget,
+    location_text,
+    location_tone,
+    merge_local,
+)
 from desktop.models.table_rows import Row
-from protos.omni.v1 import datasets_pb2, jobs_pb2
+from protos.omni.v1 import datasets_pb2, jobs_pb2, storage_pb2
 
-COLUMNS = ("Dataset", "Images", "To do", "Done", "Review", "Boxes", "Classes", "Updated")
+COLUMNS = ("Dataset", "Images", "To do", "Done", "Review", "Boxes", "Classes", "Updated", "Location")
+LOCATION_COLUMN = COLUMNS.index("Location")
 DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
 IMPORT_FORMATS = {"images": "Plain images (unlabelled)", "yolo": "YOLO", "coco": "COCO", "voc": "Pascal VOC"}
 EXPORT_FORMATS = {"yolo": "YOLO (Ultralytics)", "coco": "COCO", "voc": "Pascal VOC"}
@@ -105,9 +114,16 @@ def dataset_row(dataset: datasets_pb2.Dataset) -> Row:
             f"{dataset.box_count:,}",
             ", ".join(active),
             format_timestamp(dataset.updated_at) if dataset.HasField("updated_at") else "",
+            location_text(dataset.location),
         ),
-        tones=("bold", "", "", "good" if by_status.get("done", 0) else "", "", "", "muted", "muted"),
-        tooltips={6: "\n".join(f"{c.id}: {c.name}" for c in dataset.classes if not c.deleted)},
+        tones=(
+            "bold", "", "", "good" if by_status.get("done", 0) else "", "", "", "muted", "muted",
+            location_tone(dataset.location),
+        ),
+        tooltips={
+            6: "\n".join(f"{c.id}: {c.name}" for c in dataset.classes if not c.deleted),
+            **({LOCATION_COLUMN: LOCATION_TIPS[dataset.location]} if dataset.location in LOCATION_TIPS else {}),
+        },
     )
 
 
@@ -172,11 +188,30 @@ class DatasetsModel:
         self.loaded = False
         self.selected: str | None = None
         self.stats: datasets_pb2.DatasetStats | None = None
+        self.with_remote = False  # the rows say where each dataset lives (a remote is set and was listed)
+        self.remote_note = ""
         self.rows_changed: Event[[]] = Event()
         self.selection_changed: Event[[]] = Event()
         self.stats_changed: Event[[]] = Event()
 
+    def set_remote_listing(self, listing: RemoteListing) -> None:
+        """A listing with ``include_remote``: every dataset here or on the remote, with its location."""
+        self.remote_note = listing.note
+        if listing.items is None:
+            self.with_remote = False
+            datasets = [d for d in self.datasets if d.location != storage_pb2.LOCATION_REMOTE]
+        else:  # a backend that does not know include_remote answers without locations: no column then
+            datasets = [d for d in listing.items if isinstance(d, datasets_pb2.Dataset)]
+            self.with_remote = any(d.location != storage_pb2.LOCATION_UNSPECIFIED for d in datasets)
+        self._set(datasets)
+
     def set_datasets(self, datasets: Sequence[datasets_pb2.Dataset]) -> None:
+        """The local listing (the last known locations are kept until the next listing with them)."""
+        if self.with_remote:
+            datasets = merge_local(self.datasets, datasets, lambda dataset: dataset.name)
+        self._set(datasets)
+
+    def _set(self, datasets: Sequence[datasets_pb2.Dataset]) -> None:
         self.datasets = sorted(datasets, key=lambda d: d.name.lower())
         self.loaded = True
         self.rows_changed.emit()
@@ -193,7 +228,7 @@ class DatasetsModel:
         self.set_datasets([d for d in self.datasets if d.name != name])
 
     def clear(self) -> None:
-        self.datasets, self.loaded = [], False
+        self.datasets, self.loaded, self.with_remote, self.remote_note = [], False, False, ""
         self.rows_changed.emit()
         self.select(None)
 
@@ -206,6 +241,20 @@ class DatasetsModel:
     @property
     def current(self) -> datasets_pb2.Dataset | None:
         return self.dataset(self.selected)
+
+    @property
+    def current_is_local(self) -> bool:
+        """A dataset is selected and this workspace has it (not only the remote)."""
+        current = self.current
+        return current is not None and current.location != storage_pb2.LOCATION_REMOTE
+
+    def sync_target(self) -> SyncTarget | None:
+        """The selected dataset, if Push or Pull applies to it."""
+        current = self.current
+        if current is None or not self.with_remote:
+            return None
+        target = SyncTarget("dataset", current.name, current.location)
+        return target if target.action else None
 
     def select(self, name: str | None) -> None:
         if name == self.selected:

@@ -7,10 +7,19 @@ from typing import Any
 
 from desktop.models.events import Event
 from desktop.models.formatting import format_bytes, format_timestamp
+from desktop.models.locations import (
+    LOCATION_TIPS,
+    RemoteListing,
+    SyncTarget,
+    location_text,
+    location_tone,
+    merge_local,
+)
 from desktop.models.table_rows import Row, Tone
-from protos.omni.v1 import models_pb2
+from protos.omni.v1 import models_pb2, storage_pb2
 
-COLUMNS = ("Version", "Layer", "Current", "Created", "Parameters", "Size", "PSNR", "SSIM")
+COLUMNS = ("Version", "Layer", "Current", "Created", "Parameters", "Size", "PSNR", "SSIM", "Location")
+LOCATION_COLUMN = COLUMNS.index("Location")
 LAYER_FILTERS = {"": "All layers", "layer_1": "Layer 1", "layer_2": "Layer 2", "detector": "Detector"}
 CURRENT_MARK = "● current"
 
@@ -21,7 +30,12 @@ def _created_key(model: models_pb2.ModelVersion) -> tuple[int, int, str]:
 
 def model_row(model: models_pb2.ModelVersion) -> Row:
     metrics = model.metrics
-    tones: tuple[Tone, ...] = ("mono", "", "current" if model.current else "", "", "", "", "", "")
+    tones: tuple[Tone, ...] = (
+        "mono", "", "current" if model.current else "", "", "", "", "", "", location_tone(model.location)
+    )
+    tooltips = {0: model.architecture} if model.architecture else {}
+    if model.location in LOCATION_TIPS:
+        tooltips[LOCATION_COLUMN] = LOCATION_TIPS[model.location]
     return Row(
         key=model.version,
         cells=(
@@ -33,9 +47,10 @@ def model_row(model: models_pb2.ModelVersion) -> Row:
             format_bytes(model.size_bytes) if model.size_bytes else "",
             f"{metrics['psnr']:.2f} dB" if "psnr" in metrics else "",
             f"{metrics['ssim']:.4f}" if "ssim" in metrics else "",
+            location_text(model.location),
         ),
         tones=tones,
-        tooltips={0: model.architecture} if model.architecture else {},
+        tooltips=tooltips,
     )
 
 
@@ -65,17 +80,36 @@ class ModelsModel:
         self.loaded = False
         self.layer = ""  # the filter; "" = all
         self.selected: list[str] = []  # versions, in the order they were selected
+        self.with_remote = False  # the rows say where each version lives (a remote is set and was listed)
+        self.remote_note = ""  # why there are no locations, when a remote is set but could not be listed
         self.rows_changed: Event[[]] = Event()
         self.selection_changed: Event[[]] = Event()
 
     def set_models(self, models: list[models_pb2.ModelVersion]) -> None:
+        """The local listing (the last known locations are kept until the next listing with them)."""
+        if self.with_remote:
+            models = merge_local(self.models, models, lambda model: model.version)
+        self._set(models)
+
+    def set_remote_listing(self, listing: RemoteListing) -> None:
+        """A listing with ``include_remote``: every version here or on the remote, with its location."""
+        self.remote_note = listing.note
+        if listing.items is None:
+            self.with_remote = False
+            models = [m for m in self.models if m.location != storage_pb2.LOCATION_REMOTE]
+        else:  # a backend that does not know include_remote answers without locations: no column then
+            models = [m for m in listing.items if isinstance(m, models_pb2.ModelVersion)]
+            self.with_remote = any(m.location != storage_pb2.LOCATION_UNSPECIFIED for m in models)
+        self._set(models)
+
+    def _set(self, models: list[models_pb2.ModelVersion]) -> None:
         self.models = sorted(models, key=_created_key, reverse=True)
         self.loaded = True
         self.rows_changed.emit()
         self._keep_selection()
 
     def clear(self) -> None:
-        self.models, self.loaded = [], False
+        self.models, self.loaded, self.with_remote, self.remote_note = [], False, False, ""
         self.rows_changed.emit()
         self.select([])
 
@@ -117,7 +151,16 @@ class ModelsModel:
         return single is not None and not single.current
 
     def can_delete(self) -> bool:
-        return self.single is not None  # the server explains why the current version stays
+        single = self.single  # the server explains why the current version stays
+        return single is not None and single.location != storage_pb2.LOCATION_REMOTE
+
+    def sync_target(self) -> SyncTarget | None:
+        """The one selected version, if Push or Pull applies to it."""
+        single = self.single
+        if single is None or not self.with_remote:
+            return None
+        target = SyncTarget("model", single.version, single.location)
+        return target if target.action else None
 
     def can_compare(self) -> bool:
         return len(self.selected) == 2

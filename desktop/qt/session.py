@@ -80,6 +80,7 @@ class Session(QObject):
 
     message = Signal(str)  # something to tell the user in passing (status bar)
     show_requested = Signal(str, str)  # (view name, item key): a view asks the window to show another's item
+    remote_changed = Signal()  # the workspace's remote was saved or removed: lists with locations refresh
 
     def __init__(
         self,

@@ -22,9 +22,9 @@ SHA_SHOWN = 12
 def _add_selection(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("what (nothing given = models, datasets and reports)")
     group.add_argument(
-        "--models", nargs="+", action="extend", default=[], metavar="VERSION", help="these model versions"
+        "--models", nargs="*", default=None, metavar="VERSION", help="these model versions (none named: every one)"
     )
-    group.add_argument("--datasets", nargs="+", action="extend", default=[], metavar="NAME", help="these datasets")
+    group.add_argument("--datasets", nargs="*", default=None, metavar="NAME", help="these datasets (none named: all)")
     group.add_argument("--reports", action="store_true", help="the reports")
     group.add_argument("--checkpoints", action="store_true", help="training checkpoints (large)")
     group.add_argument("--all", action="store_true", help="models, datasets, reports and checkpoints")
@@ -32,7 +32,13 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
 
 def selection(args: argparse.Namespace) -> storage_pb2.SyncSelection:
     return storage_pb2.SyncSelection(
-        models=args.models, datasets=args.datasets, reports=args.reports, checkpoints=args.checkpoints, all=args.all
+        models=args.models or [],
+        datasets=args.datasets or [],
+        every_model=args.models == [],
+        every_dataset=args.datasets == [],
+        reports=args.reports,
+        checkpoints=args.checkpoints,
+        all=args.all,
     )
 
 

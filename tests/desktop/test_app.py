@@ -95,7 +95,7 @@ def test_connects_and_shows_system_info(qtbot: QtBot, window: MainWindow, backen
     status = window.connection_label.text()
     assert backend.target.address in status and "token, no TLS" in status
     names = [window.nav.item(row).text() for row in range(window.nav.count())]
-    assert names == ["Connect", "Jobs", "Annotate", "Datasets", "Train", "Models", "Batch", "Reports"]
+    assert names == ["Connect", "Jobs", "Annotate", "Datasets", "Train", "Models", "Batch", "Reports", "Storage"]
 
 
 def test_restoration_job_runs_to_success_with_its_event_log(

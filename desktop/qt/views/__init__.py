@@ -15,6 +15,7 @@ from desktop.qt.views.datasets import DatasetsView
 from desktop.qt.views.jobs_view import JobsView
 from desktop.qt.views.models_view import ModelsView
 from desktop.qt.views.reports_view import ReportsView
+from desktop.qt.views.storage_view import StorageView
 from desktop.qt.views.train_view import TrainView
 
 
@@ -34,4 +35,5 @@ VIEWS: list[ViewSpec] = [
     ViewSpec("Models", ModelsView, QStyle.StandardPixmap.SP_DriveHDIcon),
     ViewSpec("Batch", BatchView, QStyle.StandardPixmap.SP_DialogApplyButton),
     ViewSpec("Reports", ReportsView, QStyle.StandardPixmap.SP_FileDialogContentsView),
+    ViewSpec("Storage", StorageView, QStyle.StandardPixmap.SP_DirLinkIcon),
 ]

@@ -20,17 +20,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.models.locations import SYNC_KINDS, RemoteListing, list_remote
 from desktop.models.model_compare import compare_rows, headers
-from desktop.models.models_model import COLUMNS, LAYER_FILTERS, ModelsModel, card_text
+from desktop.models.models_model import COLUMNS, LAYER_FILTERS, LOCATION_COLUMN, ModelsModel, card_text
 from desktop.models.training_runs import TRAIN_KINDS
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font
 from desktop.qt.widgets.common import error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
+from desktop.qt.widgets.sync_action import SyncAction
 from protos.omni.v1 import jobs_pb2, models_pb2
 
-COLUMN_WIDTHS = {"Version": 300, "Layer": 80, "Current": 90, "Created": 130, "Parameters": 100, "Size": 90}
+COLUMN_WIDTHS = {
+    "Version": 300, "Layer": 80, "Current": 90, "Created": 130, "Parameters": 100, "Size": 90, "PSNR": 90, "SSIM": 80
+}
+LISTED_KINDS = sorted({*TRAIN_KINDS, *SYNC_KINDS})  # a finished run registers a version; a pull brings some
 CARD_TAB, COMPARE_TAB = 0, 1
 
 
@@ -72,8 +77,10 @@ class ModelsView(QWidget):
         self.compare_button = QPushButton("Compare")
         self.compare_button.setToolTip("Select two versions (Ctrl+click) to compare them")
         self.compare_button.clicked.connect(self._compare)
+        self.sync_action = SyncAction(session, finished=self.refresh)
         actions = QHBoxLayout()
         actions.addWidget(self.status, 1)
+        actions.addWidget(self.sync_action, 1)
         actions.addWidget(self.promote_button)
         actions.addWidget(self.delete_button)
         actions.addWidget(self.compare_button)
@@ -129,9 +136,19 @@ class ModelsView(QWidget):
             on_result=self._listed,
             on_error=self._list_failed,
             on_clear=self.model.clear,
-            kinds=sorted(TRAIN_KINDS),
+            kinds=LISTED_KINDS,
             when=lambda job: job.state == jobs_pb2.JOB_STATE_SUCCEEDED,  # only a success registers a version
         )
+        self.locations = ListRefresher(  # then where each version lives, when a remote is set (can be slow)
+            session,
+            self,
+            lambda connection: list_remote(lambda: connection.list_models(include_remote=True)),
+            on_result=self.model.set_remote_listing,
+            on_error=lambda error: self.model.set_remote_listing(RemoteListing(None, f"Locations unknown: {error}")),
+            on_clear=lambda: None,
+            kinds=LISTED_KINDS,
+        )
+        session.remote_changed.connect(self.locations.refresh)
         session.connection_model.changed.connect(self._show_status)
         self._show_rows()
         self._show_selection()
@@ -141,6 +158,7 @@ class ModelsView(QWidget):
     def refresh(self) -> None:
         """List the registry again (in the background); the selection stays where it can."""
         self.refresher.refresh()
+        self.locations.refresh()
         self._show_status()
 
     def _listed(self, models: list[models_pb2.ModelVersion]) -> None:
@@ -157,6 +175,7 @@ class ModelsView(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresher.ensure_loaded()
+        self.locations.ensure_loaded()
 
     def show_item(self, version: str, *, refresh: bool = True) -> None:
         """Select ``version`` (listing the registry again first if we do not know it yet)."""
@@ -181,6 +200,9 @@ class ModelsView(QWidget):
             select_keys(self.table, self.table_model, self.model.selected)
         finally:
             self._syncing = False
+        self.table.setColumnHidden(LOCATION_COLUMN, not self.model.with_remote)
+        self.sync_action.set_target(self.model.sync_target())
+        self.status.setToolTip(self.model.remote_note)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -210,6 +232,7 @@ class ModelsView(QWidget):
             self._syncing = False
         self.promote_button.setEnabled(self.model.can_promote())
         self.delete_button.setEnabled(self.model.can_delete())
+        self.sync_action.set_target(self.model.sync_target())
         self.compare_button.setEnabled(self.model.can_compare())
         single = self.model.single
         if single is not None:

@@ -170,18 +170,22 @@ class RemoteCheck(_message.Message):
     def __init__(self, ok: _Optional[bool] = ..., remote: _Optional[_Union[RemoteConfig, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[RemoteCheckStep, _Mapping]]] = ..., round_trip_ms: _Optional[float] = ..., problem: _Optional[_Union[RemoteProblem, str]] = ...) -> None: ...
 
 class SyncSelection(_message.Message):
-    __slots__ = ("models", "datasets", "reports", "checkpoints", "all")
+    __slots__ = ("models", "datasets", "reports", "checkpoints", "all", "every_model", "every_dataset")
     MODELS_FIELD_NUMBER: _ClassVar[int]
     DATASETS_FIELD_NUMBER: _ClassVar[int]
     REPORTS_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINTS_FIELD_NUMBER: _ClassVar[int]
     ALL_FIELD_NUMBER: _ClassVar[int]
+    EVERY_MODEL_FIELD_NUMBER: _ClassVar[int]
+    EVERY_DATASET_FIELD_NUMBER: _ClassVar[int]
     models: _containers.RepeatedScalarFieldContainer[str]
     datasets: _containers.RepeatedScalarFieldContainer[str]
     reports: bool
     checkpoints: bool
     all: bool
-    def __init__(self, models: _Optional[_Iterable[str]] = ..., datasets: _Optional[_Iterable[str]] = ..., reports: _Optional[bool] = ..., checkpoints: _Optional[bool] = ..., all: _Optional[bool] = ...) -> None: ...
+    every_model: bool
+    every_dataset: bool
+    def __init__(self, models: _Optional[_Iterable[str]] = ..., datasets: _Optional[_Iterable[str]] = ..., reports: _Optional[bool] = ..., checkpoints: _Optional[bool] = ..., all: _Optional[bool] = ..., every_model: _Optional[bool] = ..., every_dataset: _Optional[bool] = ...) -> None: ...
 
 class SyncSpec(_message.Message):
     __slots__ = ("selection", "dry_run", "overwrite")

@@ -91,3 +91,18 @@ def test_workspace_is_laid_out_with_the_bucket_prefixes(tmp_path: Path) -> None:
         assert (workspace.root / prefix).is_dir()
     workspace.store.put_bytes("evaluation/x.json", b"{}")
     assert [o.key for o in workspace.store.list()] == ["evaluation/x.json"]  # backend state stays hidden
+
+
+def test_keys_walk_only_the_prefix_and_never_the_state_folder(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put_bytes("models/layer_1/v/card.json", b"{}")
+    store.put_bytes("models/layer_10/v/card.json", b"{}")
+    store.put_bytes("evaluation/a.json", b"{}")
+    hidden = tmp_path / ".omni" / "tmp-folder"
+    hidden.mkdir(parents=True)
+    (hidden / "x").write_bytes(b"1")
+    (tmp_path / "models" / "layer_1" / ".card.json.1.omni-partial").write_bytes(b"half")
+    assert list(store.keys("models/layer_1/")) == ["models/layer_1/v/card.json"]
+    assert list(store.keys("models/layer_1")) == ["models/layer_1/v/card.json", "models/layer_10/v/card.json"]
+    assert list(store.keys()) == ["evaluation/a.json", "models/layer_1/v/card.json", "models/layer_10/v/card.json"]
+    assert [info.key for info in store.list("evaluation/")] == ["evaluation/a.json"]

@@ -291,3 +291,13 @@ def test_a_failed_automatic_push_keeps_the_training(
     assert "a-wrong-secret" not in events
     version = trained.outputs["model_version"]
     assert (a.root / "models" / "layer_1" / version / "model.onnx").is_file()
+
+
+def test_every_model_and_nothing_else(remote_pair: tuple[Side, Side], tiny_onnx: Path) -> None:
+    a, _ = remote_pair
+    register(a.root, tiny_onnx)
+    _report(a.root, "job-r")
+    a.client.create_dataset("left-here", ["dent"])
+    status = a.client.sync_status(storage_pb2.SyncSelection(every_model=True))
+    assert {entry.group.split()[0] for entry in status.entries} == {"model"}
+    assert a.sync("push", every_model=True).outputs["objects_to_move"] == "2"

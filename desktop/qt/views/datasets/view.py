@@ -26,8 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.connection import TERMINAL_STATES, state_name
-from desktop.models.datasets_model import COLUMNS, EXPORT_KIND, IMPORT_KIND, DatasetsModel, import_summary
+from desktop.models.datasets_model import (
+    COLUMNS,
+    EXPORT_KIND,
+    IMPORT_KIND,
+    LOCATION_COLUMN,
+    DatasetsModel,
+    import_summary,
+)
 from desktop.models.job_text import progress_fraction, progress_text
+from desktop.models.locations import SYNC_KINDS, RemoteListing, list_remote
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
 from desktop.qt.views.datasets.dialogs import ClassesDialog, CreateDialog, ExportDialog, ImportDialog
@@ -35,6 +43,7 @@ from desktop.qt.views.datasets.stats_panel import StatsPanel
 from desktop.qt.widgets.common import error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
+from desktop.qt.widgets.sync_action import SyncAction
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 
 COLUMN_WIDTHS = {"Dataset": 200, "Images": 80, "To do": 70, "Done": 70, "Review": 70, "Boxes": 80, "Classes": 260}
@@ -94,9 +103,11 @@ class DatasetsView(QWidget):
         self.job_bar.setFixedWidth(180)
         self.job_bar.setTextVisible(False)
         self.job_bar.setFixedHeight(8)
+        self.sync_action = SyncAction(session, finished=self._refresh)
         actions = QHBoxLayout()
         actions.addWidget(self.job_label, 1)
         actions.addWidget(self.job_bar)
+        actions.addWidget(self.sync_action)
         for button in (self.delete_button, self.classes_button, self.export_button, self.open_button):
             actions.addWidget(button)
 
@@ -134,8 +145,18 @@ class DatasetsView(QWidget):
             on_result=lambda value: self.model.set_datasets(_datasets_of(value)),
             on_error=lambda error: self._show_error(f"Could not list the datasets: {error}"),
             on_clear=self.model.clear,
-            kinds=[IMPORT_KIND],
+            kinds=[IMPORT_KIND, *SYNC_KINDS],
         )
+        self.locations = ListRefresher(  # then where each dataset lives, when a remote is set (can be slow)
+            session,
+            self,
+            lambda connection: list_remote(lambda: connection.list_datasets(include_remote=True)),
+            on_result=self.model.set_remote_listing,
+            on_error=lambda error: self.model.set_remote_listing(RemoteListing(None, f"Locations unknown: {error}")),
+            on_clear=lambda: None,
+            kinds=[IMPORT_KIND, *SYNC_KINDS],
+        )
+        session.remote_changed.connect(self.locations.refresh)
         session.jobs.row_changed.connect(self._job_row)
         session.jobs.row_inserted.connect(self._job_row)
         session.connection_model.changed.connect(self._update_buttons)
@@ -147,10 +168,12 @@ class DatasetsView(QWidget):
 
     def _refresh(self) -> None:
         self.refresher.refresh()
+        self.locations.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresher.ensure_loaded()
+        self.locations.ensure_loaded()
 
     def show_item(self, name: str) -> None:
         self.model.select(name)
@@ -161,6 +184,8 @@ class DatasetsView(QWidget):
         self.empty.setText(self.model.empty_text(self.session.connection_model.connected))
         self.empty.setVisible(bool(self.empty.text()))
         self.error.setVisible(False)
+        self.table.setColumnHidden(LOCATION_COLUMN, not self.model.with_remote)
+        self.empty.setToolTip(self.model.remote_note)
         if self.model.selected and self.model.stats is None:
             self._load_stats()
         self._update_buttons()
@@ -176,7 +201,8 @@ class DatasetsView(QWidget):
 
     def _update_buttons(self) -> None:
         connected = self.session.connection_model.connected
-        has = self.model.current is not None and connected
+        has = self.model.current_is_local and connected  # a dataset only on the remote must be pulled first
+        self.sync_action.set_target(self.model.sync_target() if connected else None)
         for button in (self.open_button, self.export_button, self.classes_button, self.delete_button):
             button.setEnabled(has)
         for button in (self.new_button, self.import_button, self.refresh_button):
@@ -190,7 +216,7 @@ class DatasetsView(QWidget):
 
     def _load_stats(self) -> None:
         name = self.model.selected
-        if name is None:
+        if name is None or not self.model.current_is_local:
             self._show_stats()
             return
         self._stats_loading = True
