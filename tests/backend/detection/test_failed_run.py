@@ -23,6 +23,7 @@ class Recorder:
     store: Any
     job_id: str = "train_detection_failing"
     resumed_from: str = ""
+    workspace_root: Path = Path()
     stop_reason: str = "cancelled"
     cancelled: bool = False
     logs: list[str] = field(default_factory=list)
@@ -52,7 +53,7 @@ def test_a_failed_run_writes_its_report(scenes: Path, tmp_path: Path, offline_ul
     for label in (data / "labels" / "val").glob("*.txt"):
         label.write_text("")  # after the job was accepted, someone emptied the validation labels
     store = LocalStore(tmp_path / "workspace")
-    ctx = Recorder(scratch_dir=tmp_path / "scratch", store=store)
+    ctx = Recorder(scratch_dir=tmp_path / "scratch", store=store, workspace_root=store.root)
     ctx.scratch_dir.mkdir()
     params = validate_train_params(TrainDetectionParams(data=str(data / "data.yaml"), epochs=1, imgsz=64, device="cpu"))
     with pytest.raises(InvalidArgument, match="val: no labelled objects"):
