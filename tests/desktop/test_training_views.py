@@ -149,7 +149,9 @@ def test_train_from_the_view_then_read_the_report_and_manage_the_model(
     assert plots.psnr_baseline.isVisible() and run.baseline is not None
     assert panel.progress_text.text() == "succeeded · 2 epochs"
     assert not panel.cancel_button.isEnabled() and not panel.resume_button.isEnabled()
-    assert "degraded input: PSNR" in panel.log.toPlainText() and "state succeeded" in panel.log.toPlainText()
+    # the log pane is appended to in batches: wait for the last lines rather than race them
+    qtbot.waitUntil(lambda: "state succeeded" in panel.log.toPlainText(), timeout=UI_TIMEOUT_MS)
+    assert "degraded input: PSNR" in panel.log.toPlainText()
 
     # the report, shown inside the app with its curves as image resources of the document
     qtbot.waitUntil(lambda: "Open the report" in panel.links.text(), timeout=UI_TIMEOUT_MS)

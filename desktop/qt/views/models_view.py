@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -26,7 +25,7 @@ from desktop.models.models_model import COLUMNS, LAYER_FILTERS, LOCATION_COLUMN,
 from desktop.models.training_runs import TRAIN_KINDS
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font
-from desktop.qt.widgets.common import error_label, muted_label, title
+from desktop.qt.widgets.common import confirm, error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
 from desktop.qt.widgets.sync_action import SyncAction
@@ -37,12 +36,6 @@ COLUMN_WIDTHS = {
 }
 LISTED_KINDS = sorted({*TRAIN_KINDS, *SYNC_KINDS})  # a finished run registers a version; a pull brings some
 CARD_TAB, COMPARE_TAB = 0, 1
-
-
-def confirm(parent: QWidget, heading: str, text: str) -> bool:
-    """Ask yes/no; tests replace this function."""
-    answer = QMessageBox.question(parent, heading, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class ModelsView(QWidget):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from desktop.models.remote_check import RemoteCheckModel
 from desktop.models.storage_model import StorageFormModel
@@ -18,14 +18,8 @@ from desktop.qt.theme import SPACING
 from desktop.qt.views.storage_check import RemotePanel
 from desktop.qt.views.storage_form import RemoteForm
 from desktop.qt.views.sync_panel import SyncPanel
-from desktop.qt.widgets.common import error_label, title
+from desktop.qt.widgets.common import confirm, error_label, title
 from protos.omni.v1 import storage_pb2
-
-
-def confirm(parent: QWidget, heading: str, text: str) -> bool:
-    """Ask yes/no; tests replace this function."""
-    answer = QMessageBox.question(parent, heading, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 class StorageView(QWidget):

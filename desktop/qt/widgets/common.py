@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QMessageBox, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.qt.theme import SPACING
 
@@ -63,3 +63,9 @@ def form_layout() -> QFormLayout:
     form.setVerticalSpacing(SPACING)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
     return form
+
+
+def confirm(parent: QWidget, heading: str, text: str) -> bool:
+    """Ask yes/no. Views import it by name, so a test replaces it per view (``monkeypatch`` on the view module)."""
+    answer = QMessageBox.question(parent, heading, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

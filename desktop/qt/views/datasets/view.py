@@ -17,7 +17,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -40,7 +39,7 @@ from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
 from desktop.qt.views.datasets.dialogs import ClassesDialog, CreateDialog, ExportDialog, ImportDialog
 from desktop.qt.views.datasets.stats_panel import StatsPanel
-from desktop.qt.widgets.common import error_label, muted_label, title
+from desktop.qt.widgets.common import confirm, error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
 from desktop.qt.widgets.sync_action import SyncAction
@@ -50,12 +49,6 @@ COLUMN_WIDTHS = {"Dataset": 200, "Images": 80, "To do": 70, "Done": 70, "Review"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 UPLOAD_BATCH = 64
 LOOPBACK = ("127.", "localhost", "[::1]", "::1")
-
-
-def confirm(parent: QWidget, heading: str, text: str) -> bool:
-    """Ask yes/no; tests replace this function."""
-    answer = QMessageBox.question(parent, heading, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
 
 
 def _datasets_of(value: Any) -> list[datasets_pb2.Dataset]:
