@@ -15,6 +15,7 @@ import enum
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -123,7 +124,7 @@ def execute(
     started = time.monotonic()
     outcome = Outcome(skipped_same=work.same, kept_different=list(work.kept_different), conflicts=list(work.conflicts))
     progress = _Progress(report, work.bytes_total, len(work.to_move))
-    replaced_dir = state_dir / "replaced" / time.strftime("%Y%m%d_%H%M%S")
+    replaced_dir = state_dir / "replaced" / f"{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
     cards = [entry for entry in work.to_move if card_last(entry.key)[0]]
     files = [entry for entry in work.to_move if not card_last(entry.key)[0]]
 
