@@ -141,8 +141,9 @@ class SharedRegistry(ModelRegistry):
         card_key = f"models/{model.layer}/{model.version}/{CARD}"
         if self.remote.exists(card_key):
             return False
-        for key in model.files.values():
-            self.remote.put_file(key, self.local_store.path_of(key))
+        checksums = dict(model.card.get("sha256", {}))
+        for role, key in model.files.items():  # the card knows each file's SHA-256: no second read to hash it
+            self.remote.put_file(key, self.local_store.path_of(key), sha256=checksums.get(role) or None)
         self.remote.put_file(card_key, self.local_store.path_of(card_key))
         return True
 

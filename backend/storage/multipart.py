@@ -16,6 +16,7 @@ import base64
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
@@ -49,8 +50,10 @@ def part_size_for(size: int, base: int) -> int:
 
 
 class MultipartUploader:
-    def __init__(self, client: Minio, state_dir: Path, *, part_size: int) -> None:
+    def __init__(self, client: Minio, state_dir: Path, *, part_size: int, slots: threading.Semaphore) -> None:
         self.client = client
+        #: shared by every upload of this uploader: a part holds one while its bytes are in memory
+        self.slots = slots
         self.state_dir = state_dir
         self.part_size = part_size
         #: parts really sent by this uploader (skipped parts the server already held are not counted)
@@ -125,17 +128,18 @@ class MultipartUploader:
 
             def send(number: int) -> tuple[int, str, bool]:
                 offset = (number - 1) * part_size
-                data = os.pread(fd, min(part_size, size - offset), offset)
-                digest = hashlib.md5(data)
-                if held.get(number) == digest.hexdigest():
-                    return number, held[number], False  # already on the server with these bytes
-                if check:
-                    check()
-                md5 = base64.b64encode(digest.digest()).decode()
-                etag = self.client._upload_part(
-                    bucket, object_name, data, {"Content-MD5": md5}, state.upload_id, number
-                )
-                return number, etag.strip('"'), True
+                with self.slots:
+                    data = os.pread(fd, min(part_size, size - offset), offset)
+                    digest = hashlib.md5(data)
+                    if held.get(number) == digest.hexdigest():
+                        return number, held[number], False  # already on the server with these bytes
+                    if check:
+                        check()
+                    md5 = base64.b64encode(digest.digest()).decode()
+                    etag = self.client._upload_part(
+                        bucket, object_name, data, {"Content-MD5": md5}, state.upload_id, number
+                    )
+                    return number, etag.strip('"'), True
 
             with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="s3-part") as pool:
                 in_flight: set[Future[tuple[int, str, bool]]] = set()

@@ -17,6 +17,7 @@ import io
 import os
 import random
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,9 +40,14 @@ from backend.storage.s3_errors import Problem, RemoteError, translate
 SHA256_HEADER = "x-amz-meta-sha256"
 #: objects up to this size go up in one request; larger ones in parts of this size
 PART_SIZE = 16 * 1024 * 1024
-#: parts of one object in flight at once, and the HTTP pool's connections
+#: parts of one object in flight at once
 PARALLEL_PARTS = 8
-POOL_CONNECTIONS = 32
+#: parts in flight across every upload of one store (what bounds memory: at most this many parts are held)
+PARTS_IN_FLIGHT = 16
+#: objects moved at once by a sync (each large one also sends its parts, within PARTS_IN_FLIGHT)
+PARALLEL_OBJECTS = 16
+#: connections: one per object being moved plus one per part in flight, so no request waits for a socket
+POOL_CONNECTIONS = PARALLEL_OBJECTS + PARTS_IN_FLIGHT
 RETRIES = 5
 BACKOFF_S = 0.25
 BACKOFF_MAX_S = 10.0
@@ -117,7 +123,12 @@ class S3Store:
             region=config.region or None,
             http_client=http_pool(insecure_tls=config.insecure_tls),
         )
-        self.uploader = MultipartUploader(self.client, state_dir / "s3-uploads", part_size=PART_SIZE)
+        self.uploader = MultipartUploader(
+            self.client,
+            state_dir / "s3-uploads",
+            part_size=PART_SIZE,
+            slots=threading.BoundedSemaphore(PARTS_IN_FLIGHT),
+        )
 
     def describe(self) -> str:
         return self.config.describe()

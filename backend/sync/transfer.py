@@ -22,12 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.errors import Conflict
-from backend.storage.s3 import S3Store
+from backend.storage.s3 import PARALLEL_OBJECTS, S3Store
 from backend.sync.selection import card_last, is_model_file
 from backend.sync.status import Entry, SyncState
-
-#: objects moved at once (each large one also sends several parts at once)
-PARALLEL_OBJECTS = 16
 
 
 class Direction(enum.Enum):

@@ -280,3 +280,40 @@ def test_a_wrong_secret_is_named_even_where_s3_answers_without_a_body(
         with pytest.raises(RemoteError) as caught:
             call()
         assert caught.value.problem == Problem.WRONG_SECRET, caught.value.message
+
+
+def test_parts_in_flight_are_bounded_across_uploads(
+    seaweed: SeaweedS3, unique_bucket_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory is bounded by the parts held at once, whatever the number of objects moving in parallel."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import backend.storage.s3 as s3
+
+    monkeypatch.setattr(s3, "PARTS_IN_FLIGHT", 3)
+    store = store_for(seaweed.url, seaweed.admin, unique_bucket_prefix, tmp_path / "state")
+    store.create_buckets()
+    upload_part = store.client._upload_part
+    lock, now, peak = threading.Lock(), [0], [0]
+
+    def counted(*args: object, **kwargs: object) -> str:
+        with lock:
+            now[0] += 1
+            peak[0] = max(peak[0], now[0])
+        try:
+            return upload_part(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                now[0] -= 1
+
+    monkeypatch.setattr(store.client, "_upload_part", counted)
+    files = []
+    for index in range(4):
+        path = tmp_path / f"big-{index}.bin"
+        path.write_bytes(os.urandom(2 * PART_SIZE + 1))
+        files.append(path)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        infos = list(pool.map(lambda p: store.put_file(f"training-outputs/checkpoints/m/{p.name}", p), files))
+    assert len(infos) == 4 and store.uploader.sent_parts == 12
+    assert 1 < peak[0] <= 3
