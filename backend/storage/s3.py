@@ -36,6 +36,7 @@ from backend.storage.local import TEMP_SUFFIX
 from backend.storage.multipart import MultipartUploader
 from backend.storage.remote_config import RemoteConfig, parse_endpoint
 from backend.storage.s3_errors import Problem, RemoteError, translate
+from backend.storage.sink import HashingSink
 
 SHA256_HEADER = "x-amz-meta-sha256"
 #: objects up to this size go up in one request; larger ones in parts of this size
@@ -278,28 +279,31 @@ class S3Store:
         attempt = 0
         try:
             with partial.open("ab") as out:
-                while done < info.size:
-                    if check:
-                        check()
-                    try:
-                        response = self.client.get_object(bucket, name, offset=done)
-                    except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
-                        raise self._error(error, bucket=bucket, key=key, action="read") from None
-                    try:
-                        for chunk in response.stream(CHUNK_SIZE):
-                            out.write(chunk)
-                            sha.update(chunk)
-                            done += len(chunk)
-                            if on_bytes:
-                                on_bytes(len(chunk))
-                    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as error:
-                        attempt += 1
-                        if attempt > RETRIES:
+                sink = HashingSink(out, sha)
+                try:
+                    while done < info.size:
+                        if check:
+                            check()
+                        try:
+                            response = self.client.get_object(bucket, name, offset=done)
+                        except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
                             raise self._error(error, bucket=bucket, key=key, action="read") from None
-                        time.sleep(backoff_delay(attempt))
-                    finally:
-                        response.close()
-                        response.release_conn()
+                        try:
+                            for chunk in response.stream(CHUNK_SIZE):
+                                sink.write(chunk)
+                                done += len(chunk)
+                                if on_bytes:
+                                    on_bytes(len(chunk))
+                        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.ReadTimeoutError) as error:
+                            attempt += 1
+                            if attempt > RETRIES:
+                                raise self._error(error, bucket=bucket, key=key, action="read") from None
+                            time.sleep(backoff_delay(attempt))
+                        finally:
+                            response.close()
+                            response.release_conn()
+                finally:
+                    sink.close()  # everything received is hashed and written (or its write error raised)
                 out.flush()
                 os.fsync(out.fileno())
         except OSError as error:

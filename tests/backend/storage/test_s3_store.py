@@ -317,3 +317,28 @@ def test_parts_in_flight_are_bounded_across_uploads(
         infos = list(pool.map(lambda p: store.put_file(f"training-outputs/checkpoints/m/{p.name}", p), files))
     assert len(infos) == 4 and store.uploader.sent_parts == 12
     assert 1 < peak[0] <= 3
+
+
+def test_a_pull_resumes_from_its_partial_file(admin_store: S3Store, tmp_path: Path) -> None:
+    """A download cut short (a killed sync) leaves its partial file; the next one asks only for the rest."""
+    data = os.urandom(3 * 1024 * 1024 + 7)
+    admin_store.put_bytes("training-outputs/checkpoints/r/last.pt", data)
+    dest = tmp_path / "pulled" / "last.pt"
+    seen: list[int] = []
+
+    def stop_after_a_megabyte(count: int) -> None:
+        seen.append(count)
+        if sum(seen) >= 1024 * 1024:
+            raise KeyboardInterrupt  # what a killed worker amounts to, for this process
+
+    with pytest.raises(KeyboardInterrupt):
+        admin_store.get_file("training-outputs/checkpoints/r/last.pt", dest, on_bytes=stop_after_a_megabyte)
+    partials = [p for p in dest.parent.iterdir() if p.name.endswith(".omni-partial")]
+    assert len(partials) == 1 and not dest.exists()
+    kept = partials[0].stat().st_size
+    assert 0 < kept < len(data)
+    resumed: list[int] = []
+    admin_store.get_file("training-outputs/checkpoints/r/last.pt", dest, on_bytes=resumed.append)
+    assert dest.read_bytes() == data
+    assert sum(resumed) == len(data) - kept  # only the rest was asked for
+    assert [p.name for p in dest.parent.iterdir()] == ["last.pt"]
