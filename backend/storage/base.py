@@ -93,3 +93,9 @@ def sha256_of_file(path: Path) -> str:
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def check_digest(key: str, actual: str, expected: str | None) -> None:
+    """Refuse bytes whose SHA-256 is not the one the caller expected (nothing is stored then)."""
+    if expected is not None and actual != expected.lower():
+        raise InvalidArgument("sha256", f"checksum mismatch for {key!r}: expected {expected}, got {actual}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from backend.errors import InvalidArgument, NotFound
-from backend.storage.base import CHUNK_SIZE, ObjectInfo, sha256_of_file, validate_key, validate_prefix
+from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
 
 TEMP_SUFFIX = ".omni-partial"
 
@@ -31,7 +31,7 @@ class LocalStore:
 
     def put_bytes(self, key: str, data: bytes, *, expected_sha256: str | None = None) -> ObjectInfo:
         digest = hashlib.sha256(data).hexdigest()
-        self._check_digest(key, digest, expected_sha256)
+        check_digest(key, digest, expected_sha256)
         target = self._prepare(key)
         with self._atomic_writer(target) as handle:
             handle.write(data)
@@ -41,7 +41,7 @@ class LocalStore:
         target = self._prepare(key)
         digest = hashlib.sha256()
         with self._atomic_writer(
-            target, verify=lambda: self._check_digest(key, digest.hexdigest(), expected_sha256)
+            target, verify=lambda: check_digest(key, digest.hexdigest(), expected_sha256)
         ) as handle:
             while chunk := stream.read(CHUNK_SIZE):
                 digest.update(chunk)
@@ -121,11 +121,6 @@ class LocalStore:
         if not path.is_file():
             raise NotFound(f"no object {key!r} in {self.describe()}")
         return path
-
-    @staticmethod
-    def _check_digest(key: str, actual: str, expected: str | None) -> None:
-        if expected is not None and actual != expected.lower():
-            raise InvalidArgument("sha256", f"checksum mismatch for {key!r}: expected {expected}, got {actual}")
 
     @staticmethod
     def _info(key: str, path: Path, digest: str) -> ObjectInfo:

@@ -29,8 +29,8 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3.util import Retry, Timeout
 
-from backend.errors import InvalidArgument, NotFound, ResourceExhausted
-from backend.storage.base import CHUNK_SIZE, ObjectInfo, validate_key, validate_prefix
+from backend.errors import NotFound, ResourceExhausted
+from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
 from backend.storage.credentials import Credentials
 from backend.storage.local import TEMP_SUFFIX
 from backend.storage.multipart import MultipartUploader
@@ -152,7 +152,7 @@ class S3Store:
 
     def put_bytes(self, key: str, data: bytes, *, expected_sha256: str | None = None) -> ObjectInfo:
         digest = hashlib.sha256(data).hexdigest()
-        _check_digest(key, digest, expected_sha256)
+        check_digest(key, digest, expected_sha256)
         bucket, name = self.config.locate(validate_key(key))
         self._call(
             "write",
@@ -186,8 +186,8 @@ class S3Store:
             if on_bytes:
                 on_bytes(len(data))
             return info
-        digest = sha256 or _sha256_of(path)
-        _check_digest(key, digest, expected_sha256)
+        digest = sha256 or sha256_of_file(path)
+        check_digest(key, digest, expected_sha256)
         bucket, name = self.config.locate(validate_key(key))
         try:
             self.uploader.upload(
@@ -400,17 +400,3 @@ class S3Store:
             self._call("create", "", self.client.make_bucket, bucket, self.config.region or None)
             created.append(bucket)
         return created
-
-
-def _check_digest(key: str, actual: str, expected: str | None) -> None:
-    if expected is not None and actual != expected.lower():
-        raise InvalidArgument("sha256", f"checksum mismatch for {key!r}: expected {expected}, got {actual}")
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
-
