@@ -73,6 +73,13 @@ class MultipartUploader:
         """The unfinished upload to this object that a next attempt would continue, if any."""
         return self._load(bucket, object_name)
 
+    def _abort(self, state: UploadState) -> None:
+        """Free the server of an unfinished upload's parts (best effort: a lifecycle rule catches the rest)."""
+        try:
+            self.client._abort_multipart_upload(state.bucket, state.object_name, state.upload_id)
+        except S3Error:
+            pass
+
     def _server_parts(self, state: UploadState) -> dict[int, str]:
         """Part number -> ETag of what the server holds; empty when the upload is gone."""
         parts: dict[int, str] = {}
@@ -113,7 +120,8 @@ class MultipartUploader:
             held = self._server_parts(state)
             if not held:
                 state = None  # the server no longer knows it: start again
-        else:
+        elif state is not None:
+            self._abort(state)  # other bytes now: the parts of the old upload are of no use
             state = None
         if state is None:
             headers: dict[str, str | list[str] | tuple[str]] = {"Content-Type": "application/octet-stream"}

@@ -342,3 +342,23 @@ def test_a_pull_resumes_from_its_partial_file(admin_store: S3Store, tmp_path: Pa
     assert dest.read_bytes() == data
     assert sum(resumed) == len(data) - kept  # only the rest was asked for
     assert [p.name for p in dest.parent.iterdir()] == ["last.pt"]
+
+
+def test_an_unfinished_upload_of_other_bytes_is_aborted(admin_store: S3Store, tmp_path: Path) -> None:
+    source = tmp_path / "weights.pt"
+    source.write_bytes(os.urandom(2 * PART_SIZE + 5))
+    calls = []
+
+    def stop_at_the_second_part() -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        admin_store.put_file("training-outputs/checkpoints/ab/last.pt", source, check=stop_at_the_second_part)
+    bucket, name = admin_store.config.locate("training-outputs/checkpoints/ab/last.pt")
+    assert len(admin_store.client._list_multipart_uploads(bucket, prefix=name).uploads) == 1
+    source.write_bytes(os.urandom(2 * PART_SIZE + 9))  # the file changed before the next attempt
+    admin_store.put_file("training-outputs/checkpoints/ab/last.pt", source)
+    assert admin_store.client._list_multipart_uploads(bucket, prefix=name).uploads == []
+    assert admin_store.get_bytes("training-outputs/checkpoints/ab/last.pt") == source.read_bytes()
