@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from desktop.client.connection import state_name
+from desktop.models.formatting import format_bytes
 from protos.omni.v1 import jobs_pb2
 
 PLAIN_INTERVAL_S = 1.0
@@ -32,12 +33,24 @@ def format_eta(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
+def rate_text(progress: jobs_pb2.Progress) -> str:
+    """"3.2 MiB/s" for a job counting bytes (a sync), "12.5 images/s" otherwise; "" while unknown."""
+    if progress.rate <= 0:
+        return ""
+    if progress.unit == "bytes":
+        return f"{format_bytes(int(progress.rate))}/s"
+    return f"{progress.rate:.1f} {progress.unit or 'items'}/s"
+
+
 def progress_text(progress: jobs_pb2.Progress) -> str:
-    total = f"/{progress.total}" if progress.total else ""
-    rate = f", {progress.rate:.1f} {progress.unit or 'items'}/s" if progress.rate > 0 else ""
+    if progress.unit == "bytes":
+        amount = format_bytes(progress.done) + (f"/{format_bytes(progress.total)}" if progress.total else "")
+    else:
+        amount = f"{progress.done}{f'/{progress.total}' if progress.total else ''} {progress.unit}"
+    rate = f", {rate_text(progress)}" if progress.rate > 0 else ""
     eta = f", ETA {format_eta(progress.eta_seconds)}" if progress.total and progress.eta_seconds >= 0 else ""
     message = f" {progress.message}" if progress.message else ""
-    return f"{progress.done}{total} {progress.unit}{rate}{eta}{message}".strip()
+    return f"{amount.strip()}{rate}{eta}{message}".strip()
 
 
 def event_line(event: jobs_pb2.JobEvent) -> str | None:
@@ -101,7 +114,7 @@ class JobDisplay:
 
     def _show_progress(self, progress: jobs_pb2.Progress) -> None:
         if self._progress is not None and self._task is not None:
-            rate = f"{progress.rate:.1f} {progress.unit}/s" if progress.rate > 0 else ""
+            rate = rate_text(progress)
             self._progress.update(
                 self._task,
                 completed=progress.done,

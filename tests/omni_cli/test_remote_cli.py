@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,7 +262,9 @@ def test_sync_push_then_status_is_same(
 
     pushed = omni("sync", "push", "--datasets", "parts")
     assert pushed.code == 0, pushed.err
-    assert "succeeded" in pushed.err and "bytes" in pushed.err  # progress in bytes
+    assert "succeeded" in pushed.err
+    # progress in bytes, shown in binary units: "1.6 KiB/1.6 KiB, ... 4/4 objects"
+    assert re.search(r"\d+(\.\d)? (B|KiB)/\d+(\.\d)? (B|KiB)\b.* objects", pushed.err), pushed.err
     after = json.loads(omni("sync", "status", "--datasets", "parts", "--json").out)
     assert int(after["local_only"]) == int(after["different"]) == 0
     assert int(after["same"]) >= 3
