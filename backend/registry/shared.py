@@ -88,7 +88,12 @@ class SharedRegistry(ModelRegistry):
         """Download a remote version's files (each checked against its card), then its card."""
         assert self.remote is not None
         layer = layer_of(version)
+        folder = f"models/{layer}/{version}/"
         for role, key in dict(card.get("files", {})).items():
+            if not isinstance(key, str) or not key.startswith(folder) or "/" in key.removeprefix(folder):
+                raise RemoteError(
+                    Problem.OTHER, f"remote: the card of {version} names a file outside its version: {key!r}"
+                )
             expected = str(card.get("sha256", {}).get(role, ""))
             target = self.local_store.path_of(key)
             info = self.remote.get_file(key, target)

@@ -9,7 +9,7 @@ from typing import cast
 import grpc
 from google.protobuf.json_format import MessageToDict
 
-from backend.errors import FailedPrecondition
+from backend.errors import FailedPrecondition, PermissionDenied
 from backend.storage import credentials
 from backend.storage.check import CheckResult, check_remote
 from backend.storage.remote import require_remote
@@ -119,6 +119,11 @@ class StorageServicer(storage_pb2_grpc.StorageServicer):
             )
         )
         if config.credentials_file:
+            if not self.workspace.host_paths_allowed:
+                raise PermissionDenied(
+                    "credentials_file: a backend reachable beyond loopback reads no files named by a client; give "
+                    "the keys with the request, or set OMNI_S3_* in the backend's environment"
+                )
             credentials.check_credentials_file(config.credentials_file)
         with self._lock:
             if request.access_key_id or request.secret_access_key:

@@ -76,7 +76,10 @@ def _from_ini(path: Path, profile: str, source: str, *, field_name: str) -> Cred
     try:
         parser.read_string(path.read_text())
     except (OSError, UnicodeDecodeError, configparser.Error) as error:
-        raise InvalidArgument(field_name, f"{path} is not a readable credentials file: {error}") from None
+        # the reason only, never the file's lines: the file may be anything, and its text may be secret
+        raise InvalidArgument(
+            field_name, f"{path} is not a readable AWS-style credentials file ({type(error).__name__})"
+        ) from None
     if profile not in parser:
         return None
     section = parser[profile]

@@ -29,7 +29,7 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3.util import Retry, Timeout
 
-from backend.errors import NotFound, ResourceExhausted
+from backend.errors import InvalidArgument, NotFound, ResourceExhausted
 from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
 from backend.storage.credentials import Credentials
 from backend.storage.local import TEMP_SUFFIX
@@ -343,6 +343,8 @@ class S3Store:
                         continue
                     modified = item.last_modified.timestamp() if item.last_modified else 0.0
                     key = self.config.key_of(bucket, item.object_name)
+                    if not _is_workspace_key(key):
+                        continue  # another tool's object ("../x", ".hidden"): never a path in a workspace
                     yield RemoteEntry(key, int(item.size or 0), (item.etag or "").strip('"'), modified)
             except S3Error as error:
                 if error.code == "NoSuchBucket" and self.config.layout != "prefix":
@@ -400,3 +402,11 @@ class S3Store:
             self._call("create", "", self.client.make_bucket, bucket, self.config.region or None)
             created.append(bucket)
         return created
+
+
+def _is_workspace_key(key: str) -> bool:
+    try:
+        validate_key(key)
+    except InvalidArgument:
+        return False
+    return True

@@ -362,3 +362,33 @@ def test_an_unfinished_upload_of_other_bytes_is_aborted(admin_store: S3Store, tm
     admin_store.put_file("training-outputs/checkpoints/ab/last.pt", source)
     assert admin_store.client._list_multipart_uploads(bucket, prefix=name).uploads == []
     assert admin_store.get_bytes("training-outputs/checkpoints/ab/last.pt") == source.read_bytes()
+
+
+def test_objects_another_tool_named_outside_the_workspace_are_not_listed(
+    seaweed: SeaweedS3, admin_store: S3Store
+) -> None:
+    """A key like ``models/../../etc/x`` on the remote must never become a path a pull writes to."""
+    admin_store.put_bytes("evaluation/fine.json", b"{}")
+    bucket, prefix = admin_store.config.bucket, admin_store.config.key_prefix
+    import boto3
+    from botocore.config import Config
+
+    other_tool = boto3.client(  # minio's SDK refuses to write such names; boto3, like other tools, does not
+        "s3",
+        endpoint_url=seaweed.url,
+        aws_access_key_id=seaweed.admin.access_key,
+        aws_secret_access_key=seaweed.admin.secret_key,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+    from botocore.exceptions import ClientError
+
+    stored = []
+    for name in ("evaluation/../../escape.json", "evaluation/.hidden/x.json", "evaluation/run/.omni/state.json"):
+        try:
+            other_tool.put_object(Bucket=bucket, Key=f"{prefix}{name}", Body=b"x")
+            stored.append(name)
+        except ClientError:
+            continue  # this server refuses that name itself (SeaweedFS refuses '..')
+    assert len(stored) >= 2, stored
+    assert [entry.key for entry in admin_store.entries("evaluation/")] == ["evaluation/fine.json"]

@@ -6,12 +6,15 @@ the registry's remote listing and its fetch on demand."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from backend.rpc.server import Backend
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import batch_pb2, jobs_pb2, storage_pb2
 from tests.backend.batch.conftest import register, write_images
@@ -301,3 +304,55 @@ def test_every_model_and_nothing_else(remote_pair: tuple[Side, Side], tiny_onnx:
     status = a.client.sync_status(storage_pb2.SyncSelection(every_model=True))
     assert {entry.group.split()[0] for entry in status.entries} == {"model"}
     assert a.sync("push", every_model=True).outputs["objects_to_move"] == "2"
+
+
+def test_a_card_naming_files_outside_its_version_is_refused(
+    remote_pair: tuple[Side, Side], tiny_onnx: Path, seaweed: SeaweedS3
+) -> None:
+    """A remote card is foreign input: it may not make a fetch overwrite another version's files."""
+    a, b = remote_pair
+    victim = register(b.root, tiny_onnx)
+    version = "restoration_layer1_20200101_000000"
+    card = {"version": version, "files": {"onnx": f"models/layer_1/{victim}/model.onnx"}, "sha256": {}}
+    remote = a.client.get_remote()
+    bucket, prefix = remote.url.removeprefix("s3://").split("/", 1)
+    seaweed.minio().put_object(
+        bucket,
+        f"{prefix}/models/layer_1/{version}/card.json",
+        io.BytesIO(json.dumps(card).encode()),
+        len(json.dumps(card)),
+    )
+    before = (b.root / "models" / "layer_1" / victim / "model.onnx").read_bytes()
+    spec = jobs_pb2.JobSpec(
+        restore_batch=batch_pb2.RestoreBatchSpec(input=str(b.root), out=str(b.root / "out"), model=version)
+    )
+    with pytest.raises(BackendError) as caught:
+        b.client.submit(spec)
+    assert caught.value.code != "INTERNAL" and "outside its version" in str(caught.value)
+    assert (b.root / "models" / "layer_1" / victim / "model.onnx").read_bytes() == before
+
+
+def test_a_confined_backend_reads_no_credentials_file_a_client_names(
+    make_backend: Callable[..., Backend], tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "not-yours"
+    secret_file.write_text("[default]\naws_access_key_id = A\naws_secret_access_key = B\n")
+    secret_file.chmod(0o600)
+    side = Side(make_backend(workspace=tmp_path / "confined", host_paths_allowed=False))
+    with pytest.raises(BackendError) as caught:
+        side.client.set_remote(storage_pb2.SetRemoteRequest(url="s3://bucket-x", credentials_file=str(secret_file)))
+    assert caught.value.code == "PERMISSION_DENIED" and "credentials_file" in str(caught.value)
+    side.client.close()
+
+
+def test_a_credentials_file_that_is_not_one_is_named_without_its_content(
+    two_sides: tuple[Side, Side], tmp_path: Path
+) -> None:
+    a, _ = two_sides
+    private = tmp_path / "id_key"
+    private.write_text("-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWxpbmU=\n")
+    private.chmod(0o600)
+    with pytest.raises(BackendError) as caught:
+        a.client.set_remote(storage_pb2.SetRemoteRequest(url="s3://bucket-x", credentials_file=str(private)))
+    assert caught.value.code == "INVALID_ARGUMENT" and "credentials_file" in str(caught.value)
+    assert "BEGIN" not in str(caught.value) and "c2VjcmV0" not in str(caught.value)
