@@ -18,7 +18,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from minio import Minio
 from minio.datatypes import Part
 from minio.error import S3Error
 
+from backend.storage.futures import next_done
 from backend.storage.remote_config import write_private_file
 
 #: S3 allows at most 10,000 parts; larger files get larger parts
@@ -153,11 +154,11 @@ class MultipartUploader:
                 in_flight: set[Future[tuple[int, str, bool]]] = set()
                 for number in range(1, count + 1):
                     if len(in_flight) >= parallel:
-                        done, in_flight = _drain(in_flight)
+                        done, in_flight = next_done(in_flight)
                         self._collect(done, etags, on_bytes, size, part_size)
                     in_flight.add(pool.submit(send, number))
                 while in_flight:
-                    done, in_flight = _drain(in_flight)
+                    done, in_flight = next_done(in_flight)
                     self._collect(done, etags, on_bytes, size, part_size)
         finally:
             os.close(fd)
@@ -182,18 +183,6 @@ class MultipartUploader:
             if on_bytes:
                 on_bytes(min(part_size, size - (number - 1) * part_size))
 
-
-PartFutures = set[Future[tuple[int, str, bool]]]
-
-
-def _drain(in_flight: PartFutures) -> tuple[PartFutures, PartFutures]:
-    done, pending = wait(in_flight, return_when=FIRST_EXCEPTION)
-    for future in done:
-        if future.exception() is not None:
-            for other in pending:
-                other.cancel()
-            future.result()
-    return done, pending
 
 
 def multipart_etag(part_md5s: list[bytes]) -> str:

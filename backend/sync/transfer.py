@@ -17,11 +17,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.errors import Conflict
+from backend.storage.futures import next_done
 from backend.storage.s3 import PARALLEL_OBJECTS, S3Store
 from backend.sync.selection import card_last, is_model_file
 from backend.sync.status import Entry, SyncState
@@ -150,13 +151,8 @@ def _run_all(move: Callable[[Entry], str], entries: list[Entry]) -> list[str]:
     with ThreadPoolExecutor(max_workers=PARALLEL_OBJECTS, thread_name_prefix="sync") as pool:
         futures: set[Future[str]] = {pool.submit(move, entry) for entry in entries}
         while futures:
-            finished, futures = wait(futures, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                if future.exception() is not None:
-                    for other in futures:
-                        other.cancel()
-                    future.result()
-                done_keys.append(future.result())
+            finished, futures = next_done(futures)
+            done_keys += [future.result() for future in finished]
     return done_keys
 
 
