@@ -14,6 +14,7 @@ from desktop.models.locations import (
     LOCATION_TIPS,
     RemoteListing,
     SyncTarget,
+    located_items,
     location_text,
     location_tone,
     merge_local,
@@ -197,12 +198,7 @@ class DatasetsModel:
     def set_remote_listing(self, listing: RemoteListing) -> None:
         """A listing with ``include_remote``: every dataset here or on the remote, with its location."""
         self.remote_note = listing.note
-        if listing.items is None:
-            self.with_remote = False
-            datasets = [d for d in self.datasets if d.location != storage_pb2.LOCATION_REMOTE]
-        else:  # a backend that does not know include_remote answers without locations: no column then
-            datasets = [d for d in listing.items if isinstance(d, datasets_pb2.Dataset)]
-            self.with_remote = any(d.location != storage_pb2.LOCATION_UNSPECIFIED for d in datasets)
+        datasets, self.with_remote = located_items(listing, self.datasets, datasets_pb2.Dataset)
         self._set(datasets)
 
     def set_datasets(self, datasets: Sequence[datasets_pb2.Dataset]) -> None:

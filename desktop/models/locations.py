@@ -115,6 +115,16 @@ def list_remote(fetch: Callable[[], Sequence[object]]) -> RemoteListing:
         return RemoteListing(None, f"Remote locations unknown: {error}")
 
 
+def located_items(listing: RemoteListing, shown: Sequence[T], item_type: type[T]) -> tuple[list[T], bool]:
+    """The rows after a listing with locations, and whether they carry locations. Without locations the rows
+    shown stay, less the remote-only ones; a backend that does not know ``include_remote`` answers without
+    locations, and then there is no column either."""
+    if listing.items is None:
+        return [item for item in shown if item.location != storage_pb2.LOCATION_REMOTE], False
+    items = [item for item in listing.items if isinstance(item, item_type)]
+    return items, any(item.location != storage_pb2.LOCATION_UNSPECIFIED for item in items)
+
+
 def merge_local(previous: Sequence[T], local: Sequence[T], key: Callable[[T], str]) -> list[T]:
     """A fresh local listing, with the locations of ``previous`` (a listing with locations) kept: local items
     keep theirs (a remote-only one that is now local is on both sides), remote-only ones stay listed."""

@@ -11,6 +11,7 @@ from desktop.models.locations import (
     LOCATION_TIPS,
     RemoteListing,
     SyncTarget,
+    located_items,
     location_text,
     location_tone,
     merge_local,
@@ -94,12 +95,7 @@ class ModelsModel:
     def set_remote_listing(self, listing: RemoteListing) -> None:
         """A listing with ``include_remote``: every version here or on the remote, with its location."""
         self.remote_note = listing.note
-        if listing.items is None:
-            self.with_remote = False
-            models = [m for m in self.models if m.location != storage_pb2.LOCATION_REMOTE]
-        else:  # a backend that does not know include_remote answers without locations: no column then
-            models = [m for m in listing.items if isinstance(m, models_pb2.ModelVersion)]
-            self.with_remote = any(m.location != storage_pb2.LOCATION_UNSPECIFIED for m in models)
+        models, self.with_remote = located_items(listing, self.models, models_pb2.ModelVersion)
         self._set(models)
 
     def _set(self, models: list[models_pb2.ModelVersion]) -> None:
