@@ -15,9 +15,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backend.errors import FailedPrecondition, NotFound, OmniError
-from backend.registry.registry import CARD, CURRENT, LAYERS, ModelRegistry, ModelVersion, layer_of
+from backend.registry.registry import CARD, CURRENT, ModelRegistry, ModelVersion, layer_of
 from backend.storage.credentials import workspace_keys_path
 from backend.storage.local import LocalStore
 from backend.storage.remote import open_remote
@@ -56,7 +57,7 @@ class SharedRegistry(ModelRegistry):
             self._offline_until = time.monotonic() + OFFLINE_BACKOFF_S
         self.remote_error = error.message
 
-    def _remote_card(self, version: str) -> dict | None:  # type: ignore[type-arg]
+    def _remote_card(self, version: str) -> dict[str, Any] | None:
         assert self.remote is not None
         key = f"models/{layer_of(version)}/{version}/{CARD}"
         try:
@@ -84,7 +85,7 @@ class SharedRegistry(ModelRegistry):
         self.fetch(version, card)
         return super().get(version)
 
-    def fetch(self, version: str, card: dict) -> None:  # type: ignore[type-arg]
+    def fetch(self, version: str, card: dict[str, Any]) -> None:
         """Download a remote version's files (each checked against its card), then its card."""
         assert self.remote is not None
         layer = layer_of(version)
@@ -211,4 +212,4 @@ def registry_at(workspace_root: Path) -> SharedRegistry:
     return open_registry(LocalStore(workspace_root), Path(workspace_root) / STATE_DIR_NAME)
 
 
-__all__ = ["BOTH", "DIFFERS", "LAYERS", "LOCAL", "REMOTE", "Located", "SharedRegistry", "open_registry", "registry_at"]
+__all__ = ["BOTH", "DIFFERS", "LOCAL", "REMOTE", "Located", "SharedRegistry", "open_registry", "registry_at"]

@@ -9,7 +9,7 @@ from backend.jobs.context import JobContext
 from backend.storage.remote import require_remote
 from backend.sync.jobs import SyncParams, selection_of
 from backend.sync.scope import scoped_status
-from backend.sync.status import SyncState
+from backend.sync.status import Entry, SyncState
 from backend.sync.transfer import Direction, decide, execute
 from backend.workspace import Workspace
 
@@ -83,9 +83,9 @@ def run_sync(params: SyncParams, ctx: JobContext, direction: Direction) -> dict[
 def _apply_datasets(
     workspace: Workspace,
     names: list[str],
-    entries: list,
+    entries: list[Entry],
     overwrite: bool,
-    ctx: JobContext,  # type: ignore[type-arg]
+    ctx: JobContext,
 ) -> None:
     states = {entry.key: entry.state for entry in entries}
     service = DatasetService.for_workspace(workspace)

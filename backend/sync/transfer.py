@@ -36,8 +36,6 @@ class Direction(enum.Enum):
 @dataclass
 class Outcome:
     moved: list[str] = field(default_factory=list)
-    skipped_same: int = 0
-    kept_different: list[Entry] = field(default_factory=list)
     conflicts: list[Entry] = field(default_factory=list)
     bytes_moved: int = 0
     seconds: float = 0.0
@@ -120,7 +118,7 @@ def execute(
 ) -> Outcome:
     """Move ``work.to_move``; ``report(bytes, objects, total objects)``; ``check()`` may raise to stop."""
     started = time.monotonic()
-    outcome = Outcome(skipped_same=work.same, kept_different=list(work.kept_different), conflicts=list(work.conflicts))
+    outcome = Outcome(conflicts=list(work.conflicts))
     progress = _Progress(report, work.bytes_total, len(work.to_move))
     replaced_dir = state_dir / "replaced" / f"{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
     cards = [entry for entry in work.to_move if card_last(entry.key)[0]]
