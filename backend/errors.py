@@ -5,6 +5,19 @@ Domain code raises these and never imports grpc, so the same functions serve the
 
 from __future__ import annotations
 
+#: how much of a client's value an error message repeats: enough to recognise it, never enough to push the
+#: status trailer past gRPC's metadata limit (a 3,000-character id once turned NOT_FOUND into RESOURCE_EXHAUSTED)
+ECHO_LIMIT = 80
+
+
+def shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters with the full length stated."""
+    text = repr(value) if isinstance(value, str) else repr(str(value))
+    if len(text) <= limit:
+        return text
+    length = len(value) if isinstance(value, str) else len(str(value))
+    return f"{text[: limit - 1]}…' ({length} characters)"
+
 
 class OmniError(Exception):
     """Base of every error the backend reports to a client on purpose."""
