@@ -167,3 +167,35 @@ def test_the_sdk_names_the_regions_pytorch_training_image() -> None:
     assert "cpu" in training_image("us-east-1", "ml.m5.xlarge")
     with pytest.raises(FailedPrecondition, match="--image"):
         training_image("xx-nowhere-9", "ml.g4dn.xlarge")
+
+
+def test_status_transitions_and_metric_lines_read_back() -> None:
+    from backend.cloud.sagemaker.monitor import metric_line, metric_points, read_status, transition_lines
+
+    described = {
+        "TrainingJobStatus": "Completed",
+        "SecondaryStatus": "Completed",
+        "TrainingJobArn": "arn:aws:sagemaker:eu-west-1:123456789012:training-job/omni-x",
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://omni/out/omni-x/output/model.tar.gz"},
+        "TrainingTimeInSeconds": 1000,
+        "BillableTimeInSeconds": 300,
+        "SecondaryStatusTransitions": [
+            {"Status": "Starting", "StatusMessage": "Preparing the instances for training"},
+            {"Status": "Training", "StatusMessage": "Training image download completed."},
+            {"Status": "Completed", "StatusMessage": "Training job completed"},
+        ],
+    }
+    status = read_status(described)
+    assert status.terminal and status.model_uri.endswith("model.tar.gz")
+    assert status.spot_saving == pytest.approx(0.7)
+    assert transition_lines(described, 1) == [
+        "SageMaker: Training - Training image download completed.",
+        "SageMaker: Completed - Training job completed",
+    ]
+    line = metric_line("val/psnr", 23.456789, epoch=3, step=120)
+    [point] = metric_points(f"2026-12-03 12:00:00 {line}")
+    assert (point.name, point.epoch, point.step) == ("val/psnr", 3, 120)
+    assert point.value == pytest.approx(23.4568)
+    assert metric_points("epoch 3/10 loss 0.1") == []
+    [definition] = [d for d in metric_definitions() if d["Name"] == "val/psnr"]
+    assert re.search(definition["Regex"], line) is not None
