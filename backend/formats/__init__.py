@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from backend.confinement import Confinement
 from backend.errors import InvalidArgument
 from backend.formats.model import ExportImage, ExportResult, ParsedDataset, SourceImage
 from backend.formats.scan import image_files, name_images
@@ -27,31 +28,44 @@ def check_format(value: str, allowed: Sequence[str], field: str = "format") -> s
     return fmt
 
 
-def read_images_folder(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_images_folder(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     """A plain folder of images, recursively, unlabelled."""
     root = root.resolve()
-    parsed = ParsedDataset("images", root, classes=list(fallback_classes))
+    parsed = ParsedDataset("images", root, classes=list(fallback_classes), confinement=confinement)
     for path, filename in name_images([(root, image_files(root, parsed))]):
         parsed.images.append(SourceImage(path=path, filename=filename))
     return parsed
 
 
-def read_dataset(root: Path, fmt: str, *, fallback_classes: Sequence[str]) -> ParsedDataset:
-    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none."""
+def read_dataset(
+    root: Path, fmt: str, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
+    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none.
+
+    A backend passes its ``confinement``: the folder must be inside it, and files found in the folder or
+    named inside its files that resolve outside are skipped with the reason, never read."""
     fmt = check_format(fmt, IMPORT_FORMATS)
+    if confinement is not None:
+        root = confinement.resolve(root, "path")
     if fmt == "yolo":
         from backend.formats.yolo import read_yolo
 
-        return read_yolo(root, fallback_classes=fallback_classes)
-    if fmt == "coco":
+        parsed = read_yolo(root, fallback_classes=fallback_classes, confinement=confinement)
+    elif fmt == "coco":
         from backend.formats.coco import read_coco
 
-        return read_coco(root, fallback_classes=fallback_classes)
-    if fmt == "voc":
+        parsed = read_coco(root, fallback_classes=fallback_classes, confinement=confinement)
+    elif fmt == "voc":
         from backend.formats.voc import read_voc
 
-        return read_voc(root, fallback_classes=fallback_classes)
-    return read_images_folder(root, fallback_classes=fallback_classes)
+        parsed = read_voc(root, fallback_classes=fallback_classes, confinement=confinement)
+    else:
+        parsed = read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
+    # every reader checks what it opens; this keeps an image a reader forgot to check from being imported
+    parsed.images = [image for image in parsed.images if parsed.may_read(image.path)]
+    return parsed
 
 
 def writer_for(fmt: str) -> Writer:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from backend.confinement import Confinement
 from backend.formats.boxes import pixel_box, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
@@ -20,20 +21,23 @@ from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
 
-def _instance_files(root: Path) -> list[Path]:
+def _instance_files(root: Path, parsed: ParsedDataset) -> list[Path]:
     annotations = root / "annotations"
-    return (sorted(annotations.glob("*.json")) if annotations.is_dir() else []) + sorted(root.glob("*.json"))
+    inside = sorted(annotations.glob("*.json")) if parsed.may_read(annotations) and annotations.is_dir() else []
+    return [path for path in inside + sorted(root.glob("*.json")) if parsed.may_read(path)]
 
 
 def _split_name(path: Path) -> str:
     return path.stem.removeprefix("instances_").removeprefix("instances") or path.stem
 
 
-def read_coco(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_coco(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("coco", root, classes=None)
+    parsed = ParsedDataset("coco", root, classes=None, confinement=confinement)
     documents: list[tuple[Path, dict[str, Any]]] = []
-    for path in _instance_files(root):
+    for path in _instance_files(root, parsed):
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError) as error:
@@ -92,7 +96,9 @@ def _images_root(path: Path, root: Path) -> Path:
     return root
 
 
-def _locate(file_name: str, path: Path, root: Path) -> Path | None:
+def _locate(file_name: str, path: Path, root: Path, parsed: ParsedDataset) -> Path | None:
+    """Where the image ``file_name`` is; candidates the reader may not read (outside a confined backend's
+    workspace: an absolute ``file_name``, ``..``, a link) are never looked at."""
     split = _split_name(path)
     for base in (
         root / "images" / split,
@@ -102,6 +108,8 @@ def _locate(file_name: str, path: Path, root: Path) -> Path | None:
         path.parent,
         path.parent.parent / "images",
     ):
+        if not parsed.may_read(base / file_name, report=False):
+            continue
         candidate = (base / file_name).resolve()
         if candidate.is_file():
             return candidate
@@ -116,9 +124,10 @@ def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parse
         if not file_name:
             parsed.problems.append(Problem(where, 0, f"image entry {entry!r} has no file_name"))
             continue
-        image_path = _locate(file_name, path, parsed.root)
+        image_path = _locate(file_name, path, parsed.root, parsed)
         if image_path is None:
-            parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
+            if parsed.may_read(parsed.root / file_name):  # else it is listed as skipped with the reason
+                parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
             by_id[entry.get("id")] = None
             continue
         width, height = int(entry.get("width") or 0), int(entry.get("height") or 0)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.confinement import Confinement, unconfined
+
 
 @dataclass(frozen=True)
 class Box:
@@ -62,6 +64,17 @@ class ParsedDataset:
     images: list[SourceImage] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    #: which files may be read: a confined backend's workspace; None on a client (any usable path)
+    confinement: Confinement | None = None
+
+    def may_read(self, path: Path, *, report: bool = True) -> bool:
+        """Whether the reader may open (or look at) ``path``, a file or folder found in the dataset or named
+        inside one of its files. One it may not (outside a confined backend's workspace, a symlink loop, a
+        name too long) is listed as skipped with the reason when ``report``, and never opened."""
+        why = (self.confinement or unconfined(self.root)).refusal(path)
+        if why and report:
+            self.skipped.append(Problem(self.relative(path), 0, why))
+        return not why
 
     def relative(self, path: Path) -> str:
         try:
