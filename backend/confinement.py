@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.errors import InvalidArgument, PermissionDenied, shown
+from backend.errors import ECHO_LIMIT, InvalidArgument, PermissionDenied, shown
 
 #: the longest name of one path component, in bytes (Linux and macOS file systems)
 NAME_MAX = 255
@@ -31,6 +31,13 @@ NAME_MAX = 255
 PATH_MAX = 4096
 #: why a reader skipped a file it found (a link out of the workspace): the reason in reports
 OUTSIDE = "resolves outside the workspace; not read"
+
+
+def shown_path(value: str) -> str:
+    """``shown`` for a path: a long one keeps its end, which names the file, instead of its start."""
+    if len(repr(value)) <= ECHO_LIMIT:
+        return shown(value)
+    return f"…{shown(value[-(ECHO_LIMIT - 12) :])} ({len(value)} characters)"
 
 
 def check_text(value: str, field: str) -> None:
@@ -56,11 +63,11 @@ def resolve_strictly(path: Path, value: str, field: str) -> Path:
     try:
         resolved = path.resolve()
     except RuntimeError:  # Python 3.11: "Symlink loop from ..."
-        raise InvalidArgument(field, f"{shown(value)} goes through a symlink loop") from None
+        raise InvalidArgument(field, f"{shown_path(value)} goes through a symlink loop") from None
     except OSError as error:
         if error.errno == errno.ELOOP:  # Python 3.13 raises this instead
-            raise InvalidArgument(field, f"{shown(value)} goes through a symlink loop") from None
-        raise InvalidArgument(field, f"{shown(value)} cannot be resolved ({error.strerror or error})") from None
+            raise InvalidArgument(field, f"{shown_path(value)} goes through a symlink loop") from None
+        raise InvalidArgument(field, f"{shown_path(value)} cannot be resolved ({error.strerror or error})") from None
     check_text(str(resolved), field)  # a symlink can make it longer than what was sent
     return resolved
 
@@ -99,7 +106,7 @@ class Confinement:
         resolved = resolve_strictly(candidate, text, field)
         if not self.allows(resolved):
             raise PermissionDenied(
-                f"{field}: {shown(text)} resolves outside the workspace {self.root}; "
+                f"{field}: {shown_path(text)} resolves outside the workspace {self.root}; "
                 "this backend only accepts paths inside its workspace"
             )
         return resolved
