@@ -372,3 +372,21 @@ def test_a_resumed_job_does_not_write_through_an_output_folder_replaced_by_a_lin
     error = refused(lambda: client.resume_job(job.id))
     assert error.code == "PERMISSION_DENIED" and error.message.startswith("out:")
     assert not list(target.iterdir())
+
+
+# -- a loopback backend --------------------------------------------------------------------------------
+
+
+def test_a_loopback_backend_reaches_host_paths_but_never_answers_internal(
+    make_backend: Callable[..., Backend], tmp_path: Path, outside: Path
+) -> None:
+    backend = make_backend(workspace=tmp_path / "ws-loopback")
+    with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as client:
+        assert client.system_info().host_paths_allowed
+        error = refused(lambda: client.import_detector(path=str(outside / "real.pt")))
+        assert error.code == "INVALID_ARGUMENT" and "not a PyTorch checkpoint" in error.message  # it was read
+        for value in (f"{LONG}.pt", "a\x00.pt"):
+            error = refused(lambda value=value: client.import_detector(path=value))  # type: ignore[misc]
+            assert error.code == "INVALID_ARGUMENT" and error.message.startswith("path:")
+        (backend.workspace.root / "models" / "leak.txt").symlink_to(outside / "secret.txt")
+        assert refused(lambda: client.read_artifact("models/leak.txt")).code == "NOT_FOUND"  # the store: both
