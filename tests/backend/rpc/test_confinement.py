@@ -19,6 +19,7 @@ from protos.omni.v1 import (
     datasets_pb2,
     detection_pb2,
     jobs_pb2,
+    storage_pb2,
     training_pb2,
 )
 from tests.backend.conftest import TOKEN
@@ -390,3 +391,9 @@ def test_a_loopback_backend_reaches_host_paths_but_never_answers_internal(
             assert error.code == "INVALID_ARGUMENT" and error.message.startswith("path:")
         (backend.workspace.root / "models" / "leak.txt").symlink_to(outside / "secret.txt")
         assert refused(lambda: client.read_artifact("models/leak.txt")).code == "NOT_FOUND"  # the store: both
+        for value in (f"{LONG}/credentials", "cred\x00entials", "~nosuchuser/credentials"):
+            request = storage_pb2.SetRemoteRequest(
+                url="s3://bucket/omni", endpoint="http://127.0.0.1:9", credentials_file=value
+            )
+            error = refused(lambda request=request: client.set_remote(request))  # type: ignore[misc]
+            assert error.code == "INVALID_ARGUMENT" and error.message.startswith("credentials_file:"), error.message
