@@ -155,9 +155,12 @@ def _check_label_folders(split: SplitSummary, policy: Confinement, field_name: s
         policy.resolve(folder.parent, field_name)
 
 
-def _read_labels(split: SplitSummary, key: str, names: list[str], check: DataCheck, field_name: str) -> None:
+def _read_labels(
+    split: SplitSummary, names: list[str], check: DataCheck, field_name: str, policy: Confinement
+) -> None:
     for image in split.images:
         labels = label_path(image)
+        policy.resolve(labels, field_name)  # a label file linked from elsewhere is neither read nor trained on
         if not labels.is_file():
             continue
         split.label_files += 1
@@ -214,7 +217,7 @@ def check_data_yaml(path: Path, field_name: str = "data", confinement: Confineme
         if not split.images:
             raise InvalidArgument(field_name, f"{where}: {key}: no images in {', '.join(split.sources)}")
         _check_label_folders(split, policy, field_name)
-        _read_labels(split, key, names, check, field_name)
+        _read_labels(split, names, check, field_name, policy)
         check.splits[key] = split
     for key in REQUIRED_SPLITS:
         split = check.splits[key]

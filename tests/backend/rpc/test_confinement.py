@@ -301,6 +301,7 @@ def test_training_refuses_a_data_yaml_that_reaches_outside(
     (outside / "labels" / "val").mkdir()
     (outside / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
     (outside / "labels" / "val" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (outside / "labels" / "echo.txt").write_text(f"{SECRET.decode()} 1 2\n")  # a "malformed line" if read
     before = outside_files(outside)
     yaml_file = folder / "data.yaml"
     cases = {
@@ -325,6 +326,17 @@ def test_training_refuses_a_data_yaml_that_reaches_outside(
         )
     )
     assert error.code == "PERMISSION_DENIED" and "b.png" in error.message
+    (folder / "images" / "train" / "b.png").unlink()
+    (folder / "labels" / "val").mkdir(parents=True)
+    (folder / "labels" / "train").mkdir()
+    (folder / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n")
+    (folder / "labels" / "val" / "a.txt").symlink_to(outside / "labels" / "echo.txt")
+    error = refused(
+        lambda: client.submit(
+            jobs_pb2.JobSpec(train_detection=detection_pb2.TrainDetectionSpec(data=str(yaml_file), epochs=1))
+        )
+    )
+    assert error.code == "PERMISSION_DENIED" and "a.txt" in error.message and SECRET.decode() not in error.message
     assert outside_files(outside) == before  # no labels/*.cache, nothing else written
     assert not client.list_jobs()
 
