@@ -13,13 +13,16 @@ from backend.batch.pipeline import Task, file_sink
 from backend.batch.walk import scan_folder
 from backend.confinement import NAME_MAX, OUTSIDE, Confinement, check_text, unconfined
 from backend.detection.data_check import check_data_yaml
+from backend.detection.models import starting_point
 from backend.errors import InvalidArgument, PermissionDenied
 from backend.formats import read_dataset
 from backend.jobs.context import confinement_of
+from backend.registry import ModelRegistry
 from backend.restoration.pairs import scan_pairs
 from backend.storage.local import LocalStore
 from backend.synthetic.jobs import run_restoration
 from backend.synthetic.params import SynthRestorationParams
+from backend.workspace import Workspace
 from tests.backend.synthetic.conftest import RecordingContext
 
 SECRET = b"SECRET-OUTSIDE"
@@ -112,6 +115,14 @@ def test_a_context_without_a_policy_is_a_loopback_one(root: Path, tmp_path: Path
     assert confinement_of(ctx).host_paths_allowed
     ctx.confinement = confined(root)  # type: ignore[attr-defined]
     assert confinement_of(ctx).confined
+
+
+def test_a_training_model_name_too_long_is_an_invalid_argument(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "ws", host_paths_allowed=False)
+    for value in ("m" * 300 + ".yaml", "m" * 300 + ".pt", "a/" + "m" * 300 + ".pt", "~nobody/x.pt"):
+        with pytest.raises(InvalidArgument) as caught:
+            starting_point(workspace, ModelRegistry(workspace.store), value)
+        assert caught.value.field == "model", caught.value.message
 
 
 # -- the artifact store --------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ def specs_with(value: str, backend: Backend, client: Connection) -> list[tuple[s
         ("out", restoration_spec(value)),
         ("input", jobs_pb2.JobSpec(restore_batch=batch_pb2.RestoreBatchSpec(input=value, out="o"))),
         ("out", jobs_pb2.JobSpec(restore_batch=batch_pb2.RestoreBatchSpec(input=good, out=value))),
+        ("ref", jobs_pb2.JobSpec(restore_batch=batch_pb2.RestoreBatchSpec(input=good, out="o", ref=value))),
         ("input", jobs_pb2.JobSpec(detect_batch=detection_pb2.DetectBatchSpec(input=value, out="o"))),
         ("out", jobs_pb2.JobSpec(detect_batch=detection_pb2.DetectBatchSpec(input=good, out=value))),
         ("pred", jobs_pb2.JobSpec(evaluate=training_pb2.EvaluateSpec(pred=value, ref=good))),
