@@ -6,6 +6,7 @@ workspace never makes the store read or write elsewhere, on any backend."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -75,13 +76,12 @@ class LocalStore:
             return self.put_stream(key, stream, expected_sha256=expected_sha256)
 
     def get_bytes(self, key: str) -> bytes:
-        return self._existing(key).read_bytes()
+        with self._open_own(key) as stream:
+            return stream.read()
 
     def get_file(self, key: str, dest: Path) -> ObjectInfo:
-        source = self._existing(key)
-        other = LocalStore(Path(dest).parent)
-        with source.open("rb") as stream:
-            info = other.put_stream(Path(dest).name, stream)
+        with self._open_own(key) as stream:
+            info = LocalStore(Path(dest).parent).put_stream(Path(dest).name, stream)
         return ObjectInfo(key=key, size=info.size, sha256=info.sha256, modified=info.modified)
 
     def stat(self, key: str) -> ObjectInfo:
@@ -141,6 +141,17 @@ class LocalStore:
         if target.is_dir():
             raise InvalidArgument("key", f"{key!r} is a folder")
         return target
+
+    def _open_own(self, key: str) -> BinaryIO:
+        """The object's file, opened without following a link (one put there since the check is not read)."""
+        path = self._existing(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOENT):
+                raise NotFound(f"no object {shown(key)} in {self.describe()}") from None
+            raise
+        return os.fdopen(fd, "rb")
 
     def _existing(self, key: str) -> Path:
         path = self._lexical(key)
