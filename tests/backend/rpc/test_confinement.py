@@ -112,6 +112,7 @@ def test_overlong_paths_and_keys_are_invalid_argument(
         (lambda: client.read_artifact(f"models/{value}"), "key"),
         (lambda: client.get_report(value.replace("/", "_")), "report_id"),
         (lambda: client.import_detector(path=value), "path"),
+        (lambda: client.import_detector(data=b"weights", filename=value.rsplit("/", 1)[-1]), "filename"),
     ):
         error = refused(call)
         assert (error.code, error.message.split(":")[0]) == ("INVALID_ARGUMENT", field), error.message
@@ -124,6 +125,8 @@ def test_a_nul_in_a_path_is_invalid_argument(confined: tuple[Backend, Connection
         error = refused(lambda value=value: client.import_detector(path=value))  # type: ignore[misc]
         assert error.code == "INVALID_ARGUMENT" and error.message.startswith("path:")
         assert "NUL" in error.message
+    error = refused(lambda: client.import_detector(data=b"weights", filename="model\x00.pt"))
+    assert error.code == "INVALID_ARGUMENT" and error.message.startswith("filename:")
     for field, spec in specs_with("in\x00side", backend, client):
         error = refused(lambda spec=spec: client.submit(spec))  # type: ignore[misc]
         assert error.code == "INVALID_ARGUMENT", (field, error.message)
