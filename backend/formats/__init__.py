@@ -45,27 +45,24 @@ def read_dataset(
     """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none.
 
     A backend passes its ``confinement``: the folder must be inside it, and files found in the folder or
-    named inside its files that resolve outside are skipped with the reason, never read."""
+    named inside its files that resolve outside are skipped with the reason, never read (each reader checks
+    every path it looks at with ``ParsedDataset.may_read``)."""
     fmt = check_format(fmt, IMPORT_FORMATS)
     if confinement is not None:
         root = confinement.resolve(root, "path")
     if fmt == "yolo":
         from backend.formats.yolo import read_yolo
 
-        parsed = read_yolo(root, fallback_classes=fallback_classes, confinement=confinement)
-    elif fmt == "coco":
+        return read_yolo(root, fallback_classes=fallback_classes, confinement=confinement)
+    if fmt == "coco":
         from backend.formats.coco import read_coco
 
-        parsed = read_coco(root, fallback_classes=fallback_classes, confinement=confinement)
-    elif fmt == "voc":
+        return read_coco(root, fallback_classes=fallback_classes, confinement=confinement)
+    if fmt == "voc":
         from backend.formats.voc import read_voc
 
-        parsed = read_voc(root, fallback_classes=fallback_classes, confinement=confinement)
-    else:
-        parsed = read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
-    # every reader checks what it opens; this keeps an image a reader forgot to check from being imported
-    parsed.images = [image for image in parsed.images if parsed.may_read(image.path)]
-    return parsed
+        return read_voc(root, fallback_classes=fallback_classes, confinement=confinement)
+    return read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
 
 
 def writer_for(fmt: str) -> Writer:

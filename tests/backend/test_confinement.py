@@ -162,6 +162,16 @@ def test_a_client_reading_its_own_folder_follows_links(root: Path, outside: Path
         read_dataset(outside, "images", fallback_classes=["x"], confinement=confined(root))
 
 
+def test_a_data_yaml_cannot_climb_out_with_dot_dot(tmp_path: Path, outside: Path) -> None:
+    """A split entry ``..`` after others from the same folder: checked anew, not taken as a known folder."""
+    dataset = tmp_path / "ws"
+    png(dataset / "images" / "a.png")
+    (dataset / "data.yaml").write_text("names: [x]\ntrain: images\nval: ..\ntest: ../outside\n")
+    parsed = read_dataset(dataset, "yolo", fallback_classes=["x"], confinement=confined(dataset))
+    assert [image.filename for image in parsed.images] == ["a.png"]
+    assert [(problem.file, problem.message) for problem in parsed.skipped] == [("..", OUTSIDE), ("../outside", OUTSIDE)]
+
+
 # -- re-checks in the worker ---------------------------------------------------------------------------
 
 
