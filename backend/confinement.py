@@ -114,16 +114,58 @@ class Confinement:
     def refusal(self, path: Path) -> str:
         """Why a path found inside a file or a folder may not be read ("" when it may): ``resolve``'s checks,
         as a reason for an import report instead of an error."""
-        try:
-            self.resolve(path, "path")
-        except PermissionDenied:
-            return OUTSIDE
-        except InvalidArgument as error:
-            return error.message.removeprefix("path: ")
-        return ""
+        return self._checked(path)[1]
 
     def admits(self, path: Path) -> bool:
         return not self.refusal(path)
+
+    def _checked(self, path: Path) -> tuple[Path | None, str]:
+        try:
+            return self.resolve(path, "path"), ""
+        except PermissionDenied:
+            return None, OUTSIDE
+        except InvalidArgument as error:
+            return None, error.message.removeprefix("path: ")
+
+
+class PathChecker:
+    """``Confinement.refusal`` for many paths in a few folders (a dataset, a batch): a plain entry (not a link,
+    an ordinary name) of a folder already known to resolve where it may is allowed without resolving it
+    again, which would cost a system call per folder level for every image."""
+
+    def __init__(self, policy: Confinement) -> None:
+        self.policy = policy
+        self._folders: set[Path] = set()
+
+    def refusal(self, path: Path) -> str:
+        if path.parent in self._folders and _plain_name(path.name) and not path.is_symlink():
+            return ""
+        resolved, why = self.policy._checked(path)
+        # name is no link, so the folder resolves to resolved.parent: remembered when that is allowed too (the
+        # workspace itself is allowed, the folder above it is not)
+        plain = resolved is not None and _plain_name(path.name) and not path.is_symlink()
+        if plain and resolved is not None and self.policy.allows(resolved.parent):
+            self._folders.add(path.parent)
+        return why
+
+    def admits(self, path: Path) -> bool:
+        return not self.refusal(path)
+
+    def require(self, path: Path, field: str) -> None:
+        """``Confinement.resolve``'s error naming ``field`` if ``path`` may not be used."""
+        if self.refusal(path):
+            self.policy.resolve(path, field)
+
+
+def _plain_name(name: str) -> bool:
+    """A name that is one entry of its folder and that the file system takes."""
+    if name in ("", ".", ".."):
+        return False
+    try:
+        encoded = os.fsencode(name)
+    except UnicodeEncodeError:
+        return False
+    return b"\x00" not in encoded and len(encoded) <= NAME_MAX
 
 
 def unconfined(root: Path | None = None) -> Confinement:

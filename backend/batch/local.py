@@ -20,6 +20,7 @@ from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
 from backend.batch.plan import Plan, plan_outputs, reference_index
 from backend.batch.summary import BatchSummary, run_settings
 from backend.batch.walk import scan_folder
+from backend.confinement import PathChecker
 from backend.errors import FailedPrecondition, JobCancelled
 from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
@@ -39,12 +40,13 @@ def _plan(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
     policy = confinement_of(ctx)
     source, out = Path(params.input), Path(params.out)
     policy.resolve(source, "input")
-    scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=policy.admits)
+    checker = PathChecker(policy)
+    scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=checker.admits)
     if scan.subfolders_ignored:
         ctx.log(
             f"{scan.subfolders_ignored} subfolder(s) of {source} not read (restore with --recursive to include them)"
         )
-    references = reference_index(policy.resolve(params.ref, "ref"), policy.admits) if params.ref else None
+    references = reference_index(policy.resolve(params.ref, "ref"), checker.admits) if params.ref else None
     return plan_outputs(
         scan,
         input_root=source,

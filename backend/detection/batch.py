@@ -20,7 +20,7 @@ import numpy as np
 
 from backend.batch.output import remove_partials, write_atomic
 from backend.batch.walk import scan_folder
-from backend.confinement import Confinement
+from backend.confinement import Confinement, PathChecker
 from backend.detection import netguard
 from backend.detection.batch_output import (
     SUMMARY_JSON,
@@ -57,7 +57,7 @@ def _plan(
     """(to do, already done, problems: files not read, with the reason)."""
     source, out = Path(params.input), Path(params.out)
     policy.resolve(source, "input")
-    scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=policy.admits)
+    scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=PathChecker(policy).admits)
     problems = [{"file": s.file, "status": "skipped", "reason": s.reason} for s in scan.skipped]
     todo: list[Planned] = []
     done: list[Planned] = []

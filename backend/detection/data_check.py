@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend.confinement import Confinement, unconfined
+from backend.confinement import Confinement, PathChecker, unconfined
 from backend.errors import InvalidArgument
 from backend.formats.images import is_image_name, walk_files
 from backend.formats.yolo import label_path, parse_line
@@ -122,16 +122,16 @@ def class_names(document: dict[str, Any], where: str, field_name: str) -> list[s
     return listed
 
 
-def _entry_images(entry: Path, key: str, where: str, field_name: str, policy: Confinement) -> list[Path]:
+def _entry_images(entry: Path, key: str, where: str, field_name: str, checker: PathChecker) -> list[Path]:
     if entry.is_dir():
-        return [_checked(path, policy, field_name) for path in walk_files(entry) if is_image_name(path)]
+        return [_checked(path, checker, field_name) for path in walk_files(entry) if is_image_name(path)]
     if entry.is_file() and entry.suffix == ".txt":
         images = []
         for line in entry.read_text(encoding="utf-8-sig").splitlines():
             text = line.strip()
             if text:
                 item = Path(text)
-                images.append(policy.resolve(item if item.is_absolute() else entry.parent / item, field_name))
+                images.append(checker.policy.resolve(item if item.is_absolute() else entry.parent / item, field_name))
         missing = [path for path in images if not path.is_file()]
         if missing:
             raise InvalidArgument(
@@ -142,9 +142,9 @@ def _entry_images(entry: Path, key: str, where: str, field_name: str, policy: Co
     raise InvalidArgument(field_name, f"{where}: {key}: {entry} does not exist")
 
 
-def _checked(path: Path, policy: Confinement, field_name: str) -> Path:
+def _checked(path: Path, checker: PathChecker, field_name: str) -> Path:
     """``path`` itself (not resolved: Ultralytics finds labels by its name), if it resolves where it may."""
-    policy.resolve(path, field_name)
+    checker.require(path, field_name)
     return path
 
 
@@ -156,11 +156,11 @@ def _check_label_folders(split: SplitSummary, policy: Confinement, field_name: s
 
 
 def _read_labels(
-    split: SplitSummary, names: list[str], check: DataCheck, field_name: str, policy: Confinement
+    split: SplitSummary, names: list[str], check: DataCheck, field_name: str, checker: PathChecker
 ) -> None:
     for image in split.images:
         labels = label_path(image)
-        policy.resolve(labels, field_name)  # a label file linked from elsewhere is neither read nor trained on
+        checker.require(labels, field_name)  # a label file linked from elsewhere is neither read nor trained on
         if not labels.is_file():
             continue
         split.label_files += 1
@@ -193,6 +193,7 @@ def check_data_yaml(path: Path, field_name: str = "data", confinement: Confineme
     """The summary of a usable ``data.yaml`` at ``path``, or InvalidArgument (PermissionDenied for files outside
     a confined backend's workspace) naming ``field_name``."""
     policy = confinement or unconfined()
+    checker = PathChecker(policy)
     path = policy.resolve(path, field_name)
     document = _load(path, field_name)
     where = path.name
@@ -212,12 +213,12 @@ def check_data_yaml(path: Path, field_name: str = "data", confinement: Confineme
         for item in value if isinstance(value, list) else [value]:
             entry = policy.resolve(Path(str(item)) if Path(str(item)).is_absolute() else base / str(item), field_name)
             split.sources.append(str(entry))
-            split.images.extend(_entry_images(entry, key, where, field_name, policy))
+            split.images.extend(_entry_images(entry, key, where, field_name, checker))
         split.images = sorted(dict.fromkeys(split.images))
         if not split.images:
             raise InvalidArgument(field_name, f"{where}: {key}: no images in {', '.join(split.sources)}")
         _check_label_folders(split, policy, field_name)
-        _read_labels(split, names, check, field_name, policy)
+        _read_labels(split, names, check, field_name, checker)
         check.splits[key] = split
     for key in REQUIRED_SPLITS:
         split = check.splits[key]

@@ -8,12 +8,11 @@ name the file (and the line, where there is one) and end up in the import report
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.confinement import NAME_MAX, Confinement, unconfined
+from backend.confinement import Confinement, PathChecker, unconfined
 
 
 @dataclass(frozen=True)
@@ -67,20 +66,17 @@ class ParsedDataset:
     skipped: list[Problem] = field(default_factory=list)
     #: which files may be read: a confined backend's workspace; None on a client (any usable path)
     confinement: Confinement | None = None
-    #: folders whose plain (not linked) entries are known to be readable: saves resolving every image's path
-    _readable_folders: set[Path] = field(default_factory=set, init=False, repr=False)
+    _checker: PathChecker | None = field(default=None, init=False, repr=False)
 
     def may_read(self, path: Path, *, report: bool = True) -> bool:
         """Whether the reader may open (or look at) ``path``, a file or folder found in the dataset or named
         inside one of its files. One it may not (outside a confined backend's workspace, a symlink loop, a
         name too long) is listed as skipped with the reason when ``report``, and never opened."""
-        if path.parent in self._readable_folders and _usable(path) and not path.is_symlink():
-            return True  # a plain entry of a folder known to resolve where it may: no need to resolve it
-        why = (self.confinement or unconfined(self.root)).refusal(path)
+        if self._checker is None:
+            self._checker = PathChecker(self.confinement or unconfined(self.root))
+        why = self._checker.refusal(path)
         if why and report:
             self.skipped.append(Problem(self.relative(path), 0, why))
-        if not why:
-            self._readable_folders.add(path.parent)
         return not why
 
     def relative(self, path: Path) -> str:
@@ -88,17 +84,6 @@ class ParsedDataset:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
-
-
-def _usable(path: Path) -> bool:
-    """A name the file system takes that names an entry of its folder (the folder was checked already)."""
-    if path.name in ("", ".", ".."):
-        return False
-    try:
-        encoded = os.fsencode(path.name)
-    except UnicodeEncodeError:
-        return False
-    return b"\x00" not in encoded and len(encoded) <= NAME_MAX
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.confinement import Confinement
+from backend.confinement import PathChecker
 from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext, confinement_of
 from backend.reports.store import json_safe
@@ -21,7 +21,7 @@ from backend.restoration.pairs import IMAGE_EXTENSIONS, load_rgb
 from backend.restoration.params import EvaluateParams
 
 
-def _by_stem(folder: Path, policy: Confinement, skipped: list[dict[str, str]]) -> dict[str, Path]:
+def _by_stem(folder: Path, policy: PathChecker, skipped: list[dict[str, str]]) -> dict[str, Path]:
     found = {}
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() not in IMAGE_EXTENSIONS:
@@ -36,9 +36,10 @@ def _by_stem(folder: Path, policy: Confinement, skipped: list[dict[str, str]]) -
 
 def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
     policy = confinement_of(ctx)
+    checker = PathChecker(policy)
     skipped: list[dict[str, str]] = []
-    pred = _by_stem(policy.resolve(params.pred, "pred"), policy, skipped)
-    ref = _by_stem(policy.resolve(params.ref, "ref"), policy, skipped)
+    pred = _by_stem(policy.resolve(params.pred, "pred"), checker, skipped)
+    ref = _by_stem(policy.resolve(params.ref, "ref"), checker, skipped)
     names = sorted(set(pred) & set(ref))
     if not names:
         raise FailedPrecondition(f"no image in {params.pred} has a same-named reference in {params.ref}")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.confinement import Confinement, unconfined
+from backend.confinement import Confinement, PathChecker, unconfined
 from backend.errors import InvalidArgument
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
@@ -59,7 +59,7 @@ def load_rgb(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def _images_by_stem(folder: Path, policy: Confinement) -> tuple[dict[str, Path], int, list[Rejected]]:
+def _images_by_stem(folder: Path, policy: PathChecker) -> tuple[dict[str, Path], int, list[Rejected]]:
     found: dict[str, Path] = {}
     rejected: list[Rejected] = []
     seen = 0
@@ -106,8 +106,9 @@ def scan_pairs(root: Path, *, max_pairs: int = 0, confinement: Confinement | Non
             raise InvalidArgument(
                 "data", f"{str(root)!r} must hold clean/ and degraded/ folders; {folder.name}/ is missing"
             )
-    clean, clean_seen, rejected = _images_by_stem(clean_dir, policy)
-    degraded, degraded_seen, rejected_degraded = _images_by_stem(degraded_dir, policy)
+    checker = PathChecker(policy)
+    clean, clean_seen, rejected = _images_by_stem(clean_dir, checker)
+    degraded, degraded_seen, rejected_degraded = _images_by_stem(degraded_dir, checker)
     rejected += rejected_degraded
     for stem in sorted(set(clean) - set(degraded)):
         rejected.append(Rejected(str(clean[stem]), "unpaired: no degraded image with this name"))

@@ -162,6 +162,20 @@ def test_a_client_reading_its_own_folder_follows_links(root: Path, outside: Path
         read_dataset(outside, "images", fallback_classes=["x"], confinement=confined(root))
 
 
+def test_a_file_beside_the_workspace_is_outside_even_after_the_workspace_itself_was_read(
+    tmp_path: Path, outside: Path
+) -> None:
+    """The workspace is allowed, the folder holding it is not: a file there is checked, not taken as known."""
+    root = tmp_path / "ws"
+    png(root / "images" / "a.png")
+    png(tmp_path / "beside.png")
+    (root / "list.txt").write_text(f"{tmp_path / 'beside.png'}\nimages/a.png\n")
+    (root / "data.yaml").write_text("names: [x]\ntrain: .\nval: list.txt\n")  # the workspace is read first
+    parsed = read_dataset(root, "yolo", fallback_classes=["x"], confinement=confined(root))
+    assert sorted(str(image.path) for image in parsed.images) == [str(root / "images" / "a.png")]
+    assert [problem.message for problem in parsed.skipped] == [OUTSIDE]
+
+
 def test_a_data_yaml_cannot_climb_out_with_dot_dot(tmp_path: Path, outside: Path) -> None:
     """A split entry ``..`` after others from the same folder: checked anew, not taken as a known folder."""
     dataset = tmp_path / "ws"
