@@ -51,7 +51,7 @@ def load_report(store: ArtifactStore, report_id: str) -> dict[str, Any]:
     check_text(report_id, "report_id")
     key = report_key(report_id)
     if not store.exists(key):
-        raise NotFound(f"no report {report_id!r}")
+        raise NotFound(f"no report {shown(report_id)}")
     return dict(json.loads(store.get_bytes(key)))
 
 

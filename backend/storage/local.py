@@ -133,13 +133,13 @@ class LocalStore:
         target = self.path_of(key)
         parent = target.parent
         if parent.exists() and not parent.is_dir():
-            raise InvalidArgument("key", f"{key!r}: {parent} is a file, not a folder")
+            raise InvalidArgument("key", f"{shown(key)}: {parent} is a file, not a folder")
         for ancestor in parent.relative_to(self.root).parents:
             if (self.root / ancestor).is_file():
-                raise InvalidArgument("key", f"{key!r}: {self.root / ancestor} is a file, not a folder")
+                raise InvalidArgument("key", f"{shown(key)}: {self.root / ancestor} is a file, not a folder")
         parent.mkdir(parents=True, exist_ok=True)
         if target.is_dir():
-            raise InvalidArgument("key", f"{key!r} is a folder")
+            raise InvalidArgument("key", f"{shown(key)} is a folder")
         return target
 
     def _open_own(self, key: str) -> BinaryIO:
