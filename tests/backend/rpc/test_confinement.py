@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 from PIL import Image
 
@@ -116,6 +117,10 @@ def test_overlong_paths_and_keys_are_invalid_argument(
     ):
         error = refused(call)
         assert (error.code, error.message.split(":")[0]) == ("INVALID_ARGUMENT", field), error.message
+    with pytest.raises(grpc.RpcError) as caught:
+        client.artifacts.ListArtifacts(artifacts_pb2.ListArtifactsRequest(prefix=f"models/{value}"), metadata=_auth())
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
+    assert caught.value.details().startswith("prefix:")  # type: ignore[attr-defined]
     assert not client.list_jobs()
 
 
