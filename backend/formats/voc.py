@@ -160,7 +160,7 @@ def read_flags(obj: ET.Element) -> tuple[int, str]:
             flags |= flag
         elif value not in ("", "0", "false", "no"):
             bad.append(f"<{tag}> {value[:20]!r}")
-    return flags, f"{', '.join(bad)} is not 0 or 1; taken as 0" if bad else ""
+    return int(flags), f"{', '.join(bad)} is not 0 or 1; taken as 0" if bad else ""
 
 
 def devkit_corners(box: Box, image_w: int, image_h: int) -> tuple[int, int, int, int]:
