@@ -10,7 +10,8 @@ shape is one box (``group_id`` is not used to merge shapes). A shape's ``flags``
 Classes: ``labels.txt`` (the file ``labelme --labels`` takes, ``__ignore__``/``_background_`` lines
 skipped) or ``classes.txt`` when present, else the shape labels in order of appearance. The writer puts
 each split in its own folder (``train/a.jpg`` beside ``train/a.json``) so LabelMe opens each as a folder,
-and writes ``labels.txt``; ``imageData`` is null (the image is beside it).
+and writes ``labels.txt``; ``imageData`` is null (the image is beside it). The reader names images relative
+to ``train/``, ``val/`` or ``test/`` when they are in one, so an export imports back under its own names.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from backend.formats.sources import add_images, enclosing, find_image
 from backend.storage.base import ArtifactStore
 
 LABELS = "labels.txt"
+#: folders the writer puts splits in; images are named relative to them
+SPLITS = ("train", "val", "test")
 #: lines of labelme's labels.txt that are not classes (its labelme2voc example starts with them)
 NOT_CLASSES = ("__ignore__", "_background_")
 #: the LabelMe file version written
@@ -66,7 +69,7 @@ def read_labelme(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDatase
         image = _read_document(path, data, index, parsed)
         if image is not None:
             labelled[image.path] = image
-    add_images(parsed, labelled, root)
+    add_images(parsed, labelled, *(root / split for split in SPLITS if (root / split).is_dir()), root)
     return parsed
 
 
@@ -182,11 +185,10 @@ def write_labelme(
 ) -> ExportResult:
     """``<split>/NAME`` and ``<split>/STEM.json`` per image, then ``labels.txt``."""
     result = ExportResult()
-    flat = [f"{split}/{image.name.replace('/', '_')}" for image, split in zip(images, splits, strict=True)]
-    names = unique_names(flat)
+    names = unique_names([f"{split}/{image.name}" for image, split in zip(images, splits, strict=True)])
     for done, (image, split, name) in enumerate(zip(images, splits, names, strict=True), start=1):
         out.put_bytes(name, image.data())
-        out.put_bytes(f"{name.rsplit('.', 1)[0]}.json", shapes_json(image, name.split("/", 1)[1], classes))
+        out.put_bytes(f"{name.rsplit('.', 1)[0]}.json", shapes_json(image, name.rsplit("/", 1)[1], classes))
         result.images[split] = result.images.get(split, 0) + 1
         result.boxes += len(image.boxes)
         on_image(done)

@@ -23,6 +23,8 @@ class BoxFlag(enum.IntFlag):
     OCCLUDED = 4
 
 
+ALL_FLAGS = int(BoxFlag.DIFFICULT | BoxFlag.TRUNCATED | BoxFlag.OCCLUDED)
+
 #: flag names as written in files (VOC tags, CVAT/LabelMe attribute names), in bit order
 FLAG_NAMES: dict[str, BoxFlag] = {
     "difficult": BoxFlag.DIFFICULT,

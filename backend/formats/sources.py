@@ -39,13 +39,16 @@ def find_image(root: Path, name: str, bases: Sequence[Path], *, strip: Iterable[
     return None
 
 
-def add_images(
-    parsed: ParsedDataset, labelled: dict[Path, SourceImage], folder: Path, *, exclude: tuple[Path, ...] = ()
-) -> None:
-    """Append the labelled images and every other image under ``folder`` (unlabelled) to ``parsed.images``,
-    named relative to ``folder``."""
-    found = [p.resolve() for p in image_files(folder, parsed, exclude=exclude)] if folder.is_dir() else []
-    for path, filename in name_images([(folder, sorted({*labelled, *found}))]):
+def add_images(parsed: ParsedDataset, labelled: dict[Path, SourceImage], *folders: Path) -> None:
+    """Append the labelled images and every other image under the ``folders`` (unlabelled) to
+    ``parsed.images``, each named relative to the first folder that holds it (split folders first, then the
+    dataset folder)."""
+    last = folders[-1]
+    found = [p.resolve() for p in image_files(last, parsed)] if last.is_dir() else []
+    everything = sorted({*labelled, *found})
+    sources = [(folder.resolve(), [p for p in everything if p.is_relative_to(folder.resolve())]) for folder in folders]
+    sources.append((last.resolve(), everything))  # labelled images outside every folder: by their name
+    for path, filename in name_images(sources):
         image = labelled.get(path) or SourceImage(path=path, filename=filename)
         image.filename = filename
         parsed.images.append(image)

@@ -53,9 +53,19 @@ def test_yolo_export_says_it_drops_flags(tmp_path: Path) -> None:
     ]
 
 
-def test_every_format_is_offered_both_ways() -> None:
+def test_every_format_is_offered_both_ways_in_the_cli_and_the_desktop() -> None:
+    from desktop.models import datasets_model
+    from omni_cli.main import build_parser
+
     assert set(EXPORT_FORMATS) == set(IMPORT_FORMATS) - {"images"}
     assert {"cvat", "labelme", "labelstudio"} <= set(EXPORT_FORMATS)
+    assert tuple(datasets_model.IMPORT_FORMATS) == IMPORT_FORMATS
+    assert tuple(datasets_model.EXPORT_FORMATS) == EXPORT_FORMATS
+    parser = build_parser()
+    args = parser.parse_args(["dataset", "export", "ds", "/tmp/out", "--format", "labelstudio"])
+    assert args.format == "labelstudio"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["dataset", "import", "/tmp/in", "--format", "pascal"])
 
 
 # -- CVAT ---------------------------------------------------------------------------------------------------------

@@ -387,7 +387,7 @@ class AnnotationCanvas(QGraphicsView):
             return
         old = model.boxes[drag.index]
         left, top, right, bottom = item.rect
-        box = Box.from_edges(old.class_id, left / width, top / height, right / width, bottom / height)
+        box = old.with_edges(left / width, top / height, right / width, bottom / height)
         model.replace_box(drag.index, box, EditKind.MOVE if drag.grip is Grip.BODY else EditKind.RESIZE)
 
     def _clamped(self, a: QPointF, b: QPointF) -> Rect:
