@@ -241,6 +241,24 @@ def test_labelstudio_we_write_converts_with_label_studios_converter(tmp_path: Pa
     assert largest_difference(expected_pixels(), found) < 1e-9
 
 
+def test_labelstudio_tasks_label_studios_converter_writes_read_the_same_here(tmp_path: Path) -> None:
+    """Label Studio's converter turns a COCO file into Label Studio tasks (its ``coco -> ls`` import); we read
+    those tasks, finding the images through their local-files URLs."""
+    imports = pytest.importorskip("label_studio_converter.imports.coco")
+    root = tmp_path / "coco"
+    write("coco", root, splits=["train", "train", "train"])
+    imports.convert_coco_to_ls(
+        str(root / "annotations/instances_train.json"),
+        str(root / "tasks.json"),
+        image_root_url="/data/local-files/?d=images/train/",
+    )
+    tasks = json.loads((root / "tasks.json").read_text())
+    assert tasks[0]["annotations"][0]["result"][0]["type"] == "rectanglelabels"
+    parsed, found = read_pixels(root, "labelstudio")
+    assert not parsed.skipped
+    assert largest_difference(expected_pixels(), found) < 1e-9
+
+
 def test_labelstudio_we_write_reads_back_with_flags(tmp_path: Path) -> None:
     write("labelstudio", tmp_path / "ls")
     parsed, found = read_pixels(tmp_path / "ls", "labelstudio")
