@@ -203,6 +203,8 @@ class AnnotationCanvas(QGraphicsView):
             assert model is not None
             name = model.class_name(box.class_id)
             label = f"{name} {box.confidence:.2f}" if box.confidence is not None else name
+            marks = [flag for flag, on in box.flags().items() if on]
+            label += f" ({', '.join(marks)})" if marks else ""
             if index < len(self.items_):
                 item = self.items_[index]
             else:
