@@ -65,6 +65,11 @@ def read_cvat(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
     except (ET.ParseError, OSError) as error:
         parsed.problems.append(Problem(where, 0, f"not a readable XML file ({error})"))
         document = ET.Element("annotations")
+    if document.find("track") is not None:
+        tracks = len(document.findall("track"))
+        parsed.problems.append(
+            Problem(where, 0, f"{tracks} <track> elements (CVAT for video) not read: export as CVAT for images 1.1")
+        )
     meta = document.find("meta")
     names = [(label.findtext("name") or "").strip() for label in meta.iter("label")] if meta is not None else []
     names += [(box.get("label") or "").strip() for image in document.iter("image") for box in image]

@@ -124,6 +124,17 @@ def test_cvat_project_export_as_cvat_writes_it(tmp_path: Path) -> None:
     assert a.flagged and a.labelled
 
 
+def test_cvat_for_video_is_reported_not_silently_empty(tmp_path: Path) -> None:
+    write_image(tmp_path / "images" / "frame_000000.png", (20, 10))
+    (tmp_path / "annotations.xml").write_text(
+        '<annotations><version>1.1</version><track id="0" label="dent" source="manual">'
+        '<box frame="0" outside="0" occluded="0" keyframe="1" xtl="1" ytl="1" xbr="5" ybr="5"/></track></annotations>'
+    )
+    parsed = read_dataset(tmp_path, "cvat", fallback_classes=["dent"])
+    assert "1 <track> elements (CVAT for video) not read" in messages(parsed)
+    assert [(i.filename, i.labelled) for i in parsed.images] == [("frame_000000.png", False)]
+
+
 # -- LabelMe ------------------------------------------------------------------------------------------------------
 
 
