@@ -138,8 +138,9 @@ def _by_name(file_name: str, root: Path) -> Path | None:
     images = root / "images"
     if not name or not images.is_dir():
         return None
-    found = [p for p in (images / name, *(d / name for d in sorted(images.iterdir()) if d.is_dir())) if p.is_file()]
-    return found[0].resolve() if len(found) == 1 else None
+    candidates = (images / name, *(d / name for d in sorted(images.iterdir()) if d.is_dir()))
+    found = [p.resolve() for p in candidates if p.is_file() and p.resolve().is_relative_to(root)]
+    return found[0] if len(found) == 1 else None
 
 
 def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parsed: ParsedDataset) -> list[SourceImage]:
