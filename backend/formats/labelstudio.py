@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 from xml.sax.saxutils import quoteattr
 
 from backend.formats.boxes import pixel_box, unique_names
@@ -139,7 +139,8 @@ def _image_path(task: dict[str, Any], root: Path) -> tuple[str, Path | None]:
     if not isinstance(value, str):
         value = next((v for v in data.values() if isinstance(v, str)), "")
     url = urlparse(value)
-    name = unquote(parse_qs(url.query).get("d", [""])[0] or url.path)  # local files: ?d=<path>
+    local = parse_qs(url.query).get("d")  # local files: ?d=<path>, percent-encoded (parse_qs decodes it)
+    name = local[0] if local else unquote(url.path)
     upload = UPLOAD_PREFIX.match(Path(name).name)
     return value, find_image(root, name, [root, root / "images"], strip=[upload[0]] if upload else [])
 
@@ -259,7 +260,7 @@ def write_labelstudio(
         suggested = [box for box in image.boxes if box.confidence is not None]
         task: dict[str, Any] = {
             "id": done,
-            "data": {"image": f"/data/local-files/?d=images/{name}", "split": split},
+            "data": {"image": f"/data/local-files/?d={quote(f'images/{name}', safe='/')}", "split": split},
             "annotations": [{"result": _results(image, classes, drawn, "b")}],
         }
         if suggested:

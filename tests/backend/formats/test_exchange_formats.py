@@ -220,6 +220,15 @@ def test_labelstudio_export_as_label_studio_writes_it(tmp_path: Path) -> None:
     assert statuses == {"6d9a2b3c-a.png": (True, False), "b.png": (True, True), "c.png": (True, False)}
 
 
+def test_labelstudio_names_with_url_characters_round_trip(tmp_path: Path) -> None:
+    from tests.backend.formats.exchange import PIXEL_BOXES, export_images
+
+    odd = {"a b+c&d=%41#.png": PIXEL_BOXES["a.png"]}
+    write("labelstudio", tmp_path / "ls", export_images(odd), ["train"])
+    parsed = read_dataset(tmp_path / "ls", "labelstudio", fallback_classes=[])
+    assert not parsed.skipped and [(i.filename, len(i.boxes)) for i in parsed.images] == [("a b+c&d=%41#.png", 3)]
+
+
 def test_labelstudio_json_min(tmp_path: Path) -> None:
     write_image(tmp_path / "images" / "a.png", (200, 100))
     task = {"image": "/data/upload/3/a.png", "id": 1, "annotator": 1,
