@@ -15,6 +15,7 @@ from backend.datasets.snapshot import apply_snapshot, build_snapshot, parse_snap
 from backend.formats.model import BoxFlag
 from backend.rpc.datasets_convert import box_to_proto, boxes_from_proto
 from desktop.models.annotate.boxes import Box as DesktopBox
+from omni_cli.remote_import import _box_message
 from tests.backend.datasets.conftest import JobRecorder
 from tests.backend.datasets.test_import_export import run_export, run_import
 from tests.backend.formats.exchange import write
@@ -80,6 +81,7 @@ def test_flags_travel_through_the_contract_a_save_and_the_desktop(
     record = service.get_annotations("flags", image.image_id)
     messages = [box_to_proto(b) for b in record.boxes]
     assert [(m.difficult, m.truncated, m.occluded) for m in messages] == [(0, 0, 0), (0, 0, 0), (1, 1, 0)]
+    assert [_box_message(b) for b in record.boxes] == messages  # what `omni dataset import` sends a remote backend
     desktop = [DesktopBox.from_proto(m) for m in messages]
     moved = desktop[2].with_edges(0.1, 0.1, 0.9, 0.9)  # an annotator resizes it: the flags stay
     assert (moved.difficult, moved.truncated, moved.occluded) == (True, True, False)
