@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -71,7 +72,7 @@ def read_labelstudio(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDa
         if isinstance(task, dict)
     }
     names = [label for found in regions.values() for region in found[0] for label in _labels(region)]
-    parsed.classes = list(dict.fromkeys(names)) or list(fallback_classes)
+    parsed.classes = list(dict.fromkeys([*_config_labels(root, parsed), *names])) or list(fallback_classes)
     index = {name: i for i, name in enumerate(parsed.classes)}
     labelled: dict[Path, SourceImage] = {}
     for path, number, task in tasks:
@@ -79,7 +80,7 @@ def read_labelstudio(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDa
         if not isinstance(task, dict):
             parsed.problems.append(Problem(where, 0, f"task {number} is not an object"))
             continue
-        image = _read_task(task, regions[id(task)], index, f"{where}: task {task.get('id', number)}", parsed)
+        image = _read_task(task, regions[id(task)], index, (where, f"task {task.get('id', number)}"), parsed)
         if image is not None:
             labelled[image.path] = image
     folder = root / "images" if (root / "images").is_dir() else root
@@ -87,8 +88,28 @@ def read_labelstudio(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDa
     return parsed
 
 
+def _config_labels(root: Path, parsed: ParsedDataset) -> list[str]:
+    """The ``<RectangleLabels>`` labels of a ``label_config.xml`` beside the tasks (our export writes one), so
+    classes keep their order and the unused ones; [] without one."""
+    path = root / CONFIG
+    if not path.is_file():
+        return []
+    try:
+        config = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as error:
+        parsed.problems.append(Problem(CONFIG, 0, f"not a readable XML file ({error})"))
+        return []
+    labels = [label.get("value", "").strip() for tag in config.iter("RectangleLabels") for label in tag.iter("Label")]
+    return [label for label in labels if label]
+
+
+def _value(region: dict[str, Any]) -> dict[str, Any]:
+    value = region.get("value")
+    return value if isinstance(value, dict) else {}
+
+
 def _labels(region: dict[str, Any]) -> list[str]:
-    labels = region.get("value", {}).get("rectanglelabels")
+    labels = _value(region).get("rectanglelabels")
     return [str(label).strip() for label in labels] if isinstance(labels, list) else []
 
 
@@ -125,7 +146,8 @@ def _regions(task: dict[str, Any], where: str, number: int, parsed: ParsedDatase
     flags: dict[str, int] = {}
     for result in results:
         if result.get("type") == "choices":
-            choices = result.get("value", {}).get("choices") or []
+            choices = _value(result).get("choices")
+            choices = choices if isinstance(choices, list) else []
             bits = sum(FLAG_NAMES[c] for c in FLAG_NAMES if c in choices)
             flags[str(result.get("id"))] = flags.get(str(result.get("id")), 0) | bits
     return [r for r in results if r.get("type") in ("rectanglelabels", "rectangle")], kind, flags
@@ -149,11 +171,11 @@ def _read_task(
     task: dict[str, Any],
     found: Found,
     index: dict[str, int],
-    where: str,
+    where: tuple[str, str],
     parsed: ParsedDataset,
 ) -> SourceImage | None:
     value, path = _image_path(task, parsed.root)
-    file, _, what = where.partition(": ")
+    file, what = where
     if path is None:
         parsed.skipped.append(Problem(file, 0, f"{what}: image {value!r} is not found in the export"))
         return None

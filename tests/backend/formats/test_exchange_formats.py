@@ -229,6 +229,30 @@ def test_labelstudio_names_with_url_characters_round_trip(tmp_path: Path) -> Non
     assert not parsed.skipped and [(i.filename, len(i.boxes)) for i in parsed.images] == [("a b+c&d=%41#.png", 3)]
 
 
+def test_labelstudio_hostile_values_are_reported_and_the_config_keeps_unused_classes(tmp_path: Path) -> None:
+    write_image(tmp_path / "images" / "a.png", (200, 100))
+    (tmp_path / "label_config.xml").write_text(
+        '<View><Image name="image" value="$image"/><RectangleLabels name="label" toName="image">'
+        '<Label value="unused"/><Label value="rust"/></RectangleLabels></View>'
+    )
+    results = [
+        {"id": "v", "type": "rectanglelabels", "value": ["not", "an", "object"]},
+        {"id": "c", "type": "choices", "value": {"choices": "difficult"}},
+        {"id": "n", "type": "rectanglelabels", "value": {"x": "1", "y": None, "width": 5, "height": 5,
+                                                          "rectanglelabels": ["rust"]}},
+        region("ok", "rust", 5, 20, 20, 20),
+    ]
+    tasks = [{"id": 9, "data": {"image": "a.png"}, "annotations": [{"id": 1, "result": results}]}, "junk"]
+    (tmp_path / "tasks.json").write_text(json.dumps(tasks))
+    parsed = read_dataset(tmp_path, "labelstudio", fallback_classes=[])
+    assert parsed.classes == ["unused", "rust"]
+    assert pixels(parsed, (200, 100)) == {"a.png": [("rust", 10.0, 20.0, 50.0, 40.0, 0, None)]}
+    text = messages(parsed)
+    assert "task 9, region v: rectanglelabels [] is not one label" in text
+    assert "task 9, region n: value needs numeric x, y, width and height (percent)" in text
+    assert "tasks.json: task 2 is not an object" in text
+
+
 def test_labelstudio_json_min(tmp_path: Path) -> None:
     write_image(tmp_path / "images" / "a.png", (200, 100))
     task = {"image": "/data/upload/3/a.png", "id": 1, "annotator": 1,
