@@ -93,6 +93,16 @@ def pixel_box(
     return box, note
 
 
+def image_size(width: object, height: object) -> tuple[int, int]:
+    """A size a label file states, as positive whole pixels, or (0, 0) when it states none usable (then the
+    image itself is measured)."""
+    try:
+        size = int(float(str(width))), int(float(str(height)))
+    except (TypeError, ValueError, OverflowError):
+        return 0, 0
+    return size if size[0] > 0 and size[1] > 0 else (0, 0)
+
+
 def unique_names(names: Sequence[str], *, flat: bool = False) -> list[str]:
     """The names, changed only where needed so that no two share a folder and stem (case-insensitively):
     a YOLO label file or VOC annotation is named after the image's stem. ``flat`` joins folders with '_'."""

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
 from backend.formats.scan import image_files, name_images
@@ -93,7 +93,7 @@ def _category_names(path: Path, data: dict[str, Any], parsed: ParsedDataset | No
     for category in categories if isinstance(categories, list) else []:
         try:
             cid, name = int(category["id"]), str(category["name"]).strip()
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             if parsed is not None:
                 parsed.problems.append(Problem(parsed.relative(path), 0, f"category {category!r} lacks an id or name"))
             continue
@@ -143,6 +143,11 @@ def _by_name(file_name: str, root: Path) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
+def _id(value: Any) -> Any:
+    """An id as a dict key: a JSON list or object (hostile input) becomes its text, which matches no id."""
+    return repr(value) if isinstance(value, list | dict) else value
+
+
 def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parsed: ParsedDataset) -> list[SourceImage]:
     where = parsed.relative(path)
     by_id: dict[Any, tuple[SourceImage, int, int] | None] = {}
@@ -154,16 +159,16 @@ def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parse
         image_path = _locate(file_name, path, parsed.root) or _by_name(file_name, parsed.root)
         if image_path is None:
             parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
-            by_id[entry.get("id")] = None
+            by_id[_id(entry.get("id"))] = None
             continue
-        width, height = int(entry.get("width") or 0), int(entry.get("height") or 0)
+        width, height = image_size(entry.get("width"), entry.get("height"))
         if width <= 0 or height <= 0:
             try:
                 width, height = upright_size(image_path)
             except UnusableImage:
                 width = height = 0  # the probe at import time skips it with the reason
         image = SourceImage(path=image_path, filename=file_name, labelled=True)
-        by_id[entry.get("id")] = (image, width, height)
+        by_id[_id(entry.get("id"))] = (image, width, height)
     for annotation in data.get("annotations") or []:
         _add_annotation(annotation, by_id, rank, where, parsed)
     return [found[0] for found in by_id.values() if found is not None]
@@ -180,12 +185,12 @@ def _add_annotation(
         parsed.problems.append(Problem(where, 0, f"annotation {annotation!r} is not an object"))
         return
     label = f"annotation {annotation.get('id', '?')}"
-    if annotation.get("image_id") not in by_id:
+    if _id(annotation.get("image_id")) not in by_id:
         parsed.problems.append(
             Problem(where, 0, f"{label}: image_id {annotation.get('image_id')!r} is not a listed image")
         )
         return
-    found = by_id[annotation.get("image_id")]
+    found = by_id[_id(annotation.get("image_id"))]
     if found is None:
         return  # its image is missing, which is reported already
     image, width, height = found
@@ -193,7 +198,7 @@ def _add_annotation(
     if annotation.get("iscrowd"):
         parsed.problems.append(Problem(where, 0, f"{label}: crowd region, not a box; skipped"))
         return
-    category = annotation.get("category_id")
+    category = _id(annotation.get("category_id"))
     if category not in rank:
         image.flagged = True
         parsed.problems.append(Problem(where, 0, f"{label}: category_id {category!r} is not in the categories"))

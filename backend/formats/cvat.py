@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import (
     FLAG_NAMES,
@@ -96,10 +96,7 @@ def _read_image(
         parsed.skipped.append(Problem(where, 0, f"image {name!r} is listed but not found under images/"))
         return None
     image = SourceImage(path=path, filename=path.name, labelled=True)
-    try:
-        width, height = int(element.get("width") or 0), int(element.get("height") or 0)
-    except ValueError:
-        width = height = 0
+    width, height = image_size(element.get("width"), element.get("height"))
     if width <= 0 or height <= 0:
         try:
             width, height = upright_size(path)
@@ -154,6 +151,8 @@ def _box_rect(shape: ET.Element) -> tuple[Rect | None, str]:
         rotation = float(shape.get("rotation") or 0)
     except ValueError:
         return None, "needs numeric xtl, ytl, xbr, ybr"
+    if not math.isfinite(rotation):
+        return None, f"rotation {rotation} is not a finite number"
     if rotation % 360:
         return enclosing(_rotated_corners(xtl, ytl, xbr, ybr, rotation)), (
             f"rotated {rotation:g} degrees; read as the upright box around it"

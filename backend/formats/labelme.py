@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
 from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
 from backend.formats.sources import add_images, enclosing, find_image
@@ -95,10 +95,7 @@ def _read_document(
         parsed.skipped.append(Problem(where, 0, f"its image {data.get('imagePath')!r} is not found{embedded}"))
         return None
     image = SourceImage(path=image_path, filename=image_path.name, labelled=True)
-    try:
-        width, height = int(data.get("imageWidth") or 0), int(data.get("imageHeight") or 0)
-    except (TypeError, ValueError):
-        width = height = 0
+    width, height = image_size(data.get("imageWidth"), data.get("imageHeight"))
     if width <= 0 or height <= 0:
         try:
             width, height = upright_size(image_path)

@@ -212,6 +212,8 @@ def _box(region: dict[str, Any], index: dict[str, int], width: int, height: int)
         rotation = float(value.get("rotation") or 0)  # type: ignore[union-attr]
     except (KeyError, TypeError, ValueError):
         return None, "value needs numeric x, y, width and height (percent)"
+    if not math.isfinite(rotation):
+        return None, f"rotation {rotation} is not a finite number"
     sx, sy = width / 100, height / 100
     rect = (x * sx, y * sy, w * sx, h * sy)
     note = ""

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
 from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
 from backend.formats.model import (
     FLAG_NAMES,
@@ -114,10 +114,7 @@ def _read_document(
         return None
     image = SourceImage(path=path, filename=path.name, labelled=True)
     size = document.find("size")
-    try:
-        width, height = int(float(_text(size, "width") or 0)), int(float(_text(size, "height") or 0))
-    except ValueError:
-        width = height = 0
+    width, height = image_size(_text(size, "width"), _text(size, "height"))
     if width <= 0 or height <= 0:
         try:
             width, height = upright_size(path)

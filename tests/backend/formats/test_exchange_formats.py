@@ -302,3 +302,66 @@ def test_voc_devkit_files_keep_difficult_and_truncated(tmp_path: Path) -> None:
         ("rust", 0.0, 0.0, 200.0, 100.0, 0, None),
     ]
     assert "<difficult> 'maybe' is not 0 or 1; taken as 0" in messages(parsed)
+
+
+# -- hostile values: reported, never raised -----------------------------------------------------------------------
+
+JUNK = [None, 5, "x", [], {}, [1, "b"], [[1, 2, 3], [4, 5, 6]], float("nan"), float("inf"), -1e308, True]
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_values_in_labelme_and_label_studio_are_reported(junk: object, tmp_path: Path) -> None:
+    write_image(tmp_path / "a.png", (20, 10))
+    shape = {"label": "dent", "points": junk, "shape_type": "rectangle", "flags": junk}
+    labelme = {"shapes": [shape, {"label": junk, "points": [[1, 1], [4, 4]]}, junk], "imagePath": "a.png",
+               "imageWidth": junk, "imageHeight": 10}
+    (tmp_path / "a.json").write_text(json.dumps(labelme))
+    parsed = read_dataset(tmp_path, "labelme", fallback_classes=[])
+    assert parsed.problems and all(len(i.boxes) <= 2 for i in parsed.images)
+    (tmp_path / "a.json").unlink()
+    value = {"x": junk, "y": 1, "width": 10, "height": 10, "rotation": junk, "rectanglelabels": ["dent"]}
+    task = {"id": 1, "data": {"image": junk if isinstance(junk, str) else "a.png"},
+            "annotations": [{"result": [{"id": "r", "type": "rectanglelabels", "value": value}, junk]}, junk],
+            "predictions": junk}
+    (tmp_path / "tasks.json").write_text(json.dumps([task, junk]))
+    parsed = read_dataset(tmp_path, "labelstudio", fallback_classes=[])
+    assert parsed.problems or parsed.skipped
+
+
+@pytest.mark.parametrize("junk", ["", "x", "nan", "inf", "-1e308", "1e308", "1,2;3", "0,0;0,0;0,0"])
+def test_junk_values_in_cvat_are_reported(junk: str, tmp_path: Path) -> None:
+    write_image(tmp_path / "images" / "a.png", (20, 10))
+    (tmp_path / "annotations.xml").write_text(
+        f'<annotations><image name="a.png" width="{junk}" height="10">'
+        f'<box label="dent" xtl="{junk}" ytl="1" xbr="5" ybr="5" rotation="{junk}" occluded="{junk}"/>'
+        f'<polygon label="dent" points="{junk}"/></image></annotations>'
+    )
+    parsed = read_dataset(tmp_path, "cvat", fallback_classes=[])
+    assert parsed.problems and [i.filename for i in parsed.images] == ["a.png"]
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=repr)
+def test_junk_values_in_coco_are_reported(junk: object, tmp_path: Path) -> None:
+    write_image(tmp_path / "images" / "a.png", (20, 10))
+    document = {
+        "images": [{"id": 1, "file_name": "a.png", "width": junk, "height": 10}, junk],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": junk, "bbox": [1, 1, 2, 2]},
+                        {"id": 2, "image_id": 1, "category_id": 1, "bbox": [junk, 1, 2, 2], "attributes": junk}, junk],
+        "categories": [{"id": junk, "name": "dent"}, {"id": 1, "name": "rust"}, junk],
+    }
+    (tmp_path / "instances.json").write_text(json.dumps(document))
+    parsed = read_dataset(tmp_path, "coco", fallback_classes=[])
+    assert parsed.problems and [i.filename for i in parsed.images] == ["a.png"]
+
+
+@pytest.mark.parametrize("junk", ["", "x", "nan", "inf", "-1e308", "1e308", "-3"])
+def test_junk_values_in_voc_are_reported(junk: str, tmp_path: Path) -> None:
+    write_image(tmp_path / "JPEGImages" / "a.png", (20, 10))
+    (tmp_path / "Annotations").mkdir()
+    (tmp_path / "Annotations" / "a.xml").write_text(
+        f"<annotation><filename>a.png</filename><size><width>{junk}</width><height>10</height></size>"
+        f"<object><name>dent</name><difficult>{junk}</difficult><bndbox><xmin>{junk}</xmin><ymin>1</ymin>"
+        "<xmax>5</xmax><ymax>5</ymax></bndbox></object></annotation>"
+    )
+    parsed = read_dataset(tmp_path, "voc", fallback_classes=[])
+    assert parsed.problems and [i.filename for i in parsed.images] == ["a.png"]
