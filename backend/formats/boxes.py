@@ -70,6 +70,12 @@ def to_pixels(box: Box, image_w: int, image_h: int) -> tuple[float, float, float
     return box.x_center * image_w - width / 2, box.y_center * image_h - height / 2, width, height
 
 
+def tidy(value: float) -> float:
+    """A pixel coordinate for a file, to a millionth of a pixel: ``437.0``, not the ``436.99999999999994`` that
+    the normalized -> pixel conversion leaves."""
+    return round(value, 6) + 0.0  # + 0.0: never -0.0
+
+
 def pixel_box(
     class_id: int, left: float, top: float, width: float, height: float, image_w: int, image_h: int
 ) -> tuple[Box | None, str]:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
+from backend.formats.boxes import image_size, pixel_box, tidy, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
 from backend.formats.scan import image_files, name_images
@@ -246,13 +246,13 @@ def write_coco(
         )
         for box in image.boxes:
             annotation_id += 1
-            left, top, width, height = to_pixels(box, image.width, image.height)
+            left, top, width, height = (tidy(v) for v in to_pixels(box, image.width, image.height))
             entry: dict[str, Any] = {
                 "id": annotation_id,
                 "image_id": image_id,
                 "category_id": box.class_id + 1,
                 "bbox": [left, top, width, height],
-                "area": width * height,
+                "area": tidy(width * height),
                 "iscrowd": 0,
                 "segmentation": [],
             }

@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
+from backend.formats.boxes import image_size, pixel_box, tidy, to_pixels, unique_names
 from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
 from backend.formats.sources import add_images, enclosing, find_image
@@ -154,7 +154,7 @@ def shapes_json(image: ExportImage, name: str, classes: Sequence[str]) -> bytes:
         shapes.append(
             {
                 "label": classes[box.class_id],
-                "points": [[left, top], [left + width, top + height]],
+                "points": [[tidy(left), tidy(top)], [tidy(left + width), tidy(top + height)]],
                 "group_id": None,
                 "description": "",
                 "shape_type": "rectangle",

@@ -365,3 +365,22 @@ def test_junk_values_in_voc_are_reported(junk: str, tmp_path: Path) -> None:
     )
     parsed = read_dataset(tmp_path, "voc", fallback_classes=[])
     assert parsed.problems and [i.filename for i in parsed.images] == ["a.png"]
+
+
+def test_pixel_formats_write_whole_pixels_without_float_noise(tmp_path: Path) -> None:
+    """A box on whole pixels is written as whole numbers (not 436.99999999999994) by COCO and LabelMe too."""
+    from backend.formats.boxes import from_pixels
+    from backend.formats.model import ExportImage
+
+    images = [
+        ExportImage(f"i{n}.png", 997 + n, 601 + n, (from_pixels(0, 437, 250, 13 * n + 1, 7 * n + 1, 997 + n, 601 + n),),
+                    lambda: b"")
+        for n in range(40)
+    ]
+    write("coco", tmp_path / "coco", images, ["train"] * len(images))
+    write("labelme", tmp_path / "lm", images, ["train"] * len(images))
+    document = json.loads((tmp_path / "coco/annotations/instances_train.json").read_text())
+    numbers = [v for a in document["annotations"] for v in a["bbox"]]
+    for path in (tmp_path / "lm/train").glob("*.json"):
+        numbers += [v for point in json.loads(path.read_text())["shapes"][0]["points"] for v in point]
+    assert len(numbers) == 40 * 8 and all(float(v).is_integer() for v in numbers)
