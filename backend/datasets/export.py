@@ -75,6 +75,8 @@ def _write(
 def _finish(params: ExportDatasetParams, ctx: JobContext, result: ExportResult, total: int) -> dict[str, object]:
     counts = ", ".join(f"{split} {count}" for split, count in sorted(result.images.items()))
     ctx.log(f"exported {total} images ({counts}) and {result.boxes} boxes of {params.dataset} as {params.format}")
+    for note in result.notes:
+        ctx.log(note, level="warning")
     ctx.set_output("out", params.out)
     return {"images": total, "boxes": result.boxes, **{f"images_{k}": v for k, v in result.images.items()}}
 

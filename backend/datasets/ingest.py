@@ -37,7 +37,7 @@ def labels_of(source: SourceImage, mapping: Sequence[int]) -> tuple[tuple[Box, .
     if not source.labelled:
         return None, status
     boxes = tuple(
-        Box(mapping[b.class_id], b.x_center, b.y_center, b.width, b.height, b.confidence) for b in source.boxes
+        Box(mapping[b.class_id], b.x_center, b.y_center, b.width, b.height, b.confidence, b.flags) for b in source.boxes
     )
     return boxes, status
 

@@ -1,11 +1,14 @@
-"""Dataset formats (YOLO, COCO, Pascal VOC, and plain folders of images): readers that never abort on bad
-input and writers that produce what the usual trainers load. Pure Python and Pillow: the CLI parses
+"""Dataset formats (YOLO, COCO, Pascal VOC, CVAT for images 1.1, LabelMe, Label Studio JSON, and plain
+folders of images): readers that never abort on bad input and writers that produce what the usual trainers
+and annotation tools load, one module per format. Pure Python and Pillow: the CLI parses
 folders with it on the client before uploading them to a remote backend."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from backend.confinement import Confinement
 from backend.errors import InvalidArgument
@@ -13,8 +16,8 @@ from backend.formats.model import ExportImage, ExportResult, ParsedDataset, Sour
 from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
-IMPORT_FORMATS = ("images", "yolo", "coco", "voc")
-EXPORT_FORMATS = ("yolo", "coco", "voc")
+IMPORT_FORMATS = ("images", "yolo", "coco", "voc", "cvat", "labelme", "labelstudio")
+EXPORT_FORMATS = ("yolo", "coco", "voc", "cvat", "labelme", "labelstudio")
 
 Writer = Callable[
     [ArtifactStore, Sequence[str], Sequence[ExportImage], Sequence[str], Callable[[int], None]], ExportResult
@@ -39,6 +42,10 @@ def read_images_folder(
     return parsed
 
 
+def _module(fmt: str) -> ModuleType:
+    return importlib.import_module(f"backend.formats.{fmt}")
+
+
 def read_dataset(
     root: Path, fmt: str, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
 ) -> ParsedDataset:
@@ -50,31 +57,13 @@ def read_dataset(
     fmt = check_format(fmt, IMPORT_FORMATS)
     if confinement is not None:
         root = confinement.resolve(root, "path")
-    if fmt == "yolo":
-        from backend.formats.yolo import read_yolo
-
-        return read_yolo(root, fallback_classes=fallback_classes, confinement=confinement)
-    if fmt == "coco":
-        from backend.formats.coco import read_coco
-
-        return read_coco(root, fallback_classes=fallback_classes, confinement=confinement)
-    if fmt == "voc":
-        from backend.formats.voc import read_voc
-
-        return read_voc(root, fallback_classes=fallback_classes, confinement=confinement)
-    return read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
+    if fmt == "images":
+        return read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
+    reader: Callable[..., ParsedDataset] = getattr(_module(fmt), f"read_{fmt}")
+    return reader(root, fallback_classes=fallback_classes, confinement=confinement)
 
 
 def writer_for(fmt: str) -> Writer:
     fmt = check_format(fmt, EXPORT_FORMATS)
-    if fmt == "yolo":
-        from backend.formats.yolo import write_yolo
-
-        return write_yolo
-    if fmt == "coco":
-        from backend.formats.coco import write_coco
-
-        return write_coco
-    from backend.formats.voc import write_voc
-
-    return write_voc
+    writer: Writer = getattr(_module(fmt), f"write_{fmt}")
+    return writer

@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.confinement import Confinement
 from backend.formats.boxes import clip_edges, edge_error, unique_names, value_error
-from backend.formats.model import Box, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
+from backend.formats.model import Box, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage, flagged_boxes
 from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
@@ -277,4 +277,6 @@ def write_yolo(
         on_image(done)
     out.put_bytes(DATA_YAML, data_yaml(classes, set(result.images)).encode())
     result.descriptors.append(DATA_YAML)
+    if flagged := flagged_boxes(images):
+        result.notes.append(f"YOLO has no place for box flags: the flags of {flagged} boxes were not written")
     return result

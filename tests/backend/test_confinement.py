@@ -4,6 +4,7 @@ it was submitted). Real files and real symlinks in temporary folders."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,48 @@ def test_a_data_yaml_reaching_outside_is_fine_on_loopback(root: Path, outside: P
     assert check_data_yaml(yaml_file, "data").splits["train"].images
     with pytest.raises(PermissionDenied):
         check_data_yaml(yaml_file, "data", confined(root))
+
+
+@pytest.mark.parametrize("fmt", ["yolo", "coco", "voc", "cvat", "labelme", "labelstudio"])
+def test_every_reader_skips_links_out_of_the_workspace(fmt: str, root: Path, outside: Path) -> None:
+    from tests.backend.formats.exchange import write
+
+    dataset = root / "training-data" / fmt
+    write(fmt, dataset)
+    baseline = read_dataset(dataset, fmt, fallback_classes=["x"], confinement=confined(root))
+    assert baseline.images and not [p for p in baseline.skipped if p.message == OUTSIDE]
+    hostile = {
+        "images": [{"id": 1, "file_name": "SECRET-OUTSIDE.png"}],
+        "shapes": [{"label": "SECRET-OUTSIDE", "points": [[0, 0], [5, 5]], "shape_type": "rectangle"}],
+        "imagePath": "SECRET-OUTSIDE.png",
+    }
+    (outside / "hostile.json").write_text(json.dumps(hostile))
+    (dataset / "extra.json").symlink_to(outside / "hostile.json")
+    folder = baseline.images[0].path.parent
+    (folder / "leak.png").symlink_to(outside / "secret.png")
+    parsed = read_dataset(dataset, fmt, fallback_classes=["x"], confinement=confined(root))
+    assert sorted(i.filename for i in parsed.images) == sorted(i.filename for i in baseline.images)
+    reported = json.dumps([p.to_json() for p in [*parsed.skipped, *parsed.problems]])
+    assert "SECRET" not in reported and "SECRET-OUTSIDE" not in (parsed.classes or [])
+    assert any(p.file.endswith("leak.png") and p.message == OUTSIDE for p in parsed.skipped), reported
+    client = read_dataset(dataset, fmt, fallback_classes=["x"])  # a client reading its own folder follows links
+    assert len(client.images) == len(baseline.images) + 1
+
+
+def test_names_no_file_system_takes_inside_label_files_are_reported_not_raised(root: Path) -> None:
+    from tests.backend.formats.exchange import write
+
+    for fmt in ("labelme", "cvat", "labelstudio"):
+        write(fmt, root / fmt)
+    labelme = root / "labelme" / "train" / "a.json"
+    document = json.loads(labelme.read_text())
+    for number, name in enumerate(("a\x00.png", "n" * 300 + ".png", "../../../../../etc/passwd")):
+        (labelme.parent / f"hostile{number}.json").write_text(json.dumps({**document, "imagePath": name}))
+    cvat = root / "cvat" / "annotations.xml"
+    cvat.write_text(cvat.read_text().replace('name="a.png"', f'name="{"n" * 300}.png"', 1))
+    tasks = root / "labelstudio" / "tasks.json"
+    tasks.write_text(tasks.read_text().replace("a.png", "a\\u0000" + "n" * 300 + ".png", 1))
+    for fmt in ("labelme", "cvat", "labelstudio"):
+        for policy in (confined(root), None):
+            parsed = read_dataset(root / fmt, fmt, fallback_classes=["x"], confinement=policy)
+            assert parsed.images, fmt
