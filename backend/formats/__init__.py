@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
+from backend.confinement import Confinement
 from backend.errors import InvalidArgument
 from backend.formats.model import ExportImage, ExportResult, ParsedDataset, SourceImage
 from backend.formats.scan import image_files, name_images
@@ -30,10 +31,12 @@ def check_format(value: str, allowed: Sequence[str], field: str = "format") -> s
     return fmt
 
 
-def read_images_folder(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_images_folder(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     """A plain folder of images, recursively, unlabelled."""
     root = root.resolve()
-    parsed = ParsedDataset("images", root, classes=list(fallback_classes))
+    parsed = ParsedDataset("images", root, classes=list(fallback_classes), confinement=confinement)
     for path, filename in name_images([(root, image_files(root, parsed))]):
         parsed.images.append(SourceImage(path=path, filename=filename))
     return parsed
@@ -43,13 +46,21 @@ def _module(fmt: str) -> ModuleType:
     return importlib.import_module(f"backend.formats.{fmt}")
 
 
-def read_dataset(root: Path, fmt: str, *, fallback_classes: Sequence[str]) -> ParsedDataset:
-    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none."""
+def read_dataset(
+    root: Path, fmt: str, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
+    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none.
+
+    A backend passes its ``confinement``: the folder must be inside it, and files found in the folder or
+    named inside its files that resolve outside are skipped with the reason, never read (each reader checks
+    every path it looks at with ``ParsedDataset.may_read``)."""
     fmt = check_format(fmt, IMPORT_FORMATS)
+    if confinement is not None:
+        root = confinement.resolve(root, "path")
     if fmt == "images":
-        return read_images_folder(root, fallback_classes=fallback_classes)
+        return read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
     reader: Callable[..., ParsedDataset] = getattr(_module(fmt), f"read_{fmt}")
-    return reader(root, fallback_classes=fallback_classes)
+    return reader(root, fallback_classes=fallback_classes, confinement=confinement)
 
 
 def writer_for(fmt: str) -> Writer:

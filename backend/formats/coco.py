@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from backend.confinement import Confinement
 from backend.formats.boxes import image_size, pixel_box, tidy, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
@@ -29,20 +30,23 @@ from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
 
-def _instance_files(root: Path) -> list[Path]:
+def _instance_files(root: Path, parsed: ParsedDataset) -> list[Path]:
     annotations = root / "annotations"
-    return (sorted(annotations.glob("*.json")) if annotations.is_dir() else []) + sorted(root.glob("*.json"))
+    inside = sorted(annotations.glob("*.json")) if parsed.may_read(annotations) and annotations.is_dir() else []
+    return [path for path in inside + sorted(root.glob("*.json")) if parsed.may_read(path)]
 
 
 def _split_name(path: Path) -> str:
     return path.stem.removeprefix("instances_").removeprefix("instances") or path.stem
 
 
-def read_coco(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_coco(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("coco", root, classes=None)
+    parsed = ParsedDataset("coco", root, classes=None, confinement=confinement)
     documents: list[tuple[Path, dict[str, Any]]] = []
-    for path in _instance_files(root):
+    for path in _instance_files(root, parsed):
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError) as error:
@@ -115,7 +119,9 @@ def _images_root(path: Path, root: Path) -> Path:
     return root
 
 
-def _locate(file_name: str, path: Path, root: Path) -> Path | None:
+def _locate(file_name: str, path: Path, root: Path, parsed: ParsedDataset) -> Path | None:
+    """Where the image ``file_name`` is; candidates the reader may not read (outside a confined backend's
+    workspace: an absolute ``file_name``, ``..``, a link) are never looked at."""
     split = _split_name(path)
     for base in (
         root / "images" / split,
@@ -125,21 +131,27 @@ def _locate(file_name: str, path: Path, root: Path) -> Path | None:
         path.parent,
         path.parent.parent / "images",
     ):
+        if not parsed.may_read(base / file_name, report=False):
+            continue
         candidate = (base / file_name).resolve()
         if candidate.is_file():
             return candidate
     return None
 
 
-def _by_name(file_name: str, root: Path) -> Path | None:
+def _by_name(file_name: str, root: Path, parsed: ParsedDataset) -> Path | None:
     """An image named by a path from another machine (Label Studio: ``/data/upload/1/x.jpg``), found by its
     name alone in the export's ``images/`` folder (or a split folder under it); None if not exactly one."""
     name = PurePosixPath(file_name.replace("\\", "/")).name
     images = root / "images"
-    if not name or not images.is_dir():
+    if not name or not parsed.may_read(images / name, report=False) or not images.is_dir():
         return None
     candidates = (images / name, *(d / name for d in sorted(images.iterdir()) if d.is_dir()))
-    found = [p.resolve() for p in candidates if p.is_file() and p.resolve().is_relative_to(root)]
+    found = [
+        p.resolve()
+        for p in candidates
+        if parsed.may_read(p, report=False) and p.is_file() and p.resolve().is_relative_to(root)
+    ]
     return found[0] if len(found) == 1 else None
 
 
@@ -156,9 +168,10 @@ def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parse
         if not file_name:
             parsed.problems.append(Problem(where, 0, f"image entry {entry!r} has no file_name"))
             continue
-        image_path = _locate(file_name, path, parsed.root) or _by_name(file_name, parsed.root)
+        image_path = _locate(file_name, path, parsed.root, parsed) or _by_name(file_name, parsed.root, parsed)
         if image_path is None:
-            parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
+            if parsed.may_read(parsed.root / file_name):  # else it is listed as skipped with the reason
+                parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
             by_id[_id(entry.get("id"))] = None
             continue
         width, height = image_size(entry.get("width"), entry.get("height"))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from backend.confinement import Confinement
 from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import (
@@ -49,11 +50,13 @@ def _find_file(root: Path) -> Path | None:
     return found[0] if found else None
 
 
-def read_cvat(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_cvat(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("cvat", root, classes=None)
+    parsed = ParsedDataset("cvat", root, classes=None, confinement=confinement)
     xml_path = _find_file(root)
-    if xml_path is None:
+    if xml_path is None or not parsed.may_read(xml_path):
         parsed.problems.append(Problem(".", 0, f"no {ANNOTATIONS} (CVAT for images 1.1) found; images are unlabelled"))
         parsed.classes = list(fallback_classes)
         add_images(parsed, {}, root)

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from backend.confinement import Confinement
 from backend.formats.boxes import image_size, pixel_box, tidy, to_pixels, unique_names
 from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
@@ -38,19 +39,23 @@ NOT_CLASSES = ("__ignore__", "_background_")
 VERSION = "5.5.0"
 
 
-def _class_list(root: Path) -> list[str] | None:
+def _class_list(root: Path, parsed: ParsedDataset) -> list[str] | None:
     for name in (LABELS, "classes.txt"):
-        if (root / name).is_file():
+        if parsed.may_read(root / name) and (root / name).is_file():
             lines = [line.strip() for line in (root / name).read_text(encoding="utf-8-sig").splitlines()]
             return [line for line in lines if line and line not in NOT_CLASSES]
     return None
 
 
-def read_labelme(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_labelme(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("labelme", root, classes=None)
+    parsed = ParsedDataset("labelme", root, classes=None, confinement=confinement)
     documents: list[tuple[Path, dict[str, Any]]] = []
     for path in sorted(root.rglob("*.json")):
+        if not parsed.may_read(path):
+            continue
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError) as error:
@@ -60,7 +65,7 @@ def read_labelme(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDatase
             documents.append((path, data))
     if not documents:
         parsed.problems.append(Problem(".", 0, "no LabelMe JSON file (with \"shapes\") found; images are unlabelled"))
-    listed = _class_list(root)
+    listed = _class_list(root, parsed)
     found = [str(s.get("label", "")).strip() for _, d in documents for s in d["shapes"] if isinstance(s, dict)]
     parsed.classes = list(dict.fromkeys([*(listed or []), *(n for n in found if n)])) or list(fallback_classes)
     index = {name: i for i, name in enumerate(parsed.classes)}

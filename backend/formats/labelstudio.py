@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlparse
 from xml.sax.saxutils import quoteattr
 
+from backend.confinement import Confinement
 from backend.formats.boxes import pixel_box, unique_names
 from backend.formats.images import UnusableImage, upright_size
 from backend.formats.model import FLAG_NAMES, Box, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
@@ -49,6 +50,8 @@ MIN_KEYS = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lea
 def _documents(root: Path, parsed: ParsedDataset) -> list[tuple[Path, list[Any]]]:
     documents = []
     for path in sorted(root.rglob("*.json")):
+        if not parsed.may_read(path):
+            continue
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError) as error:
@@ -59,9 +62,11 @@ def _documents(root: Path, parsed: ParsedDataset) -> list[tuple[Path, list[Any]]
     return documents
 
 
-def read_labelstudio(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_labelstudio(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("labelstudio", root, classes=None)
+    parsed = ParsedDataset("labelstudio", root, classes=None, confinement=confinement)
     documents = _documents(root, parsed)
     if not documents:
         parsed.problems.append(Problem(".", 0, "no Label Studio JSON (a list of tasks) found; images are unlabelled"))
@@ -92,7 +97,7 @@ def _config_labels(root: Path, parsed: ParsedDataset) -> list[str]:
     """The ``<RectangleLabels>`` labels of a ``label_config.xml`` beside the tasks (our export writes one), so
     classes keep their order and the unused ones; [] without one."""
     path = root / CONFIG
-    if not path.is_file():
+    if not parsed.may_read(path) or not path.is_file():
         return []
     try:
         config = ET.parse(path).getroot()

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.confinement import Confinement, PathChecker, unconfined
+
 
 class BoxFlag(enum.IntFlag):
     """What an annotator said about an object beyond its box, as the tools annotators move between name it:
@@ -87,6 +89,20 @@ class ParsedDataset:
     images: list[SourceImage] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    #: which files may be read: a confined backend's workspace; None on a client (any usable path)
+    confinement: Confinement | None = None
+    _checker: PathChecker | None = field(default=None, init=False, repr=False)
+
+    def may_read(self, path: Path, *, report: bool = True) -> bool:
+        """Whether the reader may open (or look at) ``path``, a file or folder found in the dataset or named
+        inside one of its files. One it may not (outside a confined backend's workspace, a symlink loop, a
+        name too long) is listed as skipped with the reason when ``report``, and never opened."""
+        if self._checker is None:
+            self._checker = PathChecker(self.confinement or unconfined(self.root))
+        why = self._checker.refusal(path)
+        if why and report:
+            self.skipped.append(Problem(self.relative(path), 0, why))
+        return not why
 
     def relative(self, path: Path) -> str:
         try:

@@ -16,11 +16,13 @@ from backend.formats.scan import image_files, name_images
 
 
 def _inside(root: Path, candidate: Path) -> Path | None:
+    """``candidate`` resolved, if it is a file under ``root`` (looked at only then); None for names no file
+    system takes (a NUL, a name too long) and symlink loops too."""
     try:
         resolved = candidate.resolve()
-    except (OSError, RuntimeError):
+        return resolved if resolved.is_relative_to(root) and resolved.is_file() else None
+    except (OSError, RuntimeError, ValueError):
         return None
-    return resolved if resolved.is_relative_to(root) and resolved.is_file() else None
 
 
 def find_image(root: Path, name: str, bases: Sequence[Path], *, strip: Iterable[str] = ()) -> Path | None:

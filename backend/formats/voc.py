@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from backend.confinement import Confinement
 from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
 from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
 from backend.formats.model import (
@@ -44,12 +45,12 @@ def _find_base(root: Path) -> Path:
     return root
 
 
-def _class_list(base: Path) -> list[str] | None:
+def _class_list(base: Path, parsed: ParsedDataset) -> list[str] | None:
     classes = base / "classes.txt"
-    if classes.is_file():
+    if parsed.may_read(classes) and classes.is_file():
         return [line.strip() for line in classes.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     labelmap = base / "labelmap.txt"  # CVAT: "# label:color_rgb:parts:actions", then "name:r,g,b::" lines
-    if labelmap.is_file():
+    if parsed.may_read(labelmap) and labelmap.is_file():
         lines = [line.strip() for line in labelmap.read_text(encoding="utf-8-sig").splitlines()]
         return [line.split(":", 1)[0] for line in lines if line and not line.startswith("#")]
     return None
@@ -60,15 +61,20 @@ def _text(element: ET.Element | None, tag: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def read_voc(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_voc(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("voc", root, classes=None)
+    parsed = ParsedDataset("voc", root, classes=None, confinement=confinement)
     base = _find_base(root)
     images_dir = base / "JPEGImages"
-    listed = _class_list(base)
+    listed = _class_list(base, parsed)
     documents: list[tuple[Path, ET.Element]] = []
     annotations = base / "Annotations"
-    for xml_path in sorted(annotations.rglob("*.xml")) if annotations.is_dir() else []:
+    readable = parsed.may_read(annotations) and annotations.is_dir()
+    for xml_path in sorted(annotations.rglob("*.xml")) if readable else []:
+        if not parsed.may_read(xml_path):
+            continue
         try:
             documents.append((xml_path, ET.parse(xml_path).getroot()))
         except (ET.ParseError, OSError) as error:
@@ -92,12 +98,14 @@ def read_voc(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
     return parsed
 
 
-def _image_path(images_dir: Path, filename: str, stem: str) -> Path | None:
-    if filename and (images_dir / filename).is_file():
+def _image_path(images_dir: Path, filename: str, stem: str, parsed: ParsedDataset) -> Path | None:
+    """The image an annotation names; a ``filename`` the reader may not read (absolute, ``..``, a link out of
+    a confined backend's workspace) is listed as skipped and never looked at."""
+    if filename and parsed.may_read(images_dir / filename) and (images_dir / filename).is_file():
         return (images_dir / filename).resolve()
     for suffix in sorted(IMAGE_SUFFIXES):
         for candidate in (images_dir / f"{stem}{suffix}", images_dir / f"{stem}{suffix.upper()}"):
-            if candidate.is_file():
+            if parsed.may_read(candidate, report=False) and candidate.is_file():
                 return candidate.resolve()
     return None
 
@@ -106,7 +114,7 @@ def _read_document(
     xml_path: Path, document: ET.Element, images_dir: Path, index: dict[str, int], parsed: ParsedDataset
 ) -> SourceImage | None:
     where = parsed.relative(xml_path)
-    path = _image_path(images_dir, _text(document, "filename"), xml_path.stem)
+    path = _image_path(images_dir, _text(document, "filename"), xml_path.stem, parsed)
     if path is None:
         parsed.skipped.append(
             Problem(where, 0, f"its image {_text(document, 'filename') or xml_path.stem!r} is not in JPEGImages/")
