@@ -2,14 +2,15 @@
 
 It is also where paths from clients are checked: relative paths live inside the workspace, and a
 backend that does not allow host paths (any backend reachable beyond loopback) refuses paths that
-resolve outside it, ``..`` and symlinks included.
+resolve outside it, ``..`` and symlinks included (the rule is ``backend.confinement``'s).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from backend.errors import InvalidArgument, PermissionDenied
+from backend.confinement import Confinement
+from backend.errors import InvalidArgument, PermissionDenied, shown
 from backend.storage.base import WORKSPACE_PREFIXES
 from backend.storage.local import LocalStore
 
@@ -20,6 +21,7 @@ class Workspace:
     def __init__(self, root: Path, *, host_paths_allowed: bool = True) -> None:
         self.root = Path(root).expanduser().resolve()
         self.host_paths_allowed = host_paths_allowed
+        self.confinement = Confinement(self.root, host_paths_allowed)
         self.state_dir = self.root / STATE_DIR_NAME
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.store = LocalStore(self.root)
@@ -43,35 +45,28 @@ class Workspace:
         """
         if not value or not value.strip():
             raise InvalidArgument(field, "a folder is required")
-        if "\x00" in value:
-            raise InvalidArgument(field, "contains a NUL character")
-        candidate = Path(value)
-        if not candidate.is_absolute():
-            candidate = self.root / candidate
-        resolved = candidate.resolve()
-        inside = resolved == self.root or resolved.is_relative_to(self.root)
-        if not inside and not self.host_paths_allowed:
-            raise PermissionDenied(
-                f"{field}: {value!r} resolves outside the workspace {self.root}; "
-                "this backend only accepts paths inside its workspace"
-            )
-        if resolved == self.state_dir or resolved.is_relative_to(self.state_dir):
-            raise PermissionDenied(f"{field}: {value!r} is inside the backend's state folder")
+        resolved = self.confinement.resolve(value, field)
+        self.refuse_state(resolved, value, field)
         if resolved.is_file():
-            raise InvalidArgument(field, f"{value!r} is a file, not a folder")
+            raise InvalidArgument(field, f"{shown(value)} is a file, not a folder")
         for ancestor in resolved.parents:
             if ancestor.exists():
                 if not ancestor.is_dir():
-                    raise InvalidArgument(field, f"{value!r} is inside a file ({ancestor})")
+                    raise InvalidArgument(field, f"{shown(value)} is inside a file ({ancestor})")
                 break
         return resolved
+
+    def refuse_state(self, resolved: Path, value: str, field: str) -> None:
+        """PermissionDenied for a path inside the backend's own state folder (tokens, job database)."""
+        if resolved == self.state_dir or resolved.is_relative_to(self.state_dir):
+            raise PermissionDenied(f"{field}: {shown(value)} is inside the backend's state folder")
 
 
 def require_existing_folder(workspace: Workspace, value: str, *, field: str) -> Path:
     """``resolve_user_path`` for inputs: the folder must already exist on the backend."""
     path = workspace.resolve_user_path(value, field=field)
     if not path.is_dir():
-        raise InvalidArgument(field, f"{value!r} is not a folder on the backend")
+        raise InvalidArgument(field, f"{shown(value)} is not a folder on the backend")
     return path
 
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import datasets_pb2
+
+if TYPE_CHECKING:
+    from backend.formats.model import Box
 
 IMPORT_EDITOR = "import"
 
@@ -24,6 +28,25 @@ def _present(connection: Connection, name: str) -> dict[str, str]:
         token = page.next_page_token
         if not token:
             return present
+
+
+def _box_message(box: Box) -> datasets_pb2.Box:
+    """The box as the contract carries it, flags included."""
+    from backend.formats.model import BoxFlag
+
+    message = datasets_pb2.Box(
+        class_id=box.class_id,
+        x_center=box.x_center,
+        y_center=box.y_center,
+        width=box.width,
+        height=box.height,
+        difficult=box.has(BoxFlag.DIFFICULT),
+        truncated=box.has(BoxFlag.TRUNCATED),
+        occluded=box.has(BoxFlag.OCCLUDED),
+    )
+    if box.confidence is not None:
+        message.confidence = box.confidence
+    return message
 
 
 def remote_import(connection: Connection, folder: Path, fmt: str, name: str, classes: list[str]) -> int:
@@ -94,7 +117,7 @@ def remote_import(connection: Connection, folder: Path, fmt: str, name: str, cla
                     name,
                     result.image_id,
                     base_revision=0,
-                    boxes=[(b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence) for b in boxes or ()],
+                    boxes=[_box_message(b) for b in boxes or ()],
                     status=int(status),
                     editor=IMPORT_EDITOR,
                     client_edit_id=f"import:{result.image_id}",

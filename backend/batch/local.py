@@ -20,8 +20,9 @@ from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
 from backend.batch.plan import Plan, plan_outputs, reference_index
 from backend.batch.summary import BatchSummary, run_settings
 from backend.batch.walk import scan_folder
+from backend.confinement import PathChecker
 from backend.errors import FailedPrecondition, JobCancelled
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
 
 
@@ -36,13 +37,16 @@ def _prepare_out(out: Path) -> int:
 
 
 def _plan(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) -> Plan:
+    policy = confinement_of(ctx)
     source, out = Path(params.input), Path(params.out)
-    scan = scan_folder(source, recursive=params.recursive, exclude=out)
+    policy.resolve(source, "input")
+    checker = PathChecker(policy)
+    scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=checker.admits)
     if scan.subfolders_ignored:
         ctx.log(
             f"{scan.subfolders_ignored} subfolder(s) of {source} not read (restore with --recursive to include them)"
         )
-    references = reference_index(Path(params.ref)) if params.ref else None
+    references = reference_index(policy.resolve(params.ref, "ref"), checker.admits) if params.ref else None
     return plan_outputs(
         scan,
         input_root=source,
@@ -101,6 +105,8 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
     ignore_terminal_interrupt()
     options = check_options(params.options())
     out = Path(params.out)
+    policy = confinement_of(ctx)
+    policy.resolve(out, "out")  # again: a resumed job's folder may have become a link since it was checked
     run, summary = _open(params, options, ctx)
     removed = _prepare_out(out)
     if removed:
@@ -138,8 +144,9 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
         ctx.progress(done, total, unit="images", message=outcome.key)
 
     tasks = (Task(item.relative, item.source, item.output, item.reference) for item in plan.todo)
+    sink = file_sink(out, lambda folder: policy.resolve(folder, "out"))
     pipeline = Pipeline(
-        run.restorer, sink=file_sink(out), report=report, should_stop=lambda: ctx.cancelled, settings=run.settings
+        run.restorer, sink=sink, report=report, should_stop=lambda: ctx.cancelled, settings=run.settings
     )
     try:
         pipeline.run(tasks)

@@ -370,12 +370,15 @@ class Pipeline:
             outcome.metrics = measured
 
 
-def file_sink(out_root: Path) -> Sink:
-    """Write each output atomically under ``out_root``, encoding straight into the temporary file."""
+def file_sink(out_root: Path, check_folder: Callable[[Path], object] = lambda folder: None) -> Sink:
+    """Write each output atomically under ``out_root``, encoding straight into the temporary file.
+    ``check_folder`` sees each output's folder first and raises if it may not be written (a confined
+    backend's output folder that became a link out of the workspace)."""
     from backend.batch.output import write_atomic
 
     def store(task: Task, write: Writer) -> tuple[int, Source]:
         target = out_root / task.output
+        check_folder(target.parent)
         return write_atomic(target, write), target
 
     return store

@@ -4,6 +4,7 @@ on an input). The same rules hold for a run on the backend and for the client of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -50,11 +51,12 @@ def check_folders(source: Path, out: Path, *, recursive: bool) -> None:
         )
 
 
-def reference_index(folder: Path) -> dict[str, Path]:
-    """Clean references by their path without extension, so ``a/b.png`` matches ``a/b.jpg``."""
+def reference_index(folder: Path, allowed: Callable[[Path], bool] = lambda path: True) -> dict[str, Path]:
+    """Clean references by their path without extension, so ``a/b.png`` matches ``a/b.jpg``; a file ``allowed``
+    refuses (a link out of a confined backend's workspace) is not a reference."""
     index: dict[str, Path] = {}
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and is_readable_name(path.name):
+        if is_readable_name(path.name) and allowed(path) and path.is_file():
             index.setdefault(path.relative_to(folder).with_suffix("").as_posix(), path)
     return index
 

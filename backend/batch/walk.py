@@ -4,10 +4,12 @@ circle, never into the output folder, and listing every file it will not read wi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.batch.formats import is_readable_name, unsupported_reason
+from backend.confinement import OUTSIDE
 from backend.storage.local import TEMP_SUFFIX
 
 
@@ -35,10 +37,13 @@ def _inside(path: Path, folder: Path | None) -> bool:
     return folder is not None and (path == folder or path.is_relative_to(folder))
 
 
-def scan_folder(root: Path, *, recursive: bool, exclude: Path | None = None) -> FolderScan:
+def scan_folder(
+    root: Path, *, recursive: bool, exclude: Path | None = None, allowed: Callable[[Path], bool] | None = None
+) -> FolderScan:
     """The images under ``root`` in path order. Hidden files and our own temporary files are ignored;
     other files that are not images, broken links, unreadable folders and symlink loops are listed in
-    ``skipped``. Nothing under ``exclude`` (the output folder, by its real path) is read."""
+    ``skipped``. Nothing under ``exclude`` (the output folder, by its real path) is read, nor any entry
+    ``allowed`` refuses (a link out of a confined backend's workspace: not even looked at)."""
     scan = FolderScan()
     real_exclude = exclude.resolve() if exclude is not None else None
     root_stat = root.stat()
@@ -57,6 +62,9 @@ def scan_folder(root: Path, *, recursive: bool, exclude: Path | None = None) -> 
         for entry in entries:
             relative = f"{prefix}{entry.name}"
             if entry.name.startswith(".") or entry.name.endswith(TEMP_SUFFIX):
+                continue
+            if allowed is not None and not allowed(Path(entry.path)):
+                scan.skipped.append(Skipped(relative, OUTSIDE))
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)

@@ -31,10 +31,11 @@ MAX_EDIT_ID = 128
 
 def read_boxes(conn: sqlite3.Connection, image_row_id: int) -> tuple[Box, ...]:
     rows = conn.execute(
-        "SELECT class_id, x_center, y_center, width, height, confidence FROM boxes WHERE image_row = ? ORDER BY idx",
+        "SELECT class_id, x_center, y_center, width, height, confidence, flags FROM boxes WHERE image_row = ? "
+        "ORDER BY idx",
         (image_row_id,),
     )
-    return tuple(Box(int(c), x, y, w, h, conf) for c, x, y, w, h, conf in rows)
+    return tuple(Box(int(c), x, y, w, h, conf, int(flags)) for c, x, y, w, h, conf, flags in rows)
 
 
 def get(conn: sqlite3.Connection, dataset: str, image_id: str) -> AnnotationsRecord:
@@ -132,7 +133,9 @@ def save(
 def _to_json(record: AnnotationsRecord) -> str:
     return json.dumps(
         {
-            "boxes": [[b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence] for b in record.boxes],
+            "boxes": [
+                [b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence, b.flags] for b in record.boxes
+            ],
             "status": int(record.status),
             "revision": record.revision,
             "updated_at": record.updated_at,
@@ -143,10 +146,11 @@ def _to_json(record: AnnotationsRecord) -> str:
 
 def _from_json(dataset: str, image_id: str, text: str) -> AnnotationsRecord:
     data = json.loads(text)
+    boxes = data["boxes"]
     return AnnotationsRecord(
         dataset=dataset,
         image_id=image_id,
-        boxes=tuple(Box(int(b[0]), b[1], b[2], b[3], b[4], b[5]) for b in data["boxes"]),
+        boxes=tuple(Box(int(b[0]), b[1], b[2], b[3], b[4], b[5], int(b[6]) if len(b) > 6 else 0) for b in boxes),
         status=Status(data["status"]),
         revision=int(data["revision"]),
         updated_at=float(data["updated_at"]),

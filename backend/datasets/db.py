@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
     id INTEGER PRIMARY KEY,
@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS boxes (
     width REAL NOT NULL,
     height REAL NOT NULL,
     confidence REAL,
+    flags INTEGER NOT NULL DEFAULT 0,  -- backend.formats.model.BoxFlag bits: difficult, truncated, occluded
     PRIMARY KEY (image_row, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS boxes_class ON boxes(dataset_id, class_id);
@@ -86,6 +87,17 @@ CREATE TABLE IF NOT EXISTS edits (
 """
 
 
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database an older version made up to ``SCHEMA_VERSION``, keeping its data; a new file is
+    made by ``SCHEMA`` alone. Version 2 added ``boxes.flags`` (every existing box: no flags)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    has_boxes = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'boxes'").fetchone()
+    if has_boxes and version < 2:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(boxes)")}
+        if "flags" not in columns:
+            conn.execute("ALTER TABLE boxes ADD COLUMN flags INTEGER NOT NULL DEFAULT 0")
+
+
 class Database:
     """Thread-local connections to one SQLite file; ``read()`` for snapshots, ``write()`` for transactions."""
 
@@ -94,7 +106,9 @@ class Database:
         self._local = threading.local()
         conn = self._connect()
         try:
-            conn.executescript(SCHEMA)
+            conn.execute("BEGIN IMMEDIATE")
+            migrate(conn)
+            conn.executescript(SCHEMA)  # commits
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         finally:
             conn.close()

@@ -23,7 +23,7 @@ from backend.formats.images import FORMAT_EXTENSIONS, export_name
 from backend.formats.model import ExportImage, ExportResult
 from backend.formats.split import assign_splits
 from backend.formats.yolo import DATA_YAML
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.storage import credentials
 from backend.storage.local import LocalStore
 from backend.storage.s3 import S3Store
@@ -37,6 +37,7 @@ def export_dataset(service: DatasetService, params: ExportDatasetParams, ctx: Jo
     if is_s3_url(params.out):
         return _export_to_s3(service, params, ctx)
     out = Path(params.out)
+    confinement_of(ctx).resolve(out, "out")  # again in the worker: the folder may have become a link since
     result, total = _write(service, params, ctx, out)
     for key in result.descriptors:
         info = LocalStore(out).stat(key)
@@ -74,6 +75,8 @@ def _write(
 def _finish(params: ExportDatasetParams, ctx: JobContext, result: ExportResult, total: int) -> dict[str, object]:
     counts = ", ".join(f"{split} {count}" for split, count in sorted(result.images.items()))
     ctx.log(f"exported {total} images ({counts}) and {result.boxes} boxes of {params.dataset} as {params.format}")
+    for note in result.notes:
+        ctx.log(note, level="warning")
     ctx.set_output("out", params.out)
     return {"images": total, "boxes": result.boxes, **{f"images_{k}": v for k, v in result.images.items()}}
 

@@ -66,10 +66,10 @@ def sort_confidence(boxes: Sequence[Box]) -> float:
 
 def insert_boxes(conn: sqlite3.Connection, ds: int, image_row: int, boxes: Sequence[Box]) -> None:
     conn.executemany(
-        "INSERT INTO boxes (image_row, idx, dataset_id, class_id, x_center, y_center, width, height, confidence) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO boxes (image_row, idx, dataset_id, class_id, x_center, y_center, width, height, confidence, "
+        "flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (image_row, idx, ds, b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence)
+            (image_row, idx, ds, b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence, int(b.flags))
             for idx, b in enumerate(boxes)
         ],
     )

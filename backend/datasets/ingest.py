@@ -21,7 +21,7 @@ from backend.formats import read_dataset
 from backend.formats.images import UnusableImage, read_image_file
 from backend.formats.model import Box, ParsedDataset, Problem, SourceImage
 from backend.formats.report import ImportReport
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 
 BATCH = 500
 #: threads reading, checking, hashing and storing images: the work waits on the disk more than on Python
@@ -37,7 +37,7 @@ def labels_of(source: SourceImage, mapping: Sequence[int]) -> tuple[tuple[Box, .
     if not source.labelled:
         return None, status
     boxes = tuple(
-        Box(mapping[b.class_id], b.x_center, b.y_center, b.width, b.height, b.confidence) for b in source.boxes
+        Box(mapping[b.class_id], b.x_center, b.y_center, b.width, b.height, b.confidence, b.flags) for b in source.boxes
     )
     return boxes, status
 
@@ -60,7 +60,7 @@ def import_folder(service: DatasetService, params: ImportDatasetParams, ctx: Job
     existing = service.find_dataset(params.name)
     fallback = existing.class_names if existing else list(params.classes) or list(DEFAULT_CLASSES)
     ctx.progress(0, 0, unit="images", message=f"reading {params.path} as {params.format}")
-    parsed = read_dataset(Path(params.path), params.format, fallback_classes=fallback)
+    parsed = read_dataset(Path(params.path), params.format, fallback_classes=fallback, confinement=confinement_of(ctx))
     ctx.log(f"found {len(parsed.images)} images and {len(parsed.classes or [])} classes in {params.path}")
     dataset, mapping, added_classes = service.prepare_import(params.name, parsed.classes or fallback)
     report = ImportReport.start(params.name, parsed)

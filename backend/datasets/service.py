@@ -191,12 +191,12 @@ class DatasetService:
             ds = catalog.dataset_id(conn, name)
             record = catalog.describe(conn, ds)
             boxes: dict[int, list[Box]] = {}
-            for row_id, cls, x, y, w, h, conf in conn.execute(
-                "SELECT b.image_row, b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence "
+            for row_id, cls, x, y, w, h, conf, flags in conn.execute(
+                "SELECT b.image_row, b.class_id, b.x_center, b.y_center, b.width, b.height, b.confidence, b.flags "
                 "FROM boxes b WHERE b.dataset_id = ? ORDER BY b.image_row, b.idx",
                 (ds,),
             ):
-                boxes.setdefault(row_id, []).append(Box(cls, x, y, w, h, conf))
+                boxes.setdefault(row_id, []).append(Box(cls, x, y, w, h, conf, int(flags)))
             rows = [
                 ExportRow(filename, sha, key, fmt, width, height, tuple(boxes.get(row_id, ())))
                 for row_id, filename, sha, key, fmt, width, height, status in conn.execute(

@@ -4,7 +4,8 @@ The image bytes travel on their own (content-addressed, ``training-data/images/<
 snapshot (``training-data/datasets/<name>.json``) carries the rest of the database: the class table with its
 locked ids, and per image its filename, bytes (sha256, blob key, format, size, mode, upright width/height,
 EXIF orientation), review status, boxes (``[class_id, x_center, y_center, width, height]``, normalised, with a
-sixth value for a suggestion's confidence), revision and last save (time, editor).
+sixth value for a suggestion's confidence, and a seventh for the box's flags (``BoxFlag`` bits) when it has any,
+the sixth then ``null`` on a box a person drew), revision and last save (time, editor).
 
 The encoding is canonical: sorted keys, no whitespace, images by filename, classes by id, floats as Python
 writes them back exactly. The same dataset always gives the same bytes, so comparing SHA-256s tells whether a
@@ -32,7 +33,7 @@ from backend.datasets.service import DatasetService
 from backend.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from backend.formats.boxes import box_error
 from backend.formats.images import FORMAT_EXTENSIONS
-from backend.formats.model import Box
+from backend.formats.model import ALL_FLAGS, Box
 
 FORMAT = "omni.dataset-snapshot"
 VERSION = 1
@@ -129,8 +130,10 @@ def _some(names: tuple[str, ...], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def _box_json(box: Box) -> list[float | int]:
-    values: list[float | int] = [box.class_id, box.x_center, box.y_center, box.width, box.height]
+def _box_json(box: Box) -> list[float | int | None]:
+    values: list[float | int | None] = [box.class_id, box.x_center, box.y_center, box.width, box.height]
+    if box.flags:
+        return [*values, box.confidence, int(box.flags)]
     return values if box.confidence is None else [*values, box.confidence]
 
 
@@ -145,12 +148,12 @@ def build_snapshot(service: DatasetService, name: str) -> Snapshot:
 
 def _read(conn: sqlite3.Connection, ds: int, name: str) -> Snapshot:
     boxes: dict[int, list[Box]] = {}
-    for row_id, cls, x, y, w, h, conf in conn.execute(
-        "SELECT image_row, class_id, x_center, y_center, width, height, confidence FROM boxes "
+    for row_id, cls, x, y, w, h, conf, flags in conn.execute(
+        "SELECT image_row, class_id, x_center, y_center, width, height, confidence, flags FROM boxes "
         "WHERE dataset_id = ? ORDER BY image_row, idx",
         (ds,),
     ):
-        boxes.setdefault(row_id, []).append(Box(int(cls), float(x), float(y), float(w), float(h), conf))
+        boxes.setdefault(row_id, []).append(Box(int(cls), float(x), float(y), float(w), float(h), conf, int(flags)))
     rows = conn.execute(
         "SELECT i.id, i.filename, i.sha256, b.key, b.size_bytes, b.format, b.mode, b.width, b.height, b.orientation, "
         "i.status, i.revision, i.updated_at, i.updated_by FROM images i JOIN blobs b ON b.sha256 = i.sha256 "
@@ -291,8 +294,13 @@ def _image(item: Any, where: str, classes: tuple[DatasetClass, ...]) -> Snapshot
 
 
 def _box(value: Any, field: str, classes: tuple[DatasetClass, ...]) -> Box:
-    if not isinstance(value, list) or len(value) not in (5, 6):
-        raise InvalidArgument(field, "must be [class_id, x_center, y_center, width, height(, confidence)]")
+    if not isinstance(value, list) or len(value) not in (5, 6, 7):
+        raise InvalidArgument(field, "must be [class_id, x_center, y_center, width, height(, confidence(, flags))]")
+    flags = value[6] if len(value) == 7 else 0
+    if not isinstance(flags, int) or isinstance(flags, bool) or not 0 <= flags <= ALL_FLAGS:
+        raise InvalidArgument(field, f"flags must be an integer 0..{ALL_FLAGS}, got {json.dumps(flags)[:20]}")
+    if len(value) == 7 and value[5] is None:
+        value = value[:5]
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value) or not isinstance(value[0], int):
         raise InvalidArgument(field, f"must hold an integer class id and numbers, got {json.dumps(value)[:60]}")
     class_id = value[0]
@@ -304,10 +312,10 @@ def _box(value: Any, field: str, classes: tuple[DatasetClass, ...]) -> Box:
     error = box_error(x, y, w, h)
     if error:
         raise InvalidArgument(field, error)
-    confidence = float(value[5]) if len(value) == 6 else None
+    confidence = float(value[5]) if len(value) >= 6 else None
     if confidence is not None and not 0 <= confidence <= 1:
         raise InvalidArgument(field, f"confidence {confidence} is outside 0..1")
-    return Box(class_id, x, y, w, h, confidence)
+    return Box(class_id, x, y, w, h, confidence, flags)
 
 
 # -- applying ---------------------------------------------------------------------------------------------------

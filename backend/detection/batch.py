@@ -20,6 +20,7 @@ import numpy as np
 
 from backend.batch.output import remove_partials, write_atomic
 from backend.batch.walk import scan_folder
+from backend.confinement import Confinement, PathChecker
 from backend.detection import netguard
 from backend.detection.batch_output import (
     SUMMARY_JSON,
@@ -36,7 +37,7 @@ from backend.detection.images import UnreadableImage, decode_rgb
 from backend.detection.models import local_file
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import DetectBatchParams
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
 
 PREFETCH = 4
@@ -51,11 +52,12 @@ class Planned:
 
 
 def _plan(
-    params: DetectBatchParams, identity: dict[str, Any]
+    params: DetectBatchParams, identity: dict[str, Any], policy: Confinement
 ) -> tuple[list[Planned], list[Planned], list[dict[str, str]]]:
     """(to do, already done, problems: files not read, with the reason)."""
     source, out = Path(params.input), Path(params.out)
-    scan = scan_folder(source, recursive=params.recursive, exclude=out)
+    policy.resolve(source, "input")
+    scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=PathChecker(policy).admits)
     problems = [{"file": s.file, "status": "skipped", "reason": s.reason} for s in scan.skipped]
     todo: list[Planned] = []
     done: list[Planned] = []
@@ -84,7 +86,9 @@ def _decode(item: Planned) -> np.ndarray | UnreadableImage:
         return UnreadableImage(f"unreadable: {error.strerror or error}")
 
 
-def _write(item: Planned, pixels: np.ndarray, found: list[Any], rec: dict[str, Any]) -> None:
+def _write(item: Planned, pixels: np.ndarray, found: list[Any], rec: dict[str, Any], policy: Confinement) -> None:
+    for target in (item.paths.annotated, item.paths.labels, item.paths.record):
+        policy.resolve(target.parent, "out")  # a folder that became a link out of the workspace is not written
     height, width = pixels.shape[:2]
     drawn = draw_boxes(
         pixels, [DrawnBox(d.x1, d.y1, d.x2, d.y2, f"{d.class_name} {d.confidence:.2f}", d.class_id) for d in found]
@@ -131,12 +135,14 @@ def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
     for warning in detector.engine.warnings:
         ctx.log(warning, level="warning")
     out = Path(params.out)
+    policy = confinement_of(ctx)
+    policy.resolve(out, "out")  # again: a resumed job's folder may have become a link since it was checked
     out.mkdir(parents=True, exist_ok=True)
     removed = remove_partials(out)
     if removed:
         ctx.log(f"removed {removed} partial files an interrupted run left")
     identity = {"model": model.version, "conf": params.conf, "iou": params.iou, "max_det": params.max_det}
-    todo, done, problems = _plan(params, identity)
+    todo, done, problems = _plan(params, identity, policy)
     total = len(todo) + len(done)
     ctx.log(f"{total} images: {len(done)} done already, {len(todo)} to detect; {len(problems)} files not read")
     ctx.set_output("out", str(out))
@@ -156,7 +162,7 @@ def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
                 height, width = pixels.shape[:2]
                 rec = record(item.relative, item.source, width, height, found, identity, time.perf_counter() - began)
                 writes = _settled(writes)
-                writes.append(pool.submit(_write, item, pixels, found, rec))
+                writes.append(pool.submit(_write, item, pixels, found, rec, policy))
             finished += 1
             ctx.progress(finished, total, unit=PROGRESS_UNIT)
         for write in writes:

@@ -8,6 +8,10 @@ label lines are warnings (Ultralytics skips those images).
 The copy (``write_resolved``) has every path absolute. A relative ``path:`` is taken relative to the
 yaml file, as ``backend.formats.yolo`` reads it; Ultralytics 8.4 would resolve it against the working
 directory, and it would read relative lines of a ``.txt`` image list that way too, so lists are rewritten.
+
+On a confined backend (``backend.confinement``) the yaml, its ``path:``, every split entry, every image and
+every label folder must resolve inside the workspace (PermissionDenied naming the field otherwise): the
+trainer reads those files and Ultralytics writes ``labels/<split>.cache`` beside the label folders.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backend.confinement import Confinement, PathChecker, unconfined
 from backend.errors import InvalidArgument
 from backend.formats.images import is_image_name, walk_files
 from backend.formats.yolo import label_path, parse_line
@@ -117,16 +122,16 @@ def class_names(document: dict[str, Any], where: str, field_name: str) -> list[s
     return listed
 
 
-def _entry_images(entry: Path, key: str, where: str, field_name: str) -> list[Path]:
+def _entry_images(entry: Path, key: str, where: str, field_name: str, checker: PathChecker) -> list[Path]:
     if entry.is_dir():
-        return [path for path in walk_files(entry) if is_image_name(path)]
+        return [_checked(path, checker, field_name) for path in walk_files(entry) if is_image_name(path)]
     if entry.is_file() and entry.suffix == ".txt":
         images = []
         for line in entry.read_text(encoding="utf-8-sig").splitlines():
             text = line.strip()
             if text:
                 item = Path(text)
-                images.append((item if item.is_absolute() else entry.parent / item).resolve())
+                images.append(checker.policy.resolve(item if item.is_absolute() else entry.parent / item, field_name))
         missing = [path for path in images if not path.is_file()]
         if missing:
             raise InvalidArgument(
@@ -137,9 +142,25 @@ def _entry_images(entry: Path, key: str, where: str, field_name: str) -> list[Pa
     raise InvalidArgument(field_name, f"{where}: {key}: {entry} does not exist")
 
 
-def _read_labels(split: SplitSummary, key: str, names: list[str], check: DataCheck, field_name: str) -> None:
+def _checked(path: Path, checker: PathChecker, field_name: str) -> Path:
+    """``path`` itself (not resolved: Ultralytics finds labels by its name), if it resolves where it may."""
+    checker.require(path, field_name)
+    return path
+
+
+def _check_label_folders(split: SplitSummary, policy: Confinement, field_name: str) -> None:
+    """Every folder the trainer reads labels from, and the one it writes ``<folder>.cache`` into, is allowed."""
+    for folder in {label_path(image).parent for image in split.images}:
+        policy.resolve(folder, field_name)
+        policy.resolve(folder.parent, field_name)
+
+
+def _read_labels(
+    split: SplitSummary, names: list[str], check: DataCheck, field_name: str, checker: PathChecker
+) -> None:
     for image in split.images:
         labels = label_path(image)
+        checker.require(labels, field_name)  # a label file linked from elsewhere is neither read nor trained on
         if not labels.is_file():
             continue
         split.label_files += 1
@@ -168,16 +189,19 @@ def _read_labels(split: SplitSummary, key: str, names: list[str], check: DataChe
             split.instances[box.class_id] += 1
 
 
-def check_data_yaml(path: Path, field_name: str = "data") -> DataCheck:
-    """The summary of a usable ``data.yaml`` at ``path``, or InvalidArgument naming ``field_name``."""
-    path = Path(path).resolve()
+def check_data_yaml(path: Path, field_name: str = "data", confinement: Confinement | None = None) -> DataCheck:
+    """The summary of a usable ``data.yaml`` at ``path``, or InvalidArgument (PermissionDenied for files outside
+    a confined backend's workspace) naming ``field_name``."""
+    policy = confinement or unconfined()
+    checker = PathChecker(policy)
+    path = policy.resolve(path, field_name)
     document = _load(path, field_name)
     where = path.name
     names = class_names(document, where, field_name)
     base = path.parent
     given = document.get("path")
     if isinstance(given, str) and given.strip():
-        base = Path(given) if Path(given).is_absolute() else (path.parent / given)
+        base = policy.resolve(Path(given) if Path(given).is_absolute() else (path.parent / given), field_name)
     check = DataCheck(path, names, {})
     for key in SPLITS:
         value = document.get(key)
@@ -187,13 +211,14 @@ def check_data_yaml(path: Path, field_name: str = "data") -> DataCheck:
             continue
         split = SplitSummary()
         for item in value if isinstance(value, list) else [value]:
-            entry = Path(str(item)) if Path(str(item)).is_absolute() else base / str(item)
-            split.sources.append(str(entry.resolve()))
-            split.images.extend(_entry_images(entry.resolve(), key, where, field_name))
+            entry = policy.resolve(Path(str(item)) if Path(str(item)).is_absolute() else base / str(item), field_name)
+            split.sources.append(str(entry))
+            split.images.extend(_entry_images(entry, key, where, field_name, checker))
         split.images = sorted(dict.fromkeys(split.images))
         if not split.images:
             raise InvalidArgument(field_name, f"{where}: {key}: no images in {', '.join(split.sources)}")
-        _read_labels(split, key, names, check, field_name)
+        _check_label_folders(split, policy, field_name)
+        _read_labels(split, names, check, field_name, checker)
         check.splits[key] = split
     for key in REQUIRED_SPLITS:
         split = check.splits[key]

@@ -12,7 +12,7 @@ from pathlib import Path
 from backend.detection.data_check import DataCheck, check_data_yaml
 from backend.detection.params import TrainDetectionParams
 from backend.errors import FailedPrecondition
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.storage.base import ArtifactStore
 from backend.workspace import Workspace
 
@@ -36,6 +36,7 @@ class _ExportContext:
         self.job_id, self.resumed_from = ctx.job_id, ctx.resumed_from
         self.store: ArtifactStore = ctx.store
         self.workspace_root = ctx.workspace_root
+        self.confinement = confinement_of(ctx)
         self.scratch_dir = ctx.scratch_dir
 
     def progress(self, done: int, total: int = 0, *, unit: str = "", message: str = "") -> None:
@@ -94,14 +95,14 @@ def prepare_data(params: TrainDetectionParams, ctx: JobContext) -> PreparedData:
         yaml_path, field, source = _export_dataset(params, ctx), "dataset", f"dataset {params.dataset}"
     else:
         yaml_path, field, source = Path(params.data), "data", params.data
-    check = check_data_yaml(yaml_path, field)
+    check = check_data_yaml(yaml_path, field, confinement_of(ctx))
     resolved = check.write_resolved(ctx.scratch_dir / RESOLVED_FOLDER)
     return PreparedData(resolved, check, source)
 
 
-def existing_data(yaml_path: Path, source: str) -> PreparedData:
-    """The data an earlier run of a resumed job trained on (its resolved data.yaml)."""
-    return PreparedData(yaml_path, check_data_yaml(yaml_path, "data"), source)
+def existing_data(yaml_path: Path, source: str, ctx: JobContext) -> PreparedData:
+    """The data an earlier run of a resumed job trained on (its resolved data.yaml), checked again."""
+    return PreparedData(yaml_path, check_data_yaml(yaml_path, "data", confinement_of(ctx)), source)
 
 
 def fingerprint(check: DataCheck) -> str:

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from backend.confinement import check_text
 from backend.detection.models import LAYER, resolve_user_file
 from backend.detection.probe import require_detector
 from backend.errors import InvalidArgument, OmniError
@@ -102,6 +103,7 @@ def import_detector(
                     "data", f"at most {MAX_UPLOAD_BYTES // 2**20} MiB can be sent; copy the file to the backend"
                 )
             name = Path(filename or "model.pt").name
+            check_text(name, "filename")
             if not name.endswith(".pt"):
                 raise InvalidArgument("filename", f"{name!r} is not a .pt file")
             source = staging / name

@@ -62,7 +62,7 @@ def prepare_training(params: TrainDetectionParams, workspace: Workspace, resumin
         return Prepared(params=checked, outputs={})
     if checked.data:
         path = resolve_user_file(workspace, checked.data, "data")
-        check_data_yaml(path, "data")
+        check_data_yaml(path, "data", workspace.confinement)
         checked = replace(checked, data=str(path))
     else:
         _check_dataset(workspace, checked)

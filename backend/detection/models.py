@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from backend.confinement import check_text
 from backend.detection.params import CURRENT
 from backend.detection.probe import require_detector
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.registry import ModelRegistry, ModelVersion
 from backend.registry.registry import VERSION_PATTERN
 from backend.storage.base import ArtifactStore
@@ -53,20 +54,23 @@ def _builtin_yaml(name: str) -> bool:
 
 
 def resolve_user_file(workspace: Workspace, value: str, field: str) -> Path:
-    """An existing file named by a client: relative paths are inside the workspace; a confined backend
-    refuses paths outside it (the folder holding the file goes through the workspace's checks)."""
-    candidate = Path(value).expanduser()
-    if not candidate.is_absolute():
-        candidate = workspace.root / candidate
-    folder = workspace.resolve_user_path(str(candidate.parent), field=field)
-    path = (folder / candidate.name).resolve()
+    """An existing file named by a client: relative paths are inside the workspace; a confined backend refuses
+    paths that resolve outside it before looking at them, so the answer tells nothing about what is outside."""
+    if not value or not value.strip():
+        raise InvalidArgument(field, "a file is required")
+    path = workspace.confinement.resolve(value, field)
+    workspace.refuse_state(path, value, field)
     if path.is_dir():
-        raise InvalidArgument(field, f"{value!r} is a folder, not a file")
+        raise InvalidArgument(field, f"{shown(value)} is a folder, not a file")
     if not path.is_file():
-        raise InvalidArgument(field, f"{value!r} does not exist on the backend")
-    if not workspace.host_paths_allowed and not path.is_relative_to(workspace.root):
-        raise InvalidArgument(field, f"{value!r} resolves outside the workspace")
+        raise InvalidArgument(field, f"{shown(value)} does not exist on the backend")
     return path
+
+
+def _is_workspace_file(workspace: Workspace, value: str) -> bool:
+    """Whether a bare name such as ``custom.yaml`` names a file in the workspace (else it is a built-in one)."""
+    check_text(value, "model")
+    return (workspace.root / value).is_file()
 
 
 def starting_point(workspace: Workspace, registry: ModelRegistry, value: str) -> StartingPoint:
@@ -81,8 +85,7 @@ def starting_point(workspace: Workspace, registry: ModelRegistry, value: str) ->
                 raise InvalidArgument(
                     "model", f"{value} is a {task} architecture; use a detection one such as yolo11n.yaml"
                 )
-        local = Path(value).expanduser()
-        if local.is_absolute() or "/" in value or (workspace.root / value).is_file():
+        if Path(value).is_absolute() or "/" in value or _is_workspace_file(workspace, value):
             return StartingPoint("yaml", str(resolve_user_file(workspace, value, "model")))
         if not _builtin_yaml(value):
             raise InvalidArgument(

@@ -18,7 +18,7 @@ from backend.detection.params import TrainDetectionParams
 from backend.detection.registration import register_run
 from backend.detection.report import finish_report, new_report
 from backend.errors import JobCancelled, OmniError
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
 from backend.sync.auto_push import push_after_training
 from backend.workspace import Workspace
@@ -61,11 +61,12 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any
             args, original = resume_arguments(ctx, params, save_dir, fallback, progress)
             if prepared is None:
                 source = f"dataset {params.dataset}" if params.dataset else params.data
-                prepared = existing_data(Path(str(original.get("data"))), source)
+                prepared = existing_data(Path(str(original.get("data"))), source, ctx)
             report["resumed_at_epoch"] = progress.resumed_at_epoch
             report["trainer_arguments"] = {k: v for k, v in original.items() if isinstance(v, str | int | float | bool)}
         else:
-            point = starting_point(Workspace(ctx.workspace_root), registry_at(ctx.workspace_root), params.model)
+            workspace = Workspace(ctx.workspace_root, host_paths_allowed=confinement_of(ctx).host_paths_allowed)
+            point = starting_point(workspace, registry_at(ctx.workspace_root), params.model)
             prepared = prepare_data(params, ctx)
             args = fresh_arguments(params, _model_argument(point, ctx), prepared.yaml, save_dir)
             report["trainer_arguments"] = {k: v for k, v in args.items() if k not in ("project", "name")}

@@ -1,19 +1,23 @@
-"""Dataset formats (YOLO, COCO, Pascal VOC, and plain folders of images): readers that never abort on bad
-input and writers that produce what the usual trainers load. Pure Python and Pillow: the CLI parses
+"""Dataset formats (YOLO, COCO, Pascal VOC, CVAT for images 1.1, LabelMe, Label Studio JSON, and plain
+folders of images): readers that never abort on bad input and writers that produce what the usual trainers
+and annotation tools load, one module per format. Pure Python and Pillow: the CLI parses
 folders with it on the client before uploading them to a remote backend."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
 
+from backend.confinement import Confinement
 from backend.errors import InvalidArgument
 from backend.formats.model import ExportImage, ExportResult, ParsedDataset, SourceImage
 from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
-IMPORT_FORMATS = ("images", "yolo", "coco", "voc")
-EXPORT_FORMATS = ("yolo", "coco", "voc")
+IMPORT_FORMATS = ("images", "yolo", "coco", "voc", "cvat", "labelme", "labelstudio")
+EXPORT_FORMATS = ("yolo", "coco", "voc", "cvat", "labelme", "labelstudio")
 
 Writer = Callable[
     [ArtifactStore, Sequence[str], Sequence[ExportImage], Sequence[str], Callable[[int], None]], ExportResult
@@ -27,43 +31,39 @@ def check_format(value: str, allowed: Sequence[str], field: str = "format") -> s
     return fmt
 
 
-def read_images_folder(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_images_folder(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     """A plain folder of images, recursively, unlabelled."""
     root = root.resolve()
-    parsed = ParsedDataset("images", root, classes=list(fallback_classes))
+    parsed = ParsedDataset("images", root, classes=list(fallback_classes), confinement=confinement)
     for path, filename in name_images([(root, image_files(root, parsed))]):
         parsed.images.append(SourceImage(path=path, filename=filename))
     return parsed
 
 
-def read_dataset(root: Path, fmt: str, *, fallback_classes: Sequence[str]) -> ParsedDataset:
-    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none."""
+def _module(fmt: str) -> ModuleType:
+    return importlib.import_module(f"backend.formats.{fmt}")
+
+
+def read_dataset(
+    root: Path, fmt: str, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
+    """Parse a folder in ``fmt``; classes fall back to ``fallback_classes`` when the folder names none.
+
+    A backend passes its ``confinement``: the folder must be inside it, and files found in the folder or
+    named inside its files that resolve outside are skipped with the reason, never read (each reader checks
+    every path it looks at with ``ParsedDataset.may_read``)."""
     fmt = check_format(fmt, IMPORT_FORMATS)
-    if fmt == "yolo":
-        from backend.formats.yolo import read_yolo
-
-        return read_yolo(root, fallback_classes=fallback_classes)
-    if fmt == "coco":
-        from backend.formats.coco import read_coco
-
-        return read_coco(root, fallback_classes=fallback_classes)
-    if fmt == "voc":
-        from backend.formats.voc import read_voc
-
-        return read_voc(root, fallback_classes=fallback_classes)
-    return read_images_folder(root, fallback_classes=fallback_classes)
+    if confinement is not None:
+        root = confinement.resolve(root, "path")
+    if fmt == "images":
+        return read_images_folder(root, fallback_classes=fallback_classes, confinement=confinement)
+    reader: Callable[..., ParsedDataset] = getattr(_module(fmt), f"read_{fmt}")
+    return reader(root, fallback_classes=fallback_classes, confinement=confinement)
 
 
 def writer_for(fmt: str) -> Writer:
     fmt = check_format(fmt, EXPORT_FORMATS)
-    if fmt == "yolo":
-        from backend.formats.yolo import write_yolo
-
-        return write_yolo
-    if fmt == "coco":
-        from backend.formats.coco import write_coco
-
-        return write_coco
-    from backend.formats.voc import write_voc
-
-    return write_voc
+    writer: Writer = getattr(_module(fmt), f"write_{fmt}")
+    return writer

@@ -70,6 +70,12 @@ def to_pixels(box: Box, image_w: int, image_h: int) -> tuple[float, float, float
     return box.x_center * image_w - width / 2, box.y_center * image_h - height / 2, width, height
 
 
+def tidy(value: float) -> float:
+    """A pixel coordinate for a file, to a millionth of a pixel: ``437.0``, not the ``436.99999999999994`` that
+    the normalized -> pixel conversion leaves."""
+    return round(value, 6) + 0.0  # + 0.0: never -0.0
+
+
 def pixel_box(
     class_id: int, left: float, top: float, width: float, height: float, image_w: int, image_h: int
 ) -> tuple[Box | None, str]:
@@ -91,6 +97,16 @@ def pixel_box(
     box = from_pixels(class_id, c_left, c_top, c_right - c_left, c_bottom - c_top, image_w, image_h)
     note = f"box {_show(values)} reached outside the {image_w}x{image_h} image; clipped" if moved > 0.5 else ""
     return box, note
+
+
+def image_size(width: object, height: object) -> tuple[int, int]:
+    """A size a label file states, as positive whole pixels, or (0, 0) when it states none usable (then the
+    image itself is measured)."""
+    try:
+        size = int(float(str(width))), int(float(str(height)))
+    except (TypeError, ValueError, OverflowError):
+        return 0, 0
+    return size if size[0] > 0 and size[1] > 0 else (0, 0)
 
 
 def unique_names(names: Sequence[str], *, flat: bool = False) -> list[str]:

@@ -1,39 +1,52 @@
 """COCO detection datasets: ``annotations/instances_<split>.json`` with boxes in pixels (``[left, top, width,
 height]``) and images under ``images/<split>/``.
 
-Classes are the categories in ascending id order: class ``i`` is the ``i``-th category, whatever its
-COCO id (COCO's own ids have gaps). The writer numbers categories ``class id + 1``, deleted classes
-included, so reading an export back gives every class its id again.
+Each instances file has its own category table (globox and Label Studio number each file's categories
+from 0 or 1; two files need not agree on ids), so categories are matched *by name, per file*: the classes
+are the category names of the first file in ascending id order, then names only later files have. COCO's
+own ids have gaps; they never become class ids. The writer numbers categories ``class id + 1`` in every
+file, deleted classes included, so reading an export back gives every class its id again.
+
+Box flags travel in each annotation's ``attributes`` object (``{"occluded": false, ...}``), as CVAT's COCO
+export writes them; pycocotools and Ultralytics ignore it.
+
+Label Studio's COCO export names uploaded images ``/data/upload/<project>/<file>`` (or ``images\\<file>``);
+an image not found where ``file_name`` says is looked for by its name in the export's ``images/``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from backend.formats.boxes import pixel_box, to_pixels, unique_names
+from backend.confinement import Confinement
+from backend.formats.boxes import image_size, pixel_box, tidy, to_pixels, unique_names
 from backend.formats.images import UnusableImage, upright_size
-from backend.formats.model import ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
+from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
 from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
 
-def _instance_files(root: Path) -> list[Path]:
+def _instance_files(root: Path, parsed: ParsedDataset) -> list[Path]:
     annotations = root / "annotations"
-    return (sorted(annotations.glob("*.json")) if annotations.is_dir() else []) + sorted(root.glob("*.json"))
+    inside = sorted(annotations.glob("*.json")) if parsed.may_read(annotations) and annotations.is_dir() else []
+    return [path for path in inside + sorted(root.glob("*.json")) if parsed.may_read(path)]
 
 
 def _split_name(path: Path) -> str:
     return path.stem.removeprefix("instances_").removeprefix("instances") or path.stem
 
 
-def read_coco(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_coco(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     root = root.resolve()
-    parsed = ParsedDataset("coco", root, classes=None)
+    parsed = ParsedDataset("coco", root, classes=None, confinement=confinement)
     documents: list[tuple[Path, dict[str, Any]]] = []
-    for path in _instance_files(root):
+    for path in _instance_files(root, parsed):
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError) as error:
@@ -46,12 +59,13 @@ def read_coco(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
         parsed.problems.append(
             Problem(".", 0, "no COCO instances file (annotations/*.json) found; images are unlabelled")
         )
-    category_ids = _categories(documents, parsed)
-    parsed.classes = [name for _, name in category_ids] if category_ids else list(fallback_classes)
-    rank = {cid: index for index, (cid, _) in enumerate(category_ids)}
+    names = _categories(documents, parsed)
+    parsed.classes = names or list(fallback_classes)
+    index = {name: i for i, name in enumerate(names)}
     labelled: dict[Path, SourceImage] = {}
     sources: list[tuple[Path, list[Path]]] = []
     for path, data in documents:
+        rank = {cid: index[name] for cid, name in _category_names(path, data, None).items()}
         images = _read_document(path, data, rank, parsed)
         labelled.update({image.path: image for image in images})
         sources.append((_images_root(path, root), [image.path for image in images]))
@@ -66,22 +80,35 @@ def read_coco(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
     return parsed
 
 
-def _categories(documents: list[tuple[Path, dict[str, Any]]], parsed: ParsedDataset) -> list[tuple[int, str]]:
-    names: dict[int, str] = {}
+def _categories(documents: list[tuple[Path, dict[str, Any]]], parsed: ParsedDataset) -> list[str]:
+    """Class names: each file's category names in ascending id order, first file first, without repeats."""
+    names: dict[str, None] = {}
     for path, data in documents:
-        for category in data.get("categories") or []:
-            try:
-                cid, name = int(category["id"]), str(category["name"])
-            except (KeyError, TypeError, ValueError):
+        for name in _category_names(path, data, parsed).values():
+            names.setdefault(name)
+    return list(names)
+
+
+def _category_names(path: Path, data: dict[str, Any], parsed: ParsedDataset | None) -> dict[int, str]:
+    """This file's category id -> name, ascending id; entries without an id or name, or an id named twice,
+    are reported (when ``parsed`` is given) and left out."""
+    names: dict[int, str] = {}
+    categories = data.get("categories")
+    for category in categories if isinstance(categories, list) else []:
+        try:
+            cid, name = int(category["id"]), str(category["name"]).strip()
+        except (KeyError, TypeError, ValueError, OverflowError):
+            if parsed is not None:
                 parsed.problems.append(Problem(parsed.relative(path), 0, f"category {category!r} lacks an id or name"))
-                continue
-            if names.get(cid, name) != name:
+            continue
+        if names.get(cid, name) != name:
+            if parsed is not None:
                 parsed.problems.append(
-                    Problem(parsed.relative(path), 0, f"category {cid} is {name!r} here but {names[cid]!r} elsewhere")
+                    Problem(parsed.relative(path), 0, f"category id {cid} is both {names[cid]!r} and {name!r}")
                 )
-                continue
-            names[cid] = name
-    return sorted(names.items())
+            continue
+        names[cid] = name
+    return dict(sorted(names.items()))
 
 
 def _images_root(path: Path, root: Path) -> Path:
@@ -92,7 +119,9 @@ def _images_root(path: Path, root: Path) -> Path:
     return root
 
 
-def _locate(file_name: str, path: Path, root: Path) -> Path | None:
+def _locate(file_name: str, path: Path, root: Path, parsed: ParsedDataset) -> Path | None:
+    """Where the image ``file_name`` is; candidates the reader may not read (outside a confined backend's
+    workspace: an absolute ``file_name``, ``..``, a link) are never looked at."""
     split = _split_name(path)
     for base in (
         root / "images" / split,
@@ -102,10 +131,33 @@ def _locate(file_name: str, path: Path, root: Path) -> Path | None:
         path.parent,
         path.parent.parent / "images",
     ):
+        if not parsed.may_read(base / file_name, report=False):
+            continue
         candidate = (base / file_name).resolve()
         if candidate.is_file():
             return candidate
     return None
+
+
+def _by_name(file_name: str, root: Path, parsed: ParsedDataset) -> Path | None:
+    """An image named by a path from another machine (Label Studio: ``/data/upload/1/x.jpg``), found by its
+    name alone in the export's ``images/`` folder (or a split folder under it); None if not exactly one."""
+    name = PurePosixPath(file_name.replace("\\", "/")).name
+    images = root / "images"
+    if not name or not parsed.may_read(images / name, report=False) or not images.is_dir():
+        return None
+    candidates = (images / name, *(d / name for d in sorted(images.iterdir()) if d.is_dir()))
+    found = [
+        p.resolve()
+        for p in candidates
+        if parsed.may_read(p, report=False) and p.is_file() and p.resolve().is_relative_to(root)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _id(value: Any) -> Any:
+    """An id as a dict key: a JSON list or object (hostile input) becomes its text, which matches no id."""
+    return repr(value) if isinstance(value, list | dict) else value
 
 
 def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parsed: ParsedDataset) -> list[SourceImage]:
@@ -116,19 +168,20 @@ def _read_document(path: Path, data: dict[str, Any], rank: dict[int, int], parse
         if not file_name:
             parsed.problems.append(Problem(where, 0, f"image entry {entry!r} has no file_name"))
             continue
-        image_path = _locate(file_name, path, parsed.root)
+        image_path = _locate(file_name, path, parsed.root, parsed) or _by_name(file_name, parsed.root, parsed)
         if image_path is None:
-            parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
-            by_id[entry.get("id")] = None
+            if parsed.may_read(parsed.root / file_name):  # else it is listed as skipped with the reason
+                parsed.skipped.append(Problem(where, 0, f"image {file_name!r} is listed but not found"))
+            by_id[_id(entry.get("id"))] = None
             continue
-        width, height = int(entry.get("width") or 0), int(entry.get("height") or 0)
+        width, height = image_size(entry.get("width"), entry.get("height"))
         if width <= 0 or height <= 0:
             try:
                 width, height = upright_size(image_path)
             except UnusableImage:
                 width = height = 0  # the probe at import time skips it with the reason
         image = SourceImage(path=image_path, filename=file_name, labelled=True)
-        by_id[entry.get("id")] = (image, width, height)
+        by_id[_id(entry.get("id"))] = (image, width, height)
     for annotation in data.get("annotations") or []:
         _add_annotation(annotation, by_id, rank, where, parsed)
     return [found[0] for found in by_id.values() if found is not None]
@@ -145,12 +198,12 @@ def _add_annotation(
         parsed.problems.append(Problem(where, 0, f"annotation {annotation!r} is not an object"))
         return
     label = f"annotation {annotation.get('id', '?')}"
-    if annotation.get("image_id") not in by_id:
+    if _id(annotation.get("image_id")) not in by_id:
         parsed.problems.append(
             Problem(where, 0, f"{label}: image_id {annotation.get('image_id')!r} is not a listed image")
         )
         return
-    found = by_id[annotation.get("image_id")]
+    found = by_id[_id(annotation.get("image_id"))]
     if found is None:
         return  # its image is missing, which is reported already
     image, width, height = found
@@ -158,7 +211,7 @@ def _add_annotation(
     if annotation.get("iscrowd"):
         parsed.problems.append(Problem(where, 0, f"{label}: crowd region, not a box; skipped"))
         return
-    category = annotation.get("category_id")
+    category = _id(annotation.get("category_id"))
     if category not in rank:
         image.flagged = True
         parsed.problems.append(Problem(where, 0, f"{label}: category_id {category!r} is not in the categories"))
@@ -177,7 +230,10 @@ def _add_annotation(
         return
     score = annotation.get("score")
     if isinstance(score, int | float) and 0 <= score <= 1:
-        box = type(box)(box.class_id, box.x_center, box.y_center, box.width, box.height, float(score))
+        box = replace(box, confidence=float(score))
+    attributes = annotation.get("attributes")
+    if isinstance(attributes, dict):
+        box = replace(box, flags=sum(flag for name, flag in FLAG_NAMES.items() if attributes.get(name) is True))
     image.boxes.append(box)
 
 
@@ -203,18 +259,19 @@ def write_coco(
         )
         for box in image.boxes:
             annotation_id += 1
-            left, top, width, height = to_pixels(box, image.width, image.height)
+            left, top, width, height = (tidy(v) for v in to_pixels(box, image.width, image.height))
             entry: dict[str, Any] = {
                 "id": annotation_id,
                 "image_id": image_id,
                 "category_id": box.class_id + 1,
                 "bbox": [left, top, width, height],
-                "area": width * height,
+                "area": tidy(width * height),
                 "iscrowd": 0,
                 "segmentation": [],
             }
             if box.confidence is not None:
                 entry["score"] = box.confidence
+            entry["attributes"] = {name: bool(box.flags & flag) for name, flag in FLAG_NAMES.items()}
             document["annotations"].append(entry)
         result.images[split] = result.images.get(split, 0) + 1
         result.boxes += len(image.boxes)

@@ -8,9 +8,31 @@ name the file (and the line, where there is one) and end up in the import report
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from backend.confinement import Confinement, PathChecker, unconfined
+
+
+class BoxFlag(enum.IntFlag):
+    """What an annotator said about an object beyond its box, as the tools annotators move between name it:
+    Pascal VOC's ``<difficult>`` and ``<truncated>``, CVAT's ``occluded``. Stored as one integer (bits)."""
+
+    DIFFICULT = 1
+    TRUNCATED = 2
+    OCCLUDED = 4
+
+
+ALL_FLAGS = int(BoxFlag.DIFFICULT | BoxFlag.TRUNCATED | BoxFlag.OCCLUDED)
+
+#: flag names as written in files (VOC tags, CVAT/LabelMe attribute names), in bit order
+FLAG_NAMES: dict[str, BoxFlag] = {
+    "difficult": BoxFlag.DIFFICULT,
+    "truncated": BoxFlag.TRUNCATED,
+    "occluded": BoxFlag.OCCLUDED,
+}
 
 
 @dataclass(frozen=True)
@@ -22,6 +44,11 @@ class Box:
     height: float
     #: set on model suggestions only
     confidence: float | None = None
+    #: ``BoxFlag`` bits
+    flags: int = 0
+
+    def has(self, flag: BoxFlag) -> bool:
+        return bool(self.flags & flag)
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,20 @@ class ParsedDataset:
     images: list[SourceImage] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
+    #: which files may be read: a confined backend's workspace; None on a client (any usable path)
+    confinement: Confinement | None = None
+    _checker: PathChecker | None = field(default=None, init=False, repr=False)
+
+    def may_read(self, path: Path, *, report: bool = True) -> bool:
+        """Whether the reader may open (or look at) ``path``, a file or folder found in the dataset or named
+        inside one of its files. One it may not (outside a confined backend's workspace, a symlink loop, a
+        name too long) is listed as skipped with the reason when ``report``, and never opened."""
+        if self._checker is None:
+            self._checker = PathChecker(self.confinement or unconfined(self.root))
+        why = self._checker.refusal(path)
+        if why and report:
+            self.skipped.append(Problem(self.relative(path), 0, why))
+        return not why
 
     def relative(self, path: Path) -> str:
         try:
@@ -89,3 +130,15 @@ class ExportResult:
     boxes: int = 0
     #: keys (relative to the export folder) of the dataset description files, e.g. data.yaml
     descriptors: list[str] = field(default_factory=list)
+    #: what the format could not carry as it was, for the export summary (e.g. YOLO has no place for flags)
+    notes: list[str] = field(default_factory=list)
+
+
+def flag_names(flags: int) -> list[str]:
+    """The names of the set flags, in bit order."""
+    return [name for name, flag in FLAG_NAMES.items() if flags & flag]
+
+
+def flagged_boxes(images: Sequence[ExportImage]) -> int:
+    """How many boxes carry any flag (for writers that cannot keep them to say so)."""
+    return sum(1 for image in images for box in image.boxes if box.flags)

@@ -9,10 +9,15 @@ from backend.formats.model import ParsedDataset, Problem
 
 
 def image_files(folder: Path, parsed: ParsedDataset, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
-    """Image files under ``folder`` (recursively, sorted); other non-metadata files go to ``parsed.skipped``."""
-    found = []
+    """Image files under ``folder`` (recursively, sorted); other non-metadata files go to ``parsed.skipped``,
+    and so do files (or ``folder`` itself) that ``parsed`` may not read, such as links out of the workspace."""
+    found: list[Path] = []
+    if not parsed.may_read(folder):
+        return found
     for path in walk_files(folder):
         if any(path.is_relative_to(excluded) for excluded in exclude):
+            continue
+        if not parsed.may_read(path):
             continue
         if is_image_name(path):
             found.append(path)

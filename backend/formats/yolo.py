@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from backend.confinement import Confinement
 from backend.formats.boxes import clip_edges, edge_error, unique_names, value_error
-from backend.formats.model import Box, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
+from backend.formats.model import Box, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage, flagged_boxes
 from backend.formats.scan import image_files, name_images
 from backend.storage.base import ArtifactStore
 
@@ -36,11 +37,15 @@ def _load_yaml(text: str) -> Any:
 # -- reading -------------------------------------------------------------------------------------------
 
 
-def read_yolo(root: Path, *, fallback_classes: Sequence[str]) -> ParsedDataset:
+def read_yolo(
+    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
+) -> ParsedDataset:
     """Parse a YOLO dataset folder; ``fallback_classes`` apply when it names no classes."""
     root = root.resolve()
-    parsed = ParsedDataset("yolo", root, classes=None)
-    yaml_file = next((root / name for name in YAML_NAMES if (root / name).is_file()), None)
+    parsed = ParsedDataset("yolo", root, classes=None, confinement=confinement)
+    yaml_file = next(
+        (root / name for name in YAML_NAMES if parsed.may_read(root / name) and (root / name).is_file()), None
+    )
     if yaml_file is not None:
         names, sources = _read_data_yaml(yaml_file, parsed)
     else:
@@ -73,10 +78,13 @@ def _read_data_yaml(yaml_file: Path, parsed: ParsedDataset) -> tuple[list[str] |
         value = data.get(key)
         entries = value if isinstance(value, list) else [value] if value else []
         for entry in entries:
-            resolved = (base / str(entry)).resolve()
-            if resolved not in seen:  # e.g. val: images/train when a dataset has no validation images
+            candidate = base / str(entry)
+            if parsed.may_read(candidate, report=False):  # else _split_source reports it
+                resolved = candidate.resolve()
+                if resolved in seen:  # e.g. val: images/train when a dataset has no validation images
+                    continue
                 seen.add(resolved)
-                sources.extend(_split_source(base, str(entry), key, where, parsed))
+            sources.extend(_split_source(base, str(entry), key, where, parsed))
     if not sources:
         parsed.problems.append(Problem(where, 0, "names no train/val/test images; reading the whole folder"))
         sources = _plain_sources(parsed.root, parsed)
@@ -105,6 +113,8 @@ def _names_from_yaml(data: dict[str, Any], where: str, parsed: ParsedDataset) ->
 
 def _split_source(base: Path, entry: str, key: str, where: str, parsed: ParsedDataset) -> list[tuple[Path, list[Path]]]:
     path = Path(entry) if Path(entry).is_absolute() else base / entry
+    if not parsed.may_read(path):
+        return []
     if path.is_dir():
         return [(path, image_files(path, parsed))]
     if path.is_file() and path.suffix == ".txt":
@@ -113,7 +123,8 @@ def _split_source(base: Path, entry: str, key: str, where: str, parsed: ParsedDa
             line = line.strip()
             if line:
                 item = Path(line) if Path(line).is_absolute() else path.parent / line
-                listed.append(item.resolve())
+                if parsed.may_read(item):
+                    listed.append(item.resolve())
         return [(path.parent, listed)]
     parsed.problems.append(Problem(where, 0, f"{key}: {entry} does not exist"))
     return []
@@ -122,7 +133,7 @@ def _split_source(base: Path, entry: str, key: str, where: str, parsed: ParsedDa
 def _read_class_list(root: Path, parsed: ParsedDataset) -> list[str] | None:
     for name in CLASS_LIST_NAMES:
         path = root / name
-        if path.is_file():
+        if parsed.may_read(path) and path.is_file():
             return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
     return None
 
@@ -130,7 +141,7 @@ def _read_class_list(root: Path, parsed: ParsedDataset) -> list[str] | None:
 def _plain_sources(root: Path, parsed: ParsedDataset) -> list[tuple[Path, list[Path]]]:
     """``images/<split>/`` folders when there is an ``images/`` folder, else the whole folder."""
     images = root / "images"
-    if images.is_dir():
+    if parsed.may_read(images) and images.is_dir():
         splits = sorted(p for p in images.iterdir() if p.is_dir() and not p.name.startswith("."))
         loose = [p for p in images.iterdir() if p.is_file()]
         if splits and not loose:
@@ -152,6 +163,9 @@ def label_path(image: Path) -> Path:
 def _read_labels(path: Path, filename: str, parsed: ParsedDataset) -> SourceImage:
     image = SourceImage(path=path, filename=filename)
     labels = label_path(path)
+    if not parsed.may_read(labels):
+        image.flagged = True
+        return image
     if not labels.is_file():
         return image
     image.labelled = True
@@ -263,4 +277,6 @@ def write_yolo(
         on_image(done)
     out.put_bytes(DATA_YAML, data_yaml(classes, set(result.images)).encode())
     result.descriptors.append(DATA_YAML)
+    if flagged := flagged_boxes(images):
+        result.notes.append(f"YOLO has no place for box flags: the flags of {flagged} boxes were not written")
     return result

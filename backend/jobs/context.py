@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from backend.confinement import Confinement, unconfined
 from backend.storage.base import ArtifactStore
 
 
@@ -13,6 +14,7 @@ class JobContext(Protocol):
 
     Job functions take ``(params, ctx)``; they report with the methods below and call
     ``check_cancelled()`` between units of work. Progress calls are cheap: the context throttles them.
+    A worker's context also carries the backend's ``confinement`` (read it with ``confinement_of``).
     """
 
     job_id: str
@@ -48,3 +50,10 @@ class JobContext(Protocol):
     def check_cancelled(self) -> None:
         """Raise ``backend.errors.JobCancelled`` if a cancel (or a shutdown) was asked for."""
         ...
+
+
+def confinement_of(ctx: JobContext) -> Confinement:
+    """The file-access policy a job runs under: the backend's (a worker's context carries it); a context
+    without one (a job run in process, by the CLI or a test) may read what its caller can."""
+    policy = getattr(ctx, "confinement", None)
+    return policy if isinstance(policy, Confinement) else unconfined(ctx.workspace_root)

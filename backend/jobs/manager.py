@@ -245,6 +245,7 @@ class JobManager:
                 "kind_name": job.kind,
                 "params": job.params,
                 "workspace_root": str(self.workspace.root),
+                "host_paths_allowed": self.workspace.host_paths_allowed,
                 "scratch_dir": str(scratch),
                 "resumed_from": job.resumed_from,
                 "parent_pid": os.getpid(),

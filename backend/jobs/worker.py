@@ -20,6 +20,7 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+from backend.confinement import Confinement
 from backend.errors import JobCancelled, OmniError
 from backend.jobs.records import EventType, JobState
 from backend.storage.local import LocalStore
@@ -41,12 +42,14 @@ class WorkerContext:
         conn: Connection,
         cancel_event: Event,
         interrupt_event: Event | None = None,
+        host_paths_allowed: bool = False,
     ) -> None:
         self.job_id = job_id
         self._interrupt_event = interrupt_event
         self.resumed_from = resumed_from
         self.store = LocalStore(workspace_root)
         self.workspace_root = Path(workspace_root)
+        self.confinement = Confinement.of(self.workspace_root, host_paths_allowed=host_paths_allowed)
         self.scratch_dir = scratch_dir
         self._conn = conn
         self._cancel_event = cancel_event
@@ -137,6 +140,7 @@ def worker_main(
     workspace_root: str,
     scratch_dir: str,
     resumed_from: str,
+    host_paths_allowed: bool = False,
     parent_pid: int,
     conn: Connection,
     cancel_event: Event,
@@ -155,6 +159,7 @@ def worker_main(
         conn=conn,
         cancel_event=cancel_event,
         interrupt_event=interrupt_event,
+        host_paths_allowed=host_paths_allowed,
     )
     state, message = JobState.SUCCEEDED, ""
     try:

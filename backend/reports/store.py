@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from backend.errors import InvalidArgument, NotFound
+from backend.confinement import check_text
+from backend.errors import InvalidArgument, NotFound, shown
 from backend.reports.html import render_html
 from backend.reports.text import render_text
 from backend.storage.base import ArtifactStore
@@ -45,11 +46,12 @@ def save_report(store: ArtifactStore, report: dict[str, Any]) -> dict[str, str]:
 
 
 def load_report(store: ArtifactStore, report_id: str) -> dict[str, Any]:
-    if not report_id or "/" in report_id or report_id.startswith("."):
-        raise InvalidArgument("report_id", f"{report_id!r} is not a report id")
+    if not report_id or "/" in report_id or "\\" in report_id or report_id.startswith("."):
+        raise InvalidArgument("report_id", f"{shown(report_id)} is not a report id")
+    check_text(report_id, "report_id")
     key = report_key(report_id)
     if not store.exists(key):
-        raise NotFound(f"no report {report_id!r}")
+        raise NotFound(f"no report {shown(report_id)}")
     return dict(json.loads(store.get_bytes(key)))
 
 

@@ -1,4 +1,7 @@
-"""``omni eval``: PSNR and SSIM of every image in one folder against the same-named image in another."""
+"""``omni eval``: PSNR and SSIM of every image in one folder against the same-named image in another.
+
+Both folders are checked again when the job runs, and an image that resolves where the backend may not read
+(a link out of a confined backend's workspace) is listed as skipped, never read."""
 
 from __future__ import annotations
 
@@ -9,31 +12,39 @@ from typing import Any
 
 import numpy as np
 
+from backend.confinement import PathChecker
 from backend.errors import FailedPrecondition
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.reports.store import json_safe
 from backend.restoration.metrics import psnr, ssim
 from backend.restoration.pairs import IMAGE_EXTENSIONS, load_rgb
 from backend.restoration.params import EvaluateParams
 
 
-def _by_stem(folder: Path) -> dict[str, Path]:
-    return {
-        path.relative_to(folder).with_suffix("").as_posix(): path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS
-    }
+def _by_stem(folder: Path, policy: PathChecker, skipped: list[dict[str, str]]) -> dict[str, Path]:
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in IMAGE_EXTENSIONS:
+            continue
+        why = policy.refusal(path)
+        if why:
+            skipped.append({"file": str(path), "reason": why})
+        elif path.is_file():
+            found[path.relative_to(folder).with_suffix("").as_posix()] = path
+    return found
 
 
 def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
-    pred, ref = _by_stem(Path(params.pred)), _by_stem(Path(params.ref))
+    policy = confinement_of(ctx)
+    checker = PathChecker(policy)
+    skipped: list[dict[str, str]] = []
+    pred = _by_stem(policy.resolve(params.pred, "pred"), checker, skipped)
+    ref = _by_stem(policy.resolve(params.ref, "ref"), checker, skipped)
     names = sorted(set(pred) & set(ref))
     if not names:
         raise FailedPrecondition(f"no image in {params.pred} has a same-named reference in {params.ref}")
     rows: list[dict[str, Any]] = []
-    skipped: list[dict[str, str]] = [
-        {"file": str(pred[n]), "reason": "no reference"} for n in sorted(set(pred) - set(ref))
-    ]
+    skipped.extend({"file": str(pred[n]), "reason": "no reference"} for n in sorted(set(pred) - set(ref)))
     for done, name in enumerate(names, 1):
         ctx.check_cancelled()
         try:

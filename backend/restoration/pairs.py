@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from backend.confinement import Confinement, PathChecker, unconfined
 from backend.errors import InvalidArgument
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
@@ -58,11 +59,15 @@ def load_rgb(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def _images_by_stem(folder: Path) -> tuple[dict[str, Path], int, list[Rejected]]:
+def _images_by_stem(folder: Path, policy: PathChecker) -> tuple[dict[str, Path], int, list[Rejected]]:
     found: dict[str, Path] = {}
     rejected: list[Rejected] = []
     seen = 0
     for path in sorted(folder.rglob("*")):
+        why = policy.refusal(path)
+        if why:
+            rejected.append(Rejected(str(path), why))
+            continue
         if not path.is_file():
             continue
         seen += 1
@@ -90,16 +95,20 @@ def _check_pair(pair: tuple[Path, Path]) -> str | None:
     return None
 
 
-def scan_pairs(root: Path, *, max_pairs: int = 0) -> PairScan:
-    """Match ``root/clean`` with ``root/degraded`` and check every pair decodes and sizes agree."""
+def scan_pairs(root: Path, *, max_pairs: int = 0, confinement: Confinement | None = None) -> PairScan:
+    """Match ``root/clean`` with ``root/degraded`` and check every pair decodes and sizes agree. Files (and the
+    two folders) that resolve where ``confinement`` does not allow are not read: refused or listed as rejected."""
+    policy = confinement or unconfined()
     clean_dir, degraded_dir = root / "clean", root / "degraded"
     for folder in (clean_dir, degraded_dir):
+        policy.resolve(folder, "data")
         if not folder.is_dir():
             raise InvalidArgument(
                 "data", f"{str(root)!r} must hold clean/ and degraded/ folders; {folder.name}/ is missing"
             )
-    clean, clean_seen, rejected = _images_by_stem(clean_dir)
-    degraded, degraded_seen, rejected_degraded = _images_by_stem(degraded_dir)
+    checker = PathChecker(policy)
+    clean, clean_seen, rejected = _images_by_stem(clean_dir, checker)
+    degraded, degraded_seen, rejected_degraded = _images_by_stem(degraded_dir, checker)
     rejected += rejected_degraded
     for stem in sorted(set(clean) - set(degraded)):
         rejected.append(Rejected(str(clean[stem]), "unpaired: no degraded image with this name"))

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from backend.errors import FailedPrecondition, JobCancelled, OmniError
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.registry.publish import publish_version
 from backend.registry.shared import registry_at
 from backend.reports.environment import environment
@@ -127,7 +127,7 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
     state, error = "succeeded", ""
     try:
         ctx.progress(0, 0, message="checking the data")
-        scan = scan_pairs(Path(params.data), max_pairs=params.max_pairs)
+        scan = scan_pairs(Path(params.data), max_pairs=params.max_pairs, confinement=confinement_of(ctx))
         train_pairs, val_pairs = split_pairs(scan.pairs, params.val_split, params.seed)
         report["data"] = {**scan.summary(), "train_pairs": len(train_pairs), "val_pairs": len(val_pairs)}
         ctx.log(f"data: {len(scan.pairs)} valid pairs of {scan.files_seen} files, {len(scan.rejected)} rejected")

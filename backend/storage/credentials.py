@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.errors import FailedPrecondition, InvalidArgument
+from backend.confinement import check_text
+from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.storage.remote_config import RemoteConfig, write_private_file
 
 WORKSPACE_KEYS_NAME = "s3-credentials"
@@ -92,9 +93,12 @@ def _from_ini(path: Path, profile: str, source: str, *, field_name: str) -> Cred
 
 
 def _private_file(path_text: str) -> Path:
-    path = Path(path_text).expanduser()
+    """The credentials file a (loopback) client named: taken as given, ``~`` included (a client expands its
+    own home folder; a server never does)."""
+    check_text(path_text, "credentials_file")
+    path = Path(path_text)
     if not path.is_file():
-        raise InvalidArgument("credentials_file", f"{path_text!r} is not a file on the backend")
+        raise InvalidArgument("credentials_file", f"{shown(path_text)} is not a file on the backend")
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise FailedPrecondition(

@@ -1,7 +1,12 @@
-"""The local-directory store: keys are files under ``root``; writes go to a temp file, then rename."""
+"""The local-directory store: keys are files under ``root``; writes go to a temp file, then rename.
+
+The store follows no link: a key whose file, or any folder above it inside ``root``, is a symbolic link is
+not an object (not listed, not hashed, not read; a write through it is refused), so a link placed in the
+workspace never makes the store read or write elsewhere, on any backend."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -9,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from backend.errors import InvalidArgument, NotFound
+from backend.confinement import check_text
+from backend.errors import InvalidArgument, NotFound, PermissionDenied, shown
 from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
 
 TEMP_SUFFIX = ".omni-partial"
@@ -26,8 +32,25 @@ class LocalStore:
         return f"local:{self.root}"
 
     def path_of(self, key: str) -> Path:
-        """The file behind ``key`` (for local fast paths only; never assume a store has files)."""
-        return self.root / validate_key(key)
+        """The file behind ``key`` (for local fast paths only; never assume a store has files).
+        PermissionDenied if a symbolic link is on the way: the store reads and writes only its own files."""
+        path = self._lexical(key)
+        if self._linked(path):
+            raise PermissionDenied(f"key: {shown(key)} goes through a symbolic link; the store uses only its own files")
+        return path
+
+    def _lexical(self, key: str) -> Path:
+        check_text(validate_key(key), "key")
+        return self.root / key
+
+    def _linked(self, path: Path) -> bool:
+        """Whether ``path`` (under ``root``) or a folder between it and ``root`` is a symbolic link."""
+        current = path
+        while current != self.root:
+            if current.is_symlink():
+                return True
+            current = current.parent
+        return False
 
     def put_bytes(self, key: str, data: bytes, *, expected_sha256: str | None = None) -> ObjectInfo:
         digest = hashlib.sha256(data).hexdigest()
@@ -53,13 +76,12 @@ class LocalStore:
             return self.put_stream(key, stream, expected_sha256=expected_sha256)
 
     def get_bytes(self, key: str) -> bytes:
-        return self._existing(key).read_bytes()
+        with self._open_own(key) as stream:
+            return stream.read()
 
     def get_file(self, key: str, dest: Path) -> ObjectInfo:
-        source = self._existing(key)
-        other = LocalStore(Path(dest).parent)
-        with source.open("rb") as stream:
-            info = other.put_stream(Path(dest).name, stream)
+        with self._open_own(key) as stream:
+            info = LocalStore(Path(dest).parent).put_stream(Path(dest).name, stream)
         return ObjectInfo(key=key, size=info.size, sha256=info.sha256, modified=info.modified)
 
     def stat(self, key: str) -> ObjectInfo:
@@ -67,7 +89,8 @@ class LocalStore:
         return self._info(key, path, sha256_of_file(path))
 
     def exists(self, key: str) -> bool:
-        return self.path_of(key).is_file()
+        path = self._lexical(key)
+        return path.is_file() and not self._linked(path)
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Keys that start with ``prefix``, in key order, without reading any file.
@@ -75,14 +98,17 @@ class LocalStore:
         Only the folder the prefix names is walked; hidden folders (the backend's state, where temporary
         folders come and go) are not entered, and a file that vanishes meanwhile is simply not listed."""
         validate_prefix(prefix)
+        check_text(prefix, "prefix")
         folder = prefix if prefix.endswith("/") or not prefix else prefix.rpartition("/")[0]
         start = self.root / folder if folder else self.root
+        if self._linked(start):
+            return
         found: list[str] = []
         for current, dirs, files in os.walk(start):
             dirs[:] = [name for name in dirs if not name.startswith(".")]
             base = Path(current).relative_to(self.root).as_posix()
             for name in files:
-                if name.startswith(".") or name.endswith(TEMP_SUFFIX):
+                if name.startswith(".") or name.endswith(TEMP_SUFFIX) or os.path.islink(os.path.join(current, name)):
                     continue
                 key = name if base == "." else f"{base}/{name}"
                 if key.startswith(prefix):
@@ -107,19 +133,30 @@ class LocalStore:
         target = self.path_of(key)
         parent = target.parent
         if parent.exists() and not parent.is_dir():
-            raise InvalidArgument("key", f"{key!r}: {parent} is a file, not a folder")
+            raise InvalidArgument("key", f"{shown(key)}: {parent} is a file, not a folder")
         for ancestor in parent.relative_to(self.root).parents:
             if (self.root / ancestor).is_file():
-                raise InvalidArgument("key", f"{key!r}: {self.root / ancestor} is a file, not a folder")
+                raise InvalidArgument("key", f"{shown(key)}: {self.root / ancestor} is a file, not a folder")
         parent.mkdir(parents=True, exist_ok=True)
         if target.is_dir():
-            raise InvalidArgument("key", f"{key!r} is a folder")
+            raise InvalidArgument("key", f"{shown(key)} is a folder")
         return target
 
+    def _open_own(self, key: str) -> BinaryIO:
+        """The object's file, opened without following a link (one put there since the check is not read)."""
+        path = self._existing(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError as error:
+            if error.errno in (errno.ELOOP, errno.ENOENT):
+                raise NotFound(f"no object {shown(key)} in {self.describe()}") from None
+            raise
+        return os.fdopen(fd, "rb")
+
     def _existing(self, key: str) -> Path:
-        path = self.path_of(key)
-        if not path.is_file():
-            raise NotFound(f"no object {key!r} in {self.describe()}")
+        path = self._lexical(key)
+        if not path.is_file() or self._linked(path):
+            raise NotFound(f"no object {shown(key)} in {self.describe()}")
         return path
 
     @staticmethod

@@ -95,5 +95,5 @@ def _apply_datasets(
             continue
         if states.get(key) == SyncState.DIFFERENT and not overwrite:
             continue
-        outcome = apply_snapshot(service, (workspace.root / key).read_bytes(), overwrite=overwrite)
+        outcome = apply_snapshot(service, workspace.store.get_bytes(key), overwrite=overwrite)
         ctx.log(f"dataset {name}: {outcome}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.errors import NotFound
-from backend.storage.local import TEMP_SUFFIX
+from backend.storage.local import LocalStore
 from backend.storage.s3 import RemoteEntry, S3Store
 from backend.sync.hash_cache import FileDigest, HashCache, digest_bytes
 from backend.sync.selection import group_of, synced
@@ -66,20 +66,10 @@ class Status:
 
 
 def local_files(root: Path, prefixes: Iterable[str]) -> dict[str, Path]:
-    """Workspace files under ``prefixes`` by key (hidden and partial files left out)."""
-    files: dict[str, Path] = {}
-    for prefix in prefixes:
-        base = root / prefix
-        if not base.is_dir():
-            continue
-        for path in base.rglob("*"):
-            if not path.is_file() or path.name.endswith(TEMP_SUFFIX):
-                continue
-            key = path.relative_to(root).as_posix()
-            if any(part.startswith(".") for part in key.split("/")) or not synced(key):
-                continue
-            files[key] = path
-    return files
+    """Workspace files under ``prefixes`` by key, as the artifact store lists them: hidden and partial files,
+    and links (which could point outside the workspace), left out."""
+    store = LocalStore(root)
+    return {key: store.root / key for prefix in prefixes for key in store.keys(prefix) if synced(key)}
 
 
 def local_items(cache: HashCache, files: dict[str, Path], made: dict[str, bytes] | None = None) -> dict[str, LocalItem]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from backend.errors import Conflict
 from backend.storage.futures import next_done
+from backend.storage.local import LocalStore
 from backend.storage.s3 import PARALLEL_OBJECTS, S3Store
 from backend.sync.selection import card_last, is_model_file
 from backend.sync.status import Entry, SyncState
@@ -173,7 +174,7 @@ def _pull_one(
     on_bytes: Callable[[int], None],
     check: Callable[[], None],
 ) -> None:
-    dest = root / entry.key
+    dest = LocalStore(root).path_of(entry.key)  # PermissionDenied through a link: nothing lands outside
     if entry.state == SyncState.DIFFERENT and dest.exists():
         # overwrite: the local file is kept aside, never lost
         backup = replaced_dir / entry.key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.jobs.context import JobContext
+from backend.jobs.context import JobContext, confinement_of
 from backend.jobs.kind import JobKind, Prepared
 from backend.storage.local import TEMP_SUFFIX, LocalStore
 from backend.synthetic.params import (
@@ -38,7 +38,9 @@ def prepare_detection(params: SynthDetectionParams, workspace: Workspace, resumi
 
 
 def _drop_partials(out: str, ctx: JobContext) -> None:
-    """A worker killed mid-write leaves a hidden temp file; a resume removes them before it starts."""
+    """A worker killed mid-write leaves a hidden temp file; a resume removes them before it starts. The folder
+    is checked again first: it may have become a link out of a confined backend's workspace since."""
+    confinement_of(ctx).resolve(out, "out")
     if not ctx.resumed_from:
         return
     for partial in Path(out).rglob(f"*{TEMP_SUFFIX}"):

@@ -345,7 +345,8 @@ class Connection:
         client_edit_id: str = "",
     ) -> datasets_pb2.Annotations:
         """Save the image's whole box list. ``boxes``: ``Box`` messages or tuples ``(class_id, x_center,
-        y_center, width, height[, confidence])``. Raises BackendError "ABORTED" if ``base_revision`` is stale."""
+        y_center, width, height[, confidence[, difficult, truncated, occluded]])``. Raises BackendError "ABORTED"
+        if ``base_revision`` is stale."""
         request = datasets_pb2.SaveAnnotationsRequest(
             dataset=dataset,
             image_id=image_id,
@@ -534,4 +535,6 @@ def _box(box: Any) -> datasets_pb2.Box:
     message = datasets_pb2.Box(class_id=int(class_id), x_center=x, y_center=y, width=w, height=h)
     if rest and rest[0] is not None:
         message.confidence = float(rest[0])
+    for name, value in zip(("difficult", "truncated", "occluded"), rest[1:4], strict=False):
+        setattr(message, name, bool(value))
     return message

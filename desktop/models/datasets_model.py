@@ -25,8 +25,24 @@ from protos.omni.v1 import datasets_pb2, jobs_pb2, storage_pb2
 COLUMNS = ("Dataset", "Images", "To do", "Done", "Review", "Boxes", "Classes", "Updated", "Location")
 LOCATION_COLUMN = COLUMNS.index("Location")
 DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
-IMPORT_FORMATS = {"images": "Plain images (unlabelled)", "yolo": "YOLO", "coco": "COCO", "voc": "Pascal VOC"}
-EXPORT_FORMATS = {"yolo": "YOLO (Ultralytics)", "coco": "COCO", "voc": "Pascal VOC"}
+#: the formats backend.formats reads and writes (the desktop cannot import it; a test keeps the two equal)
+IMPORT_FORMATS = {
+    "images": "Plain images (unlabelled)",
+    "yolo": "YOLO",
+    "coco": "COCO",
+    "voc": "Pascal VOC",
+    "cvat": "CVAT for images 1.1 (annotations.xml)",
+    "labelme": "LabelMe (JSON per image)",
+    "labelstudio": "Label Studio JSON",
+}
+EXPORT_FORMATS = {
+    "yolo": "YOLO (Ultralytics)",
+    "coco": "COCO",
+    "voc": "Pascal VOC",
+    "cvat": "CVAT for images 1.1",
+    "labelme": "LabelMe",
+    "labelstudio": "Label Studio JSON",
+}
 IMPORT_KIND, EXPORT_KIND = "import_dataset", "export_dataset"
 STATUS_KEYS = ("todo", "done", "review")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

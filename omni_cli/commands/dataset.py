@@ -15,6 +15,7 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
+from desktop.models.datasets_model import EXPORT_FORMATS, IMPORT_FORMATS
 from omni_cli.commands.remote import location_words
 from omni_cli.follow import submit_and_follow
 from omni_cli.session import add_backend_options, local_path, open_session
@@ -89,19 +90,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     imp = commands.add_parser("import", help="add a folder of images (and labels) to a dataset")
     imp.add_argument("folder")
-    imp.add_argument("--format", required=True, choices=("images", "yolo", "coco", "voc"))
+    imp.add_argument("--format", required=True, choices=IMPORT_FORMATS)
     imp.add_argument("--name", default="", help="dataset to create or add to (default: the folder's name)")
     imp.add_argument("--classes", type=_names, default=[], help="classes of a new dataset of plain images")
     imp.add_argument("--detach", action="store_true", help="print the job id and return")
     imp.add_argument("--remote", action="store_true", help=argparse.SUPPRESS)  # upload even to a local backend
     imp.set_defaults(func=run_import)
 
-    exp = commands.add_parser("export", help="write a dataset as YOLO, COCO or VOC into a new folder")
+    exp = commands.add_parser(
+        "export", help="write a dataset as YOLO, COCO, VOC, CVAT, LabelMe or Label Studio JSON into a new folder"
+    )
     exp.add_argument("name")
     exp.add_argument(
         "out", help="new or empty folder (on the backend's machine), or s3://BUCKET/PREFIX on the remote's server"
     )
-    exp.add_argument("--format", required=True, choices=("yolo", "coco", "voc"))
+    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     exp.add_argument("--split", type=_fractions, default=[], help="train,val[,test] fractions (default 0.8,0.2)")
     exp.add_argument("--seed", type=int, default=0, help="the split is the same for the same seed")
     exp.add_argument("--status", type=_statuses, default=[], help="only these statuses, e.g. done,review")

@@ -22,6 +22,11 @@ class Box:
     width: float
     height: float
     confidence: float | None = None  # set on suggestions (model-assisted labelling)
+    # what the annotator said about the object (Pascal VOC's difficult/truncated, CVAT's occluded); kept
+    # through moves and saves so a box imported with them exports with them
+    difficult: bool = False
+    truncated: bool = False
+    occluded: bool = False
 
     @property
     def is_suggestion(self) -> bool:
@@ -47,7 +52,14 @@ class Box:
         return cls(class_id, (left + right) / 2, (top + bottom) / 2, right - left, bottom - top, confidence)
 
     def clipped(self) -> Box:
-        return Box.from_edges(self.class_id, *self.edges, confidence=self.confidence)
+        return replace(Box.from_edges(self.class_id, *self.edges, confidence=self.confidence), **self.flags())
+
+    def flags(self) -> dict[str, bool]:
+        return {"difficult": self.difficult, "truncated": self.truncated, "occluded": self.occluded}
+
+    def with_edges(self, left: float, top: float, right: float, bottom: float) -> Box:
+        """The box moved or resized by a person: same class and flags, no longer a suggestion."""
+        return replace(Box.from_edges(self.class_id, left, top, right, bottom), **self.flags())
 
     def with_class(self, class_id: int) -> Box:
         return replace(self, class_id=class_id)
@@ -86,7 +98,17 @@ class Box:
     @classmethod
     def from_proto(cls, box: datasets_pb2.Box) -> Box:
         confidence = box.confidence if box.HasField("confidence") else None
-        return cls(box.class_id, box.x_center, box.y_center, box.width, box.height, confidence)
+        return cls(
+            box.class_id,
+            box.x_center,
+            box.y_center,
+            box.width,
+            box.height,
+            confidence,
+            difficult=box.difficult,
+            truncated=box.truncated,
+            occluded=box.occluded,
+        )
 
     def to_proto(self) -> datasets_pb2.Box:
         box = datasets_pb2.Box(
@@ -95,20 +117,25 @@ class Box:
             y_center=self.y_center,
             width=self.width,
             height=self.height,
+            **self.flags(),
         )
         if self.confidence is not None:
             box.confidence = self.confidence
         return box
 
     def to_json(self) -> list[float | int | None]:
-        return [self.class_id, self.x_center, self.y_center, self.width, self.height, self.confidence]
+        """``[class, x, y, w, h, confidence]``, then the flags as 0/1 when any is set."""
+        row: list[float | int | None] = [self.class_id, self.x_center, self.y_center, self.width, self.height]
+        flags = [int(v) for v in self.flags().values()]
+        return [*row, self.confidence, *flags] if any(flags) else [*row, self.confidence]
 
     @classmethod
     def from_json(cls, row: Sequence[float | int | None]) -> Box:
-        class_id, x, y, w, h, confidence = row
+        class_id, x, y, w, h, confidence, *flags = row
         assert class_id is not None and x is not None and y is not None and w is not None and h is not None
         score = None if confidence is None else float(confidence)
-        return cls(int(class_id), float(x), float(y), float(w), float(h), score)
+        difficult, truncated, occluded = (bool(v) for v in (*flags, 0, 0, 0)[:3])
+        return cls(int(class_id), float(x), float(y), float(w), float(h), score, difficult, truncated, occluded)
 
 
 def _unit(value: float) -> float:

@@ -20,6 +20,7 @@ class EditKind(enum.Enum):
     RESIZE = "resize"
     DELETE = "delete"
     CHANGE_CLASS = "change class"
+    SET_FLAG = "set flag"
     SET_STATUS = "set status"
     SUGGEST = "suggest"
     ACCEPT_SUGGESTION = "accept suggestion"

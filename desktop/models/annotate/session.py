@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -176,6 +177,13 @@ class AnnotationSession(Generic[T]):
         box = self.selected_box
         if box is not None and self.selected is not None and box.class_id != class_id:
             self.replace_box(self.selected, box.with_class(class_id), EditKind.CHANGE_CLASS)
+
+    def toggle_flag(self, flag: str) -> None:
+        """Turn the selected box's ``difficult``, ``truncated`` or ``occluded`` on or off (one undoable edit)."""
+        box = self.selected_box
+        if box is None or self.selected is None or flag not in box.flags():
+            return
+        self.replace_box(self.selected, replace(box, **{flag: not getattr(box, flag)}), EditKind.SET_FLAG)
 
     # -- the current image ----------------------------------------------------------------------------
 

@@ -40,6 +40,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("select_next", "Select the next box", "Boxes", ("Tab",)),
     Action("deselect", "Clear the selection / cancel a drag", "Boxes", ("Esc",)),
     *_class_actions(),
+    # the flags Pascal VOC and CVAT keep with a box (Q toggles "occluded" in CVAT too)
+    Action("toggle_difficult", "Mark the selected box difficult, or not", "Boxes", ("Shift+D",)),
+    Action("toggle_truncated", "Mark the selected box truncated (cut by the edge), or not", "Boxes", ("Shift+T",)),
+    Action("toggle_occluded", "Mark the selected box occluded, or not", "Boxes", ("Q",)),
     Action(
         "accept_suggestion", "Accept the selected (or most confident) suggestion", "Suggestions", ("Return", "Enter")
     ),

@@ -12,7 +12,7 @@ The pure functions on ``ImageState`` are what the edits do; they are tested with
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop.models.annotate.boxes import Box, ImageState
@@ -133,7 +133,7 @@ class Suggester:
         if self.detached:
             return
         boxes = [Box.from_proto(box) for box in answer.boxes]
-        boxes = [box if box.is_suggestion else Box(*_fields(box), confidence=1.0) for box in boxes]
+        boxes = [box if box.is_suggestion else replace(box, confidence=1.0) for box in boxes]
         self.last = SuggestResult(
             image_id,
             len(boxes),
@@ -190,10 +190,6 @@ class Suggester:
         """The job that suggests boxes on every ``todo`` image of the dataset and marks them ``review``."""
         spec = detection_pb2.PrelabelSpec(dataset=self.session.dataset, model=self.model, conf=conf)
         return jobs_pb2.JobSpec(prelabel=spec)
-
-
-def _fields(box: Box) -> tuple[int, float, float, float, float]:
-    return box.class_id, box.x_center, box.y_center, box.width, box.height
 
 
 def suggest_error_text(error: BaseException) -> str:

@@ -60,20 +60,26 @@ class Dataset(_message.Message):
     def __init__(self, name: _Optional[str] = ..., classes: _Optional[_Iterable[_Union[DatasetClass, _Mapping]]] = ..., image_count: _Optional[int] = ..., images_by_status: _Optional[_Mapping[str, int]] = ..., box_count: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., location: _Optional[_Union[_storage_pb2.Location, str]] = ...) -> None: ...
 
 class Box(_message.Message):
-    __slots__ = ("class_id", "x_center", "y_center", "width", "height", "confidence")
+    __slots__ = ("class_id", "x_center", "y_center", "width", "height", "confidence", "difficult", "truncated", "occluded")
     CLASS_ID_FIELD_NUMBER: _ClassVar[int]
     X_CENTER_FIELD_NUMBER: _ClassVar[int]
     Y_CENTER_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    DIFFICULT_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    OCCLUDED_FIELD_NUMBER: _ClassVar[int]
     class_id: int
     x_center: float
     y_center: float
     width: float
     height: float
     confidence: float
-    def __init__(self, class_id: _Optional[int] = ..., x_center: _Optional[float] = ..., y_center: _Optional[float] = ..., width: _Optional[float] = ..., height: _Optional[float] = ..., confidence: _Optional[float] = ...) -> None: ...
+    difficult: bool
+    truncated: bool
+    occluded: bool
+    def __init__(self, class_id: _Optional[int] = ..., x_center: _Optional[float] = ..., y_center: _Optional[float] = ..., width: _Optional[float] = ..., height: _Optional[float] = ..., confidence: _Optional[float] = ..., difficult: _Optional[bool] = ..., truncated: _Optional[bool] = ..., occluded: _Optional[bool] = ...) -> None: ...
 
 class ImageInfo(_message.Message):
     __slots__ = ("image_id", "filename", "width", "height", "status", "revision", "box_count", "updated_at", "updated_by", "size_bytes", "position")

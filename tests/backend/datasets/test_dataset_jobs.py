@@ -76,7 +76,7 @@ def test_import_specs_are_checked_at_submit(client: Connection, tmp_path: Path) 
     write_image(tmp_path / "imgs" / "x.png")
     cases = [
         (datasets_pb2.ImportDatasetSpec(path=str(tmp_path / "missing"), format="images"), "path"),
-        (datasets_pb2.ImportDatasetSpec(path=str(tmp_path / "imgs"), format="labelme"), "format"),
+        (datasets_pb2.ImportDatasetSpec(path=str(tmp_path / "imgs"), format="openimages"), "format"),
         (datasets_pb2.ImportDatasetSpec(path=str(tmp_path / "imgs"), format="images", name="a b"), "name"),
         (
             datasets_pb2.ImportDatasetSpec(path=str(tmp_path / "imgs"), format="images", name="ds", classes=["b"]),

@@ -203,6 +203,8 @@ class AnnotationCanvas(QGraphicsView):
             assert model is not None
             name = model.class_name(box.class_id)
             label = f"{name} {box.confidence:.2f}" if box.confidence is not None else name
+            marks = [flag for flag, on in box.flags().items() if on]
+            label += f" ({', '.join(marks)})" if marks else ""
             if index < len(self.items_):
                 item = self.items_[index]
             else:
@@ -387,7 +389,7 @@ class AnnotationCanvas(QGraphicsView):
             return
         old = model.boxes[drag.index]
         left, top, right, bottom = item.rect
-        box = Box.from_edges(old.class_id, left / width, top / height, right / width, bottom / height)
+        box = old.with_edges(left / width, top / height, right / width, bottom / height)
         model.replace_box(drag.index, box, EditKind.MOVE if drag.grip is Grip.BODY else EditKind.RESIZE)
 
     def _clamped(self, a: QPointF, b: QPointF) -> Rect:

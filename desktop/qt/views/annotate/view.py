@@ -227,7 +227,12 @@ class AnnotateView(QWidget):
         }
         for number in range(1, 10):
             handlers[f"class_{number}"] = self._class_handler(number)
+        for flag in ("difficult", "truncated", "occluded"):
+            handlers[f"toggle_{flag}"] = self._flag_handler(flag)
         return handlers
+
+    def _flag_handler(self, flag: str) -> Callable[[], object]:
+        return lambda: self._do("toggle_flag", flag)
 
     def _class_handler(self, number: int) -> Callable[[], object]:
         return lambda: self._class_key(number)
