@@ -171,6 +171,8 @@ def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
         "conf": params.conf,
         "iou": params.iou,
         "input": params.input,
+        # whatever the input's mode (CMYK, 16-bit, float, alpha...), an annotated image is a drawing
+        "annotated_images": "8-bit RGB, upright, boxes drawn; in the input's file format",
         "classes": detector.names,
         "detected_now": len(todo) - sum(1 for p in problems if p["status"] == "corrupt"),
         "done_before": len(done),
