@@ -34,6 +34,7 @@ def test_every_mode_is_read_as_the_picture_it_is(tmp_path: Path) -> None:
 def test_detect_batch_over_every_mode(detection_client: Connection, offline_ultralytics: Path, tmp_path: Path) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
     modes = write_mode_samples(source)
+    write_mode_samples(source / "not entered")  # a subfolder: not read without recursive, and counted
     weights = untrained_detector(tmp_path / "fresh.pt", ["dent", "rust"], imgsz=64)
     version = detection_client.import_detector(path=str(weights), description="untrained").version
     spec = detection_pb2.DetectBatchSpec(input=str(source), out=str(out), model=version, conf=0.01)
@@ -43,6 +44,7 @@ def test_detect_batch_over_every_mode(detection_client: Connection, offline_ultr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["problems"] == [] and summary["images"] == len(modes)
     assert summary["annotated_images"].startswith("8-bit RGB")
+    assert summary["subfolders_not_entered"] == 1 and final.outputs["subfolders_not_entered"] == "1"
     for name in modes:
         stem = name.rsplit(".", 1)[0]
         record = json.loads((out / "records" / f"{stem}.json").read_text())
