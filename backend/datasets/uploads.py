@@ -235,7 +235,14 @@ class UploadSession:
             current.release()
 
     def _verify(self, current: _File) -> None:
-        path = self.staging.claim(current.sha256)  # under the lock: from here on, this upload's own file
+        try:
+            path = self.staging.claim(current.sha256)  # under the lock: from here on, this upload's own file
+        except FileNotFoundError:  # removed from outside the backend while it was received
+            self.results.append(
+                UploadOutcome(current.filename, error="the bytes received were removed from the backend's "
+                              "staging folder: upload it again from offset 0")
+            )  # fmt: skip
+            return
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != current.sha256:

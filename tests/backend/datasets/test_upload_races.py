@@ -41,14 +41,15 @@ def _upload(client: Connection, dataset: str, filename: str, data: bytes, start:
         return error
 
 
-def _race(backend: Backend, jobs: list[tuple[str, str]], data: bytes) -> list[object]:
+def _race(backend: Backend, jobs: list[tuple[str, str]], data: bytes | list[bytes]) -> list[object]:
     start = threading.Barrier(len(jobs))
     results: list[object] = [None] * len(jobs)
     connections = [connect_to(backend) for _ in jobs]
 
     def run(index: int) -> None:
         dataset, filename = jobs[index]
-        results[index] = _upload(connections[index], dataset, filename, data, start)
+        content = data[index] if isinstance(data, list) else data
+        results[index] = _upload(connections[index], dataset, filename, content, start)
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(len(jobs))]
     for thread in threads:
@@ -103,6 +104,24 @@ def test_same_bytes_under_the_same_name_at_once(backend: Backend, client: Connec
     assert all(r.image_id == sha and not r.error for r in results), results  # type: ignore[attr-defined]
     assert client.get_dataset("a").image_count == 1
     assert client.get_image("a", sha).data == data
+    assert _staging_left(backend) == []
+
+
+def test_other_bytes_under_the_same_name_at_once(backend: Backend, client: Connection) -> None:
+    """Two annotators name different photos alike: the first to commit keeps the name, the others are told."""
+    client.create_dataset("a")
+    photos = [image_bytes((320, 240), seed=100 + n) for n in range(UPLOADS)]
+    results = _race(backend, [("a", "same.png")] * UPLOADS, photos)
+    errors = [r for r in results if not isinstance(r, datasets_pb2.UploadResult)]
+    assert not errors, [f"{e.code()}: {e.details()}" for e in errors]  # type: ignore[attr-defined]
+    added = [r for r in results if not r.error]  # type: ignore[attr-defined]
+    assert len(added) == 1
+    refused = [r.error for r in results if r.error]  # type: ignore[attr-defined]
+    assert refused == ["another image named 'same.png' is in the dataset already"] * (UPLOADS - 1)
+    (image,) = client.list_images("a").images
+    assert image.filename == "same.png" and image.image_id == added[0].image_id  # type: ignore[attr-defined]
+    by_sha = {hashlib.sha256(photo).hexdigest(): photo for photo in photos}
+    assert client.get_image("a", image.image_id).data == by_sha[image.image_id]
     assert _staging_left(backend) == []
 
 
