@@ -63,7 +63,8 @@ def kill_own_group() -> None:
 def die_with_parent(parent_pid: int, *_worker_id: object) -> None:
     """Have the kernel SIGKILL this process when its parent dies (Linux); exit now if it died already.
     A DataLoader ``worker_init_fn`` (which is given the worker's number): bind the parent's pid with
-    ``functools.partial(die_with_parent, os.getpid())``."""
+    ``functools.partial(die_with_parent, os.getpid())``. The kernel sends it when the *thread* that started
+    the worker ends, so iterate the loader from the thread that outlives it (a job's main thread)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
