@@ -69,8 +69,8 @@ def die_with_parent(parent_pid: int, *_worker_id: object) -> None:
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent_pid:  # the parent died before the request took effect
-        os._exit(1)
+    if os.getppid() != parent_pid and not _pid_exists(parent_pid):  # it died before the request took effect
+        os._exit(1)  # (another parent that lives: a forkserver started this process for it)
 
 
 def _wait_state(pid: int) -> str:
