@@ -22,6 +22,7 @@ from multiprocessing.synchronize import Event
 from typing import Any
 
 from backend.errors import FailedPrecondition, InvalidArgument
+from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS, get_kind
 from backend.jobs.store import JobStore
@@ -91,9 +92,7 @@ class JobManager:
             run.cancel_event.set()
         deadline = time.monotonic() + grace_s
         for run in runs:
-            run.process.join(timeout=max(0.0, deadline - time.monotonic()))
-        for run in runs:
-            _stop_process(run.process)
+            _stop_process(run.process, max(0.0, deadline - time.monotonic()))
         for run in runs:
             if run.supervisor is not None:
                 run.supervisor.join(timeout=10)
@@ -279,8 +278,7 @@ class JobManager:
                 if batch:
                     reported = self._record_batch(run, batch) or reported
         finally:
-            run.process.join(timeout=self.cancel_grace_s + 5)
-            _stop_process(run.process)
+            _stop_process(run.process, self.cancel_grace_s + 5)
             state, message = self._final_state(run, reported)
             with self._lock:
                 self._finish(run.job_id, state, message)
@@ -334,11 +332,6 @@ class JobManager:
         self.store.update_job(job_id, state=state, message=message, finished_at=time.time())
 
 
-def _stop_process(process: BaseProcess) -> None:
-    """Terminate, then kill, a worker that is still alive."""
-    if process.is_alive():
-        process.terminate()
-        process.join(timeout=2)
-    if process.is_alive():
-        process.kill()
-        process.join(timeout=2)
+def _stop_process(process: BaseProcess, grace_s: float = 0.0) -> None:
+    """Give a worker ``grace_s`` to end, then terminate, then kill it, and its process group with it."""
+    lifeline.stop_worker(process, grace_s)
