@@ -16,7 +16,7 @@ from pathlib import Path
 
 from backend.detection.params import CURRENT
 from backend.detection.probe import require_detector
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.registry import ModelRegistry, ModelVersion
 from backend.registry.registry import VERSION_PATTERN
 from backend.storage.base import ArtifactStore
@@ -61,11 +61,11 @@ def resolve_user_file(workspace: Workspace, value: str, field: str) -> Path:
     folder = workspace.resolve_user_path(str(candidate.parent), field=field)
     path = (folder / candidate.name).resolve()
     if path.is_dir():
-        raise InvalidArgument(field, f"{value!r} is a folder, not a file")
+        raise InvalidArgument(field, f"{shown(value)} is a folder, not a file")
     if not path.is_file():
-        raise InvalidArgument(field, f"{value!r} does not exist on the backend")
+        raise InvalidArgument(field, f"{shown(value)} does not exist on the backend")
     if not workspace.host_paths_allowed and not path.is_relative_to(workspace.root):
-        raise InvalidArgument(field, f"{value!r} resolves outside the workspace")
+        raise InvalidArgument(field, f"{shown(value)} resolves outside the workspace")
     return path
 
 
@@ -86,7 +86,8 @@ def starting_point(workspace: Workspace, registry: ModelRegistry, value: str) ->
             return StartingPoint("yaml", str(resolve_user_file(workspace, value, "model")))
         if not _builtin_yaml(value):
             raise InvalidArgument(
-                "model", f"{value!r} is not an Ultralytics architecture (e.g. yolo11n.yaml, yolo11s.yaml) or a file"
+                "model",
+                f"{shown(value)} is not an Ultralytics architecture (e.g. yolo11n.yaml, yolo11s.yaml) or a file",
             )
         return StartingPoint("yaml", value)
     if lowered.endswith(".pt"):
@@ -94,7 +95,7 @@ def starting_point(workspace: Workspace, registry: ModelRegistry, value: str) ->
         require_detector(path, "model")
         return StartingPoint("weights", str(path))
     raise InvalidArgument(
-        "model", f"{value!r} is not an architecture (.yaml), a local .pt file or a detector version (detector_...)"
+        "model", f"{shown(value)} is not an architecture (.yaml), a local .pt file or a detector version (detector_...)"
     )
 
 
@@ -102,7 +103,9 @@ def _registered(registry: ModelRegistry, version: str) -> ModelVersion:
     try:
         model = registry.get(version)
     except NotFound:
-        raise NotFound(f"model: no model version {version!r} (omni models list --kind detector shows them)") from None
+        raise NotFound(
+            f"model: no model version {shown(version)} (omni models list --kind detector shows them)"
+        ) from None
     if model.kind != "detector":
         raise InvalidArgument("model", f"{version} is a {model.kind} model, not a detector")
     if "weights" not in model.files:

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from backend.errors import InvalidArgument, NotFound
+from backend.errors import InvalidArgument, NotFound, shown
 from backend.reports.html import render_html
 from backend.reports.text import render_text
 from backend.storage.base import ArtifactStore
@@ -46,16 +46,16 @@ def save_report(store: ArtifactStore, report: dict[str, Any]) -> dict[str, str]:
 
 def load_report(store: ArtifactStore, report_id: str) -> dict[str, Any]:
     if not report_id or "/" in report_id or report_id.startswith("."):
-        raise InvalidArgument("report_id", f"{report_id!r} is not a report id")
+        raise InvalidArgument("report_id", f"{shown(report_id)} is not a report id")
     key = report_key(report_id)
     if not store.exists(key):
-        raise NotFound(f"no report {report_id!r}")
+        raise NotFound(f"no report {shown(report_id)}")
     return dict(json.loads(store.get_bytes(key)))
 
 
 def get_report(store: ArtifactStore, report_id: str, fmt: str = "text") -> str:
     if fmt not in FORMATS:
-        raise InvalidArgument("format", f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise InvalidArgument("format", f"unknown format {shown(fmt)}; choose one of {', '.join(FORMATS)}")
     report = load_report(store, report_id)
     stored = report_key(report_id, fmt)
     if store.exists(stored):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 DECODE_THREADS = 4
@@ -96,7 +96,7 @@ def scan_pairs(root: Path, *, max_pairs: int = 0) -> PairScan:
     for folder in (clean_dir, degraded_dir):
         if not folder.is_dir():
             raise InvalidArgument(
-                "data", f"{str(root)!r} must hold clean/ and degraded/ folders; {folder.name}/ is missing"
+                "data", f"{shown(root)} must hold clean/ and degraded/ folders; {folder.name}/ is missing"
             )
     clean, clean_seen, rejected = _images_by_stem(clean_dir)
     degraded, degraded_seen, rejected_degraded = _images_by_stem(degraded_dir)

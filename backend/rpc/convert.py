@@ -14,7 +14,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS
 from protos.omni.v1 import jobs_pb2
@@ -75,7 +75,7 @@ def spec_to_params(spec: jobs_pb2.JobSpec) -> tuple[str, Any]:
     if kind_name is None:
         raise InvalidArgument("spec", f"set one job kind; this backend runs: {', '.join(sorted(KINDS))}")
     if kind_name not in KINDS:
-        raise InvalidArgument("spec", f"this backend cannot run jobs of kind {kind_name!r}")
+        raise InvalidArgument("spec", f"this backend cannot run jobs of kind {shown(kind_name)}")
     return kind_name, params_from_message(KINDS[kind_name].params_type, getattr(spec, kind_name))
 
 

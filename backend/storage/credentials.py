@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.errors import FailedPrecondition, InvalidArgument
+from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.storage.remote_config import RemoteConfig, write_private_file
 
 WORKSPACE_KEYS_NAME = "s3-credentials"
@@ -94,7 +94,7 @@ def _from_ini(path: Path, profile: str, source: str, *, field_name: str) -> Cred
 def _private_file(path_text: str) -> Path:
     path = Path(path_text).expanduser()
     if not path.is_file():
-        raise InvalidArgument("credentials_file", f"{path_text!r} is not a file on the backend")
+        raise InvalidArgument("credentials_file", f"{shown(path_text)} is not a file on the backend")
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise FailedPrecondition(
@@ -127,7 +127,7 @@ def resolve(config: RemoteConfig, state_dir: Path, env: Mapping[str, str] | None
     shared = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or Path.home() / ".aws" / "credentials").expanduser()
     if config.profile:
         if not shared.is_file():
-            raise FailedPrecondition(f"profile: {config.profile!r} was asked for but {shared} does not exist")
+            raise FailedPrecondition(f"profile: {shown(config.profile)} was asked for but {shared} does not exist")
         found = _from_ini(shared, profile, f"profile {profile} ({shared})", field_name="profile")
         if found is None:
             raise FailedPrecondition(f"profile: no profile [{profile}] in {shared}")
