@@ -173,7 +173,15 @@ def _decode_token(token: str, order: str, status: int) -> list[Any]:
         raise InvalidArgument("page_token", "is not a token from ListImages") from None
     if not matches:
         raise InvalidArgument("page_token", "belongs to a listing with another status filter or order")
+    if not all(_sql_value(value) for value in key):  # a forged token: SQLite would refuse the value
+        raise InvalidArgument("page_token", "is not a token from ListImages")
     return key
+
+
+def _sql_value(value: object) -> bool:
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return True
+    return isinstance(value, int) and -(2**63) <= value < 2**63
 
 
 def list_page(
