@@ -19,6 +19,7 @@ import os
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -28,12 +29,16 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescri
 from google.protobuf.message import Message
 from PIL import Image
 
+from backend.registry import ModelRegistry
 from backend.rpc.server import SERVICE_NAMES, Backend
+from backend.storage import LocalStore
 from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc
 from tests.backend.conftest import TOKEN
 
 SEED = int(os.environ.get("OMNI_FUZZ_SEED", "1203"))
 CALLS_PER_METHOD = int(os.environ.get("OMNI_FUZZ_CALLS", "14"))
+#: print every call of the methods whose name contains this (e.g. "RestoreStream"), to see how deep they get
+SHOW = os.environ.get("OMNI_FUZZ_SHOW", "")
 #: a call still running after this long is a hang
 DEADLINE_S = 15.0
 #: a server stream is read this far (a watch never ends by itself), then cancelled
@@ -111,7 +116,14 @@ _HINTS: dict[str, list[str]] = {
     "format": ["", "json", "text", "html", "png", "jpg", "yolo", "coco", "voc"],
     "kind": ["", "detector", "restoration", "train_restoration"],
     "layer": ["", "layer_1", "layer_2", "detector"],
-    "model": ["", "current", "detector_20260101_000000", "yolo11n.yaml", "x.pt"],
+    "model": ["", "current", "MODEL", "detector_20260101_000000", "yolo11n.yaml", "x.pt"],
+    "version": ["MODEL", "restoration_layer2_20260101_000000"],
+    "a": ["MODEL"],
+    "b": ["MODEL", "restoration_layer2_20260101_000000"],
+    "url": ["s3://fuzz-bucket", "s3://fuzz-bucket/prefix", "s3://"],
+    "endpoint": ["127.0.0.1:9", "http://127.0.0.1:9"],
+    "access_key_id": ["fuzzkey"],
+    "secret_access_key": ["fuzzsecret"],
     "out": ["out", "out/sub", "/tmp", "s3://bucket/x"],
     "device": ["auto", "cpu", "cuda:99"],
     "preset": ["standard", "few_photos", "fast"],
@@ -125,6 +137,8 @@ class Fuzzer:
     def __init__(self, rng: random.Random, known_values: list[str]) -> None:
         self.rng = rng
         self.known_values = known_values
+        #: the share of fields set: sparse requests get past the first checks more often
+        self.density = 0.5
 
     def string(self) -> str:
         roll = self.rng.random()
@@ -144,7 +158,9 @@ class Fuzzer:
 
     def integer(self, cpp_type: int) -> int:
         low, high = _INT_RANGES[cpp_type]
-        pick = self.rng.choice([0, 1, -1, 2, 7, 64, 1000, low, high, self.rng.randint(low, high)])
+        if self.rng.random() < 0.4:
+            return 0  # "the default" in most of the contract
+        pick = self.rng.choice([1, -1, 2, 7, 64, 1000, low, high, self.rng.randint(low, high)])
         return min(max(pick, low), high)
 
     def scalar(self, field: FieldDescriptor) -> Any:
@@ -154,7 +170,7 @@ class Fuzzer:
                 return self.bytes_()
             if field.name in _HINTS and self.rng.random() < 0.5:
                 hint = self.rng.choice(_HINTS[field.name])
-                return PNG_SHA if hint == "PNG_SHA" else hint
+                return {"PNG_SHA": PNG_SHA, "MODEL": MODEL}.get(hint, hint)
             return self.string()
         if cpp == FieldDescriptor.CPPTYPE_BOOL:
             return self.rng.random() < 0.5
@@ -168,9 +184,13 @@ class Fuzzer:
 
     def fill(self, message: Message, depth: int = 0) -> Message:
         for field in message.DESCRIPTOR.fields:
-            if self.rng.random() < 0.45:
-                continue
-            self.set_field(message, field, depth)
+            # a message field is set more often than the others: most of what a method checks lies inside it
+            chance = 0.8 if field.message_type is not None and not field.is_repeated else self.density
+            if field.containing_oneof is None and self.rng.random() <= chance:
+                self.set_field(message, field, depth)
+        for oneof in message.DESCRIPTOR.oneofs:  # one member, as a real client sets (mostly)
+            if self.rng.random() < 0.9:
+                self.set_field(message, self.rng.choice(oneof.fields), depth)
         return message
 
     def count(self) -> int:
@@ -274,6 +294,7 @@ def _is_known(method: MethodDescriptor, outcome: str) -> bool:
 def _bodies(fuzzer: Fuzzer, method: MethodDescriptor) -> tuple[list[bytes], str]:
     """Serialized requests for one call (one, or several for a client stream) and a text form for reports."""
     request_class = _message_class(method.input_type)
+    fuzzer.density = fuzzer.rng.choice([0.15, 0.3, 0.55])
     count = fuzzer.rng.randint(1, 4) if method.client_streaming else 1
     requests = [fuzzer.fill(request_class()) for _ in range(count)]
     text = " | ".join(text_format.MessageToString(r, as_one_line=True)[:400] for r in requests)
@@ -289,6 +310,8 @@ def _fuzz_method(calls: Calls, fuzzer: Fuzzer, method: MethodDescriptor) -> None
             bodies[spot] = fuzzer.garbage(bodies[spot])
             text = f"garbage {bodies[spot][:40]!r} at message {spot}"
         outcome = calls.call(method, bodies, authorized)
+        if SHOW and SHOW in method.full_name:
+            print(f"{method.name} <- {text[:300]}\n    -> {outcome[:300]}")
         if any(outcome.startswith(code.name) for code in FORBIDDEN) and not _is_known(method, outcome):
             calls.failures.append(f"{method.full_name} <- {text}\n    -> {outcome[:600]}")
         elif BACKSTOP in outcome:
@@ -321,30 +344,58 @@ def _png() -> bytes:
 
 PNG = _png()
 PNG_SHA = hashlib.sha256(PNG).hexdigest()
+MODEL = "restoration_layer1_20260101_000000"
+AUTHORIZED = (("authorization", f"Bearer {TOKEN}"),)
+
+
+def _identity_onnx(path: Path) -> Path:
+    """The smallest restoration network: output = input (made with onnx, no torch)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    shape = ["n", 3, "h", "w"]
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["input"], ["output"])],
+        "identity",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, shape)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # what every onnxruntime we support loads
+    onnx.save(model, path)
+    return path
+
+
+def _replenish(backend: Backend, channel: grpc.Channel, onnx_path: Path) -> None:
+    """Put back what the fuzzed requests may have deleted: the dataset "fuzz" with its image, the model."""
+    datasets = datasets_pb2_grpc.DatasetsStub(channel)
+    names = [d.name for d in datasets.ListDatasets(datasets_pb2.ListDatasetsRequest(), metadata=AUTHORIZED).datasets]
+    if "fuzz" not in names:
+        datasets.CreateDataset(datasets_pb2.CreateDatasetRequest(name="fuzz"), metadata=AUTHORIZED, timeout=10)
+        header = datasets_pb2.UploadHeader(dataset="fuzz", filename="a.png", sha256=PNG_SHA, size_bytes=len(PNG))
+        chunks = [datasets_pb2.UploadChunk(header=header), datasets_pb2.UploadChunk(data=PNG)]
+        uploaded = datasets.UploadImages(iter(chunks), metadata=AUTHORIZED, timeout=10)
+        assert uploaded.results[0].image_id == PNG_SHA, uploaded
+    registry = ModelRegistry(LocalStore(backend.workspace.root))
+    if MODEL not in [model.version for model in registry.list()]:
+        registry.register("layer_1", {"onnx": onnx_path}, {"architecture": "identity"}, version=MODEL)
 
 
 @pytest.fixture
 def fuzz_backend(make_backend: Callable[..., Backend]) -> Backend:
-    """A backend holding a dataset "fuzz" with one image, for requests to find; jobs are checked, none runs."""
     backend = make_backend(max_concurrent_jobs=1)
-    backend.manager.hold()  # a random spec may be a valid training job
-    metadata = (("authorization", f"Bearer {TOKEN}"),)
-    with grpc.insecure_channel(f"127.0.0.1:{backend.port}") as channel:
-        datasets = datasets_pb2_grpc.DatasetsStub(channel)
-        datasets.CreateDataset(datasets_pb2.CreateDatasetRequest(name="fuzz"), metadata=metadata, timeout=10)
-        header = datasets_pb2.UploadHeader(dataset="fuzz", filename="a.png", sha256=PNG_SHA, size_bytes=len(PNG))
-        chunks = [datasets_pb2.UploadChunk(header=header), datasets_pb2.UploadChunk(data=PNG)]
-        uploaded = datasets.UploadImages(iter(chunks), metadata=metadata, timeout=10)
-    assert uploaded.results[0].image_id == PNG_SHA, uploaded
+    backend.manager.hold()  # jobs are checked and recorded, none runs: a random spec may be a valid training job
     return backend
 
 
-def test_no_request_gets_internal_unknown_or_a_hang(fuzz_backend: Backend) -> None:
-    found = ["fuzz", PNG_SHA, "a.png"]  # what the fuzzer sometimes names, with the ids of the jobs it submitted
+def test_no_request_gets_internal_unknown_or_a_hang(fuzz_backend: Backend, tmp_path: Path) -> None:
+    onnx_path = _identity_onnx(tmp_path / "identity.onnx")
+    found = ["fuzz", PNG_SHA, "a.png", MODEL]  # what the fuzzer sometimes names, and the ids of jobs it submitted
     fuzzer = Fuzzer(random.Random(SEED), known_values=found)
     with grpc.insecure_channel(f"127.0.0.1:{fuzz_backend.port}") as channel:
         calls = Calls(channel)
         for method in _methods():
+            _replenish(fuzz_backend, channel, onnx_path)
             _fuzz_method(calls, fuzzer, method)
             fuzzer.known_values = found + [job.id for job in fuzz_backend.manager.list_jobs(limit=5)]
     print("\n" + _summary(calls))
