@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from backend.errors import FailedPrecondition
+from backend.errors import FailedPrecondition, shown
 from backend.jobs.context import JobContext
 from backend.reports.store import json_safe
 from backend.restoration.metrics import psnr, ssim
@@ -29,7 +29,9 @@ def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
     pred, ref = _by_stem(Path(params.pred)), _by_stem(Path(params.ref))
     names = sorted(set(pred) & set(ref))
     if not names:
-        raise FailedPrecondition(f"no image in {params.pred} has a same-named reference in {params.ref}")
+        raise FailedPrecondition(
+            f"no image in {shown(params.pred)} has a same-named reference in {shown(params.ref)}"
+        )
     rows: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = [
         {"file": str(pred[n]), "reason": "no reference"} for n in sorted(set(pred) - set(ref))
