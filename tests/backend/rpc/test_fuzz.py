@@ -36,7 +36,7 @@ from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc
 from tests.backend.conftest import TOKEN
 
 SEED = int(os.environ.get("OMNI_FUZZ_SEED", "1203"))
-CALLS_PER_METHOD = int(os.environ.get("OMNI_FUZZ_CALLS", "14"))
+CALLS_PER_METHOD = int(os.environ.get("OMNI_FUZZ_CALLS", "40"))
 #: print every call of the methods whose name contains this (e.g. "RestoreStream"), to see how deep they get
 SHOW = os.environ.get("OMNI_FUZZ_SHOW", "")
 #: a call still running after this long is a hang
@@ -123,6 +123,13 @@ _HINTS: dict[str, list[str]] = {
     "url": ["s3://fuzz-bucket", "s3://fuzz-bucket/prefix", "s3://"],
     "endpoint": ["127.0.0.1:9", "http://127.0.0.1:9"],
     "access_key_id": ["fuzzkey"],
+    "sha256": ["PNG_SHA", "0" * 64],
+    "filename": ["a.png", "b.png", "x.pt", "sub/c.png"],
+    "region": ["", "eu-west-1"],
+    "profile": [""],
+    "bucket_prefix": ["", "fuzz-"],
+    "credentials_file": [""],
+    "session_token": [""],
     "secret_access_key": ["fuzzsecret"],
     "out": ["out", "out/sub", "/tmp", "s3://bucket/x"],
     "device": ["auto", "cpu", "cuda:99"],
@@ -400,5 +407,6 @@ def test_no_request_gets_internal_unknown_or_a_hang(fuzz_backend: Backend, tmp_p
             fuzzer.known_values = found + [job.id for job in fuzz_backend.manager.list_jobs(limit=5)]
     print("\n" + _summary(calls))
     print("\n".join(["answered by the OS-error backstop:", *calls.backstop]) if calls.backstop else "")
+    fuzz_backend.stop(grace_s=5)  # helper processes of servicers end with the backend; nothing else may stay
     assert not calls.failures, f"seed {SEED}:\n" + "\n".join(calls.failures)
     assert not multiprocessing.active_children(), "a fuzzed request left a process running"

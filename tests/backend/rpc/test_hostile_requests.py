@@ -193,3 +193,11 @@ def test_list_jobs_pages_and_watch_batches_stay_under_4_mib(held: Backend, chann
             watched.cancel()
             break
     assert seqs == list(range(1, 602))
+
+
+def test_the_open_health_check_refuses_an_unreadable_body_too(channel: grpc.Channel) -> None:
+    error = _error(lambda: channel.unary_unary("/grpc.health.v1.Health/Check")(NOT_PROTOBUF, timeout=10))
+    assert (error.code(), error.details()) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "request: the body is not a valid grpc.health.v1.HealthCheckRequest",
+    )
