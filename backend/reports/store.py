@@ -27,6 +27,10 @@ class ReportSummary:
     model_version: str
 
 
+#: bytes of a file name on the filesystems we run on
+NAME_MAX = 255
+
+
 def report_key(report_id: str, fmt: str = "json") -> str:
     return f"{PREFIX}{report_id}/{FILE_OF[fmt]}"
 
@@ -45,7 +49,8 @@ def save_report(store: ArtifactStore, report: dict[str, Any]) -> dict[str, str]:
 
 
 def load_report(store: ArtifactStore, report_id: str) -> dict[str, Any]:
-    if not report_id or "/" in report_id or report_id.startswith("."):
+    too_long = len(report_id.encode()) > NAME_MAX  # the id names a folder
+    if not report_id or "/" in report_id or report_id.startswith(".") or too_long:
         raise InvalidArgument("report_id", f"{shown(report_id)} is not a report id")
     key = report_key(report_id)
     if not store.exists(key):

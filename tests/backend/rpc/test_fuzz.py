@@ -62,6 +62,7 @@ _INT_RANGES = {
     FieldDescriptor.CPPTYPE_UINT64: (0, 2**64 - 1),
 }
 
+
 def _token(data: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
@@ -131,7 +132,7 @@ _HINTS: dict[str, list[str]] = {
     "credentials_file": [""],
     "session_token": [""],
     "secret_access_key": ["fuzzsecret"],
-    "out": ["out", "out/sub", "/tmp", "s3://bucket/x"],
+    "out": ["out", "out/sub", "s3://bucket/x"],
     "device": ["auto", "cpu", "cuda:99"],
     "preset": ["standard", "few_photos", "fast"],
 }

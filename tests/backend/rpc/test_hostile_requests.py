@@ -15,7 +15,7 @@ import pytest
 from backend.jobs.records import EventType
 from backend.rpc import limits
 from backend.rpc.server import Backend
-from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc, jobs_pb2, jobs_pb2_grpc
+from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc, jobs_pb2, jobs_pb2_grpc, reports_pb2, reports_pb2_grpc
 from tests.backend.conftest import TOKEN
 from tests.helpers import restoration_spec
 
@@ -201,3 +201,10 @@ def test_the_open_health_check_refuses_an_unreadable_body_too(channel: grpc.Chan
         grpc.StatusCode.INVALID_ARGUMENT,
         "request: the body is not a valid grpc.health.v1.HealthCheckRequest",
     )
+
+
+def test_a_report_id_longer_than_a_file_name_is_invalid_argument(channel: grpc.Channel) -> None:
+    request = reports_pb2.GetReportRequest(report_id="x" * 300)
+    error = _error(lambda: reports_pb2_grpc.ReportsStub(channel).GetReport(request, metadata=AUTH, timeout=10))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (error.details() or "").startswith("report_id: 'xxx")
