@@ -13,6 +13,7 @@ RESOURCE_EXHAUSTED stating the limit, as gRPC's own receive limit is.
 from __future__ import annotations
 
 from backend.datasets.annotating import MAX_BOXES
+from backend.detection.importing import MAX_UPLOAD_BYTES
 
 #: what gRPC itself accepts and sends (``grpc.max_receive_message_length`` / ``max_send_message_length``)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -48,8 +49,8 @@ LABEL_VALUE_CHARS = 256
 
 #: one chunk of an uploaded or streamed image (clients send 1 MiB)
 CHUNK_BYTES = 4 * 1024 * 1024
-#: a detector checkpoint sent whole in ``ImportDetectorRequest.data``
-CHECKPOINT_BYTES = MAX_MESSAGE_BYTES - 64 * 1024
+#: a detector checkpoint sent whole in ``ImportDetectorRequest.data`` (the importer's own limit)
+CHECKPOINT_BYTES = MAX_UPLOAD_BYTES
 
 # -- overrides ---------------------------------------------------------------------------------------------
 
@@ -70,7 +71,7 @@ REQUEST_LIMITS: dict[str, int] = {
     "omni.v1.SubmitJobRequest": 256 * 1024,
     "omni.v1.UploadChunk": CHUNK_BYTES + 64 * 1024,
     "omni.v1.RestoreStreamRequest": CHUNK_BYTES + 64 * 1024,
-    "omni.v1.ImportDetectorRequest": MAX_MESSAGE_BYTES,
+    "omni.v1.ImportDetectorRequest": CHECKPOINT_BYTES + 64 * 1024,
 }
 
 
