@@ -161,12 +161,13 @@ def test_a_long_id_comes_back_cut_in_not_found(channel: grpc.Channel) -> None:
 
 
 def test_list_jobs_pages_and_watch_batches_stay_under_4_mib(held: Backend, channel: grpc.Channel) -> None:
-    """Jobs stored before labels were bounded (20 KB of labels each): pages shrink, nothing is lost."""
+    """Jobs with labels up to their limits (20 KB each): pages shrink below page_size, nothing is lost."""
     jobs = jobs_pb2_grpc.JobsStub(channel)
     first = held.manager.get(
         jobs.SubmitJob(jobs_pb2.SubmitJobRequest(spec=restoration_spec("o", count=1)), metadata=AUTH, timeout=10).id
     )
-    labels = {f"label{i}": "v" * 1000 for i in range(20)}
+    key, value = limits.LABEL_KEY_CHARS, limits.LABEL_VALUE_CHARS
+    labels = {f"{i:02}".ljust(key, "k"): "v" * value for i in range(limits.LABELS)}
     for n in range(300):
         held.manager.store.insert_job(
             dataclasses.replace(first, id=f"{first.id}_{n:03}", created_at=first.created_at + n, labels=labels)
@@ -208,3 +209,27 @@ def test_a_report_id_longer_than_a_file_name_is_invalid_argument(channel: grpc.C
     error = _error(lambda: reports_pb2_grpc.ReportsStub(channel).GetReport(request, metadata=AUTH, timeout=10))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert (error.details() or "").startswith("report_id: 'xxx")
+
+
+def test_a_job_stored_with_thousands_of_labels_is_listed_with_its_labels_cut(
+    held: Backend, channel: grpc.Channel
+) -> None:
+    """Before labels were bounded, 5,000 labels of 1 KB were accepted; such a job must not break listings."""
+    jobs = jobs_pb2_grpc.JobsStub(channel)
+    first = held.manager.get(
+        jobs.SubmitJob(jobs_pb2.SubmitJobRequest(spec=restoration_spec("o", count=1)), metadata=AUTH, timeout=10).id
+    )
+    legacy = {f"k{i:04}" + "k" * 70: "v" * 1024 for i in range(5000)}
+    held.manager.store.insert_job(dataclasses.replace(first, id=f"{first.id}_legacy", labels=legacy))
+    listed = jobs.ListJobs(jobs_pb2.ListJobsRequest(), metadata=AUTH, timeout=10).jobs
+    assert len(listed) == 2
+    shown = jobs.GetJob(jobs_pb2.GetJobRequest(job_id=f"{first.id}_legacy"), metadata=AUTH, timeout=10).labels
+    assert len(shown) == limits.LABELS
+    assert {len(value) for value in shown.values()} == {limits.LABEL_VALUE_CHARS}
+    assert max(len(key) for key in shown) == limits.LABEL_KEY_CHARS
+    assert len(held.manager.get(f"{first.id}_legacy").labels) == 5000  # the store keeps them whole
+    updates = jobs.WatchJobs(jobs_pb2.WatchJobsRequest(), metadata=AUTH, timeout=10)
+    for update in updates:
+        if update.snapshot_done:
+            updates.cancel()
+            break
