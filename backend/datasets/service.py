@@ -31,7 +31,7 @@ from backend.datasets.records import (
 )
 from backend.datasets.rendering import Renderer
 from backend.datasets.uploads import Staging, UploadSession, Verified
-from backend.errors import InvalidArgument, NotFound
+from backend.errors import InvalidArgument, NotFound, shown
 from backend.formats.images import ImageProbe, UnusableImage, probe_bytes
 from backend.formats.model import Box
 from backend.storage.base import ArtifactStore
@@ -150,7 +150,7 @@ class DatasetService:
             imagerows.image_row(conn, catalog.dataset_id(conn, name), image_id, name)
             info = blob_info(conn, image_id)
         if info is None:
-            raise NotFound(f"the bytes of image {image_id!r} are missing")
+            raise NotFound(f"the bytes of image {shown(image_id)} are missing")
         return self.renderer.image(info, max_side)
 
     def get_annotations(self, name: str, image_id: str) -> AnnotationsRecord:

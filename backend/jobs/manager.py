@@ -21,7 +21,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument
+from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS, get_kind
@@ -67,6 +67,7 @@ class JobManager:
         self._version = 0
         self._job_changes: deque[tuple[int, str]] = deque(maxlen=10_000)
         self._stopping = False
+        self._held = False
         self._scheduler: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -77,6 +78,12 @@ class JobManager:
         self._scheduler = threading.Thread(target=self._schedule_loop, name="job-scheduler", daemon=True)
         self._scheduler.start()
         return interrupted
+
+    def hold(self, held: bool = True) -> None:
+        """Start no queued job until ``hold(False)``: submits are still checked and recorded. For maintenance,
+        and for tests that submit jobs nobody should run (a random spec may be a valid training job)."""
+        self._held = held
+        self._notify()
 
     def shutdown(self, grace_s: float = 10.0) -> None:
         """Stop scheduling; ask running jobs to stop (they end INTERRUPTED), kill what will not."""
@@ -208,7 +215,9 @@ class JobManager:
             shared = wanted & set(other.outputs.items())
             if shared:
                 key, value = sorted(shared)[0]
-                raise InvalidArgument(key, f"{value!r} is already the output of job {other.id} ({other.state.value})")
+                raise InvalidArgument(
+                    key, f"{shown(value)} is already the output of job {other.id} ({other.state.value})"
+                )
 
     def _schedule_loop(self) -> None:
         while not self._stopping:
@@ -222,7 +231,7 @@ class JobManager:
     def _start_queued(self) -> None:
         with self._lock:
             free = self.max_concurrent - len(self._running)
-            if free <= 0 or self._stopping:
+            if free <= 0 or self._stopping or self._held:
                 return
             queued = self.store.list_jobs(states=[JobState.QUEUED], limit=10_000)
             for job in reversed(queued[-free:]):  # oldest first
@@ -230,7 +239,7 @@ class JobManager:
 
     def _launch(self, job: JobRecord) -> None:
         if job.kind not in KINDS:
-            self._finish(job.id, JobState.FAILED, f"this backend cannot run jobs of kind {job.kind!r}")
+            self._finish(job.id, JobState.FAILED, f"this backend cannot run jobs of kind {shown(job.kind)}")
             return
         scratch = self.workspace.job_dir(job.id)
         reader, writer = _SPAWN.Pipe(duplex=False)
