@@ -6,7 +6,7 @@ One object per line, flushed at once::
     {"type": "progress", "done": 3, "total": 10, "rate": 2.5, "eta_seconds": 2.8, "message": "sub/a.png"}
     {"type": "log", "level": "info" | "warning", "message": "failed b.png: cannot decode ..."}
     {"type": "end", "state": "finished" | "stopped" | "failed", "summary_text": PATH, "summary_json": PATH,
-     "error": "", "restored": 9, "failed": 1}
+     "error": "", "restored": 9, "failed": 1, "subfolders_not_entered": 2}
 
 The end line comes last; its summary paths are empty when no summary was written by this run. SIGTERM
 stops the run like Ctrl+C (``stop_on_sigterm``): the stream is cancelled, only whole outputs are left.
@@ -21,6 +21,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
+
+from google.protobuf import json_format
 
 EVENT_FORMATS = ("jsonl",)
 
@@ -85,14 +87,16 @@ class RestoreEvents:
 
     def end(self, state: str, error: str = "") -> None:
         """The last line: counts from the summary this run wrote, else from what the stream saw."""
-        counts = {"restored": max(0, self.done - self.failures), "failed": self.failures}
+        counts = {"restored": max(0, self.done - self.failures), "failed": self.failures, "subfolders_not_entered": 0}
         written = _stat(self.summary_json) not in (None, self._before)
         if written:
+            from backend.batch.summary import read_counts
+
             try:
-                data = json.loads(self.summary_json.read_text(encoding="utf-8"))
-                counts = {name: int(data["counts"][name]) for name in counts}
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
+                typed = read_counts(json.loads(self.summary_json.read_text(encoding="utf-8")))
+                counts = {name: int(getattr(typed, name)) for name in counts}
+            except (OSError, ValueError, AttributeError, TypeError, json_format.Error):
+                pass  # counted from the stream instead
         paths = {"summary_text": "", "summary_json": ""}
         if written:
             paths = {"summary_text": str(self.summary_text), "summary_json": str(self.summary_json)}

@@ -1,6 +1,7 @@
 """Reading an image into pixels a network can take, and writing the restored pixels back as the same kind
-of file: same size and mode (grey stays grey, palette stays palette, 16-bit stays 16-bit), alpha carried
-over untouched, EXIF (orientation included), ICC profile, resolution and PNG text kept.
+of file: same size and mode (grey stays grey, palette stays palette, 16-bit stays 16-bit, CMYK stays
+CMYK: ``backend.batch.colour``), alpha carried over untouched, EXIF (orientation included), ICC profile,
+resolution and PNG text kept. What a target format cannot hold is said in the notes of the outcome.
 
 Pillow reads the header and metadata of every file and does the pixels of most. Plain PNGs (grey, RGB,
 RGBA; 8 or 16 bits) and 16-bit colour TIFFs go through OpenCV instead (``backend.batch.direct``): less
@@ -18,7 +19,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
 
-from backend.batch import direct
+from backend.batch import colour, direct
 from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
 
 Source = Path | bytes
@@ -58,6 +59,8 @@ class ImageMeta:
     transparency: Any = None  # a colour key (L, RGB) or the palette's transparency
     palette: Image.Image | None = None  # a 1x1 P image carrying the input's palette
     indices: np.ndarray | None = None  # the palette indices of a P input (as stored)
+    value_range: colour.ValueRange | None = None  # how 32-bit grey (I, F) was mapped onto 16 bits
+    black: np.ndarray | None = None  # the K plane of a CMYK input (as stored), kept where the colour allows
 
 
 @dataclass
@@ -181,7 +184,19 @@ def _pixels(image: Image.Image, mode: str, meta: ImageMeta) -> tuple[np.ndarray,
     if mode in ("RGBA", "RGBa", "PA"):
         rgba = np.asarray(image.convert("RGBA"))
         return np.ascontiguousarray(rgba[:, :, :3]), rgba[:, :, 3].copy()
-    raise UnreadableImage(f"unsupported mode {mode} (grey, RGB, RGBA, palette and 16-bit images are supported)")
+    if mode == "CMYK":
+        cmyk = np.asarray(image)
+        meta.black = cmyk[:, :, 3].copy()
+        return colour.cmyk_to_rgb(cmyk), None
+    if mode in colour.COLOUR_MODES:
+        return colour.to_rgb(image), None
+    if mode in colour.WIDE_GREY_MODES:
+        values, meta.value_range = colour.to_uint16(np.asarray(image))
+        return values[:, :, None], None
+    raise UnreadableImage(
+        f"unsupported mode {mode} (grey, RGB, RGBA, palette, CMYK, YCbCr, L*a*b*, 16-bit and 32-bit grey "
+        "images are supported)"
+    )
 
 
 def decode(source: Source) -> Decoded:
@@ -257,6 +272,23 @@ def _as_pillow(decoded: Decoded, pixels: np.ndarray, target: str, notes: list[st
     """Stored-orientation pixels (and the untouched alpha) as a Pillow image that ``target`` can hold."""
     mode, alpha = decoded.mode, decoded.alpha
     grey = pixels.shape[2] == 1
+    if mode == "PA":
+        notes.append("palette with alpha written as RGBA: restored colours are not all in the palette")
+    if mode in colour.COLOUR_MODES:
+        if target in colour.KEEPS_MODE[mode]:
+            return colour.from_rgb(pixels, mode, decoded.meta.black)
+        notes.append(f"{mode} written as RGB: {target} cannot hold {mode}")
+        mode = "RGB"
+    if mode in colour.WIDE_GREY_MODES:
+        mapping = decoded.meta.value_range
+        assert mapping is not None
+        if target in colour.KEEPS_MODE[mode]:
+            return Image.fromarray(colour.from_uint16(pixels[:, :, 0], mapping, mode), mode)
+        mode = "I;16" if target == "PNG" else "L"
+        scaled = f", values {mapping.low:g}..{mapping.high:g} mapped onto 0..65535" if mapping.scaled else ""
+        notes.append(f"32-bit grey written as {mode}{scaled}: {target} cannot hold 32-bit grey")
+        if mode == "L":
+            pixels = _to_8bit(pixels)
     if target in ("JPEG", "WEBP") and pixels.dtype == np.uint16:
         notes.append(f"16-bit reduced to 8-bit: {target} holds 8 bits per channel")
         pixels, alpha = _to_8bit(pixels), None if alpha is None else _to_8bit(alpha)
@@ -307,12 +339,22 @@ def _transparent_indices(transparency: Any) -> list[int]:
     return []
 
 
-def _save_options(decoded: Decoded, image: Image.Image, target: str, quality: int) -> dict[str, Any]:
+def _profile_fits(decoded: Decoded, image: Image.Image) -> bool:
+    """A CMYK or L*a*b* profile describes only pixels of that mode; others fit grey and RGB outputs alike."""
+    return decoded.mode not in ("CMYK", "LAB") or image.mode == decoded.mode
+
+
+def _save_options(
+    decoded: Decoded, image: Image.Image, target: str, quality: int, notes: list[str]
+) -> dict[str, Any]:
     meta = decoded.meta
     same = target == decoded.format
     options: dict[str, Any] = {}
     if meta.icc_profile and target != "BMP":
-        options["icc_profile"] = meta.icc_profile
+        if _profile_fits(decoded, image):
+            options["icc_profile"] = meta.icc_profile
+        else:
+            notes.append(f"ICC profile not kept: it describes {decoded.mode}, the output is {image.mode}")
     if meta.dpi and target in ("PNG", "JPEG", "TIFF", "BMP"):
         options["dpi"] = meta.dpi
     exif = _exif_bytes(decoded)
@@ -364,7 +406,7 @@ def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int, ou
         return notes
     image = _as_pillow(decoded, pixels, target, notes)
     del pixels
-    image.save(out, target, **_save_options(decoded, image, target, quality))
+    image.save(out, target, **_save_options(decoded, image, target, quality, notes))
     return notes
 
 

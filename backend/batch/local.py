@@ -42,9 +42,10 @@ def _plan(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
     policy.resolve(source, "input")
     checker = PathChecker(policy)
     scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=checker.admits)
-    if scan.subfolders_ignored:
+    if scan.subfolders_not_entered:
         ctx.log(
-            f"{scan.subfolders_ignored} subfolder(s) of {source} not read (restore with --recursive to include them)"
+            f"{scan.subfolders_not_entered} subfolder(s) of {source} not entered (restore with --recursive to "
+            "include them)"
         )
     references = reference_index(policy.resolve(params.ref, "ref"), checker.admits) if params.ref else None
     return plan_outputs(
@@ -114,10 +115,13 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
     plan = _plan(params, options, ctx)
     summary.found, summary.skipped, summary.failed = plan.found, list(plan.skipped), list(plan.failed)
     summary.missing_reference = plan.missing_reference
+    summary.subfolders_not_entered = plan.subfolders_not_entered
+    ctx.set_output("subfolders_not_entered", str(plan.subfolders_not_entered))
     if plan.found == 0:
         summary.finish("failed", "no images found")
         summary.write(out)
-        hint = "" if params.recursive else "; subfolders need --recursive"
+        entered = plan.subfolders_not_entered
+        hint = f"; {entered} subfolder(s) not entered: use --recursive" if entered else ""
         raise FailedPrecondition(
             f"input: no images in {params.input} ({len(plan.skipped)} other file(s); "
             f"readable formats: PNG, JPEG, TIFF, WebP, BMP{hint})"
@@ -190,6 +194,7 @@ def _finish(summary: BatchSummary, out: Path, ctx: JobContext) -> dict[str, obje
         "restored": counts["restored"],
         "skipped": counts["skipped"],
         "failed": counts["failed"],
+        "subfolders_not_entered": counts["subfolders_not_entered"],
         "images_per_second": f"{speed['images_per_second']:.3f}",
         "megapixels_per_second": f"{speed['megapixels_per_second']:.3f}",
         "summary": str(json_path),

@@ -31,6 +31,7 @@ class Plan:
     skipped: list[Skipped] = field(default_factory=list)  # not for us to restore (not images, done, ...)
     failed: list[Skipped] = field(default_factory=list)  # images we must not restore (name clashes)
     found: int = 0  # images found in IN
+    subfolders_not_entered: int = 0  # subfolders of IN a run without ``recursive`` did not read
     missing_reference: list[str] = field(default_factory=list)
 
 
@@ -75,7 +76,7 @@ def plan_outputs(
     recursive: bool,
     references: dict[str, Path] | None = None,
 ) -> Plan:
-    plan = Plan(skipped=list(scan.skipped), found=len(scan.images))
+    plan = Plan(skipped=list(scan.skipped), found=len(scan.images), subfolders_not_entered=scan.subfolders_not_entered)
     real_input = input_root.resolve()
     inputs = {found.path.resolve() for found in scan.images}
     claimed: dict[str, str] = {}

@@ -210,13 +210,16 @@ def restore_remote(
     )
     summary.found, summary.skipped, summary.failed = plan.found, list(plan.skipped), list(plan.failed)
     summary.missing_reference, summary.references = plan.missing_reference, references is not None
+    summary.subfolders_not_entered = plan.subfolders_not_entered
     summary.settings = run_settings(
         options, options.batch_size, 0, recursive=request.recursive, resume=not request.overwrite
     )
     if plan.found == 0:
         summary.finish("failed", "no images found")
         summary.write(out)
-        raise FailedPrecondition(f"input: no images in {request.input} ({len(plan.skipped)} other file(s))")
+        entered = plan.subfolders_not_entered
+        hint = f"; {entered} subfolder(s) not entered: use --recursive" if entered else ""
+        raise FailedPrecondition(f"input: no images in {request.input} ({len(plan.skipped)} other file(s){hint})")
     run = _Run(request, plan, summary, on_progress, on_log)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
     on_log(f"{plan.found} image(s) found: {len(plan.todo)} to restore, {already} already restored", "info")

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from google.protobuf import json_format
+
 from backend.batch.formats import SUMMARY_JSON, SUMMARY_TEXT
 from backend.batch.output import write_atomic
 from backend.batch.params import RestoreOptions
 from backend.batch.pipeline import Outcome
 from backend.batch.walk import Skipped
+from protos.omni.v1 import batch_pb2
 
 MAX_LISTED = 1000  # per list in the JSON; the counts are always complete
 
@@ -50,6 +53,8 @@ class BatchSummary:
     model_load_seconds: float = 0.0
     finished_at: float = 0.0
     found: int = 0
+    #: subfolders of IN a run without ``recursive`` did not read
+    subfolders_not_entered: int = 0
     restored: list[Outcome] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     failed: list[Skipped] = field(default_factory=list)
@@ -76,6 +81,15 @@ class BatchSummary:
     @property
     def megapixels(self) -> float:
         return sum(outcome.megapixels for outcome in self.restored)
+
+    def counts(self) -> batch_pb2.BatchCounts:
+        return batch_pb2.BatchCounts(
+            found=self.found,
+            restored=len(self.restored),
+            skipped=len(self.skipped),
+            failed=len(self.failed),
+            subfolders_not_entered=self.subfolders_not_entered,
+        )
 
     def _rate(self, amount: float) -> float:
         working = self.wall_seconds - self.model_load_seconds
@@ -114,12 +128,7 @@ class BatchSummary:
             "finished_at": _iso(self.finished_at),
             "wall_seconds": round(self.wall_seconds, 3),
             "model_load_seconds": round(self.model_load_seconds, 3),
-            "counts": {
-                "found": self.found,
-                "restored": len(self.restored),
-                "skipped": len(self.skipped),
-                "failed": len(self.failed),
-            },
+            "counts": counts_json(self.counts()),
             "throughput": {  # per second of work: the wall time less the model's loading
                 "images_per_second": round(self._rate(len(self.restored)), 4),
                 "megapixels_per_second": round(self._rate(self.megapixels), 4),
@@ -145,6 +154,19 @@ class BatchSummary:
         write_atomic(json_path, json.dumps(_json_safe(data), indent=2, ensure_ascii=False).encode())
         write_atomic(text_path, render_text(data).encode())
         return json_path, text_path
+
+
+def counts_json(counts: batch_pb2.BatchCounts) -> dict[str, int]:
+    """The JSON form of ``BatchCounts`` the summary file holds: every field, numbers as numbers."""
+    data = json_format.MessageToDict(
+        counts, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    return {name: int(value) for name, value in data.items()}
+
+
+def read_counts(data: dict[str, Any]) -> batch_pb2.BatchCounts:
+    """``BatchCounts`` from a summary's "counts" (fields a newer backend added are ignored)."""
+    return json_format.ParseDict(data.get("counts", {}), batch_pb2.BatchCounts(), ignore_unknown_fields=True)
 
 
 def run_settings(
@@ -183,6 +205,12 @@ def _metrics_line(label: str, psnr: Any, ssim: Any) -> str:
     return f"  {label + ':':<8}PSNR {_number(psnr, 2, ' dB')}, SSIM {_number(ssim, 4)}"
 
 
+def _subfolders_line(count: int) -> list[str]:
+    if not count:
+        return []
+    return [f"Subfolders: {count} not entered (not recursive; run with --recursive to restore their images)"]
+
+
 def render_text(data: dict[str, Any]) -> str:
     """The plain-text summary people read (``restore-summary.txt``)."""
     counts, speed, model, settings = data["counts"], data["throughput"], data["model"], data["settings"]
@@ -204,6 +232,7 @@ def render_text(data: dict[str, Any]) -> str:
         "",
         f"Images:     {counts['found']} found, {counts['restored']} restored, {counts['skipped']} skipped, "
         f"{counts['failed']} failed",
+        *_subfolders_line(counts.get("subfolders_not_entered", 0)),
         f"Speed:      {speed['images_per_second']:.2f} images/s, {speed['megapixels_per_second']:.2f} megapixels/s "
         f"({speed['megapixels']:.1f} megapixels restored)",
     ]

@@ -30,7 +30,7 @@ class FolderScan:
     images: list[Found] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     #: subfolders a non-recursive scan did not enter
-    subfolders_ignored: int = 0
+    subfolders_not_entered: int = 0
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
@@ -74,7 +74,7 @@ def scan_folder(
                 continue
             if is_dir:
                 if not recursive:
-                    scan.subfolders_ignored += 1
+                    scan.subfolders_not_entered += 1
                     continue
                 real = Path(entry.path).resolve()
                 if _inside(real, real_exclude):

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from backend.datasets import catalog
 from backend.datasets.imagerows import image_row, insert_boxes, sort_confidence
 from backend.datasets.records import AnnotationsRecord, Status
-from backend.errors import Conflict, InvalidArgument
+from backend.errors import Conflict, InvalidArgument, shown
 from backend.formats.boxes import box_error
 from backend.formats.model import Box
 
@@ -65,7 +65,7 @@ def check_boxes(conn: sqlite3.Connection, ds: int, boxes: Sequence[Box]) -> None
                 field, f"class id {box.class_id} is beyond the class list (ids 0..{max(table, default=-1)})"
             )
         if found.deleted:
-            raise InvalidArgument(field, f"class {box.class_id} {found.name!r} is deleted")
+            raise InvalidArgument(field, f"class {box.class_id} {shown(found.name)} is deleted")
         error = box_error(box.x_center, box.y_center, box.width, box.height)
         if error:
             raise InvalidArgument(field, error)
@@ -104,7 +104,7 @@ def save(
     if base_revision != image.revision:
         who = image.updated_by or "someone"
         raise Conflict(
-            f"{image.filename!r} was saved by {who} as revision {image.revision} at {_when(image.updated_at)}, "
+            f"{shown(image.filename)} was saved by {who} as revision {image.revision} at {_when(image.updated_at)}, "
             f"after revision {base_revision} your edit started from; nothing was overwritten. "
             "Reload the image and redo the edit."
         )

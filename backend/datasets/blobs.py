@@ -101,6 +101,14 @@ class ImageBlobs:
             return None
         return self.put_file(item.source, item.sha256, item.probe.format)[0]
 
+    def find_stored(self, sha256: str) -> str | None:
+        """The key under which the store holds ``sha256``'s bytes, whatever their format; None if it does not."""
+        for extension in dict.fromkeys(FORMAT_EXTENSIONS.values()):
+            key = f"{PREFIX}/{sha256[:2]}/{sha256}.{extension}"
+            if self.store.exists(key):
+                return key
+        return None
+
     def read(self, key: str) -> bytes:
         return self.store.get_bytes(key)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from backend.datasets.names import check_class_list, check_class_name, check_dataset_name
 from backend.datasets.records import DatasetClass, DatasetRecord, Status
-from backend.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from backend.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, shown
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class ClassChange:
 def dataset_id(conn: sqlite3.Connection, name: str) -> int:
     row = conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()
     if row is None:
-        raise NotFound(f"no dataset named {name!r}")
+        raise NotFound(f"no dataset named {shown(name)}")
     return int(row[0])
 
 
@@ -37,7 +37,7 @@ def create(conn: sqlite3.Connection, name: str, classes: Sequence[str]) -> int:
     check_dataset_name(name)
     names = check_class_list(list(classes))
     if conn.execute("SELECT 1 FROM datasets WHERE name = ?", (name,)).fetchone():
-        raise AlreadyExists(f"a dataset named {name!r} exists already")
+        raise AlreadyExists(f"a dataset named {shown(name)} exists already")
     now = time.time()
     cursor = conn.execute("INSERT INTO datasets (name, created_at, updated_at) VALUES (?, ?, ?)", (name, now, now))
     new_id = int(cursor.lastrowid or 0)
@@ -96,7 +96,7 @@ def apply_class_changes(conn: sqlite3.Connection, ds: int, changes: Sequence[Cla
         if change.op == "add":
             name = check_class_name(change.name, field)
             if name in live:
-                raise AlreadyExists(f"{field}: class {name!r} exists already (id {live[name]})")
+                raise AlreadyExists(f"{field}: class {shown(name)} exists already (id {live[name]})")
             new_id = max(current, default=-1) + 1
             conn.execute("INSERT INTO classes (dataset_id, class_id, name) VALUES (?, ?, ?)", (ds, new_id, name))
             current[new_id] = DatasetClass(new_id, name)
@@ -105,7 +105,7 @@ def apply_class_changes(conn: sqlite3.Connection, ds: int, changes: Sequence[Cla
             old = _live_class(current, change.class_id, field)
             name = check_class_name(change.name, field)
             if name in live and live[name] != old.id:
-                raise AlreadyExists(f"{field}: class {name!r} exists already (id {live[name]})")
+                raise AlreadyExists(f"{field}: class {shown(name)} exists already (id {live[name]})")
             conn.execute("UPDATE classes SET name = ? WHERE dataset_id = ? AND class_id = ?", (name, ds, old.id))
             current[old.id] = DatasetClass(old.id, name)
         elif change.op == "delete":
@@ -116,7 +116,7 @@ def apply_class_changes(conn: sqlite3.Connection, ds: int, changes: Sequence[Cla
             ).fetchone()
             if boxes:
                 raise FailedPrecondition(
-                    f"class {old.id} {old.name!r} is used by {boxes} boxes on {images} images; "
+                    f"class {old.id} {shown(old.name)} is used by {boxes} boxes on {images} images; "
                     "relabel or remove those boxes first (class ids never change, so exports stay consistent)"
                 )
             conn.execute("UPDATE classes SET deleted = 1 WHERE dataset_id = ? AND class_id = ?", (ds, old.id))
@@ -132,5 +132,5 @@ def _live_class(current: dict[int, DatasetClass], class_id: int, field: str) -> 
     if found is None:
         raise NotFound(f"{field}: no class with id {class_id} (ids 0..{max(current, default=-1)})")
     if found.deleted:
-        raise FailedPrecondition(f"{field}: class {class_id} {found.name!r} is deleted")
+        raise FailedPrecondition(f"{field}: class {class_id} {shown(found.name)} is deleted")
     return found

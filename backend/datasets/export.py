@@ -17,7 +17,7 @@ from pathlib import Path
 from backend.datasets.jobs import check_s3_out, is_s3_url, workspace_root
 from backend.datasets.params import ExportDatasetParams
 from backend.datasets.service import DatasetService
-from backend.errors import FailedPrecondition
+from backend.errors import FailedPrecondition, shown
 from backend.formats import writer_for
 from backend.formats.images import FORMAT_EXTENSIONS, export_name
 from backend.formats.model import ExportImage, ExportResult
@@ -50,7 +50,7 @@ def _write(
 ) -> tuple[ExportResult, int]:
     record, rows = service.export_rows(params.dataset, params.statuses)
     if not rows:
-        raise FailedPrecondition(f"dataset {params.dataset!r} has no images with the statuses asked for")
+        raise FailedPrecondition(f"dataset {shown(params.dataset)} has no images with the statuses asked for")
     splits = assign_splits([(row.sha256, [b.class_id for b in row.boxes]) for row in rows], params.split, params.seed)
     images = [
         ExportImage(

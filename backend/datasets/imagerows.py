@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.datasets import catalog
 from backend.datasets.records import ImagePage, ImageRecord, NewImage, Status
-from backend.errors import InvalidArgument, NotFound
+from backend.errors import InvalidArgument, NotFound, shown
 from backend.formats.model import Box
 
 DEFAULT_PAGE_SIZE = 200
@@ -100,11 +100,11 @@ def add_images(
     for item in items:
         if item.sha256 in by_sha:
             same = by_sha[item.sha256] == item.filename
-            message = "" if same else f"the same image is in the dataset as {by_sha[item.sha256]!r}"
+            message = "" if same else f"the same image is in the dataset as {shown(by_sha[item.sha256])}"
             outcomes.append(AddOutcome(item.filename, item.sha256, False, message))
             continue
         if item.filename in by_name:
-            message = f"another image named {item.filename!r} is in the dataset already"
+            message = f"another image named {shown(item.filename)} is in the dataset already"
             outcomes.append(AddOutcome(item.filename, "", False, message))
             continue
         key = ensure_stored(item)
@@ -152,7 +152,7 @@ def image_row(conn: sqlite3.Connection, ds: int, image_id: str, dataset: str) ->
         (ds, image_id),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no image {image_id!r} in dataset {dataset!r}")
+        raise NotFound(f"no image {shown(image_id)} in dataset {shown(dataset)}")
     return int(row[0]), _record(row[1:])
 
 
@@ -173,7 +173,15 @@ def _decode_token(token: str, order: str, status: int) -> list[Any]:
         raise InvalidArgument("page_token", "is not a token from ListImages") from None
     if not matches:
         raise InvalidArgument("page_token", "belongs to a listing with another status filter or order")
+    if not all(_sql_value(value) for value in key):  # a forged token: SQLite would refuse the value
+        raise InvalidArgument("page_token", "is not a token from ListImages")
     return key
+
+
+def _sql_value(value: object) -> bool:
+    if isinstance(value, bool) or value is None or isinstance(value, str | float):
+        return True
+    return isinstance(value, int) and -(2**63) <= value < 2**63
 
 
 def list_page(
@@ -181,7 +189,7 @@ def list_page(
 ) -> ImagePage:
     order = order_by or "position"
     if order not in ORDERS:
-        raise InvalidArgument("order_by", f"{order_by!r} is not one of {', '.join(ORDERS)}")
+        raise InvalidArgument("order_by", f"{shown(order_by)} is not one of {', '.join(ORDERS)}")
     if page_size < 0:
         raise InvalidArgument("page_size", "must not be negative")
     if status and status not in {s.value for s in Status}:

@@ -10,7 +10,7 @@ from backend.datasets.names import check_class_list, check_dataset_name, dataset
 from backend.datasets.params import ExportDatasetParams, ImportDatasetParams
 from backend.datasets.records import Status
 from backend.datasets.service import DatasetService
-from backend.errors import FailedPrecondition, InvalidArgument
+from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.formats import EXPORT_FORMATS, IMPORT_FORMATS, check_format
 from backend.formats.split import check_fractions
 from backend.jobs.context import JobContext
@@ -74,7 +74,7 @@ def prepare_import(params: ImportDatasetParams, workspace: Workspace, resuming: 
     if existing is not None and classes and classes != [c.name for c in existing.classes if not c.deleted]:
         raise InvalidArgument(
             "classes",
-            f"dataset {name!r} exists with classes {', '.join(existing.class_names)}; "
+            f"dataset {shown(name)} exists with classes {', '.join(existing.class_names)}; "
             "leave classes empty to import into it, or choose another name",
         )
     checked = replace(params, path=str(path), format=fmt, name=name, classes=tuple(classes))
@@ -98,7 +98,7 @@ def prepare_export(params: ExportDatasetParams, workspace: Workspace, resuming: 
     if is_s3_url(params.out):
         out = check_s3_out(params.out, workspace.state_dir).url  # the prefix must be empty: checked by the job
     elif URL_SCHEME.match(params.out.strip()):
-        raise InvalidArgument("out", f"{params.out!r}: give a folder or an s3://BUCKET/PREFIX URL")
+        raise InvalidArgument("out", f"{shown(params.out)}: give a folder or an s3://BUCKET/PREFIX URL")
     else:
         folder = workspace.resolve_user_path(params.out, field="out")
         if not resuming:

@@ -31,8 +31,8 @@ from backend.datasets.records import (
 )
 from backend.datasets.rendering import Renderer
 from backend.datasets.uploads import Staging, UploadSession, Verified
-from backend.errors import InvalidArgument, NotFound
-from backend.formats.images import ImageProbe
+from backend.errors import InvalidArgument, NotFound, shown
+from backend.formats.images import ImageProbe, UnusableImage, probe_bytes
 from backend.formats.model import Box
 from backend.storage.base import ArtifactStore
 from backend.workspace import Workspace
@@ -150,7 +150,7 @@ class DatasetService:
             imagerows.image_row(conn, catalog.dataset_id(conn, name), image_id, name)
             info = blob_info(conn, image_id)
         if info is None:
-            raise NotFound(f"the bytes of image {image_id!r} are missing")
+            raise NotFound(f"the bytes of image {shown(image_id)} are missing")
         return self.renderer.image(info, max_side)
 
     def get_annotations(self, name: str, image_id: str) -> AnnotationsRecord:
@@ -219,11 +219,30 @@ class DatasetService:
             return info.size_bytes, True
         return self.staging.offset(digest), False
 
+    def _stored_blob(self, sha256: str) -> str | None:
+        """The key of ``sha256``'s bytes in the store, registered or not: an upload stores them before the
+        transaction that registers them, so a concurrent upload of the same bytes finds them there."""
+        with self.db.read() as conn:
+            info = blob_info(conn, sha256)
+        if info is not None and self.blobs.store.exists(info.key):
+            return info.key
+        return self.blobs.find_stored(sha256)
+
+    def _probe_stored(self, sha256: str) -> ImageProbe | None:
+        """The probe of stored bytes no blob row describes yet (see ``_stored_blob``)."""
+        key = self.blobs.find_stored(sha256)
+        if key is None:
+            return None
+        try:
+            return probe_bytes(self.blobs.read(key))
+        except (UnusableImage, OSError):
+            return None
+
     def upload_session(self) -> UploadSession:
         return UploadSession(
             staging=self.staging,
             check_dataset=self._check_dataset,
-            is_stored=lambda sha: self.upload_offset(sha)[1],
+            is_stored=lambda sha: self._stored_blob(sha) is not None,
             store_file=lambda path, sha, fmt: self.blobs.put_file(path, sha, fmt)[1],
             register=self._register_uploads,
         )
@@ -242,7 +261,7 @@ class DatasetService:
                 ds = catalog.dataset_id(conn, name)
                 items = []
                 for index, verified in members:
-                    probe = verified.probe or _probe_of(conn, verified.sha256)
+                    probe = verified.probe or _probe_of(conn, verified.sha256) or self._probe_stored(verified.sha256)
                     if probe is None:
                         outcomes[index] = UploadOutcome(
                             verified.filename, error="its bytes left the store: upload again"

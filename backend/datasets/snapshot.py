@@ -30,7 +30,7 @@ from backend.datasets.imagerows import insert_boxes, sort_confidence
 from backend.datasets.names import MAX_CLASSES, check_class_name, check_dataset_name, check_filename, check_sha256
 from backend.datasets.records import DatasetClass, Status
 from backend.datasets.service import DatasetService
-from backend.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from backend.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.formats.boxes import box_error
 from backend.formats.images import FORMAT_EXTENSIONS
 from backend.formats.model import ALL_FLAGS, Box
@@ -187,7 +187,7 @@ def parse_snapshot(data: bytes) -> Snapshot:
     if not isinstance(document, dict):
         raise InvalidArgument("snapshot", "is not a JSON object")
     if _field(document, "format", str, "") != FORMAT:
-        raise InvalidArgument("format", f"is not {FORMAT!r}: not a dataset snapshot")
+        raise InvalidArgument("format", f"is not {shown(FORMAT)}: not a dataset snapshot")
     version = _field(document, "version", int, "")
     if version != VERSION:
         raise InvalidArgument("version", f"snapshot version {version} is not supported (this backend reads {VERSION})")
@@ -200,7 +200,7 @@ def parse_snapshot(data: bytes) -> Snapshot:
         for n, image in enumerate(images):
             value = getattr(image, what)
             if value in seen:
-                raise InvalidArgument(f"images[{n}].{what}", f"{value!r} appears twice in the dataset")
+                raise InvalidArgument(f"images[{n}].{what}", f"{shown(value)} appears twice in the dataset")
             seen.add(value)
     return Snapshot(name, classes, tuple(sorted(images, key=lambda image: image.filename)))
 
@@ -237,7 +237,7 @@ def _classes(items: list[Any]) -> tuple[DatasetClass, ...]:
         name = check_class_name(_field(obj, "name", str, where), f"{where}name")
         deleted = _field(obj, "deleted", bool, where)
         if not deleted and name in live:
-            raise InvalidArgument(f"{where}name", f"class {name!r} appears twice")
+            raise InvalidArgument(f"{where}name", f"class {shown(name)} appears twice")
         if not deleted:
             live.add(name)
         found.append(DatasetClass(n, name, deleted))
@@ -248,20 +248,20 @@ def _image(item: Any, where: str, classes: tuple[DatasetClass, ...]) -> Snapshot
     obj = _object(item, where)
     sha = _field(obj, "sha256", str, where)
     if check_sha256(sha, f"{where}sha256") != sha:
-        raise InvalidArgument(f"{where}sha256", f"{sha!r} is not a lower-case SHA-256")
+        raise InvalidArgument(f"{where}sha256", f"{shown(sha)} is not a lower-case SHA-256")
     fmt = _field(obj, "format", str, where)
     if fmt.upper() not in FORMAT_EXTENSIONS:
-        raise InvalidArgument(f"{where}format", f"{fmt!r} is not an image format the datasets keep")
+        raise InvalidArgument(f"{where}format", f"{shown(fmt)} is not an image format the datasets keep")
     key = _field(obj, "key", str, where)
     if key != blob_key(sha, fmt):
-        raise InvalidArgument(f"{where}key", f"{key!r} is not where these bytes live ({blob_key(sha, fmt)})")
+        raise InvalidArgument(f"{where}key", f"{shown(key)} is not where these bytes live ({blob_key(sha, fmt)})")
     size, width, height = (_field(obj, f, int, where) for f in ("size", "width", "height"))
     orientation = _field(obj, "orientation", int, where)
     if size <= 0 or width <= 0 or height <= 0 or not 1 <= orientation <= 8:
         raise InvalidArgument(where.rstrip("."), "size, width and height must be positive, orientation 1..8")
     status = _field(obj, "status", str, where)
     if status not in _STATUSES:
-        raise InvalidArgument(f"{where}status", f"{status!r} is not one of {', '.join(_STATUSES)}")
+        raise InvalidArgument(f"{where}status", f"{shown(status)} is not one of {', '.join(_STATUSES)}")
     revision = _field(obj, "revision", int, where)
     updated_at = _field(obj, "updated_at", float, where)
     if revision < 0 or updated_at < 0:
@@ -274,7 +274,7 @@ def _image(item: Any, where: str, classes: tuple[DatasetClass, ...]) -> Snapshot
         raise InvalidArgument(f"{where}boxes", f"at most {MAX_BOXES} boxes per image")
     filename = _field(obj, "filename", str, where)
     if check_filename(filename, f"{where}filename") != filename:
-        raise InvalidArgument(f"{where}filename", f"{filename!r} is not in canonical form ('/', no spaces around)")
+        raise InvalidArgument(f"{where}filename", f"{shown(filename)} is not in canonical form ('/', no spaces around)")
     return SnapshotImage(
         filename=filename,
         sha256=sha,
@@ -307,7 +307,7 @@ def _box(value: Any, field: str, classes: tuple[DatasetClass, ...]) -> Box:
     if not 0 <= class_id < len(classes):
         raise InvalidArgument(field, f"class id {class_id} is beyond the class list (ids 0..{len(classes) - 1})")
     if classes[class_id].deleted:
-        raise InvalidArgument(field, f"class {class_id} {classes[class_id].name!r} is deleted")
+        raise InvalidArgument(field, f"class {class_id} {shown(classes[class_id].name)} is deleted")
     x, y, w, h = (float(v) for v in value[1:5])
     error = box_error(x, y, w, h)
     if error:
@@ -363,7 +363,7 @@ def _local(service: DatasetService, name: str) -> Snapshot | None:
 
 def _conflict(local: Snapshot, incoming: Snapshot) -> Conflict:
     return Conflict(
-        f"dataset {incoming.name!r} here (snapshot sha256 {local.sha256}) differs from the incoming snapshot "
+        f"dataset {shown(incoming.name)} here (snapshot sha256 {local.sha256}) differs from the incoming snapshot "
         f"(sha256 {incoming.sha256}); nothing was changed. Overwrite to replace the local dataset with it."
     )
 
@@ -378,12 +378,12 @@ def _check_blobs(service: DatasetService, snapshot: Snapshot, *, verify: bool = 
             info = store.stat(image.key)
         except NotFound:
             raise FailedPrecondition(
-                f"dataset {snapshot.name!r}: the bytes of {image.filename!r} ({image.key}) are not in the local "
-                "store; fetch them first. Nothing was changed."
+                f"dataset {shown(snapshot.name)}: the bytes of {shown(image.filename)} ({image.key}) are not in "
+                "the local store; fetch them first. Nothing was changed."
             ) from None
         if info.sha256 != image.sha256:
             raise FailedPrecondition(
-                f"dataset {snapshot.name!r}: {image.key} (the bytes of {image.filename!r}) has sha256 "
+                f"dataset {shown(snapshot.name)}: {image.key} (the bytes of {shown(image.filename)}) has sha256 "
                 f"{info.sha256 or '(unknown)'}, not {image.sha256}; fetch it again. Nothing was changed."
             )
 

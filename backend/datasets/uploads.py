@@ -2,14 +2,21 @@
 dataset only after the whole file hashes to that SHA-256 and decodes as an image.
 
 A dropped stream leaves the staging file with every byte received; ``offset(sha)`` tells a client where
-to resume. One upload of given bytes runs at a time (a second waits, then usually finds them stored).
+to resume. One upload of given bytes writes at a time (a second waits, then usually finds them stored).
+A complete file is renamed at once to a name of its own upload (``<sha>.<unique>.ready``) before it is
+verified, stored and registered: another upload of the same bytes (two annotators, a retry) may start a
+new ``.part`` meanwhile, or find the bytes stored, but never touches a file an upload still reads.
+Files older than any upload (``STALE_*``) are removed when the staging folder is opened.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +30,12 @@ from backend.formats.images import ImageProbe, UnusableImage, probe_bytes
 MAX_UPLOAD_BYTES = 2 << 30
 LOCK_WAIT_S = 60.0
 REGISTER_EVERY = 256
+PART_SUFFIX = ".part"
+READY_SUFFIX = ".ready"
+#: an unfinished upload is kept this long for a client to resume it
+STALE_PART_S = 7 * 24 * 3600.0
+#: a claimed file lives while its stream is verified and registered (minutes); older ones were orphaned
+STALE_READY_S = 24 * 3600.0
 
 
 class Staging:
@@ -33,9 +46,33 @@ class Staging:
         folder.mkdir(parents=True, exist_ok=True)
         self._guard = threading.Lock()
         self._locks: dict[str, tuple[threading.Lock, int]] = {}
+        self.remove_stale()
 
     def path(self, sha256: str) -> Path:
-        return self.folder / f"{sha256}.part"
+        """The resumable partial upload of ``sha256``; only the holder of its lock touches it."""
+        return self.folder / f"{sha256}{PART_SUFFIX}"
+
+    def claim(self, sha256: str) -> Path:
+        """Rename the complete partial upload to a name of this upload's own (atomic); the caller holds the
+        lock. Nothing else reads, writes or deletes the returned file but its owner."""
+        owned = self.folder / f"{sha256}.{uuid.uuid4().hex}{READY_SUFFIX}"
+        os.replace(self.path(sha256), owned)
+        return owned
+
+    def remove_stale(self, now: float | None = None) -> int:
+        """Delete partial uploads nobody resumed for STALE_PART_S and claimed files older than STALE_READY_S
+        (left by a backend that stopped mid-registration); returns how many."""
+        now = time.time() if now is None else now
+        removed = 0
+        for path in self.folder.iterdir():
+            limit = STALE_PART_S if path.name.endswith(PART_SUFFIX) else STALE_READY_S
+            try:
+                if path.is_file() and not path.is_symlink() and now - path.stat().st_mtime > limit:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def offset(self, sha256: str) -> int:
         try:
@@ -198,7 +235,14 @@ class UploadSession:
             current.release()
 
     def _verify(self, current: _File) -> None:
-        path = self.staging.path(current.sha256)
+        try:
+            path = self.staging.claim(current.sha256)  # under the lock: from here on, this upload's own file
+        except FileNotFoundError:  # removed from outside the backend while it was received
+            self.results.append(
+                UploadOutcome(current.filename, error="the bytes received were removed from the backend's "
+                              "staging folder: upload it again from offset 0")
+            )  # fmt: skip
+            return
         data = path.read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != current.sha256:
@@ -218,6 +262,9 @@ class UploadSession:
             path.unlink(missing_ok=True)
             self.results.append(UploadOutcome(current.filename, error=str(error)))
             return
+        except BaseException:
+            path.unlink(missing_ok=True)  # the stream fails; its bytes are not left behind
+            raise
         self._queue(Verified(current.dataset, current.filename, current.sha256, current.size, probe, path, existed))
 
     def _queue(self, verified: Verified) -> None:
@@ -230,8 +277,11 @@ class UploadSession:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        outcomes = self.register([verified for _, verified in pending])
-        for (slot, verified), outcome in zip(pending, outcomes, strict=True):
-            self.results[slot] = outcome
-            if verified.source is not None:
-                verified.source.unlink(missing_ok=True)
+        try:
+            outcomes = self.register([verified for _, verified in pending])
+            for (slot, _), outcome in zip(pending, outcomes, strict=True):
+                self.results[slot] = outcome
+        finally:  # registered or not, the claimed files were this stream's alone
+            for _, verified in pending:
+                if verified.source is not None:
+                    verified.source.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 PRESETS: dict[str, dict[str, float]] = {
     "standard": {},
@@ -53,7 +53,7 @@ def preset_name(value: str) -> str:
     name = value.strip().lower().replace("-", "_")
     name = PRESET_ALIASES.get(value.strip().lower(), name)
     if name not in PRESETS:
-        raise InvalidArgument("preset", f"unknown preset {value!r}; choose one of {', '.join(PRESETS)}")
+        raise InvalidArgument("preset", f"unknown preset {shown(value)}; choose one of {', '.join(PRESETS)}")
     return name
 
 
@@ -64,13 +64,13 @@ def parse_overrides(items: Iterable[str]) -> dict[str, float]:
         name, sep, text = str(item).partition("=")
         name = name.strip().lower().replace("-", "_")
         if not sep or not name:
-            raise InvalidArgument("augment", f"{item!r} is not name=value (e.g. degrees=20)")
+            raise InvalidArgument("augment", f"{shown(item)} is not name=value (e.g. degrees=20)")
         if name not in KNOBS:
-            raise InvalidArgument("augment", f"unknown augmentation {name!r}; known: {', '.join(KNOBS)}")
+            raise InvalidArgument("augment", f"unknown augmentation {shown(name)}; known: {', '.join(KNOBS)}")
         try:
             value = float(text)
         except ValueError:
-            raise InvalidArgument("augment", f"{name}: {text.strip()!r} is not a number") from None
+            raise InvalidArgument("augment", f"{name}: {shown(text.strip())} is not a number") from None
         low, high = KNOBS[name]
         if not math.isfinite(value) or not low <= value <= high:
             raise InvalidArgument("augment", f"{name} must be between {low:g} and {high:g}, got {text.strip()}")

@@ -51,10 +51,15 @@ class Planned:
     paths: OutputPaths
 
 
-def _plan(
-    params: DetectBatchParams, identity: dict[str, Any], policy: Confinement
-) -> tuple[list[Planned], list[Planned], list[dict[str, str]]]:
-    """(to do, already done, problems: files not read, with the reason)."""
+@dataclass
+class _Work:
+    todo: list[Planned]
+    done: list[Planned]
+    problems: list[dict[str, str]]  # files not read, with the reason
+    subfolders_not_entered: int  # subfolders of IN a run without ``recursive`` did not read
+
+
+def _plan(params: DetectBatchParams, identity: dict[str, Any], policy: Confinement) -> _Work:
     source, out = Path(params.input), Path(params.out)
     policy.resolve(source, "input")
     scan = scan_folder(source, recursive=params.recursive, exclude=out, allowed=PathChecker(policy).admits)
@@ -74,7 +79,7 @@ def _plan(
             done.append(item)
         else:
             todo.append(item)
-    return todo, done, problems
+    return _Work(todo, done, problems, scan.subfolders_not_entered)
 
 
 def _decode(item: Planned) -> np.ndarray | UnreadableImage:
@@ -142,10 +147,14 @@ def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
     if removed:
         ctx.log(f"removed {removed} partial files an interrupted run left")
     identity = {"model": model.version, "conf": params.conf, "iou": params.iou, "max_det": params.max_det}
-    todo, done, problems = _plan(params, identity, policy)
+    work = _plan(params, identity, policy)
+    todo, done, problems = work.todo, work.done, work.problems
     total = len(todo) + len(done)
     ctx.log(f"{total} images: {len(done)} done already, {len(todo)} to detect; {len(problems)} files not read")
+    if work.subfolders_not_entered:
+        ctx.log(f"{work.subfolders_not_entered} subfolder(s) of {params.input} not entered (use --recursive)")
     ctx.set_output("out", str(out))
+    ctx.set_output("subfolders_not_entered", str(work.subfolders_not_entered))
     started = time.perf_counter()
     finished = len(done)
     ctx.progress(finished, total, unit=PROGRESS_UNIT)
@@ -177,7 +186,10 @@ def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
         "conf": params.conf,
         "iou": params.iou,
         "input": params.input,
+        # whatever the input's mode (CMYK, 16-bit, float, alpha...), an annotated image is a drawing
+        "annotated_images": "8-bit RGB, upright, boxes drawn; in the input's file format",
         "classes": detector.names,
+        "subfolders_not_entered": work.subfolders_not_entered,
         "detected_now": len(todo) - sum(1 for p in problems if p["status"] == "corrupt"),
         "done_before": len(done),
         "seconds": round(seconds, 3),

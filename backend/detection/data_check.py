@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.confinement import Confinement, PathChecker, unconfined
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.formats.images import is_image_name, walk_files
 from backend.formats.yolo import label_path, parse_line
 
@@ -89,7 +89,7 @@ def _load(path: Path, field_name: str) -> dict[str, Any]:
     import yaml
 
     if not path.is_file():
-        raise InvalidArgument(field_name, f"{str(path)!r} is not a file on the backend")
+        raise InvalidArgument(field_name, f"{shown(path)} is not a file on the backend")
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:

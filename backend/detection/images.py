@@ -1,5 +1,9 @@
 """Reading images for detection: upright (EXIF orientation applied, as OpenCV's ``imread`` does for
-Ultralytics) 8-bit RGB pixels, or an ``UnreadableImage`` saying why not. Pillow only."""
+Ultralytics) 8-bit RGB pixels, or an ``UnreadableImage`` saying why not. Pillow only.
+
+Every mode becomes RGB the way batch restoration reads it (``backend.batch.colour``): CMYK by the naive
+model, L*a*b* through LittleCMS, 16-bit grey by its top byte (as ``imread`` does), 32-bit integer and
+float grey from the image's own range (a float scan holding 0.0-1.0 is not black). Alpha is ignored."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from backend.batch import colour
 
 MAX_PIXELS = 500_000_000  # Pillow's bomb guard is ~179 MP; inspection photos can be bigger
 
@@ -22,10 +28,14 @@ class UnreadableImage(Exception):
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:
-    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        values = np.asarray(image, dtype=np.uint32) >> 8  # 16-bit grey: the top byte, as imread does
-        grey = np.clip(values, 0, 255).astype(np.uint8)
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", *colour.WIDE_GREY_MODES):
+        values = np.asarray(image)
+        if image.mode in colour.WIDE_GREY_MODES:
+            values = colour.to_uint16(values)[0]  # integers within 0..65535 as they are
+        grey = (values.astype(np.uint32) >> 8).astype(np.uint8)  # 16-bit grey: the top byte, as imread does
         return np.repeat(grey[..., None], 3, axis=2)
+    if image.mode in colour.COLOUR_MODES:
+        return colour.to_rgb(image)
     if image.mode != "RGB":
         image = image.convert("RGB")
     return np.asarray(image, dtype=np.uint8)

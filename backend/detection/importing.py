@@ -19,7 +19,7 @@ from typing import Any
 from backend.confinement import check_text
 from backend.detection.models import LAYER, resolve_user_file
 from backend.detection.probe import require_detector
-from backend.errors import InvalidArgument, OmniError
+from backend.errors import InvalidArgument, OmniError, shown
 from backend.registry import ModelRegistry, ModelVersion
 from backend.workspace import Workspace
 
@@ -92,7 +92,7 @@ def import_detector(
 ) -> ModelVersion:
     """Register the detector at ``path`` on the backend, or sent as ``data`` (named ``filename``)."""
     if kind and kind not in KINDS:
-        raise InvalidArgument("kind", f"only detectors can be imported (--kind detector), not {kind!r}")
+        raise InvalidArgument("kind", f"only detectors can be imported (--kind detector), not {shown(kind)}")
     if bool(path) == bool(data):
         raise InvalidArgument("path", "give either a path on the backend or the file's bytes")
     staging = Path(tempfile.mkdtemp(prefix="import-", dir=workspace.state_dir))
@@ -105,7 +105,7 @@ def import_detector(
             name = Path(filename or "model.pt").name
             check_text(name, "filename")
             if not name.endswith(".pt"):
-                raise InvalidArgument("filename", f"{name!r} is not a .pt file")
+                raise InvalidArgument("filename", f"{shown(name)} is not a .pt file")
             source = staging / name
             source.write_bytes(data)
         else:

@@ -21,7 +21,7 @@ from backend.detection.params import (
     validate_prelabel_params,
     validate_train_params,
 )
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.formats.split import assign_splits
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
@@ -84,9 +84,9 @@ def prepare_detect_batch(params: DetectBatchParams, workspace: Workspace, resumi
     source = require_existing_folder(workspace, checked.input, field="input")
     out = workspace.resolve_user_path(checked.out, field="out")
     if out == source:
-        raise InvalidArgument("out", f"{str(out)!r} is the input folder; choose another folder for the results")
+        raise InvalidArgument("out", f"{shown(out)} is the input folder; choose another folder for the results")
     if checked.recursive and out.is_relative_to(source):
-        raise InvalidArgument("out", f"{str(out)!r} is inside the input folder, which --recursive would read")
+        raise InvalidArgument("out", f"{shown(out)} is inside the input folder, which --recursive would read")
     model = resolve_detector(open_registry(workspace.store, workspace.state_dir), checked.model)
     # the version is fixed now: a resumed run uses the same model even if another is promoted since
     checked = replace(

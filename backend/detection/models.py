@@ -89,7 +89,8 @@ def starting_point(workspace: Workspace, registry: ModelRegistry, value: str) ->
             return StartingPoint("yaml", str(resolve_user_file(workspace, value, "model")))
         if not _builtin_yaml(value):
             raise InvalidArgument(
-                "model", f"{value!r} is not an Ultralytics architecture (e.g. yolo11n.yaml, yolo11s.yaml) or a file"
+                "model",
+                f"{shown(value)} is not an Ultralytics architecture (e.g. yolo11n.yaml, yolo11s.yaml) or a file",
             )
         return StartingPoint("yaml", value)
     if lowered.endswith(".pt"):
@@ -97,7 +98,7 @@ def starting_point(workspace: Workspace, registry: ModelRegistry, value: str) ->
         require_detector(path, "model")
         return StartingPoint("weights", str(path))
     raise InvalidArgument(
-        "model", f"{value!r} is not an architecture (.yaml), a local .pt file or a detector version (detector_...)"
+        "model", f"{shown(value)} is not an architecture (.yaml), a local .pt file or a detector version (detector_...)"
     )
 
 
@@ -105,7 +106,9 @@ def _registered(registry: ModelRegistry, version: str) -> ModelVersion:
     try:
         model = registry.get(version)
     except NotFound:
-        raise NotFound(f"model: no model version {version!r} (omni models list --kind detector shows them)") from None
+        raise NotFound(
+            f"model: no model version {shown(version)} (omni models list --kind detector shows them)"
+        ) from None
     if model.kind != "detector":
         raise InvalidArgument("model", f"{version} is a {model.kind} model, not a detector")
     if "weights" not in model.files:

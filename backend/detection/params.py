@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from backend.detection.augment import normalise_overrides, preset_name
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.inference.providers import provider_name
 
 DEFAULT_MODEL = "yolo11n.yaml"
@@ -71,7 +71,7 @@ def validate_train_params(params: TrainDetectionParams) -> TrainDetectionParams:
         (
             "device",
             bool(DEVICE_PATTERN.match(p.device)),
-            f"{p.device!r} is not auto, cpu, cuda, cuda:N, a GPU number or mps"
+            f"{shown(p.device)} is not auto, cpu, cuda, cuda:N, a GPU number or mps"
             + (
                 "; several GPUs (DDP) would run Ultralytics in processes this job cannot watch or cancel"
                 if "," in p.device

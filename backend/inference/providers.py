@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 TENSORRT = "TensorrtExecutionProvider"
 CUDA = "CUDAExecutionProvider"
@@ -25,7 +25,7 @@ def provider_name(value: str, *, field: str = "require_provider") -> str:
     for name in PREFERENCE:
         if lowered == name.lower():
             return name
-    raise InvalidArgument(field, f"unknown execution provider {value!r}; choose one of {', '.join(SHORT_NAMES)}")
+    raise InvalidArgument(field, f"unknown execution provider {shown(value)}; choose one of {', '.join(SHORT_NAMES)}")
 
 
 def short_name(provider: str) -> str:

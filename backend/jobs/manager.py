@@ -21,7 +21,8 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument
+from backend.errors import FailedPrecondition, InvalidArgument, shown
+from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS, get_kind
 from backend.jobs.store import JobStore
@@ -66,6 +67,7 @@ class JobManager:
         self._version = 0
         self._job_changes: deque[tuple[int, str]] = deque(maxlen=10_000)
         self._stopping = False
+        self._held = False
         self._scheduler: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------
@@ -76,6 +78,12 @@ class JobManager:
         self._scheduler = threading.Thread(target=self._schedule_loop, name="job-scheduler", daemon=True)
         self._scheduler.start()
         return interrupted
+
+    def hold(self, held: bool = True) -> None:
+        """Start no queued job until ``hold(False)``: submits are still checked and recorded. For maintenance,
+        and for tests that submit jobs nobody should run (a random spec may be a valid training job)."""
+        self._held = held
+        self._notify()
 
     def shutdown(self, grace_s: float = 10.0) -> None:
         """Stop scheduling; ask running jobs to stop (they end INTERRUPTED), kill what will not."""
@@ -91,9 +99,7 @@ class JobManager:
             run.cancel_event.set()
         deadline = time.monotonic() + grace_s
         for run in runs:
-            run.process.join(timeout=max(0.0, deadline - time.monotonic()))
-        for run in runs:
-            _stop_process(run.process)
+            _stop_process(run.process, max(0.0, deadline - time.monotonic()))
         for run in runs:
             if run.supervisor is not None:
                 run.supervisor.join(timeout=10)
@@ -209,7 +215,9 @@ class JobManager:
             shared = wanted & set(other.outputs.items())
             if shared:
                 key, value = sorted(shared)[0]
-                raise InvalidArgument(key, f"{value!r} is already the output of job {other.id} ({other.state.value})")
+                raise InvalidArgument(
+                    key, f"{shown(value)} is already the output of job {other.id} ({other.state.value})"
+                )
 
     def _schedule_loop(self) -> None:
         while not self._stopping:
@@ -223,7 +231,7 @@ class JobManager:
     def _start_queued(self) -> None:
         with self._lock:
             free = self.max_concurrent - len(self._running)
-            if free <= 0 or self._stopping:
+            if free <= 0 or self._stopping or self._held:
                 return
             queued = self.store.list_jobs(states=[JobState.QUEUED], limit=10_000)
             for job in reversed(queued[-free:]):  # oldest first
@@ -231,7 +239,7 @@ class JobManager:
 
     def _launch(self, job: JobRecord) -> None:
         if job.kind not in KINDS:
-            self._finish(job.id, JobState.FAILED, f"this backend cannot run jobs of kind {job.kind!r}")
+            self._finish(job.id, JobState.FAILED, f"this backend cannot run jobs of kind {shown(job.kind)}")
             return
         scratch = self.workspace.job_dir(job.id)
         reader, writer = _SPAWN.Pipe(duplex=False)
@@ -279,8 +287,7 @@ class JobManager:
                 if batch:
                     reported = self._record_batch(run, batch) or reported
         finally:
-            run.process.join(timeout=self.cancel_grace_s + 5)
-            _stop_process(run.process)
+            _stop_process(run.process, self.cancel_grace_s + 5)
             state, message = self._final_state(run, reported)
             with self._lock:
                 self._finish(run.job_id, state, message)
@@ -334,11 +341,6 @@ class JobManager:
         self.store.update_job(job_id, state=state, message=message, finished_at=time.time())
 
 
-def _stop_process(process: BaseProcess) -> None:
-    """Terminate, then kill, a worker that is still alive."""
-    if process.is_alive():
-        process.terminate()
-        process.join(timeout=2)
-    if process.is_alive():
-        process.kill()
-        process.join(timeout=2)
+def _stop_process(process: BaseProcess, grace_s: float = 0.0) -> None:
+    """Give a worker ``grace_s`` to end, then terminate, then kill it, and its process group with it."""
+    lifeline.stop_worker(process, grace_s)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from backend.batch.jobs import RESTORE_BATCH
 from backend.datasets.jobs import EXPORT_DATASET, IMPORT_DATASET
 from backend.detection.jobs import DETECT_BATCH, PRELABEL, TRAIN_DETECTION
-from backend.errors import NotFound
+from backend.errors import NotFound, shown
 from backend.jobs.kind import JobKind
 from backend.restoration.jobs import EVALUATE, TRAIN_RESTORATION
 from backend.sync.jobs import SYNC_PULL, SYNC_PUSH
@@ -27,4 +27,4 @@ def get_kind(name: str) -> JobKind:
     try:
         return KINDS[name]
     except KeyError:
-        raise NotFound(f"no job kind {name!r}; known kinds: {', '.join(sorted(KINDS))}") from None
+        raise NotFound(f"no job kind {shown(name)}; known kinds: {', '.join(sorted(KINDS))}") from None

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from backend.errors import NotFound
+from backend.errors import NotFound, shown
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 
 SCHEMA = """
@@ -101,7 +101,7 @@ class JobStore:
     def get_job(self, job_id: str) -> JobRecord:
         row = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no job with id {job_id!r}")
+            raise NotFound(f"no job with id {shown(job_id)}")
         return _job_from_row(row)
 
     def list_jobs(
@@ -140,7 +140,7 @@ class JobStore:
         with self._write_lock:
             cursor = self._conn.execute(f"UPDATE jobs SET {', '.join(assignments)} WHERE id = ?", (*args, job_id))
         if cursor.rowcount == 0:
-            raise NotFound(f"no job with id {job_id!r}")
+            raise NotFound(f"no job with id {shown(job_id)}")
 
     def mark_unfinished_interrupted(self, message: str) -> list[str]:
         """At start-up: jobs that were running when the backend died become INTERRUPTED."""
@@ -167,7 +167,7 @@ class JobStore:
             try:
                 row = conn.execute("SELECT last_seq FROM jobs WHERE id = ?", (job_id,)).fetchone()
                 if row is None:
-                    raise NotFound(f"no job with id {job_id!r}")
+                    raise NotFound(f"no job with id {shown(job_id)}")
                 seq = row[0]
                 for event_type, payload in events:
                     seq += 1

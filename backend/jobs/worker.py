@@ -3,7 +3,9 @@
 It is started with multiprocessing's *spawn* method, so it shares nothing with the gRPC server's
 threads; torch, ultralytics and friends are imported here, never in the server. Messages go up a
 one-way pipe; cancellation comes down as a multiprocessing Event. If the server dies (even by
-SIGKILL) a watchdog notices the new parent and ends the worker, so nothing runs unattended.
+SIGKILL) a watchdog notices the new parent and ends the worker, so nothing runs unattended. The worker
+leads a process group of its own, which ends with it (``backend.jobs.lifeline``): no process a job
+started outlives it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from backend.confinement import Confinement
 from backend.errors import JobCancelled, OmniError
+from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobState
 from backend.storage.local import LocalStore
 
@@ -118,6 +121,7 @@ def _watch_parent(parent_pid: int) -> None:
     """End this process when the server that started it is gone (SIGKILL leaves no other signal)."""
     while True:
         if os.getppid() != parent_pid:
+            lifeline.kill_own_group()  # this process and whatever it started (DataLoader workers, ...)
             os._exit(70)
         time.sleep(PARENT_POLL_S)
 
@@ -149,6 +153,7 @@ def worker_main(
     """Entry point of the worker process. Always ends by sending ``("done", state, message)``."""
     # A terminal's Ctrl+C reaches the whole process group; a job stops through its cancel flag instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lifeline.lead_own_group()  # before the job starts any process of its own
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
     _redirect_output(Path(scratch_dir) / "worker.log")
     ctx = WorkerContext(
@@ -182,6 +187,7 @@ def worker_main(
             ctx.log(traceback.format_exc(), level="error")
         except (OSError, EOFError):
             pass
+    lifeline.end_own_group()  # what the job left running (persistent DataLoader workers, ...) ends with it
     try:
         ctx._send(("done", state.value, message))
         conn.close()

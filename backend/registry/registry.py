@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
+from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.storage.base import ArtifactStore
 
 LAYERS = ("layer_1", "layer_2", "detector")
@@ -54,7 +54,7 @@ class ModelVersion:
 def layer_of(version: str) -> str:
     if not VERSION_PATTERN.match(version):
         raise InvalidArgument(
-            "version", f"{version!r} is not a model version (e.g. restoration_layer2_20261123_181500)"
+            "version", f"{shown(version)} is not a model version (e.g. restoration_layer2_20261123_181500)"
         )
     if version.startswith("detector"):
         return "detector"
@@ -87,7 +87,7 @@ class ModelRegistry:
         """Upload ``files`` (role -> local path), then the card; return the new version."""
         name = version or self.new_version_name(layer)
         if layer_of(name) != layer:
-            raise InvalidArgument("version", f"{name!r} does not belong to {layer}")
+            raise InvalidArgument("version", f"{shown(name)} does not belong to {layer}")
         keys: dict[str, str] = {}
         sizes: dict[str, int] = {}
         checksums: dict[str, str] = {}
@@ -138,7 +138,7 @@ class ModelRegistry:
         layer = layer_of(version)
         key = f"models/{layer}/{version}/{CARD}"
         if not self.store.exists(key):
-            raise NotFound(f"no model version {version!r}")
+            raise NotFound(f"no model version {shown(version)}")
         card = json.loads(self.store.get_bytes(key))
         return ModelVersion(
             version, layer, card, dict(card.get("files", {})), current=self.current_name(layer) == version
@@ -151,7 +151,7 @@ class ModelRegistry:
         layers = [layer] if layer else list(LAYERS)
         if kind:
             if kind not in ("restoration", "detector"):
-                raise InvalidArgument("kind", f"{kind!r} is not a model kind (restoration, detector)")
+                raise InvalidArgument("kind", f"{shown(kind)} is not a model kind (restoration, detector)")
             layers = [item for item in layers if (item == "detector") == (kind == "detector")]
         versions = []
         for item in layers:
@@ -204,4 +204,4 @@ class ModelRegistry:
     @staticmethod
     def _check_layer(layer: str) -> None:
         if layer not in LAYERS:
-            raise InvalidArgument("layer", f"{layer!r} is not a layer ({', '.join(LAYERS)})")
+            raise InvalidArgument("layer", f"{shown(layer)} is not a layer ({', '.join(LAYERS)})")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition, NotFound, OmniError
+from backend.errors import FailedPrecondition, NotFound, OmniError, shown
 from backend.registry.registry import CARD, CURRENT, ModelRegistry, ModelVersion, layer_of
 from backend.storage.credentials import workspace_keys_path
 from backend.storage.local import LocalStore
@@ -74,14 +74,16 @@ class SharedRegistry(ModelRegistry):
             if self.remote is None:
                 raise
         if not self._online():
-            raise NotFound(f"no model version {version!r} here, and the remote cannot be reached: {self.remote_error}")
+            raise NotFound(
+                f"no model version {shown(version)} here, and the remote cannot be reached: {self.remote_error}"
+            )
         try:
             card = self._remote_card(version)
         except RemoteError as error:
             self._went_offline(error)
-            raise NotFound(f"no model version {version!r} here, and the remote failed: {error.message}") from None
+            raise NotFound(f"no model version {shown(version)} here, and the remote failed: {error.message}") from None
         if card is None:
-            raise NotFound(f"no model version {version!r} here or on the remote")
+            raise NotFound(f"no model version {shown(version)} here or on the remote")
         self.fetch(version, card)
         return super().get(version)
 
@@ -93,7 +95,7 @@ class SharedRegistry(ModelRegistry):
         for role, key in dict(card.get("files", {})).items():
             if not isinstance(key, str) or not key.startswith(folder) or "/" in key.removeprefix(folder):
                 raise RemoteError(
-                    Problem.OTHER, f"remote: the card of {version} names a file outside its version: {key!r}"
+                    Problem.OTHER, f"remote: the card of {version} names a file outside its version: {shown(key)}"
                 )
             expected = str(card.get("sha256", {}).get(role, ""))
             target = self.local_store.path_of(key)

@@ -57,7 +57,7 @@ def load_report(store: ArtifactStore, report_id: str) -> dict[str, Any]:
 
 def get_report(store: ArtifactStore, report_id: str, fmt: str = "text") -> str:
     if fmt not in FORMATS:
-        raise InvalidArgument("format", f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise InvalidArgument("format", f"unknown format {shown(fmt)}; choose one of {', '.join(FORMATS)}")
     report = load_report(store, report_id)
     stored = report_key(report_id, fmt)
     if store.exists(stored):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from backend.confinement import PathChecker
-from backend.errors import FailedPrecondition
+from backend.errors import FailedPrecondition, shown
 from backend.jobs.context import JobContext, confinement_of
 from backend.reports.store import json_safe
 from backend.restoration.metrics import psnr, ssim
@@ -42,7 +42,9 @@ def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
     ref = _by_stem(policy.resolve(params.ref, "ref"), checker, skipped)
     names = sorted(set(pred) & set(ref))
     if not names:
-        raise FailedPrecondition(f"no image in {params.pred} has a same-named reference in {params.ref}")
+        raise FailedPrecondition(
+            f"no image in {shown(params.pred)} has a same-named reference in {shown(params.ref)}"
+        )
     rows: list[dict[str, Any]] = []
     skipped.extend({"file": str(pred[n]), "reason": "no reference"} for n in sorted(set(pred) - set(ref)))
     for done, name in enumerate(names, 1):

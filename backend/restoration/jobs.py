@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.restoration.params import (
@@ -21,7 +21,7 @@ def prepare_training(params: TrainRestorationParams, workspace: Workspace, resum
     data = require_existing_folder(workspace, checked.data, field="data")
     for side in ("clean", "degraded"):
         if not (data / side).is_dir():
-            raise InvalidArgument("data", f"{str(data)!r} must hold clean/ and degraded/ folders; {side}/ is missing")
+            raise InvalidArgument("data", f"{shown(data)} must hold clean/ and degraded/ folders; {side}/ is missing")
     return Prepared(params=replace(checked, data=str(data)), outputs={})
 
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.restoration.metrics import ssim_differentiable
 
 
@@ -58,5 +58,5 @@ def build_loss(name: str) -> nn.Module:
     """``"charbonnier"``, ``"l1"`` or ``"charbonnier+ssim"`` (case-insensitive)."""
     cls = LOSSES.get(name.lower()) if isinstance(name, str) else None
     if cls is None:
-        raise InvalidArgument("loss", f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+        raise InvalidArgument("loss", f"unknown loss {shown(name)}; choose one of {', '.join(LOSSES)}")
     return cls()

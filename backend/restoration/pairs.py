@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backend.confinement import Confinement, PathChecker, unconfined
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 DECODE_THREADS = 4
@@ -104,7 +104,7 @@ def scan_pairs(root: Path, *, max_pairs: int = 0, confinement: Confinement | Non
         policy.resolve(folder, "data")
         if not folder.is_dir():
             raise InvalidArgument(
-                "data", f"{str(root)!r} must hold clean/ and degraded/ folders; {folder.name}/ is missing"
+                "data", f"{shown(root)} must hold clean/ and degraded/ folders; {folder.name}/ is missing"
             )
     checker = PathChecker(policy)
     clean, clean_seen, rejected = _images_by_stem(clean_dir, checker)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 DEVICES = ("auto", "cpu", "cuda")
 LOSSES = ("charbonnier", "l1", "charbonnier+ssim")
@@ -53,9 +53,9 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         ("max_pairs", p.max_pairs >= 0, f"must not be negative, got {p.max_pairs}"),
         ("patch", 16 <= p.patch <= 2048, f"must be between 16 and 2048, got {p.patch}"),
         ("val_split", 0 < p.val_split < 1, f"must be between 0 and 1 (exclusive), got {p.val_split}"),
-        ("preset", p.preset in PRESETS, f"unknown preset {p.preset!r}; choose one of {', '.join(PRESETS)}"),
-        ("device", p.device in DEVICES, f"unknown device {p.device!r}; choose one of {', '.join(DEVICES)}"),
-        ("loss", p.loss in LOSSES, f"unknown loss {p.loss!r}; choose one of {', '.join(LOSSES)}"),
+        ("preset", p.preset in PRESETS, f"unknown preset {shown(p.preset)}; choose one of {', '.join(PRESETS)}"),
+        ("device", p.device in DEVICES, f"unknown device {shown(p.device)}; choose one of {', '.join(DEVICES)}"),
+        ("loss", p.loss in LOSSES, f"unknown loss {shown(p.loss)}; choose one of {', '.join(LOSSES)}"),
         ("num_workers", -1 <= p.num_workers <= 64, f"must be between -1 (none) and 64 (0 = auto), got {p.num_workers}"),
         (
             "max_minutes",

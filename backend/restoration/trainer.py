@@ -5,6 +5,7 @@ It reports through a ``JobContext`` and knows nothing of gRPC, the registry or r
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -17,6 +18,7 @@ from torch.utils.data import DataLoader
 
 from backend.errors import FailedPrecondition, JobCancelled, ResourceExhausted
 from backend.jobs.context import JobContext
+from backend.jobs.lifeline import die_with_parent
 from backend.restoration.archs import NetworkConfig, build_network, config_to_dict, count_parameters
 from backend.restoration.checkpoints import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from backend.restoration.datasets import EpochSampler, PairImages, TrainPatches, to_tensor
@@ -214,6 +216,8 @@ def train(
         pin_memory=device.type == "cuda",
         persistent_workers=workers > 0,
         prefetch_factor=4 if workers > 0 else None,
+        # a worker dies with this process, even one SIGKILLed after the cancel grace period
+        worker_init_fn=functools.partial(die_with_parent, os.getpid()) if workers > 0 else None,
         drop_last=len(dataset) > params.batch_size,
     )
     steps_per_epoch = len(loader)

@@ -16,7 +16,7 @@ import grpc
 from backend.batch.models import onnx_file, resolve_model
 from backend.batch.params import RestoreOptions, check_options
 from backend.batch.stream import StreamSession
-from backend.errors import InvalidArgument, ResourceExhausted
+from backend.errors import InvalidArgument, OmniError, ResourceExhausted
 from backend.registry.shared import open_registry
 from backend.storage.base import validate_key
 from backend.workspace import Workspace
@@ -160,7 +160,10 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
                 batch_pixels=ready["batch_pixels"],
             )
         )
-        reader = threading.Thread(target=self._read, args=(requests, session), name="restore-stream-read", daemon=True)
+        refused: list[OmniError] = []  # a request the reader refused (beyond a limit, not protobuf)
+        reader = threading.Thread(
+            target=self._read, args=(requests, session, refused), name="restore-stream-read", daemon=True
+        )
         reader.start()
         for message in session.events():
             if message[0] == "result":
@@ -170,14 +173,21 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
                 yield batch_pb2.RestoreStreamResponse(
                     done=batch_pb2.RestoreStreamDone(restored=counts["restored"], failed=counts["failed"])
                 )
+        if refused:
+            raise refused[0]
 
     @staticmethod
-    def _read(requests: Iterator[batch_pb2.RestoreStreamRequest], session: StreamSession) -> None:
+    def _read(
+        requests: Iterator[batch_pb2.RestoreStreamRequest], session: StreamSession, refused: list[OmniError]
+    ) -> None:
         images = _Reassembler(session)
         try:
             for request in requests:
                 if request.WhichOneof("message") == "chunk":
                     images.add(request.chunk)
             session.end()
+        except OmniError as error:  # the request check refused a message: stop, and answer with its status
+            refused.append(error)
+            session.close()
         except (grpc.RpcError, OSError, ValueError):
             session.close()  # the client went away (or cancelled): stop the work

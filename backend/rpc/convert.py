@@ -14,9 +14,10 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS
+from backend.rpc import limits
 from protos.omni.v1 import jobs_pb2
 
 STATE_TO_PROTO = {
@@ -75,7 +76,7 @@ def spec_to_params(spec: jobs_pb2.JobSpec) -> tuple[str, Any]:
     if kind_name is None:
         raise InvalidArgument("spec", f"set one job kind; this backend runs: {', '.join(sorted(KINDS))}")
     if kind_name not in KINDS:
-        raise InvalidArgument("spec", f"this backend cannot run jobs of kind {kind_name!r}")
+        raise InvalidArgument("spec", f"this backend cannot run jobs of kind {shown(kind_name)}")
     return kind_name, params_from_message(KINDS[kind_name].params_type, getattr(spec, kind_name))
 
 
@@ -88,6 +89,16 @@ def progress_to_proto(progress: dict[str, Any]) -> jobs_pb2.Progress:
         unit=str(progress.get("unit", "")),
         message=str(progress.get("message", "")),
     )
+
+
+def labels_to_proto(labels: dict[str, str]) -> dict[str, str]:
+    """Labels within the limits of a submit. Jobs stored before labels were bounded may hold thousands, which
+    once made every ListJobs and WatchJobs answer too large to read: they are sent cut (the first ``LABELS``
+    by key, keys and values cut to their limits); the store keeps them whole."""
+    key_chars, value_chars = limits.LABEL_KEY_CHARS, limits.LABEL_VALUE_CHARS
+    if len(labels) <= limits.LABELS and all(len(k) <= key_chars and len(v) <= value_chars for k, v in labels.items()):
+        return labels
+    return {key[:key_chars]: value[:value_chars] for key, value in sorted(labels.items())[: limits.LABELS]}
 
 
 def job_to_proto(job: JobRecord) -> jobs_pb2.Job:
@@ -103,7 +114,7 @@ def job_to_proto(job: JobRecord) -> jobs_pb2.Job:
         resumable=job.resumable,
         resumed_from=job.resumed_from,
         outputs=job.outputs,
-        labels=job.labels,
+        labels=labels_to_proto(job.labels),
     )
     if job.progress:
         message.progress.CopyFrom(progress_to_proto(job.progress))

@@ -14,11 +14,13 @@ def wrap_handler(
     handler: grpc.RpcMethodHandler,
     unary: Callable[[Behavior], Behavior],
     streaming: Callable[[Behavior], Behavior],
+    request_deserializer: Callable[[bytes], Any] | None = None,
 ) -> grpc.RpcMethodHandler:
     """Return ``handler`` with its behaviour wrapped: ``unary`` for methods that return one response,
-    ``streaming`` for methods that return a stream (their behaviour is a generator)."""
+    ``streaming`` for methods that return a stream (their behaviour is a generator); and with
+    ``request_deserializer`` in place of its own when one is given."""
     common = {
-        "request_deserializer": handler.request_deserializer,
+        "request_deserializer": request_deserializer or handler.request_deserializer,
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary:

@@ -11,6 +11,7 @@ from backend.errors import InvalidArgument
 from backend.jobs.manager import JobManager
 from backend.jobs.records import JobRecord, JobState
 from backend.rpc import convert
+from backend.rpc.paging import offset_from_token, within_budget
 from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 
 DEFAULT_PAGE_SIZE = 100
@@ -29,7 +30,7 @@ def _states(values: object) -> list[JobState]:
     states = []
     for value in values:  # type: ignore[attr-defined]
         if value not in convert.STATE_FROM_PROTO:
-            raise InvalidArgument("states", f"unknown job state {value}")
+            raise InvalidArgument("states", f"{value} is not a job state")
         states.append(convert.STATE_FROM_PROTO[value])
     return states
 
@@ -49,17 +50,13 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
         if request.page_size < 0:
             raise InvalidArgument("page_size", "must not be negative")
         size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        try:
-            offset = int(request.page_token or "0")
-        except ValueError:
-            raise InvalidArgument("page_token", f"{request.page_token!r} is not a token from ListJobs") from None
+        offset = offset_from_token(request.page_token, "ListJobs")
         jobs = self.manager.list_jobs(
             states=_states(request.states), kinds=list(request.kinds), limit=size + 1, offset=offset
         )
-        next_token = str(offset + size) if len(jobs) > size else ""
-        return jobs_pb2.ListJobsResponse(
-            jobs=[convert.job_to_proto(j) for j in jobs[:size]], next_page_token=next_token
-        )
+        page = within_budget(convert.job_to_proto(job) for job in jobs[:size])  # a short page beats a refused one
+        next_token = str(offset + len(page)) if len(jobs) > len(page) else ""
+        return jobs_pb2.ListJobsResponse(jobs=page, next_page_token=next_token)
 
     def CancelJob(self, request: jobs_pb2.CancelJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.cancel(_require_id(request.job_id)))
@@ -81,8 +78,9 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
             version = self.manager.version
             events = self.manager.events_after(job_id, after, limit=EVENTS_PER_MESSAGE)
             if events:
-                yield jobs_pb2.WatchJobResponse(events=[convert.event_to_proto(event) for event in events])
-                after = events[-1].seq
+                batch = within_budget(convert.event_to_proto(event) for event in events)
+                yield jobs_pb2.WatchJobResponse(events=batch)
+                after = batch[-1].seq
                 continue
             job = self.manager.get(job_id)
             if job.state.terminal and job.last_seq <= after:

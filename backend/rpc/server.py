@@ -24,8 +24,10 @@ from backend.rpc.datasets_servicer import DatasetsServicer
 from backend.rpc.detection_servicer import DetectionServicer
 from backend.rpc.errors import ErrorInterceptor
 from backend.rpc.jobs_servicer import JobsServicer
+from backend.rpc.limits import MAX_MESSAGE_BYTES
 from backend.rpc.models_servicer import ModelsServicer
 from backend.rpc.reports_servicer import ReportsServicer
+from backend.rpc.request_interceptor import RequestCheckInterceptor
 from backend.rpc.storage_servicer import StorageServicer
 from backend.rpc.synthetic_servicer import SyntheticServicer
 from backend.rpc.system_servicer import SystemServicer
@@ -57,7 +59,6 @@ from protos.omni.v1 import (
 )
 
 RPC_THREADS = 64
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 SERVICE_NAMES = (
     jobs_pb2.DESCRIPTOR.services_by_name["Jobs"].full_name,
@@ -122,10 +123,12 @@ def start_backend(settings: ServerSettings) -> Backend:
     settings.check()
     workspace = Workspace(settings.workspace, host_paths_allowed=settings.allows_host_paths)
     manager = JobManager(workspace, max_concurrent=settings.max_concurrent_jobs)
+    # outermost first: no token is UNAUTHENTICATED before anything looks at the request; the error
+    # interceptor turns what the request check raises (and everything else) into statuses
     interceptors: list[grpc.ServerInterceptor] = []
     if settings.token:
         interceptors.append(AuthInterceptor(settings.token))
-    interceptors.append(ErrorInterceptor())
+    interceptors += [ErrorInterceptor(), RequestCheckInterceptor()]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=RPC_THREADS, thread_name_prefix="rpc"),
         interceptors=interceptors,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 # The prefixes of the first version of this system's buckets; a workspace is laid out with them.
 WORKSPACE_PREFIXES = (
@@ -74,10 +74,10 @@ def validate_key(key: str, *, field: str = "key") -> str:
     segments (``.omni`` holds the backend's own state).
     """
     if not key or key.startswith("/") or "\\" in key or "\x00" in key:
-        raise InvalidArgument(field, f"invalid key {key!r}")
+        raise InvalidArgument(field, f"invalid key {shown(key)}")
     for part in key.rstrip("/").split("/"):
         if part in ("", ".", "..") or part.startswith("."):
-            raise InvalidArgument(field, f"invalid key {key!r}: segment {part!r} is not allowed")
+            raise InvalidArgument(field, f"invalid key {shown(key)}: segment {shown(part)} is not allowed")
     return key
 
 
@@ -98,4 +98,4 @@ def sha256_of_file(path: Path) -> str:
 def check_digest(key: str, actual: str, expected: str | None) -> None:
     """Refuse bytes whose SHA-256 is not the one the caller expected (nothing is stored then)."""
     if expected is not None and actual != expected.lower():
-        raise InvalidArgument("sha256", f"checksum mismatch for {key!r}: expected {expected}, got {actual}")
+        raise InvalidArgument("sha256", f"checksum mismatch for {shown(key)}: expected {expected}, got {actual}")

@@ -131,7 +131,7 @@ def resolve(config: RemoteConfig, state_dir: Path, env: Mapping[str, str] | None
     shared = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or Path.home() / ".aws" / "credentials").expanduser()
     if config.profile:
         if not shared.is_file():
-            raise FailedPrecondition(f"profile: {config.profile!r} was asked for but {shared} does not exist")
+            raise FailedPrecondition(f"profile: {shown(config.profile)} was asked for but {shared} does not exist")
         found = _from_ini(shared, profile, f"profile {profile} ({shared})", field_name="profile")
         if found is None:
             raise FailedPrecondition(f"profile: no profile [{profile}] in {shared}")

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 
 CONFIG_NAME = "remote.json"
 LAYOUT_BUCKETS = "buckets"
@@ -39,11 +39,11 @@ def check_bucket_name(name: str, *, field: str) -> str:
     if not _BUCKET.match(name) or ".." in name or ".-" in name or "-." in name or _IP.match(name):
         raise InvalidArgument(
             field,
-            f"{name!r} is not a valid S3 bucket name (3-63 characters: lowercase letters, digits, '.' and '-', "
+            f"{shown(name)} is not a valid S3 bucket name (3-63 characters: lowercase letters, digits, '.' and '-', "
             "starting and ending with a letter or digit, not an IP address)",
         )
     if name.startswith("xn--") or name.endswith("-s3alias"):
-        raise InvalidArgument(field, f"{name!r} uses a prefix or suffix S3 reserves")
+        raise InvalidArgument(field, f"{shown(name)} uses a prefix or suffix S3 reserves")
     return name
 
 
@@ -60,13 +60,13 @@ def parse_endpoint(value: str, region: str) -> Endpoint:
     text = value if "://" in value else f"https://{value}"
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https"):
-        raise InvalidArgument("endpoint", f"{value!r}: use http://HOST:PORT or https://HOST:PORT")
+        raise InvalidArgument("endpoint", f"{shown(value)}: use http://HOST:PORT or https://HOST:PORT")
     if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.username:
-        raise InvalidArgument("endpoint", f"{value!r} is not HOST[:PORT] (no path, query or user)")
+        raise InvalidArgument("endpoint", f"{shown(value)} is not HOST[:PORT] (no path, query or user)")
     try:
         port = parts.port
     except ValueError:
-        raise InvalidArgument("endpoint", f"{value!r} has an invalid port") from None
+        raise InvalidArgument("endpoint", f"{shown(value)} has an invalid port") from None
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return Endpoint(f"{host}:{port}" if port else host, parts.scheme == "https")
 
@@ -106,7 +106,7 @@ class RemoteConfig:
             return self.bucket, f"{self.key_prefix}{key}"
         top, _, rest = key.partition("/")
         if top not in TOP_PREFIXES or not rest:
-            raise InvalidArgument("key", f"{key!r} is not under one of {', '.join(TOP_PREFIXES)}")
+            raise InvalidArgument("key", f"{shown(key)} is not under one of {', '.join(TOP_PREFIXES)}")
         return f"{self.bucket_prefix}{top}", rest
 
     def key_of(self, bucket: str, object_name: str) -> str:
@@ -143,12 +143,12 @@ def checked(config: RemoteConfig) -> RemoteConfig:
     url = config.url.strip()
     parts = urlsplit(url)
     if parts.scheme != "s3" or not url.startswith("s3://"):
-        raise InvalidArgument("url", f"{config.url!r} is not an s3:// URL (s3:// or s3://BUCKET[/PREFIX])")
+        raise InvalidArgument("url", f"{shown(config.url)} is not an s3:// URL (s3:// or s3://BUCKET[/PREFIX])")
     if parts.query or parts.fragment:
-        raise InvalidArgument("url", f"{config.url!r}: no ?query or #fragment")
+        raise InvalidArgument("url", f"{shown(config.url)}: no ?query or #fragment")
     layout = config.layout or (LAYOUT_BUCKETS if not parts.netloc else LAYOUT_PREFIX)
     if layout not in LAYOUTS:
-        raise InvalidArgument("layout", f"{layout!r} is not a layout ({', '.join(LAYOUTS)})")
+        raise InvalidArgument("layout", f"{shown(layout)} is not a layout ({', '.join(LAYOUTS)})")
     if layout == LAYOUT_PREFIX:
         if not parts.netloc:
             raise InvalidArgument("url", "the prefix layout needs a bucket: s3://BUCKET[/PREFIX]")
@@ -157,21 +157,21 @@ def checked(config: RemoteConfig) -> RemoteConfig:
             raise InvalidArgument("bucket_prefix", "only the buckets layout names buckets with a prefix")
         path = parts.path.strip("/")
         if path and any(seg in ("", ".", "..") for seg in path.split("/")):
-            raise InvalidArgument("url", f"{config.url!r}: the prefix has an empty, '.' or '..' segment")
+            raise InvalidArgument("url", f"{shown(config.url)}: the prefix has an empty, '.' or '..' segment")
     else:
         if parts.netloc or parts.path.strip("/"):
             raise InvalidArgument(
                 "url",
-                f"{config.url!r}: with --layout buckets the buckets are --bucket-prefix + "
+                f"{shown(config.url)}: with --layout buckets the buckets are --bucket-prefix + "
                 f"{', '.join(TOP_PREFIXES)}; give s3:// alone (or use --layout prefix)",
             )
         for top in TOP_PREFIXES:
             check_bucket_name(f"{config.bucket_prefix}{top}", field="bucket_prefix")
     if not _REGION.match(config.region):
-        raise InvalidArgument("region", f"{config.region!r} is not a region name (e.g. eu-west-1)")
+        raise InvalidArgument("region", f"{shown(config.region)} is not a region name (e.g. eu-west-1)")
     parse_endpoint(config.endpoint, config.region)
     if config.profile and not _PROFILE.match(config.profile):
-        raise InvalidArgument("profile", f"{config.profile!r} is not a profile name")
+        raise InvalidArgument("profile", f"{shown(config.profile)} is not a profile name")
     return replace(config, url=url.rstrip("/") if parts.netloc else "s3://", layout=layout)
 
 

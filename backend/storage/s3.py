@@ -29,7 +29,7 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3.util import Retry, Timeout
 
-from backend.errors import InvalidArgument, NotFound, ResourceExhausted
+from backend.errors import InvalidArgument, NotFound, ResourceExhausted, shown
 from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
 from backend.storage.credentials import Credentials
 from backend.storage.local import TEMP_SUFFIX
@@ -215,7 +215,7 @@ class S3Store:
     def delete(self, key: str) -> None:
         bucket, name = self.config.locate(validate_key(key))
         if not self.exists(key):
-            raise NotFound(f"no object {key!r} in {self.describe()}")
+            raise NotFound(f"no object {shown(key)} in {self.describe()}")
         self._call("delete", key, self.client.remove_object, bucket, name)
 
     # -- reading --------------------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ class S3Store:
             item = self.client.stat_object(bucket, name)
         except S3Error as error:
             if error.code in ("NoSuchKey", "NoSuchObject", "NotFound") or (error.code == "ResourceNotFound"):
-                raise NotFound(f"no object {key!r} in {self.describe()}") from None
+                raise NotFound(f"no object {shown(key)} in {self.describe()}") from None
             raise self._explain_head_error(error, bucket, key, action="read") from None
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as error:
             raise self._error(error, bucket=bucket, key=key, action="read") from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry.registry import layer_of
@@ -50,7 +50,7 @@ def check_selection(selection: Selection) -> Selection:
             raise InvalidArgument("selection.models", error.message.removeprefix("version: ")) from None
     for name in selection.datasets:
         if not name or "/" in name or name.startswith("."):
-            raise InvalidArgument("selection.datasets", f"{name!r} is not a dataset name")
+            raise InvalidArgument("selection.datasets", f"{shown(name)} is not a dataset name")
     return selection
 
 

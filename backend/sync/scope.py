@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.datasets.service import DatasetService
-from backend.errors import InvalidArgument, NotFound
+from backend.errors import InvalidArgument, NotFound, shown
 from backend.storage.s3 import S3Store
 from backend.sync.hash_cache import HashCache
 from backend.sync.selection import DATASETS, IMAGES, Selection
@@ -70,7 +70,7 @@ def build_scope(workspace: Workspace, store: S3Store, selection: Selection) -> S
             wanted.update(_blob_keys(store.get_bytes(snapshot_key(name)), name))
             found = True
         if not found:
-            raise NotFound(f"datasets: no dataset {name!r} here or on the remote")
+            raise NotFound(f"datasets: no dataset {shown(name)} here or on the remote")
         scope.datasets.append(name)
     scope.remote_extra = [DATASETS, IMAGES]
     scope.remote_filter = wanted
@@ -82,7 +82,7 @@ def _blob_keys(data: bytes, name: str) -> set[str]:
         images = json.loads(data)["images"]
         return {str(image["key"]) for image in images}
     except (ValueError, KeyError, TypeError):
-        raise InvalidArgument("datasets", f"the remote snapshot of {name!r} is not a dataset snapshot") from None
+        raise InvalidArgument("datasets", f"the remote snapshot of {shown(name)} is not a dataset snapshot") from None
 
 
 def scoped_status(workspace: Workspace, store: S3Store, selection: Selection) -> tuple[Scope, Status]:

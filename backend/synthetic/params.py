@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, shown
 from backend.synthetic.degradations import DEGRADATIONS
 
 MAX_COUNT = 1_000_000
@@ -56,7 +56,7 @@ def validate_restoration(p: SynthRestorationParams) -> SynthRestorationParams:
     unknown = [name for name in names if name not in DEGRADATIONS]
     if unknown:
         raise InvalidArgument(
-            "degradations", f"unknown degradation {unknown[0]!r}; known degradations: {', '.join(known)}"
+            "degradations", f"unknown degradation {shown(unknown[0])}; known degradations: {', '.join(known)}"
         )
     # canonical (application) order, so the same set always gives the same pairs
     chosen = tuple(name for name in known if name in names) if names else known
@@ -83,9 +83,9 @@ def validate_detection(p: SynthDetectionParams) -> SynthDetectionParams:
         if not name:
             raise InvalidArgument("classes", "class names must not be empty")
         if any(ch.isspace() for ch in name) or ":" in name:
-            raise InvalidArgument("classes", f"class name {name!r} must not contain whitespace or ':'")
+            raise InvalidArgument("classes", f"class name {shown(name)} must not contain whitespace or ':'")
         if name in seen:
-            raise InvalidArgument("classes", f"class {name!r} is listed twice; class names must be unique")
+            raise InvalidArgument("classes", f"class {shown(name)} is listed twice; class names must be unique")
         seen.add(name)
     val_fraction = p.val_fraction
     if (
@@ -161,11 +161,11 @@ def _names(value: object, field: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(part for part in value.split(",") if part.strip())
     if not isinstance(value, Iterable):
-        raise InvalidArgument(field, f"must be a list of names, got {value!r}")
+        raise InvalidArgument(field, f"must be a list of names, got {shown(value)}")
     names = tuple(value)
     for name in names:
         if not isinstance(name, str):
-            raise InvalidArgument(field, f"names must be strings, got {name!r}")
+            raise InvalidArgument(field, f"names must be strings, got {shown(name)}")
     return names
 
 

@@ -37,6 +37,8 @@ DEFAULT_QUALITY = 95
 SUMMARY_TEXT = "restore-summary.txt"
 SUMMARY_JSON = "restore-summary.json"
 FAILED_PREFIX = "failed "
+#: the job output (and streamed end line) named as ``BatchCounts.subfolders_not_entered`` in the contract
+SUBFOLDERS_NOT_ENTERED = batch_pb2.BatchCounts.DESCRIPTOR.fields_by_name["subfolders_not_entered"].name
 CURRENT = "current"
 LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 
@@ -352,7 +354,7 @@ class BatchRunModel:
         elif kind == "end":
             self.state = STREAM_END_STATES.get(str(line.get("state")), jobs_pb2.JOB_STATE_FAILED)
             self.message = str(line.get("error", ""))
-            names = ("summary_text", "summary_json", "restored", "failed")
+            names = ("summary_text", "summary_json", "restored", "failed", SUBFOLDERS_NOT_ENTERED)
             self.outputs = {name: str(line[name]) for name in names if line.get(name) not in (None, "")}
             self.changed.emit()
 
@@ -421,6 +423,22 @@ class BatchRunModel:
             if name not in self.finished:
                 self.finished.append(name)
                 self.file_finished.emit(name)
+
+    @property
+    def subfolders_not_entered(self) -> int:
+        """Subfolders of IN the run did not read (it was not recursive), once the backend has said so."""
+        try:
+            return max(0, int(self.outputs.get(SUBFOLDERS_NOT_ENTERED, "0") or 0))
+        except ValueError:
+            return 0
+
+    def subfolders_text(self) -> str:
+        """``"2 subfolders not entered: tick Recursive to restore their images"``, or "" when none."""
+        count = self.subfolders_not_entered
+        if not count:
+            return ""
+        noun = "subfolder" if count == 1 else "subfolders"
+        return f"{count} {noun} not entered: tick Recursive to restore their images"
 
     def paths_of(self, relative: str) -> tuple[Path, Path]:
         """(input file, output file) of a file named as in the run's events."""

@@ -87,6 +87,8 @@ def _print_summary(path: Path) -> int:
         return EXIT_OK
     counts = ", ".join(f"{name} {count}" for name, count in summary["counts_by_class"].items() if count) or "none"
     print(f"{summary['images']} images, {summary['detections']} detections ({counts}); summary: {path}")
+    if entered := summary.get("subfolders_not_entered", 0):
+        print(f"{entered} subfolder(s) not entered: run with --recursive to detect in their images")
     for problem in summary.get("problems", []):
         print(f"{problem['status']} {problem['file']}: {problem['reason']}", file=sys.stderr)
     return EXIT_OK

@@ -175,8 +175,10 @@ def test_a_run_follows_progress_failures_and_finished_files() -> None:
     assert run.paths_of("a.tif") == (Path("/in/a.tif"), Path("/out/a.png"))
     finished = job(jobs_pb2.JOB_STATE_SUCCEEDED, done=4, total=4)
     finished.outputs["summary_text"] = "/out/restore-summary.txt"
+    finished.outputs["subfolders_not_entered"] = "1"  # the job's output, named as BatchCounts' field
     run.apply_job(finished)
     assert not run.active and run.fraction == 1.0
+    assert run.subfolders_text() == "1 subfolder not entered: tick Recursive to restore their images"
     assert run.progress_text() == "100% · 4/4 images"
     assert run.summary_path() == Path("/out/restore-summary.txt")
 
@@ -278,8 +280,10 @@ def test_a_streamed_run_follows_its_lines() -> None:
         "type": "end", "state": "finished", "summary_text": "/out/restore-summary.txt",
         "summary_json": "/out/restore-summary.json", "error": "", "restored": 2, "failed": 1,
     }  # fmt: skip
-    run.apply_stream_line(end)
+    assert run.subfolders_not_entered == 0 and run.subfolders_text() == ""
+    run.apply_stream_line({**end, "subfolders_not_entered": 2})
     assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and not run.active and run.fraction == 1.0
+    assert run.subfolders_text() == "2 subfolders not entered: tick Recursive to restore their images"
     assert run.summary_path() == Path("/out/restore-summary.txt") and run.outputs["failed"] == "1"
     run.apply_stream_line(stream_progress(3, "after.png"))  # nothing after the end
     run.stream_closed("", stopped=False)  # the process exits after its end line: nothing changes

@@ -275,3 +275,13 @@ def test_cancel_and_closing_stop_a_streamed_run(
     shiboken6.delete(other)
     assert not Path(f"/proc/{pid}").exists()  # stopped and reaped before the view was gone
     assert len(stopped_cleanly(out)) > len(done)
+
+
+def test_the_state_line_says_how_many_subfolders_were_not_entered(qtbot: QtBot, window: MainWindow) -> None:
+    view = window.show_view("Batch")
+    assert isinstance(view, BatchView)
+    finished = jobs_pb2.Job(id="restore_batch_flat", kind="restore_batch", state=jobs_pb2.JOB_STATE_SUCCEEDED)
+    finished.spec.restore_batch.input, finished.spec.restore_batch.out = "/in", "/out"
+    finished.outputs["subfolders_not_entered"] = "2"  # what a run without recursive reports
+    view.run.start(finished)
+    qtbot.waitUntil(lambda: "2 subfolders not entered: tick Recursive" in view.state.text(), timeout=UI_TIMEOUT_MS)

@@ -223,3 +223,20 @@ def test_sigterm_stops_a_streamed_run_cleanly(served: ServeProcess, tmp_path: Pa
         with Image.open(path) as image:
             image.load()
             assert image.size == (256, 256)
+
+
+def test_a_flat_run_says_how_many_subfolders_it_did_not_enter(served: ServeProcess, tmp_path: Path) -> None:
+    """In the summary the CLI prints, and in the end line the desktop reads (from the typed counts)."""
+    source = tmp_path / "in"
+    write_images(source, ["a.png", "2024/b.png", "2025/c.png"])
+    env = {**os.environ, "OMNI_TOKEN": TOKEN}
+    command = events_command(source, tmp_path / "events", served.address, "--layer", "1")
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    end = parse_lines(done.stdout)[-1]
+    assert (end["restored"], end["failed"], end["subfolders_not_entered"]) == (1, 0, 2)
+    printed = subprocess.run(
+        command[:-2], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )  # the same run for a person: the summary on stdout
+    assert printed.returncode == 0, printed.stderr
+    assert "Subfolders: 2 not entered (not recursive; run with --recursive" in printed.stdout

@@ -511,7 +511,8 @@ class BatchView(QWidget):
             return
         state = state_name(run.state) if run.state else "submitted"
         failed = f" · {len(run.failures)} failed" if run.failures else ""
-        self.state.setText(f"{run.job_id}: {state}{failed}")
+        subfolders = f" · {run.subfolders_text()}" if run.subfolders_not_entered else ""
+        self.state.setText(f"{run.job_id}: {state}{failed}{subfolders}")
         fraction = run.fraction
         if fraction is None:
             self.progress.setRange(0, 0 if run.active else PROGRESS_STEPS)

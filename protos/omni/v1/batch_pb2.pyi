@@ -36,6 +36,20 @@ class RestoreBatchSpec(_message.Message):
     batch_size: int
     def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ...) -> None: ...
 
+class BatchCounts(_message.Message):
+    __slots__ = ("found", "restored", "skipped", "failed", "subfolders_not_entered")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    RESTORED_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    SUBFOLDERS_NOT_ENTERED_FIELD_NUMBER: _ClassVar[int]
+    found: int
+    restored: int
+    skipped: int
+    failed: int
+    subfolders_not_entered: int
+    def __init__(self, found: _Optional[int] = ..., restored: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., subfolders_not_entered: _Optional[int] = ...) -> None: ...
+
 class RestoreStreamStart(_message.Message):
     __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size")
     MODEL_FIELD_NUMBER: _ClassVar[int]

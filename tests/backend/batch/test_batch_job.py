@@ -58,7 +58,7 @@ def test_a_whole_folder_then_resume(backend: Backend, client: Connection, tiny_o
         with Image.open(source / name) as before, Image.open(out / name) as after:
             assert (after.size, after.mode, after.format) == (before.size, before.mode, before.format)
     data = summary(out)
-    assert data["counts"] == {"found": 7, "restored": 4, "skipped": 2, "failed": 3}
+    assert data["counts"] == {"found": 7, "restored": 4, "skipped": 2, "failed": 3, "subfolders_not_entered": 0}
     failed = {item["file"]: item["reason"] for item in data["failed"]}
     assert failed["empty.png"] == "empty file (0 bytes)"
     assert failed["text.png"].startswith("not an image")

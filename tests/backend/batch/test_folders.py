@@ -35,7 +35,7 @@ def test_walk_lists_what_it_skips_and_survives_symlink_loops(tmp_path: Path) -> 
     assert reasons["ü/deeper/loop/"].startswith("symbolic link loop: leads back to ")
     assert reasons["twin/"].startswith("the same folder as one already read")
     flat = scan_folder(root, recursive=False)
-    assert [f.relative for f in flat.images] == ["a b.png"] and flat.subfolders_ignored == 3
+    assert [f.relative for f in flat.images] == ["a b.png"] and flat.subfolders_not_entered == 3
 
 
 def test_out_inside_in_is_refused_only_where_it_would_be_read(tmp_path: Path) -> None:

@@ -19,22 +19,6 @@ SUCCEEDED = jobs_pb2.JOB_STATE_SUCCEEDED
 EPOCH_METRICS = {"train/loss", "val/loss", "val/psnr", "val/ssim", "val/improved_fraction"}
 
 
-@pytest.fixture(scope="module")
-def pairs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Twelve 64x64 synthetic document pairs, generated once for the module by the real generator."""
-    from backend.storage import LocalStore
-    from backend.synthetic.params import SynthRestorationParams, validate_restoration
-    from backend.synthetic.restoration import generate_restoration
-    from tests.backend.synthetic.conftest import RecordingContext
-
-    out = tmp_path_factory.mktemp("pairs")
-    params = validate_restoration(
-        SynthRestorationParams(count=12, out=str(out), size=64, seed=3, degradations=("noise", "blur"))
-    )
-    generate_restoration(params, LocalStore(out), RecordingContext(scratch_dir=tmp_path_factory.mktemp("scratch")))
-    return out
-
-
 def train_spec(data_dir: Path, **overrides: object) -> jobs_pb2.JobSpec:
     values: dict[str, object] = {
         "data": str(data_dir),
