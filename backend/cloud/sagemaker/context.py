@@ -19,10 +19,12 @@ from typing import TextIO
 from backend.cloud.sagemaker.container import ContainerPaths
 from backend.cloud.sagemaker.monitor import metric_line
 from backend.errors import JobCancelled
+from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 
-#: progress lines at most this often (CloudWatch bills per line ingested)
+#: progress and per-step metric lines at most this often (CloudWatch bills per line ingested)
 PROGRESS_EVERY_S = 30.0
+STEP_METRIC_EVERY_S = 10.0
 
 
 class ContainerContext:
@@ -33,7 +35,7 @@ class ContainerContext:
         self.job_id = paths.job_name
         self.workspace_root = paths.checkpoint_dir
         #: checkpoints are keys under the synced folder, exactly where a local run keeps them in its store
-        self.store = LocalStore(paths.checkpoint_dir)
+        self.store: ArtifactStore = LocalStore(paths.checkpoint_dir)
         self.scratch_dir = scratch_dir
         self.scratch_dir.mkdir(parents=True, exist_ok=True)
         self.resumed_from = ""
@@ -41,6 +43,7 @@ class ContainerContext:
         self._out = out or sys.stdout
         self._stop = threading.Event()
         self._last_progress = 0.0
+        self._last_step_metric = -STEP_METRIC_EVERY_S
 
     def resume_if_checkpointed(self, checkpoint_key: str) -> bool:
         """Continue from the synced checkpoint when there is one (a Spot restart); returns whether."""
@@ -66,6 +69,11 @@ class ContainerContext:
         self._print(f"omni-progress {done}{of} {unit} {message}".rstrip())
 
     def metric(self, name: str, value: float, *, step: int = 0, epoch: int = 0) -> None:
+        if name.endswith("_step"):  # per-step curves: a point now and then; per-epoch metrics: every one
+            now = time.monotonic()
+            if now - self._last_step_metric < STEP_METRIC_EVERY_S:
+                return
+            self._last_step_metric = now
         self._print(metric_line(name, value, epoch=epoch, step=step))
 
     def log(self, message: str, level: str = "info") -> None:
