@@ -140,9 +140,9 @@ def train_from_data(
     return data_fingerprint(scan)
 
 
-def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
-    started = time.time()
-    report: dict[str, Any] = {
+def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
+    """The report of a training run before it starts; ``finish_report`` completes and saves it."""
+    return {
         "report_version": 1,
         "id": ctx.job_id,
         "kind": "train_restoration",
@@ -153,6 +153,11 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
         "steps": [],
         "resumed_from": ctx.resumed_from,
     }
+
+
+def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
+    started = time.time()
+    report = new_report(params, ctx)
     outcome = TrainOutcome(config=preset_for(params.layer, params.preset))
     state, error = "succeeded", ""
     try:
@@ -175,13 +180,13 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
         state, error = "failed", f"{type(failure).__name__}: {failure}"
         raise
     finally:
-        _finish_report(report, outcome, params, ctx, state, error, started)
+        finish_report(report, outcome, params, ctx, state, error, started)
     version = report["model"]["version"]
     push_after_training(ctx, version)
     return {"model_version": version}
 
 
-def _finish_report(
+def finish_report(
     report: dict[str, Any],
     outcome: TrainOutcome | None,
     params: TrainRestorationParams,

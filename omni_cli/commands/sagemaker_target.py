@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from omni_cli.follow import submit_and_follow
 from omni_cli.session import Session
-from protos.omni.v1 import cloud_pb2
+from protos.omni.v1 import cloud_pb2, jobs_pb2
 
 TARGETS = ("local", "sagemaker")
 
@@ -49,14 +50,10 @@ def target_from_args(args: argparse.Namespace) -> cloud_pb2.SageMakerTarget:
 
 
 def run_on_sagemaker(session: Session, spec: cloud_pb2.SageMakerTrainSpec, args: argparse.Namespace) -> int:
-    """``--dry-run``: the plan, printed whole. A launch is not built yet; say so instead of pretending."""
+    """``--dry-run``: the plan, printed whole, nothing created. Otherwise a ``train_sagemaker`` job of the backend,
+    followed like a local run (status, CloudWatch lines and curves), whose model is registered here."""
     if not args.dry_run:
-        print(
-            "omni train --target sagemaker: launching on SageMaker is not available in this version yet; "
-            "--dry-run shows the complete request and its estimated cost",
-            file=sys.stderr,
-        )
-        return 2
+        return submit_and_follow(session, jobs_pb2.JobSpec(train_sagemaker=spec), detach=args.detach)
     plan = session.connection.plan_training(spec)
     print(plan.request_json)
     print(f"SageMaker training job {plan.training_job_name}", file=sys.stderr)

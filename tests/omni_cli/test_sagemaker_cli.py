@@ -1,6 +1,6 @@
 """``omni train ... --target sagemaker --dry-run`` as a user runs it: an embedded backend on the test's workspace,
 the remote on moto (the stand-in for AWS S3 and SageMaker). It prints the complete request and the estimate and
-creates nothing; a launch says it is not available yet instead of pretending."""
+creates nothing. (A launch is a job: tests/backend/cloud/test_sagemaker_dispatch.py.)"""
 
 from __future__ import annotations
 
@@ -69,12 +69,20 @@ def test_spot_wait_below_run_is_refused_naming_both(workspace: Path, capsys: pyt
     assert "max_wait_seconds" in err and "max_run_seconds" in err
 
 
-def test_a_launch_says_it_is_not_available_yet(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_detector_launch_is_refused_before_anything_is_uploaded(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workspace / "data.yaml").write_text("path: .\ntrain: images\nval: images\nnames: [rust]\n")
+    (workspace / "images").mkdir()
+    (workspace / "labels").mkdir()
+    for name in ("a", "b"):
+        Image.new("RGB", (64, 64), (90, 90, 90)).save(workspace / "images" / f"{name}.png")
+        (workspace / "labels" / f"{name}.txt").write_text("0 0.5 0.5 0.25 0.25\n")
     code = main(
         [
-            "train", "restoration", "--data", str(workspace / "pairs"), "--target", "sagemaker", "--role", ROLE,
+            "train", "detection", "--data", str(workspace / "data.yaml"), "--target", "sagemaker", "--role", ROLE,
             "--workspace", str(workspace),
         ]
     )
-    assert code == 2
-    assert "--dry-run" in capsys.readouterr().err
+    assert code != 0
+    assert "not available in this version" in capsys.readouterr().err
