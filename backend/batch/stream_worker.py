@@ -61,7 +61,10 @@ def stream_worker_main(
         send(("error", error.status, error.message))
         return
     except Exception as error:  # noqa: BLE001 - the client must learn why the stream cannot start
-        send(("error", "INTERNAL", f"the restore worker could not start: {type(error).__name__}: {error}"))
+        # the model is what could not be loaded (a file ONNX Runtime refuses, an opset it lacks): the request
+        # is fine, the registered model is not usable here
+        why = f"model: ONNX Runtime cannot run this model here ({type(error).__name__}: {str(error)[:300]})"
+        send(("error", "FAILED_PRECONDITION", why))
         return
     ready = {"provider": run.provider, "warnings": run.warnings}
     send(("ready", {**ready, "batch_size": run.batch_size, "batch_pixels": run.batch_pixels}))

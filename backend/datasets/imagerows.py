@@ -184,6 +184,22 @@ def _sql_value(value: object) -> bool:
     return isinstance(value, int) and -(2**63) <= value < 2**63
 
 
+#: what one page of images may weigh: well under the 4 MiB an ordinary gRPC client accepts (names can be long)
+PAGE_BUDGET_BYTES = 3 * 1024 * 1024
+#: what an image's fields besides its name and editor cost in a page, at most
+ROW_OVERHEAD_BYTES = 160
+
+
+def _within_budget(rows: list[Any]) -> int:
+    """How many leading rows fit in ``PAGE_BUDGET_BYTES`` (at least one)."""
+    used = 0
+    for count, row in enumerate(rows):
+        used += len(str(row[1]).encode()) + len(str(row[8] or "").encode()) + ROW_OVERHEAD_BYTES
+        if count and used > PAGE_BUDGET_BYTES:
+            return count
+    return len(rows)
+
+
 def list_page(
     conn: sqlite3.Connection, ds: int, *, status: int, order_by: str, page_size: int, page_token: str
 ) -> ImagePage:
@@ -215,6 +231,8 @@ def list_page(
     ).fetchall()
     more = len(rows) > size
     rows = rows[:size]
+    kept = _within_budget(rows)
+    more, rows = more or kept < len(rows), rows[:kept]
     token = ""
     if more:
         last = rows[-1]

@@ -103,8 +103,12 @@ class DetectorHelper:
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        #: set by ``close``: a request still running when the server stops must not start a new helper
+        self._closed = False
 
     def _ensure(self) -> Connection:
+        if self._closed:
+            raise FailedPrecondition("the backend is stopping; no detection is started now")
         if self._process is not None and self._process.is_alive() and self._conn is not None:
             return self._conn
         self._discard()
@@ -125,7 +129,10 @@ class DetectorHelper:
             self._conn.close()
         if self._process is not None and self._process.is_alive():
             self._process.terminate()
-            self._process.join(timeout=2)
+            self._process.join(timeout=5)
+            if self._process.is_alive():  # still importing torch on a busy machine: SIGTERM is not enough
+                self._process.kill()
+                self._process.join(timeout=5)
         self._process = self._conn = None
 
     def detect(self, request: dict[str, Any], timeout: float = REQUEST_TIMEOUT_S) -> dict[str, Any]:
@@ -150,6 +157,7 @@ class DetectorHelper:
         raise _ERRORS.get(status, OmniError)(message)
 
     def close(self) -> None:
+        self._closed = True
         with self._lock:
             if self._conn is not None and self._process is not None and self._process.is_alive():
                 try:

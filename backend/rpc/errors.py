@@ -27,6 +27,7 @@ CLIENT_OS_ERRORS = {
     errno.EISDIR: grpc.StatusCode.INVALID_ARGUMENT,
     errno.EILSEQ: grpc.StatusCode.INVALID_ARGUMENT,
     errno.ENOENT: grpc.StatusCode.NOT_FOUND,
+    errno.EACCES: grpc.StatusCode.PERMISSION_DENIED,  # a folder the server's user may not read
 }
 
 

@@ -91,8 +91,8 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
         self, request: jobs_pb2.WatchJobsRequest, context: grpc.ServicerContext
     ) -> Iterator[jobs_pb2.JobUpdate]:
         states, kinds = _states(request.states), set(request.kinds)
-        if request.limit < 0:
-            raise InvalidArgument("limit", "must not be negative")
+        if not 0 <= request.limit <= MAX_PAGE_SIZE:
+            raise InvalidArgument("limit", f"{request.limit}: must be between 0 (the default, 200) and {MAX_PAGE_SIZE}")
 
         def wanted(job: JobRecord) -> bool:
             return (not states or job.state in states) and (not kinds or job.kind in kinds)

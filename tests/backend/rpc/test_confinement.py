@@ -108,7 +108,9 @@ def test_overlong_paths_and_keys_are_invalid_argument(
     backend, client = confined
     for field, spec in specs_with(value, backend, client):
         error = refused(lambda spec=spec: client.submit(spec))  # type: ignore[misc]
-        assert (error.code, error.message.split(":")[0]) == ("INVALID_ARGUMENT", field), (field, error.message)
+        # the field as the request check names it (its path in the request) or as the job's checks do
+        named = error.message.split(":")[0].rpartition(".")[2]
+        assert (error.code, named) == ("INVALID_ARGUMENT", field), (field, error.message)
     for call, field in (
         (lambda: client.read_artifact(f"models/{value}"), "key"),
         (lambda: client.get_report(value.replace("/", "_")), "report_id"),

@@ -233,3 +233,23 @@ def test_a_job_stored_with_thousands_of_labels_is_listed_with_its_labels_cut(
         if update.snapshot_done:
             updates.cancel()
             break
+
+
+def test_watch_jobs_limit_is_bounded(channel: grpc.Channel) -> None:
+    request = jobs_pb2.WatchJobsRequest(limit=1_000_000)
+    error = _error(lambda: next(iter(jobs_pb2_grpc.JobsStub(channel).WatchJobs(request, metadata=AUTH, timeout=10))))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (error.details() or "").startswith("limit: ")
+
+
+def test_an_image_page_stops_before_its_byte_budget() -> None:
+    from backend.datasets import imagerows
+
+    long_name = "n" * 4000
+    rows = [("sha", long_name, 1, 1, 1, 0, 0, 0.0, "someone", 10, index, 0.0) for index in range(5000)]
+    kept = imagerows._within_budget(rows)
+    per_row = len(long_name) + len("someone") + imagerows.ROW_OVERHEAD_BYTES
+    assert kept == imagerows.PAGE_BUDGET_BYTES // per_row
+    assert kept * per_row <= imagerows.PAGE_BUDGET_BYTES < 4 * 1024 * 1024
+    assert imagerows._within_budget(rows[:3]) == 3
+    assert imagerows._within_budget([("sha", "x" * 10_000_000, *rows[0][2:])]) == 1  # one row always goes
