@@ -62,6 +62,14 @@ def params_of(kind: type, values: dict[str, Any], prefix: str) -> Any:
     unknown = sorted(set(values) - set(fields))
     if unknown:
         raise InvalidArgument(f"{prefix}.{unknown[0]}", "is not a field of this spec")
+    required = [
+        item.name
+        for item in dataclasses.fields(kind)
+        if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING
+    ]
+    for name in required:
+        if name not in values:
+            raise InvalidArgument(f"{prefix}.{name}", "is required")
     return kind(**{name: _coerce(f"{prefix}.{name}", value, fields[name]) for name, value in values.items()})
 
 

@@ -26,10 +26,10 @@ from backend.cloud.sagemaker.params import (
     params_of,
     target_of,
 )
-from backend.cloud.sagemaker.request import TrainingRequestInputs, training_request
+from backend.cloud.sagemaker.request import JOB_NAME, TrainingRequestInputs, training_request
 from backend.cloud.sagemaker.source import ENTRY_SCRIPT, SourceArchive, build_source_archive
 from backend.cloud.sagemaker.target import SageMakerTarget, checked_target
-from backend.errors import FailedPrecondition
+from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.storage import credentials
 from backend.storage.remote_config import RemoteConfig, load_config
 from backend.workspace import Workspace
@@ -147,6 +147,9 @@ def plan_dispatch(
     region = default_region(remote.region)
     target = checked_target(target_of(params), default_role=default_role(), default_region=region)
     job_name = params.training_job_name or new_training_job_name(kind)
+    if not JOB_NAME.fullmatch(job_name):
+        why = f"{shown(job_name)} is not a SageMaker job name (1-63 of a-z A-Z 0-9 -, starting with a letter or digit)"
+        raise InvalidArgument("training_job_name", why)
     image = target.image or training_image(target.region, target.instance_type)
     target = replace(target, image=image)
     source = build_source_archive()
