@@ -33,6 +33,9 @@ class JobKind:
     #: "module:function" taking ``(params, ctx)``; imported only in the worker process
     run: str
     resumable: bool = False
+    #: a job the backend's stop interrupted is resumed when the backend starts again (work that goes on
+    #: elsewhere while we are down, such as a SageMaker training job, is followed again, never lost)
+    reattach_on_start: bool = False
     description: str = ""
 
     def load_params(self, data: dict[str, Any]) -> Any:

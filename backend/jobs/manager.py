@@ -7,6 +7,7 @@ a version number under a condition variable; watchers (the ``WatchJob`` streams)
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import secrets
@@ -21,7 +22,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument, shown
+from backend.errors import FailedPrecondition, InvalidArgument, OmniError, shown
 from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS, get_kind
@@ -29,6 +30,7 @@ from backend.jobs.store import JobStore
 from backend.jobs.worker import worker_main
 from backend.workspace import Workspace
 
+log = logging.getLogger("omni.jobs")
 _SPAWN = multiprocessing.get_context("spawn")
 RESUMABLE_STATES = (JobState.INTERRUPTED, JobState.CANCELLED, JobState.FAILED)
 ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
@@ -77,7 +79,27 @@ class JobManager:
         interrupted = self.store.mark_unfinished_interrupted(INTERRUPTED_MESSAGE)
         self._scheduler = threading.Thread(target=self._schedule_loop, name="job-scheduler", daemon=True)
         self._scheduler.start()
+        self._reattach()
         return interrupted
+
+    def _reattach(self) -> None:
+        """Resume the interrupted jobs whose kind re-attaches (their work went on while we were down) and that
+        nobody resumed yet: whether this backend stopped cleanly or died, the work is followed again."""
+        kinds = [name for name, kind in KINDS.items() if kind.reattach_on_start]
+        if not kinds:
+            return
+        jobs = self.store.list_jobs(kinds=kinds, limit=10_000)
+        continued = {job.resumed_from for job in jobs if job.resumed_from}
+        for job in jobs:
+            if job.state != JobState.INTERRUPTED or job.id in continued:
+                continue
+            job_id = job.id
+            try:
+                resumed = self.resume(job_id)
+            except OmniError as error:
+                log.warning("could not re-attach job %s: %s", job_id, error.message)
+                continue
+            log.info("job %s re-attaches to the work of %s", resumed.id, job_id)
 
     def hold(self, held: bool = True) -> None:
         """Start no queued job until ``hold(False)``: submits are still checked and recorded. For maintenance,

@@ -94,16 +94,18 @@ class EpochSampler(Sampler[tuple[int, int]]):
         self.size = size
         self.seed = seed
         self.epoch = 0
+        self.skip = 0
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+    def set_epoch(self, epoch: int, *, skip: int = 0) -> None:
+        """Iterate epoch ``epoch``'s order from its ``skip``-th sample on (a resume inside an epoch)."""
+        self.epoch, self.skip = epoch, min(max(0, skip), self.size)
 
     def __len__(self) -> int:
-        return self.size
+        return self.size - self.skip
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         order = np.random.default_rng([self.seed, self.epoch, 7919]).permutation(self.size)
-        return iter((self.epoch, int(index)) for index in order)
+        return iter((self.epoch, int(index)) for index in order[self.skip :])
 
 
 def split_pairs(

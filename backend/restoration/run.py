@@ -58,8 +58,16 @@ def _improvement(outcome: TrainOutcome) -> dict[str, float]:
     }
 
 
-def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairScan, ctx: JobContext) -> dict[str, Any]:
-    """Save weights, export and check ONNX, and register a version; returns the report's model section."""
+def register_trained(
+    params: TrainRestorationParams,
+    outcome: TrainOutcome,
+    fingerprint: str,
+    ctx: JobContext,
+    extra_card: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Save weights, export and check ONNX, and register a version; returns the report's model section.
+
+    A SageMaker run comes here too, with the model it trained loaded back (``extra_card``: where it ran)."""
     registry = registry_at(ctx.workspace_root)
     layer = f"layer_{params.layer}"
     previous = registry.previous(layer)
@@ -76,7 +84,7 @@ def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairS
         "preset": outcome.config.preset,
         "network": config_to_dict(outcome.config),
         "parameters": count_parameters(model),
-        "data_fingerprint": data_fingerprint(scan),
+        "data_fingerprint": fingerprint,
         "data": params.data,
         "metrics": {
             "psnr": last.psnr,
@@ -91,6 +99,7 @@ def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairS
         "job_id": ctx.job_id,
         "onnx_max_abs_diff": export.max_abs_diff,
         "environment": environment(outcome.device),
+        **(extra_card or {}),
     }
     files = publish_version(registry, layer, {"weights": weights, "onnx": export.path}, card, ctx)
     section = {
@@ -110,9 +119,30 @@ def _register(params: TrainRestorationParams, outcome: TrainOutcome, scan: PairS
     return section
 
 
-def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
-    started = time.time()
-    report: dict[str, Any] = {
+def train_from_data(
+    params: TrainRestorationParams, ctx: JobContext, outcome: TrainOutcome, report: dict[str, Any]
+) -> str:
+    """Check the pairs, train into ``outcome`` (filled as it goes, so a failed run still has its curves) and
+    return the data's fingerprint. Local runs and the SageMaker container both train through here."""
+    ctx.progress(0, 0, message="checking the data")
+    scan = scan_pairs(Path(params.data), max_pairs=params.max_pairs, confinement=confinement_of(ctx))
+    train_pairs, val_pairs = split_pairs(scan.pairs, params.val_split, params.seed)
+    report["data"] = {**scan.summary(), "train_pairs": len(train_pairs), "val_pairs": len(val_pairs)}
+    ctx.log(f"data: {len(scan.pairs)} valid pairs of {scan.files_seen} files, {len(scan.rejected)} rejected")
+    for item in scan.rejected[:20]:
+        ctx.log(f"rejected {item.file}: {item.reason}", level="warning")
+    if not scan.pairs:
+        raise FailedPrecondition(
+            f"data: no valid pairs in {params.data} ({scan.files_seen} files seen, {len(scan.rejected)} rejected); "
+            "it needs clean/ and degraded/ images with matching names"
+        )
+    train(params, outcome.config, PairImages(train_pairs), PairImages(val_pairs), ctx, outcome)
+    return data_fingerprint(scan)
+
+
+def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
+    """The report of a training run before it starts; ``finish_report`` completes and saves it."""
+    return {
         "report_version": 1,
         "id": ctx.job_id,
         "kind": "train_restoration",
@@ -123,25 +153,16 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
         "steps": [],
         "resumed_from": ctx.resumed_from,
     }
-    outcome: TrainOutcome | None = None
+
+
+def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
+    started = time.time()
+    report = new_report(params, ctx)
+    outcome = TrainOutcome(config=preset_for(params.layer, params.preset))
     state, error = "succeeded", ""
     try:
-        ctx.progress(0, 0, message="checking the data")
-        scan = scan_pairs(Path(params.data), max_pairs=params.max_pairs, confinement=confinement_of(ctx))
-        train_pairs, val_pairs = split_pairs(scan.pairs, params.val_split, params.seed)
-        report["data"] = {**scan.summary(), "train_pairs": len(train_pairs), "val_pairs": len(val_pairs)}
-        ctx.log(f"data: {len(scan.pairs)} valid pairs of {scan.files_seen} files, {len(scan.rejected)} rejected")
-        for item in scan.rejected[:20]:
-            ctx.log(f"rejected {item.file}: {item.reason}", level="warning")
-        if not scan.pairs:
-            raise FailedPrecondition(
-                f"data: no valid pairs in {params.data} ({scan.files_seen} files seen, {len(scan.rejected)} rejected); "
-                "it needs clean/ and degraded/ images with matching names"
-            )
-        config = preset_for(params.layer, params.preset)
-        outcome = TrainOutcome(config=config)
-        train(params, config, PairImages(train_pairs), PairImages(val_pairs), ctx, outcome)
-        report["model"] = _register(params, outcome, scan, ctx)
+        fingerprint = train_from_data(params, ctx, outcome, report)
+        report["model"] = register_trained(params, outcome, fingerprint, ctx)
         report["comparison"] = report["model"].pop("comparison", None)
     except JobCancelled:
         if getattr(ctx, "stop_reason", "cancelled") == "interrupted":
@@ -159,13 +180,13 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
         state, error = "failed", f"{type(failure).__name__}: {failure}"
         raise
     finally:
-        _finish_report(report, outcome, params, ctx, state, error, started)
+        finish_report(report, outcome, params, ctx, state, error, started)
     version = report["model"]["version"]
     push_after_training(ctx, version)
     return {"model_version": version}
 
 
-def _finish_report(
+def finish_report(
     report: dict[str, Any],
     outcome: TrainOutcome | None,
     params: TrainRestorationParams,

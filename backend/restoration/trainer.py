@@ -225,7 +225,8 @@ def train(
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
     history = outcome.history
-    start_epoch = 0
+    start_epoch, start_step = 0, 0
+    partial: dict[str, Any] = {}
     if ctx.resumed_from:
         state = load_checkpoint(ctx.store, ctx.resumed_from, ctx.scratch_dir)
         if state["config"] != config_to_dict(config):
@@ -237,7 +238,12 @@ def train(
         history[:] = [EpochMetrics(**item) for item in state["history"]]
         outcome.step_losses[:] = [tuple(item) for item in state.get("step_losses", [])]
         start_epoch = outcome.resumed_at_epoch = state["epoch"]
-        ctx.log(f"resumed from job {ctx.resumed_from} after epoch {start_epoch}")
+        partial = state.get("partial_epoch") or {}
+        start_step = int(partial.get("steps", 0))
+        ctx.log(
+            f"resumed from job {ctx.resumed_from} after epoch {start_epoch}"
+            + (f" and {start_step} steps of epoch {start_epoch + 1}" if start_step else "")
+        )
         for item in history:  # the new job's log carries the whole curve
             _emit_epoch(ctx, item, steps_per_epoch)
     ctx.log(
@@ -248,7 +254,7 @@ def train(
     baseline = outcome.baseline = baseline_metrics(val_images, device)
     ctx.log(f"degraded input: PSNR {baseline['psnr']:.2f} dB, SSIM {baseline['ssim']:.4f}")
     began = time.perf_counter()
-    global_step = start_epoch * steps_per_epoch
+    global_step = start_epoch * steps_per_epoch + start_step
     ctx.progress(global_step, total_steps, unit="steps", message=f"epoch {start_epoch + 1}/{params.epochs}")
     deadline = _Budget(params.max_minutes, params.cpu_minutes)
     schedule = LearningRateSchedule(optimizer, params.lr, total_steps, deadline.fraction)
@@ -256,10 +262,14 @@ def train(
     for epoch in range(start_epoch, params.epochs):
         if deadline.spent():
             break
-        sampler.set_epoch(epoch)
-        epoch_began, loss_sum, seen = time.perf_counter(), 0.0, 0
+        first_step = start_step if epoch == start_epoch else 0
+        sampler.set_epoch(epoch, skip=first_step * params.batch_size)
+        epoch_began = time.perf_counter()
+        loss_sum, seen = (float(partial.get("loss_sum", 0.0)), int(partial.get("seen", 0))) if first_step else (0.0, 0)
         model.train()
-        for step, (degraded, clean) in enumerate(loader):
+        for step, (degraded, clean) in enumerate(loader, start=first_step):
+            if ctx.cancelled:
+                _save_on_interruption(ctx, epoch, step, loss_sum, seen, config, model, optimizer, scaler, outcome)
             ctx.check_cancelled()
             degraded = degraded.to(device, non_blocking=True)
             clean = clean.to(device, non_blocking=True)
@@ -310,23 +320,55 @@ def train(
         history.append(metrics)
         _emit_epoch(ctx, metrics, steps_per_epoch)
         save_checkpoint(
-            ctx.store,
-            ctx.job_id,
-            ctx.scratch_dir,
-            {
-                "epoch": epoch + 1,
-                "config": config_to_dict(config),
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scaler": scaler.state_dict(),
-                "rng": rng_state(),
-                "history": [vars(item) for item in history],
-                "step_losses": outcome.step_losses,
-                "params": vars(params),
-            },
+            ctx.store, ctx.job_id, ctx.scratch_dir, _state(epoch + 1, config, model, optimizer, scaler, outcome)
         )
     outcome.train_seconds = time.perf_counter() - began
     return outcome
+
+
+def _state(
+    epochs_done: int,
+    config: NetworkConfig,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    outcome: TrainOutcome,
+    partial_epoch: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A checkpoint: everything an exact resume needs (``partial_epoch``: how far into the next epoch)."""
+    return {
+        "epoch": epochs_done,
+        "partial_epoch": partial_epoch or {},
+        "config": config_to_dict(config),
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scaler": scaler.state_dict(),
+        "rng": rng_state(),
+        "history": [vars(item) for item in outcome.history],
+        "step_losses": outcome.step_losses,
+    }
+
+
+def _save_on_interruption(
+    ctx: JobContext,
+    epoch: int,
+    steps: int,
+    loss_sum: float,
+    seen: int,
+    config: NetworkConfig,
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    outcome: TrainOutcome,
+) -> None:
+    """An interruption (a Spot reclaim, the backend stopping) keeps the steps of the epoch under way; a person's
+    cancel keeps the last completed epoch, as before."""
+    if ctx.stop_reason != "interrupted" or not steps:
+        return
+    partial = {"steps": steps, "loss_sum": loss_sum, "seen": seen}
+    state = _state(epoch, config, model, optimizer, scaler, outcome, partial)
+    save_checkpoint(ctx.store, ctx.job_id, ctx.scratch_dir, state)
+    ctx.log(f"interrupted: checkpoint saved at epoch {epoch + 1}, step {steps}")
 
 
 def _emit_epoch(ctx: JobContext, metrics: EpochMetrics, steps_per_epoch: int) -> None:

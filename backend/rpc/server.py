@@ -19,6 +19,7 @@ from backend.registry.shared import open_registry
 from backend.rpc.artifacts_servicer import ArtifactsServicer
 from backend.rpc.auth import AuthInterceptor
 from backend.rpc.batch_servicer import BatchServicer
+from backend.rpc.cloud_servicer import CloudServicer
 from backend.rpc.datasets_servicer import DatasetsServicer
 from backend.rpc.detection_servicer import DetectionServicer
 from backend.rpc.errors import ErrorInterceptor
@@ -37,6 +38,8 @@ from protos.omni.v1 import (
     artifacts_pb2_grpc,
     batch_pb2,
     batch_pb2_grpc,
+    cloud_pb2,
+    cloud_pb2_grpc,
     datasets_pb2,
     datasets_pb2_grpc,
     detection_pb2,
@@ -68,6 +71,7 @@ SERVICE_NAMES = (
     datasets_pb2.DESCRIPTOR.services_by_name["Datasets"].full_name,
     detection_pb2.DESCRIPTOR.services_by_name["Detection"].full_name,
     storage_pb2.DESCRIPTOR.services_by_name["Storage"].full_name,
+    cloud_pb2.DESCRIPTOR.services_by_name["Cloud"].full_name,
 )
 
 
@@ -146,6 +150,7 @@ def start_backend(settings: ServerSettings) -> Backend:
         DatasetsServicer(DatasetService.for_workspace(workspace), workspace.state_dir), server
     )
     storage_pb2_grpc.add_StorageServicer_to_server(StorageServicer(workspace), server)
+    cloud_pb2_grpc.add_CloudServicer_to_server(CloudServicer(workspace), server)
     detection = DetectionServicer(workspace)
     detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)

@@ -20,6 +20,8 @@ from protos.omni.v1 import (
     artifacts_pb2_grpc,
     batch_pb2,
     batch_pb2_grpc,
+    cloud_pb2,
+    cloud_pb2_grpc,
     datasets_pb2,
     datasets_pb2_grpc,
     detection_pb2,
@@ -358,6 +360,19 @@ class Connection:
 
     def dataset_stats(self, dataset: str) -> datasets_pb2.DatasetStats:
         return self._call(self.datasets.GetDatasetStats, datasets_pb2.GetDatasetStatsRequest(dataset=dataset))
+
+    # -- cloud: SageMaker (a dispatch is a job: ``submit(JobSpec(train_sagemaker=...))``) -------------------
+
+    @cached_property
+    def cloud(self) -> cloud_pb2_grpc.CloudStub:
+        return cloud_pb2_grpc.CloudStub(self.channel)
+
+    def plan_training(self, spec: cloud_pb2.SageMakerTrainSpec) -> cloud_pb2.PlanTrainingResponse:
+        """The request a SageMaker dispatch would send and its estimated cost; creates nothing."""
+        return self._call(self.cloud.PlanTraining, spec, timeout=max(self.deadline_s, 60.0))
+
+    def list_instance_types(self) -> cloud_pb2.ListInstanceTypesResponse:
+        return self._call(self.cloud.ListInstanceTypes, cloud_pb2.ListInstanceTypesRequest())
 
     # -- storage: the workspace's remote (MinIO / S3) -----------------------------------------------------
     # Moving data is a job: ``submit(JobSpec(sync_push=SyncSpec(...)))`` or ``sync_pull``, progress in bytes.

@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 
+from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import EXIT_FAILED, follow, submit_and_follow
 from omni_cli.session import add_backend_options, local_path, open_session
-from protos.omni.v1 import jobs_pb2, training_pb2
+from protos.omni.v1 import cloud_pb2, jobs_pb2, training_pb2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
     )
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_target_options(restoration)
     restoration.set_defaults(func=run_restoration)
     add_backend_options(restoration)
 
@@ -86,8 +88,10 @@ def run_restoration(args: argparse.Namespace) -> int:
             max_minutes=args.max_minutes,
             cpu_minutes=args.cpu_minutes,
         )
-        code = submit_and_follow(session, jobs_pb2.JobSpec(train_restoration=spec), detach=args.detach)
-        return code
+        if args.target == "sagemaker":
+            cloud = cloud_pb2.SageMakerTrainSpec(restoration=spec, target=target_from_args(args))
+            return run_on_sagemaker(session, cloud, args)
+        return submit_and_follow(session, jobs_pb2.JobSpec(train_restoration=spec), detach=args.detach)
 
 
 def run_eval(args: argparse.Namespace) -> int:

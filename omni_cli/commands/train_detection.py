@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import follow, submit_and_follow
 from omni_cli.session import Session, add_backend_options, local_path, open_session
-from protos.omni.v1 import datasets_pb2, detection_pb2, jobs_pb2
+from protos.omni.v1 import cloud_pb2, datasets_pb2, detection_pb2, jobs_pb2
 
 #: the augmentation knobs operators tune, as options (CLI name -> Ultralytics name)
 KNOBS = (
@@ -74,6 +75,7 @@ def register_detection(commands: argparse._SubParsersAction) -> None:  # type: i
     )
     parser.add_argument("--resume", metavar="JOB_ID", help="continue this run from its last epoch, same arguments")
     parser.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_target_options(parser)
     parser.set_defaults(func=run_detection)
     add_backend_options(parser)
 
@@ -116,4 +118,7 @@ def run_detection(args: argparse.Namespace) -> int:
             print("omni train detection: give --dataset NAME or --data data.yaml (or --resume JOB_ID)", file=sys.stderr)
             return 2
         spec = spec_from_args(session, args)
+        if args.target == "sagemaker":
+            cloud = cloud_pb2.SageMakerTrainSpec(detection=spec, target=target_from_args(args))
+            return run_on_sagemaker(session, cloud, args)
         return submit_and_follow(session, jobs_pb2.JobSpec(train_detection=spec), detach=args.detach)

@@ -7,6 +7,7 @@ from protos.omni.v1 import training_pb2 as _training_pb2
 from protos.omni.v1 import datasets_pb2 as _datasets_pb2
 from protos.omni.v1 import detection_pb2 as _detection_pb2
 from protos.omni.v1 import storage_pb2 as _storage_pb2
+from protos.omni.v1 import cloud_pb2 as _cloud_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -34,7 +35,7 @@ JOB_STATE_CANCELLED: JobState
 JOB_STATE_INTERRUPTED: JobState
 
 class JobSpec(_message.Message):
-    __slots__ = ("synth_restoration", "synth_detection", "train_restoration", "evaluate", "restore_batch", "import_dataset", "export_dataset", "train_detection", "detect_batch", "prelabel", "sync_push", "sync_pull")
+    __slots__ = ("synth_restoration", "synth_detection", "train_restoration", "evaluate", "restore_batch", "import_dataset", "export_dataset", "train_detection", "detect_batch", "prelabel", "sync_push", "sync_pull", "train_sagemaker")
     SYNTH_RESTORATION_FIELD_NUMBER: _ClassVar[int]
     SYNTH_DETECTION_FIELD_NUMBER: _ClassVar[int]
     TRAIN_RESTORATION_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +48,7 @@ class JobSpec(_message.Message):
     PRELABEL_FIELD_NUMBER: _ClassVar[int]
     SYNC_PUSH_FIELD_NUMBER: _ClassVar[int]
     SYNC_PULL_FIELD_NUMBER: _ClassVar[int]
+    TRAIN_SAGEMAKER_FIELD_NUMBER: _ClassVar[int]
     synth_restoration: _synthetic_pb2.SynthRestorationSpec
     synth_detection: _synthetic_pb2.SynthDetectionSpec
     train_restoration: _training_pb2.TrainRestorationSpec
@@ -59,7 +61,8 @@ class JobSpec(_message.Message):
     prelabel: _detection_pb2.PrelabelSpec
     sync_push: _storage_pb2.SyncSpec
     sync_pull: _storage_pb2.SyncSpec
-    def __init__(self, synth_restoration: _Optional[_Union[_synthetic_pb2.SynthRestorationSpec, _Mapping]] = ..., synth_detection: _Optional[_Union[_synthetic_pb2.SynthDetectionSpec, _Mapping]] = ..., train_restoration: _Optional[_Union[_training_pb2.TrainRestorationSpec, _Mapping]] = ..., evaluate: _Optional[_Union[_training_pb2.EvaluateSpec, _Mapping]] = ..., restore_batch: _Optional[_Union[_batch_pb2.RestoreBatchSpec, _Mapping]] = ..., import_dataset: _Optional[_Union[_datasets_pb2.ImportDatasetSpec, _Mapping]] = ..., export_dataset: _Optional[_Union[_datasets_pb2.ExportDatasetSpec, _Mapping]] = ..., train_detection: _Optional[_Union[_detection_pb2.TrainDetectionSpec, _Mapping]] = ..., detect_batch: _Optional[_Union[_detection_pb2.DetectBatchSpec, _Mapping]] = ..., prelabel: _Optional[_Union[_detection_pb2.PrelabelSpec, _Mapping]] = ..., sync_push: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., sync_pull: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ...) -> None: ...
+    train_sagemaker: _cloud_pb2.SageMakerTrainSpec
+    def __init__(self, synth_restoration: _Optional[_Union[_synthetic_pb2.SynthRestorationSpec, _Mapping]] = ..., synth_detection: _Optional[_Union[_synthetic_pb2.SynthDetectionSpec, _Mapping]] = ..., train_restoration: _Optional[_Union[_training_pb2.TrainRestorationSpec, _Mapping]] = ..., evaluate: _Optional[_Union[_training_pb2.EvaluateSpec, _Mapping]] = ..., restore_batch: _Optional[_Union[_batch_pb2.RestoreBatchSpec, _Mapping]] = ..., import_dataset: _Optional[_Union[_datasets_pb2.ImportDatasetSpec, _Mapping]] = ..., export_dataset: _Optional[_Union[_datasets_pb2.ExportDatasetSpec, _Mapping]] = ..., train_detection: _Optional[_Union[_detection_pb2.TrainDetectionSpec, _Mapping]] = ..., detect_batch: _Optional[_Union[_detection_pb2.DetectBatchSpec, _Mapping]] = ..., prelabel: _Optional[_Union[_detection_pb2.PrelabelSpec, _Mapping]] = ..., sync_push: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., sync_pull: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., train_sagemaker: _Optional[_Union[_cloud_pb2.SageMakerTrainSpec, _Mapping]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("done", "total", "eta_seconds", "rate", "unit", "message")

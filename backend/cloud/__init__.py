@@ -1,0 +1,1 @@
+"""Work that leaves this machine for a cloud provider (today: AWS SageMaker)."""

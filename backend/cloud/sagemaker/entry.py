@@ -1,0 +1,92 @@
+"""The training entry point SageMaker runs (``omni_sagemaker_entry.py`` in the source archive calls ``main``).
+
+It is this project's own trainer under the container's contract: hyperparameters from
+``/opt/ml/input/config/hyperparameters.json``, data from the ``training`` channel, the result in
+``SM_MODEL_DIR`` (SageMaker archives it as model.tar.gz), checkpoints in the folder SageMaker syncs. On SIGTERM
+(a Spot interruption, StopTrainingJob) the trainer saves where it is and the process exits 143; started again on
+the same folders, it resumes from that checkpoint. A failure is written to ``/opt/ml/output/failure``, which
+SageMaker shows as the job's FailureReason.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from backend.cloud.sagemaker.container import ContainerPaths, container_paths
+from backend.cloud.sagemaker.context import ContainerContext
+from backend.cloud.sagemaker.params import DETECTION, RESTORATION, params_of
+from backend.errors import FailedPrecondition, InvalidArgument, JobCancelled, OmniError
+
+EXIT_INTERRUPTED = 143  # 128 + SIGTERM, what a process killed by SIGTERM reports
+#: SageMaker keeps the first 1,024 characters of the failure file as FailureReason
+FAILURE_CHARS = 1024
+
+
+def _training_values(hyperparameters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    kind = str(hyperparameters.get("omni_kind", ""))
+    values = {k: v for k, v in hyperparameters.items() if k != "omni_kind" and not k.startswith("sagemaker_")}
+    return kind, values
+
+
+def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: ContainerContext) -> None:
+    from backend.restoration.archs import preset_for
+    from backend.restoration.checkpoints import checkpoint_key
+    from backend.restoration.params import TrainRestorationParams, validate_train_params
+    from backend.restoration.run import train_from_data
+    from backend.restoration.trained import save_trained
+    from backend.restoration.trainer import TrainOutcome
+
+    params = validate_train_params(
+        params_of(TrainRestorationParams, {**values, "data": str(paths.channel())}, "hyperparameters")
+    )
+    if ctx.resume_if_checkpointed(checkpoint_key(ctx.job_id)):
+        ctx.log("a checkpoint of this job is in the synced folder: resuming from it")
+    outcome = TrainOutcome(config=preset_for(params.layer, params.preset))
+    report: dict[str, Any] = {}
+    fingerprint = train_from_data(params, ctx, outcome, report)
+    save_trained(paths.model_dir, outcome, fingerprint, report.get("data", {}))
+    ctx.log(f"model written to {paths.model_dir}")
+
+
+def _write_failure(paths: ContainerPaths, message: str) -> None:
+    try:
+        paths.failure_file.parent.mkdir(parents=True, exist_ok=True)
+        paths.failure_file.write_text(message[:FAILURE_CHARS])
+    except OSError:
+        pass  # the message is in the log as well
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the training the hyperparameters name; the arguments SageMaker adds (``--epochs 5`` ...) repeat
+    the hyperparameters and are ignored in favour of the file."""
+    paths = container_paths()
+    ctx = ContainerContext(paths, scratch_dir=Path(tempfile.mkdtemp(prefix="omni-scratch-")))
+    ctx.handle_sigterm()
+    try:
+        kind, values = _training_values(paths.hyperparameters())
+        if kind == RESTORATION:
+            train_restoration(values, paths, ctx)
+        elif kind == DETECTION:
+            raise FailedPrecondition("omni_kind: detection training on SageMaker is not available in this version")
+        else:
+            raise InvalidArgument("omni_kind", f"{kind!r} is not a training this entry point runs")
+    except JobCancelled:
+        ctx.log("stopped on SIGTERM; the checkpoint is in the synced folder and a restart resumes from it")
+        return EXIT_INTERRUPTED
+    except OmniError as error:
+        ctx.log(error.message, level="error")
+        _write_failure(paths, error.message)
+        return 1
+    except Exception as error:  # noqa: BLE001 - anything else still becomes the job's FailureReason
+        message = f"{type(error).__name__}: {error}"
+        ctx.log(message, level="error")
+        _write_failure(paths, message)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""The container contract, run here: the entry point as SageMaker starts it (a subprocess on an /opt/ml tree in a
+temporary folder), SIGTERMed mid-training like a Spot interruption, started again on the same folders; it must
+resume from its checkpoint and leave a model that registers like a local run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from backend.cloud.sagemaker.request import encode_hyperparameters
+from backend.cloud.sagemaker.source import ENTRY_SCRIPT_TEXT
+from backend.restoration.checkpoints import checkpoint_key
+from backend.restoration.trained import load_trained
+
+JOB = "omni-restoration-contract"
+REPO = Path(__file__).resolve().parents[3]
+
+
+def opt_ml(root: Path, pairs: int, hyperparameters: dict[str, object]) -> Path:
+    rng = np.random.default_rng(3)
+    for index in range(pairs):
+        clean = rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)
+        noisy = np.clip(clean.astype(int) + rng.integers(-40, 40, clean.shape), 0, 255).astype(np.uint8)
+        for side, pixels in (("clean", clean), ("degraded", noisy)):
+            folder = root / "input" / "data" / "training" / side
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(pixels).save(folder / f"p{index:03d}.png")
+    (root / "input" / "config").mkdir(parents=True)
+    (root / "input" / "config" / "hyperparameters.json").write_text(
+        json.dumps(encode_hyperparameters({"omni_kind": "train_restoration", **hyperparameters}))
+    )
+    return root
+
+
+def start(root: Path, code: Path) -> subprocess.Popen[str]:
+    """As the framework container does: run the entry script from the unpacked source with our env."""
+    env = {
+        **os.environ,
+        "OMNI_SM_ROOT": str(root),
+        "SM_TRAINING_ENV": json.dumps({"job_name": JOB}),
+        "PYTHONPATH": str(REPO),
+        "PYTHONUNBUFFERED": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, str(code)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def read_until(process: subprocess.Popen[str], marker: str, seen: list[str], timeout: float = 120.0) -> None:
+    import selectors
+    import time
+
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=1.0):
+            continue
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line.rstrip())
+        if marker in line:
+            return
+    raise AssertionError(f"no {marker!r} in the entry point's output:\n" + "\n".join(seen[-30:]))
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_saves_a_checkpoint_and_a_restart_resumes_and_finishes(tmp_path: Path) -> None:
+    root = opt_ml(
+        tmp_path / "opt-ml",
+        pairs=120,
+        hyperparameters={
+            "layer": 1, "preset": "tiny", "epochs": 2, "batch_size": 1, "patch": 16, "val_split": 0.05,
+            "device": "cpu", "num_workers": -1, "seed": 11,
+        },
+    )
+    code = tmp_path / "code" / "omni_sagemaker_entry.py"
+    code.parent.mkdir()
+    code.write_text(ENTRY_SCRIPT_TEXT)
+
+    first = start(root, code)
+    seen: list[str] = []
+    read_until(first, "omni-metric train/loss_step", seen)  # training has begun: the Spot notice comes now
+    first.send_signal(signal.SIGTERM)
+    output, _ = first.communicate(timeout=120)
+    seen.extend(output.splitlines())
+    assert first.returncode == 143, "\n".join(seen[-30:])
+    checkpoint = root / "checkpoints" / checkpoint_key(JOB)
+    assert checkpoint.is_file()
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    assert state["epoch"] == 0 and state["partial_epoch"]["steps"] > 0  # saved inside the first epoch
+    assert not (root / "model" / "model.pt").exists()
+
+    second = start(root, code)
+    output, _ = second.communicate(timeout=240)
+    assert second.returncode == 0, output[-3000:]
+    assert f"resumed from job {JOB} after epoch 0 and {state['partial_epoch']['steps']} steps" in output
+    assert "omni-metric val/psnr=" in output
+    trained = load_trained(root / "model")
+    assert [item.epoch for item in trained.outcome.history] == [1, 2]
+    assert trained.outcome.resumed_at_epoch == 0 and trained.fingerprint
+    assert not (root / "output" / "failure").exists()
+
+
+def test_a_failure_becomes_the_jobs_failure_reason(tmp_path: Path) -> None:
+    root = opt_ml(tmp_path / "opt-ml", pairs=2, hyperparameters={"layer": 7})
+    code = tmp_path / "entry.py"
+    code.write_text(ENTRY_SCRIPT_TEXT)
+    process = start(root, code)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1, output
+    reason = (root / "output" / "failure").read_text()
+    assert reason.startswith("layer:") and "1 or 2" in reason
