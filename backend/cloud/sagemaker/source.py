@@ -48,7 +48,7 @@ def requirements_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _package_files(root: Path) -> Iterator[tuple[str, Path]]:
+def package_files(root: Path) -> Iterator[tuple[str, Path]]:
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*")):
             relative = path.relative_to(root)
@@ -59,7 +59,7 @@ def _package_files(root: Path) -> Iterator[tuple[str, Path]]:
             yield relative.as_posix(), path
 
 
-def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+def add_member(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = len(data), 0o644, 0
     info.uid = info.gid = 0
@@ -80,10 +80,10 @@ def build_source_archive(root: Path | None = None) -> SourceArchive:
             (ENTRY_SCRIPT, ENTRY_SCRIPT_TEXT.encode()),
             ("requirements.txt", requirements_text().encode()),
         ):
-            _add(archive, name, data)
+            add_member(archive, name, data)
             names.append(name)
-        for name, path in _package_files(root):
-            _add(archive, name, path.read_bytes())
+        for name, path in package_files(root):
+            add_member(archive, name, path.read_bytes())
             names.append(name)
     data = buffer.getvalue()
     return SourceArchive(data=data, sha256=hashlib.sha256(data).hexdigest(), files=tuple(names))
