@@ -86,3 +86,19 @@ def test_a_detector_launch_is_refused_before_anything_is_uploaded(
     )
     assert code != 0
     assert "not available in this version" in capsys.readouterr().err
+
+
+def test_endpoint_commands_answer_with_the_backends_statuses(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMNI_SAGEMAKER_ROLE", ROLE)
+    assert main(["endpoint", "list", "--json", "--workspace", str(workspace)]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)  # moto may hold other tests' endpoints
+    assert main(["endpoint", "delete", "no-such-endpoint", "--workspace", str(workspace)]) == 1
+    assert "no endpoint 'no-such-endpoint'" in capsys.readouterr().err
+    photo = workspace / "photo.gif"
+    photo.write_bytes(b"GIF89a")
+    assert main(["endpoint", "invoke", "x", str(photo), "--workspace", str(workspace)]) == 2
+    assert ".jpg or .png" in capsys.readouterr().err
+    code = main(["deploy", "current", "--serverless", "--workspace", str(workspace)])
+    assert code != 0 and "no detector is registered" in capsys.readouterr().err

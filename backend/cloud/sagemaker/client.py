@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from backend.errors import AlreadyExists, FailedPrecondition, OmniError, PermissionDenied
+from backend.errors import AlreadyExists, FailedPrecondition, OmniError, PermissionDenied, Unavailable
 from backend.storage import credentials
 from backend.storage.remote_config import RemoteConfig
 
@@ -65,7 +65,21 @@ def api_error(error: Exception, doing: str) -> OmniError:
             return PermissionDenied(f"{doing}: AWS refused the credentials or the role ({code}: {message})")
         if code == "ResourceInUse" or "already exists" in message:
             return AlreadyExists(f"{doing}: {message}")
+        if int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)) >= 500:
+            return Unavailable(f"{doing}: SageMaker answered {code or 'a server error'}: {message[:300]}")
         return FailedPrecondition(f"{doing}: {code or 'error'}: {message}")
     if isinstance(error, BotoCoreError):
         return FailedPrecondition(f"{doing}: cannot reach SageMaker ({type(error).__name__}: {error})")
     return FailedPrecondition(f"{doing}: {type(error).__name__}: {error}")
+
+
+def runtime_client(remote: RemoteConfig, state_dir: Path, region: str, endpoint: str) -> Any:
+    """The sagemaker-runtime client (InvokeEndpoint), with the same keys and few retries (a person waits)."""
+    keys = credentials.resolve(remote, state_dir)
+    session = boto3.session.Session(
+        aws_access_key_id=keys.access_key,
+        aws_secret_access_key=keys.secret_key,
+        aws_session_token=keys.session_token or None,
+        region_name=region,
+    )
+    return session.client("sagemaker-runtime", config=QUICK, **({"endpoint_url": endpoint} if endpoint else {}))
