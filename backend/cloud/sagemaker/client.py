@@ -28,6 +28,17 @@ AUTH_CODES = frozenset(
 )
 
 
+def _session(remote: RemoteConfig, state_dir: Path, region: str) -> boto3.session.Session:
+    """A session with the remote's keys: one AWS identity for S3 and SageMaker."""
+    keys = credentials.resolve(remote, state_dir)
+    return boto3.session.Session(
+        aws_access_key_id=keys.access_key,
+        aws_secret_access_key=keys.secret_key,
+        aws_session_token=keys.session_token or None,
+        region_name=region,
+    )
+
+
 @dataclass(frozen=True)
 class Clients:
     sagemaker: Any
@@ -38,13 +49,7 @@ class Clients:
 
 def clients(remote: RemoteConfig, state_dir: Path, region: str, endpoint: str) -> Clients:
     """The clients in ``region``; ``endpoint`` replaces AWS's (moto in tests)."""
-    keys = credentials.resolve(remote, state_dir)
-    session = boto3.session.Session(
-        aws_access_key_id=keys.access_key,
-        aws_secret_access_key=keys.secret_key,
-        aws_session_token=keys.session_token or None,
-        region_name=region,
-    )
+    session = _session(remote, state_dir, region)
     where: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
     return Clients(
         sagemaker=session.client("sagemaker", config=RETRIES, **where),
@@ -75,11 +80,5 @@ def api_error(error: Exception, doing: str) -> OmniError:
 
 def runtime_client(remote: RemoteConfig, state_dir: Path, region: str, endpoint: str) -> Any:
     """The sagemaker-runtime client (InvokeEndpoint), with the same keys and few retries (a person waits)."""
-    keys = credentials.resolve(remote, state_dir)
-    session = boto3.session.Session(
-        aws_access_key_id=keys.access_key,
-        aws_secret_access_key=keys.secret_key,
-        aws_session_token=keys.session_token or None,
-        region_name=region,
-    )
-    return session.client("sagemaker-runtime", config=QUICK, **({"endpoint_url": endpoint} if endpoint else {}))
+    where: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
+    return _session(remote, state_dir, region).client("sagemaker-runtime", config=QUICK, **where)

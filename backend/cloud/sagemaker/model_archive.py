@@ -4,17 +4,14 @@ PyTorch inference container expects (``code/inference.py``, ``code/requirements.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
-import tarfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from backend.cloud.sagemaker.inference import MODEL_FILE, SERVING_FILE
-from backend.cloud.sagemaker.source import add_member, package_files
+from backend.cloud.sagemaker.source import package_files, reproducible_targz
 
 HANDLER_SHIM = (
     '"""The endpoint\'s handler: this project\'s detector (backend.cloud.sagemaker.inference)."""\n'
@@ -44,21 +41,12 @@ def serving_requirements() -> str:
 
 def build_model_archive(onnx: Path, settings: dict[str, object], root: Path | None = None) -> ModelArchive:
     root = root or Path(__file__).resolve().parents[3]
-    buffer = io.BytesIO()
-    names: list[str] = []
-    with (
-        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
-        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as archive,
-    ):
-        members = [
-            (MODEL_FILE, onnx.read_bytes()),
-            (SERVING_FILE, json.dumps(settings, indent=2, sort_keys=True).encode()),
-            ("code/inference.py", HANDLER_SHIM.encode()),
-            ("code/requirements.txt", serving_requirements().encode()),
-        ]
-        members += [(f"code/{name}", path.read_bytes()) for name, path in package_files(root)]
-        for name, data in members:
-            add_member(archive, name, data)
-            names.append(name)
-    data = buffer.getvalue()
-    return ModelArchive(data=data, sha256=hashlib.sha256(data).hexdigest(), files=tuple(names))
+    members = [
+        (MODEL_FILE, onnx.read_bytes()),
+        (SERVING_FILE, json.dumps(settings, indent=2, sort_keys=True).encode()),
+        ("code/inference.py", HANDLER_SHIM.encode()),
+        ("code/requirements.txt", serving_requirements().encode()),
+    ]
+    members += [(f"code/{name}", path.read_bytes()) for name, path in package_files(root)]
+    data = reproducible_targz(members)
+    return ModelArchive(data=data, sha256=hashlib.sha256(data).hexdigest(), files=tuple(name for name, _ in members))
