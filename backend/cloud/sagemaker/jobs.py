@@ -56,6 +56,8 @@ def run(params: SageMakerTrainParams, ctx: JobContext) -> dict[str, Any]:
         status = follow(plan, aws, ctx)
         card = sagemaker_card(plan, status)
         report["sagemaker"] = card["sagemaker"]
+        ctx.set_output("billable_seconds", str(status.billable_seconds))
+        ctx.set_output("spot_saving", f"{status.spot_saving:.0%}")
         if status.status != "Completed":
             why = status.failure_reason or "SageMaker gave no reason"
             raise FailedPrecondition(f"SageMaker job {plan.job_name} {status.status.lower()}: {why}")

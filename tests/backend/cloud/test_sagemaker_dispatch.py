@@ -166,6 +166,7 @@ def test_a_completed_job_is_registered_like_a_local_run(
     assert any(m.name == "val/psnr" and m.value == pytest.approx(21.5) and m.epoch == 1 for m in metrics)
     logs = [e.log.message for e in events if e.WhichOneof("payload") == "log"]
     assert "epoch 1/1 starting" in logs and any("SageMaker: Completed" in line for line in logs)
+    assert (finished.outputs["billable_seconds"], finished.outputs["spot_saving"]) == ("300", "70%")
     version = client.get_model(finished.outputs["model_version"])
     card = json.loads(version.card_json)
     assert card["sagemaker"]["training_job_name"] == name
