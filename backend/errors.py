@@ -63,6 +63,12 @@ class ResourceExhausted(OmniError):
     status = "RESOURCE_EXHAUSTED"
 
 
+class Unavailable(OmniError):
+    """A service this backend depends on (a cloud API, a remote) failed on its side; trying later may work."""
+
+    status = "UNAVAILABLE"
+
+
 class Conflict(OmniError):
     """Someone else changed the thing first (a stale revision); nothing was overwritten."""
 

@@ -8,6 +8,7 @@ import sys
 from omni_cli.commands import (
     dataset,
     detect,
+    endpoints,
     gui,
     jobs,
     models,
@@ -27,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omni", description="Omni Studio: annotate, generate, train, inspect and restore images."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, system, jobs, synth, train, models, reports, dataset, restore, detect, remote, sync, gui):
+    commands = (serve, system, jobs, synth, train, models, reports, dataset, restore, detect, endpoints, remote, sync)
+    for module in (*commands, gui):
         module.register(subparsers)
     return parser
 

@@ -9,12 +9,12 @@ from typing import Any
 from backend.detection.callbacks import TrainProgress
 from backend.detection.checkpoint import inspect
 from backend.detection.data_source import PreparedData, fingerprint
-from backend.detection.evaluation import per_class_results, review_validation
+from backend.detection.evaluation import review_validation
 from backend.detection.export import export_detector
 from backend.detection.models import LAYER, StartingPoint
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import TrainDetectionParams
-from backend.detection.trainer import TrainedRun
+from backend.detection.run_result import RunResult
 from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 from backend.registry import ModelVersion
@@ -45,10 +45,11 @@ def _comparison(previous: ModelVersion | None, metrics: dict[str, float]) -> dic
 def register_run(
     params: TrainDetectionParams,
     point: StartingPoint,
-    run: TrainedRun,
+    run: RunResult,
     prepared: PreparedData,
     progress: TrainProgress,
     ctx: JobContext,
+    extra_card: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
     """(report's model section, comparison with the previous detector, other report sections)."""
     if not run.best.is_file():
@@ -56,7 +57,7 @@ def register_run(
     registry = registry_at(ctx.workspace_root)
     previous = registry.previous(LAYER)
     info = inspect(run.best)
-    imgsz = int(run.trainer.args.imgsz)
+    imgsz = run.imgsz
     ctx.progress(0, 0, message="exporting to ONNX")
     export = export_detector(run.best, ctx.scratch_dir / "export" / "best.onnx", imgsz)
     ctx.log(
@@ -70,7 +71,7 @@ def register_run(
     review = review_validation(detector, prepared.check.splits["val"].images, names)
     extra: dict[str, Any] = {
         "final": metrics,
-        "per_class": per_class_results(run.trainer.validator, names),
+        "per_class": run.per_class,
         "confusion_matrix": review.confusion,
         "samples": review.samples,
         "inference_provider": detector.provider,
@@ -98,6 +99,7 @@ def register_run(
             "max_abs_diff_scores": export.max_abs_diff_scores,
         },
         "environment": {**environment(progress.device or "cpu"), "ultralytics": _ultralytics_version()},
+        **(extra_card or {}),
     }
     files = publish_version(registry, LAYER, {"weights": run.best, "onnx": export.path}, card, ctx)
     section = {

@@ -47,7 +47,7 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any
     prepared: PreparedData | None = None
     state, error = "succeeded", ""
     try:
-        from backend.detection.trainer import fresh_arguments, resume_arguments, run_trainer
+        from backend.detection.trainer import fresh_arguments, resume_arguments, run_result, run_trainer
 
         save_dir = ctx.scratch_dir / RUN_FOLDER
         point = StartingPoint("resumed", params.model)
@@ -76,7 +76,8 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any
             ctx.log(warning, level="warning")
         ctx.log(_data_line(prepared))
         run = run_trainer(args, ctx, progress)
-        report["model"], report["comparison"], extra = register_run(params, point, run, prepared, progress, ctx)
+        result = run_result(run, prepared.check.names)
+        report["model"], report["comparison"], extra = register_run(params, point, result, prepared, progress, ctx)
         report.update(extra)
     except JobCancelled:
         if ctx.stop_reason == "interrupted":

@@ -15,6 +15,7 @@ from typing import Any
 from backend.detection.augment import training_arguments
 from backend.detection.callbacks import EpochMetrics, JobCallbacks, TrainProgress, checkpoint_key, emit_epoch
 from backend.detection.params import TrainDetectionParams
+from backend.detection.run_result import RunResult
 from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 
@@ -134,6 +135,14 @@ def resume_arguments(
         args["data"] = str(replacement)
         ctx.log(f"the original data file {data or '(none)'} is gone; prepared the data again: {replacement}", "warning")
     return args, original
+
+
+def run_result(run: TrainedRun, names: list[str]) -> RunResult:
+    """What registration needs of this run (its validator's per-class results are read now, while it exists)."""
+    from backend.detection.evaluation import per_class_results
+
+    per_class = per_class_results(run.trainer.validator, names)
+    return RunResult(best=run.best, imgsz=int(run.trainer.args.imgsz), per_class=per_class)
 
 
 def run_trainer(args: dict[str, Any], ctx: JobContext, progress: TrainProgress) -> TrainedRun:

@@ -23,8 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from backend.confinement import Confinement
-from backend.formats.boxes import image_size, pixel_box, to_pixels, unique_names
-from backend.formats.images import UnusableImage, upright_size
+from backend.formats.boxes import pixel_box, to_pixels, unique_names
 from backend.formats.model import (
     FLAG_NAMES,
     BoxFlag,
@@ -34,7 +33,7 @@ from backend.formats.model import (
     Problem,
     SourceImage,
 )
-from backend.formats.sources import add_images, enclosing, find_image
+from backend.formats.sources import add_images, enclosing, find_image, stated_or_measured_size
 from backend.storage.base import ArtifactStore
 
 ANNOTATIONS = "annotations.xml"
@@ -99,12 +98,10 @@ def _read_image(
         parsed.skipped.append(Problem(where, 0, f"image {name!r} is listed but not found under images/"))
         return None
     image = SourceImage(path=path, filename=path.name, labelled=True)
-    width, height = image_size(element.get("width"), element.get("height"))
-    if width <= 0 or height <= 0:
-        try:
-            width, height = upright_size(path)
-        except UnusableImage:
-            return image  # the probe at import time skips it with the reason
+    size = stated_or_measured_size(path, element.get("width"), element.get("height"))
+    if size is None:
+        return image  # the probe at import time skips it with the reason
+    width, height = size
     others: Counter[str] = Counter()
     for number, shape in enumerate(element, start=1):
         what = f"image {name!r}, {shape.tag} {number} ({shape.get('label') or 'no label'})"

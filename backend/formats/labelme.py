@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from backend.confinement import Confinement
-from backend.formats.boxes import image_size, pixel_box, tidy, to_pixels, unique_names
-from backend.formats.images import IMAGE_SUFFIXES, UnusableImage, upright_size
+from backend.formats.boxes import pixel_box, tidy, to_pixels, unique_names
+from backend.formats.images import IMAGE_SUFFIXES
 from backend.formats.model import FLAG_NAMES, ExportImage, ExportResult, ParsedDataset, Problem, SourceImage
-from backend.formats.sources import add_images, enclosing, find_image
+from backend.formats.sources import add_images, enclosing, find_image, stated_or_measured_size
 from backend.storage.base import ArtifactStore
 
 LABELS = "labels.txt"
@@ -100,12 +100,10 @@ def _read_document(
         parsed.skipped.append(Problem(where, 0, f"its image {data.get('imagePath')!r} is not found{embedded}"))
         return None
     image = SourceImage(path=image_path, filename=image_path.name, labelled=True)
-    width, height = image_size(data.get("imageWidth"), data.get("imageHeight"))
-    if width <= 0 or height <= 0:
-        try:
-            width, height = upright_size(image_path)
-        except UnusableImage:
-            return image  # the probe at import time skips it with the reason
+    size = stated_or_measured_size(image_path, data.get("imageWidth"), data.get("imageHeight"))
+    if size is None:
+        return image  # the probe at import time skips it with the reason
+    width, height = size
     others: Counter[str] = Counter()
     for number, shape in enumerate(data["shapes"], start=1):
         if not isinstance(shape, dict):

@@ -60,3 +60,18 @@ def enclosing(points: Sequence[tuple[float, float]]) -> tuple[float, float, floa
     """(left, top, width, height) of the upright rectangle around ``points``."""
     xs, ys = [x for x, _ in points], [y for _, y in points]
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def stated_or_measured_size(path: Path, width: object, height: object) -> tuple[int, int] | None:
+    """The size a label file states for ``path``, else the image's own (upright); None when neither is usable
+    (the probe at import time then skips the image with the reason)."""
+    from backend.formats.boxes import image_size
+    from backend.formats.images import UnusableImage, upright_size
+
+    size = image_size(width, height)
+    if size != (0, 0):
+        return size
+    try:
+        return upright_size(path)
+    except UnusableImage:
+        return None

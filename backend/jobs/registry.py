@@ -7,6 +7,7 @@ and one field in ``JobSpec`` of ``protos/omni/v1/jobs.proto`` (plus its conversi
 from __future__ import annotations
 
 from backend.batch.jobs import RESTORE_BATCH
+from backend.cloud.sagemaker.endpoints import DEPLOY_ENDPOINT
 from backend.cloud.sagemaker.jobs import TRAIN_SAGEMAKER
 from backend.datasets.jobs import EXPORT_DATASET, IMPORT_DATASET
 from backend.detection.jobs import DETECT_BATCH, PRELABEL, TRAIN_DETECTION
@@ -21,9 +22,8 @@ KINDS: dict[str, JobKind] = {
     for kind in (SYNTH_RESTORATION, SYNTH_DETECTION, TRAIN_RESTORATION, EVALUATE, IMPORT_DATASET, EXPORT_DATASET)
 }
 KINDS[RESTORE_BATCH.name] = RESTORE_BATCH
-KINDS.update(
-    {kind.name: kind for kind in (TRAIN_DETECTION, DETECT_BATCH, PRELABEL, SYNC_PUSH, SYNC_PULL, TRAIN_SAGEMAKER)}
-)
+KINDS.update({kind.name: kind for kind in (TRAIN_DETECTION, DETECT_BATCH, PRELABEL, SYNC_PUSH, SYNC_PULL)})
+KINDS.update({kind.name: kind for kind in (TRAIN_SAGEMAKER, DEPLOY_ENDPOINT)})
 
 
 def get_kind(name: str) -> JobKind:

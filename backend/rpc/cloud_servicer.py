@@ -1,5 +1,5 @@
-"""The Cloud service: the plan of a SageMaker dispatch (its request and cost, nothing created) and the
-instance types on offer."""
+"""The Cloud service: the plan of a SageMaker dispatch (its request and cost, nothing created), the instance
+types on offer, and the serverless endpoints (list, invoke, delete; deploying one is a job)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 
 import grpc
 
+from backend.cloud.sagemaker import endpoints
 from backend.cloud.sagemaker.instances import PRICE_SOURCE, TRAINING_INSTANCES
 from backend.cloud.sagemaker.params import SageMakerTrainParams
 from backend.cloud.sagemaker.plan import endpoint_override, plan_dispatch
@@ -51,3 +52,36 @@ class CloudServicer(cloud_pb2_grpc.CloudServicer):
             ],
             price_source=PRICE_SOURCE,
         )
+
+    def ListEndpoints(
+        self, request: cloud_pb2.ListEndpointsRequest, context: grpc.ServicerContext
+    ) -> cloud_pb2.ListEndpointsResponse:
+        found = endpoints.list_endpoints(self.workspace, request.region)
+        return cloud_pb2.ListEndpointsResponse(
+            endpoints=[
+                cloud_pb2.Endpoint(
+                    name=item.name,
+                    status=item.status,
+                    version=item.version,
+                    memory_mb=item.memory_mb,
+                    max_concurrency=item.max_concurrency,
+                    failure_reason=item.failure_reason,
+                    arn=item.arn,
+                )
+                for item in found
+            ]
+        )
+
+    def InvokeEndpoint(
+        self, request: cloud_pb2.InvokeEndpointRequest, context: grpc.ServicerContext
+    ) -> cloud_pb2.InvokeEndpointResponse:
+        content_type, body = endpoints.invoke(
+            self.workspace, request.region, request.name, request.content_type, request.body
+        )
+        return cloud_pb2.InvokeEndpointResponse(content_type=content_type, body=body)
+
+    def DeleteEndpoint(
+        self, request: cloud_pb2.DeleteEndpointRequest, context: grpc.ServicerContext
+    ) -> cloud_pb2.DeleteEndpointResponse:
+        endpoints.delete_endpoint(self.workspace, request.region, request.name)
+        return cloud_pb2.DeleteEndpointResponse()

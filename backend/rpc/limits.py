@@ -49,6 +49,8 @@ LABEL_VALUE_CHARS = 256
 
 #: one chunk of an uploaded or streamed image (clients send 1 MiB)
 CHUNK_BYTES = 4 * 1024 * 1024
+#: a photo sent to a SageMaker serverless endpoint (SageMaker's own payload limit)
+INVOKE_BYTES = 4 * 1024 * 1024
 #: a detector checkpoint sent whole in ``ImportDetectorRequest.data`` (the importer's own limit)
 CHECKPOINT_BYTES = MAX_UPLOAD_BYTES
 
@@ -63,6 +65,7 @@ FIELD_LIMITS: dict[str, int] = {
     "omni.v1.ImageChunk.data": CHUNK_BYTES,
     "omni.v1.ImportDetectorRequest.data": CHECKPOINT_BYTES,
     "omni.v1.SaveAnnotationsRequest.boxes": MAX_BOXES,
+    "omni.v1.InvokeEndpointRequest.body": INVOKE_BYTES,
 }
 
 #: per request message: bytes of the whole serialized request
@@ -71,6 +74,7 @@ REQUEST_LIMITS: dict[str, int] = {
     "omni.v1.SubmitJobRequest": 256 * 1024,
     "omni.v1.UploadChunk": CHUNK_BYTES + 64 * 1024,
     "omni.v1.RestoreStreamRequest": CHUNK_BYTES + 64 * 1024,
+    "omni.v1.InvokeEndpointRequest": INVOKE_BYTES + 64 * 1024,
     "omni.v1.ImportDetectorRequest": CHECKPOINT_BYTES + 64 * 1024,
 }
 

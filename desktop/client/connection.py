@@ -374,6 +374,21 @@ class Connection:
     def list_instance_types(self) -> cloud_pb2.ListInstanceTypesResponse:
         return self._call(self.cloud.ListInstanceTypes, cloud_pb2.ListInstanceTypesRequest())
 
+    def list_endpoints(self, region: str = "") -> list[cloud_pb2.Endpoint]:
+        request = cloud_pb2.ListEndpointsRequest(region=region)
+        return list(self._call(self.cloud.ListEndpoints, request, timeout=max(self.deadline_s, 60.0)).endpoints)
+
+    def invoke_endpoint(
+        self, name: str, body: bytes, content_type: str, region: str = ""
+    ) -> cloud_pb2.InvokeEndpointResponse:
+        """One photo through a serverless endpoint (the first call may wait for a cold start)."""
+        request = cloud_pb2.InvokeEndpointRequest(name=name, content_type=content_type, body=body, region=region)
+        return self._call(self.cloud.InvokeEndpoint, request, timeout=max(self.deadline_s, 120.0))
+
+    def delete_endpoint(self, name: str, region: str = "") -> None:
+        request = cloud_pb2.DeleteEndpointRequest(name=name, region=region)
+        self._call(self.cloud.DeleteEndpoint, request, timeout=max(self.deadline_s, 60.0))
+
     # -- storage: the workspace's remote (MinIO / S3) -----------------------------------------------------
     # Moving data is a job: ``submit(JobSpec(sync_push=SyncSpec(...)))`` or ``sync_pull``, progress in bytes.
     # Secrets go in (``set_remote``) and never come back out.

@@ -69,7 +69,7 @@ def test_spot_wait_below_run_is_refused_naming_both(workspace: Path, capsys: pyt
     assert "max_wait_seconds" in err and "max_run_seconds" in err
 
 
-def test_a_detector_launch_is_refused_before_anything_is_uploaded(
+def test_a_detector_dry_run_plans_the_yolo_folder_and_creates_nothing(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workspace / "data.yaml").write_text("path: .\ntrain: images\nval: images\nnames: [rust]\n")
@@ -80,9 +80,29 @@ def test_a_detector_launch_is_refused_before_anything_is_uploaded(
         (workspace / "labels" / f"{name}.txt").write_text("0 0.5 0.5 0.25 0.25\n")
     code = main(
         [
-            "train", "detection", "--data", str(workspace / "data.yaml"), "--target", "sagemaker", "--role", ROLE,
-            "--workspace", str(workspace),
+            "train", "detection", "--data", str(workspace / "data.yaml"), "--epochs", "3", "--target", "sagemaker",
+            "--role", ROLE, "--dry-run", "--workspace", str(workspace),
         ]
     )
-    assert code != 0
-    assert "not available in this version" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    request = json.loads(captured.out)
+    hyper = {key: json.loads(value) for key, value in request["HyperParameters"].items()}
+    assert hyper["omni_kind"] == "train_detection" and hyper["epochs"] == 3 and hyper["data"] == "data.yaml"
+    assert request["TrainingJobName"].startswith("omni-detection-")
+
+
+def test_endpoint_commands_answer_with_the_backends_statuses(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMNI_SAGEMAKER_ROLE", ROLE)
+    assert main(["endpoint", "list", "--json", "--workspace", str(workspace)]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), list)  # moto may hold other tests' endpoints
+    assert main(["endpoint", "delete", "no-such-endpoint", "--workspace", str(workspace)]) == 1
+    assert "no endpoint 'no-such-endpoint'" in capsys.readouterr().err
+    photo = workspace / "photo.gif"
+    photo.write_bytes(b"GIF89a")
+    assert main(["endpoint", "invoke", "x", str(photo), "--workspace", str(workspace)]) == 2
+    assert ".jpg or .png" in capsys.readouterr().err
+    code = main(["deploy", "current", "--serverless", "--workspace", str(workspace)])
+    assert code != 0 and "no detector is registered" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from backend.errors import AlreadyExists, FailedPrecondition, OmniError, PermissionDenied
+from backend.errors import AlreadyExists, FailedPrecondition, OmniError, PermissionDenied, Unavailable
 from backend.storage import credentials
 from backend.storage.remote_config import RemoteConfig
 
@@ -28,6 +28,17 @@ AUTH_CODES = frozenset(
 )
 
 
+def _session(remote: RemoteConfig, state_dir: Path, region: str) -> boto3.session.Session:
+    """A session with the remote's keys: one AWS identity for S3 and SageMaker."""
+    keys = credentials.resolve(remote, state_dir)
+    return boto3.session.Session(
+        aws_access_key_id=keys.access_key,
+        aws_secret_access_key=keys.secret_key,
+        aws_session_token=keys.session_token or None,
+        region_name=region,
+    )
+
+
 @dataclass(frozen=True)
 class Clients:
     sagemaker: Any
@@ -38,13 +49,7 @@ class Clients:
 
 def clients(remote: RemoteConfig, state_dir: Path, region: str, endpoint: str) -> Clients:
     """The clients in ``region``; ``endpoint`` replaces AWS's (moto in tests)."""
-    keys = credentials.resolve(remote, state_dir)
-    session = boto3.session.Session(
-        aws_access_key_id=keys.access_key,
-        aws_secret_access_key=keys.secret_key,
-        aws_session_token=keys.session_token or None,
-        region_name=region,
-    )
+    session = _session(remote, state_dir, region)
     where: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
     return Clients(
         sagemaker=session.client("sagemaker", config=RETRIES, **where),
@@ -65,7 +70,15 @@ def api_error(error: Exception, doing: str) -> OmniError:
             return PermissionDenied(f"{doing}: AWS refused the credentials or the role ({code}: {message})")
         if code == "ResourceInUse" or "already exists" in message:
             return AlreadyExists(f"{doing}: {message}")
+        if int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)) >= 500:
+            return Unavailable(f"{doing}: SageMaker answered {code or 'a server error'}: {message[:300]}")
         return FailedPrecondition(f"{doing}: {code or 'error'}: {message}")
     if isinstance(error, BotoCoreError):
         return FailedPrecondition(f"{doing}: cannot reach SageMaker ({type(error).__name__}: {error})")
     return FailedPrecondition(f"{doing}: {type(error).__name__}: {error}")
+
+
+def runtime_client(remote: RemoteConfig, state_dir: Path, region: str, endpoint: str) -> Any:
+    """The sagemaker-runtime client (InvokeEndpoint), with the same keys and few retries (a person waits)."""
+    where: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
+    return _session(remote, state_dir, region).client("sagemaker-runtime", config=QUICK, **where)

@@ -69,29 +69,32 @@ def _upload_folder(store: S3Store, folder: Path, prefix: str, ctx: JobContext) -
     return len(files)
 
 
-def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext) -> None:
+def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext, folder: Path | None) -> None:
+    """``folder``: what the training channel holds when it is not the plan's source folder (a dataset's export)."""
     for item in plan.uploads:
         ctx.check_cancelled()
         if item.what == "source":
             if not store.exists(item.key):
                 store.put_bytes(item.key, plan.source.data, expected_sha256=plan.source.sha256)
             ctx.log(f"code: {item.uri} ({len(plan.source.data) // 1024} KiB, sha256 {plan.source.sha256[:12]})")
-        elif item.what in ("pairs", "data"):
-            count = _upload_folder(store, Path(item.source), item.key, ctx)
+        elif item.what in ("pairs", "data", "dataset"):
+            count = _upload_folder(store, folder or Path(item.source), item.key, ctx)
             ctx.log(f"data: {count} files to {item.uri}")
         else:
             why = f"sending {item.source} to SageMaker is not available in this version"
             raise FailedPrecondition(f"{item.what}: {why}")
 
 
-def launch_or_attach(plan: DispatchPlan, sagemaker: Any, store: S3Store, ctx: JobContext) -> None:
+def launch_or_attach(
+    plan: DispatchPlan, sagemaker: Any, store: S3Store, ctx: JobContext, folder: Path | None = None
+) -> None:
     name = plan.job_name
     ctx.set_output("sagemaker_job", name)
     existing = _describe(sagemaker, name)
     if existing is not None:
         ctx.log(f"SageMaker job {name} exists ({existing.get('TrainingJobStatus')}): following it, not launching again")
         return
-    _upload(plan, store, ctx)
+    _upload(plan, store, ctx, folder)
     ctx.check_cancelled()
     try:
         arn = sagemaker.create_training_job(**plan.request)["TrainingJobArn"]
@@ -216,3 +219,8 @@ def sagemaker_card(plan: DispatchPlan, status: TrainingStatus) -> dict[str, Any]
             "estimate": plan.estimate.describe(),
         }
     }
+
+
+def sagemaker_card_of(report: dict[str, Any]) -> dict[str, Any]:
+    """The model card's SageMaker section: what the report recorded of the finished job."""
+    return {"sagemaker": dict(report["sagemaker"])}

@@ -10,6 +10,7 @@ SageMaker shows as the job's FailureReason.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 from pathlib import Path
@@ -17,8 +18,8 @@ from typing import Any
 
 from backend.cloud.sagemaker.container import ContainerPaths, container_paths
 from backend.cloud.sagemaker.context import ContainerContext
-from backend.cloud.sagemaker.params import DETECTION, RESTORATION, params_of
-from backend.errors import FailedPrecondition, InvalidArgument, JobCancelled, OmniError
+from backend.cloud.sagemaker.params import DETECTION, RESTORATION, START_PREFIX, params_of
+from backend.errors import InvalidArgument, JobCancelled, OmniError
 
 EXIT_INTERRUPTED = 143  # 128 + SIGTERM, what a process killed by SIGTERM reports
 #: SageMaker keeps the first 1,024 characters of the failure file as FailureReason
@@ -51,6 +52,39 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
     ctx.log(f"model written to {paths.model_dir}")
 
 
+def train_detection(values: dict[str, Any], paths: ContainerPaths, ctx: ContainerContext) -> None:
+    """Ultralytics through this project's trainer (the same callbacks, checkpoints and resume as a local run);
+    a restart after SIGTERM resumes from the last completed epoch's checkpoint in the synced folder."""
+    from backend.detection import ultralytics_env
+    from backend.detection.callbacks import TrainProgress, checkpoint_key
+    from backend.detection.data_source import RESOLVED_FOLDER, existing_data
+    from backend.detection.params import TrainDetectionParams, validate_train_params
+    from backend.detection.trained import save_trained
+
+    ultralytics_env.prepare(ctx.scratch_dir)
+    from backend.detection.trainer import fresh_arguments, resume_arguments, run_result, run_trainer
+
+    model = str(values.pop("model", "") or "")
+    if model.startswith(START_PREFIX):
+        model = str(paths.channel("start") / model.removeprefix(START_PREFIX))
+    data_yaml = paths.channel() / str(values.pop("data", "data.yaml"))
+    params = validate_train_params(
+        params_of(TrainDetectionParams, {**values, "data": str(data_yaml), "model": model}, "hyperparameters")
+    )
+    checked = existing_data(data_yaml, "the training channel", ctx)
+    # what the trainer reads: the data.yaml with its folders resolved (Ultralytics would take `path: .` from the cwd)
+    prepared = dataclasses.replace(checked, yaml=checked.check.write_resolved(ctx.scratch_dir / RESOLVED_FOLDER))
+    save_dir = ctx.scratch_dir / "run"
+    progress = TrainProgress()
+    if ctx.resume_if_checkpointed(checkpoint_key(ctx.job_id)):
+        args, _ = resume_arguments(ctx, params, save_dir, lambda: prepared.yaml, progress)
+    else:
+        args = fresh_arguments(params, params.model, prepared.yaml, save_dir)
+    run = run_trainer(args, ctx, progress)
+    save_trained(paths.model_dir, run_result(run, prepared.check.names), progress)
+    ctx.log(f"model written to {paths.model_dir}")
+
+
 def _write_failure(paths: ContainerPaths, message: str) -> None:
     try:
         paths.failure_file.parent.mkdir(parents=True, exist_ok=True)
@@ -70,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         if kind == RESTORATION:
             train_restoration(values, paths, ctx)
         elif kind == DETECTION:
-            raise FailedPrecondition("omni_kind: detection training on SageMaker is not available in this version")
+            train_detection(values, paths, ctx)
         else:
             raise InvalidArgument("omni_kind", f"{kind!r} is not a training this entry point runs")
     except JobCancelled:

@@ -1,13 +1,18 @@
-"""``train_sagemaker`` as a job kind: checked and planned when submitted, dispatched in a worker process."""
+"""``train_sagemaker`` as a job kind: checked and planned when submitted, dispatched in a worker process.
+
+Both trainings follow the same path in the cloud (``_in_the_cloud``: upload, launch or re-attach, follow); what
+differs is the report and the registration, which are the local kinds' own.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any
 
 from backend.cloud.sagemaker.params import DETECTION, SageMakerTrainParams
-from backend.cloud.sagemaker.plan import endpoint_override, plan_dispatch
+from backend.cloud.sagemaker.plan import DispatchPlan, endpoint_override, plan_dispatch
 from backend.errors import FailedPrecondition, JobCancelled, OmniError
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
@@ -18,60 +23,87 @@ def prepare(params: SageMakerTrainParams, workspace: Workspace, resuming: bool) 
     """Everything is checked before anything is uploaded: the training (as a local run), target, remote,
     credentials. The SageMaker job's name is fixed here and kept by a resume (re-attach, never relaunch)."""
     plan = plan_dispatch(params, workspace, resuming=resuming, environ_endpoint=endpoint_override())
-    if plan.kind == DETECTION:
+    if plan.kind == DETECTION and not plan.training.model.endswith((".yaml", ".yml")):
         raise FailedPrecondition(
-            "detection: training a detector on SageMaker is not available in this version "
-            "(omni train detection --target sagemaker --dry-run shows its plan)"
+            "model: fine-tuning a checkpoint on SageMaker is not available in this version; start from an "
+            "architecture (yolo11n.yaml, yolo11s.yaml, ...)"
         )
-    checked = dataclasses.replace(
-        params, restoration=dataclasses.asdict(plan.training), training_job_name=plan.job_name
-    )
+    training = dataclasses.asdict(plan.training)
+    field = "detection" if plan.kind == DETECTION else "restoration"
+    checked = dataclasses.replace(params, **{field: training}, training_job_name=plan.job_name)
     return Prepared(params=checked, outputs={})
 
 
-def run(params: SageMakerTrainParams, ctx: JobContext) -> dict[str, Any]:
+def _stopped(ctx: JobContext, plan: DispatchPlan) -> tuple[str, str]:
+    if ctx.stop_reason == "interrupted":
+        why = f"the backend stopped; SageMaker job {plan.job_name} keeps running and is followed again on restart"
+        return "interrupted", why
+    return "cancelled", f"cancelled on request; SageMaker was asked to stop {plan.job_name}"
+
+
+def _in_the_cloud(
+    plan: DispatchPlan, workspace: Workspace, ctx: JobContext, report: dict[str, Any], folder: Path | None = None
+) -> Path:
+    """Upload, launch or re-attach, follow to the end; the unpacked model archive of a completed job."""
     from backend.cloud.sagemaker.client import clients
     from backend.cloud.sagemaker.dispatch import fetch_model, follow, launch_or_attach, sagemaker_card
+    from backend.storage.remote import require_remote
+
+    store = require_remote(workspace.state_dir)
+    aws = clients(plan.remote, workspace.state_dir, plan.target.region, endpoint_override())
+    launch_or_attach(plan, aws.sagemaker, store, ctx, folder)
+    status = follow(plan, aws, ctx)
+    card = sagemaker_card(plan, status)
+    report["sagemaker"] = card["sagemaker"]
+    ctx.set_output("billable_seconds", str(status.billable_seconds))
+    ctx.set_output("spot_saving", f"{status.spot_saving:.0%}")
+    if status.status != "Completed":
+        why = status.failure_reason or "SageMaker gave no reason"
+        raise FailedPrecondition(f"SageMaker job {plan.job_name} {status.status.lower()}: {why}")
+    return fetch_model(plan, status, store, ctx.scratch_dir)
+
+
+def _first_report(report: dict[str, Any], plan: DispatchPlan) -> None:
+    report["title"] += " (on SageMaker)"
+    report["sagemaker"] = {
+        "training_job_name": plan.job_name,
+        "estimate": plan.estimate.describe(),
+        "instance_type": plan.target.instance_type,
+        "spot": plan.target.spot,
+    }
+
+
+def run(params: SageMakerTrainParams, ctx: JobContext) -> dict[str, Any]:
+    workspace = Workspace(ctx.workspace_root)
+    plan = plan_dispatch(params, workspace, resuming=True, environ_endpoint=endpoint_override())
+    result = _run_detection(plan, workspace, ctx) if plan.kind == DETECTION else _run_restoration(plan, workspace, ctx)
+    from backend.sync.auto_push import push_after_training
+
+    push_after_training(ctx, result["model_version"])
+    return {**result, "sagemaker_job": plan.job_name}
+
+
+def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) -> dict[str, Any]:
+    from backend.cloud.sagemaker.dispatch import sagemaker_card_of
     from backend.restoration.archs import preset_for
     from backend.restoration.run import finish_report, new_report, register_trained
     from backend.restoration.trained import load_trained
     from backend.restoration.trainer import TrainOutcome
-    from backend.storage.remote import require_remote
-    from backend.sync.auto_push import push_after_training
 
-    workspace = Workspace(ctx.workspace_root)
-    plan = plan_dispatch(params, workspace, resuming=True, environ_endpoint=endpoint_override())
-    training = plan.training
-    started = time.time()
+    training, started = plan.training, time.time()
     report = new_report(training, ctx)
-    report["title"] += " (on SageMaker)"
-    report["sagemaker"] = {"training_job_name": plan.job_name, "estimate": plan.estimate.describe(),
-                           "instance_type": plan.target.instance_type, "spot": plan.target.spot}
+    _first_report(report, plan)
     outcome = TrainOutcome(config=preset_for(training.layer, training.preset))
     state, error = "succeeded", ""
     try:
-        store = require_remote(workspace.state_dir)
-        aws = clients(plan.remote, workspace.state_dir, plan.target.region, endpoint_override())
-        launch_or_attach(plan, aws.sagemaker, store, ctx)
-        status = follow(plan, aws, ctx)
-        card = sagemaker_card(plan, status)
-        report["sagemaker"] = card["sagemaker"]
-        if status.status != "Completed":
-            why = status.failure_reason or "SageMaker gave no reason"
-            raise FailedPrecondition(f"SageMaker job {plan.job_name} {status.status.lower()}: {why}")
-        trained = load_trained(fetch_model(plan, status, store, ctx.scratch_dir))
+        trained = load_trained(_in_the_cloud(plan, workspace, ctx, report))
         outcome = trained.outcome
         report["data"] = trained.data
+        card = sagemaker_card_of(report)
         report["model"] = register_trained(training, outcome, trained.fingerprint, ctx, extra_card=card)
         report["comparison"] = report["model"].pop("comparison", None)
     except JobCancelled:
-        interrupted = ctx.stop_reason == "interrupted"
-        state = "interrupted" if interrupted else "cancelled"
-        error = (
-            f"the backend stopped; SageMaker job {plan.job_name} keeps running and is followed again on restart"
-            if interrupted
-            else f"cancelled on request; SageMaker was asked to stop {plan.job_name}"
-        )
+        state, error = _stopped(ctx, plan)
         raise
     except OmniError as failure:
         state, error = "failed", failure.message
@@ -81,9 +113,61 @@ def run(params: SageMakerTrainParams, ctx: JobContext) -> dict[str, Any]:
         raise
     finally:
         finish_report(report, outcome, training, ctx, state, error, started)
-    version = report["model"]["version"]
-    push_after_training(ctx, version)
-    return {"model_version": version, "sagemaker_job": plan.job_name}
+    return {"model_version": report["model"]["version"]}
+
+
+def _run_detection(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) -> dict[str, Any]:
+    from backend.cloud.sagemaker.dispatch import sagemaker_card_of
+    from backend.detection import netguard, ultralytics_env
+    from backend.detection.callbacks import TrainProgress
+    from backend.detection.data_source import EXPORT_FOLDER, prepare_data
+    from backend.detection.models import StartingPoint
+    from backend.detection.registration import register_run
+    from backend.detection.report import finish_report, new_report
+    from backend.detection.trained import load_trained
+
+    netguard.install_from_env()
+    ultralytics_env.prepare(ctx.workspace_root)  # the ONNX export of the returned model runs here
+    training, started = plan.training, time.time()
+    report = new_report(training, ctx)
+    _first_report(report, plan)
+    progress = TrainProgress()
+    state, error = "succeeded", ""
+    try:
+        prepared = prepare_data(training, ctx)
+        folder = ctx.scratch_dir / EXPORT_FOLDER if training.dataset else Path(training.data).parent
+        _all_inside(prepared.check.splits, folder)
+        report["data"] = {"source": prepared.source, **prepared.check.to_report()}
+        result, progress = load_trained(_in_the_cloud(plan, workspace, ctx, report, folder))
+        point = StartingPoint("yaml", training.model)
+        card = sagemaker_card_of(report)
+        report["model"], report["comparison"], extra = register_run(
+            training, point, result, prepared, progress, ctx, extra_card=card
+        )
+        report.update(extra)
+    except JobCancelled:
+        state, error = _stopped(ctx, plan)
+        raise
+    except OmniError as failure:
+        state, error = "failed", failure.message
+        raise
+    except BaseException as failure:
+        state, error = "failed", f"{type(failure).__name__}: {failure}"
+        raise
+    finally:
+        finish_report(report, progress, ctx, state, error, started)
+    return {"model_version": report["model"]["version"]}
+
+
+def _all_inside(splits: dict[str, Any], folder: Path) -> None:
+    """SageMaker gets the data.yaml's folder: every image it trains on must be in it."""
+    root = folder.resolve()
+    for name, split in splits.items():
+        for image in split.images:
+            if not Path(image).resolve().is_relative_to(root):
+                raise FailedPrecondition(
+                    f"data: {name} image {image} is outside {folder}; SageMaker receives only the data.yaml's folder"
+                )
 
 
 TRAIN_SAGEMAKER = JobKind(

@@ -19,6 +19,7 @@ from backend.cloud.sagemaker.params import (
     DETECTION,
     ENDPOINT_VARIABLE,
     RESTORATION,
+    START_PREFIX,
     SageMakerTrainParams,
     default_region,
     default_role,
@@ -134,7 +135,7 @@ def _hyperparameters(kind: str, training: Any) -> dict[str, Any]:
     if kind == DETECTION:
         values["data"] = DATA_YAML
         if not training.model.endswith(".yaml"):
-            values["model"] = f"{START_CHANNEL}:model.pt"
+            values["model"] = f"{START_PREFIX}model.pt"
     return {"omni_kind": kind, **values}
 
 

@@ -48,7 +48,7 @@ def requirements_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _package_files(root: Path) -> Iterator[tuple[str, Path]]:
+def package_files(root: Path) -> Iterator[tuple[str, Path]]:
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*")):
             relative = path.relative_to(root)
@@ -59,7 +59,7 @@ def _package_files(root: Path) -> Iterator[tuple[str, Path]]:
             yield relative.as_posix(), path
 
 
-def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+def add_member(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = len(data), 0o644, 0
     info.uid = info.gid = 0
@@ -67,23 +67,23 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
     archive.addfile(info, io.BytesIO(data))
 
 
-def build_source_archive(root: Path | None = None) -> SourceArchive:
-    """The archive of the code under ``root`` (default: where this backend is installed from)."""
-    root = root or Path(__file__).resolve().parents[3]
+def reproducible_targz(members: list[tuple[str, bytes]]) -> bytes:
+    """A .tar.gz of ``members`` (name, content) that is the same bytes for the same members: no times, owners or
+    modes of this machine."""
     buffer = io.BytesIO()
-    names: list[str] = []
     with (
         gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as zipped,
         tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT) as archive,
     ):
-        for name, data in (
-            (ENTRY_SCRIPT, ENTRY_SCRIPT_TEXT.encode()),
-            ("requirements.txt", requirements_text().encode()),
-        ):
-            _add(archive, name, data)
-            names.append(name)
-        for name, path in _package_files(root):
-            _add(archive, name, path.read_bytes())
-            names.append(name)
-    data = buffer.getvalue()
-    return SourceArchive(data=data, sha256=hashlib.sha256(data).hexdigest(), files=tuple(names))
+        for name, data in members:
+            add_member(archive, name, data)
+    return buffer.getvalue()
+
+
+def build_source_archive(root: Path | None = None) -> SourceArchive:
+    """The archive of the code under ``root`` (default: where this backend is installed from)."""
+    root = root or Path(__file__).resolve().parents[3]
+    members = [(ENTRY_SCRIPT, ENTRY_SCRIPT_TEXT.encode()), ("requirements.txt", requirements_text().encode())]
+    members += [(name, path.read_bytes()) for name, path in package_files(root)]
+    data = reproducible_targz(members)
+    return SourceArchive(data=data, sha256=hashlib.sha256(data).hexdigest(), files=tuple(name for name, _ in members))

@@ -95,3 +95,89 @@ class ListInstanceTypesResponse(_message.Message):
     instance_types: _containers.RepeatedCompositeFieldContainer[InstanceType]
     price_source: str
     def __init__(self, instance_types: _Optional[_Iterable[_Union[InstanceType, _Mapping]]] = ..., price_source: _Optional[str] = ...) -> None: ...
+
+class DeploySpec(_message.Message):
+    __slots__ = ("version", "name", "memory_mb", "max_concurrency", "conf", "iou", "max_det", "role", "region", "image")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
+    CONF_FIELD_NUMBER: _ClassVar[int]
+    IOU_FIELD_NUMBER: _ClassVar[int]
+    MAX_DET_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    name: str
+    memory_mb: int
+    max_concurrency: int
+    conf: float
+    iou: float
+    max_det: int
+    role: str
+    region: str
+    image: str
+    def __init__(self, version: _Optional[str] = ..., name: _Optional[str] = ..., memory_mb: _Optional[int] = ..., max_concurrency: _Optional[int] = ..., conf: _Optional[float] = ..., iou: _Optional[float] = ..., max_det: _Optional[int] = ..., role: _Optional[str] = ..., region: _Optional[str] = ..., image: _Optional[str] = ...) -> None: ...
+
+class Endpoint(_message.Message):
+    __slots__ = ("name", "status", "version", "memory_mb", "max_concurrency", "failure_reason", "arn")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    ARN_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    status: str
+    version: str
+    memory_mb: int
+    max_concurrency: int
+    failure_reason: str
+    arn: str
+    def __init__(self, name: _Optional[str] = ..., status: _Optional[str] = ..., version: _Optional[str] = ..., memory_mb: _Optional[int] = ..., max_concurrency: _Optional[int] = ..., failure_reason: _Optional[str] = ..., arn: _Optional[str] = ...) -> None: ...
+
+class ListEndpointsRequest(_message.Message):
+    __slots__ = ("region",)
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    region: str
+    def __init__(self, region: _Optional[str] = ...) -> None: ...
+
+class ListEndpointsResponse(_message.Message):
+    __slots__ = ("endpoints",)
+    ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
+    endpoints: _containers.RepeatedCompositeFieldContainer[Endpoint]
+    def __init__(self, endpoints: _Optional[_Iterable[_Union[Endpoint, _Mapping]]] = ...) -> None: ...
+
+class InvokeEndpointRequest(_message.Message):
+    __slots__ = ("name", "content_type", "body", "region")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    content_type: str
+    body: bytes
+    region: str
+    def __init__(self, name: _Optional[str] = ..., content_type: _Optional[str] = ..., body: _Optional[bytes] = ..., region: _Optional[str] = ...) -> None: ...
+
+class InvokeEndpointResponse(_message.Message):
+    __slots__ = ("content_type", "body")
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    content_type: str
+    body: bytes
+    def __init__(self, content_type: _Optional[str] = ..., body: _Optional[bytes] = ...) -> None: ...
+
+class DeleteEndpointRequest(_message.Message):
+    __slots__ = ("name", "region")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REGION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    region: str
+    def __init__(self, name: _Optional[str] = ..., region: _Optional[str] = ...) -> None: ...
+
+class DeleteEndpointResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

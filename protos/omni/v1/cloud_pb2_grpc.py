@@ -44,6 +44,21 @@ class CloudStub:
                 request_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListInstanceTypesRequest.SerializeToString,
                 response_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListInstanceTypesResponse.FromString,
                 _registered_method=True)
+        self.ListEndpoints = channel.unary_unary(
+                '/omni.v1.Cloud/ListEndpoints',
+                request_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListEndpointsRequest.SerializeToString,
+                response_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListEndpointsResponse.FromString,
+                _registered_method=True)
+        self.InvokeEndpoint = channel.unary_unary(
+                '/omni.v1.Cloud/InvokeEndpoint',
+                request_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.InvokeEndpointRequest.SerializeToString,
+                response_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.InvokeEndpointResponse.FromString,
+                _registered_method=True)
+        self.DeleteEndpoint = channel.unary_unary(
+                '/omni.v1.Cloud/DeleteEndpoint',
+                request_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.DeleteEndpointRequest.SerializeToString,
+                response_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.DeleteEndpointResponse.FromString,
+                _registered_method=True)
 
 
 class CloudServicer:
@@ -62,6 +77,26 @@ class CloudServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListEndpoints(self, request, context):
+        """Endpoints this account has in the region (deploying one is a job: JobSpec.deploy_endpoint).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InvokeEndpoint(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteEndpoint(self, request, context):
+        """The endpoint, its configuration and its model; NOT_FOUND when there is no such endpoint.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CloudServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -74,6 +109,21 @@ def add_CloudServicer_to_server(servicer, server):
                     servicer.ListInstanceTypes,
                     request_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListInstanceTypesRequest.FromString,
                     response_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListInstanceTypesResponse.SerializeToString,
+            ),
+            'ListEndpoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEndpoints,
+                    request_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListEndpointsRequest.FromString,
+                    response_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.ListEndpointsResponse.SerializeToString,
+            ),
+            'InvokeEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.InvokeEndpoint,
+                    request_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.InvokeEndpointRequest.FromString,
+                    response_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.InvokeEndpointResponse.SerializeToString,
+            ),
+            'DeleteEndpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteEndpoint,
+                    request_deserializer=protos_dot_omni_dot_v1_dot_cloud__pb2.DeleteEndpointRequest.FromString,
+                    response_serializer=protos_dot_omni_dot_v1_dot_cloud__pb2.DeleteEndpointResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -130,6 +180,87 @@ class Cloud:
             '/omni.v1.Cloud/ListInstanceTypes',
             protos_dot_omni_dot_v1_dot_cloud__pb2.ListInstanceTypesRequest.SerializeToString,
             protos_dot_omni_dot_v1_dot_cloud__pb2.ListInstanceTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEndpoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.v1.Cloud/ListEndpoints',
+            protos_dot_omni_dot_v1_dot_cloud__pb2.ListEndpointsRequest.SerializeToString,
+            protos_dot_omni_dot_v1_dot_cloud__pb2.ListEndpointsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InvokeEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.v1.Cloud/InvokeEndpoint',
+            protos_dot_omni_dot_v1_dot_cloud__pb2.InvokeEndpointRequest.SerializeToString,
+            protos_dot_omni_dot_v1_dot_cloud__pb2.InvokeEndpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteEndpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.v1.Cloud/DeleteEndpoint',
+            protos_dot_omni_dot_v1_dot_cloud__pb2.DeleteEndpointRequest.SerializeToString,
+            protos_dot_omni_dot_v1_dot_cloud__pb2.DeleteEndpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,7 +28,7 @@ from backend.rpc.server import Backend
 from backend.storage.credentials import save_workspace_keys
 from backend.storage.remote_config import RemoteConfig, checked, save_config
 from desktop.client import BackendTarget, Connection
-from protos.omni.v1 import cloud_pb2, jobs_pb2, training_pb2
+from protos.omni.v1 import cloud_pb2, detection_pb2, jobs_pb2, training_pb2
 from tests.backend.cloud.sagemaker_cloud import REGION, Cloud, aws_stand_in
 from tests.backend.conftest import TOKEN
 from tests.helpers import wait_for, wait_for_state
@@ -166,6 +166,7 @@ def test_a_completed_job_is_registered_like_a_local_run(
     assert any(m.name == "val/psnr" and m.value == pytest.approx(21.5) and m.epoch == 1 for m in metrics)
     logs = [e.log.message for e in events if e.WhichOneof("payload") == "log"]
     assert "epoch 1/1 starting" in logs and any("SageMaker: Completed" in line for line in logs)
+    assert (finished.outputs["billable_seconds"], finished.outputs["spot_saving"]) == ("300", "70%")
     version = client.get_model(finished.outputs["model_version"])
     card = json.loads(version.card_json)
     assert card["sagemaker"]["training_job_name"] == name
@@ -224,3 +225,74 @@ def test_a_restarted_backend_follows_the_job_it_launched(
     logs = [e.log.message for e in again.follow_job(resumed.id) if e.WhichOneof("payload") == "log"]
     assert any("following it, not launching again" in line for line in logs)
     assert cloud.job_names().count(name) == 1
+
+
+def yolo_folder(root: Path) -> Path:
+    rng = np.random.default_rng(4)
+    for split, count in (("train", 4), ("val", 2)):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for index in range(count):
+            pixels = rng.integers(40, 200, (64, 64, 3), dtype=np.uint8)
+            pixels[16:40, 20:44] = (220, 30, 30)
+            Image.fromarray(pixels).save(root / "images" / split / f"{split}{index}.png")
+            (root / "labels" / split / f"{split}{index}.txt").write_text("1 0.5 0.4375 0.375 0.375\n")
+    (root / "data.yaml").write_text("path: .\ntrain: images/train\nval: images/val\nnames: [dent, rust]\n")
+    return root / "data.yaml"
+
+
+def play_sagemaker(cloud: Cloud, name: str, tmp_path: Path) -> bytes:
+    """What SageMaker does with the job: the /opt/ml tree from the request (hyperparameters, the training channel
+    copied from S3), the entry point run from the code, and SM_MODEL_DIR archived as model.tar.gz."""
+    import os
+    import subprocess
+    import sys
+
+    from backend.cloud.sagemaker.source import ENTRY_SCRIPT_TEXT
+
+    described = cloud.client("sagemaker").describe_training_job(TrainingJobName=name)
+    root = tmp_path / "opt-ml"
+    (root / "input" / "config").mkdir(parents=True)
+    (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(described["HyperParameters"]))
+    uri = described["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    s3 = cloud.client("s3")
+    for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]:
+        target = root / "input" / "data" / "training" / item["Key"].removeprefix(prefix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+    env = {**os.environ, "OMNI_SM_ROOT": str(root), "SM_TRAINING_ENV": json.dumps({"job_name": name}),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[3]), "OMNI_DENY_NETWORK": "1"}
+    done = subprocess.run([sys.executable, "-c", ENTRY_SCRIPT_TEXT], env=env, capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path in sorted((root / "model").iterdir()):
+            archive.add(path, arcname=path.name)
+    return buffer.getvalue()
+
+
+@pytest.mark.timeout(900)
+def test_a_detector_trained_on_sagemaker_is_registered_like_a_local_run(
+    cloud: Cloud, dispatching: Callable[[], tuple[Backend, Connection]], tmp_path: Path
+) -> None:
+    backend, client = dispatching()
+    yolo_folder(backend.workspace.root / "yolo")
+    detection = detection_pb2.TrainDetectionSpec(data="yolo/data.yaml", epochs=2, imgsz=64, batch=2, device="cpu",
+                                                 workers=-1)
+    spec = jobs_pb2.JobSpec(train_sagemaker=cloud_pb2.SageMakerTrainSpec(detection=detection,
+                                                                          target=cloud_pb2.SageMakerTarget()))
+    job = client.submit(spec)
+    name = launched(cloud, client, job.id)
+    put_model(cloud, name, play_sagemaker(cloud, name, tmp_path))
+    cloud.finish(name, training=120, billable=120)
+    finished = wait_for_state(client, job.id, timeout=300)
+    assert finished.state == SUCCEEDED, finished.message
+    version = client.get_model(finished.outputs["model_version"])
+    card = json.loads(version.card_json)
+    assert version.layer == "detector" and card["classes"] == ["dent", "rust"]
+    assert card["sagemaker"]["training_job_name"] == name and card["epochs"] == 2
+    assert {"weights", "onnx"} <= set(version.files)
+    report = json.loads(client.get_report(job.id, "json"))
+    assert report["state"] == "succeeded" and report["sagemaker"]["training_job_name"] == name
