@@ -71,3 +71,28 @@ def test_the_train_view_submits_a_sagemaker_run_when_asked(qtbot: QtBot) -> None
     box.target.setCurrentIndex(box.target.findData("local"))
     local = view.job_spec()
     assert local is not None and local.WhichOneof("spec") == "train_restoration"
+
+
+def test_a_sagemaker_run_is_listed_and_drawn_as_the_training_it_is() -> None:
+    from desktop.models.training_run import DETECTION, RESTORATION, TrainingRunModel, training_kind
+    from desktop.models.training_runs import TRAIN_KINDS, run_label
+    from protos.omni.v1 import cloud_pb2
+
+    restoration = jobs_pb2.Job(
+        id="train_sagemaker_1", kind="train_sagemaker",
+        spec=jobs_pb2.JobSpec(train_sagemaker=cloud_pb2.SageMakerTrainSpec(
+            restoration=training_pb2.TrainRestorationSpec(layer=1, preset="mini", epochs=4))),
+    )
+    detection = jobs_pb2.Job(
+        id="train_sagemaker_2", kind="train_sagemaker",
+        spec=jobs_pb2.JobSpec(train_sagemaker=cloud_pb2.SageMakerTrainSpec(
+            detection=detection_pb2.TrainDetectionSpec(dataset="cars", epochs=5))),
+    )
+    assert "train_sagemaker" in TRAIN_KINDS
+    assert (training_kind(restoration), training_kind(detection)) == (RESTORATION, DETECTION)
+    assert "layer 1 mini" in run_label(restoration) and "on SageMaker" in run_label(restoration)
+    assert "detector yolo11n" in run_label(detection) and "cars" in run_label(detection)
+    run = TrainingRunModel()
+    run.follow(detection.id)
+    run.set_job(detection)
+    assert run.kind == DETECTION  # so the detection curves are drawn
