@@ -127,9 +127,9 @@ def prepare_deploy(params: DeployParams, workspace: Workspace, resuming: bool) -
 
 
 def serving_image(region: str) -> str:
-    from backend.cloud.sagemaker.images import _image_uris
+    from backend.cloud.sagemaker.images import sdk_image_uris
 
-    uri: str = _image_uris().retrieve(
+    uri: str = sdk_image_uris().retrieve(
         "pytorch", region=region, version=INFERENCE_PYTORCH, py_version="py311",
         instance_type="ml.m5.xlarge", image_scope="inference",
     )
@@ -236,7 +236,12 @@ def list_endpoints(workspace: Workspace, region: str) -> list[EndpointInfo]:
     sagemaker = _api(workspace, region)
     found: list[EndpointInfo] = []
     try:
-        for summary in sagemaker.list_endpoints(MaxResults=100).get("Endpoints", []):
+        summaries = [
+            summary
+            for page in sagemaker.get_paginator("list_endpoints").paginate()
+            for summary in page.get("Endpoints", [])
+        ]
+        for summary in summaries:
             name = summary["EndpointName"]
             described = sagemaker.describe_endpoint(EndpointName=name)
             config = sagemaker.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
