@@ -30,6 +30,14 @@ PRECISION, RECALL, MAP50, MAP50_95 = "val/precision", "val/recall", "val/map50",
 DETECTION_LOSSES = ((BOX_LOSS, "box"), (CLS_LOSS, "cls"), (DFL_LOSS, "dfl"))
 DETECTION_METRICS = ((PRECISION, "precision"), (RECALL, "recall"), (MAP50, "mAP50"), (MAP50_95, "mAP50-95"))
 RESTORATION, DETECTION = "train_restoration", "train_detection"
+SAGEMAKER = "train_sagemaker"
+
+
+def training_kind(job: jobs_pb2.Job) -> str:
+    """What a run trains: RESTORATION or DETECTION, also when it runs on SageMaker (its curves are the same)."""
+    if job.kind == SAGEMAKER:
+        return DETECTION if job.spec.train_sagemaker.HasField("detection") else RESTORATION
+    return job.kind
 MAX_LOG_LINES = 20_000
 
 _BASELINE = re.compile(r"degraded input: PSNR (?P<psnr>\S+) dB, SSIM (?P<ssim>\S+)")
@@ -95,7 +103,7 @@ class TrainingRunModel:
             return
         self.job = job
         if job.kind:
-            self.kind = job.kind
+            self.kind = training_kind(job)
         if job.last_seq > self._last_seq.get(job.id, 0):
             self.state, self.state_message = job.state, job.message
             if job.HasField("progress"):

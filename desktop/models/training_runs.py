@@ -12,11 +12,12 @@ from desktop.client import BackendError, Connection
 from desktop.models.formatting import format_timestamp
 from desktop.models.job_text import is_active, progress_percent, state_text
 from desktop.models.jobs_model import JobsModel
+from desktop.models.training_run import SAGEMAKER, training_kind
 from protos.omni.v1 import jobs_pb2
 
 TRAIN_KIND = "train_restoration"
 DETECTION_KIND = "train_detection"
-TRAIN_KINDS = frozenset({TRAIN_KIND, DETECTION_KIND})
+TRAIN_KINDS = frozenset({TRAIN_KIND, DETECTION_KIND, SAGEMAKER})
 MAX_CHAIN = 32  # resumes followed back; a longer chain shows its newest jobs
 
 
@@ -32,14 +33,17 @@ def default_run(jobs: list[jobs_pb2.Job]) -> jobs_pb2.Job | None:
 
 def run_label(job: jobs_pb2.Job) -> str:
     """``"18:25:23 · layer 1 tiny · 2 epochs · running 37%"`` (or ``"· detector yolo11n · parts ·"``)."""
-    if job.kind == DETECTION_KIND:
-        detection = job.spec.train_detection
+    cloud = job.kind == SAGEMAKER
+    if training_kind(job) == DETECTION_KIND:
+        detection = job.spec.train_sagemaker.detection if cloud else job.spec.train_detection
         model = (detection.model or "yolo11n.yaml").removesuffix(".yaml")
         source = detection.dataset or (detection.data.rsplit("/", 1)[-1] if detection.data else "")
         what = [f"detector {model}", *([source] if source else []), f"{detection.epochs or 100} epochs"]
     else:
-        spec = job.spec.train_restoration
+        spec = job.spec.train_sagemaker.restoration if cloud else job.spec.train_restoration
         what = [f"layer {spec.layer or 2} {spec.preset or 'tiny'}", f"{spec.epochs or 10} epochs"]
+    if cloud:
+        what.append("on SageMaker")
     parts = [format_timestamp(job.created_at), *what]
     state = state_text(job)
     percent = progress_percent(job)

@@ -1,5 +1,6 @@
-"""``omni deploy VERSION --serverless`` and ``omni endpoint list|invoke|delete``: a registered detector served by
-a SageMaker serverless endpoint (defaults are the backend's: protos/omni/v1/cloud.proto, DeploySpec)."""
+"""``omni deploy VERSION --serverless`` and ``omni endpoint list|invoke|delete``: a registered version (a detector,
+or a restoration network) served by a SageMaker serverless endpoint (defaults are the backend's:
+protos/omni/v1/cloud.proto, DeploySpec)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     deploy = subparsers.add_parser(
         "deploy",
-        help="serve a detector version from a SageMaker serverless endpoint",
+        help="serve a detector or restoration version from a SageMaker serverless endpoint",
         description="Creates the SageMaker model, an endpoint configuration with ServerlessConfig and the endpoint, "
         "and waits until it is in service. Needs a remote on AWS S3, a role and a region.",
     )
-    deploy.add_argument("version", help="a registered detector version, or current")
+    deploy.add_argument("version", help="a registered version, or current (the promoted detector)")
     deploy.add_argument("--serverless", action="store_true", required=True, help="a serverless endpoint (required)")
     deploy.add_argument("--memory", type=int, default=0, help="MB: 1024..6144 by 1024 (default 2048)")
     deploy.add_argument("--max-concurrency", type=int, default=0, help="requests served at once (default 5)")
@@ -40,9 +41,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     listing.add_argument("--region", default="")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_list)
-    invoke = commands.add_parser("invoke", help="send one photo; prints the detections as JSON")
+    invoke = commands.add_parser(
+        "invoke", help="send one photo; prints a detector's answer as JSON, or writes a restored image with --out"
+    )
     invoke.add_argument("name")
     invoke.add_argument("image", type=Path, help="a .jpg or .png photo")
+    invoke.add_argument("--out", type=Path, help="where a restoration endpoint's PNG is written")
     invoke.add_argument("--region", default="")
     invoke.set_defaults(func=run_invoke)
     delete = commands.add_parser("delete", help="delete the endpoint, its configuration and its model")
@@ -99,6 +103,13 @@ def run_invoke(args: argparse.Namespace) -> int:
         return 2
     with open_session(args) as session:
         answer = session.connection.invoke_endpoint(args.name, body, content_type, args.region)
+    if answer.content_type.startswith("image/") or answer.body.startswith(b"\x89PNG"):
+        if args.out is None:
+            print("omni endpoint invoke: the endpoint answered an image; give --out FILE.png", file=sys.stderr)
+            return 2
+        args.out.write_bytes(answer.body)
+        print(f"wrote {args.out} ({len(answer.body)} bytes)", file=sys.stderr)
+        return 0
     text = answer.body.decode("utf-8", errors="replace")
     try:
         print(json.dumps(json.loads(text), indent=2))

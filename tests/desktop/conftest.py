@@ -27,3 +27,9 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBacken
 @pytest.fixture
 def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "synth"
+
+
+@pytest.fixture(autouse=True)
+def _preferences_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the desktop remembers goes to the test's folder, never to the user's config."""
+    monkeypatch.setenv("OMNI_DESKTOP_PREFERENCES", str(tmp_path / "desktop.json"))

@@ -12,6 +12,7 @@ import os
 import tarfile
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,9 @@ def _upload_folder(store: S3Store, folder: Path, prefix: str, ctx: JobContext) -
     return len(files)
 
 
-def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext, folder: Path | None) -> None:
-    """``folder``: what the training channel holds when it is not the plan's source folder (a dataset's export)."""
+def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext, local: Mapping[str, Path]) -> None:
+    """``local``: where an upload's files are on this machine when the plan's source does not say (a dataset's
+    export, a registered version's weights)."""
     for item in plan.uploads:
         ctx.check_cancelled()
         if item.what == "source":
@@ -78,15 +80,18 @@ def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext, folder: Path | 
                 store.put_bytes(item.key, plan.source.data, expected_sha256=plan.source.sha256)
             ctx.log(f"code: {item.uri} ({len(plan.source.data) // 1024} KiB, sha256 {plan.source.sha256[:12]})")
         elif item.what in ("pairs", "data", "dataset"):
-            count = _upload_folder(store, folder or Path(item.source), item.key, ctx)
+            count = _upload_folder(store, local.get(item.what) or Path(item.source), item.key, ctx)
             ctx.log(f"data: {count} files to {item.uri}")
+        elif item.what == "start":
+            store.put_file(item.key, local.get("start") or Path(item.source))
+            ctx.log(f"starting model {item.source}: {item.uri}")
         else:
             why = f"sending {item.source} to SageMaker is not available in this version"
             raise FailedPrecondition(f"{item.what}: {why}")
 
 
 def launch_or_attach(
-    plan: DispatchPlan, sagemaker: Any, store: S3Store, ctx: JobContext, folder: Path | None = None
+    plan: DispatchPlan, sagemaker: Any, store: S3Store, ctx: JobContext, local: Mapping[str, Path] | None = None
 ) -> None:
     name = plan.job_name
     ctx.set_output("sagemaker_job", name)
@@ -94,7 +99,7 @@ def launch_or_attach(
     if existing is not None:
         ctx.log(f"SageMaker job {name} exists ({existing.get('TrainingJobStatus')}): following it, not launching again")
         return
-    _upload(plan, store, ctx, folder)
+    _upload(plan, store, ctx, local or {})
     ctx.check_cancelled()
     try:
         arn = sagemaker.create_training_job(**plan.request)["TrainingJobArn"]

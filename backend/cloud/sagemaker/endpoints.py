@@ -1,4 +1,5 @@
-"""Serverless SageMaker endpoints for registered detectors: deploy (a job), list, invoke, delete.
+"""Serverless SageMaker endpoints for registered versions (detectors: photo in, JSON out; restoration networks:
+photo in, PNG out): deploy (a job), list, invoke, delete.
 
 boto3 throughout: sagemaker-core's EndpointConfig serialises a serverless variant's ``MemorySizeInMb`` where
 the API wants ``MemorySizeInMB`` (an open upstream bug that breaks real AWS too), so the SDK's resource classes
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from backend.cloud.sagemaker.inference import DETECTOR, RESTORATION
 from backend.cloud.sagemaker.params import ROLE_VARIABLE, default_region
 from backend.cloud.sagemaker.plan import endpoint_override, require_aws_remote, s3_uri
 from backend.cloud.sagemaker.target import REGION, ROLE_ARN
@@ -32,6 +34,7 @@ VERSION_TAG = "omni:version"
 #: how long a deploy waits for InService (serverless endpoints usually take a few minutes)
 DEPLOY_TIMEOUT_S = 30 * 60
 INFERENCE_PYTORCH = "2.5"
+DETECTOR_LAYER = "detector"
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,13 @@ def checked_deploy(params: DeployParams, workspace: Workspace) -> DeployParams:
     from backend.detection.params import DEFAULT_CONF, DEFAULT_IOU, DEFAULT_MAX_DET
     from backend.registry.shared import open_registry
 
-    model = resolve_detector(open_registry(workspace.store, workspace.state_dir), params.version)
+    registry = open_registry(workspace.store, workspace.state_dir)
+    if params.version and params.version != "current" and registry.get(params.version).layer != DETECTOR_LAYER:
+        model = registry.get(params.version)  # a restoration network: image in, image out
+        if "onnx" not in model.files:
+            raise FailedPrecondition(f"version: {model.version} has no ONNX export to serve")
+    else:
+        model = resolve_detector(registry, params.version)
     remote = require_aws_remote(workspace, endpoint_override())
     p = replace(
         params,
@@ -118,9 +127,9 @@ def prepare_deploy(params: DeployParams, workspace: Workspace, resuming: bool) -
 
 
 def serving_image(region: str) -> str:
-    from backend.cloud.sagemaker.images import _image_uris
+    from backend.cloud.sagemaker.images import sdk_image_uris
 
-    uri: str = _image_uris().retrieve(
+    uri: str = sdk_image_uris().retrieve(
         "pytorch", region=region, version=INFERENCE_PYTORCH, py_version="py311",
         instance_type="ml.m5.xlarge", image_scope="inference",
     )
@@ -140,7 +149,10 @@ def run_deploy(params: DeployParams, ctx: JobContext) -> dict[str, Any]:
     registry = open_registry(workspace.store, workspace.state_dir)
     model = registry.get(params.version)
     onnx = local_file(workspace.store, model.files["onnx"], ctx.scratch_dir)
-    settings = {"conf": params.conf, "iou": params.iou, "max_det": params.max_det, "version": params.version}
+    kind = DETECTOR if model.layer == DETECTOR_LAYER else RESTORATION
+    settings = {
+        "kind": kind, "conf": params.conf, "iou": params.iou, "max_det": params.max_det, "version": params.version
+    }
     archive = build_model_archive(Path(onnx), settings)
     remote = require_aws_remote(workspace, endpoint_override())
     key = f"training-outputs/sagemaker/endpoints/{archive.sha256[:16]}/model.tar.gz"
@@ -224,7 +236,12 @@ def list_endpoints(workspace: Workspace, region: str) -> list[EndpointInfo]:
     sagemaker = _api(workspace, region)
     found: list[EndpointInfo] = []
     try:
-        for summary in sagemaker.list_endpoints(MaxResults=100).get("Endpoints", []):
+        summaries = [
+            summary
+            for page in sagemaker.get_paginator("list_endpoints").paginate()
+            for summary in page.get("Endpoints", [])
+        ]
+        for summary in summaries:
             name = summary["EndpointName"]
             described = sagemaker.describe_endpoint(EndpointName=name)
             config = sagemaker.describe_endpoint_config(EndpointConfigName=described["EndpointConfigName"])
@@ -259,7 +276,7 @@ def invoke(workspace: Workspace, region: str, name: str, content_type: str, body
     runtime = runtime_client(remote, workspace.state_dir, region, endpoint_override())
     try:
         answer = runtime.invoke_endpoint(
-            EndpointName=name, ContentType=content_type, Accept="application/json", Body=body
+            EndpointName=name, ContentType=content_type, Accept="application/json, image/png", Body=body
         )
     except ClientError as error:
         if "could not find" in str(error).lower() or "not found" in str(error).lower():

@@ -14,7 +14,7 @@ PYTHON_VERSION = "py311"
 
 
 @cache
-def _image_uris():  # type: ignore[no-untyped-def]
+def sdk_image_uris():  # type: ignore[no-untyped-def]
     """The SDK module; it reads AWS_DEFAULT_REGION at import and sends telemetry unless told not to."""
     os.environ.setdefault("SAGEMAKER_TELEMETRY_DISABLED", "1")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -27,7 +27,7 @@ def training_image(region: str, instance: str) -> str:
     """The PyTorch training container for ``region`` and the device of ``instance`` (GPU or CPU build)."""
     kind = instance_type(instance)
     try:
-        uri: str = _image_uris().retrieve(
+        uri: str = sdk_image_uris().retrieve(
             "pytorch",
             region=region,
             version=PYTORCH_VERSION,

@@ -1,9 +1,10 @@
 """The inference handler inside a SageMaker endpoint: the serving container's ``model_fn`` / ``input_fn`` /
 ``predict_fn`` / ``output_fn`` (the SageMaker PyTorch inference toolkit calls them in this order).
 
-It runs the same ``OnnxDetector`` as ``omni detect`` (letterbox, one ONNX Runtime session, NMS), so an endpoint
-answers with the boxes this backend would find. A photo (``image/jpeg`` or ``image/png``) in; JSON out: each
-detection's class, confidence and box in the image's pixels.
+A detector runs the same ``OnnxDetector`` as ``omni detect`` (letterbox, one ONNX Runtime session, NMS): a photo
+(``image/jpeg`` or ``image/png``) in, JSON out (each detection's class, confidence and box in the image's pixels).
+A restoration network runs the same ``Restorer`` as ``omni restore`` (tiles, the network made safe for any size):
+a photo in, the restored image out as PNG.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ import numpy as np
 
 IMAGE_TYPES = ("image/jpeg", "image/png")
 JSON_TYPE = "application/json"
+PNG_TYPE = "image/png"
 SERVING_FILE = "serving.json"
 MODEL_FILE = "model.onnx"
+DETECTOR, RESTORATION = "detector", "restoration"
+#: the tile a restoration endpoint uses: serverless memory is small (1-6 GB)
+RESTORATION_TILE = 512
 
 
 class UnsupportedContent(ValueError):
@@ -27,7 +32,8 @@ class UnsupportedContent(ValueError):
 
 @dataclass
 class Served:
-    detector: Any  # backend.detection.onnx_detector.OnnxDetector
+    kind: str  # DETECTOR | RESTORATION
+    runner: Any  # an OnnxDetector, or a Restorer
     conf: float
     iou: float
     max_det: int
@@ -39,18 +45,30 @@ class Prediction:
     width: int
     height: int
     detections: list[Any]
+    restored: np.ndarray | None = None
 
 
 def model_fn(model_dir: str) -> Served:
-    from backend.detection.onnx_detector import OnnxDetector
-
     folder = Path(model_dir)
     settings = json.loads((folder / SERVING_FILE).read_text())
+    kind = str(settings.get("kind", DETECTOR))
+    if kind == RESTORATION:
+        from backend.inference.engine import EngineOptions, open_engine
+        from backend.inference.restorer import Restorer
+
+        engine = open_engine(folder / MODEL_FILE, EngineOptions())
+        channels = int(engine.session.get_inputs()[0].shape[1])
+        runner: Any = Restorer(engine.run, model_channels=channels, tile=RESTORATION_TILE)
+    else:
+        from backend.detection.onnx_detector import OnnxDetector
+
+        runner = OnnxDetector.open(folder / MODEL_FILE)
     return Served(
-        detector=OnnxDetector.open(folder / MODEL_FILE),
-        conf=float(settings["conf"]),
-        iou=float(settings["iou"]),
-        max_det=int(settings["max_det"]),
+        kind=kind,
+        runner=runner,
+        conf=float(settings.get("conf", 0.25)),
+        iou=float(settings.get("iou", 0.7)),
+        max_det=int(settings.get("max_det", 300)),
         version=str(settings["version"]),
     )
 
@@ -68,12 +86,25 @@ def input_fn(body: bytes, content_type: str) -> np.ndarray:
 
 
 def predict_fn(image: np.ndarray, model: Served) -> Prediction:
-    detections = model.detector.detect(image, conf=model.conf, iou=model.iou, max_det=model.max_det)
-    return Prediction(width=int(image.shape[1]), height=int(image.shape[0]), detections=detections)
+    height, width = int(image.shape[0]), int(image.shape[1])
+    if model.kind == RESTORATION:
+        pixels = image if model.runner.model_channels == 3 else image.mean(axis=2, keepdims=True).astype(np.uint8)
+        return Prediction(width, height, [], restored=model.runner.restore(pixels).pixels)
+    detections = model.runner.detect(image, conf=model.conf, iou=model.iou, max_det=model.max_det)
+    return Prediction(width=width, height=height, detections=detections)
 
 
-def output_fn(prediction: Prediction, accept: str) -> str:
-    """JSON whatever ``accept`` says (the only form this endpoint answers in)."""
+def output_fn(prediction: Prediction, accept: str) -> str | bytes:
+    """A detector answers JSON, a restoration network PNG, whatever ``accept`` says (their only forms)."""
+    if prediction.restored is not None:
+        import io
+
+        from PIL import Image
+
+        pixels = prediction.restored
+        buffer = io.BytesIO()
+        Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels).save(buffer, format="PNG")
+        return buffer.getvalue()
     return json.dumps(
         {
             "width": prediction.width,

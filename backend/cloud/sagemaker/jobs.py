@@ -23,11 +23,6 @@ def prepare(params: SageMakerTrainParams, workspace: Workspace, resuming: bool) 
     """Everything is checked before anything is uploaded: the training (as a local run), target, remote,
     credentials. The SageMaker job's name is fixed here and kept by a resume (re-attach, never relaunch)."""
     plan = plan_dispatch(params, workspace, resuming=resuming, environ_endpoint=endpoint_override())
-    if plan.kind == DETECTION and not plan.training.model.endswith((".yaml", ".yml")):
-        raise FailedPrecondition(
-            "model: fine-tuning a checkpoint on SageMaker is not available in this version; start from an "
-            "architecture (yolo11n.yaml, yolo11s.yaml, ...)"
-        )
     training = dataclasses.asdict(plan.training)
     field = "detection" if plan.kind == DETECTION else "restoration"
     checked = dataclasses.replace(params, **{field: training}, training_job_name=plan.job_name)
@@ -42,7 +37,11 @@ def _stopped(ctx: JobContext, plan: DispatchPlan) -> tuple[str, str]:
 
 
 def _in_the_cloud(
-    plan: DispatchPlan, workspace: Workspace, ctx: JobContext, report: dict[str, Any], folder: Path | None = None
+    plan: DispatchPlan,
+    workspace: Workspace,
+    ctx: JobContext,
+    report: dict[str, Any],
+    local: dict[str, Path] | None = None,
 ) -> Path:
     """Upload, launch or re-attach, follow to the end; the unpacked model archive of a completed job."""
     from backend.cloud.sagemaker.client import clients
@@ -51,7 +50,7 @@ def _in_the_cloud(
 
     store = require_remote(workspace.state_dir)
     aws = clients(plan.remote, workspace.state_dir, plan.target.region, endpoint_override())
-    launch_or_attach(plan, aws.sagemaker, store, ctx, folder)
+    launch_or_attach(plan, aws.sagemaker, store, ctx, local)
     status = follow(plan, aws, ctx)
     card = sagemaker_card(plan, status)
     report["sagemaker"] = card["sagemaker"]
@@ -121,10 +120,11 @@ def _run_detection(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) ->
     from backend.detection import netguard, ultralytics_env
     from backend.detection.callbacks import TrainProgress
     from backend.detection.data_source import EXPORT_FOLDER, prepare_data
-    from backend.detection.models import StartingPoint
+    from backend.detection.models import local_file, starting_point
     from backend.detection.registration import register_run
     from backend.detection.report import finish_report, new_report
     from backend.detection.trained import load_trained
+    from backend.registry.shared import registry_at
 
     netguard.install_from_env()
     ultralytics_env.prepare(ctx.workspace_root)  # the ONNX export of the returned model runs here
@@ -138,8 +138,11 @@ def _run_detection(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) ->
         folder = ctx.scratch_dir / EXPORT_FOLDER if training.dataset else Path(training.data).parent
         _all_inside(prepared.check.splits, folder)
         report["data"] = {"source": prepared.source, **prepared.check.to_report()}
-        result, progress = load_trained(_in_the_cloud(plan, workspace, ctx, report, folder))
-        point = StartingPoint("yaml", training.model)
+        point = starting_point(workspace, registry_at(ctx.workspace_root), training.model)
+        local = {"dataset": folder, "data": folder}
+        if point.kind == "version":  # its weights go up as the start channel's model.pt
+            local["start"] = local_file(ctx.store, point.weights_key, ctx.scratch_dir)
+        result, progress = load_trained(_in_the_cloud(plan, workspace, ctx, report, local))
         card = sagemaker_card_of(report)
         report["model"], report["comparison"], extra = register_run(
             training, point, result, prepared, progress, ctx, extra_card=card

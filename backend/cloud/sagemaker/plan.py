@@ -123,10 +123,19 @@ def _uploads(kind: str, training: Any, job_name: str, remote: RemoteConfig) -> l
         uploads.append(Upload("dataset", training.dataset, prefix, s3_uri(remote, prefix)))
     else:
         uploads.append(Upload("data", str(Path(training.data).parent), prefix, s3_uri(remote, prefix)))
-    if kind == DETECTION and not training.model.endswith(".yaml"):
-        key = f"training-outputs/sagemaker/{job_name}/start/model.pt"
+    name = start_file(training.model) if kind == DETECTION else None
+    if name:
+        key = f"training-outputs/sagemaker/{job_name}/start/{name}"
         uploads.append(Upload("start", training.model, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
     return uploads
+
+
+def start_file(model: str) -> str | None:
+    """The name a detection's starting model has in the ``start`` channel (a checkpoint, a registered version's
+    weights, an architecture file of the workspace), or None for one of Ultralytics' built-in architectures."""
+    if model.endswith((".yaml", ".yml")):
+        return Path(model).name if Path(model).is_absolute() else None
+    return "model.pt"
 
 
 def _hyperparameters(kind: str, training: Any) -> dict[str, Any]:
@@ -134,8 +143,9 @@ def _hyperparameters(kind: str, training: Any) -> dict[str, Any]:
     values = {name: list(value) if isinstance(value, tuple) else value for name, value in values.items()}
     if kind == DETECTION:
         values["data"] = DATA_YAML
-        if not training.model.endswith(".yaml"):
-            values["model"] = f"{START_PREFIX}model.pt"
+        name = start_file(training.model)
+        if name:
+            values["model"] = f"{START_PREFIX}{name}"
     return {"omni_kind": kind, **values}
 
 

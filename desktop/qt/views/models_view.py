@@ -19,17 +19,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.models.endpoints_model import DEPLOYABLE_LAYER
 from desktop.models.locations import SYNC_KINDS, RemoteListing, list_remote
 from desktop.models.model_compare import compare_rows, headers
 from desktop.models.models_model import COLUMNS, LAYER_FILTERS, LOCATION_COLUMN, ModelsModel, card_text
 from desktop.models.training_runs import TRAIN_KINDS
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font
+from desktop.qt.views.endpoints_panel import EndpointsPanel
 from desktop.qt.widgets.common import confirm, error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
 from desktop.qt.widgets.sync_action import SyncAction
-from protos.omni.v1 import jobs_pb2, models_pb2
+from protos.omni.v1 import cloud_pb2, jobs_pb2, models_pb2
 
 COLUMN_WIDTHS = {
     "Version": 300, "Layer": 80, "Current": 90, "Created": 130, "Parameters": 100, "Size": 90, "PSNR": 90, "SSIM": 80
@@ -67,6 +69,9 @@ class ModelsView(QWidget):
         self.promote_button.clicked.connect(self._promote)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(self._delete)
+        self.deploy_button = QPushButton("Deploy…")
+        self.deploy_button.setToolTip("Serve the selected detector from a SageMaker serverless endpoint")
+        self.deploy_button.clicked.connect(self._deploy)
         self.compare_button = QPushButton("Compare")
         self.compare_button.setToolTip("Select two versions (Ctrl+click) to compare them")
         self.compare_button.clicked.connect(self._compare)
@@ -76,6 +81,7 @@ class ModelsView(QWidget):
         actions.addWidget(self.sync_action, 1)
         actions.addWidget(self.promote_button)
         actions.addWidget(self.delete_button)
+        actions.addWidget(self.deploy_button)
         actions.addWidget(self.compare_button)
 
         self.card = QPlainTextEdit()
@@ -95,6 +101,8 @@ class ModelsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.card, "Model card")
         self.tabs.addTab(compare_box, "Comparison")
+        self.endpoints = EndpointsPanel(session)
+        self.tabs.addTab(self.endpoints, "Endpoints")
 
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -225,6 +233,8 @@ class ModelsView(QWidget):
             self._syncing = False
         self.promote_button.setEnabled(self.model.can_promote())
         self.delete_button.setEnabled(self.model.can_delete())
+        single_version = self.model.single
+        self.deploy_button.setEnabled(single_version is not None and single_version.layer == DEPLOYABLE_LAYER)
         self.sync_action.set_target(self.model.sync_target())
         self.compare_button.setEnabled(self.model.can_compare())
         single = self.model.single
@@ -273,6 +283,29 @@ class ModelsView(QWidget):
             on_result=lambda _: self._changed(f"Deleted {version}"),
             on_error=lambda error: self._failed(f"Could not delete {version}", error),
         )
+
+    def _deploy(self) -> None:
+        model = self.model.single
+        if model is None:
+            return
+        version = model.version
+        question = (
+            f"Serve {version} from a SageMaker serverless endpoint (2048 MB, 5 requests at once)? The backend needs "
+            "a remote on AWS S3, a role and a region; the job's progress shows in Jobs."
+        )
+        if not confirm(self, "Deploy to SageMaker", question):
+            return
+        spec = jobs_pb2.JobSpec(deploy_endpoint=cloud_pb2.DeploySpec(version=version))
+        self.session.run(
+            lambda connection: connection.submit(spec),
+            owner=self,
+            on_result=lambda job: self._deploying(version, job),
+            on_error=lambda error: self._failed(f"Could not deploy {version}", error),
+        )
+
+    def _deploying(self, version: str, job: jobs_pb2.Job) -> None:
+        self.session.jobs.upsert(job)
+        self.session.notify(f"Deploying {version} to SageMaker: job {job.id}")
 
     def _changed(self, text: str) -> None:
         self.error.setVisible(False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -23,10 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client import BackendError
+from desktop.models.cloud_target import CloudTargetModel
 from desktop.models.detection_form import DetectionFormModel
 from desktop.models.train_form import TrainFormModel
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
+from desktop.qt.views.cloud_target_box import CloudTargetBox
 from desktop.qt.views.detection_form import DetectionForm
 from desktop.qt.views.train_form import TrainForm
 from desktop.qt.views.train_run_panel import RunPanel
@@ -43,6 +46,7 @@ class TrainView(QWidget):
         self.session = session
         self.form_model = TrainFormModel()
         self.detection_model = DetectionFormModel()
+        self.target_model = CloudTargetModel()
         self._busy = False
         self.panel = RunPanel(session)
 
@@ -63,6 +67,15 @@ class TrainView(QWidget):
     def _connection_changed(self) -> None:
         if self.detection:
             self.refresh_datasets()
+        if self.session.connection_model.connected:
+            self.session.run(
+                lambda connection: connection.list_instance_types(),
+                owner=self,
+                on_result=lambda listing: self.target_model.set_instance_types(
+                    [item.name for item in listing.instance_types]
+                ),
+                on_error=lambda _error: None,  # the type can still be typed
+            )
 
     def _build_form(self) -> QWidget:
         self.kind = QComboBox()
@@ -74,6 +87,8 @@ class TrainView(QWidget):
         self.forms = QStackedWidget()
         self.forms.addWidget(self.form)
         self.forms.addWidget(self.detection_form)
+        self.target_box = CloudTargetBox(self.target_model)
+        self.target_box.plan_button.clicked.connect(self.plan)
         self.form_error = error_label()
         self.start_button = QPushButton("Start training")
         self.start_button.setProperty("primary", True)
@@ -84,11 +99,13 @@ class TrainView(QWidget):
         column.setContentsMargins(0, 0, SPACING, 0)
         column.addWidget(self.kind)
         column.addWidget(self.forms)
+        column.addWidget(self.target_box)
         column.addWidget(self.form_error)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the column scrolls down only
         scroll.setWidget(inner)
         buttons = QHBoxLayout()
         buttons.addWidget(self.form_status, 1)
@@ -136,12 +153,34 @@ class TrainView(QWidget):
 
     # -- starting a run -------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Check the form and submit a training job; the view follows it once the backend accepts it."""
+    def job_spec(self) -> jobs_pb2.JobSpec | None:
+        """The job Start submits (on this backend or on SageMaker), or None while the form has errors."""
+        model = self.current_model
+        if model.validate():
+            return None
+        return self.target_model.wrap(model.job_spec())
+
+    def plan(self) -> None:
+        """What a SageMaker run of this form would send and cost (``Cloud.PlanTraining``); creates nothing."""
         model = self.current_model
         if self._busy or model.validate():
             return
-        spec = model.job_spec()
+        cloud = self.target_model.cloud_spec(model.job_spec())
+        self.target_box.estimate.setText("Planning…")
+        self.session.run(
+            lambda connection: connection.plan_training(cloud),
+            owner=self,
+            on_result=self.target_model.set_plan,
+            on_error=lambda error: self.target_box.estimate.setText(f"Not possible: {error}"),
+        )
+
+    def start(self) -> None:
+        """Check the form and submit a training job; the view follows it once the backend accepts it."""
+        if self._busy:
+            return
+        spec = self.job_spec()
+        if spec is None:
+            return
         self._set_busy(True, "Submitting…")
         self.session.run(
             lambda connection: connection.submit(spec),

@@ -253,14 +253,16 @@ def play_sagemaker(cloud: Cloud, name: str, tmp_path: Path) -> bytes:
     described = cloud.client("sagemaker").describe_training_job(TrainingJobName=name)
     root = tmp_path / "opt-ml"
     (root / "input" / "config").mkdir(parents=True)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (root / "input" / "config" / "hyperparameters.json").write_text(json.dumps(described["HyperParameters"]))
-    uri = described["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
-    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
     s3 = cloud.client("s3")
-    for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]:
-        target = root / "input" / "data" / "training" / item["Key"].removeprefix(prefix)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+    for channel in described["InputDataConfig"]:  # as SageMaker copies each channel before the container starts
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        for item in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]:
+            target = root / "input" / "data" / channel["ChannelName"] / item["Key"].removeprefix(prefix)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
     env = {**os.environ, "OMNI_SM_ROOT": str(root), "SM_TRAINING_ENV": json.dumps({"job_name": name}),
            "PYTHONPATH": str(Path(__file__).resolve().parents[3]), "OMNI_DENY_NETWORK": "1"}
     done = subprocess.run([sys.executable, "-c", ENTRY_SCRIPT_TEXT], env=env, capture_output=True, text=True,
@@ -296,3 +298,17 @@ def test_a_detector_trained_on_sagemaker_is_registered_like_a_local_run(
     assert {"weights", "onnx"} <= set(version.files)
     report = json.loads(client.get_report(job.id, "json"))
     assert report["state"] == "succeeded" and report["sagemaker"]["training_job_name"] == name
+
+    # fine-tuning the version just registered: its weights go up as the start channel
+    spec.train_sagemaker.detection.model, spec.train_sagemaker.detection.epochs = version.version, 1
+    tuned = client.submit(spec)
+    name = launched(cloud, client, tuned.id)
+    described = cloud.client("sagemaker").describe_training_job(TrainingJobName=name)
+    assert json.loads(described["HyperParameters"]["model"]) == "start:model.pt"
+    assert [c["ChannelName"] for c in described["InputDataConfig"]] == ["start", "training"]
+    put_model(cloud, name, play_sagemaker(cloud, name, tmp_path / "tuned"))
+    cloud.finish(name, training=60, billable=60)
+    finished = wait_for_state(client, tuned.id, timeout=300)
+    assert finished.state == SUCCEEDED, finished.message
+    card = json.loads(client.get_model(finished.outputs["model_version"]).card_json)
+    assert card["parent_version"] == version.version and card["started_from"] == version.version

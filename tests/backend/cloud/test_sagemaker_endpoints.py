@@ -5,6 +5,8 @@ FAILED_PRECONDITION before anything is uploaded; list, invoke and delete answer 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -19,12 +21,22 @@ from backend.storage.remote_config import RemoteConfig, checked, save_config
 from desktop.client import BackendError, BackendTarget, Connection
 from protos.omni.v1 import cloud_pb2, jobs_pb2
 from tests.backend.conftest import TOKEN
-from tests.backend.detection.conftest import untrained_detector
 from tests.helpers import wait_for_state
 from tests.s3_servers import MotoS3
 
 ROLE = "arn:aws:iam::123456789012:role/omni-serving"
 REGION = "eu-west-1"
+
+
+def detector_file(path: Path) -> Path:
+    """An untrained yolo11n checkpoint, made in a child process: importing Ultralytics here would patch Pillow's
+    ``Image.open`` for every later test of this process (the backends they start run in it)."""
+    code = (
+        "import sys; from pathlib import Path; from tests.backend.detection.conftest import untrained_detector; "
+        "untrained_detector(Path(sys.argv[1]), ['dent', 'rust'], imgsz=64)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=300, cwd=Path(__file__).parents[3])
+    return path
 
 
 def aws(moto: MotoS3, service: str) -> object:
@@ -48,7 +60,7 @@ def test_deploy_list_invoke_delete(
     save_config(state, checked(RemoteConfig(url=f"s3://{bucket}/team", endpoint=moto_s3.url, region=REGION)))
     save_workspace_keys(state, "k", "s")
     with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as client:
-        weights = untrained_detector(tmp_path / "fresh.pt", ["dent", "rust"], imgsz=64)
+        weights = detector_file(tmp_path / "fresh.pt")
         version = client.import_detector(path=str(weights), description="untrained").version
         name = f"ep-{uuid.uuid4().hex[:8]}"
 
