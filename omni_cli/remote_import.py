@@ -7,13 +7,9 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import datasets_pb2
-
-if TYPE_CHECKING:
-    from backend.formats.model import Box
 
 IMPORT_EDITOR = "import"
 
@@ -30,25 +26,6 @@ def _present(connection: Connection, name: str) -> dict[str, str]:
             return present
 
 
-def _box_message(box: Box) -> datasets_pb2.Box:
-    """The box as the contract carries it, flags included."""
-    from backend.formats.model import BoxFlag
-
-    message = datasets_pb2.Box(
-        class_id=box.class_id,
-        x_center=box.x_center,
-        y_center=box.y_center,
-        width=box.width,
-        height=box.height,
-        difficult=box.has(BoxFlag.DIFFICULT),
-        truncated=box.has(BoxFlag.TRUNCATED),
-        occluded=box.has(BoxFlag.OCCLUDED),
-    )
-    if box.confidence is not None:
-        message.confidence = box.confidence
-    return message
-
-
 def remote_import(connection: Connection, folder: Path, fmt: str, name: str, classes: list[str]) -> int:
     from backend.datasets.classmap import class_mapping, missing_classes, source_class_names
     from backend.datasets.ingest import labels_of
@@ -56,6 +33,7 @@ def remote_import(connection: Connection, folder: Path, fmt: str, name: str, cla
     from backend.datasets.records import DatasetClass, Status
     from backend.errors import InvalidArgument
     from backend.formats import read_dataset
+    from backend.formats.box_proto import box_to_proto
     from backend.formats.images import UnusableImage, read_image_file
     from backend.formats.model import Problem
     from backend.formats.report import ImportReport
@@ -117,7 +95,7 @@ def remote_import(connection: Connection, folder: Path, fmt: str, name: str, cla
                     name,
                     result.image_id,
                     base_revision=0,
-                    boxes=[_box_message(b) for b in boxes or ()],
+                    boxes=[box_to_proto(b) for b in boxes or ()],
                     status=int(status),
                     editor=IMPORT_EDITOR,
                     client_edit_id=f"import:{result.image_id}",

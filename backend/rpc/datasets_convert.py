@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from backend.datasets.catalog import ClassChange
 from backend.datasets.records import AnnotationsRecord, DatasetRecord, DatasetStats, ImageBytes, ImageRecord
-from backend.formats.model import Box, BoxFlag
+from backend.formats.box_proto import box_to_proto
 from backend.rpc.convert import timestamp
 from protos.omni.v1 import datasets_pb2
 
@@ -36,45 +36,6 @@ def image_to_proto(image: ImageRecord) -> datasets_pb2.ImageInfo:
         updated_by=image.updated_by,
         size_bytes=image.size_bytes,
         position=image.position,
-    )
-
-
-def box_to_proto(box: Box) -> datasets_pb2.Box:
-    message = datasets_pb2.Box(
-        class_id=box.class_id,
-        x_center=box.x_center,
-        y_center=box.y_center,
-        width=box.width,
-        height=box.height,
-        difficult=box.has(BoxFlag.DIFFICULT),
-        truncated=box.has(BoxFlag.TRUNCATED),
-        occluded=box.has(BoxFlag.OCCLUDED),
-    )
-    if box.confidence is not None:
-        message.confidence = box.confidence
-    return message
-
-
-def boxes_from_proto(boxes: Iterable[datasets_pb2.Box]) -> list[Box]:
-    return [
-        Box(
-            b.class_id,
-            b.x_center,
-            b.y_center,
-            b.width,
-            b.height,
-            b.confidence if b.HasField("confidence") else None,
-            flags_from_proto(b),
-        )
-        for b in boxes
-    ]
-
-
-def flags_from_proto(box: datasets_pb2.Box) -> int:
-    return (
-        (BoxFlag.DIFFICULT if box.difficult else 0)
-        | (BoxFlag.TRUNCATED if box.truncated else 0)
-        | (BoxFlag.OCCLUDED if box.occluded else 0)
     )
 
 

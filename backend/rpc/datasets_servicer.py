@@ -9,6 +9,7 @@ import grpc
 
 from backend.datasets.service import DatasetService
 from backend.errors import InvalidArgument
+from backend.formats.box_proto import boxes_from_proto
 from backend.rpc import datasets_convert as convert
 from backend.rpc.locations import LOCATIONS
 from backend.storage.remote import require_remote
@@ -130,7 +131,7 @@ class DatasetsServicer(datasets_pb2_grpc.DatasetsServicer):
             _required(request.dataset, "dataset"),
             _required(request.image_id, "image_id"),
             base_revision=request.base_revision,
-            boxes=convert.boxes_from_proto(request.boxes),
+            boxes=boxes_from_proto(request.boxes),
             status=request.status,
             editor=request.editor,
             client_edit_id=request.client_edit_id,
