@@ -17,8 +17,8 @@ from backend.detection.models import StartingPoint, local_file, starting_point
 from backend.detection.params import TrainDetectionParams
 from backend.detection.registration import register_run
 from backend.detection.report import finish_report, new_report
-from backend.errors import JobCancelled, OmniError
 from backend.jobs.context import JobContext, confinement_of
+from backend.jobs.outcome import RunEnd, local_stop
 from backend.registry.shared import registry_at
 from backend.sync.auto_push import push_after_training
 from backend.workspace import Workspace
@@ -44,62 +44,55 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, Any
     ultralytics_env.prepare(ctx.workspace_root)
     report = new_report(params, ctx)
     progress = TrainProgress()
-    prepared: PreparedData | None = None
-    state, error = "succeeded", ""
+    ended = RunEnd()
     try:
-        from backend.detection.trainer import fresh_arguments, resume_arguments, run_result, run_trainer
-
-        save_dir = ctx.scratch_dir / RUN_FOLDER
-        point = StartingPoint("resumed", params.model)
-        if ctx.resumed_from:
-
-            def fallback() -> Path:
-                nonlocal prepared
-                prepared = prepare_data(params, ctx)
-                return prepared.yaml
-
-            args, original = resume_arguments(ctx, params, save_dir, fallback, progress)
-            if prepared is None:
-                source = f"dataset {params.dataset}" if params.dataset else params.data
-                prepared = existing_data(Path(str(original.get("data"))), source, ctx)
-            report["resumed_at_epoch"] = progress.resumed_at_epoch
-            report["trainer_arguments"] = {k: v for k, v in original.items() if isinstance(v, str | int | float | bool)}
-        else:
-            workspace = Workspace(ctx.workspace_root, host_paths_allowed=confinement_of(ctx).host_paths_allowed)
-            point = starting_point(workspace, registry_at(ctx.workspace_root), params.model)
-            prepared = prepare_data(params, ctx)
-            args = fresh_arguments(params, _model_argument(point, ctx), prepared.yaml, save_dir)
-            report["trainer_arguments"] = {k: v for k, v in args.items() if k not in ("project", "name")}
-        report["started_from"] = {"kind": point.kind, "value": point.value}
-        report["data"] = {"source": prepared.source, **prepared.check.to_report()}
-        for warning in prepared.check.warnings:
-            ctx.log(warning, level="warning")
-        ctx.log(_data_line(prepared))
-        run = run_trainer(args, ctx, progress)
-        result = run_result(run, prepared.check.names)
-        report["model"], report["comparison"], extra = register_run(params, point, result, prepared, progress, ctx)
-        report.update(extra)
-    except JobCancelled:
-        if ctx.stop_reason == "interrupted":
-            state, error = (
-                "interrupted",
-                "the backend stopped during the run; the last completed epoch's checkpoint is kept",
-            )
-        else:
-            state, error = "cancelled", "cancelled on request; the last completed epoch's checkpoint is kept"
-        raise
-    except OmniError as failure:
-        state, error = "failed", failure.message
-        raise
-    except BaseException as failure:
-        state, error = "failed", f"{type(failure).__name__}: {failure}"
-        raise
+        with ended.recording(lambda: local_stop(ctx)):
+            _train_and_register(params, ctx, report, progress)
     finally:
         netguard.report(ctx.log)
-        finish_report(report, progress, ctx, state, error, started)
+        finish_report(report, progress, ctx, ended.state, ended.error, started)
     version = report["model"]["version"]
     push_after_training(ctx, version)
     return {"model_version": version}
+
+
+def _train_and_register(
+    params: TrainDetectionParams, ctx: JobContext, report: dict[str, Any], progress: TrainProgress
+) -> None:
+    """Data, starting model, Ultralytics training and registration; ``report`` and ``progress`` fill as it goes."""
+    from backend.detection.trainer import fresh_arguments, resume_arguments, run_result, run_trainer
+
+    prepared: PreparedData | None = None
+    save_dir = ctx.scratch_dir / RUN_FOLDER
+    point = StartingPoint("resumed", params.model)
+    if ctx.resumed_from:
+
+        def fallback() -> Path:
+            nonlocal prepared
+            prepared = prepare_data(params, ctx)
+            return prepared.yaml
+
+        args, original = resume_arguments(ctx, params, save_dir, fallback, progress)
+        if prepared is None:
+            source = f"dataset {params.dataset}" if params.dataset else params.data
+            prepared = existing_data(Path(str(original.get("data"))), source, ctx)
+        report["resumed_at_epoch"] = progress.resumed_at_epoch
+        report["trainer_arguments"] = {k: v for k, v in original.items() if isinstance(v, str | int | float | bool)}
+    else:
+        workspace = Workspace(ctx.workspace_root, host_paths_allowed=confinement_of(ctx).host_paths_allowed)
+        point = starting_point(workspace, registry_at(ctx.workspace_root), params.model)
+        prepared = prepare_data(params, ctx)
+        args = fresh_arguments(params, _model_argument(point, ctx), prepared.yaml, save_dir)
+        report["trainer_arguments"] = {k: v for k, v in args.items() if k not in ("project", "name")}
+    report["started_from"] = {"kind": point.kind, "value": point.value}
+    report["data"] = {"source": prepared.source, **prepared.check.to_report()}
+    for warning in prepared.check.warnings:
+        ctx.log(warning, level="warning")
+    ctx.log(_data_line(prepared))
+    run = run_trainer(args, ctx, progress)
+    result = run_result(run, prepared.check.names)
+    report["model"], report["comparison"], extra = register_run(params, point, result, prepared, progress, ctx)
+    report.update(extra)
 
 
 def _data_line(prepared: PreparedData) -> str:

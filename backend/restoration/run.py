@@ -13,8 +13,9 @@ from typing import Any
 
 import torch
 
-from backend.errors import FailedPrecondition, JobCancelled, OmniError
+from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext, confinement_of
+from backend.jobs.outcome import RunEnd, local_stop
 from backend.registry.publish import publish_version
 from backend.registry.shared import registry_at
 from backend.reports.environment import environment
@@ -159,28 +160,14 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
     started = time.time()
     report = new_report(params, ctx)
     outcome = TrainOutcome(config=preset_for(params.layer, params.preset))
-    state, error = "succeeded", ""
+    ended = RunEnd()
     try:
-        fingerprint = train_from_data(params, ctx, outcome, report)
-        report["model"] = register_trained(params, outcome, fingerprint, ctx)
-        report["comparison"] = report["model"].pop("comparison", None)
-    except JobCancelled:
-        if getattr(ctx, "stop_reason", "cancelled") == "interrupted":
-            state, error = (
-                "interrupted",
-                "the backend stopped during the run; the last completed epoch's checkpoint is kept",
-            )
-        else:
-            state, error = "cancelled", "cancelled on request; the last completed epoch's checkpoint is kept"
-        raise
-    except OmniError as failure:
-        state, error = "failed", failure.message
-        raise
-    except BaseException as failure:
-        state, error = "failed", f"{type(failure).__name__}: {failure}"
-        raise
+        with ended.recording(lambda: local_stop(ctx)):
+            fingerprint = train_from_data(params, ctx, outcome, report)
+            report["model"] = register_trained(params, outcome, fingerprint, ctx)
+            report["comparison"] = report["model"].pop("comparison", None)
     finally:
-        finish_report(report, outcome, params, ctx, state, error, started)
+        finish_report(report, outcome, params, ctx, ended.state, ended.error, started)
     version = report["model"]["version"]
     push_after_training(ctx, version)
     return {"model_version": version}

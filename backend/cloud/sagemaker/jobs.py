@@ -13,9 +13,10 @@ from typing import Any
 
 from backend.cloud.sagemaker.params import DETECTION, SageMakerTrainParams
 from backend.cloud.sagemaker.plan import DispatchPlan, endpoint_override, plan_dispatch
-from backend.errors import FailedPrecondition, JobCancelled, OmniError
+from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
+from backend.jobs.outcome import RunEnd
 from backend.workspace import Workspace
 
 
@@ -93,25 +94,17 @@ def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) 
     report = new_report(training, ctx)
     _first_report(report, plan)
     outcome = TrainOutcome(config=preset_for(training.layer, training.preset))
-    state, error = "succeeded", ""
+    ended = RunEnd()
     try:
-        trained = load_trained(_in_the_cloud(plan, workspace, ctx, report))
-        outcome = trained.outcome
-        report["data"] = trained.data
-        card = sagemaker_card_of(report)
-        report["model"] = register_trained(training, outcome, trained.fingerprint, ctx, extra_card=card)
-        report["comparison"] = report["model"].pop("comparison", None)
-    except JobCancelled:
-        state, error = _stopped(ctx, plan)
-        raise
-    except OmniError as failure:
-        state, error = "failed", failure.message
-        raise
-    except BaseException as failure:
-        state, error = "failed", f"{type(failure).__name__}: {failure}"
-        raise
+        with ended.recording(lambda: _stopped(ctx, plan)):
+            trained = load_trained(_in_the_cloud(plan, workspace, ctx, report))
+            outcome = trained.outcome
+            report["data"] = trained.data
+            card = sagemaker_card_of(report)
+            report["model"] = register_trained(training, outcome, trained.fingerprint, ctx, extra_card=card)
+            report["comparison"] = report["model"].pop("comparison", None)
     finally:
-        finish_report(report, outcome, training, ctx, state, error, started)
+        finish_report(report, outcome, training, ctx, ended.state, ended.error, started)
     return {"model_version": report["model"]["version"]}
 
 
@@ -132,33 +125,25 @@ def _run_detection(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) ->
     report = new_report(training, ctx)
     _first_report(report, plan)
     progress = TrainProgress()
-    state, error = "succeeded", ""
+    ended = RunEnd()
     try:
-        prepared = prepare_data(training, ctx)
-        folder = ctx.scratch_dir / EXPORT_FOLDER if training.dataset else Path(training.data).parent
-        _all_inside(prepared.check.splits, folder)
-        report["data"] = {"source": prepared.source, **prepared.check.to_report()}
-        point = starting_point(workspace, registry_at(ctx.workspace_root), training.model)
-        local = {"dataset": folder, "data": folder}
-        if point.kind == "version":  # its weights go up as the start channel's model.pt
-            local["start"] = local_file(ctx.store, point.weights_key, ctx.scratch_dir)
-        result, progress = load_trained(_in_the_cloud(plan, workspace, ctx, report, local))
-        card = sagemaker_card_of(report)
-        report["model"], report["comparison"], extra = register_run(
-            training, point, result, prepared, progress, ctx, extra_card=card
-        )
-        report.update(extra)
-    except JobCancelled:
-        state, error = _stopped(ctx, plan)
-        raise
-    except OmniError as failure:
-        state, error = "failed", failure.message
-        raise
-    except BaseException as failure:
-        state, error = "failed", f"{type(failure).__name__}: {failure}"
-        raise
+        with ended.recording(lambda: _stopped(ctx, plan)):
+            prepared = prepare_data(training, ctx)
+            folder = ctx.scratch_dir / EXPORT_FOLDER if training.dataset else Path(training.data).parent
+            _all_inside(prepared.check.splits, folder)
+            report["data"] = {"source": prepared.source, **prepared.check.to_report()}
+            point = starting_point(workspace, registry_at(ctx.workspace_root), training.model)
+            local = {"dataset": folder, "data": folder}
+            if point.kind == "version":  # its weights go up as the start channel's model.pt
+                local["start"] = local_file(ctx.store, point.weights_key, ctx.scratch_dir)
+            result, progress = load_trained(_in_the_cloud(plan, workspace, ctx, report, local))
+            card = sagemaker_card_of(report)
+            report["model"], report["comparison"], extra = register_run(
+                training, point, result, prepared, progress, ctx, extra_card=card
+            )
+            report.update(extra)
     finally:
-        finish_report(report, progress, ctx, state, error, started)
+        finish_report(report, progress, ctx, ended.state, ended.error, started)
     return {"model_version": report["model"]["version"]}
 
 
