@@ -9,7 +9,6 @@ are not used. Deploying creates three resources, each named as the endpoint: the
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import dataclass, replace
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.cloud.sagemaker.inference import DETECTOR, RESTORATION
-from backend.cloud.sagemaker.params import ROLE_VARIABLE, default_region
+from backend.cloud.sagemaker.params import ROLE_VARIABLE, default_region, default_role
 from backend.cloud.sagemaker.plan import endpoint_override, require_aws_remote, s3_uri
 from backend.cloud.sagemaker.target import REGION, ROLE_ARN
 from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
@@ -61,8 +60,9 @@ def checked_deploy(params: DeployParams, workspace: Workspace) -> DeployParams:
     from backend.registry.shared import open_registry
 
     registry = open_registry(workspace.store, workspace.state_dir)
-    if params.version and params.version != "current" and registry.get(params.version).layer != DETECTOR_LAYER:
-        model = registry.get(params.version)  # a restoration network: image in, image out
+    named = registry.get(params.version) if params.version not in ("", "current") else None
+    if named is not None and named.layer != DETECTOR_LAYER:
+        model = named  # a restoration network: image in, image out
         if "onnx" not in model.files:
             raise FailedPrecondition(f"version: {model.version} has no ONNX export to serve")
     else:
@@ -77,7 +77,7 @@ def checked_deploy(params: DeployParams, workspace: Workspace) -> DeployParams:
         conf=params.conf or DEFAULT_CONF,
         iou=params.iou or DEFAULT_IOU,
         max_det=params.max_det or DEFAULT_MAX_DET,
-        role=params.role or os.environ.get(ROLE_VARIABLE, ""),
+        role=params.role or default_role(),
         region=params.region or default_region(remote.region),
     )
     if not ENDPOINT_NAME.fullmatch(p.name):
