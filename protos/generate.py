@@ -18,6 +18,13 @@ PROTO_DIR = Path("protos/omni/v1")
 SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")
 
 
+def googleapis_include() -> Path:
+    """The folder holding ``google/api/annotations.proto`` (shipped by googleapis-common-protos)."""
+    from google.api import annotations_pb2
+
+    return Path(annotations_pb2.__file__).parent.parent.parent
+
+
 def generate(out_root: Path) -> list[Path]:
     """Run protoc on every .proto file; return the generated files (relative to ``out_root``)."""
     import grpc_tools
@@ -29,6 +36,7 @@ def generate(out_root: Path) -> list[Path]:
         "grpc_tools.protoc",
         "-I.",
         f"-I{include}",
+        f"-I{googleapis_include()}",
         f"--python_out={out_root}",
         f"--pyi_out={out_root}",
         f"--grpc_python_out={out_root}",
