@@ -44,7 +44,7 @@ test: setup system-deps lint
 
 # Benchmarks print figures measured in one run; they are not tests. `make bench` is the quick one (~1 min);
 # the others take 10-45 minutes each and want a quiet machine.
-BENCHES := spine restoration restore detection annotate datasets_backend storage
+BENCHES := spine restoration restore detection annotate datasets_backend storage network
 
 bench: setup
 	$(PY) -m bench.spine

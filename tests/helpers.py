@@ -54,11 +54,22 @@ def restoration_spec(out: Path | str, count: int = 4, size: int = 64, seed: int 
 class ServeProcess:
     """``omni serve`` in a child process, as an admin would run it."""
 
-    def __init__(self, workspace: Path, token: str = "test-token", extra: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        token: str = "test-token",
+        extra: list[str] | None = None,
+        *,
+        wrap: list[str] | None = None,
+        tls_ca: Path | None = None,
+    ) -> None:
+        """``wrap`` goes before the command (e.g. ``ip netns exec NS``); ``tls_ca`` is what clients verify with."""
         self.workspace = workspace
+        self.tls_ca = tls_ca
         self.token = token
         self.ready = workspace.parent / f"ready-{time.monotonic_ns()}.json"
         command = [
+            *(wrap or []),
             sys.executable,
             "-m",
             "omni_cli",
@@ -83,7 +94,7 @@ class ServeProcess:
         self.address = json.loads(self.ready.read_text())["address"]
 
     def client(self) -> Connection:
-        return Connection(BackendTarget(self.address, token=self.token))
+        return Connection(BackendTarget(self.address, token=self.token, tls_ca=self.tls_ca))
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)

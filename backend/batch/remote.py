@@ -126,12 +126,16 @@ class _Run:
         self.request, self.plan, self.summary = request, plan, summary
         self.on_progress, self.on_log = on_progress, on_log
         self.items = {item.relative: item for item in plan.todo}
+        self.recorded: set[str] = set()  # keys with an outcome: never sent again after a reconnect
         self.lock = threading.Lock()
         self.done = 0
         self.rate = _Rate()
 
     def record(self, outcome: Outcome) -> None:
         with self.lock:
+            if outcome.key in self.recorded:
+                return
+            self.recorded.add(outcome.key)
             self.summary.add(outcome)
             self.done += 1
             rate = self.rate.add(self.done)
@@ -143,8 +147,11 @@ class _Run:
         self.on_progress(view)
 
     def images(self) -> Iterator[tuple[str, bytes, bytes | None]]:
-        """Read each file as the stream asks for it (this runs in gRPC's sending thread)."""
+        """Read each file as the stream asks for it (this runs in gRPC's sending thread); after a reconnect, only
+        the files without an outcome yet."""
         for item in self.plan.todo:
+            if item.relative in self.recorded:
+                continue
             try:
                 data = item.source.read_bytes()
                 reference = item.reference.read_bytes() if item.reference is not None else None
@@ -159,8 +166,8 @@ class _Run:
     def write(self, result: batch_pb2.ImageResult) -> None:
         item: PlannedImage | None = self.items.get(result.id)
         outcome = _outcome(result)
-        if item is None:
-            return  # not ours: a backend answering for an image never sent is ignored
+        if item is None or result.id in self.recorded:
+            return  # not ours (a backend answering for an image never sent), or written before a reconnect
         outcome.output = item.output  # where it goes is decided here, never by the backend
         if outcome.restored:
             try:
@@ -178,8 +185,12 @@ def restore_remote(
     *,
     on_progress: Callable[[ProgressView], None] = lambda view: None,
     on_log: Callable[[str, str], None] = lambda message, level: None,
+    retry: Callable[[BaseException], bool] = lambda error: False,
 ) -> BatchSummary:
     """Restore ``request.input`` into ``request.out`` through the backend; returns the written summary.
+
+    When the stream fails, ``retry(error)`` decides (after waiting, as it sees fit) whether to open a new one;
+    a new stream carries only the images without a result yet, so no output is written twice.
 
     Ctrl+C (KeyboardInterrupt) cancels the stream, writes the summary as "stopped" and re-raises: only
     whole outputs are left, and a second run resumes. A full disk (DiskFull) or an error from the backend
@@ -225,7 +236,7 @@ def restore_remote(
     on_log(f"{plan.found} image(s) found: {len(plan.todo)} to restore, {already} already restored", "info")
     try:
         if plan.todo:
-            _stream(connection, options, run)
+            _stream_until_done(connection, options, run, retry)
     except KeyboardInterrupt:
         summary.finish("stopped", "interrupted; the outputs written are whole, run again to resume")
         _write_quietly(summary, out)
@@ -237,6 +248,22 @@ def restore_remote(
     summary.finish("finished")
     summary.write(out)
     return summary
+
+
+def _stream_until_done(
+    connection: StreamingConnection, options: RestoreOptions, run: _Run, retry: Callable[[BaseException], bool]
+) -> None:
+    while True:
+        try:
+            _stream(connection, options, run)
+            return
+        except (KeyboardInterrupt, DiskFull):
+            raise
+        except Exception as error:
+            left = len(run.plan.todo) - len(run.recorded)
+            if not retry(error):
+                raise
+            run.on_log(f"the stream broke ({error}); streaming again: {left} image(s) to go", "warning")
 
 
 def _stream(connection: StreamingConnection, options: RestoreOptions, run: _Run) -> None:

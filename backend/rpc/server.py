@@ -59,6 +59,17 @@ from protos.omni.v1 import (
 )
 
 RPC_THREADS = 64
+#: Clients ping every 5 s while a call is open (desktop/client/connection.py) to notice a vanished server; accept
+#: pings down to 4 s apart instead of answering them with GOAWAY ("too many pings"), even when no data flows. The
+#: server pings too (every 30 s, 10 s to answer), so streams of a client that vanished are ended and their slots freed.
+KEEPALIVE_POLICY = (
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 4000),
+    ("grpc.http2.min_ping_interval_without_data_ms", 4000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+)
 
 SERVICE_NAMES = (
     jobs_pb2.DESCRIPTOR.services_by_name["Jobs"].full_name,
@@ -135,6 +146,7 @@ def start_backend(settings: ServerSettings) -> Backend:
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            *KEEPALIVE_POLICY,
         ],
     )
     jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)

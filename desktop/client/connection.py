@@ -15,6 +15,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from desktop.client.errors import BackendError
+from desktop.client.retry import Reconnect
 from protos.omni.v1 import (
     artifacts_pb2,
     artifacts_pb2_grpc,
@@ -45,7 +46,23 @@ DEFAULT_DEADLINE_S = 15.0
 #: the remote (check, sync status, listings with include_remote) wait longer than the default
 REMOTE_CHECK_DEADLINE_S = 90.0
 REMOTE_LISTING_DEADLINE_S = 120.0
-RECONNECT_DELAYS_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+#: While a call is open the channel pings every KEEPALIVE_TIME_S and drops the connection when no answer comes
+#: within KEEPALIVE_TIMEOUT_S, so a peer that vanished without a word (a pulled cable, a dropped VPN) fails the call
+#: with UNAVAILABLE within seconds instead of leaving a stream hanging. The backend accepts pings this often
+#: (backend/rpc/server.py KEEPALIVE_POLICY). After a failure the channel retries connecting at most
+#: MAX_RECONNECT_BACKOFF_S apart, so it is back within seconds of the network.
+KEEPALIVE_TIME_S = 5.0
+KEEPALIVE_TIMEOUT_S = 5.0
+MAX_RECONNECT_BACKOFF_S = 3.0
+CHANNEL_OPTIONS = (
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", int(KEEPALIVE_TIME_S * 1000)),
+    ("grpc.keepalive_timeout_ms", int(KEEPALIVE_TIMEOUT_S * 1000)),
+    ("grpc.http2.max_pings_without_data", 0),  # a server stream sends nothing our way: keep pinging
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.min_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", int(MAX_RECONNECT_BACKOFF_S * 1000)),
+)
 T = TypeVar("T")
 
 TERMINAL_STATES = frozenset(
@@ -80,7 +97,7 @@ class Connection:
     def __init__(self, target: BackendTarget, *, deadline_s: float = DEFAULT_DEADLINE_S) -> None:
         self.target = target
         self.deadline_s = deadline_s
-        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+        options = list(CHANNEL_OPTIONS)
         if target.secure:
             ca = target.tls_ca.read_bytes() if target.tls_ca else None
             self.channel = grpc.secure_channel(target.address, grpc.ssl_channel_credentials(ca), options=options)
@@ -183,24 +200,28 @@ class Connection:
             yield from batch.events
 
     def follow_job(
-        self, job_id: str, after_seq: int = 0, *, should_stop: Callable[[], bool] = lambda: False
+        self,
+        job_id: str,
+        after_seq: int = 0,
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+        reconnect: Reconnect | None = None,
     ) -> Iterator[jobs_pb2.JobEvent]:
-        """Every event after ``after_seq`` until the job ends, reconnecting if the stream drops."""
-        attempt = 0
+        """Every event after ``after_seq`` until the job ends, reopening the stream after it drops (the default
+        ``Reconnect`` policy unless given one); each event comes once, in order, whatever the drops."""
+        reconnect = reconnect or Reconnect(should_stop=should_stop)
         while not should_stop():
             try:
                 for event in self.watch_job(job_id, after_seq):
                     after_seq = event.seq
-                    attempt = 0
+                    reconnect.progressed()
                     yield event
                     if should_stop():
                         return
                 return
             except BackendError as error:
-                if error.code not in ("UNAVAILABLE", "INTERNAL", "UNKNOWN") or attempt >= len(RECONNECT_DELAYS_S) * 4:
+                if not reconnect.again(error):
                     raise
-                time.sleep(RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)])
-                attempt += 1
 
     def watch_jobs(self, *, limit: int = 200) -> Iterator[jobs_pb2.JobUpdate]:
         return self._stream(self.jobs.WatchJobs, jobs_pb2.WatchJobsRequest(limit=limit))
@@ -305,14 +326,14 @@ class Connection:
         return self._call(self.datasets.UpdateClasses, request)
 
     def upload_images(
-        self, dataset: str, files: Iterable[tuple[Path, str]], *, retries: int = 3
+        self, dataset: str, files: Iterable[tuple[Path, str]], *, reconnect: Reconnect | None = None
     ) -> list[datasets_pb2.UploadResult]:
         """Upload ``(path, filename)`` files in 1 MiB chunks with their SHA-256, in streams of a few hundred
         files. Bytes the backend has already are not sent again; a stream that drops is resumed from what
         the backend holds (``GetUploadOffset``). One result per file, in order."""
         from desktop.client.uploads import upload_batches
 
-        return upload_batches(self, dataset, list(files), retries=retries)
+        return upload_batches(self, dataset, list(files), reconnect=reconnect)
 
     def list_images(
         self, dataset: str, *, status: int = 0, page_size: int = 200, page_token: str = "", order_by: str = ""

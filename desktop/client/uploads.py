@@ -8,13 +8,13 @@ connection costs one stream. Before each file the backend is asked what it holds
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.client.errors import BackendError
+from desktop.client.retry import TRANSIENT_CODES, Reconnect
 from protos.omni.v1 import datasets_pb2
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 CHUNK_BYTES = 1 << 20
 FILES_PER_STREAM = 256
 BYTES_PER_STREAM = 256 << 20
-RETRY_CODES = frozenset({"UNAVAILABLE", "INTERNAL", "UNKNOWN", "DEADLINE_EXCEEDED", "CANCELLED"})
-RETRY_DELAYS_S = (0.5, 1.0, 2.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,11 @@ def _chunks(connection: Connection, dataset: str, batch: list[LocalFile]) -> Ite
 
 
 def upload_batches(
-    connection: Connection, dataset: str, files: list[tuple[Path, str]], *, retries: int = 3
+    connection: Connection, dataset: str, files: list[tuple[Path, str]], *, reconnect: Reconnect | None = None
 ) -> list[datasets_pb2.UploadResult]:
+    """Upload ``files`` (path, name in the dataset); after a dropped connection each stream is sent again from
+    what the backend already holds (``GetUploadOffset``), under the ``Reconnect`` policy."""
+    reconnect = reconnect or Reconnect(codes=TRANSIENT_CODES | {"CANCELLED"})
     results: list[datasets_pb2.UploadResult | None] = [None] * len(files)
     readable: list[tuple[int, LocalFile]] = []
     for index, (path, filename) in enumerate(files):
@@ -88,17 +89,15 @@ def upload_batches(
             results[index] = datasets_pb2.UploadResult(filename=filename, error=f"cannot read it: {error.strerror}")
     for batch in _batches(readable):
         timeout = 60.0 + sum(f.size for _, f in batch) / 1e6  # at least 1 MB/s
-        attempt = 0
         while True:
             try:
                 chunks = _chunks(connection, dataset, [f for _, f in batch])
                 reply = connection._call(connection.datasets.UploadImages, chunks, timeout)
+                reconnect.progressed()
                 break
             except BackendError as error:
-                if error.code not in RETRY_CODES or attempt >= retries:
+                if not reconnect.again(error):
                     raise
-                time.sleep(RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)])
-                attempt += 1
         for (index, _), result in zip(batch, reply.results, strict=False):
             results[index] = result
     return [r or datasets_pb2.UploadResult(filename=files[i][1], error="no answer") for i, r in enumerate(results)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.client import BackendError
+from desktop.client.retry import Reconnect
 from omni_cli.display import JobDisplay
 from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow
 from omni_cli.restore_events import EVENT_FORMATS, RestoreEvents, stop_on_sigterm
@@ -194,7 +195,7 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
 
 def _run_remote(session: Session, args: argparse.Namespace) -> int:
     from backend.batch.formats import SUMMARY_TEXT
-    from backend.batch.remote import restore_remote
+    from backend.batch.remote import ProgressView, restore_remote
     from backend.errors import OmniError
 
     request = _remote_request(args)
@@ -205,8 +206,18 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
         else:
             job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
             feed = _StreamDisplay(stack.enter_context(JobDisplay(job)))
+        reconnect = Reconnect(
+            on_wait=lambda error, delay: feed.log(f"connection lost ({error}); retrying in {delay:.1f} s", "warning")
+        )
+
+        def progress(view: ProgressView) -> None:
+            reconnect.progressed()
+            feed.progress(view)
+
         try:
-            summary = restore_remote(session.connection, request, on_progress=feed.progress, on_log=feed.log)
+            summary = restore_remote(
+                session.connection, request, on_progress=progress, on_log=feed.log, retry=reconnect.again
+            )
         except KeyboardInterrupt:
             feed.end("stopped", "interrupted; the outputs written are whole, run again to resume")
             print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)

@@ -14,6 +14,7 @@ import grpc
 
 from backend.rpc.server import Backend
 from desktop.client import Connection
+from desktop.client.retry import Reconnect
 from protos.omni.v1 import datasets_pb2
 from tests.backend.conftest import TOKEN
 from tests.backend.formats.samples import image_bytes
@@ -140,7 +141,9 @@ def test_desktop_clients_resuming_from_each_other_s_offset(
         with connect_to(backend) as connection:
             start.wait(timeout=30)
             try:
-                results[index] = connection.upload_images("a", [(tmp_path / "photo.png", f"p{index}.png")], retries=0)
+                results[index] = connection.upload_images(
+                    "a", [(tmp_path / "photo.png", f"p{index}.png")], reconnect=Reconnect(codes=frozenset())
+                )
             except Exception as error:  # the test lists every failure
                 results[index] = error
 
