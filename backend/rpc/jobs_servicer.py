@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import grpc
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, OmniError
 from backend.jobs.manager import JobManager
 from backend.jobs.records import JobRecord, JobState
 from backend.rpc import convert
@@ -40,8 +40,12 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
         self.manager = manager
 
     def SubmitJob(self, request: jobs_pb2.SubmitJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
-        kind, params = convert.spec_to_params(request.spec)
-        return convert.job_to_proto(self.manager.submit(kind, params, labels=dict(request.labels)))
+        kind = request.spec.WhichOneof("spec") or ""
+        try:
+            kind, params = convert.spec_to_params(request.spec)
+            return convert.job_to_proto(self.manager.submit(kind, params, labels=dict(request.labels)))
+        except OmniError as error:  # the job kind's checks name its own fields: name them from the request
+            raise error.within(f"spec.{kind}.", unless=("spec", "labels", f"{kind}.")) from None
 
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.get(_require_id(request.job_id)))
