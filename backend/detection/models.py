@@ -124,8 +124,9 @@ def resolve_detector(registry: ModelRegistry, value: str) -> ModelVersion:
             versions = registry.list(layer=LAYER)
             if not versions:
                 raise NotFound(
-                    "model: no detector is registered; train one (omni train detection) or import one "
-                    "(omni models import PATH.pt --kind detector)"
+                    "no detector is registered; train one (omni train detection) or import one "
+                    "(omni models import PATH.pt --kind detector)",
+                    field="model",
                 )
             model = versions[0]
     else:
