@@ -62,6 +62,9 @@ def test_an_unknown_enum_value_names_the_item(jobs: jobs_pb2_grpc.JobsStub) -> N
     error = _refusal(lambda: jobs.ListJobs(jobs_pb2.ListJobsRequest(states=[1, 99]), metadata=AUTH, timeout=10))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert field_violations(error) == (FieldViolation("states[1]", "99 is not a value of omni.v1.JobState"),)
+    streamed = _refusal(lambda: list(jobs.WatchJobs(jobs_pb2.WatchJobsRequest(states=[42]), metadata=AUTH, timeout=10)))
+    assert streamed.code() == grpc.StatusCode.INVALID_ARGUMENT  # a response stream carries them the same way
+    assert field_violations(streamed) == (FieldViolation("states[0]", "42 is not a value of omni.v1.JobState"),)
 
 
 def test_a_job_kinds_own_checks_name_the_field_from_the_request(held: Backend, tmp_path: Path) -> None:
