@@ -4,23 +4,36 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 
 from desktop.client import BackendError
 
 
-def _option_for(field: str, args: argparse.Namespace | None) -> str:
-    """``--batch-size`` for ``spec.train_restoration.batch_size`` when this command has that option, else ''."""
-    name = field.rsplit(".", 1)[-1].split("[", 1)[0]
-    if args is None or name not in vars(args) or name in ("func", "command"):
-        return ""
-    return "--" + name.replace("_", "-")
+def command_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """The options of the command ``args`` ran (``{"batch_size": "--batch-size"}``): the parser, among ``parser``'s
+    subcommands, whose ``func`` it is. Positional arguments are left out; they are no option to point at."""
+    func = getattr(args, "func", None)
+    pending = [parser]
+    while pending:
+        current = pending.pop()
+        if current.get_default("func") is func and func is not None:
+            return {
+                action.dest: max(action.option_strings, key=len)
+                for action in current._actions
+                if action.option_strings and action.dest != "help"
+            }
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())
+    return {}
 
 
-def error_lines(error: BackendError, args: argparse.Namespace | None = None) -> list[str]:
-    """The lines ``omni`` prints on stderr for ``error``."""
+def error_lines(error: BackendError, options: Mapping[str, str] | None = None) -> list[str]:
+    """The lines ``omni`` prints on stderr for ``error``; ``options`` from ``command_options``."""
     lines = [f"omni: {error}"]
     for violation in error.violations:
-        option = _option_for(violation.field, args)
+        name = violation.field.rsplit(".", 1)[-1].split("[", 1)[0]
+        option = (options or {}).get(name, "")
         hint = f" (option {option})" if option else ""
         if error.message.endswith(violation.description):  # the message said it already
             lines[0] += hint

@@ -51,14 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     from desktop.client import BackendError
-    from omni_cli.errors import error_lines
+    from omni_cli.errors import command_options, error_lines
 
     try:
         return int(args.func(args))
     except BackendError as error:
-        print("\n".join(error_lines(error, args)), file=sys.stderr)
+        print("\n".join(error_lines(error, command_options(parser, args))), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("omni: interrupted", file=sys.stderr)

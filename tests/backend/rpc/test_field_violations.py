@@ -15,7 +15,7 @@ from desktop.client import BackendError, BackendTarget, Connection, FieldViolati
 from desktop.client.violations import field_violations
 from desktop.models.synth_form import SynthFormModel
 from desktop.models.train_form import TrainFormModel
-from omni_cli.errors import error_lines
+from omni_cli.errors import command_options, error_lines
 from omni_cli.main import build_parser
 from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 from tests.backend.conftest import TOKEN
@@ -115,7 +115,8 @@ def test_the_forms_put_the_servers_violations_beside_their_fields(held: Backend,
 
 
 def test_the_cli_names_the_option_of_the_field_at_fault(held: Backend, tmp_path: Path) -> None:
-    args = build_parser().parse_args(["train", "restoration", "--data", str(tmp_path), "--lr", "-1"])
+    parser = build_parser()
+    args = parser.parse_args(["train", "restoration", "--data", str(tmp_path), "--lr", "-1"])
     spec = jobs_pb2.JobSpec()
     spec.train_restoration.data, spec.train_restoration.layer, spec.train_restoration.lr = str(tmp_path), 2, -1.0
     with (
@@ -123,5 +124,7 @@ def test_the_cli_names_the_option_of_the_field_at_fault(held: Backend, tmp_path:
         pytest.raises(BackendError) as caught,
     ):
         client.submit(spec)
-    lines = error_lines(caught.value, args)
+    lines = error_lines(caught.value, command_options(parser, args))
     assert lines == [f"omni: {caught.value.message} (option --lr)"]
+    token_args = parser.parse_args(["token", "create", "Bad Name"])
+    assert "name" not in command_options(parser, token_args)  # a positional argument is no option
