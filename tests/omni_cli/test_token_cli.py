@@ -26,6 +26,7 @@ def test_create_list_use_and_revoke_a_named_token(tmp_path: Path) -> None:
 
         as_alice = ("--backend", server.address, "--token", secret)
         assert omni("jobs", "list", *as_alice, workspace=other).returncode == 0
+        assert "alice (operator)" in omni("system", *as_alice, workspace=other).stdout
         refused = omni("token", "list", *as_alice, workspace=other)
         assert refused.returncode == 1 and "'alice'" in refused.stderr and "needs the admin role" in refused.stderr
 
