@@ -15,7 +15,9 @@ from typing import Any
 
 import grpc
 
+from backend.errors import OmniError
 from backend.rpc.caller import Caller, run_as, stream_as
+from backend.rpc.errors import status_code
 from backend.rpc.handlers import Behavior, wrap_handler
 from backend.rpc.method_roles import OPEN_METHOD_PREFIXES, required_role
 from backend.tokens.roles import Role
@@ -80,7 +82,10 @@ class AuthInterceptor(grpc.ServerInterceptor):
         if token is None:
             problem = "missing authorization metadata: send 'authorization: Bearer <token>'"
             return _refusal(grpc.StatusCode.UNAUTHENTICATED, problem, handler)
-        caller = self.caller(token)
+        try:
+            caller = self.caller(token)
+        except OmniError as error:  # the token store cannot be read: nobody's fault in the request
+            return _refusal(status_code(error), error.message, handler)
         if caller is None:
             return _refusal(grpc.StatusCode.UNAUTHENTICATED, "invalid token", handler)
         needed = required_role(method)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
@@ -23,8 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.errors import AlreadyExists, InvalidArgument, NotFound, shown
+from backend.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable, shown
 from backend.tokens.roles import Role
+
+log = logging.getLogger("omni.tokens")
 
 TOKEN_PREFIX = "omni_"
 TOKEN_BYTES = 32
@@ -138,13 +141,19 @@ class TokenStore:
             return None
         wanted = digest(token)
         with self._lock:
-            row = self._db.execute(
-                "SELECT name, role, created_at, last_used_at, sha256 FROM tokens WHERE sha256 = ?", (wanted,)
-            ).fetchone()
+            try:
+                row = self._db.execute(
+                    "SELECT name, role, created_at, last_used_at, sha256 FROM tokens WHERE sha256 = ?", (wanted,)
+                ).fetchone()
+            except sqlite3.Error as error:
+                raise Unavailable(f"the backend cannot read its tokens ({type(error).__name__})") from None
             if row is None or not hmac.compare_digest(row[4], wanted):
                 return None
             used = row[3]
             if time.time() - used >= LAST_USED_RESOLUTION_S:
                 used = time.time()
-                self._db.execute("UPDATE tokens SET last_used_at = ? WHERE name = ?", (used, row[0]))
+                try:
+                    self._db.execute("UPDATE tokens SET last_used_at = ? WHERE name = ?", (used, row[0]))
+                except sqlite3.Error:  # a full or read-only disk: the call goes on, the date waits
+                    log.warning("could not record when token %r was last used", row[0], exc_info=True)
         return TokenRecord(row[0], Role(row[1]), row[2], used)

@@ -159,3 +159,13 @@ def test_a_stream_is_checked_like_a_unary_call(held: Backend, tokens: dict[str, 
         with pytest.raises(grpc.RpcError) as caught:
             list(jobs.WatchJobs(jobs_pb2.WatchJobsRequest(), metadata=as_annotator, timeout=5))
     assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_an_unreadable_token_store_is_unavailable_not_internal(held: Backend, tokens: dict[str, str]) -> None:
+    store = held.workspace.state_dir / "tokens.sqlite3"
+    store.write_bytes(b"not a database" * 512)
+    with connect(held, tokens["ann"]) as client, pytest.raises(BackendError) as caught:
+        client.system_info()
+    assert caught.value.code == "UNAVAILABLE" and "cannot read its tokens" in caught.value.message
+    with connect(held, TOKEN) as admin:
+        assert admin.system_info().caller_token == "server-token"  # the server's own token still works
