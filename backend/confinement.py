@@ -125,7 +125,7 @@ class Confinement:
         except PermissionDenied:
             return None, OUTSIDE
         except InvalidArgument as error:
-            return None, error.message.removeprefix("path: ")
+            return None, error.reason
 
 
 class PathChecker:

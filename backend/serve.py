@@ -27,6 +27,8 @@ from backend.workspace import STATE_DIR_NAME
 
 LOCK_NAME = "backend.lock"
 DISCOVERY_NAME = "backend.json"
+#: how often a backend embedded by a desktop looks whether the desktop is still there
+PARENT_POLL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -122,13 +124,27 @@ class ManagedBackend:
             self._lock.__exit__(None, None, None)
 
 
+def parent_gone(parent_pid: int | None) -> bool:
+    """Whether the process that started this one (``parent_pid``) has ended: this one was handed to another
+    parent (init or a subreaper), whatever ended it, SIGKILL included. Always False without a ``parent_pid``."""
+    return parent_pid is not None and os.getppid() != parent_pid
+
+
 def serve_forever(
-    settings: ServerSettings, *, ready_file: Path | None = None, reuse: bool = False, announce: Any = print
+    settings: ServerSettings,
+    *,
+    ready_file: Path | None = None,
+    reuse: bool = False,
+    announce: Any = print,
+    parent_pid: int | None = None,
 ) -> int:
     """Run until SIGTERM or SIGINT; running jobs are asked to stop and end INTERRUPTED.
 
     With ``reuse``, a workspace that already has a backend is not an error: its address goes to the
-    ready file (marked ``reused``) and this returns at once.
+    ready file (marked ``reused``) and this returns at once. With ``parent_pid`` (the desktop that embeds this
+    backend), the backend also stops, as on SIGTERM, within ``PARENT_POLL_S`` of that process ending, however
+    it ended. A poll of the parent's pid, not PR_SET_PDEATHSIG: the kernel sends that when the *thread* that
+    started the child ends, and the desktop starts its backend from a pool thread that may end any time.
     """
     if reuse:
         other = read_discovery(settings.workspace)
@@ -145,8 +161,10 @@ def serve_forever(
     if ready_file is not None:
         _write_private_json(Path(ready_file), {"address": managed.address, "port": managed.port, "pid": os.getpid()})
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(PARENT_POLL_S):
+            if parent_gone(parent_pid):
+                announce(f"omni backend: the process that started it (pid {parent_pid}) has ended")
+                break
     finally:
         announce("omni backend stopping: running jobs are interrupted and can be resumed")
         managed.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from desktop.client import BackendError
 from desktop.client.connection import TERMINAL_STATES, state_name
 from omni_cli.display import JobDisplay
 from omni_cli.session import Session
@@ -52,11 +51,7 @@ def _print_outcome(job: jobs_pb2.Job) -> None:
 
 
 def submit_and_follow(session: Session, spec: jobs_pb2.JobSpec, *, detach: bool) -> int:
-    try:
-        job = session.connection.submit(spec)
-    except BackendError as error:
-        print(f"omni: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    job = session.connection.submit(spec)  # a refusal goes to ``main``, which names the fields and options
     print(f"job {job.id} queued", file=sys.stderr)
     if detach:
         if session.embedded:

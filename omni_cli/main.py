@@ -19,6 +19,7 @@ from omni_cli.commands import (
     sync,
     synth,
     system,
+    token,
     train,
 )
 
@@ -28,20 +29,37 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omni", description="Omni Studio: annotate, generate, train, inspect and restore images."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands = (serve, system, jobs, synth, train, models, reports, dataset, restore, detect, endpoints, remote, sync)
+    commands = (
+        serve,
+        system,
+        jobs,
+        synth,
+        train,
+        models,
+        reports,
+        dataset,
+        restore,
+        detect,
+        endpoints,
+        remote,
+        sync,
+        token,
+    )
     for module in (*commands, gui):
         module.register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     from desktop.client import BackendError
+    from omni_cli.errors import command_options, error_lines
 
     try:
         return int(args.func(args))
     except BackendError as error:
-        print(f"omni: {error}", file=sys.stderr)
+        print("\n".join(error_lines(error, command_options(parser, args))), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("omni: interrupted", file=sys.stderr)

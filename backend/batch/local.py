@@ -30,9 +30,9 @@ def _prepare_out(out: Path) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise FailedPrecondition(f"out: cannot create {out}: {error.strerror or error}") from None
+        raise FailedPrecondition(f"cannot create {out}: {error.strerror or error}", field="out") from None
     if not os.access(out, os.W_OK | os.X_OK):
-        raise FailedPrecondition(f"out: {out} is not writable by the backend")
+        raise FailedPrecondition(f"{out} is not writable by the backend", field="out")
     return remove_partials(out)
 
 
@@ -123,8 +123,9 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
         entered = plan.subfolders_not_entered
         hint = f"; {entered} subfolder(s) not entered: use --recursive" if entered else ""
         raise FailedPrecondition(
-            f"input: no images in {params.input} ({len(plan.skipped)} other file(s); "
-            f"readable formats: PNG, JPEG, TIFF, WebP, BMP{hint})"
+            f"no images in {params.input} ({len(plan.skipped)} other file(s); "
+            f"readable formats: PNG, JPEG, TIFF, WebP, BMP{hint})",
+            field="input",
         )
     total = len(plan.todo)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))

@@ -47,7 +47,7 @@ def resolve_model(registry: ModelRegistry, model: str, layer: int) -> ChosenMode
         try:
             chosen = registry.get(model)
         except InvalidArgument as error:
-            raise InvalidArgument("model", error.message.removeprefix("version: ")) from None
+            raise InvalidArgument("model", error.reason) from None
         except NotFound:
             raise NotFound(f"model: no model version {model!r} (omni models list shows them)") from None
         if chosen.kind != "restoration":
@@ -56,7 +56,7 @@ def resolve_model(registry: ModelRegistry, model: str, layer: int) -> ChosenMode
             raise InvalidArgument("layer", f"{model} is a {chosen.layer} model, not layer_{layer}")
         note = ""
     if "onnx" not in chosen.files:
-        raise FailedPrecondition(f"model: {chosen.version} has no ONNX export to run")
+        raise FailedPrecondition(f"{chosen.version} has no ONNX export to run", field="model")
     return ChosenModel(chosen, note)
 
 

@@ -199,7 +199,7 @@ def restore_remote(
     options = check_options(request.options)
     source, out = request.input.resolve(), request.out.resolve()
     if not source.is_dir():
-        raise FailedPrecondition(f"input: {request.input} is not a folder")
+        raise FailedPrecondition(f"{request.input} is not a folder", field="input")
     check_folders(source, out, recursive=request.recursive)
     out.mkdir(parents=True, exist_ok=True)
     if removed := remove_partials(out):
@@ -230,7 +230,9 @@ def restore_remote(
         summary.write(out)
         entered = plan.subfolders_not_entered
         hint = f"; {entered} subfolder(s) not entered: use --recursive" if entered else ""
-        raise FailedPrecondition(f"input: no images in {request.input} ({len(plan.skipped)} other file(s){hint})")
+        raise FailedPrecondition(
+            f"no images in {request.input} ({len(plan.skipped)} other file(s){hint})", field="input"
+        )
     run = _Run(request, plan, summary, on_progress, on_log)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
     on_log(f"{plan.found} image(s) found: {len(plan.todo)} to restore, {already} already restored", "info")

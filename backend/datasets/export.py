@@ -94,7 +94,7 @@ def _export_to_s3(service: DatasetService, params: ExportDatasetParams, ctx: Job
     if held:
         shown = ", ".join(held[:3]) + (", ..." if len(held) > 3 else "")
         raise FailedPrecondition(
-            f"out: {config.url}/ already holds objects ({shown}); choose a new prefix. Nothing was overwritten."
+            f"{config.url}/ already holds objects ({shown}); choose a new prefix. Nothing was overwritten.", field="out"
         )
     folder = scratch / "export"
     shutil.rmtree(folder, ignore_errors=True)  # what an earlier attempt left

@@ -55,11 +55,12 @@ def check_s3_out(out: str, state_dir: Path) -> RemoteConfig:
     except InvalidArgument as error:
         if error.field != "url":
             raise
-        raise InvalidArgument("out", error.message.removeprefix("url: ")) from None
+        raise InvalidArgument("out", error.reason) from None
     if remote is None:
         raise FailedPrecondition(
-            f"out: {config.url} is reached through the workspace's remote (its endpoint and keys), and this "
-            "workspace has none; set one with omni remote set s3://..."
+            f"{config.url} is reached through the workspace's remote (its endpoint and keys), and this "
+            "workspace has none; set one with omni remote set s3://...",
+            field="out",
         )
     credentials.resolve(config, state_dir)  # no keys: FailedPrecondition now, not in the job
     return config

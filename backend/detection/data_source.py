@@ -73,7 +73,7 @@ def _export_dataset(params: TrainDetectionParams, ctx: JobContext) -> Path:
 
     root = getattr(ctx.store, "root", None)
     if root is None:
-        raise FailedPrecondition("dataset: training from a dataset needs the workspace's local store")
+        raise FailedPrecondition("training from a dataset needs the workspace's local store", field="dataset")
     out = ctx.scratch_dir / EXPORT_FOLDER
     shutil.rmtree(out, ignore_errors=True)
     service = DatasetService.for_workspace(Workspace(Path(root)))

@@ -112,7 +112,7 @@ def _registered(registry: ModelRegistry, version: str) -> ModelVersion:
     if model.kind != "detector":
         raise InvalidArgument("model", f"{version} is a {model.kind} model, not a detector")
     if "weights" not in model.files:
-        raise FailedPrecondition(f"model: {version} has no weights to start from")
+        raise FailedPrecondition(f"{version} has no weights to start from", field="model")
     return model
 
 
@@ -124,17 +124,18 @@ def resolve_detector(registry: ModelRegistry, value: str) -> ModelVersion:
             versions = registry.list(layer=LAYER)
             if not versions:
                 raise NotFound(
-                    "model: no detector is registered; train one (omni train detection) or import one "
-                    "(omni models import PATH.pt --kind detector)"
+                    "no detector is registered; train one (omni train detection) or import one "
+                    "(omni models import PATH.pt --kind detector)",
+                    field="model",
                 )
             model = versions[0]
     else:
         try:
             model = _registered(registry, value)
         except InvalidArgument as error:
-            raise InvalidArgument("model", error.message.removeprefix("model: ")) from None
+            raise InvalidArgument("model", error.reason) from None
     if "onnx" not in model.files:
-        raise FailedPrecondition(f"model: {model.version} has no ONNX export to run")
+        raise FailedPrecondition(f"{model.version} has no ONNX export to run", field="model")
     return model
 
 

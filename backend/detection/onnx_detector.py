@@ -58,7 +58,7 @@ def read_metadata(session: object) -> ModelInfo:
     shape = session.get_inputs()[0].shape  # type: ignore[attr-defined]
     task = meta.get("task", "detect")
     if task != "detect":
-        raise FailedPrecondition(f"model: the ONNX file is a {task} model, not a detector")
+        raise FailedPrecondition(f"the ONNX file is a {task} model, not a detector", field="model")
     try:
         names_value = ast.literal_eval(meta.get("names", "{}"))
     except (ValueError, SyntaxError):

@@ -43,7 +43,7 @@ def prelabel_dataset(params: PrelabelParams, ctx: JobContext) -> dict[str, Any]:
     netguard.install_from_env()
     root = getattr(ctx.store, "root", None)
     if root is None:
-        raise FailedPrecondition("dataset: pre-labelling needs the workspace's local store")
+        raise FailedPrecondition("pre-labelling needs the workspace's local store", field="dataset")
     service = DatasetService.for_workspace(Workspace(Path(root)))
     record = service.get_dataset(params.dataset)
     model = registry_at(ctx.workspace_root).get(params.model)
@@ -53,8 +53,9 @@ def prelabel_dataset(params: PrelabelParams, ctx: JobContext) -> dict[str, Any]:
     mapping = class_mapping(detector.names, record)
     if not mapping.to_dataset:
         raise FailedPrecondition(
-            f"model: none of {model.version}'s classes ({', '.join(detector.names)}) is a class of dataset "
-            f"{params.dataset} ({', '.join(record.class_names)})"
+            f"none of {model.version}'s classes ({', '.join(detector.names)}) is a class of dataset "
+            f"{params.dataset} ({', '.join(record.class_names)})",
+            field="model",
         )
     if mapping.unmapped:
         ctx.log(

@@ -40,7 +40,7 @@ def ultralytics_device(value: str) -> str:
     if value.startswith("cuda:"):
         value = value.removeprefix("cuda:")
     if value not in ("cpu", "mps") and not torch.cuda.is_available():
-        raise FailedPrecondition(f"device: GPU {value} was asked for, but PyTorch sees no GPU on this backend")
+        raise FailedPrecondition(f"GPU {value} was asked for, but PyTorch sees no GPU on this backend", field="device")
     return value
 
 

@@ -133,7 +133,8 @@ class SharedRegistry(ModelRegistry):
         if self.remote is not None:
             if not self._online():
                 raise FailedPrecondition(
-                    f"remote: cannot share the promotion of {version}: {self.remote_error}; try again when it answers"
+                    f"cannot share the promotion of {version}: {self.remote_error}; try again when it answers",
+                    field="remote",
                 )
             try:
                 self.push_version(model)
@@ -159,7 +160,9 @@ class SharedRegistry(ModelRegistry):
 
     def list_with_locations(self, *, kind: str = "", layer: str = "") -> list[Located]:
         if self.remote is None:
-            raise FailedPrecondition("remote: this workspace has no remote; set one with omni remote set s3://...")
+            raise FailedPrecondition(
+                "this workspace has no remote; set one with omni remote set s3://...", field="remote"
+            )
         local = {model.version: model for model in ModelRegistry.list(self, kind=kind, layer=layer)}
         remote = {model.version: model for model in ModelRegistry(self.remote).list(kind=kind, layer=layer)}
         located = []

@@ -134,8 +134,9 @@ def train_from_data(
         ctx.log(f"rejected {item.file}: {item.reason}", level="warning")
     if not scan.pairs:
         raise FailedPrecondition(
-            f"data: no valid pairs in {params.data} ({scan.files_seen} files seen, {len(scan.rejected)} rejected); "
-            "it needs clean/ and degraded/ images with matching names"
+            f"no valid pairs in {params.data} ({scan.files_seen} files seen, {len(scan.rejected)} rejected); "
+            "it needs clean/ and degraded/ images with matching names",
+            field="data",
         )
     train(params, outcome.config, PairImages(train_pairs), PairImages(val_pairs), ctx, outcome)
     return data_fingerprint(scan)

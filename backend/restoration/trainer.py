@@ -128,7 +128,7 @@ class LearningRateSchedule:
 
 def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
-        raise FailedPrecondition("device: CUDA was asked for, but PyTorch sees no GPU on this backend")
+        raise FailedPrecondition("CUDA was asked for, but PyTorch sees no GPU on this backend", field="device")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)

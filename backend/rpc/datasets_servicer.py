@@ -11,6 +11,7 @@ from backend.datasets.service import DatasetService
 from backend.errors import InvalidArgument
 from backend.formats.box_proto import boxes_from_proto
 from backend.rpc import datasets_convert as convert
+from backend.rpc.caller import recorded_name
 from backend.rpc.locations import LOCATIONS
 from backend.storage.remote import require_remote
 from backend.sync.dataset_locations import dataset_locations
@@ -133,7 +134,7 @@ class DatasetsServicer(datasets_pb2_grpc.DatasetsServicer):
             base_revision=request.base_revision,
             boxes=boxes_from_proto(request.boxes),
             status=request.status,
-            editor=request.editor,
+            editor=recorded_name(request.editor),  # a named token's name, else what the client says
             client_edit_id=request.client_edit_id,
         )
         return convert.annotations_to_proto(record)

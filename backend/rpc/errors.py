@@ -1,4 +1,5 @@
-"""One place where domain errors become gRPC status codes (cf. feast's grpc_error_interceptor).
+"""One place where domain errors become gRPC status codes (cf. feast's grpc_error_interceptor), with the
+fields at fault as ``google.rpc.BadRequest`` details (``backend.rpc.violations``) when the error names them.
 
 Also the last line of defence for hostile input: a status message is cut to ``MAX_STATUS_MESSAGE_BYTES``
 whoever set it, and an OS error caused by a name the client chose is the client's error, not INTERNAL.
@@ -16,6 +17,7 @@ import grpc
 from backend.errors import OmniError, shown
 from backend.rpc.handlers import Behavior, wrap_handler
 from backend.rpc.limits import MAX_STATUS_MESSAGE_BYTES
+from backend.rpc.violations import bad_request_status
 
 log = logging.getLogger("omni.rpc")
 
@@ -55,7 +57,10 @@ def _os_error_status(error: Exception) -> tuple[grpc.StatusCode, str] | None:
 
 def _abort(context: grpc.ServicerContext, error: Exception) -> None:
     if isinstance(error, OmniError):
-        context.abort(status_code(error), cut_message(error.message))
+        code, message = status_code(error), cut_message(error.message)
+        if error.violations:  # the fields at fault, typed, beside the message a person reads
+            context.abort_with_status(bad_request_status(code, message, error.violations))
+        context.abort(code, message)
     mapped = _os_error_status(error)
     if mapped is not None:
         log.warning("an RPC failed on a name the client chose", exc_info=error)

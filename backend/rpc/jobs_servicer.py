@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 import grpc
 
-from backend.errors import InvalidArgument
+from backend.errors import InvalidArgument, OmniError
 from backend.jobs.manager import JobManager
 from backend.jobs.records import JobRecord, JobState
 from backend.rpc import convert
+from backend.rpc.caller import current_caller
 from backend.rpc.paging import offset_from_token, within_budget
 from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 
@@ -35,13 +36,25 @@ def _states(values: object) -> list[JobState]:
     return states
 
 
+#: the label a job submitted with a named token carries: the token's name
+SUBMITTED_BY_LABEL = "submitted_by"
+
+
 class JobsServicer(jobs_pb2_grpc.JobsServicer):
     def __init__(self, manager: JobManager) -> None:
         self.manager = manager
 
     def SubmitJob(self, request: jobs_pb2.SubmitJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
-        kind, params = convert.spec_to_params(request.spec)
-        return convert.job_to_proto(self.manager.submit(kind, params, labels=dict(request.labels)))
+        kind = request.spec.WhichOneof("spec") or ""
+        try:
+            kind, params = convert.spec_to_params(request.spec)
+            labels = dict(request.labels)
+            caller = current_caller()
+            if caller is not None and caller.named:  # who submitted it, as the token names them
+                labels[SUBMITTED_BY_LABEL] = caller.name
+            return convert.job_to_proto(self.manager.submit(kind, params, labels=labels))
+        except OmniError as error:  # the job kind's checks name its own fields: name them from the request
+            raise error.within(f"spec.{kind}.", unless=("spec", "labels", f"{kind}.")) from None
 
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.get(_require_id(request.job_id)))

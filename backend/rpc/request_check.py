@@ -75,7 +75,7 @@ def _check_map(field: FieldDescriptor, value: Any, name: str, depth: int) -> Non
             try:
                 _check_value(entry.fields_by_name[part], part_value, name, depth)
             except InvalidArgument as error:
-                why = error.message.removeprefix(f"{name}: ")
+                why = error.reason
                 raise InvalidArgument(name, f"the {part} of entry {shown(key)}: {why}") from None
 
 

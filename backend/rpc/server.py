@@ -31,7 +31,9 @@ from backend.rpc.request_interceptor import RequestCheckInterceptor
 from backend.rpc.storage_servicer import StorageServicer
 from backend.rpc.synthetic_servicer import SyntheticServicer
 from backend.rpc.system_servicer import SystemServicer
+from backend.rpc.tokens_servicer import TokensServicer
 from backend.settings import ServerSettings
+from backend.tokens.store import TokenStore
 from backend.workspace import Workspace
 from protos.omni.v1 import (
     artifacts_pb2,
@@ -56,6 +58,8 @@ from protos.omni.v1 import (
     synthetic_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
+    tokens_pb2,
+    tokens_pb2_grpc,
 )
 
 RPC_THREADS = 64
@@ -83,6 +87,7 @@ SERVICE_NAMES = (
     detection_pb2.DESCRIPTOR.services_by_name["Detection"].full_name,
     storage_pb2.DESCRIPTOR.services_by_name["Storage"].full_name,
     cloud_pb2.DESCRIPTOR.services_by_name["Cloud"].full_name,
+    tokens_pb2.DESCRIPTOR.services_by_name["Tokens"].full_name,
 )
 
 
@@ -134,11 +139,14 @@ def start_backend(settings: ServerSettings) -> Backend:
     settings.check()
     workspace = Workspace(settings.workspace, host_paths_allowed=settings.allows_host_paths)
     manager = JobManager(workspace, max_concurrent=settings.max_concurrent_jobs)
-    # outermost first: no token is UNAUTHENTICATED before anything looks at the request; the error
-    # interceptor turns what the request check raises (and everything else) into statuses
+    tokens = TokenStore(workspace.state_dir)
+    # outermost first: no token is UNAUTHENTICATED (and a token whose role may not call the method
+    # PERMISSION_DENIED) before anything looks at the request; the error interceptor turns what the request
+    # check raises (and everything else) into statuses. Without a server token (a loopback backend) no call is
+    # checked, as before named tokens: whoever reaches it shares the machine.
     interceptors: list[grpc.ServerInterceptor] = []
     if settings.token:
-        interceptors.append(AuthInterceptor(settings.token))
+        interceptors.append(AuthInterceptor(settings.token, tokens))
     interceptors += [ErrorInterceptor(), RequestCheckInterceptor()]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=RPC_THREADS, thread_name_prefix="rpc"),
@@ -163,6 +171,7 @@ def start_backend(settings: ServerSettings) -> Backend:
     )
     storage_pb2_grpc.add_StorageServicer_to_server(StorageServicer(workspace), server)
     cloud_pb2_grpc.add_CloudServicer_to_server(CloudServicer(workspace), server)
+    tokens_pb2_grpc.add_TokensServicer_to_server(TokensServicer(tokens), server)
     detection = DetectionServicer(workspace)
     detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
@@ -175,4 +184,4 @@ def start_backend(settings: ServerSettings) -> Backend:
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Backend(server, port, settings, workspace, manager, health_servicer, [detection.close])
+    return Backend(server, port, settings, workspace, manager, health_servicer, [detection.close, tokens.close])

@@ -147,7 +147,9 @@ class StorageServicer(storage_pb2_grpc.StorageServicer):
     ) -> storage_pb2.RemoteCheck:
         config = load_config(self._state)
         if config is None:
-            raise FailedPrecondition("remote: this workspace has no remote; set one with omni remote set s3://...")
+            raise FailedPrecondition(
+                "this workspace has no remote; set one with omni remote set s3://...", field="remote"
+            )
         result = check_remote(config, lambda: require_remote(self._state), create_buckets=request.create_buckets)
         return check_to_proto(result, self._describe())
 

@@ -8,11 +8,13 @@ from dataclasses import asdict
 import grpc
 
 from backend.errors import OmniError
+from backend.rpc.caller import current_caller
 from backend.settings import ServerSettings
 from backend.storage.remote_config import load_config
 from backend.system_info import AcceleratorProbe, host_info
+from backend.tokens.roles import Role
 from backend.workspace import Workspace
-from protos.omni.v1 import system_pb2, system_pb2_grpc
+from protos.omni.v1 import system_pb2, system_pb2_grpc, tokens_pb2
 
 PROBE_WAIT_S = 5.0
 
@@ -38,6 +40,7 @@ class SystemServicer(system_pb2_grpc.SystemServicer):
         self, request: system_pb2.GetSystemInfoRequest, context: grpc.ServicerContext
     ) -> system_pb2.SystemInfo:
         host = host_info(str(self.workspace.root))
+        caller = current_caller()
         accel = self.probe.info(wait_s=PROBE_WAIT_S)
         return system_pb2.SystemInfo(
             **asdict(host),
@@ -52,4 +55,6 @@ class SystemServicer(system_pb2_grpc.SystemServicer):
             host_paths_allowed=self.workspace.host_paths_allowed,
             uptime_seconds=time.monotonic() - self.started,
             max_concurrent_jobs=self.max_concurrent_jobs,
+            caller_token=caller.name if caller is not None else "",
+            caller_role=tokens_pb2.Role.Name(int(caller.role if caller is not None else Role.ADMIN)),
         )

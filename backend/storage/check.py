@@ -58,7 +58,8 @@ def probe_reach(config: RemoteConfig) -> None:
         socket.create_connection((host, port), timeout=REACH_TIMEOUT_S).close()
     except OSError as error:
         raise FailedPrecondition(
-            f"endpoint: nothing answers at {host}:{port} ({error.strerror or type(error).__name__}); is the server up?"
+            f"nothing answers at {host}:{port} ({error.strerror or type(error).__name__}); is the server up?",
+            field="endpoint",
         ) from None
 
 

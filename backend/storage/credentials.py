@@ -102,7 +102,7 @@ def _private_file(path_text: str) -> Path:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise FailedPrecondition(
-            f"credentials_file: {path} is readable by others (mode {mode:o}); run chmod 600 {path} first"
+            f"{path} is readable by others (mode {mode:o}); run chmod 600 {path} first", field="credentials_file"
         )
     return path
 
@@ -126,15 +126,17 @@ def resolve(config: RemoteConfig, state_dir: Path, env: Mapping[str, str] | None
         path = _private_file(config.credentials_file)
         found = _from_ini(path, profile, f"file {path} [{profile}]", field_name="credentials_file")
         if found is None:
-            raise FailedPrecondition(f"profile: no profile [{profile}] in {path}")
+            raise FailedPrecondition(f"no profile [{profile}] in {path}", field="profile")
         return found
     shared = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or Path.home() / ".aws" / "credentials").expanduser()
     if config.profile:
         if not shared.is_file():
-            raise FailedPrecondition(f"profile: {shown(config.profile)} was asked for but {shared} does not exist")
+            raise FailedPrecondition(
+                f"{shown(config.profile)} was asked for but {shared} does not exist", field="profile"
+            )
         found = _from_ini(shared, profile, f"profile {profile} ({shared})", field_name="profile")
         if found is None:
-            raise FailedPrecondition(f"profile: no profile [{profile}] in {shared}")
+            raise FailedPrecondition(f"no profile [{profile}] in {shared}", field="profile")
         return found
     for access_name, secret_name, token_name in ENV_SOURCES:
         access, secret = env.get(access_name, ""), env.get(secret_name, "")

@@ -23,5 +23,5 @@ def open_remote(state_dir: Path) -> S3Store | None:
 def require_remote(state_dir: Path) -> S3Store:
     store = open_remote(state_dir)
     if store is None:
-        raise FailedPrecondition("remote: this workspace has no remote; set one with omni remote set s3://...")
+        raise FailedPrecondition("this workspace has no remote; set one with omni remote set s3://...", field="remote")
     return store

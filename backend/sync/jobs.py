@@ -47,7 +47,7 @@ def check_selection(selection: Selection) -> Selection:
         try:
             layer_of(version)
         except InvalidArgument as error:
-            raise InvalidArgument("selection.models", error.message.removeprefix("version: ")) from None
+            raise InvalidArgument("selection.models", error.reason) from None
     for name in selection.datasets:
         if not name or "/" in name or name.startswith("."):
             raise InvalidArgument("selection.datasets", f"{shown(name)} is not a dataset name")

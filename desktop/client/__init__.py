@@ -2,5 +2,6 @@
 
 from desktop.client.connection import BackendTarget, Connection
 from desktop.client.errors import BackendError
+from desktop.client.violations import FieldViolation
 
-__all__ = ["BackendError", "BackendTarget", "Connection"]
+__all__ = ["BackendError", "BackendTarget", "Connection", "FieldViolation"]

@@ -39,6 +39,8 @@ from protos.omni.v1 import (
     synthetic_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
+    tokens_pb2,
+    tokens_pb2_grpc,
 )
 
 DEFAULT_DEADLINE_S = 15.0
@@ -162,6 +164,24 @@ class Connection:
 
     def system_info(self) -> system_pb2.SystemInfo:
         return self._call(self.system.GetSystemInfo, system_pb2.GetSystemInfoRequest())
+
+    # -- named tokens (admin) -------------------------------------------------------------------------
+
+    @cached_property
+    def tokens(self) -> tokens_pb2_grpc.TokensStub:
+        return tokens_pb2_grpc.TokensStub(self.channel)
+
+    def create_token(self, name: str, role: int = tokens_pb2.ROLE_UNSPECIFIED) -> tokens_pb2.CreatedToken:
+        """A new named token (``role`` an ``omni.v1.Role``; unspecified: the least); its secret is in the answer,
+        once."""
+        request = tokens_pb2.CreateTokenRequest(name=name, role=role)  # type: ignore[arg-type]
+        return self._call(self.tokens.CreateToken, request)
+
+    def list_tokens(self) -> list[tokens_pb2.TokenInfo]:
+        return list(self._call(self.tokens.ListTokens, tokens_pb2.ListTokensRequest()).tokens)
+
+    def revoke_token(self, name: str) -> tokens_pb2.TokenInfo:
+        return self._call(self.tokens.RevokeToken, tokens_pb2.RevokeTokenRequest(name=name)).revoked
 
     # -- jobs -----------------------------------------------------------------------------------------
 

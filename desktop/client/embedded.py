@@ -2,7 +2,8 @@
 
 The child is ``omni serve`` (``python -m omni_cli serve``), so the client never imports backend code
 or torch. If the workspace already has a backend, the child reports it instead (``--reuse``) and we
-connect to that one without owning it.
+connect to that one without owning it. The child is given this process's pid (``--parent-pid``) and stops,
+interrupting its jobs as on SIGTERM, once this process is gone, however it ended.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class EmbeddedBackend:
             "--reuse",
             "--ready-file",
             str(ready),
+            "--parent-pid",  # it stops when this process ends, even by SIGKILL (no closeEvent, no handler)
+            str(os.getpid()),
         ]
         if workspace is not None:
             command += ["--workspace", str(workspace)]

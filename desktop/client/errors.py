@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import grpc
+
+from desktop.client.violations import FieldViolation, field_violations
 
 _HINTS = {
     grpc.StatusCode.UNAVAILABLE: "the backend at {target} is not reachable",
@@ -12,13 +16,17 @@ _HINTS = {
 
 
 class BackendError(Exception):
-    """An RPC failed. ``code`` is the gRPC status name (e.g. ``"NOT_FOUND"``)."""
+    """An RPC failed. ``code`` is the gRPC status name (e.g. ``"NOT_FOUND"``); ``violations`` the request
+    fields the backend says are at fault, each with its reason (empty when the error is about no one field)."""
 
-    def __init__(self, code: str, message: str, *, target: str = "") -> None:
+    def __init__(
+        self, code: str, message: str, *, target: str = "", violations: Iterable[FieldViolation] = ()
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.target = target
+        self.violations = tuple(violations)
 
     def __str__(self) -> str:
         return self.message
@@ -32,4 +40,4 @@ class BackendError(Exception):
             message = hint.format(target=target) + (f" ({details})" if details else "")
         else:
             message = details or code.name.lower().replace("_", " ")
-        return cls(code.name, message, target=target)
+        return cls(code.name, message, target=target, violations=field_violations(error))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from desktop.client.connection import BackendTarget
 from desktop.models.events import Event
 from desktop.models.formatting import format_bytes, format_duration
-from protos.omni.v1 import system_pb2
+from protos.omni.v1 import system_pb2, tokens_pb2
 
 
 class ConnectionState(enum.Enum):
@@ -63,7 +63,11 @@ class SystemSummary:
             onnxruntime = f"{info.onnxruntime_version} ({providers or 'no providers'})"
         else:
             onnxruntime = "not installed"
-        security = ("token" if info.auth_required else "no token") + (", TLS" if info.tls else ", no TLS")
+        token = "token" if info.auth_required else "no token"
+        if info.caller_token:  # which token this app came with, and what it may do
+            role = tokens_pb2.Role.Name(info.caller_role).removeprefix("ROLE_").lower()
+            token = f"token {info.caller_token!r} ({role})"
+        security = token + (", TLS" if info.tls else ", no TLS")
         workspace = info.workspace + ("" if info.host_paths_allowed else " (outputs must stay inside)")
         return cls(
             version=info.version or "?",

@@ -2,7 +2,7 @@
 checks that mirror the server's, and the ``train_detection`` JobSpec it submits.
 
 Same shape as ``TrainFormModel`` (restoration): the server checks again and its INVALID_ARGUMENT
-(``"<field>: <why>"``) lands next to the field it names through ``apply_server_error``.
+(its field violations) lands next to the field each names through ``apply_server_error``.
 """
 
 from __future__ import annotations

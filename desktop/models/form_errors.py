@@ -1,14 +1,17 @@
 """What a form shows as wrong: a message per field and one general message, with the event widgets follow.
 
 The form view-models (synthetic data, restoration and detection training, batch restore) check their
-fields as the server would, and route the server's own INVALID_ARGUMENT (``"<field>: <why>"``, the field
-sometimes prefixed by the JobSpec's path, e.g. ``spec.train_restoration.lr``) to the same field.
+fields as the server would, and route the server's own refusal to the same field: the backend names each field
+at fault in the error's field violations (``BackendError.violations``, read from ``google.rpc.BadRequest``),
+the field sometimes prefixed by the JobSpec's path, e.g. ``spec.train_restoration.lr``. The message itself is
+never taken apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
+from desktop.client import BackendError
 from desktop.models.events import Event
 
 
@@ -44,14 +47,19 @@ class FormErrors:
 
     # -- errors ---------------------------------------------------------------------------------------
 
-    def apply_server_error(self, message: str) -> None:
-        """Show the server's ``"<field>: <why>"`` next to that field, else as a general error."""
-        name, sep, why = message.partition(": ")
-        name = self.server_field(name.removeprefix("spec.").removeprefix(self.spec_prefix()))
-        if sep and name in self.field_names():
-            self._set_errors({**self.errors, name: why}, "")
-        else:
-            self._set_errors(self.errors, message)
+    def apply_server_error(self, error: BackendError | str) -> None:
+        """Show each field the server says is at fault next to that field; a text, or a violation of a field
+        this form does not show, as the general error (the server's whole message)."""
+        if isinstance(error, str):
+            self._set_errors(self.errors, error)
+            return
+        placed: dict[str, str] = {}
+        for violation in error.violations:
+            name = self.server_field(violation.field.removeprefix("spec.").removeprefix(self.spec_prefix()))
+            if name in self.field_names():
+                placed.setdefault(name, violation.description)
+        everything_placed = bool(placed) and len(placed) == len({v.field for v in error.violations})
+        self._set_errors({**self.errors, **placed}, "" if everything_placed else error.message)
 
     def clear_errors(self) -> None:
         self._set_errors({}, "")

@@ -1,8 +1,8 @@
 """The Storage view's remote form: the fields of ``SetRemoteRequest``, the remote the backend holds now, and
 where the server's errors go.
 
-The server checks every field (one definition of the rules); its INVALID_ARGUMENT ``"<field>: <why>"`` lands
-next to that field. The secret goes out once: ``take_request()`` hands it over and forgets it, so it is never
+The server checks every field (one definition of the rules); its INVALID_ARGUMENT's field violations land
+next to their fields. The secret goes out once: ``take_request()`` hands it over and forgets it, so it is never
 kept here after sending nor shown again (the backend only ever answers with a hint of the access key).
 """
 
@@ -159,8 +159,8 @@ class StorageFormModel(FormErrors):
     def save_failed(self, error: BaseException) -> None:
         """Route the server's refusal: a field's error next to it, missing keys as what to do about them."""
         code = error.code if isinstance(error, BackendError) else ""
-        if code == "INVALID_ARGUMENT":
-            self.apply_server_error(str(error))
+        if code == "INVALID_ARGUMENT" and isinstance(error, BackendError):
+            self.apply_server_error(error)
         elif code == "FAILED_PRECONDITION":
             self._set_errors({}, problem_text(storage_pb2.REMOTE_PROBLEM_CREDENTIALS_MISSING, str(error)))
         else:

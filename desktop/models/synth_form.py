@@ -1,7 +1,7 @@
 """The "New synthetic data" form: its fields, client-side checks that mirror the server's, and the JobSpec.
 
-The checks only save a round trip; the server checks again and its INVALID_ARGUMENT ("<field>: <why>")
-is mapped back onto the same field names by ``apply_server_error``.
+The checks only save a round trip; the server checks again and its INVALID_ARGUMENT's field violations
+are mapped back onto the same field names by ``apply_server_error``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 and the JobSpec it submits.
 
 The checks only save a round trip; the server checks again (``backend/restoration/params.py``) and its
-INVALID_ARGUMENT (``"<field>: <why>"``) lands next to the same field through ``apply_server_error``.
+INVALID_ARGUMENT's field violations land next to the same fields through ``apply_server_error``.
 """
 
 from __future__ import annotations

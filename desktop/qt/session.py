@@ -68,7 +68,7 @@ def watch_jobs_forever(connection: Connection, should_stop: Callable[[], bool]) 
                 "UNAVAILABLE", f"the backend at {connection.target.address} closed the jobs stream"
             )
         except BackendError as error:
-            if should_stop():
+            if should_stop() or error.code == "PERMISSION_DENIED":  # jobs are not this token's (an annotator)
                 return
             yield _StreamLost(error)
             _sleep_unless(should_stop, RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)])

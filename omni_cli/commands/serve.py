@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--max-jobs", type=int, help="jobs run at the same time (default 2, $OMNI_MAX_CONCURRENT_JOBS)")
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
+    # the desktop that embeds this backend: when that process ends, however it ends, the backend stops too
+    parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -45,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         return serve_forever(
-            settings, ready_file=args.ready_file, reuse=args.reuse, announce=lambda m: print(m, flush=True)
+            settings,
+            ready_file=args.ready_file,
+            reuse=args.reuse,
+            announce=lambda m: print(m, flush=True),
+            parent_pid=args.parent_pid,
         )
     except (UnsafeBindError, OmniError, OSError) as error:
         print(f"omni serve: {error}", file=sys.stderr)

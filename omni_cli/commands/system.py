@@ -7,6 +7,7 @@ import json
 
 from google.protobuf.json_format import MessageToDict
 
+from omni_cli.commands.token import role_word
 from omni_cli.session import add_backend_options, open_session
 
 
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         ("workspace", f"{info.workspace} ({_gib(info.disk_free_bytes)} free)"),
         ("storage", info.storage),
         ("security", f"token {'required' if info.auth_required else 'off'}, TLS {'on' if info.tls else 'off'}"),
+        ("caller", f"{info.caller_token} ({role_word(info.caller_role)})" if info.caller_token else "no token"),
         ("jobs", f"{info.max_concurrent_jobs} at a time"),
         ("uptime", f"{info.uptime_seconds:.0f} s"),
     ]

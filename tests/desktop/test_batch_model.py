@@ -25,6 +25,7 @@ from desktop.models.batch_model import (
 from desktop.models.batch_remote import JsonLines, exit_error, restore_command
 from desktop.models.form_errors import FormInvalid
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
+from tests.desktop.refusals import field_refusal
 
 
 def filled(tmp_path: Path, **changes: object) -> BatchFields:
@@ -116,7 +117,7 @@ def test_invalid_form_raises_and_server_errors_land_on_fields(tmp_path: Path) ->
     assert set(form.errors) == {"input", "out"} and seen
     form.fields = filled(tmp_path)
     form.clear_errors()
-    form.apply_server_error("input: '/x' is not a folder on the backend")
+    form.apply_server_error(field_refusal("input", "'/x' is not a folder on the backend", "FAILED_PRECONDITION"))
     assert form.errors == {"input": "'/x' is not a folder on the backend"}
     form.set("input", "/y")  # editing the field clears its error
     assert form.errors == {}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from desktop.client import BackendTarget
 from desktop.models import ConnectionModel, ConnectionState, SystemSummary
-from protos.omni.v1 import system_pb2
+from protos.omni.v1 import system_pb2, tokens_pb2
 
 INFO = system_pb2.SystemInfo(
     version="0.1.0",
@@ -39,6 +39,8 @@ def test_summary_reads_well() -> None:
     assert rows["GPUs"] == "NVIDIA A10 (24.0 GiB, driver 550.1)"
     assert rows["ONNX Runtime"] == "1.20.0 (CUDA, CPU)"
     assert rows["Security"] == "token, TLS"
+    named = system_pb2.SystemInfo(auth_required=True, caller_token="alice", caller_role=tokens_pb2.ROLE_ANNOTATOR)
+    assert dict(SystemSummary.from_proto(named).rows())["Security"] == "token 'alice' (annotator), no TLS"
     assert "outputs must stay inside" in rows["Workspace"]
     assert summary.gpu_short == "NVIDIA A10"
 

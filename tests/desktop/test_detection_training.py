@@ -28,6 +28,7 @@ from desktop.models.training_run import (
 )
 from desktop.models.training_runs import run_label
 from protos.omni.v1 import detection_pb2, jobs_pb2
+from tests.desktop.refusals import field_refusal
 
 S = jobs_pb2
 BATCHES = 5
@@ -128,7 +129,7 @@ def test_detection_form_defaults_checks_and_spec() -> None:
     assert (spec.dataset, spec.data, spec.imgsz, spec.preset, spec.model) == (
         "", "/d/data.yaml", 64, "few_photos", "yolo11n.yaml"
     )
-    form.apply_server_error("train_detection.epochs: must be at least 1")
+    form.apply_server_error(field_refusal("train_detection.epochs", "must be at least 1"))
     assert form.errors == {"epochs": "must be at least 1"}
     form.apply_server_error("data.yaml points at a missing folder: /d/images/val")
     assert form.general_error.startswith("data.yaml points")

@@ -10,6 +10,7 @@ from desktop.models.remote_check import RemoteCheckModel
 from desktop.models.storage_model import StorageFormModel, remote_lines
 from desktop.models.storage_problems import SENTENCES, problem_sentence, problem_text
 from protos.omni.v1 import storage_pb2
+from tests.desktop.refusals import field_refusal
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
@@ -103,7 +104,7 @@ def test_the_secret_leaves_the_model_with_the_request() -> None:
 def test_a_refused_save_asks_for_the_secret_again() -> None:
     model = filled_form()
     model.take_request()
-    model.save_failed(BackendError("INVALID_ARGUMENT", "url: 'http://x' is not an s3:// URL"))
+    model.save_failed(field_refusal("url", "'http://x' is not an s3:// URL"))
     assert model.fields.secret_access_key == ""
     assert "type it again" in model.secret_placeholder()
     model.set("secret_access_key", SECRET)
@@ -111,21 +112,21 @@ def test_a_refused_save_asks_for_the_secret_again() -> None:
 
 
 @pytest.mark.parametrize(
-    ("message", "field"),
+    ("field", "why"),
     [
-        ("url: 'http://x' is not an s3:// URL (s3:// or s3://BUCKET[/PREFIX])", "url"),
-        ("bucket_prefix: 'Omni_models' is not a valid S3 bucket name", "bucket_prefix"),
-        ("endpoint: 'ftp://x' : use http://HOST:PORT or https://HOST:PORT", "endpoint"),
-        ("region: 'EU WEST' is not a region name (e.g. eu-west-1)", "region"),
-        ("secret_access_key: is required with an access key id", "secret_access_key"),
-        ("credentials_file: /tmp/c is readable by others; chmod 600 it", "credentials_file"),
+        ("url", "'http://x' is not an s3:// URL (s3:// or s3://BUCKET[/PREFIX])"),
+        ("bucket_prefix", "'Omni_models' is not a valid S3 bucket name"),
+        ("endpoint", "'ftp://x' : use http://HOST:PORT or https://HOST:PORT"),
+        ("region", "'EU WEST' is not a region name (e.g. eu-west-1)"),
+        ("secret_access_key", "is required with an access key id"),
+        ("credentials_file", "/tmp/c is readable by others; chmod 600 it"),
     ],
 )
-def test_server_field_errors_go_next_to_their_field(message: str, field: str) -> None:
+def test_server_field_errors_go_next_to_their_field(field: str, why: str) -> None:
     model = filled_form()
     model.take_request()
-    model.save_failed(BackendError("INVALID_ARGUMENT", message))
-    assert model.errors == {field: message.partition(": ")[2]} and model.general_error == ""
+    model.save_failed(field_refusal(field, why))
+    assert model.errors == {field: why} and model.general_error == ""
     model.set(field, True if field == "insecure_tls" else "edited")
     assert model.errors == {}
 
@@ -136,7 +137,7 @@ def test_other_refusals_are_general_errors_in_words() -> None:
     assert model.errors == {}
     assert model.general_error.startswith("No keys were found for this remote.")
     assert model.general_error.endswith("(no keys: set OMNI_S3_ACCESS_KEY_ID or give keys)")
-    model.save_failed(BackendError("INVALID_ARGUMENT", "selection: not a field of this form"))
+    model.save_failed(field_refusal("selection", "not a field of this form"))
     assert model.errors == {} and model.general_error == "selection: not a field of this form"
     model.save_failed(BackendError("UNAVAILABLE", "the backend at 127.0.0.1:1 is not reachable"))
     assert model.general_error == "Could not save the remote: the backend at 127.0.0.1:1 is not reachable"

@@ -6,6 +6,7 @@ import pytest
 
 from desktop.models import FormInvalid, SynthFormModel
 from protos.omni.v1 import synthetic_pb2
+from tests.desktop.refusals import field_refusal
 
 DESCRIPTION = synthetic_pb2.DescribeSyntheticResponse(
     degradations=[
@@ -113,9 +114,9 @@ def test_setting_a_field_clears_its_error_only(form: SynthFormModel) -> None:
 
 
 def test_server_errors_land_on_their_field(form: SynthFormModel) -> None:
-    form.apply_server_error("out: '/data' already holds 3 entries")
+    form.apply_server_error(field_refusal("out", "'/data' already holds 3 entries", "FAILED_PRECONDITION"))
     assert form.errors == {"out": "'/data' already holds 3 entries"}
-    form.apply_server_error("spec.size: previews are at most 2048 pixels")
+    form.apply_server_error(field_refusal("spec.size", "previews are at most 2048 pixels"))
     assert form.errors["size"] == "previews are at most 2048 pixels"
     form.apply_server_error("the backend at h:1 is not reachable")
     assert form.general_error == "the backend at h:1 is not reachable"

@@ -8,6 +8,7 @@ import pytest
 
 from desktop.models import FormInvalid
 from desktop.models.train_form import TrainFormModel, check_fields
+from tests.desktop.refusals import field_refusal
 
 
 def test_defaults_are_the_backends() -> None:
@@ -81,8 +82,8 @@ def test_server_errors_land_on_their_field_and_editing_clears_them() -> None:
     form = TrainFormModel()
     changes: list[int] = []
     form.errors_changed.connect(lambda: changes.append(1))
-    form.apply_server_error("data: '/nope' is not a folder on the backend")
-    form.apply_server_error("spec.train_restoration.layer: must be 1 or 2")
+    form.apply_server_error(field_refusal("data", "'/nope' is not a folder on the backend"))
+    form.apply_server_error(field_refusal("spec.train_restoration.layer", "must be 1 or 2"))
     assert form.errors == {"data": "'/nope' is not a folder on the backend", "layer": "must be 1 or 2"}
     form.apply_server_error("the backend is busy")
     assert form.general_error == "the backend is busy"

@@ -50,7 +50,7 @@ def test_relative_out_is_relative_to_the_shell(tmp_path: Path) -> None:
 def test_bad_input_exits_non_zero_with_the_field_on_stderr(tmp_path: Path) -> None:
     done = omni("synth", "restoration", "--count", "-1", "--out", str(tmp_path / "x"), workspace=tmp_path / "ws")
     assert done.returncode == 1
-    assert "count" in done.stderr
+    assert "count" in done.stderr and "(option --count)" in done.stderr  # read from the field violation
     missing = omni("jobs", "show", "nope", workspace=tmp_path / "ws")
     assert missing.returncode == 1
     assert "no job with id 'nope'" in missing.stderr

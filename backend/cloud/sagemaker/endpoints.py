@@ -64,7 +64,7 @@ def checked_deploy(params: DeployParams, workspace: Workspace) -> DeployParams:
     if named is not None and named.layer != DETECTOR_LAYER:
         model = named  # a restoration network: image in, image out
         if "onnx" not in model.files:
-            raise FailedPrecondition(f"version: {model.version} has no ONNX export to serve")
+            raise FailedPrecondition(f"{model.version} has no ONNX export to serve", field="version")
     else:
         model = resolve_detector(registry, params.version)
     remote = require_aws_remote(workspace, endpoint_override())
@@ -90,12 +90,14 @@ def checked_deploy(params: DeployParams, workspace: Workspace) -> DeployParams:
         if not 0 < value < 1:
             raise InvalidArgument(field, f"must be between 0 and 1 (exclusive), got {value}")
     if not p.role:
-        raise FailedPrecondition(f"role: no IAM role for SageMaker; pass --role or set {ROLE_VARIABLE} on the backend")
+        raise FailedPrecondition(
+            f"no IAM role for SageMaker; pass --role or set {ROLE_VARIABLE} on the backend", field="role"
+        )
     if not ROLE_ARN.fullmatch(p.role):
         raise InvalidArgument("role", f"{shown(p.role)} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     if not p.region or not REGION.fullmatch(p.region):
         why = f"{shown(p.region)} is not an AWS region; pass --region or set one on the remote"
-        raise FailedPrecondition(f"region: {why}")
+        raise FailedPrecondition(f"{why}", field="region")
     return p
 
 
@@ -122,7 +124,9 @@ def _exists(sagemaker: Any, name: str) -> dict[str, Any] | None:
 def prepare_deploy(params: DeployParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = checked_deploy(params, workspace)
     if not resuming and _exists(_api(workspace, checked.region), checked.name) is not None:
-        raise FailedPrecondition(f"name: an endpoint named {checked.name} already exists; choose --name or delete it")
+        raise FailedPrecondition(
+            f"an endpoint named {checked.name} already exists; choose --name or delete it", field="name"
+        )
     return Prepared(params=checked, outputs={})
 
 

@@ -37,7 +37,7 @@ def training_image(region: str, instance: str) -> str:
         )
     except ValueError as error:
         raise FailedPrecondition(
-            f"region: no PyTorch {PYTORCH_VERSION} training image is published for {shown(region)} ({error}); "
-            "pass --image URI"
+            f"no PyTorch {PYTORCH_VERSION} training image is published for {shown(region)} ({error}); pass --image URI",
+            field="region",
         ) from None
     return uri

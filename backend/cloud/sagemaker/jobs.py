@@ -154,7 +154,8 @@ def _all_inside(splits: dict[str, Any], folder: Path) -> None:
         for image in split.images:
             if not Path(image).resolve().is_relative_to(root):
                 raise FailedPrecondition(
-                    f"data: {name} image {image} is outside {folder}; SageMaker receives only the data.yaml's folder"
+                    f"{name} image {image} is outside {folder}; SageMaker receives only the data.yaml's folder",
+                    field="data",
                 )
 
 

@@ -88,13 +88,15 @@ def require_aws_remote(workspace: Workspace, environ_endpoint: str) -> RemoteCon
     remote = load_config(workspace.state_dir)
     if remote is None:
         raise FailedPrecondition(
-            "remote: SageMaker reads its data from S3 and this workspace has no remote; "
-            "set one with omni remote set s3://BUCKET/PREFIX --region REGION"
+            "SageMaker reads its data from S3 and this workspace has no remote; "
+            "set one with omni remote set s3://BUCKET/PREFIX --region REGION",
+            field="remote",
         )
     if remote.endpoint and not environ_endpoint:
         raise FailedPrecondition(
-            f"remote: the workspace's remote is at {remote.endpoint}, which SageMaker cannot read; "
-            "SageMaker needs the remote on AWS S3 (omni remote set s3://BUCKET/PREFIX without --endpoint)"
+            f"the workspace's remote is at {remote.endpoint}, which SageMaker cannot read; "
+            "SageMaker needs the remote on AWS S3 (omni remote set s3://BUCKET/PREFIX without --endpoint)",
+            field="remote",
         )
     return remote
 

@@ -72,14 +72,16 @@ def checked_target(target: SageMakerTarget, *, default_role: str = "", default_r
         raise InvalidArgument("volume_gb", f"{t.volume_gb}: must be between 1 and {MAX_VOLUME_GB}")
     if not t.role:
         raise FailedPrecondition(
-            "role: no IAM role for SageMaker; pass --role arn:aws:iam::ACCOUNT:role/NAME or set OMNI_SAGEMAKER_ROLE "
-            "on the backend"
+            "no IAM role for SageMaker; pass --role arn:aws:iam::ACCOUNT:role/NAME or set OMNI_SAGEMAKER_ROLE "
+            "on the backend",
+            field="role",
         )
     if not ROLE_ARN.fullmatch(t.role):
         raise InvalidArgument("role", f"{shown(t.role)} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     if not t.region:
         raise FailedPrecondition(
-            "region: no AWS region for SageMaker; pass --region, set it on the remote, or set AWS_REGION on the backend"
+            "no AWS region for SageMaker; pass --region, set it on the remote, or set AWS_REGION on the backend",
+            field="region",
         )
     if not REGION.fullmatch(t.region):
         raise InvalidArgument("region", f"{shown(t.region)} is not an AWS region name (like eu-west-1)")

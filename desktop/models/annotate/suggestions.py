@@ -196,8 +196,9 @@ def suggest_error_text(error: BaseException) -> str:
     """The server's reason, said for an annotator (no detector yet is the common one)."""
     code = getattr(error, "code", "")
     message = str(error)
-    if code == "NOT_FOUND" and "no detector" in message:
-        return f"Suggest needs a detector: {message.removeprefix('model: ')}"
+    model = [v.description for v in getattr(error, "violations", ()) if v.field == "model"]
+    if code == "NOT_FOUND" and model:  # no detector yet, or the one asked for is gone
+        return f"Suggest needs a detector: {model[0]}"
     if code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
         return f"Suggest: the backend did not answer ({message})"
     return f"Suggest failed: {message}"

@@ -221,7 +221,7 @@ class SynthDialog(QDialog):
     def _rejected(self, error: BaseException) -> None:
         self._set_busy(False)
         if isinstance(error, BackendError) and error.code in FIELD_ERRORS:
-            self.model.apply_server_error(error.message)
+            self.model.apply_server_error(error)
         else:
             self.model.apply_server_error(f"the job was not submitted: {error}")
 

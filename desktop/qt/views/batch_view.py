@@ -394,7 +394,7 @@ class BatchView(QWidget):
     def _rejected(self, error: BaseException) -> None:
         self._set_busy(False)
         if isinstance(error, BackendError) and error.code in FIELD_ERRORS:
-            self.form_model.apply_server_error(error.message)
+            self.form_model.apply_server_error(error)
         else:
             self.form_model.apply_server_error(f"the run was not started: {error}")
 

@@ -204,7 +204,7 @@ class TrainView(QWidget):
     def _rejected(self, error: BaseException) -> None:
         self._set_busy(False)
         if isinstance(error, BackendError) and error.code in FIELD_ERRORS:
-            self.current_model.apply_server_error(error.message)
+            self.current_model.apply_server_error(error)
         else:
             self.current_model.apply_server_error(f"the run was not started: {error}")
 

@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from protos.omni.v1 import tokens_pb2 as protos_dot_omni_dot_v1_dot_tokens__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bprotos/omni/v1/system.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\"\x16\n\x14GetSystemInfoRequest\"^\n\x07GpuInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1a\n\x12memory_total_bytes\x18\x02 \x01(\x03\x12\x19\n\x11memory_free_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06\x64river\x18\x04 \x01(\t\"\xf5\x03\n\nSystemInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x13\n\x0b\x61pi_version\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\x12\x10\n\x08platform\x18\x04 \x01(\t\x12\x16\n\x0epython_version\x18\x05 \x01(\t\x12\x11\n\tcpu_count\x18\x06 \x01(\x05\x12\x11\n\tcpu_model\x18\x07 \x01(\t\x12\x1a\n\x12memory_total_bytes\x18\x08 \x01(\x03\x12\x1e\n\x16memory_available_bytes\x18\t \x01(\x03\x12\x1e\n\x04gpus\x18\n \x03(\x0b\x32\x10.omni.v1.GpuInfo\x12\x1d\n\x15onnxruntime_providers\x18\x0b \x03(\t\x12\x1b\n\x13onnxruntime_version\x18\x0c \x01(\t\x12\x15\n\rtorch_version\x18\r \x01(\t\x12\x11\n\tworkspace\x18\x0e \x01(\t\x12\x0f\n\x07storage\x18\x0f \x01(\t\x12\x15\n\rauth_required\x18\x10 \x01(\x08\x12\x0b\n\x03tls\x18\x11 \x01(\x08\x12\x1a\n\x12host_paths_allowed\x18\x12 \x01(\x08\x12\x16\n\x0euptime_seconds\x18\x13 \x01(\x01\x12\x1b\n\x13max_concurrent_jobs\x18\x14 \x01(\x05\x12\x17\n\x0f\x64isk_free_bytes\x18\x15 \x01(\x03\x32\x61\n\x06System\x12W\n\rGetSystemInfo\x12\x1d.omni.v1.GetSystemInfoRequest\x1a\x13.omni.v1.SystemInfo\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/systemb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bprotos/omni/v1/system.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bprotos/omni/v1/tokens.proto\"\x16\n\x14GetSystemInfoRequest\"^\n\x07GpuInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1a\n\x12memory_total_bytes\x18\x02 \x01(\x03\x12\x19\n\x11memory_free_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06\x64river\x18\x04 \x01(\t\"\xaf\x04\n\nSystemInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x13\n\x0b\x61pi_version\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\x12\x10\n\x08platform\x18\x04 \x01(\t\x12\x16\n\x0epython_version\x18\x05 \x01(\t\x12\x11\n\tcpu_count\x18\x06 \x01(\x05\x12\x11\n\tcpu_model\x18\x07 \x01(\t\x12\x1a\n\x12memory_total_bytes\x18\x08 \x01(\x03\x12\x1e\n\x16memory_available_bytes\x18\t \x01(\x03\x12\x1e\n\x04gpus\x18\n \x03(\x0b\x32\x10.omni.v1.GpuInfo\x12\x1d\n\x15onnxruntime_providers\x18\x0b \x03(\t\x12\x1b\n\x13onnxruntime_version\x18\x0c \x01(\t\x12\x15\n\rtorch_version\x18\r \x01(\t\x12\x11\n\tworkspace\x18\x0e \x01(\t\x12\x0f\n\x07storage\x18\x0f \x01(\t\x12\x15\n\rauth_required\x18\x10 \x01(\x08\x12\x0b\n\x03tls\x18\x11 \x01(\x08\x12\x1a\n\x12host_paths_allowed\x18\x12 \x01(\x08\x12\x16\n\x0euptime_seconds\x18\x13 \x01(\x01\x12\x1b\n\x13max_concurrent_jobs\x18\x14 \x01(\x05\x12\x17\n\x0f\x64isk_free_bytes\x18\x15 \x01(\x03\x12\x14\n\x0c\x63\x61ller_token\x18\x16 \x01(\t\x12\"\n\x0b\x63\x61ller_role\x18\x17 \x01(\x0e\x32\r.omni.v1.Role2a\n\x06System\x12W\n\rGetSystemInfo\x12\x1d.omni.v1.GetSystemInfoRequest\x1a\x13.omni.v1.SystemInfo\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/systemb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,12 +35,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SYSTEM'].methods_by_name['GetSystemInfo']._loaded_options = None
   _globals['_SYSTEM'].methods_by_name['GetSystemInfo']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/system'
-  _globals['_GETSYSTEMINFOREQUEST']._serialized_start=70
-  _globals['_GETSYSTEMINFOREQUEST']._serialized_end=92
-  _globals['_GPUINFO']._serialized_start=94
-  _globals['_GPUINFO']._serialized_end=188
-  _globals['_SYSTEMINFO']._serialized_start=191
-  _globals['_SYSTEMINFO']._serialized_end=692
-  _globals['_SYSTEM']._serialized_start=694
-  _globals['_SYSTEM']._serialized_end=791
+  _globals['_GETSYSTEMINFOREQUEST']._serialized_start=99
+  _globals['_GETSYSTEMINFOREQUEST']._serialized_end=121
+  _globals['_GPUINFO']._serialized_start=123
+  _globals['_GPUINFO']._serialized_end=217
+  _globals['_SYSTEMINFO']._serialized_start=220
+  _globals['_SYSTEMINFO']._serialized_end=779
+  _globals['_SYSTEM']._serialized_start=781
+  _globals['_SYSTEM']._serialized_end=878
 # @@protoc_insertion_point(module_scope)

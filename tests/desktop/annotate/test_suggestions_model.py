@@ -24,6 +24,7 @@ from desktop.models.annotate.suggestions import (
 from desktop.models.jobs_model import JobsModel
 from protos.omni.v1 import datasets_pb2, detection_pb2, jobs_pb2
 from tests.desktop.annotate.fakes import FakeDatasets, QueueRunner
+from tests.desktop.refusals import field_refusal
 
 MINE = Box(0, 0.2, 0.2, 0.1, 0.1)
 SCORES = (0.9, 0.6, 0.5, 0.3)
@@ -158,8 +159,8 @@ def test_an_answer_for_an_image_left_behind_is_not_added(made: Made) -> None:
 
 def test_no_detector_is_said_plainly(made: Made) -> None:
     session, suggester, runner, _clock, fake = made
-    fake.error = BackendError(
-        "NOT_FOUND", "model: no detector is registered; train one (omni train detection) or import one"
+    fake.error = field_refusal(
+        "model", "no detector is registered; train one (omni train detection) or import one", "NOT_FOUND"
     )
     messages: list[str] = []
     session.message.connect(messages.append)
