@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from backend.datasets.annotating import MAX_BOXES
 from backend.detection.importing import MAX_UPLOAD_BYTES
-from backend.webhooks.events import EVENT_TYPES
 from backend.webhooks.service import DESCRIPTION_CHARS
 from backend.webhooks.urls import URL_CHARS
 
@@ -69,10 +68,9 @@ FIELD_LIMITS: dict[str, int] = {
     "omni.v1.ImportDetectorRequest.data": CHECKPOINT_BYTES,
     "omni.v1.SaveAnnotationsRequest.boxes": MAX_BOXES,
     "omni.v1.InvokeEndpointRequest.body": INVOKE_BYTES,
-    # webhooks: a receiver URL, the event filter (each type once at most), a secret (whsec_ + base64 of 64 bytes)
+    # webhooks: a receiver URL, a secret (whsec_ + base64 of 64 bytes)
     "omni.v1.AddWebhookRequest.url": URL_CHARS,
     "omni.v1.JobSpec.notify_url": URL_CHARS,
-    "omni.v1.AddWebhookRequest.events": len(EVENT_TYPES),
     "omni.v1.AddWebhookRequest.secret": 128,
     "omni.v1.AddWebhookRequest.description": DESCRIPTION_CHARS,
 }

@@ -155,7 +155,8 @@ class Deliverer:
 
     def _record_failure(self, row: DeliveryRow, started: float, status: int, why: str, give_up: bool = False) -> None:
         attempts = row.attempts + 1
-        next_at = started + self.settings.backoff_s(attempts, random.random())
+        ended = time.time()  # the wait runs from the end of the attempt: a timeout is not part of it
+        next_at = ended + self.settings.backoff_s(attempts, random.random())
         if give_up or next_at > row.created_at + self.settings.give_up_after_s:
             self.store.update_delivery(
                 row.id, state=FAILED, attempts=attempts, last_attempt_at=started, last_status=status,
@@ -169,4 +170,4 @@ class Deliverer:
             row.id, attempts=attempts, last_attempt_at=started, last_status=status, last_error=why,
             next_attempt_at=next_at,
         )  # fmt: skip
-        log.info("webhook delivery %s attempt %d failed (%s); next in %.0f s", row.id, attempts, why, next_at - started)
+        log.info("webhook delivery %s attempt %d failed (%s); next in %.0f s", row.id, attempts, why, next_at - ended)
