@@ -22,6 +22,15 @@ from backend.webhooks.store import DELIVERED, FAILED, DeliveryRow, WebhookStore
 from backend.webhooks.urls import scrub
 
 log = logging.getLogger("omni.webhooks")
+
+
+def _without_urls(record: logging.LogRecord) -> bool:
+    """httpx logs each request with its full URL, credentials included: those lines are dropped (ours say the
+    same with the URL redacted)."""
+    return not str(record.msg).startswith("HTTP Request:")
+
+
+logging.getLogger("httpx").addFilter(_without_urls)
 USER_AGENT = "omni-studio-webhooks/1"
 #: what of a refusing receiver's answer is kept in ``last_error``
 ERROR_BODY_CHARS = 200
