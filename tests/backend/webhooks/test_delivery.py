@@ -152,3 +152,25 @@ def test_pending_deliveries_survive_a_restart(
         assert (done.id, done.attempts) == (delivery.id, 2)
         assert [item.headers["webhook-id"] for item in receiver.received] == [delivery.id, delivery.id]
         verify(hook.secret, receiver.received[1].headers, receiver.received[1].body)
+
+
+def test_cancelled_and_interrupted_jobs_are_announced(
+    fast_backend: Callable[..., Backend], connect: Callable[[Backend], Connection], tmp_path: Path
+) -> None:
+    first = fast_backend()
+    client = connect(first)
+    with Receiver() as receiver:
+        hook = client.add_webhook(receiver.url, ["job.cancelled", "job.interrupted"])
+        cancelled = client.submit(restoration_spec(tmp_path / "cancelled", count=100_000))
+        client.cancel_job(cancelled.id)
+        (item,) = receiver.wait("job.cancelled")
+        assert item.json["data"]["job"]["id"] == cancelled.id
+        assert item.json["data"]["job"]["state"] == "JOB_STATE_CANCELLED"
+
+        running = client.submit(restoration_spec(tmp_path / "running", count=100_000))
+        wait_for(lambda: first.manager.worker_pid(running.id), what="the worker to start")
+        first.stop(grace_s=3.0)  # the job ends interrupted; its delivery is queued, sent now or after the restart
+        fast_backend()
+        (item,) = receiver.wait("job.interrupted")
+        verify(hook.secret, item.headers, item.body)
+        assert (item.json["data"]["job"]["id"], item.json["data"]["job"]["resumable"]) == (running.id, True)
