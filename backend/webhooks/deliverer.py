@@ -94,13 +94,8 @@ class Deliverer:
             free = self.settings.workers - len(self._in_flight)
             if free <= 0:
                 return
-            for row in self.store.due(time.time(), limit=free + 50 * self.settings.workers):
-                if free <= 0:
-                    break
-                if row.url in self._in_flight:
-                    continue
+            for row in self.store.due(time.time(), limit=free, busy_urls=sorted(self._in_flight)):
                 self._in_flight.add(row.url)
-                free -= 1
                 self._pool.submit(self._attempt_and_release, row)
 
     def _attempt_and_release(self, row: DeliveryRow) -> None:
