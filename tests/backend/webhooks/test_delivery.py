@@ -174,3 +174,26 @@ def test_cancelled_and_interrupted_jobs_are_announced(
         (item,) = receiver.wait("job.interrupted")
         verify(hook.secret, item.headers, item.body)
         assert (item.json["data"]["job"]["id"], item.json["data"]["job"]["resumable"]) == (running.id, True)
+
+
+def test_a_delivery_is_given_up_after_its_window_or_at_once_on_410(
+    fast_backend: Callable[..., Backend], connect: Callable[[Backend], Connection]
+) -> None:
+    short_day = FAST.__class__(**{**FAST.__dict__, "give_up_after_s": 1.0})
+    client = connect(fast_backend(webhooks=short_day))
+    with Receiver(statuses=(500,)) as failing, Receiver(statuses=(410,)) as gone:
+        for receiver in (failing, gone):
+            hook = client.add_webhook(receiver.url).webhook
+            client.test_webhook(hook.id)
+            final = wait_for(
+                lambda hook_id=hook.id: (
+                    (d := _deliveries(client, webhook_id=hook_id)[0]).state == webhooks_pb2.DELIVERY_STATE_FAILED and d
+                ),
+                what="the delivery to be given up",
+            )
+            assert not final.HasField("next_attempt_at")
+            assert final.attempts == len(receiver.received)
+            if receiver is gone:
+                assert (final.attempts, final.last_http_status) == (1, 410)
+            else:
+                assert final.attempts >= 2 and final.last_http_status == 500 and final.last_error.startswith("HTTP 500")
