@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from backend.webhooks.settings import WebhookSettings
+
 APP_NAME = "omni-studio"
 DEFAULT_PORT = 50051
 
@@ -48,6 +50,8 @@ class ServerSettings:
     #: accept absolute paths outside the workspace; None = only when listening on loopback
     host_paths_allowed: bool | None = None
     shutdown_grace_s: float = 10.0
+    #: delivery timing: backoff schedule, attempt timeout, pool size (``OMNI_WEBHOOK_*``)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings.from_env)
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:

@@ -50,8 +50,15 @@ def _print_outcome(job: jobs_pb2.Job) -> None:
     print(f"job {job.id} {state}: {job.message}{hint}", file=sys.stderr)
 
 
+def submit(session: Session, spec: jobs_pb2.JobSpec) -> jobs_pb2.Job:
+    """Submit ``spec`` with the command's ``--notify-url``, if it has one."""
+    if session.notify_url and not spec.notify_url:
+        spec.notify_url = session.notify_url
+    return session.connection.submit(spec)
+
+
 def submit_and_follow(session: Session, spec: jobs_pb2.JobSpec, *, detach: bool) -> int:
-    job = session.connection.submit(spec)  # a refusal goes to ``main``, which names the fields and options
+    job = submit(session, spec)  # a refusal goes to ``main``, which names the fields and options
     print(f"job {job.id} queued", file=sys.stderr)
     if detach:
         if session.embedded:

@@ -21,6 +21,7 @@ from omni_cli.commands import (
     system,
     token,
     train,
+    webhooks,
 )
 
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         remote,
         sync,
         token,
+        webhooks,
     )
     for module in (*commands, gui):
         module.register(subparsers)

@@ -13,6 +13,7 @@ from backend.jobs.records import JobRecord, JobState
 from backend.rpc import convert
 from backend.rpc.caller import current_caller
 from backend.rpc.paging import offset_from_token, within_budget
+from backend.webhooks.service import WebhookService
 from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 
 DEFAULT_PAGE_SIZE = 100
@@ -41,8 +42,9 @@ SUBMITTED_BY_LABEL = "submitted_by"
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServicer):
-    def __init__(self, manager: JobManager) -> None:
+    def __init__(self, manager: JobManager, webhooks: WebhookService | None = None) -> None:
         self.manager = manager
+        self.webhooks = webhooks
 
     def SubmitJob(self, request: jobs_pb2.SubmitJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         kind = request.spec.WhichOneof("spec") or ""
@@ -52,9 +54,20 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
             caller = current_caller()
             if caller is not None and caller.named:  # who submitted it, as the token names them
                 labels[SUBMITTED_BY_LABEL] = caller.name
-            return convert.job_to_proto(self.manager.submit(kind, params, labels=labels))
+            return convert.job_to_proto(self._submit(kind, params, labels, request.spec.notify_url))
         except OmniError as error:  # the job kind's checks name its own fields: name them from the request
             raise error.within(f"spec.{kind}.", unless=("spec", "labels", f"{kind}.")) from None
+
+    def _submit(self, kind: str, params: object, labels: dict[str, str], notify_url: str) -> JobRecord:
+        webhooks = self.webhooks
+        if not notify_url:
+            return self.manager.submit(kind, params, labels=labels)
+        if webhooks is None:
+            raise InvalidArgument("spec.notify_url", "this backend sends no webhooks")
+        webhooks.check_notify_url(notify_url)  # before the job exists: a bad URL queues nothing
+        return self.manager.submit(
+            kind, params, labels=labels, on_queued=lambda job: webhooks.set_notify_url(job.id, notify_url)
+        )
 
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.get(_require_id(request.job_id)))

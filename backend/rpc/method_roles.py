@@ -65,6 +65,15 @@ _SERVICES: dict[str, dict[str, Role]] = {
         "DeleteEndpoint": OPERATOR,
     },
     "omni.v1.Tokens": {"CreateToken": ADMIN, "ListTokens": ADMIN, "RevokeToken": ADMIN},
+    # a webhook sends every later event, signed, to a URL of the caller's choosing: adding or removing one is the
+    # backend's configuration (admin); seeing them and their deliveries, and a test delivery, is an operator's
+    "omni.v1.Webhooks": {
+        "AddWebhook": ADMIN,
+        "RemoveWebhook": ADMIN,
+        "ListWebhooks": OPERATOR,
+        "TestWebhook": OPERATOR,
+        "ListDeliveries": OPERATOR,
+    },
     # what services a backend offers (grpcurl list): anyone with a token
     "grpc.reflection.v1alpha.ServerReflection": {"ServerReflectionInfo": ANNOTATOR},
 }

@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha import reflection
 from backend.datasets.service import DatasetService
 from backend.errors import FailedPrecondition
 from backend.jobs.manager import JobManager
+from backend.registry.registry import ModelRegistry
 from backend.registry.shared import open_registry
 from backend.rpc.artifacts_servicer import ArtifactsServicer
 from backend.rpc.auth import AuthInterceptor
@@ -32,8 +33,11 @@ from backend.rpc.storage_servicer import StorageServicer
 from backend.rpc.synthetic_servicer import SyntheticServicer
 from backend.rpc.system_servicer import SystemServicer
 from backend.rpc.tokens_servicer import TokensServicer
+from backend.rpc.webhook_events import WebhookEvents
+from backend.rpc.webhooks_servicer import WebhooksServicer
 from backend.settings import ServerSettings
 from backend.tokens.store import TokenStore
+from backend.webhooks.service import WebhookService
 from backend.workspace import Workspace
 from protos.omni.v1 import (
     artifacts_pb2,
@@ -60,6 +64,8 @@ from protos.omni.v1 import (
     system_pb2_grpc,
     tokens_pb2,
     tokens_pb2_grpc,
+    webhooks_pb2,
+    webhooks_pb2_grpc,
 )
 
 RPC_THREADS = 64
@@ -88,6 +94,7 @@ SERVICE_NAMES = (
     storage_pb2.DESCRIPTOR.services_by_name["Storage"].full_name,
     cloud_pb2.DESCRIPTOR.services_by_name["Cloud"].full_name,
     tokens_pb2.DESCRIPTOR.services_by_name["Tokens"].full_name,
+    webhooks_pb2.DESCRIPTOR.services_by_name["Webhooks"].full_name,
 )
 
 
@@ -99,6 +106,7 @@ class Backend:
     workspace: Workspace
     manager: JobManager
     health: health.HealthServicer
+    webhooks: WebhookService
     #: called once the server has stopped (helper processes of servicers)
     on_stop: list[Callable[[], None]] = field(default_factory=list)
 
@@ -140,6 +148,9 @@ def start_backend(settings: ServerSettings) -> Backend:
     workspace = Workspace(settings.workspace, host_paths_allowed=settings.allows_host_paths)
     manager = JobManager(workspace, max_concurrent=settings.max_concurrent_jobs)
     tokens = TokenStore(workspace.state_dir)
+    webhooks = WebhookService(workspace.state_dir, settings.webhooks)
+    events = WebhookEvents(webhooks, ModelRegistry(workspace.store))
+    manager.observers.append(events)
     # outermost first: no token is UNAUTHENTICATED (and a token whose role may not call the method
     # PERMISSION_DENIED) before anything looks at the request; the error interceptor turns what the request
     # check raises (and everything else) into statuses. Without a server token (a loopback backend) no call is
@@ -157,11 +168,12 @@ def start_backend(settings: ServerSettings) -> Backend:
             *KEEPALIVE_POLICY,
         ],
     )
-    jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)
+    jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager, webhooks), server)
+    webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksServicer(webhooks), server)
     system_pb2_grpc.add_SystemServicer_to_server(SystemServicer(settings, workspace, manager.max_concurrent), server)
     synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
     models_pb2_grpc.add_ModelsServicer_to_server(
-        ModelsServicer(lambda: open_registry(workspace.store, workspace.state_dir)), server
+        ModelsServicer(lambda: open_registry(workspace.store, workspace.state_dir), events.model_promoted), server
     )
     reports_pb2_grpc.add_ReportsServicer_to_server(ReportsServicer(workspace.store), server)
     artifacts_pb2_grpc.add_ArtifactsServicer_to_server(ArtifactsServicer(workspace.store), server)
@@ -172,7 +184,7 @@ def start_backend(settings: ServerSettings) -> Backend:
     storage_pb2_grpc.add_StorageServicer_to_server(StorageServicer(workspace), server)
     cloud_pb2_grpc.add_CloudServicer_to_server(CloudServicer(workspace), server)
     tokens_pb2_grpc.add_TokensServicer_to_server(TokensServicer(tokens), server)
-    detection = DetectionServicer(workspace)
+    detection = DetectionServicer(workspace, on_registered=events.model_registered)
     detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -180,8 +192,18 @@ def start_backend(settings: ServerSettings) -> Backend:
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
     port = _bind(server, settings)
+    webhooks.start()
     manager.start()
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Backend(server, port, settings, workspace, manager, health_servicer, [detection.close, tokens.close])
+    return Backend(
+        server,
+        port,
+        settings,
+        workspace,
+        manager,
+        health_servicer,
+        webhooks,
+        [detection.close, webhooks.stop, tokens.close],
+    )
