@@ -60,6 +60,16 @@ def _metadata(request: web.Request) -> tuple[tuple[str, str], ...]:
     return (("authorization", authorization),) if authorization else ()
 
 
+def _resume_from_last_event_id(request: web.Request, route: Route, message: Message) -> None:
+    """An SSE reconnect (``Last-Event-ID: <seq>``) continues after that seq, as ``after_seq`` would."""
+    last = request.headers.get("Last-Event-ID", "").strip()
+    if not last or not route.server_streaming or "after_seq" not in route.method.input_type.fields_by_name:
+        return
+    if not last.isdigit() or len(last) > 18:
+        raise invalid("Last-Event-ID", f"{last[:40]!r} is not an event id (a seq) this API sent")
+    message.after_seq = max(message.after_seq, int(last))  # type: ignore[attr-defined]
+
+
 class Gateway:
     """Routes HTTP requests onto a gRPC channel; also serves health, /openapi.json and /docs."""
 
@@ -128,6 +138,7 @@ class Gateway:
         if message.ByteSize() > limit:
             raise too_large("body", message.ByteSize(), limit)
         serializer = message_class(route.method.input_type).SerializeToString
+        _resume_from_last_event_id(request, route, message)
         if route.server_streaming:
             stream = self.channel.unary_stream(route.grpc_path, serializer, output.FromString)
             call = stream(message, metadata=metadata)

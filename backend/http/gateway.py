@@ -78,14 +78,15 @@ class HttpGateway:
             ],
         )
         gateway = Gateway(self._channel, self.routes, self._pages(), heartbeat_s=self.heartbeat_s)  # type: ignore[arg-type]
-        self._runner = web.AppRunner(gateway.app(), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            gateway.app(), access_log=None, handle_signals=False, shutdown_timeout=STOP_GRACE_S
+        )
         await self._runner.setup()
         site = web.TCPSite(
             self._runner,
             self.settings.host,
             self.settings.http_port,
             ssl_context=_ssl_context(self.settings),
-            shutdown_timeout=STOP_GRACE_S,
         )
         await site.start()
         server = site._server  # the bound socket tells the port picked for 0

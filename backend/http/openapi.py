@@ -169,6 +169,7 @@ def _operation(route: Route, schemas: _Schemas, operation_id: str) -> dict[str, 
         ),
         "parameters": parameters,
         "responses": _responses(route, schemas),
+        "x-grpc-method": route.grpc_path,
     }
     if route.client_streaming:
         files = {"type": "array", "items": {"type": "string", "format": "binary"}}

@@ -110,33 +110,41 @@ async def stream_events(request: web.Request, call: Any, *, heartbeat_s: float =
             }
         )
         await response.prepare(request)
-        first = True
-        if as_array:
-            await response.write(b"[")
-        while kind != "end":
-            if kind == "error":
-                error = from_rpc_error(value)
-                if not as_array:
-                    await response.write(b"event: error\ndata: " + error.body() + b"\n\n")
-                break  # a JSON array cut short is not valid JSON: the client sees it failed
-            if kind == "idle" and not as_array:
-                await response.write(b": keep-alive\n\n")
-            for event_id, item in _items(value) if kind == "message" else ():
-                data = dumps(to_json(item))
-                if as_array:
-                    await response.write((b"" if first else b",") + data)
-                else:
-                    head = f"id: {event_id}\n" if event_id else ""
-                    await response.write(f"{head}event: {item.DESCRIPTOR.name}\n".encode() + b"data: " + data + b"\n\n")
-                first = False
-            kind, value = await pump.next(heartbeat_s)
-        if as_array and kind == "end":
-            await response.write(b"]")
-        await response.write_eof()
+        with contextlib.suppress(ConnectionResetError):  # the client went away: just stop
+            await _send_events(response, pump, kind, value, as_array, heartbeat_s)
         return response
     finally:
         pump.stop()
         call.cancel()
+
+
+async def _send_events(
+    response: web.StreamResponse, pump: _Pump, kind: str, value: Any, as_array: bool, heartbeat_s: float
+) -> None:
+    """Write events until the stream ends (or fails: an SSE ``error`` event, or a JSON array left open)."""
+    first = True
+    if as_array:
+        await response.write(b"[")
+    while kind != "end":
+        if kind == "error":
+            error = from_rpc_error(value)
+            if not as_array:
+                await response.write(b"event: error\ndata: " + error.body() + b"\n\n")
+            break  # a JSON array cut short is not valid JSON: the client sees it failed
+        if kind == "idle" and not as_array:
+            await response.write(b": keep-alive\n\n")
+        for event_id, item in _items(value) if kind == "message" else ():
+            data = dumps(to_json(item))
+            if as_array:
+                await response.write((b"" if first else b",") + data)
+            else:
+                head = f"id: {event_id}\n" if event_id else ""
+                await response.write(f"{head}event: {item.DESCRIPTOR.name}\n".encode() + b"data: " + data + b"\n\n")
+            first = False
+        kind, value = await pump.next(heartbeat_s)
+    if as_array and kind == "end":
+        await response.write(b"]")
+    await response.write_eof()
 
 
 def _content_type(name: str) -> str:
