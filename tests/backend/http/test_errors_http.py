@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import string
 from typing import Any
 
 import pytest
@@ -99,8 +98,8 @@ def test_unknown_ids_routes_and_methods(api: Api) -> None:
 
 #: routes that would reach out to AWS (no network here: slow retries, not the gateway's behaviour)
 NETWORK = ("/v1/cloud/", "/v1/storage/remote:check", "/v1/storage/sync")
-JUNK: list[Any] = [None, True, 0, -1, 2**63, 1.5, "", "x", "\u00e9\u4e2d\U0001f600", "\x00", "a" * 5000,
-                   [], [1, "a", None], {}, {"a": {"b": {"c": []}}}, "JOB_STATE_RUNNING", "../../etc/passwd"]  # fmt: skip
+JUNK: list[Any] = [None, True, 0, -1, 2**63, 1.5, "", "x", "\u00e9\u4e2d\U0001f600", "\x00", "a" * 5000, [],
+                   [1, "a", None], {}, {"a": {"b": {"c": []}}}, "JOB_STATE_RUNNING", "../../etc/passwd"]  # fmt: skip
 
 
 def _junk_value(rng: random.Random, depth: int = 0) -> Any:

@@ -48,7 +48,9 @@ def test_models_and_reports(http_backend: Backend, api: Api) -> None:
         "training-outputs/reports/train_restoration_1/report.json", json.dumps(report).encode()
     )
     listed = api.request("GET", "/v1/reports").json()["reports"]
-    assert [(r["id"], r["kind"], r["state"]) for r in listed] == [("train_restoration_1", "train_restoration", "succeeded")]
+    assert [(r["id"], r["kind"], r["state"]) for r in listed] == [
+        ("train_restoration_1", "train_restoration", "succeeded")
+    ]
     wrapped = api.request("GET", "/v1/reports/train_restoration_1?format=json").json()
     assert json.loads(wrapped["content"])["title"] == "layer 2"
     raw = api.request("GET", "/v1/reports/train_restoration_1/content?format=json")
