@@ -136,4 +136,4 @@ def test_seeded_fuzz_never_answers_5xx(api: Api) -> None:
         answer = api.request(route.http_method, target, body, timeout=60, stream=route.server_streaming)
         assert answer.status < 500, (route.http_method, path, query, body, answer.body)
         if answer.status >= 400:
-            assert "error" in answer.json()
+            assert "error" in answer.json() and len(answer.body) < 4096  # a long junk value is not echoed whole
