@@ -8,6 +8,7 @@ import io
 import json
 import uuid
 
+from openapi_spec_validator import validate
 from PIL import Image
 
 from backend.rpc.server import Backend
@@ -114,6 +115,7 @@ def test_artifact_download_streams_the_bytes(http_backend: Backend, api: Api) ->
 
 def test_openapi_and_offline_docs(api: Api) -> None:
     document = api.request("GET", "/openapi.json", token=None).json()
+    validate(document)  # OpenAPI 3.1, checked by a validator of the specification
     assert document["openapi"].startswith("3.1")
     submit = document["paths"]["/v1/jobs"]["post"]
     assert submit["x-grpc-method"] == "/omni.v1.Jobs/SubmitJob"
