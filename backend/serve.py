@@ -158,8 +158,16 @@ def serve_forever(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     announce(f"omni backend listening on {managed.address} (workspace {managed.backend.workspace.root})")
+    http_port = managed.backend.http_port
+    if http_port is not None:
+        scheme = "https" if settings.tls else "http"
+        host = managed.address.rsplit(":", 1)[0]
+        announce(f"omni HTTP/JSON API on {scheme}://{host}:{http_port} (docs: /docs)")
     if ready_file is not None:
-        _write_private_json(Path(ready_file), {"address": managed.address, "port": managed.port, "pid": os.getpid()})
+        _write_private_json(
+            Path(ready_file),
+            {"address": managed.address, "port": managed.port, "http_port": http_port, "pid": os.getpid()},
+        )
     try:
         while not stop.wait(PARENT_POLL_S):
             if parent_gone(parent_pid):

@@ -52,6 +52,8 @@ class ServerSettings:
     shutdown_grace_s: float = 10.0
     #: delivery timing: backoff schedule, attempt timeout, pool size (``OMNI_WEBHOOK_*``)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings.from_env)
+    #: serve the HTTP/JSON API on this port too (same host, token and TLS); None = off, 0 = a free port
+    http_port: int | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:
@@ -77,6 +79,8 @@ class ServerSettings:
             raise UnsafeBindError("--tls-cert and --tls-key go together: give both or neither")
         if not 0 <= self.port <= 65535:
             raise UnsafeBindError(f"--port {self.port} is not a port number (0-65535; 0 picks a free one)")
+        if self.http_port is not None and not 0 <= self.http_port <= 65535:
+            raise UnsafeBindError(f"--http-port {self.http_port} is not a port number (0-65535; 0 picks a free one)")
         if is_loopback(self.host):
             return
         if not self.token:

@@ -3,10 +3,15 @@ which tests, the CLI's embedded backend and ``omni serve`` all use."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import tempfile
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -39,6 +44,10 @@ from backend.settings import ServerSettings
 from backend.tokens.store import TokenStore
 from backend.webhooks.service import WebhookService
 from backend.workspace import Workspace
+
+if TYPE_CHECKING:
+    from backend.http.gateway import HttpGateway
+
 from protos.omni.v1 import (
     artifacts_pb2,
     artifacts_pb2_grpc,
@@ -109,6 +118,12 @@ class Backend:
     webhooks: WebhookService
     #: called once the server has stopped (helper processes of servicers)
     on_stop: list[Callable[[], None]] = field(default_factory=list)
+    #: the HTTP/JSON gateway (``settings.http_port``), stopped before the server
+    http: HttpGateway | None = None
+
+    @property
+    def http_port(self) -> int | None:
+        return self.http.port if self.http is not None else None
 
     @property
     def address(self) -> str:
@@ -118,6 +133,8 @@ class Backend:
     def stop(self, grace_s: float | None = None) -> None:
         """Stop taking calls, let running jobs stop (they become INTERRUPTED), then close."""
         grace = self.settings.shutdown_grace_s if grace_s is None else grace_s
+        if self.http is not None:
+            self.http.stop()
         self.health.enter_graceful_shutdown()
         stopped = self.server.stop(grace=min(grace, 2.0))
         self.manager.shutdown(grace_s=grace)
@@ -192,18 +209,35 @@ def start_backend(settings: ServerSettings) -> Backend:
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
     port = _bind(server, settings)
+    on_stop: list[Callable[[], None]] = [detection.close, webhooks.stop, tokens.close]
+    private = _private_listener(server, on_stop) if settings.http_port is not None else None
     webhooks.start()
     manager.start()
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return Backend(
-        server,
-        port,
-        settings,
-        workspace,
-        manager,
-        health_servicer,
-        webhooks,
-        [detection.close, webhooks.stop, tokens.close],
-    )
+    backend = Backend(server, port, settings, workspace, manager, health_servicer, webhooks, on_stop)
+    if private is not None:
+        from backend.http.gateway import HttpGateway  # aiohttp is loaded only when HTTP is on
+
+        try:
+            backend.http = HttpGateway(settings, private, SERVICE_NAMES)
+            backend.http.start()
+        except BaseException:
+            backend.http = None
+            backend.stop(grace_s=1.0)
+            raise
+    return backend
+
+
+def _private_listener(server: grpc.Server, on_stop: list[Callable[[], None]]) -> str:
+    """A listener only this process's HTTP gateway uses: a unix socket in a fresh 0700 folder (no one else
+    may connect; every call still passes the interceptors: token, request checks, errors). Where there are
+    no unix sockets, a loopback port."""
+    if not hasattr(socket, "AF_UNIX"):
+        return f"127.0.0.1:{server.add_insecure_port('127.0.0.1:0')}"
+    folder = tempfile.mkdtemp(prefix="omni-grpc-")  # mode 0700; short, unlike a workspace path (108 bytes)
+    on_stop.append(lambda: shutil.rmtree(folder, ignore_errors=True))
+    target = f"unix:{os.path.join(folder, 'grpc.sock')}"
+    server.add_insecure_port(target)
+    return target

@@ -22,6 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--tls-cert", type=Path, help="PEM certificate chain for TLS")
     parser.add_argument("--tls-key", type=Path, help="PEM private key for TLS")
     parser.add_argument("--insecure", action="store_true", help="allow listening beyond loopback without TLS")
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        help="also serve the HTTP/JSON API on this port (same host, token and TLS; off by default; 0 = a free one)",
+    )
     parser.add_argument("--max-jobs", type=int, help="jobs run at the same time (default 2, $OMNI_MAX_CONCURRENT_JOBS)")
     parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help=argparse.SUPPRESS)
@@ -44,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         tls_key=args.tls_key,
         insecure=args.insecure or None,
         max_concurrent_jobs=args.max_jobs,
+        http_port=args.http_port,
     )
     try:
         return serve_forever(

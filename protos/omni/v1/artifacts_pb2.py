@@ -22,26 +22,31 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/artifacts.proto\x12\x07omni.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\x0c\x41rtifactInfo\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12,\n\x08modified\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x14ListArtifactsRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"A\n\x15ListArtifactsResponse\x12(\n\tartifacts\x18\x01 \x03(\x0b\x32\x15.omni.v1.ArtifactInfo\"\"\n\x13ReadArtifactRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\"R\n\rArtifactChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t2\xa3\x01\n\tArtifacts\x12N\n\rListArtifacts\x12\x1d.omni.v1.ListArtifactsRequest\x1a\x1e.omni.v1.ListArtifactsResponse\x12\x46\n\x0cReadArtifact\x12\x1c.omni.v1.ReadArtifactRequest\x1a\x16.omni.v1.ArtifactChunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/artifacts.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"m\n\x0c\x41rtifactInfo\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12,\n\x08modified\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x14ListArtifactsRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\"A\n\x15ListArtifactsResponse\x12(\n\tartifacts\x18\x01 \x03(\x0b\x32\x15.omni.v1.ArtifactInfo\"\"\n\x13ReadArtifactRequest\x12\x0b\n\x03key\x18\x01 \x01(\t\"R\n\rArtifactChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x13\n\x0btotal_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t2\xda\x01\n\tArtifacts\x12\x65\n\rListArtifacts\x12\x1d.omni.v1.ListArtifactsRequest\x1a\x1e.omni.v1.ListArtifactsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/artifacts\x12\x66\n\x0cReadArtifact\x12\x1c.omni.v1.ReadArtifactRequest\x1a\x16.omni.v1.ArtifactChunk\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/artifacts/{key=**}0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.artifacts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ARTIFACTINFO']._serialized_start=76
-  _globals['_ARTIFACTINFO']._serialized_end=185
-  _globals['_LISTARTIFACTSREQUEST']._serialized_start=187
-  _globals['_LISTARTIFACTSREQUEST']._serialized_end=240
-  _globals['_LISTARTIFACTSRESPONSE']._serialized_start=242
-  _globals['_LISTARTIFACTSRESPONSE']._serialized_end=307
-  _globals['_READARTIFACTREQUEST']._serialized_start=309
-  _globals['_READARTIFACTREQUEST']._serialized_end=343
-  _globals['_ARTIFACTCHUNK']._serialized_start=345
-  _globals['_ARTIFACTCHUNK']._serialized_end=427
-  _globals['_ARTIFACTS']._serialized_start=430
-  _globals['_ARTIFACTS']._serialized_end=593
+  _globals['_ARTIFACTS'].methods_by_name['ListArtifacts']._loaded_options = None
+  _globals['_ARTIFACTS'].methods_by_name['ListArtifacts']._serialized_options = b'\202\323\344\223\002\017\022\r/v1/artifacts'
+  _globals['_ARTIFACTS'].methods_by_name['ReadArtifact']._loaded_options = None
+  _globals['_ARTIFACTS'].methods_by_name['ReadArtifact']._serialized_options = b'\202\323\344\223\002\030\022\026/v1/artifacts/{key=**}'
+  _globals['_ARTIFACTINFO']._serialized_start=106
+  _globals['_ARTIFACTINFO']._serialized_end=215
+  _globals['_LISTARTIFACTSREQUEST']._serialized_start=217
+  _globals['_LISTARTIFACTSREQUEST']._serialized_end=270
+  _globals['_LISTARTIFACTSRESPONSE']._serialized_start=272
+  _globals['_LISTARTIFACTSRESPONSE']._serialized_end=337
+  _globals['_READARTIFACTREQUEST']._serialized_start=339
+  _globals['_READARTIFACTREQUEST']._serialized_end=373
+  _globals['_ARTIFACTCHUNK']._serialized_start=375
+  _globals['_ARTIFACTCHUNK']._serialized_end=457
+  _globals['_ARTIFACTS']._serialized_start=460
+  _globals['_ARTIFACTS']._serialized_end=678
 # @@protoc_insertion_point(module_scope)

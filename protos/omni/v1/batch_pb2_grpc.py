@@ -52,6 +52,8 @@ class BatchServicer:
         chunks; the last chunk carries the outcome), then `done`. Errors in `start` (model, options, a required
         provider) end the call with INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION before any result.
         Cancelling the call stops the work; the backend keeps nothing.
+        gRPC only (no google.api.http route): a bidirectional stream has no HTTP/1.1 request-response form;
+        HTTP clients restore a folder with a restore_batch job (POST /v1/jobs).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

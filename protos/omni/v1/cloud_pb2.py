@@ -22,47 +22,58 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from protos.omni.v1 import detection_pb2 as protos_dot_omni_dot_v1_dot_detection__pb2
 from protos.omni.v1 import training_pb2 as protos_dot_omni_dot_v1_dot_training__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprotos/omni/v1/cloud.proto\x12\x07omni.v1\x1a\x1eprotos/omni/v1/detection.proto\x1a\x1dprotos/omni/v1/training.proto\"\xc1\x01\n\x0fSageMakerTarget\x12\x15\n\rinstance_type\x18\x01 \x01(\t\x12\x16\n\x0einstance_count\x18\x02 \x01(\x05\x12\x0c\n\x04spot\x18\x03 \x01(\x08\x12\x17\n\x0fmax_run_seconds\x18\x04 \x01(\x05\x12\x18\n\x10max_wait_seconds\x18\x05 \x01(\x05\x12\x0c\n\x04role\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\r\n\x05image\x18\x08 \x01(\t\x12\x11\n\tvolume_gb\x18\t \x01(\x05\"\xcd\x01\n\x12SageMakerTrainSpec\x12\x34\n\x0brestoration\x18\x01 \x01(\x0b\x32\x1d.omni.v1.TrainRestorationSpecH\x00\x12\x30\n\tdetection\x18\x02 \x01(\x0b\x32\x1b.omni.v1.TrainDetectionSpecH\x00\x12(\n\x06target\x18\x03 \x01(\x0b\x32\x18.omni.v1.SageMakerTarget\x12\x19\n\x11training_job_name\x18\x04 \x01(\tB\n\n\x08training\"\xc2\x01\n\x0c\x43ostEstimate\x12\x14\n\x0cusd_per_hour\x18\x01 \x01(\x01\x12\x16\n\x0einstance_count\x18\x02 \x01(\x05\x12\x11\n\tmax_hours\x18\x03 \x01(\x01\x12\x19\n\x11max_usd_on_demand\x18\x04 \x01(\x01\x12\x18\n\x10max_usd_expected\x18\x05 \x01(\x01\x12\x1b\n\x13spot_saving_assumed\x18\x06 \x01(\x01\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x0f\n\x07summary\x18\x08 \x01(\t\"\x81\x01\n\x14PlanTrainingResponse\x12\x19\n\x11training_job_name\x18\x01 \x01(\t\x12\x14\n\x0crequest_json\x18\x02 \x01(\t\x12\'\n\x08\x65stimate\x18\x03 \x01(\x0b\x32\x15.omni.v1.CostEstimate\x12\x0f\n\x07uploads\x18\x04 \x03(\t\"@\n\x0cInstanceType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04gpus\x18\x02 \x01(\x05\x12\x14\n\x0cusd_per_hour\x18\x03 \x01(\x01\"\x1a\n\x18ListInstanceTypesRequest\"`\n\x19ListInstanceTypesResponse\x12-\n\x0einstance_types\x18\x01 \x03(\x0b\x32\x15.omni.v1.InstanceType\x12\x14\n\x0cprice_source\x18\x02 \x01(\t\"\xb0\x01\n\nDeploySpec\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tmemory_mb\x18\x03 \x01(\x05\x12\x17\n\x0fmax_concurrency\x18\x04 \x01(\x05\x12\x0c\n\x04\x63onf\x18\x05 \x01(\x01\x12\x0b\n\x03iou\x18\x06 \x01(\x01\x12\x0f\n\x07max_det\x18\x07 \x01(\x05\x12\x0c\n\x04role\x18\x08 \x01(\t\x12\x0e\n\x06region\x18\t \x01(\t\x12\r\n\x05image\x18\n \x01(\t\"\x8a\x01\n\x08\x45ndpoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x11\n\tmemory_mb\x18\x04 \x01(\x05\x12\x17\n\x0fmax_concurrency\x18\x05 \x01(\x05\x12\x16\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\t\x12\x0b\n\x03\x61rn\x18\x07 \x01(\t\"&\n\x14ListEndpointsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\"=\n\x15ListEndpointsResponse\x12$\n\tendpoints\x18\x01 \x03(\x0b\x32\x11.omni.v1.Endpoint\"Y\n\x15InvokeEndpointRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x0e\n\x06region\x18\x04 \x01(\t\"<\n\x16InvokeEndpointResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\"5\n\x15\x44\x65leteEndpointRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\"\x18\n\x16\x44\x65leteEndpointResponse2\xa5\x03\n\x05\x43loud\x12J\n\x0cPlanTraining\x12\x1b.omni.v1.SageMakerTrainSpec\x1a\x1d.omni.v1.PlanTrainingResponse\x12Z\n\x11ListInstanceTypes\x12!.omni.v1.ListInstanceTypesRequest\x1a\".omni.v1.ListInstanceTypesResponse\x12N\n\rListEndpoints\x12\x1d.omni.v1.ListEndpointsRequest\x1a\x1e.omni.v1.ListEndpointsResponse\x12Q\n\x0eInvokeEndpoint\x12\x1e.omni.v1.InvokeEndpointRequest\x1a\x1f.omni.v1.InvokeEndpointResponse\x12Q\n\x0e\x44\x65leteEndpoint\x12\x1e.omni.v1.DeleteEndpointRequest\x1a\x1f.omni.v1.DeleteEndpointResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprotos/omni/v1/cloud.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1eprotos/omni/v1/detection.proto\x1a\x1dprotos/omni/v1/training.proto\"\xc1\x01\n\x0fSageMakerTarget\x12\x15\n\rinstance_type\x18\x01 \x01(\t\x12\x16\n\x0einstance_count\x18\x02 \x01(\x05\x12\x0c\n\x04spot\x18\x03 \x01(\x08\x12\x17\n\x0fmax_run_seconds\x18\x04 \x01(\x05\x12\x18\n\x10max_wait_seconds\x18\x05 \x01(\x05\x12\x0c\n\x04role\x18\x06 \x01(\t\x12\x0e\n\x06region\x18\x07 \x01(\t\x12\r\n\x05image\x18\x08 \x01(\t\x12\x11\n\tvolume_gb\x18\t \x01(\x05\"\xcd\x01\n\x12SageMakerTrainSpec\x12\x34\n\x0brestoration\x18\x01 \x01(\x0b\x32\x1d.omni.v1.TrainRestorationSpecH\x00\x12\x30\n\tdetection\x18\x02 \x01(\x0b\x32\x1b.omni.v1.TrainDetectionSpecH\x00\x12(\n\x06target\x18\x03 \x01(\x0b\x32\x18.omni.v1.SageMakerTarget\x12\x19\n\x11training_job_name\x18\x04 \x01(\tB\n\n\x08training\"\xc2\x01\n\x0c\x43ostEstimate\x12\x14\n\x0cusd_per_hour\x18\x01 \x01(\x01\x12\x16\n\x0einstance_count\x18\x02 \x01(\x05\x12\x11\n\tmax_hours\x18\x03 \x01(\x01\x12\x19\n\x11max_usd_on_demand\x18\x04 \x01(\x01\x12\x18\n\x10max_usd_expected\x18\x05 \x01(\x01\x12\x1b\n\x13spot_saving_assumed\x18\x06 \x01(\x01\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x0f\n\x07summary\x18\x08 \x01(\t\"\x81\x01\n\x14PlanTrainingResponse\x12\x19\n\x11training_job_name\x18\x01 \x01(\t\x12\x14\n\x0crequest_json\x18\x02 \x01(\t\x12\'\n\x08\x65stimate\x18\x03 \x01(\x0b\x32\x15.omni.v1.CostEstimate\x12\x0f\n\x07uploads\x18\x04 \x03(\t\"@\n\x0cInstanceType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04gpus\x18\x02 \x01(\x05\x12\x14\n\x0cusd_per_hour\x18\x03 \x01(\x01\"\x1a\n\x18ListInstanceTypesRequest\"`\n\x19ListInstanceTypesResponse\x12-\n\x0einstance_types\x18\x01 \x03(\x0b\x32\x15.omni.v1.InstanceType\x12\x14\n\x0cprice_source\x18\x02 \x01(\t\"\xb0\x01\n\nDeploySpec\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tmemory_mb\x18\x03 \x01(\x05\x12\x17\n\x0fmax_concurrency\x18\x04 \x01(\x05\x12\x0c\n\x04\x63onf\x18\x05 \x01(\x01\x12\x0b\n\x03iou\x18\x06 \x01(\x01\x12\x0f\n\x07max_det\x18\x07 \x01(\x05\x12\x0c\n\x04role\x18\x08 \x01(\t\x12\x0e\n\x06region\x18\t \x01(\t\x12\r\n\x05image\x18\n \x01(\t\"\x8a\x01\n\x08\x45ndpoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x11\n\tmemory_mb\x18\x04 \x01(\x05\x12\x17\n\x0fmax_concurrency\x18\x05 \x01(\x05\x12\x16\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\t\x12\x0b\n\x03\x61rn\x18\x07 \x01(\t\"&\n\x14ListEndpointsRequest\x12\x0e\n\x06region\x18\x01 \x01(\t\"=\n\x15ListEndpointsResponse\x12$\n\tendpoints\x18\x01 \x03(\x0b\x32\x11.omni.v1.Endpoint\"Y\n\x15InvokeEndpointRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x0e\n\x06region\x18\x04 \x01(\t\"<\n\x16InvokeEndpointResponse\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\x0c\"5\n\x15\x44\x65leteEndpointRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06region\x18\x02 \x01(\t\"\x18\n\x16\x44\x65leteEndpointResponse2\xd9\x04\n\x05\x43loud\x12n\n\x0cPlanTraining\x12\x1b.omni.v1.SageMakerTrainSpec\x1a\x1d.omni.v1.PlanTrainingResponse\"\"\x82\xd3\xe4\x93\x02\x1c\"\x17/v1/cloud/training:plan:\x01*\x12{\n\x11ListInstanceTypes\x12!.omni.v1.ListInstanceTypesRequest\x1a\".omni.v1.ListInstanceTypesResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x12\x17/v1/cloud/instanceTypes\x12k\n\rListEndpoints\x12\x1d.omni.v1.ListEndpointsRequest\x1a\x1e.omni.v1.ListEndpointsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/cloud/endpoints\x12\x7f\n\x0eInvokeEndpoint\x12\x1e.omni.v1.InvokeEndpointRequest\x1a\x1f.omni.v1.InvokeEndpointResponse\",\x82\xd3\xe4\x93\x02&\"!/v1/cloud/endpoints/{name}:invoke:\x01*\x12u\n\x0e\x44\x65leteEndpoint\x12\x1e.omni.v1.DeleteEndpointRequest\x1a\x1f.omni.v1.DeleteEndpointResponse\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/cloud/endpoints/{name}b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.cloud_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SAGEMAKERTARGET']._serialized_start=103
-  _globals['_SAGEMAKERTARGET']._serialized_end=296
-  _globals['_SAGEMAKERTRAINSPEC']._serialized_start=299
-  _globals['_SAGEMAKERTRAINSPEC']._serialized_end=504
-  _globals['_COSTESTIMATE']._serialized_start=507
-  _globals['_COSTESTIMATE']._serialized_end=701
-  _globals['_PLANTRAININGRESPONSE']._serialized_start=704
-  _globals['_PLANTRAININGRESPONSE']._serialized_end=833
-  _globals['_INSTANCETYPE']._serialized_start=835
-  _globals['_INSTANCETYPE']._serialized_end=899
-  _globals['_LISTINSTANCETYPESREQUEST']._serialized_start=901
-  _globals['_LISTINSTANCETYPESREQUEST']._serialized_end=927
-  _globals['_LISTINSTANCETYPESRESPONSE']._serialized_start=929
-  _globals['_LISTINSTANCETYPESRESPONSE']._serialized_end=1025
-  _globals['_DEPLOYSPEC']._serialized_start=1028
-  _globals['_DEPLOYSPEC']._serialized_end=1204
-  _globals['_ENDPOINT']._serialized_start=1207
-  _globals['_ENDPOINT']._serialized_end=1345
-  _globals['_LISTENDPOINTSREQUEST']._serialized_start=1347
-  _globals['_LISTENDPOINTSREQUEST']._serialized_end=1385
-  _globals['_LISTENDPOINTSRESPONSE']._serialized_start=1387
-  _globals['_LISTENDPOINTSRESPONSE']._serialized_end=1448
-  _globals['_INVOKEENDPOINTREQUEST']._serialized_start=1450
-  _globals['_INVOKEENDPOINTREQUEST']._serialized_end=1539
-  _globals['_INVOKEENDPOINTRESPONSE']._serialized_start=1541
-  _globals['_INVOKEENDPOINTRESPONSE']._serialized_end=1601
-  _globals['_DELETEENDPOINTREQUEST']._serialized_start=1603
-  _globals['_DELETEENDPOINTREQUEST']._serialized_end=1656
-  _globals['_DELETEENDPOINTRESPONSE']._serialized_start=1658
-  _globals['_DELETEENDPOINTRESPONSE']._serialized_end=1682
-  _globals['_CLOUD']._serialized_start=1685
-  _globals['_CLOUD']._serialized_end=2106
+  _globals['_CLOUD'].methods_by_name['PlanTraining']._loaded_options = None
+  _globals['_CLOUD'].methods_by_name['PlanTraining']._serialized_options = b'\202\323\344\223\002\034\"\027/v1/cloud/training:plan:\001*'
+  _globals['_CLOUD'].methods_by_name['ListInstanceTypes']._loaded_options = None
+  _globals['_CLOUD'].methods_by_name['ListInstanceTypes']._serialized_options = b'\202\323\344\223\002\031\022\027/v1/cloud/instanceTypes'
+  _globals['_CLOUD'].methods_by_name['ListEndpoints']._loaded_options = None
+  _globals['_CLOUD'].methods_by_name['ListEndpoints']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/cloud/endpoints'
+  _globals['_CLOUD'].methods_by_name['InvokeEndpoint']._loaded_options = None
+  _globals['_CLOUD'].methods_by_name['InvokeEndpoint']._serialized_options = b'\202\323\344\223\002&\"!/v1/cloud/endpoints/{name}:invoke:\001*'
+  _globals['_CLOUD'].methods_by_name['DeleteEndpoint']._loaded_options = None
+  _globals['_CLOUD'].methods_by_name['DeleteEndpoint']._serialized_options = b'\202\323\344\223\002\034*\032/v1/cloud/endpoints/{name}'
+  _globals['_SAGEMAKERTARGET']._serialized_start=133
+  _globals['_SAGEMAKERTARGET']._serialized_end=326
+  _globals['_SAGEMAKERTRAINSPEC']._serialized_start=329
+  _globals['_SAGEMAKERTRAINSPEC']._serialized_end=534
+  _globals['_COSTESTIMATE']._serialized_start=537
+  _globals['_COSTESTIMATE']._serialized_end=731
+  _globals['_PLANTRAININGRESPONSE']._serialized_start=734
+  _globals['_PLANTRAININGRESPONSE']._serialized_end=863
+  _globals['_INSTANCETYPE']._serialized_start=865
+  _globals['_INSTANCETYPE']._serialized_end=929
+  _globals['_LISTINSTANCETYPESREQUEST']._serialized_start=931
+  _globals['_LISTINSTANCETYPESREQUEST']._serialized_end=957
+  _globals['_LISTINSTANCETYPESRESPONSE']._serialized_start=959
+  _globals['_LISTINSTANCETYPESRESPONSE']._serialized_end=1055
+  _globals['_DEPLOYSPEC']._serialized_start=1058
+  _globals['_DEPLOYSPEC']._serialized_end=1234
+  _globals['_ENDPOINT']._serialized_start=1237
+  _globals['_ENDPOINT']._serialized_end=1375
+  _globals['_LISTENDPOINTSREQUEST']._serialized_start=1377
+  _globals['_LISTENDPOINTSREQUEST']._serialized_end=1415
+  _globals['_LISTENDPOINTSRESPONSE']._serialized_start=1417
+  _globals['_LISTENDPOINTSRESPONSE']._serialized_end=1478
+  _globals['_INVOKEENDPOINTREQUEST']._serialized_start=1480
+  _globals['_INVOKEENDPOINTREQUEST']._serialized_end=1569
+  _globals['_INVOKEENDPOINTRESPONSE']._serialized_start=1571
+  _globals['_INVOKEENDPOINTRESPONSE']._serialized_end=1631
+  _globals['_DELETEENDPOINTREQUEST']._serialized_start=1633
+  _globals['_DELETEENDPOINTREQUEST']._serialized_end=1686
+  _globals['_DELETEENDPOINTRESPONSE']._serialized_start=1688
+  _globals['_DELETEENDPOINTRESPONSE']._serialized_end=1712
+  _globals['_CLOUD']._serialized_start=1715
+  _globals['_CLOUD']._serialized_end=2316
 # @@protoc_insertion_point(module_scope)

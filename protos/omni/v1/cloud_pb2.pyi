@@ -1,3 +1,4 @@
+from google.api import annotations_pb2 as _annotations_pb2
 from protos.omni.v1 import detection_pb2 as _detection_pb2
 from protos.omni.v1 import training_pb2 as _training_pb2
 from google.protobuf.internal import containers as _containers

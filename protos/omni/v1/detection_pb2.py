@@ -22,29 +22,34 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from protos.omni.v1 import datasets_pb2 as protos_dot_omni_dot_v1_dot_datasets__pb2
 from protos.omni.v1 import models_pb2 as protos_dot_omni_dot_v1_dot_models__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/detection.proto\x12\x07omni.v1\x1a\x1dprotos/omni/v1/datasets.proto\x1a\x1bprotos/omni/v1/models.proto\"\x90\x02\n\x12TrainDetectionSpec\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0e\n\x06\x65pochs\x18\x04 \x01(\x05\x12\r\n\x05imgsz\x18\x05 \x01(\x05\x12\r\n\x05\x62\x61tch\x18\x06 \x01(\x05\x12\x0e\n\x06\x64\x65vice\x18\x07 \x01(\t\x12\x0e\n\x06preset\x18\x08 \x01(\t\x12\x0f\n\x07\x61ugment\x18\t \x03(\t\x12\x0c\n\x04seed\x18\n \x01(\x03\x12\x0f\n\x07workers\x18\x0b \x01(\x05\x12\x14\n\x0cval_fraction\x18\x0c \x01(\x01\x12&\n\x08statuses\x18\r \x03(\x0e\x32\x14.omni.v1.ImageStatus\x12\x10\n\x08patience\x18\x0e \x01(\x05\"\xa8\x01\n\x0f\x44\x65tectBatchSpec\x12\r\n\x05input\x18\x01 \x01(\t\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0c\n\x04\x63onf\x18\x04 \x01(\x01\x12\x0b\n\x03iou\x18\x05 \x01(\x01\x12\x11\n\trecursive\x18\x06 \x01(\x08\x12\x11\n\toverwrite\x18\x07 \x01(\x08\x12\x18\n\x10require_provider\x18\x08 \x01(\t\x12\x0f\n\x07max_det\x18\t \x01(\x05\"t\n\x0cPrelabelSpec\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0c\n\x04\x63onf\x18\x03 \x01(\x01\x12\x0b\n\x03iou\x18\x04 \x01(\x01\x12\x0f\n\x07max_det\x18\x05 \x01(\x05\x12\x18\n\x10require_provider\x18\x06 \x01(\t\"s\n\x13SuggestBoxesRequest\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0c\n\x04\x63onf\x18\x04 \x01(\x01\x12\x0b\n\x03iou\x18\x05 \x01(\x01\x12\x0f\n\x07max_det\x18\x06 \x01(\x05\"\xab\x01\n\x14SuggestBoxesResponse\x12\x1b\n\x05\x62oxes\x18\x01 \x03(\x0b\x32\x0c.omni.v1.Box\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x18\n\x10unmapped_classes\x18\x04 \x03(\t\x12\x14\n\x0cinference_ms\x18\x05 \x01(\x01\x12\r\n\x05width\x18\x06 \x01(\x05\x12\x0e\n\x06height\x18\x07 \x01(\x05\"h\n\x15ImportDetectorRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t2\xa1\x01\n\tDetection\x12K\n\x0cSuggestBoxes\x12\x1c.omni.v1.SuggestBoxesRequest\x1a\x1d.omni.v1.SuggestBoxesResponse\x12G\n\x0eImportDetector\x12\x1e.omni.v1.ImportDetectorRequest\x1a\x15.omni.v1.ModelVersionb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/detection.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1dprotos/omni/v1/datasets.proto\x1a\x1bprotos/omni/v1/models.proto\"\x90\x02\n\x12TrainDetectionSpec\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0e\n\x06\x65pochs\x18\x04 \x01(\x05\x12\r\n\x05imgsz\x18\x05 \x01(\x05\x12\r\n\x05\x62\x61tch\x18\x06 \x01(\x05\x12\x0e\n\x06\x64\x65vice\x18\x07 \x01(\t\x12\x0e\n\x06preset\x18\x08 \x01(\t\x12\x0f\n\x07\x61ugment\x18\t \x03(\t\x12\x0c\n\x04seed\x18\n \x01(\x03\x12\x0f\n\x07workers\x18\x0b \x01(\x05\x12\x14\n\x0cval_fraction\x18\x0c \x01(\x01\x12&\n\x08statuses\x18\r \x03(\x0e\x32\x14.omni.v1.ImageStatus\x12\x10\n\x08patience\x18\x0e \x01(\x05\"\xa8\x01\n\x0f\x44\x65tectBatchSpec\x12\r\n\x05input\x18\x01 \x01(\t\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0c\n\x04\x63onf\x18\x04 \x01(\x01\x12\x0b\n\x03iou\x18\x05 \x01(\x01\x12\x11\n\trecursive\x18\x06 \x01(\x08\x12\x11\n\toverwrite\x18\x07 \x01(\x08\x12\x18\n\x10require_provider\x18\x08 \x01(\t\x12\x0f\n\x07max_det\x18\t \x01(\x05\"t\n\x0cPrelabelSpec\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0c\n\x04\x63onf\x18\x03 \x01(\x01\x12\x0b\n\x03iou\x18\x04 \x01(\x01\x12\x0f\n\x07max_det\x18\x05 \x01(\x05\x12\x18\n\x10require_provider\x18\x06 \x01(\t\"s\n\x13SuggestBoxesRequest\x12\x0f\n\x07\x64\x61taset\x18\x01 \x01(\t\x12\x10\n\x08image_id\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0c\n\x04\x63onf\x18\x04 \x01(\x01\x12\x0b\n\x03iou\x18\x05 \x01(\x01\x12\x0f\n\x07max_det\x18\x06 \x01(\x05\"\xab\x01\n\x14SuggestBoxesResponse\x12\x1b\n\x05\x62oxes\x18\x01 \x03(\x0b\x32\x0c.omni.v1.Box\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x18\n\x10unmapped_classes\x18\x04 \x03(\t\x12\x14\n\x0cinference_ms\x18\x05 \x01(\x01\x12\r\n\x05width\x18\x06 \x01(\x05\x12\x0e\n\x06height\x18\x07 \x01(\x05\"h\n\x15ImportDetectorRequest\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\x12\x0c\n\x04kind\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t2\x8a\x02\n\tDetection\x12\x8d\x01\n\x0cSuggestBoxes\x12\x1c.omni.v1.SuggestBoxesRequest\x1a\x1d.omni.v1.SuggestBoxesResponse\"@\x82\xd3\xe4\x93\x02:\"5/v1/datasets/{dataset}/images/{image_id}:suggestBoxes:\x01*\x12m\n\x0eImportDetector\x12\x1e.omni.v1.ImportDetectorRequest\x1a\x15.omni.v1.ModelVersion\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/models:importDetector:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.detection_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRAINDETECTIONSPEC']._serialized_start=104
-  _globals['_TRAINDETECTIONSPEC']._serialized_end=376
-  _globals['_DETECTBATCHSPEC']._serialized_start=379
-  _globals['_DETECTBATCHSPEC']._serialized_end=547
-  _globals['_PRELABELSPEC']._serialized_start=549
-  _globals['_PRELABELSPEC']._serialized_end=665
-  _globals['_SUGGESTBOXESREQUEST']._serialized_start=667
-  _globals['_SUGGESTBOXESREQUEST']._serialized_end=782
-  _globals['_SUGGESTBOXESRESPONSE']._serialized_start=785
-  _globals['_SUGGESTBOXESRESPONSE']._serialized_end=956
-  _globals['_IMPORTDETECTORREQUEST']._serialized_start=958
-  _globals['_IMPORTDETECTORREQUEST']._serialized_end=1062
-  _globals['_DETECTION']._serialized_start=1065
-  _globals['_DETECTION']._serialized_end=1226
+  _globals['_DETECTION'].methods_by_name['SuggestBoxes']._loaded_options = None
+  _globals['_DETECTION'].methods_by_name['SuggestBoxes']._serialized_options = b'\202\323\344\223\002:\"5/v1/datasets/{dataset}/images/{image_id}:suggestBoxes:\001*'
+  _globals['_DETECTION'].methods_by_name['ImportDetector']._loaded_options = None
+  _globals['_DETECTION'].methods_by_name['ImportDetector']._serialized_options = b'\202\323\344\223\002\036\"\031/v1/models:importDetector:\001*'
+  _globals['_TRAINDETECTIONSPEC']._serialized_start=134
+  _globals['_TRAINDETECTIONSPEC']._serialized_end=406
+  _globals['_DETECTBATCHSPEC']._serialized_start=409
+  _globals['_DETECTBATCHSPEC']._serialized_end=577
+  _globals['_PRELABELSPEC']._serialized_start=579
+  _globals['_PRELABELSPEC']._serialized_end=695
+  _globals['_SUGGESTBOXESREQUEST']._serialized_start=697
+  _globals['_SUGGESTBOXESREQUEST']._serialized_end=812
+  _globals['_SUGGESTBOXESRESPONSE']._serialized_start=815
+  _globals['_SUGGESTBOXESRESPONSE']._serialized_end=986
+  _globals['_IMPORTDETECTORREQUEST']._serialized_start=988
+  _globals['_IMPORTDETECTORREQUEST']._serialized_end=1092
+  _globals['_DETECTION']._serialized_start=1095
+  _globals['_DETECTION']._serialized_end=1361
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from google.api import annotations_pb2 as _annotations_pb2
 from protos.omni.v1 import datasets_pb2 as _datasets_pb2
 from protos.omni.v1 import models_pb2 as _models_pb2
 from google.protobuf.internal import containers as _containers

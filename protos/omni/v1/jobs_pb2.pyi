@@ -1,5 +1,6 @@
 import datetime
 
+from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from protos.omni.v1 import batch_pb2 as _batch_pb2
 from protos.omni.v1 import synthetic_pb2 as _synthetic_pb2

@@ -22,26 +22,31 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/omni/v1/reports.proto\x12\x07omni.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x01\n\rReportSummary\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rmodel_version\x18\x06 \x01(\t\"\"\n\x12ListReportsRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\">\n\x13ListReportsResponse\x12\'\n\x07reports\x18\x01 \x03(\x0b\x32\x16.omni.v1.ReportSummary\"5\n\x10GetReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"<\n\x06Report\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t2\x8c\x01\n\x07Reports\x12H\n\x0bListReports\x12\x1b.omni.v1.ListReportsRequest\x1a\x1c.omni.v1.ListReportsResponse\x12\x37\n\tGetReport\x12\x19.omni.v1.GetReportRequest\x1a\x0f.omni.v1.Reportb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/omni/v1/reports.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8e\x01\n\rReportSummary\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rmodel_version\x18\x06 \x01(\t\"\"\n\x12ListReportsRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\">\n\x13ListReportsResponse\x12\'\n\x07reports\x18\x01 \x03(\x0b\x32\x16.omni.v1.ReportSummary\"5\n\x10GetReportRequest\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\"<\n\x06Report\x12\x11\n\treport_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t2\xef\x01\n\x07Reports\x12]\n\x0bListReports\x12\x1b.omni.v1.ListReportsRequest\x1a\x1c.omni.v1.ListReportsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/reports\x12\x84\x01\n\tGetReport\x12\x19.omni.v1.GetReportRequest\x1a\x0f.omni.v1.Report\"K\x82\xd3\xe4\x93\x02\x45\x12\x17/v1/reports/{report_id}Z*\x12\x1f/v1/reports/{report_id}/contentb\x07\x63ontentb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.reports_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPORTSUMMARY']._serialized_start=75
-  _globals['_REPORTSUMMARY']._serialized_end=217
-  _globals['_LISTREPORTSREQUEST']._serialized_start=219
-  _globals['_LISTREPORTSREQUEST']._serialized_end=253
-  _globals['_LISTREPORTSRESPONSE']._serialized_start=255
-  _globals['_LISTREPORTSRESPONSE']._serialized_end=317
-  _globals['_GETREPORTREQUEST']._serialized_start=319
-  _globals['_GETREPORTREQUEST']._serialized_end=372
-  _globals['_REPORT']._serialized_start=374
-  _globals['_REPORT']._serialized_end=434
-  _globals['_REPORTS']._serialized_start=437
-  _globals['_REPORTS']._serialized_end=577
+  _globals['_REPORTS'].methods_by_name['ListReports']._loaded_options = None
+  _globals['_REPORTS'].methods_by_name['ListReports']._serialized_options = b'\202\323\344\223\002\r\022\013/v1/reports'
+  _globals['_REPORTS'].methods_by_name['GetReport']._loaded_options = None
+  _globals['_REPORTS'].methods_by_name['GetReport']._serialized_options = b'\202\323\344\223\002E\022\027/v1/reports/{report_id}Z*\022\037/v1/reports/{report_id}/contentb\007content'
+  _globals['_REPORTSUMMARY']._serialized_start=105
+  _globals['_REPORTSUMMARY']._serialized_end=247
+  _globals['_LISTREPORTSREQUEST']._serialized_start=249
+  _globals['_LISTREPORTSREQUEST']._serialized_end=283
+  _globals['_LISTREPORTSRESPONSE']._serialized_start=285
+  _globals['_LISTREPORTSRESPONSE']._serialized_end=347
+  _globals['_GETREPORTREQUEST']._serialized_start=349
+  _globals['_GETREPORTREQUEST']._serialized_end=402
+  _globals['_REPORT']._serialized_start=404
+  _globals['_REPORT']._serialized_end=464
+  _globals['_REPORTS']._serialized_start=467
+  _globals['_REPORTS']._serialized_end=706
 # @@protoc_insertion_point(module_scope)

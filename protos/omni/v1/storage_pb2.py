@@ -22,49 +22,60 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/omni/v1/storage.proto\x12\x07omni.v1\"\x98\x02\n\x0cRemoteConfig\x12\x12\n\nconfigured\x18\x01 \x01(\x08\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12%\n\x06layout\x18\x05 \x01(\x0e\x32\x15.omni.v1.RemoteLayout\x12\x15\n\rbucket_prefix\x18\x06 \x01(\t\x12\x14\n\x0cinsecure_tls\x18\x07 \x01(\x08\x12\x1a\n\x12\x63redentials_source\x18\x08 \x01(\t\x12\x17\n\x0f\x61\x63\x63\x65ss_key_hint\x18\t \x01(\t\x12\x11\n\tlocations\x18\n \x03(\t\x12\x0f\n\x07profile\x18\x0b \x01(\t\x12\x18\n\x10\x63redentials_file\x18\x0c \x01(\t\"\x12\n\x10GetRemoteRequest\"\x89\x02\n\x10SetRemoteRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12%\n\x06layout\x18\x04 \x01(\x0e\x32\x15.omni.v1.RemoteLayout\x12\x15\n\rbucket_prefix\x18\x05 \x01(\t\x12\x14\n\x0cinsecure_tls\x18\x06 \x01(\x08\x12\x0f\n\x07profile\x18\x07 \x01(\t\x12\x18\n\x10\x63redentials_file\x18\x08 \x01(\t\x12\x15\n\raccess_key_id\x18\t \x01(\t\x12\x19\n\x11secret_access_key\x18\n \x01(\t\x12\x15\n\rsession_token\x18\x0b \x01(\t\"\x14\n\x12UnsetRemoteRequest\"\x15\n\x13UnsetRemoteResponse\",\n\x12\x43heckRemoteRequest\x12\x16\n\x0e\x63reate_buckets\x18\x01 \x01(\x08\"t\n\x0fRemoteCheckStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0e\n\x06millis\x18\x04 \x01(\x01\x12\'\n\x07problem\x18\x05 \x01(\x0e\x32\x16.omni.v1.RemoteProblem\"\xa9\x01\n\x0bRemoteCheck\x12\n\n\x02ok\x18\x01 \x01(\x08\x12%\n\x06remote\x18\x02 \x01(\x0b\x32\x15.omni.v1.RemoteConfig\x12\'\n\x05steps\x18\x03 \x03(\x0b\x32\x18.omni.v1.RemoteCheckStep\x12\x15\n\rround_trip_ms\x18\x04 \x01(\x01\x12\'\n\x07problem\x18\x05 \x01(\x0e\x32\x16.omni.v1.RemoteProblem\"\x90\x01\n\rSyncSelection\x12\x0e\n\x06models\x18\x01 \x03(\t\x12\x10\n\x08\x64\x61tasets\x18\x02 \x03(\t\x12\x0f\n\x07reports\x18\x03 \x01(\x08\x12\x13\n\x0b\x63heckpoints\x18\x04 \x01(\x08\x12\x0b\n\x03\x61ll\x18\x05 \x01(\x08\x12\x13\n\x0b\x65very_model\x18\x06 \x01(\x08\x12\x15\n\revery_dataset\x18\x07 \x01(\x08\"Y\n\x08SyncSpec\x12)\n\tselection\x18\x01 \x01(\x0b\x32\x16.omni.v1.SyncSelection\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\x12\x11\n\toverwrite\x18\x03 \x01(\x08\"\xa0\x01\n\tSyncEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.omni.v1.SyncState\x12\r\n\x05group\x18\x03 \x01(\t\x12\x12\n\nlocal_size\x18\x04 \x01(\x03\x12\x13\n\x0bremote_size\x18\x05 \x01(\x03\x12\x14\n\x0clocal_sha256\x18\x06 \x01(\t\x12\x15\n\rremote_sha256\x18\x07 \x01(\t\"T\n\x11SyncStatusRequest\x12)\n\tselection\x18\x01 \x01(\x0b\x32\x16.omni.v1.SyncSelection\x12\x14\n\x0cinclude_same\x18\x02 \x01(\x08\"\xbb\x01\n\x12SyncStatusResponse\x12%\n\x06remote\x18\x01 \x01(\x0b\x32\x15.omni.v1.RemoteConfig\x12#\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x12.omni.v1.SyncEntry\x12\x12\n\nlocal_only\x18\x03 \x01(\x03\x12\x13\n\x0bremote_only\x18\x04 \x01(\x03\x12\x0c\n\x04same\x18\x05 \x01(\x03\x12\x11\n\tdifferent\x18\x06 \x01(\x03\x12\x0f\n\x07seconds\x18\x07 \x01(\x01*b\n\x0cRemoteLayout\x12\x1d\n\x19REMOTE_LAYOUT_UNSPECIFIED\x10\x00\x12\x19\n\x15REMOTE_LAYOUT_BUCKETS\x10\x01\x12\x18\n\x14REMOTE_LAYOUT_PREFIX\x10\x02*v\n\x08Location\x12\x18\n\x14LOCATION_UNSPECIFIED\x10\x00\x12\x12\n\x0eLOCATION_LOCAL\x10\x01\x12\x13\n\x0fLOCATION_REMOTE\x10\x02\x12\x11\n\rLOCATION_BOTH\x10\x03\x12\x14\n\x10LOCATION_DIFFERS\x10\x04*\xac\x03\n\rRemoteProblem\x12\x1e\n\x1aREMOTE_PROBLEM_UNSPECIFIED\x10\x00\x12\x1e\n\x1aREMOTE_PROBLEM_UNREACHABLE\x10\x01\x12#\n\x1fREMOTE_PROBLEM_TLS_VERIFICATION\x10\x02\x12&\n\"REMOTE_PROBLEM_CREDENTIALS_MISSING\x10\x03\x12%\n!REMOTE_PROBLEM_UNKNOWN_ACCESS_KEY\x10\x04\x12\x1f\n\x1bREMOTE_PROBLEM_WRONG_SECRET\x10\x05\x12$\n REMOTE_PROBLEM_PERMISSION_DENIED\x10\x06\x12!\n\x1dREMOTE_PROBLEM_BUCKET_MISSING\x10\x07\x12\x1d\n\x19REMOTE_PROBLEM_CLOCK_SKEW\x10\x08\x12$\n REMOTE_PROBLEM_CHECKSUM_MISMATCH\x10\t\x12\x1e\n\x1aREMOTE_PROBLEM_UNAVAILABLE\x10\n\x12\x18\n\x14REMOTE_PROBLEM_OTHER\x10\x0b*\x8d\x01\n\tSyncState\x12\x1a\n\x16SYNC_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SYNC_STATE_LOCAL_ONLY\x10\x01\x12\x1a\n\x16SYNC_STATE_REMOTE_ONLY\x10\x02\x12\x13\n\x0fSYNC_STATE_SAME\x10\x03\x12\x18\n\x14SYNC_STATE_DIFFERENT\x10\x04\x32\xda\x02\n\x07Storage\x12=\n\tGetRemote\x12\x19.omni.v1.GetRemoteRequest\x1a\x15.omni.v1.RemoteConfig\x12=\n\tSetRemote\x12\x19.omni.v1.SetRemoteRequest\x1a\x15.omni.v1.RemoteConfig\x12H\n\x0bUnsetRemote\x12\x1b.omni.v1.UnsetRemoteRequest\x1a\x1c.omni.v1.UnsetRemoteResponse\x12@\n\x0b\x43heckRemote\x12\x1b.omni.v1.CheckRemoteRequest\x1a\x14.omni.v1.RemoteCheck\x12\x45\n\nSyncStatus\x12\x1a.omni.v1.SyncStatusRequest\x1a\x1b.omni.v1.SyncStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cprotos/omni/v1/storage.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\"\x98\x02\n\x0cRemoteConfig\x12\x12\n\nconfigured\x18\x01 \x01(\x08\x12\x0b\n\x03url\x18\x02 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x03 \x01(\t\x12\x0e\n\x06region\x18\x04 \x01(\t\x12%\n\x06layout\x18\x05 \x01(\x0e\x32\x15.omni.v1.RemoteLayout\x12\x15\n\rbucket_prefix\x18\x06 \x01(\t\x12\x14\n\x0cinsecure_tls\x18\x07 \x01(\x08\x12\x1a\n\x12\x63redentials_source\x18\x08 \x01(\t\x12\x17\n\x0f\x61\x63\x63\x65ss_key_hint\x18\t \x01(\t\x12\x11\n\tlocations\x18\n \x03(\t\x12\x0f\n\x07profile\x18\x0b \x01(\t\x12\x18\n\x10\x63redentials_file\x18\x0c \x01(\t\"\x12\n\x10GetRemoteRequest\"\x89\x02\n\x10SetRemoteRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x02 \x01(\t\x12\x0e\n\x06region\x18\x03 \x01(\t\x12%\n\x06layout\x18\x04 \x01(\x0e\x32\x15.omni.v1.RemoteLayout\x12\x15\n\rbucket_prefix\x18\x05 \x01(\t\x12\x14\n\x0cinsecure_tls\x18\x06 \x01(\x08\x12\x0f\n\x07profile\x18\x07 \x01(\t\x12\x18\n\x10\x63redentials_file\x18\x08 \x01(\t\x12\x15\n\raccess_key_id\x18\t \x01(\t\x12\x19\n\x11secret_access_key\x18\n \x01(\t\x12\x15\n\rsession_token\x18\x0b \x01(\t\"\x14\n\x12UnsetRemoteRequest\"\x15\n\x13UnsetRemoteResponse\",\n\x12\x43heckRemoteRequest\x12\x16\n\x0e\x63reate_buckets\x18\x01 \x01(\x08\"t\n\x0fRemoteCheckStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0e\n\x06millis\x18\x04 \x01(\x01\x12\'\n\x07problem\x18\x05 \x01(\x0e\x32\x16.omni.v1.RemoteProblem\"\xa9\x01\n\x0bRemoteCheck\x12\n\n\x02ok\x18\x01 \x01(\x08\x12%\n\x06remote\x18\x02 \x01(\x0b\x32\x15.omni.v1.RemoteConfig\x12\'\n\x05steps\x18\x03 \x03(\x0b\x32\x18.omni.v1.RemoteCheckStep\x12\x15\n\rround_trip_ms\x18\x04 \x01(\x01\x12\'\n\x07problem\x18\x05 \x01(\x0e\x32\x16.omni.v1.RemoteProblem\"\x90\x01\n\rSyncSelection\x12\x0e\n\x06models\x18\x01 \x03(\t\x12\x10\n\x08\x64\x61tasets\x18\x02 \x03(\t\x12\x0f\n\x07reports\x18\x03 \x01(\x08\x12\x13\n\x0b\x63heckpoints\x18\x04 \x01(\x08\x12\x0b\n\x03\x61ll\x18\x05 \x01(\x08\x12\x13\n\x0b\x65very_model\x18\x06 \x01(\x08\x12\x15\n\revery_dataset\x18\x07 \x01(\x08\"Y\n\x08SyncSpec\x12)\n\tselection\x18\x01 \x01(\x0b\x32\x16.omni.v1.SyncSelection\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\x12\x11\n\toverwrite\x18\x03 \x01(\x08\"\xa0\x01\n\tSyncEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12!\n\x05state\x18\x02 \x01(\x0e\x32\x12.omni.v1.SyncState\x12\r\n\x05group\x18\x03 \x01(\t\x12\x12\n\nlocal_size\x18\x04 \x01(\x03\x12\x13\n\x0bremote_size\x18\x05 \x01(\x03\x12\x14\n\x0clocal_sha256\x18\x06 \x01(\t\x12\x15\n\rremote_sha256\x18\x07 \x01(\t\"T\n\x11SyncStatusRequest\x12)\n\tselection\x18\x01 \x01(\x0b\x32\x16.omni.v1.SyncSelection\x12\x14\n\x0cinclude_same\x18\x02 \x01(\x08\"\xbb\x01\n\x12SyncStatusResponse\x12%\n\x06remote\x18\x01 \x01(\x0b\x32\x15.omni.v1.RemoteConfig\x12#\n\x07\x65ntries\x18\x02 \x03(\x0b\x32\x12.omni.v1.SyncEntry\x12\x12\n\nlocal_only\x18\x03 \x01(\x03\x12\x13\n\x0bremote_only\x18\x04 \x01(\x03\x12\x0c\n\x04same\x18\x05 \x01(\x03\x12\x11\n\tdifferent\x18\x06 \x01(\x03\x12\x0f\n\x07seconds\x18\x07 \x01(\x01*b\n\x0cRemoteLayout\x12\x1d\n\x19REMOTE_LAYOUT_UNSPECIFIED\x10\x00\x12\x19\n\x15REMOTE_LAYOUT_BUCKETS\x10\x01\x12\x18\n\x14REMOTE_LAYOUT_PREFIX\x10\x02*v\n\x08Location\x12\x18\n\x14LOCATION_UNSPECIFIED\x10\x00\x12\x12\n\x0eLOCATION_LOCAL\x10\x01\x12\x13\n\x0fLOCATION_REMOTE\x10\x02\x12\x11\n\rLOCATION_BOTH\x10\x03\x12\x14\n\x10LOCATION_DIFFERS\x10\x04*\xac\x03\n\rRemoteProblem\x12\x1e\n\x1aREMOTE_PROBLEM_UNSPECIFIED\x10\x00\x12\x1e\n\x1aREMOTE_PROBLEM_UNREACHABLE\x10\x01\x12#\n\x1fREMOTE_PROBLEM_TLS_VERIFICATION\x10\x02\x12&\n\"REMOTE_PROBLEM_CREDENTIALS_MISSING\x10\x03\x12%\n!REMOTE_PROBLEM_UNKNOWN_ACCESS_KEY\x10\x04\x12\x1f\n\x1bREMOTE_PROBLEM_WRONG_SECRET\x10\x05\x12$\n REMOTE_PROBLEM_PERMISSION_DENIED\x10\x06\x12!\n\x1dREMOTE_PROBLEM_BUCKET_MISSING\x10\x07\x12\x1d\n\x19REMOTE_PROBLEM_CLOCK_SKEW\x10\x08\x12$\n REMOTE_PROBLEM_CHECKSUM_MISMATCH\x10\t\x12\x1e\n\x1aREMOTE_PROBLEM_UNAVAILABLE\x10\n\x12\x18\n\x14REMOTE_PROBLEM_OTHER\x10\x0b*\x8d\x01\n\tSyncState\x12\x1a\n\x16SYNC_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15SYNC_STATE_LOCAL_ONLY\x10\x01\x12\x1a\n\x16SYNC_STATE_REMOTE_ONLY\x10\x02\x12\x13\n\x0fSYNC_STATE_SAME\x10\x03\x12\x18\n\x14SYNC_STATE_DIFFERENT\x10\x04\x32\xf0\x03\n\x07Storage\x12Y\n\tGetRemote\x12\x19.omni.v1.GetRemoteRequest\x1a\x15.omni.v1.RemoteConfig\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/storage/remote\x12\\\n\tSetRemote\x12\x19.omni.v1.SetRemoteRequest\x1a\x15.omni.v1.RemoteConfig\"\x1d\x82\xd3\xe4\x93\x02\x17\x1a\x12/v1/storage/remote:\x01*\x12\x64\n\x0bUnsetRemote\x12\x1b.omni.v1.UnsetRemoteRequest\x1a\x1c.omni.v1.UnsetRemoteResponse\"\x1a\x82\xd3\xe4\x93\x02\x14*\x12/v1/storage/remote\x12\x65\n\x0b\x43heckRemote\x12\x1b.omni.v1.CheckRemoteRequest\x1a\x14.omni.v1.RemoteCheck\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/storage/remote:check:\x01*\x12_\n\nSyncStatus\x12\x1a.omni.v1.SyncStatusRequest\x1a\x1b.omni.v1.SyncStatusResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/storage/syncb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.storage_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REMOTELAYOUT']._serialized_start=1670
-  _globals['_REMOTELAYOUT']._serialized_end=1768
-  _globals['_LOCATION']._serialized_start=1770
-  _globals['_LOCATION']._serialized_end=1888
-  _globals['_REMOTEPROBLEM']._serialized_start=1891
-  _globals['_REMOTEPROBLEM']._serialized_end=2319
-  _globals['_SYNCSTATE']._serialized_start=2322
-  _globals['_SYNCSTATE']._serialized_end=2463
-  _globals['_REMOTECONFIG']._serialized_start=42
-  _globals['_REMOTECONFIG']._serialized_end=322
-  _globals['_GETREMOTEREQUEST']._serialized_start=324
-  _globals['_GETREMOTEREQUEST']._serialized_end=342
-  _globals['_SETREMOTEREQUEST']._serialized_start=345
-  _globals['_SETREMOTEREQUEST']._serialized_end=610
-  _globals['_UNSETREMOTEREQUEST']._serialized_start=612
-  _globals['_UNSETREMOTEREQUEST']._serialized_end=632
-  _globals['_UNSETREMOTERESPONSE']._serialized_start=634
-  _globals['_UNSETREMOTERESPONSE']._serialized_end=655
-  _globals['_CHECKREMOTEREQUEST']._serialized_start=657
-  _globals['_CHECKREMOTEREQUEST']._serialized_end=701
-  _globals['_REMOTECHECKSTEP']._serialized_start=703
-  _globals['_REMOTECHECKSTEP']._serialized_end=819
-  _globals['_REMOTECHECK']._serialized_start=822
-  _globals['_REMOTECHECK']._serialized_end=991
-  _globals['_SYNCSELECTION']._serialized_start=994
-  _globals['_SYNCSELECTION']._serialized_end=1138
-  _globals['_SYNCSPEC']._serialized_start=1140
-  _globals['_SYNCSPEC']._serialized_end=1229
-  _globals['_SYNCENTRY']._serialized_start=1232
-  _globals['_SYNCENTRY']._serialized_end=1392
-  _globals['_SYNCSTATUSREQUEST']._serialized_start=1394
-  _globals['_SYNCSTATUSREQUEST']._serialized_end=1478
-  _globals['_SYNCSTATUSRESPONSE']._serialized_start=1481
-  _globals['_SYNCSTATUSRESPONSE']._serialized_end=1668
-  _globals['_STORAGE']._serialized_start=2466
-  _globals['_STORAGE']._serialized_end=2812
+  _globals['_STORAGE'].methods_by_name['GetRemote']._loaded_options = None
+  _globals['_STORAGE'].methods_by_name['GetRemote']._serialized_options = b'\202\323\344\223\002\024\022\022/v1/storage/remote'
+  _globals['_STORAGE'].methods_by_name['SetRemote']._loaded_options = None
+  _globals['_STORAGE'].methods_by_name['SetRemote']._serialized_options = b'\202\323\344\223\002\027\032\022/v1/storage/remote:\001*'
+  _globals['_STORAGE'].methods_by_name['UnsetRemote']._loaded_options = None
+  _globals['_STORAGE'].methods_by_name['UnsetRemote']._serialized_options = b'\202\323\344\223\002\024*\022/v1/storage/remote'
+  _globals['_STORAGE'].methods_by_name['CheckRemote']._loaded_options = None
+  _globals['_STORAGE'].methods_by_name['CheckRemote']._serialized_options = b'\202\323\344\223\002\035\"\030/v1/storage/remote:check:\001*'
+  _globals['_STORAGE'].methods_by_name['SyncStatus']._loaded_options = None
+  _globals['_STORAGE'].methods_by_name['SyncStatus']._serialized_options = b'\202\323\344\223\002\022\022\020/v1/storage/sync'
+  _globals['_REMOTELAYOUT']._serialized_start=1700
+  _globals['_REMOTELAYOUT']._serialized_end=1798
+  _globals['_LOCATION']._serialized_start=1800
+  _globals['_LOCATION']._serialized_end=1918
+  _globals['_REMOTEPROBLEM']._serialized_start=1921
+  _globals['_REMOTEPROBLEM']._serialized_end=2349
+  _globals['_SYNCSTATE']._serialized_start=2352
+  _globals['_SYNCSTATE']._serialized_end=2493
+  _globals['_REMOTECONFIG']._serialized_start=72
+  _globals['_REMOTECONFIG']._serialized_end=352
+  _globals['_GETREMOTEREQUEST']._serialized_start=354
+  _globals['_GETREMOTEREQUEST']._serialized_end=372
+  _globals['_SETREMOTEREQUEST']._serialized_start=375
+  _globals['_SETREMOTEREQUEST']._serialized_end=640
+  _globals['_UNSETREMOTEREQUEST']._serialized_start=642
+  _globals['_UNSETREMOTEREQUEST']._serialized_end=662
+  _globals['_UNSETREMOTERESPONSE']._serialized_start=664
+  _globals['_UNSETREMOTERESPONSE']._serialized_end=685
+  _globals['_CHECKREMOTEREQUEST']._serialized_start=687
+  _globals['_CHECKREMOTEREQUEST']._serialized_end=731
+  _globals['_REMOTECHECKSTEP']._serialized_start=733
+  _globals['_REMOTECHECKSTEP']._serialized_end=849
+  _globals['_REMOTECHECK']._serialized_start=852
+  _globals['_REMOTECHECK']._serialized_end=1021
+  _globals['_SYNCSELECTION']._serialized_start=1024
+  _globals['_SYNCSELECTION']._serialized_end=1168
+  _globals['_SYNCSPEC']._serialized_start=1170
+  _globals['_SYNCSPEC']._serialized_end=1259
+  _globals['_SYNCENTRY']._serialized_start=1262
+  _globals['_SYNCENTRY']._serialized_end=1422
+  _globals['_SYNCSTATUSREQUEST']._serialized_start=1424
+  _globals['_SYNCSTATUSREQUEST']._serialized_end=1508
+  _globals['_SYNCSTATUSRESPONSE']._serialized_start=1511
+  _globals['_SYNCSTATUSRESPONSE']._serialized_end=1698
+  _globals['_STORAGE']._serialized_start=2496
+  _globals['_STORAGE']._serialized_end=2992
 # @@protoc_insertion_point(module_scope)
