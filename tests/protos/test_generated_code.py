@@ -21,7 +21,7 @@ def test_the_check_catches_a_stale_contract(tmp_path: Path) -> None:
     shutil.copytree(REPO / "protos", tmp_path / "protos", ignore=shutil.ignore_patterns("__pycache__"))
     proto = tmp_path / "protos" / "omni" / "v1" / "system.proto"
     proto.write_text(
-        proto.read_text().replace("int64 disk_free_bytes = 21;", "int64 disk_free_bytes = 21;\n  string extra = 22;")
+        proto.read_text().replace("int64 disk_free_bytes = 21;", "int64 disk_free_bytes = 21;\n  string extra = 999;")
     )
     done = subprocess.run(
         [sys.executable, "-m", "protos.generate", "--check"], cwd=tmp_path, capture_output=True, text=True, timeout=120
