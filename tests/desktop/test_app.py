@@ -91,7 +91,7 @@ def test_connects_and_shows_system_info(qtbot: QtBot, window: MainWindow, backen
     assert view.address.text() == backend.target.address
     assert view.info_values["Version"].text().startswith("omni-studio ")
     assert view.info_values["Workspace"].text()
-    assert view.info_values["Security"].text() == "token, no TLS"
+    assert view.info_values["Security"].text() == "token 'server-token' (admin), no TLS"
     status = window.connection_label.text()
     assert backend.target.address in status and "token, no TLS" in status
     names = [window.nav.item(row).text() for row in range(window.nav.count())]
