@@ -136,7 +136,11 @@ def validate_detection(p: SynthDetectionParams) -> SynthDetectionParams:
             raise InvalidArgument("classes", f"class {shown(name)} is listed twice; class names must be unique")
         seen.add(name)
     val_fraction = p.val_fraction
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, int | float) or math.isnan(val_fraction):
+    if (
+        isinstance(val_fraction, bool)
+        or not isinstance(val_fraction, int | float)
+        or math.isnan(val_fraction)
+    ):
         raise InvalidArgument("val_fraction", f"must be a number in [0, 1), got {val_fraction!r}")
     if not 0.0 <= val_fraction < 1.0:
         raise InvalidArgument("val_fraction", f"must be in [0, 1), got {val_fraction}")
