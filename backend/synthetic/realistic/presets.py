@@ -108,8 +108,8 @@ PHOTO = DegradationPreset(
 DOCUMENT = DegradationPreset(
     domain="document",
     first=StageSettings(
-        kernel=KernelSettings(sigma=(0.2, 1.5)),
-        resize_range=(0.6, 1.3),
+        kernel=KernelSettings(sigma=(0.2, 1.2)),  # a page's strokes are a few pixels wide: less blur than photos
+        resize_range=(0.7, 1.3),
         noise_sigma=(1.0, 15.0),
         poisson_scale=(0.05, 1.5),
         grey_noise_prob=0.6,
@@ -117,7 +117,7 @@ DOCUMENT = DegradationPreset(
     ),
     second=StageSettings(
         blur_prob=0.3,
-        kernel=KernelSettings(sigma=(0.2, 1.0)),
+        kernel=KernelSettings(sigma=(0.2, 0.8)),
         resize_weights=(0.3, 0.4, 0.3),
         resize_range=(0.7, 1.2),
         noise_sigma=(1.0, 10.0),
