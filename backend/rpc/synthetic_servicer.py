@@ -26,6 +26,7 @@ class SyntheticServicer(synthetic_pb2_grpc.SyntheticServicer):
         self, request: synthetic_pb2.DescribeSyntheticRequest, context: grpc.ServicerContext
     ) -> synthetic_pb2.DescribeSyntheticResponse:
         from backend.synthetic.degradations import DEGRADATIONS
+        from backend.synthetic.realistic.presets import DOMAINS
 
         return synthetic_pb2.DescribeSyntheticResponse(
             degradations=[synthetic_pb2.DegradationInfo(name=n, description=d) for n, d in DEGRADATIONS.items()],
@@ -33,6 +34,7 @@ class SyntheticServicer(synthetic_pb2_grpc.SyntheticServicer):
             min_size=synth_params.MIN_SIZE,
             max_size=synth_params.MAX_SIZE,
             max_count=synth_params.MAX_COUNT,
+            domains=list(DOMAINS),
         )
 
     def PreviewRestoration(

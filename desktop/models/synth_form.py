@@ -25,7 +25,8 @@ MAX_SEED = 2**63 - 1
 MAX_CLASSES = 1000
 MAX_OBJECTS = 50
 DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
-# The realistic degradation presets (backend/synthetic/realistic/presets.py), the first the default
+# The realistic degradation presets (backend/synthetic/realistic/presets.py), the first the default;
+# DescribeSynthetic's ``domains`` replaces them
 DOMAINS = ("photo", "document")
 MAX_COUNT_PER_IMAGE, MIN_CROP = 1000, 16
 
@@ -82,6 +83,7 @@ class SynthFormModel(FormErrors):
         self.known_degradations: list[Degradation] = []
         self.default_classes: list[str] = list(DEFAULT_CLASSES)
         self.min_size, self.max_size, self.max_count = MIN_SIZE, MAX_SIZE, MAX_COUNT
+        self.domains: tuple[str, ...] = DOMAINS
         self.described = False
         self.changed: Event[[]] = Event()  # a value changed (or several, e.g. after describe)
 
@@ -137,6 +139,10 @@ class SynthFormModel(FormErrors):
         self.max_count = description.max_count or MAX_COUNT
         if description.default_classes:
             self.default_classes = list(description.default_classes)
+        if description.domains:
+            self.domains = tuple(description.domains)
+            if self.restoration.domain not in self.domains:
+                self.restoration.domain = self.domains[0]
         self.described = True
         self.changed.emit()
 
@@ -177,8 +183,8 @@ class SynthFormModel(FormErrors):
         errors = {k: v for k, v in self._check_common(fields).items() if k not in ("size", "count")}
         if not 0 <= fields.count <= self.max_count:
             errors["count"] = f"must be between 0 (every image) and {self.max_count}, got {fields.count}"
-        if fields.domain not in DOMAINS:
-            errors["domain"] = f"unknown domain {fields.domain!r}; choose one of {', '.join(DOMAINS)}"
+        if fields.domain not in self.domains:
+            errors["domain"] = f"unknown domain {fields.domain!r}; choose one of {', '.join(self.domains)}"
         if not 1 <= fields.count_per_image <= MAX_COUNT_PER_IMAGE:
             errors["count_per_image"] = f"must be between 1 and {MAX_COUNT_PER_IMAGE}, got {fields.count_per_image}"
         if fields.crop and not MIN_CROP <= fields.crop <= self.max_size:

@@ -108,5 +108,7 @@ def run_list(args: argparse.Namespace) -> int:
     for degradation in info.degradations:
         print(f"  {degradation.name:<{width}}  {degradation.description}")
     print(f"default classes: {', '.join(info.default_classes)}")
+    if info.domains:
+        print(f"domains (with --from): {', '.join(info.domains)}")
     print(f"sizes: {info.min_size}..{info.max_size} px; count: 1..{info.max_count}")
     return 0

@@ -17,6 +17,7 @@ DESCRIPTION = synthetic_pb2.DescribeSyntheticResponse(
     min_size=64,
     max_size=4096,
     max_count=1_000_000,
+    domains=["photo", "document"],
 )
 
 

@@ -23,3 +23,5 @@ def test_pairs_from_my_own_images_through_an_embedded_backend(tmp_path: Path) ->
     refused = omni("synth", "restoration", "--from", str(source), "--domain", "x-ray", "--out", str(tmp_path / "n"),
                    workspace=tmp_path / "ws")  # fmt: skip
     assert refused.returncode != 0 and "domain" in refused.stderr and "photo, document" in refused.stderr
+    listed = omni("synth", "list", workspace=tmp_path / "ws")
+    assert "domains (with --from): photo, document" in listed.stdout

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.synth_form import DOMAINS, MAX_COUNT_PER_IMAGE, MAX_OBJECTS, Degradation, Kind, SynthFormModel
+from desktop.models.synth_form import MAX_COUNT_PER_IMAGE, MAX_OBJECTS, Degradation, Kind, SynthFormModel
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout, muted_label
 
@@ -134,7 +134,7 @@ class FieldSet:
         layout.addWidget(self.browse_source)
         self.add_widget_row("source", "Your images", row, focus=self.source)
         self.domain = QComboBox()
-        self.domain.addItems(list(DOMAINS))
+        self.domain.addItems(list(self.model.domains))
         self.domain.currentTextChanged.connect(lambda text: self._set("domain", text))
         self.add_widget_row("domain", "Domain", self.domain)
         self.count_per_image = QSpinBox()
@@ -222,6 +222,11 @@ class FieldSet:
             own = self.model.restoration
             _set_spin(self.max_degradations, own.max_degradations)
             _set_text(self.source, own.source)
+            if [self.domain.itemText(i) for i in range(self.domain.count())] != list(self.model.domains):
+                self.domain.blockSignals(True)
+                self.domain.clear()
+                self.domain.addItems(list(self.model.domains))
+                self.domain.blockSignals(False)
             if self.domain.currentText() != own.domain:
                 self.domain.setCurrentText(own.domain)
             _set_spin(self.count_per_image, own.count_per_image)

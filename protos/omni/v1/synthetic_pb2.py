@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/synthetic.proto\x12\x07omni.v1\"\xc5\x01\n\x14SynthRestorationSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\x12\x14\n\x0c\x64\x65gradations\x18\x04 \x03(\t\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x18\n\x10max_degradations\x18\x06 \x01(\x05\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x0e\n\x06\x64omain\x18\x08 \x01(\t\x12\x17\n\x0f\x63ount_per_image\x18\t \x01(\x05\x12\x0c\n\x04\x63rop\x18\n \x01(\x05\"\x88\x01\n\x12SynthDetectionSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x0c\n\x04size\x18\x04 \x01(\x05\x12\x14\n\x0cval_fraction\x18\x05 \x01(\x01\x12\x0c\n\x04seed\x18\x06 \x01(\x03\x12\x13\n\x0bmax_objects\x18\x07 \x01(\x05\"4\n\x0f\x44\x65gradationInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\x1a\n\x18\x44\x65scribeSyntheticRequest\"\x9b\x01\n\x19\x44\x65scribeSyntheticResponse\x12.\n\x0c\x64\x65gradations\x18\x01 \x03(\x0b\x32\x18.omni.v1.DegradationInfo\x12\x17\n\x0f\x64\x65\x66\x61ult_classes\x18\x02 \x03(\t\x12\x10\n\x08min_size\x18\x03 \x01(\x05\x12\x10\n\x08max_size\x18\x04 \x01(\x05\x12\x11\n\tmax_count\x18\x05 \x01(\x05\"W\n\x19PreviewRestorationRequest\x12+\n\x04spec\x18\x01 \x01(\x0b\x32\x1d.omni.v1.SynthRestorationSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"i\n\x1aPreviewRestorationResponse\x12\x11\n\tclean_png\x18\x01 \x01(\x0c\x12\x14\n\x0c\x64\x65graded_png\x18\x02 \x01(\x0c\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0c\x61pplied_json\x18\x04 \x01(\t\"S\n\x17PreviewDetectionRequest\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.omni.v1.SynthDetectionSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"A\n\x18PreviewDetectionResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x12\n\nlabels_txt\x18\x02 \x01(\t2\x9f\x02\n\tSynthetic\x12Z\n\x11\x44\x65scribeSynthetic\x12!.omni.v1.DescribeSyntheticRequest\x1a\".omni.v1.DescribeSyntheticResponse\x12]\n\x12PreviewRestoration\x12\".omni.v1.PreviewRestorationRequest\x1a#.omni.v1.PreviewRestorationResponse\x12W\n\x10PreviewDetection\x12 .omni.v1.PreviewDetectionRequest\x1a!.omni.v1.PreviewDetectionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/synthetic.proto\x12\x07omni.v1\"\xc5\x01\n\x14SynthRestorationSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\x12\x14\n\x0c\x64\x65gradations\x18\x04 \x03(\t\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x18\n\x10max_degradations\x18\x06 \x01(\x05\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x0e\n\x06\x64omain\x18\x08 \x01(\t\x12\x17\n\x0f\x63ount_per_image\x18\t \x01(\x05\x12\x0c\n\x04\x63rop\x18\n \x01(\x05\"\x88\x01\n\x12SynthDetectionSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x0c\n\x04size\x18\x04 \x01(\x05\x12\x14\n\x0cval_fraction\x18\x05 \x01(\x01\x12\x0c\n\x04seed\x18\x06 \x01(\x03\x12\x13\n\x0bmax_objects\x18\x07 \x01(\x05\"4\n\x0f\x44\x65gradationInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\x1a\n\x18\x44\x65scribeSyntheticRequest\"\xac\x01\n\x19\x44\x65scribeSyntheticResponse\x12.\n\x0c\x64\x65gradations\x18\x01 \x03(\x0b\x32\x18.omni.v1.DegradationInfo\x12\x17\n\x0f\x64\x65\x66\x61ult_classes\x18\x02 \x03(\t\x12\x10\n\x08min_size\x18\x03 \x01(\x05\x12\x10\n\x08max_size\x18\x04 \x01(\x05\x12\x11\n\tmax_count\x18\x05 \x01(\x05\x12\x0f\n\x07\x64omains\x18\x06 \x03(\t\"W\n\x19PreviewRestorationRequest\x12+\n\x04spec\x18\x01 \x01(\x0b\x32\x1d.omni.v1.SynthRestorationSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"i\n\x1aPreviewRestorationResponse\x12\x11\n\tclean_png\x18\x01 \x01(\x0c\x12\x14\n\x0c\x64\x65graded_png\x18\x02 \x01(\x0c\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0c\x61pplied_json\x18\x04 \x01(\t\"S\n\x17PreviewDetectionRequest\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.omni.v1.SynthDetectionSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"A\n\x18PreviewDetectionResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x12\n\nlabels_txt\x18\x02 \x01(\t2\x9f\x02\n\tSynthetic\x12Z\n\x11\x44\x65scribeSynthetic\x12!.omni.v1.DescribeSyntheticRequest\x1a\".omni.v1.DescribeSyntheticResponse\x12]\n\x12PreviewRestoration\x12\".omni.v1.PreviewRestorationRequest\x1a#.omni.v1.PreviewRestorationResponse\x12W\n\x10PreviewDetection\x12 .omni.v1.PreviewDetectionRequest\x1a!.omni.v1.PreviewDetectionResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,15 +40,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DESCRIBESYNTHETICREQUEST']._serialized_start=436
   _globals['_DESCRIBESYNTHETICREQUEST']._serialized_end=462
   _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_start=465
-  _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_end=620
-  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_start=622
-  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_end=709
-  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_start=711
-  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_end=816
-  _globals['_PREVIEWDETECTIONREQUEST']._serialized_start=818
-  _globals['_PREVIEWDETECTIONREQUEST']._serialized_end=901
-  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_start=903
-  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_end=968
-  _globals['_SYNTHETIC']._serialized_start=971
-  _globals['_SYNTHETIC']._serialized_end=1258
+  _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_end=637
+  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_start=639
+  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_end=726
+  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_start=728
+  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_end=833
+  _globals['_PREVIEWDETECTIONREQUEST']._serialized_start=835
+  _globals['_PREVIEWDETECTIONREQUEST']._serialized_end=918
+  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_start=920
+  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_end=985
+  _globals['_SYNTHETIC']._serialized_start=988
+  _globals['_SYNTHETIC']._serialized_end=1275
 # @@protoc_insertion_point(module_scope)

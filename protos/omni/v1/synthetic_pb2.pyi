@@ -61,18 +61,20 @@ class DescribeSyntheticRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DescribeSyntheticResponse(_message.Message):
-    __slots__ = ("degradations", "default_classes", "min_size", "max_size", "max_count")
+    __slots__ = ("degradations", "default_classes", "min_size", "max_size", "max_count", "domains")
     DEGRADATIONS_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_CLASSES_FIELD_NUMBER: _ClassVar[int]
     MIN_SIZE_FIELD_NUMBER: _ClassVar[int]
     MAX_SIZE_FIELD_NUMBER: _ClassVar[int]
     MAX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_FIELD_NUMBER: _ClassVar[int]
     degradations: _containers.RepeatedCompositeFieldContainer[DegradationInfo]
     default_classes: _containers.RepeatedScalarFieldContainer[str]
     min_size: int
     max_size: int
     max_count: int
-    def __init__(self, degradations: _Optional[_Iterable[_Union[DegradationInfo, _Mapping]]] = ..., default_classes: _Optional[_Iterable[str]] = ..., min_size: _Optional[int] = ..., max_size: _Optional[int] = ..., max_count: _Optional[int] = ...) -> None: ...
+    domains: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, degradations: _Optional[_Iterable[_Union[DegradationInfo, _Mapping]]] = ..., default_classes: _Optional[_Iterable[str]] = ..., min_size: _Optional[int] = ..., max_size: _Optional[int] = ..., max_count: _Optional[int] = ..., domains: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PreviewRestorationRequest(_message.Message):
     __slots__ = ("spec", "index")
