@@ -108,3 +108,6 @@ def test_a_clean_training_job_records_domain_and_preset_in_the_card(client: Conn
     report = json.loads(client.get_report(job.id, "json"))
     assert report["data"]["clean_images"] == len(READABLE) and report["data"]["train_images"] >= 4
     assert CORRUPT in {item["file"] for item in report["data"]["skipped_examples"]}
+    text = client.get_report(job.id, "text")
+    assert f"Clean images: {len(READABLE)}" in text and "Paper tone in the targets: whitened" in text
+    assert "paper tone in the targets" in client.get_report(job.id, "html")
