@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from backend.confinement import PathChecker
+from backend.confinement import Confinement, PathChecker
+from backend.errors import FailedPrecondition, InvalidArgument
 from backend.jobs.context import JobContext, confinement_of
 from backend.storage.base import ArtifactStore
 from backend.synthetic import output
@@ -44,6 +45,35 @@ def random_crop(image: np.ndarray, crop: int, rng: np.random.Generator) -> tuple
     ch, cw = min(crop, h), min(crop, w)
     top, left = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
     return np.ascontiguousarray(image[top : top + ch, left : left + cw]), [left, top, cw, ch]
+
+
+def preview_from_images(
+    params: SynthRestorationParams, source: Path, confinement: Confinement, index: int, max_side: int
+) -> tuple[bytes, bytes, str, list[dict[str, Any]]]:
+    """(target PNG, degraded PNG, name, steps applied) of pair ``index`` of ``source`` (already resolved and
+    allowed), exactly as the job writes it: pair ``k`` of image ``index // count_per_image``."""
+    p = validate_restoration(params)
+    folder = find_clean_images(source, allowed=PathChecker(confinement).admits)
+    pairs = len(folder.images) * p.count_per_image
+    if not folder.images:
+        raise FailedPrecondition(f"source: no images in {source} ({len(folder.skipped)} other files)")
+    if not 0 <= index < pairs:
+        raise InvalidArgument("index", f"must be between 0 and {pairs - 1}, got {index}")
+    image_index, k = divmod(index, p.count_per_image)
+    image = folder.images[image_index]
+    try:
+        pixels = read_rgb8(image.path)
+    except UnreadableImage as error:
+        raise FailedPrecondition(f"source: {image.relative} is skipped by the job: {error.reason}") from None
+    if not p.crop and max(pixels.shape[:2]) > max_side:
+        raise InvalidArgument(
+            "crop", f"{image.relative} is {pixels.shape[1]}x{pixels.shape[0]}; previews of images over {max_side} px "
+            "need a crop"
+        )
+    crop, _ = random_crop(pixels, p.crop, np.random.default_rng([p.seed, image_index, k, 0]))
+    result = degrade(crop, PRESETS[p.domain], [p.seed, image_index, k, 1])
+    name = pair_name(image_index, image, k)
+    return encode_png(result.target), encode_png(result.degraded), name, result.applied
 
 
 def generate_from_images(params: SynthRestorationParams, store: ArtifactStore, ctx: JobContext) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from backend.storage.local import LocalStore
 from backend.synthetic.from_images import generate_from_images
 from backend.synthetic.params import SynthRestorationParams, fingerprint, validate_restoration
 from backend.synthetic.realistic.presets import DOCUMENT
+from desktop.client import BackendError, Connection
+from protos.omni.v1 import synthetic_pb2
 from tests.backend.synthetic.conftest import RecordingContext
 from tests.clean_folder import CORRUPT, NOT_AN_IMAGE, READABLE, make_clean_folder
 
@@ -105,3 +107,24 @@ def test_wrong_options_name_their_field(tmp_path: Path, changes: dict[str, objec
 def test_rendered_documents_keep_their_old_fingerprint(tmp_path: Path) -> None:
     rendered = validate_restoration(SynthRestorationParams(count=2, out=str(tmp_path)))
     assert set(fingerprint(rendered)) == {"size", "degradations", "seed", "max_degradations"}
+
+
+def test_a_preview_over_grpc_is_the_pair_the_job_writes(client: Connection, tmp_path: Path) -> None:
+    source, out = make_clean_folder(tmp_path / "mine"), tmp_path / "pairs"
+    p = params(source, out, domain="document", count_per_image=2, crop=40)
+    generate_from_images(p, LocalStore(out), RecordingContext(scratch_dir=tmp_path / "s"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    spec = synthetic_pb2.SynthRestorationSpec(source=str(source), domain="document", count_per_image=2, crop=40, seed=5)
+    for index in (0, 5):  # image 0 is the corrupt one: the job skipped it, the preview says why
+        if index == 0:
+            with pytest.raises(BackendError) as refused:
+                client.preview_restoration(spec, index)
+            assert CORRUPT in refused.value.message
+            continue
+        reply = client.preview_restoration(spec, index)
+        pair = next(pair for pair in manifest["pairs"] if pair["name"] == reply.name)
+        assert reply.clean_png == (out / pair["clean"]).read_bytes()
+        assert reply.degraded_png == (out / pair["degraded"]).read_bytes()
+        assert json.loads(reply.applied_json) == pair["applied"]
+    whole = synthetic_pb2.SynthRestorationSpec(source=str(source), count_per_image=1)
+    assert client.preview_restoration(whole, 1).name  # small images need no crop
