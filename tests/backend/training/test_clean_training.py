@@ -12,7 +12,7 @@ import torch
 
 from backend.cloud.sagemaker.context import ContainerContext
 from backend.confinement import unconfined
-from backend.errors import InvalidArgument, JobCancelled
+from backend.errors import FailedPrecondition, InvalidArgument, JobCancelled
 from backend.restoration.archs import preset_for
 from backend.restoration.checkpoints import checkpoint_key
 from backend.restoration.clean_data import CleanImages, DegradedPatches, scan_clean, whiten_paper
@@ -111,3 +111,14 @@ def test_a_clean_training_job_records_domain_and_preset_in_the_card(client: Conn
     text = client.get_report(job.id, "text")
     assert f"Clean images: {len(READABLE)}" in text and "Paper tone in the targets: whitened" in text
     assert "paper tone in the targets" in client.get_report(job.id, "html")
+
+
+def test_a_folder_without_a_readable_image_fails_naming_the_field(tmp_path: Path) -> None:
+    folder = tmp_path / "junk"
+    folder.mkdir()
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    (folder / "notes.txt").write_text("hello")
+    ctx = ContainerContext(paths_in(tmp_path / "a"), scratch_dir=tmp_path / "s", out=io.StringIO())
+    with pytest.raises(FailedPrecondition) as caught:
+        train_from_clean(clean_params(folder), ctx, TrainOutcome(config=preset_for(1, "tiny")), {})
+    assert str(caught.value).startswith("clean: no readable images") and "2 files skipped" in str(caught.value)
