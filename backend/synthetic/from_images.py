@@ -3,7 +3,8 @@ domain's realistic preset, ``count_per_image`` times.
 
 Pair ``k`` of image ``i`` (in path order) depends only on ``(seed, i, k)``: the crop comes from
 ``default_rng([seed, i, k, 0])`` and the degradation from the seed ``[seed, i, k, 1]``, so a resumed job
-skips the pairs already written and writes the rest exactly as an uninterrupted run would. Files that are
+writes the missing pairs exactly as an uninterrupted run would (and recomputes, without writing, the values
+of those already there, for the manifest). Files that are
 not images, or that cannot be read, are skipped and listed with the reason in the manifest and the log.
 """
 
@@ -114,23 +115,24 @@ def generate_from_images(params: SynthRestorationParams, store: ArtifactStore, c
                     "degraded": degraded_key,
                     "seed": [p.seed, index, k, 1],
                 }
+                if pixels is None:
+                    try:
+                        pixels = read_rgb8(image.path)
+                    except UnreadableImage as error:
+                        skipped.append({"file": image.relative, "reason": error.reason})
+                        ctx.log(f"skipped {image.relative}: {error.reason}", level="warning")
+                        planned -= p.count_per_image - k  # a skipped image does not use up --count
+                        total = min(planned, p.count) if p.count else planned
+                        break
+                # computed for a pair already written too (a resume): the manifest records every pair's values
+                crop, box = random_crop(pixels, p.crop, np.random.default_rng([p.seed, index, k, 0]))
+                result = degrade(crop, preset, [p.seed, index, k, 1])
+                entry.update(box=box, size=[box[2], box[3]], applied=result.applied)
                 if store.exists(clean_key) and store.exists(degraded_key):
                     existing += 1
                 else:
-                    if pixels is None:
-                        try:
-                            pixels = read_rgb8(image.path)
-                        except UnreadableImage as error:
-                            skipped.append({"file": image.relative, "reason": error.reason})
-                            ctx.log(f"skipped {image.relative}: {error.reason}", level="warning")
-                            planned -= p.count_per_image - k  # a skipped image does not use up --count
-                            total = min(planned, p.count) if p.count else planned
-                            break
-                    crop, box = random_crop(pixels, p.crop, np.random.default_rng([p.seed, index, k, 0]))
-                    result = degrade(crop, preset, [p.seed, index, k, 1])
                     store.put_bytes(clean_key, encode_png(result.target))
                     store.put_bytes(degraded_key, encode_png(result.degraded))
-                    entry.update(box=box, size=[box[2], box[3]], applied=result.applied)
                     written += 1
                 manifest.add(entry)
                 done += 1

@@ -84,6 +84,8 @@ def test_resume_skips_what_is_written_and_rewrites_a_half_pair(tmp_path: Path) -
     again = generate_from_images(p, LocalStore(out), RecordingContext(scratch_dir=tmp_path / "s"))
     assert again["written"] == 1 and again["skipped"] == len(READABLE) - 1
     assert {path.name: path.read_bytes() for path in out.rglob("*.png")} == first
+    pairs = json.loads((out / "manifest.json").read_text())["pairs"]
+    assert len(pairs) == len(READABLE) and all(pair["applied"] and pair["box"] for pair in pairs)
 
 
 @pytest.mark.parametrize(
