@@ -6,6 +6,7 @@ import base64
 import html
 from typing import Any
 
+from backend.reports.clean_data import clean_data_rows, is_clean_run
 from backend.reports.plots import curves_png
 from backend.reports.text import duration, size
 
@@ -47,7 +48,9 @@ def render_html(report: dict[str, Any]) -> str:
     parts += [
         "<h2>Data</h2>",
         _table(
-            [
+            clean_data_rows(data)
+            if is_clean_run(data)
+            else [
                 ("files processed", data.get("files_seen", 0)),
                 ("valid pairs", data.get("valid_pairs", 0)),
                 ("clean / degraded files", f"{data.get('clean_files', 0)} / {data.get('degraded_files', 0)}"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.reports.clean_data import clean_data_lines, is_clean_run
+
 RULE = "=" * 78
 
 
@@ -79,14 +81,19 @@ def render_text(report: dict[str, Any]) -> str:
         f"Max pairs: {params.get('max_pairs') or 'all'}  Optimizer: AdamW  Loss: {params.get('loss')}",
         f"Patch: {params.get('patch')}  Validation split: {params.get('val_split')}  Preset: {params.get('preset')}  "
         f"Device: {params.get('device')}  Seed: {params.get('seed')}",
-        f"Data: {params.get('data')}",
+        f"Data: {params.get('data') or params.get('clean')}",
         "",
         "DATA",
-        f"Files processed: {data.get('files_seen', 0)}  Valid pairs: {data.get('valid_pairs', 0)}  "
-        f"Clean: {data.get('clean_files', 0)}  Degraded: {data.get('degraded_files', 0)}",
-        f"Train pairs: {data.get('train_pairs', 0)}  Validation pairs: {data.get('val_pairs', 0)}  "
-        f"Rejected: {data.get('rejected', 0)}",
     ]
+    if is_clean_run(data):
+        lines += clean_data_lines(data)
+    else:
+        lines += [
+            f"Files processed: {data.get('files_seen', 0)}  Valid pairs: {data.get('valid_pairs', 0)}  "
+            f"Clean: {data.get('clean_files', 0)}  Degraded: {data.get('degraded_files', 0)}",
+            f"Train pairs: {data.get('train_pairs', 0)}  Validation pairs: {data.get('val_pairs', 0)}  "
+            f"Rejected: {data.get('rejected', 0)}",
+        ]
     for reason, count in (data.get("rejected_by_reason") or {}).items():
         lines.append(f"  rejected ({reason}): {count}")
     for example in (data.get("rejected_examples") or [])[:5]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -16,6 +17,15 @@ from torch.utils.data import Dataset, Sampler
 from backend.restoration.pairs import load_rgb
 
 CACHE_LIMIT_BYTES = 2 << 30
+Item = TypeVar("Item")
+
+
+class ValidationPairs(Protocol):
+    """What validation reads: ``len`` and (clean, degraded) uint8 images by index."""
+
+    def __len__(self) -> int: ...
+
+    def get(self, index: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class PairImages:
@@ -46,6 +56,23 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
 
 
+def augment(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random flip and quarter turn (the same draws as ``_crop_pair``'s)."""
+    rotations = int(rng.integers(0, 4))
+    if rng.integers(0, 2):
+        image = image[:, ::-1]
+    return np.rot90(image, rotations) if rotations else image
+
+
+def pad_to(image: np.ndarray, patch: int) -> np.ndarray:
+    """Reflect-pad an image smaller than ``patch`` up to it."""
+    height, width = image.shape[:2]
+    if height >= patch and width >= patch:
+        return image
+    pad = ((0, max(0, patch - height)), (0, max(0, patch - width)), (0, 0))
+    return np.pad(image, pad, mode="reflect" if min(height, width) > 1 else "edge")
+
+
 def _crop_pair(
     clean: np.ndarray, degraded: np.ndarray, patch: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -67,7 +94,18 @@ def _crop_pair(
     return clean, degraded
 
 
-class TrainPatches(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class TrainingSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """What the trainer draws from: ``(epoch, index)`` -> (degraded, clean) patch tensors, the randomness a
+    pure function of the seed, the epoch and the index."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+
+class TrainPatches(TrainingSet):
     """Index ``(epoch, i)`` -> (degraded patch, clean patch), augmented with flips and 90° turns."""
 
     def __init__(self, images: PairImages, patch: int, seed: int) -> None:
@@ -108,10 +146,9 @@ class EpochSampler(Sampler[tuple[int, int]]):
         return iter((self.epoch, int(index)) for index in order[self.skip :])
 
 
-def split_pairs(
-    pairs: list[tuple[Path, Path]], val_split: float, seed: int
-) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]]]:
-    """A deterministic train/validation split; both sides non-empty when there are two pairs or more."""
+def split_pairs(pairs: list[Item], val_split: float, seed: int) -> tuple[list[Item], list[Item]]:
+    """A deterministic train/validation split (of pairs, or of clean images); both sides non-empty when there
+    are two items or more."""
     if len(pairs) < 2:
         return list(pairs), list(pairs)
     order = np.random.default_rng([seed, 104729]).permutation(len(pairs))

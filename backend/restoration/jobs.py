@@ -18,6 +18,9 @@ from backend.workspace import Workspace, require_existing_folder
 
 def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_train_params(params)
+    if checked.clean:
+        clean = require_existing_folder(workspace, checked.clean, field="clean")
+        return Prepared(params=replace(checked, clean=str(clean)), outputs={})
     data = require_existing_folder(workspace, checked.data, field="data")
     for side in ("clean", "degraded"):
         if not (data / side).is_dir():

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, replace
 
 from backend.errors import InvalidArgument, shown
+from backend.synthetic.realistic.presets import DEFAULT_DOMAIN, DOMAINS
 
 DEVICES = ("auto", "cpu", "cuda")
 LOSSES = ("charbonnier", "l1", "charbonnier+ssim")
@@ -14,7 +15,7 @@ PRESETS = ("tiny", "mini", "small", "base")
 
 @dataclass(frozen=True)
 class TrainRestorationParams:
-    data: str
+    data: str  # folder of clean/ and degraded/ pairs; "" when training from ``clean``
     layer: int = 2
     epochs: int = 10
     batch_size: int = 4
@@ -29,6 +30,9 @@ class TrainRestorationParams:
     num_workers: int = 0  # 0 = sized to the machine, -1 = none (load in the training process)
     max_minutes: float = 0.0  # stop training after this much time (then validate and register); 0 = no limit
     cpu_minutes: float = 0.0  # the same budget in CPU time of the training process: reproducible on a busy machine
+    clean: str = ""  # folder of clean images, degraded on the fly every epoch (instead of ``data``)
+    domain: str = ""  # photo | document: the degradation preset with ``clean``; recorded in the model card
+    whiten_paper: bool = False  # documents from ``clean``: the target's paper made white instead of kept
 
 
 def validate_train_params(params: TrainRestorationParams) -> TrainRestorationParams:
@@ -44,7 +48,10 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         preset=(params.preset or "tiny").lower(),
         device=(params.device or "auto").lower(),
         loss=(params.loss or "charbonnier").lower(),
+        domain=(params.domain or "").strip().lower(),
     )
+    if p.clean and not p.domain:
+        p = replace(p, domain=DEFAULT_DOMAIN)
     checks = [
         ("layer", p.layer in (1, 2), "must be 1 or 2"),
         ("epochs", 1 <= p.epochs <= 100_000, f"must be between 1 and 100000, got {p.epochs}"),
@@ -66,6 +73,17 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
             "cpu_minutes",
             math.isfinite(p.cpu_minutes) and p.cpu_minutes >= 0,
             f"must not be negative, got {p.cpu_minutes}",
+        ),
+        (
+            "domain",
+            not p.domain or p.domain in DOMAINS,
+            f"unknown domain {shown(p.domain)}; choose one of {', '.join(DOMAINS)}",
+        ),
+        ("data", bool(p.data) != bool(p.clean), "give either a folder of pairs (data) or of clean images (clean)"),
+        (
+            "whiten_paper",
+            not p.whiten_paper or (bool(p.clean) and p.domain == "document"),
+            "applies to document training from clean images (clean with domain document)",
         ),
     ]
     for field, ok, message in checks:

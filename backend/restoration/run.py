@@ -22,12 +22,14 @@ from backend.reports.environment import environment
 from backend.reports.recommendations import recommend
 from backend.reports.store import json_safe, save_report
 from backend.restoration.archs import config_to_dict, count_parameters, preset_for
-from backend.restoration.datasets import PairImages, split_pairs
+from backend.restoration.clean_data import CleanImages, DegradedPatches, DegradedValidation, scan_clean
+from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
 from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
 from backend.restoration.trainer import TrainOutcome, train
 from backend.sync.auto_push import push_after_training
+from backend.synthetic.realistic.presets import PRESETS
 
 MAX_STEP_POINTS = 2000
 
@@ -86,7 +88,7 @@ def register_trained(
         "network": config_to_dict(outcome.config),
         "parameters": count_parameters(model),
         "data_fingerprint": fingerprint,
-        "data": params.data,
+        "data": params.data or params.clean,
         "metrics": {
             "psnr": last.psnr,
             "ssim": last.ssim,
@@ -138,8 +140,51 @@ def train_from_data(
             "it needs clean/ and degraded/ images with matching names",
             field="data",
         )
-    train(params, outcome.config, PairImages(train_pairs), PairImages(val_pairs), ctx, outcome)
+    dataset = TrainPatches(PairImages(train_pairs), params.patch, params.seed)
+    train(params, outcome.config, dataset, PairImages(val_pairs), ctx, outcome)
     return data_fingerprint(scan)
+
+
+def train_from_clean(
+    params: TrainRestorationParams, ctx: JobContext, outcome: TrainOutcome, report: dict[str, Any]
+) -> str:
+    """Train on crops of clean images degraded afresh every epoch by the domain's preset; returns the data's
+    fingerprint."""
+    ctx.progress(0, 0, message="reading the clean images")
+    scan = scan_clean(Path(params.clean), confinement_of(ctx), params.max_pairs)
+    train_images, val_images = split_pairs(scan.images, params.val_split, params.seed)
+    preset = PRESETS[params.domain]
+    report["data"] = {
+        **scan.summary(),
+        "train_images": len(train_images),
+        "val_images": len(val_images),
+        "domain": params.domain,
+        "whiten_paper": params.whiten_paper,
+        "degradation": preset.to_dict(),
+    }
+    ctx.log(
+        f"data: {len(scan.images)} clean images, {len(scan.skipped)} files skipped; degraded on the fly by the "
+        f"{params.domain} preset" + (", paper whitened in the targets" if params.whiten_paper else "")
+    )
+    for item in scan.skipped[:20]:
+        ctx.log(f"skipped {item['file']}: {item['reason']}", level="warning")
+    if not scan.images:
+        raise FailedPrecondition(f"clean: no readable images in {params.clean} ({len(scan.skipped)} files skipped)")
+    whiten = params.whiten_paper
+    dataset = DegradedPatches(CleanImages(train_images), params.patch, params.seed, preset, whiten=whiten)
+    validation = DegradedValidation(CleanImages(val_images), params.seed, preset, whiten=whiten)
+    train(params, outcome.config, dataset, validation, ctx, outcome)
+    return scan.fingerprint()
+
+
+def domain_card(params: TrainRestorationParams) -> dict[str, Any]:
+    """What the model card says about the images the model is for and how its inputs were made."""
+    card: dict[str, Any] = {"domain": params.domain}
+    if params.clean:
+        card["training_data"] = "clean images degraded on the fly"
+        card["whiten_paper"] = params.whiten_paper
+        card["degradation"] = PRESETS[params.domain].to_dict()
+    return card
 
 
 def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
@@ -164,8 +209,9 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
     ended = RunEnd()
     try:
         with ended.recording(lambda: local_stop(ctx)):
-            fingerprint = train_from_data(params, ctx, outcome, report)
-            report["model"] = register_trained(params, outcome, fingerprint, ctx)
+            run = train_from_clean if params.clean else train_from_data
+            fingerprint = run(params, ctx, outcome, report)
+            report["model"] = register_trained(params, outcome, fingerprint, ctx, domain_card(params))
             report["comparison"] = report["model"].pop("comparison", None)
     finally:
         finish_report(report, outcome, params, ctx, ended.state, ended.error, started)

@@ -21,7 +21,7 @@ from backend.jobs.context import JobContext
 from backend.jobs.lifeline import die_with_parent
 from backend.restoration.archs import NetworkConfig, build_network, config_to_dict, count_parameters
 from backend.restoration.checkpoints import load_checkpoint, restore_rng, rng_state, save_checkpoint
-from backend.restoration.datasets import EpochSampler, PairImages, TrainPatches, to_tensor
+from backend.restoration.datasets import EpochSampler, TrainingSet, ValidationPairs, to_tensor
 from backend.restoration.losses import build_loss
 from backend.restoration.metrics import psnr_torch, ssim_torch
 from backend.restoration.params import TrainRestorationParams
@@ -148,7 +148,7 @@ def _is_oom(error: BaseException) -> bool:
 
 @torch.no_grad()
 def evaluate(
-    model: torch.nn.Module, images: PairImages, device: torch.device, loss_fn: torch.nn.Module
+    model: torch.nn.Module, images: ValidationPairs, device: torch.device, loss_fn: torch.nn.Module
 ) -> dict[str, float]:
     """Whole-image validation (tiled when large): loss, PSNR, SSIM, share of images improved."""
     model.eval()
@@ -174,7 +174,7 @@ def evaluate(
 
 
 @torch.no_grad()
-def baseline_metrics(images: PairImages, device: torch.device) -> dict[str, float]:
+def baseline_metrics(images: ValidationPairs, device: torch.device) -> dict[str, float]:
     """How good the degraded inputs already are: what a model must beat."""
     psnrs, ssims = [], []
     for index in range(len(images)):
@@ -193,19 +193,20 @@ def _finite_mean(values: list[float]) -> float:
 def train(
     params: TrainRestorationParams,
     config: NetworkConfig,
-    train_images: PairImages,
-    val_images: PairImages,
+    dataset: TrainingSet,
+    val_images: ValidationPairs,
     ctx: JobContext,
     outcome: TrainOutcome,
 ) -> TrainOutcome:
+    """Train on ``dataset`` (indexed by ``(epoch, index)``: pairs' patches, or clean crops degraded afresh) and
+    validate on ``val_images`` after every epoch."""
     device = resolve_device(params.device)
     torch.manual_seed(params.seed)
     model = build_network(config).to(device)
     outcome.model, outcome.device = model, device.type
-    outcome.train_pairs, outcome.val_pairs = len(train_images), len(val_images)
+    outcome.train_pairs, outcome.val_pairs = len(dataset), len(val_images)
     loss_fn = build_loss(params.loss).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=1e-4, betas=(0.9, 0.999))
-    dataset = TrainPatches(train_images, params.patch, params.seed)
     sampler = EpochSampler(len(dataset), params.seed)
     workers = loader_workers(params.num_workers, device)
     loader = DataLoader(
@@ -248,7 +249,7 @@ def train(
             _emit_epoch(ctx, item, steps_per_epoch)
     ctx.log(
         f"training {config.arch} ({config.preset}, {count_parameters(model):,} parameters) on {device.type}: "
-        f"{len(train_images)} train / {len(val_images)} val pairs, {steps_per_epoch} steps per epoch, "
+        f"{len(dataset)} train / {len(val_images)} val pairs, {steps_per_epoch} steps per epoch, "
         f"{workers} loader workers"
     )
     baseline = outcome.baseline = baseline_metrics(val_images, device)

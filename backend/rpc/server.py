@@ -188,7 +188,7 @@ def start_backend(settings: ServerSettings) -> Backend:
     jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager, webhooks), server)
     webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksServicer(webhooks), server)
     system_pb2_grpc.add_SystemServicer_to_server(SystemServicer(settings, workspace, manager.max_concurrent), server)
-    synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
+    synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(workspace), server)
     models_pb2_grpc.add_ModelsServicer_to_server(
         ModelsServicer(lambda: open_registry(workspace.store, workspace.state_dir), events.model_promoted), server
     )

@@ -9,6 +9,7 @@ import grpc
 from backend.errors import InvalidArgument
 from backend.rpc.convert import params_from_message
 from backend.synthetic import params as synth_params
+from backend.workspace import Workspace, require_existing_folder
 from protos.omni.v1 import synthetic_pb2, synthetic_pb2_grpc
 
 MAX_PREVIEW_SIZE = 2048
@@ -22,10 +23,14 @@ def _check_preview(size: int, index: int) -> None:
 
 
 class SyntheticServicer(synthetic_pb2_grpc.SyntheticServicer):
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace  # previews of pairs from the user's own images read files through it
+
     def DescribeSynthetic(
         self, request: synthetic_pb2.DescribeSyntheticRequest, context: grpc.ServicerContext
     ) -> synthetic_pb2.DescribeSyntheticResponse:
         from backend.synthetic.degradations import DEGRADATIONS
+        from backend.synthetic.realistic.presets import DOMAINS
 
         return synthetic_pb2.DescribeSyntheticResponse(
             degradations=[synthetic_pb2.DegradationInfo(name=n, description=d) for n, d in DEGRADATIONS.items()],
@@ -33,6 +38,7 @@ class SyntheticServicer(synthetic_pb2_grpc.SyntheticServicer):
             min_size=synth_params.MIN_SIZE,
             max_size=synth_params.MAX_SIZE,
             max_count=synth_params.MAX_COUNT,
+            domains=list(DOMAINS),
         )
 
     def PreviewRestoration(
@@ -44,6 +50,17 @@ class SyntheticServicer(synthetic_pb2_grpc.SyntheticServicer):
         spec.CopyFrom(request.spec)
         spec.count, spec.out = 1, "preview"
         params = synth_params.validate_restoration(params_from_message(synth_params.SynthRestorationParams, spec))
+        if params.source:
+            from backend.synthetic.from_images import preview_from_images
+
+            source = require_existing_folder(self.workspace, params.source, field="spec.source")
+            _check_preview(0, request.index)
+            clean, degraded, name, steps = preview_from_images(
+                params, source, self.workspace.confinement, request.index, MAX_PREVIEW_SIZE
+            )
+            return synthetic_pb2.PreviewRestorationResponse(
+                clean_png=clean, degraded_png=degraded, name=name, applied_json=json.dumps(steps)
+            )
         _check_preview(params.size, request.index)
         clean, degraded, name, applied = preview_restoration(params, request.index)
         return synthetic_pb2.PreviewRestorationResponse(

@@ -13,7 +13,7 @@ from backend.synthetic.params import (
     validate_detection,
     validate_restoration,
 )
-from backend.workspace import Workspace, require_empty_folder
+from backend.workspace import Workspace, require_empty_folder, require_existing_folder
 
 
 def _prepare_out(out: str, workspace: Workspace, resuming: bool) -> Path:
@@ -26,7 +26,8 @@ def _prepare_out(out: str, workspace: Workspace, resuming: bool) -> Path:
 def prepare_restoration(params: SynthRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_restoration(params)
     out = _prepare_out(checked.out, workspace, resuming)
-    checked = SynthRestorationParams(**{**checked.__dict__, "out": str(out)})
+    source = str(require_existing_folder(workspace, checked.source, field="source")) if checked.source else ""
+    checked = SynthRestorationParams(**{**checked.__dict__, "out": str(out), "source": source})
     return Prepared(params=checked, outputs={"out": str(out)})
 
 
@@ -48,9 +49,13 @@ def _drop_partials(out: str, ctx: JobContext) -> None:
 
 
 def run_restoration(params: SynthRestorationParams, ctx: JobContext) -> dict[str, object]:
+    _drop_partials(params.out, ctx)
+    if params.source:
+        from backend.synthetic.from_images import generate_from_images
+
+        return generate_from_images(params, LocalStore(Path(params.out)), ctx)
     from backend.synthetic.restoration import generate_restoration
 
-    _drop_partials(params.out, ctx)
     return generate_restoration(params, LocalStore(Path(params.out)), ctx)
 
 
@@ -67,7 +72,7 @@ SYNTH_RESTORATION = JobKind(
     prepare=prepare_restoration,
     run="backend.synthetic.jobs:run_restoration",
     resumable=True,
-    description="clean/degraded document pairs for restoration training",
+    description="clean/degraded pairs for restoration training: rendered documents, or your own images degraded",
 )
 
 SYNTH_DETECTION = JobKind(

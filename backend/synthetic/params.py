@@ -14,6 +14,7 @@ from typing import Any
 
 from backend.errors import InvalidArgument, shown
 from backend.synthetic.degradations import DEGRADATIONS
+from backend.synthetic.realistic.presets import DEFAULT_DOMAIN, DOMAINS
 
 MAX_COUNT = 1_000_000
 MIN_SIZE = 64
@@ -26,6 +27,9 @@ DEFAULT_RESTORATION_SIZE = 256
 DEFAULT_DETECTION_SIZE = 640
 DEFAULT_MAX_DEGRADATIONS = 3
 DEFAULT_MAX_OBJECTS = 6
+DEFAULT_COUNT_PER_IMAGE = 1
+MAX_COUNT_PER_IMAGE = 1000
+MIN_CROP = 16
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,12 @@ class SynthRestorationParams:
     degradations: tuple[str, ...] = ()  # empty = all known
     seed: int = 0
     max_degradations: int = DEFAULT_MAX_DEGRADATIONS  # each pair gets 1..max_degradations of the chosen ones
+    # -- pairs from the user's own clean images (``source`` set): size, degradations and max_degradations
+    # do not apply; the domain's preset (backend.synthetic.realistic.presets) degrades each image
+    source: str = ""  # folder of clean images, resolved by the caller; "" = render documents
+    domain: str = ""  # photo | document; "" = photo
+    count_per_image: int = 0  # pairs drawn from each image, 0 = 1
+    crop: int = 0  # side of a random square crop per pair (smaller images whole), 0 = the whole image
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,17 @@ class SynthDetectionParams:
 
 def validate_restoration(p: SynthRestorationParams) -> SynthRestorationParams:
     """Return ``p`` normalised, or raise InvalidArgument naming the first wrong field."""
+    if not isinstance(p.source, str):
+        raise InvalidArgument("source", f"must be a folder path, got {shown(p.source)}")
+    if p.source.strip():
+        return _validate_from_images(p)
+    for name, value in (("domain", p.domain), ("count_per_image", p.count_per_image), ("crop", p.crop)):
+        if value:
+            raise InvalidArgument(name, "applies to pairs made from your own images; give a source folder too")
+    if p.count == 0:
+        raise InvalidArgument(
+            "count", f"must be between 1 and {MAX_COUNT}, got 0 (or give a source folder of your own images)"
+        )
     known = tuple(DEGRADATIONS)
     names = _lowered_unique(_names(p.degradations, "degradations"))
     unknown = [name for name in names if name not in DEGRADATIONS]
@@ -70,6 +91,33 @@ def validate_restoration(p: SynthRestorationParams) -> SynthRestorationParams:
         degradations=chosen,
         seed=_seed(p.seed),
         max_degradations=max_degradations,
+    )
+
+
+def _validate_from_images(p: SynthRestorationParams) -> SynthRestorationParams:
+    """Pairs from a folder of clean images: ``count`` 0 = every image, else at most that many pairs."""
+    domain = p.domain.strip().lower() if isinstance(p.domain, str) else p.domain
+    if not isinstance(domain, str) or (domain and domain not in DOMAINS):
+        raise InvalidArgument("domain", f"unknown domain {shown(p.domain)}; choose one of {', '.join(DOMAINS)}")
+    per_image = _int(p.count_per_image, "count_per_image") or DEFAULT_COUNT_PER_IMAGE
+    _check_range(per_image, "count_per_image", 1, MAX_COUNT_PER_IMAGE)
+    crop = _int(p.crop, "crop")
+    if crop:
+        _check_range(crop, "crop", MIN_CROP, MAX_SIZE)
+    count = _int(p.count, "count")
+    _check_range(count, "count", 0, MAX_COUNT)
+    return dataclasses.replace(
+        p,
+        count=count,
+        out=_out(p.out),
+        size=0,
+        degradations=(),
+        seed=_seed(p.seed),
+        max_degradations=0,
+        source=p.source,
+        domain=domain or DEFAULT_DOMAIN,
+        count_per_image=per_image,
+        crop=crop,
     )
 
 
@@ -115,6 +163,9 @@ def fingerprint(p: SynthRestorationParams | SynthDetectionParams) -> dict[str, A
     data = dataclasses.asdict(p)
     data.pop("out")
     data.pop("count")
+    if isinstance(p, SynthRestorationParams) and not p.source:
+        for name in ("source", "domain", "count_per_image", "crop"):  # as before these existed
+            data.pop(name)
     return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
 
 

@@ -52,6 +52,10 @@ def preview_restoration(
 ) -> tuple[bytes, bytes, str, dict[str, Any]]:
     """(clean PNG, degraded PNG, name, degradation -> parameters) of sample ``index``, as the job writes."""
     p = validate_restoration(params)
+    if p.source:
+        raise InvalidArgument(
+            "source", "previews show rendered documents; pairs from your own images are made by the job"
+        )
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < p.count:
         raise InvalidArgument("index", f"must be between 0 and {p.count - 1}, got {index!r}")
     steps = sample_plan(p, index)

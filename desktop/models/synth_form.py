@@ -25,6 +25,10 @@ MAX_SEED = 2**63 - 1
 MAX_CLASSES = 1000
 MAX_OBJECTS = 50
 DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
+# The realistic degradation presets (backend/synthetic/realistic/presets.py), the first the default;
+# DescribeSynthetic's ``domains`` replaces them
+DOMAINS = ("photo", "document")
+MAX_COUNT_PER_IMAGE, MIN_CROP = 1000, 16
 
 
 @dataclass
@@ -35,6 +39,11 @@ class RestorationFields:
     degradations: list[str] = field(default_factory=list)  # chosen names; all once described
     max_degradations: int = 3
     seed: int = 0
+    # pairs from the user's own clean images (``source`` set): count 0 = all; size and degradations unused
+    source: str = ""
+    domain: str = DOMAINS[0]
+    count_per_image: int = 1
+    crop: int = 0  # 0 = whole images
 
 
 @dataclass
@@ -74,6 +83,7 @@ class SynthFormModel(FormErrors):
         self.known_degradations: list[Degradation] = []
         self.default_classes: list[str] = list(DEFAULT_CLASSES)
         self.min_size, self.max_size, self.max_count = MIN_SIZE, MAX_SIZE, MAX_COUNT
+        self.domains: tuple[str, ...] = DOMAINS
         self.described = False
         self.changed: Event[[]] = Event()  # a value changed (or several, e.g. after describe)
 
@@ -129,6 +139,10 @@ class SynthFormModel(FormErrors):
         self.max_count = description.max_count or MAX_COUNT
         if description.default_classes:
             self.default_classes = list(description.default_classes)
+        if description.domains:
+            self.domains = tuple(description.domains)
+            if self.restoration.domain not in self.domains:
+                self.restoration.domain = self.domains[0]
         self.described = True
         self.changed.emit()
 
@@ -160,7 +174,26 @@ class SynthFormModel(FormErrors):
             errors["seed"] = f"must be between 0 and {MAX_SEED}, got {fields.seed}"
         return errors
 
+    def from_images(self) -> bool:
+        """Pairs from the user's own images rather than rendered documents."""
+        return bool(self.restoration.source.strip())
+
+    def _check_from_images(self) -> dict[str, str]:
+        fields = self.restoration
+        errors = {k: v for k, v in self._check_common(fields).items() if k not in ("size", "count")}
+        if not 0 <= fields.count <= self.max_count:
+            errors["count"] = f"must be between 0 (every image) and {self.max_count}, got {fields.count}"
+        if fields.domain not in self.domains:
+            errors["domain"] = f"unknown domain {fields.domain!r}; choose one of {', '.join(self.domains)}"
+        if not 1 <= fields.count_per_image <= MAX_COUNT_PER_IMAGE:
+            errors["count_per_image"] = f"must be between 1 and {MAX_COUNT_PER_IMAGE}, got {fields.count_per_image}"
+        if fields.crop and not MIN_CROP <= fields.crop <= self.max_size:
+            errors["crop"] = f"must be 0 (whole images) or between {MIN_CROP} and {self.max_size}, got {fields.crop}"
+        return errors
+
     def _check_restoration(self) -> dict[str, str]:
+        if self.from_images():
+            return self._check_from_images()
         fields = self.restoration
         errors = self._check_common(fields)
         if self.known_degradations:
@@ -212,6 +245,16 @@ class SynthFormModel(FormErrors):
 
     def restoration_spec(self) -> synthetic_pb2.SynthRestorationSpec:
         f = self.restoration
+        if self.from_images():
+            return synthetic_pb2.SynthRestorationSpec(
+                count=f.count,
+                out=f.out.strip(),
+                seed=f.seed,
+                source=f.source.strip(),
+                domain=f.domain,
+                count_per_image=f.count_per_image,
+                crop=f.crop,
+            )
         return synthetic_pb2.SynthRestorationSpec(
             count=f.count,
             out=f.out.strip(),

@@ -21,6 +21,7 @@ LAYER_NAMES = {1: "Layer 1 — fast CNN", 2: "Layer 2 — Restormer"}
 PRESETS = ("tiny", "mini", "small", "base")
 DEVICES = ("auto", "cpu", "cuda")
 LOSSES = ("charbonnier", "charbonnier+ssim", "l1")
+DOMAINS = ("photo", "document")  # the backend's degradation presets (backend/synthetic/realistic/presets.py)
 MAX_EPOCHS = 100_000
 MAX_BATCH = 4096
 MIN_PATCH, MAX_PATCH = 16, 2048
@@ -45,6 +46,9 @@ class TrainFields:
     loss: str = "charbonnier"
     seed: int = 0
     max_minutes: float = 0.0  # 0 = no limit
+    clean: str = ""  # a folder of clean images degraded on the fly, instead of ``data``
+    domain: str = DOMAINS[0]  # with ``clean``: the degradation preset, recorded in the model card
+    whiten_paper: bool = False  # with ``clean`` documents: the targets' paper made white
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrainFields))
@@ -53,8 +57,14 @@ FIELD_NAMES = tuple(f.name for f in dataclasses.fields(TrainFields))
 def check_fields(f: TrainFields) -> dict[str, str]:
     """Field -> message for every value the server would refuse, with the server's wording."""
     errors: dict[str, str] = {}
-    if not f.data.strip():
+    if not f.data.strip() and not f.clean.strip():
         errors["data"] = "a folder is required"
+    elif f.data.strip() and f.clean.strip():
+        errors["data"] = "give either a folder of pairs (data) or of clean images (clean)"
+    if f.domain not in DOMAINS:
+        errors["domain"] = f"unknown domain {f.domain!r}; choose one of {', '.join(DOMAINS)}"
+    if f.whiten_paper and not (f.clean.strip() and f.domain == "document"):
+        errors["whiten_paper"] = "applies to document training from clean images (clean with domain document)"
     if f.layer not in LAYERS:
         errors["layer"] = "must be 1 or 2"
     if f.preset not in PRESETS:
@@ -133,6 +143,9 @@ class TrainFormModel(FormErrors):
             loss=f.loss,
             seed=f.seed,
             max_minutes=f.max_minutes,
+            clean=f.clean.strip(),
+            domain=f.domain if f.clean.strip() else "",
+            whiten_paper=f.whiten_paper,
         )
 
     def job_spec(self) -> jobs_pb2.JobSpec:

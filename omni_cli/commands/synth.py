@@ -17,8 +17,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser("synth", help="generate synthetic training data")
     commands = parser.add_subparsers(dest="synth_command", required=True, metavar="KIND")
 
-    restoration = commands.add_parser("restoration", help="clean/degraded document pairs")
-    restoration.add_argument("--count", type=int, required=True, help="pairs to write")
+    restoration = commands.add_parser(
+        "restoration", help="clean/degraded pairs: rendered documents, or your own clean images degraded (--from)"
+    )
+    restoration.add_argument(
+        "--count", type=int, default=0, help="pairs to write (required without --from; with it: at most, 0 = all)"
+    )
     restoration.add_argument("--out", required=True, help="output folder (new or empty)")
     restoration.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
     restoration.add_argument(
@@ -26,6 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     restoration.add_argument("--max-degradations", type=int, default=3, help="at most this many per pair (default 3)")
     restoration.add_argument("--seed", type=int, default=0)
+    own = restoration.add_argument_group("pairs from your own clean images")
+    own.add_argument(
+        "--from",
+        dest="source",
+        default="",
+        metavar="DIR",
+        help="folder of clean photos or scans (any format and size, searched recursively) to degrade into pairs",
+    )
+    own.add_argument("--domain", default="", help="photo | document: the realistic degradation preset (default photo)")
+    own.add_argument("--count-per-image", type=int, default=0, help="pairs from each image (default 1)")
+    own.add_argument(
+        "--crop", type=int, default=0, help="side of a random square crop per pair (default 0: the whole image)"
+    )
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
     add_notify_option(restoration)
     restoration.set_defaults(func=run_restoration)
@@ -63,6 +80,10 @@ def run_restoration(args: argparse.Namespace) -> int:
             degradations=args.degradations,
             max_degradations=args.max_degradations,
             seed=args.seed,
+            source=local_path(session, args.source) if args.source else "",
+            domain=args.domain,
+            count_per_image=args.count_per_image,
+            crop=args.crop,
         )
         return submit_and_follow(session, jobs_pb2.JobSpec(synth_restoration=spec), detach=args.detach)
 
@@ -89,5 +110,7 @@ def run_list(args: argparse.Namespace) -> int:
     for degradation in info.degradations:
         print(f"  {degradation.name:<{width}}  {degradation.description}")
     print(f"default classes: {', '.join(info.default_classes)}")
+    if info.domains:
+        print(f"domains (with --from): {', '.join(info.domains)}")
     print(f"sizes: {info.min_size}..{info.max_size} px; count: 1..{info.max_count}")
     return 0

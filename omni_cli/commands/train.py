@@ -17,10 +17,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     commands = parser.add_subparsers(dest="train_command", required=True, metavar="KIND")
     restoration = commands.add_parser(
         "restoration",
-        help="train a restoration model on clean/degraded pairs",
-        description="Train layer 1 (fast CNN) or layer 2 (Restormer-style) on DIR/clean and DIR/degraded.",
+        help="train a restoration model on clean/degraded pairs, or on clean images degraded on the fly",
+        description="Train layer 1 (fast CNN) or layer 2 (Restormer-style) on DIR/clean and DIR/degraded (--data), "
+        "or on a folder of clean images degraded afresh every epoch (--clean).",
     )
     restoration.add_argument("--data", help="folder with clean/ and degraded/ (same file names)")
+    restoration.add_argument(
+        "--clean",
+        metavar="DIR",
+        help="folder of clean photos or scans (any format and size): random crops degraded afresh every epoch, "
+        "reproducibly from --seed; nothing is written",
+    )
+    restoration.add_argument(
+        "--domain",
+        default="",
+        help="photo | document: the degradation preset with --clean (default photo), recorded in the model card",
+    )
+    restoration.add_argument(
+        "--whiten-paper",
+        action="store_true",
+        help="documents with --clean: train to make the paper white (default: keep the paper's tone)",
+    )
     restoration.add_argument("--layer", type=int, choices=(1, 2), default=2)
     restoration.add_argument("--epochs", type=int, default=10)
     restoration.add_argument("--batch-size", type=int, default=4)
@@ -69,11 +86,14 @@ def run_restoration(args: argparse.Namespace) -> int:
             job = session.connection.resume_job(args.resume)
             print(f"job {job.id} continues {args.resume}", file=sys.stderr)
             return follow(session, job)
-        if not args.data:
-            print("omni train restoration: --data is required (or --resume JOB_ID)", file=sys.stderr)
+        if not args.data and not args.clean:
+            print("omni train restoration: --data or --clean is required (or --resume JOB_ID)", file=sys.stderr)
             return 2
         spec = training_pb2.TrainRestorationSpec(
-            data=local_path(session, args.data),
+            data=local_path(session, args.data) if args.data else "",
+            clean=local_path(session, args.clean) if args.clean else "",
+            domain=args.domain,
+            whiten_paper=args.whiten_paper,
             layer=args.layer,
             epochs=args.epochs,
             batch_size=args.batch_size,

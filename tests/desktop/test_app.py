@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from desktop.qt.session import Session
 from desktop.qt.views.connect_view import ConnectView
 from desktop.qt.views.jobs_view import JobsView
 from protos.omni.v1 import jobs_pb2
+from tests.clean_folder import READABLE, make_clean_folder
 
 JOB_TIMEOUT_MS = 60_000
 UI_TIMEOUT_MS = 15_000
@@ -231,3 +233,25 @@ def test_run_app_opens_the_window_and_stops_its_backend(qtbot: QtBot, tmp_path: 
     assert isinstance(backend, EmbeddedBackend) and backend.process is not None
     assert backend.process.poll() is not None  # stopped on exit
     assert seen["size"] == (1280, 800)
+
+
+def test_pairs_from_a_folder_of_my_images(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    """The dialog makes pairs from the user's own images: typed in, submitted, written."""
+    source, out = make_clean_folder(tmp_path / "mine"), tmp_path / "pairs"
+    dialog = open_dialog(qtbot, window)
+    fields = dialog.fields["restoration"]
+    assert not fields.domain.isEnabled() and fields.size.isEnabled()
+    qtbot.keyClicks(fields.source, str(source))
+    assert fields.domain.isEnabled() and not fields.size.isEnabled()  # the preset replaces size and choices
+    fields.count.setValue(0)
+    assert fields.count.text() == "every image"
+    fields.domain.setCurrentText("document")
+    fields.crop.setValue(40)
+    fields.out.clear()
+    qtbot.keyClicks(fields.out, str(out))
+    job = submit(qtbot, window, dialog)
+    view = jobs_view(window)
+    qtbot.waitUntil(lambda: cell(view, job.id, "State") == "succeeded", timeout=JOB_TIMEOUT_MS)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["domain"] == "document" and manifest["params"]["crop"] == 40
+    assert len(list((out / "degraded").glob("*.png"))) == len(READABLE)

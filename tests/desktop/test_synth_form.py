@@ -18,6 +18,7 @@ DESCRIPTION = synthetic_pb2.DescribeSyntheticResponse(
     min_size=64,
     max_size=4096,
     max_count=1_000_000,
+    domains=["photo", "document"],
 )
 
 
@@ -154,3 +155,24 @@ def test_renew_out_gives_a_fresh_folder(form: SynthFormModel) -> None:
     form.renew_out()
     assert form.restoration.out != "synthetic-data/restoration-old"
     assert form.restoration.out.startswith("synthetic-data/restoration-")
+
+
+def test_pairs_from_my_own_images(form: SynthFormModel) -> None:
+    form.set("source", " /photos/holiday ")
+    form.set("count", 0)  # every image
+    form.set("size", 5)  # not used for own images: no error
+    form.set("domain", "document")
+    form.set("count_per_image", 3)
+    form.set("crop", 256)
+    r = form.job_spec().synth_restoration
+    assert (r.source, r.domain, r.count_per_image, r.crop, r.count) == ("/photos/holiday", "document", 3, 256, 0)
+    assert r.size == 0 and not r.degradations
+    for field, value, message in (
+        ("domain", "x-ray", "choose one of photo, document"),
+        ("count_per_image", 0, "between 1 and 1000"),
+        ("crop", 8, "0 (whole images) or between 16"),
+    ):
+        form.set(field, value)
+        assert message in form.validate()[field]
+        form.set(field, {"domain": "photo", "count_per_image": 1, "crop": 0}[field])
+    assert form.validate() == {}

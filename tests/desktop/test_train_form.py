@@ -92,3 +92,19 @@ def test_server_errors_land_on_their_field_and_editing_clears_them() -> None:
     assert len(changes) == 4
     with pytest.raises(KeyError):
         form.set("nope", 1)
+
+
+def test_training_from_clean_images() -> None:
+    form = TrainFormModel()
+    form.set("clean", " /photos ")
+    form.set("domain", "document")
+    form.set("whiten_paper", True)
+    spec = form.job_spec().train_restoration
+    assert (spec.data, spec.clean, spec.domain, spec.whiten_paper) == ("", "/photos", "document", True)
+    form.set("domain", "photo")
+    assert "document training" in form.validate()["whiten_paper"]
+    form.set("whiten_paper", False)
+    form.set("data", "/pairs")
+    assert form.validate() == {"data": "give either a folder of pairs (data) or of clean images (clean)"}
+    form.set("clean", "")
+    assert form.job_spec().train_restoration.domain == ""  # a domain goes with clean images only

@@ -108,6 +108,12 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
         from backend.restoration.params import TrainRestorationParams
 
         local = params_of(TrainRestorationParams, params.restoration, "restoration")
+        if local.clean:
+            raise InvalidArgument(
+                "restoration.clean",
+                "training from clean images runs on this backend; for SageMaker, make pairs first "
+                "(omni synth restoration --from DIR) and train on those",
+            )
         return kind, prepare_restoration(local, workspace, resuming).params
     from backend.detection.jobs import prepare_training as prepare_detection
     from backend.detection.params import TrainDetectionParams

@@ -91,6 +91,8 @@ class SynthDialog(QDialog):
         form_box.setLayout(fields.form)
         form_box.setMinimumWidth(480)
         fields.browse.clicked.connect(lambda: self._browse(kind))
+        if kind == "restoration":
+            fields.browse_source.clicked.connect(self._browse_source)
         page = QWidget()
         row = QHBoxLayout(page)
         row.setContentsMargins(SPACING, SPACING, SPACING, SPACING)
@@ -230,6 +232,12 @@ class SynthDialog(QDialog):
         path = QFileDialog.getExistingDirectory(self, "Output folder (as the backend sees it)", current)
         if path:
             self.model.set("out", path, kind=kind)
+
+    def _browse_source(self) -> None:
+        current = self.model.restoration.source
+        path = QFileDialog.getExistingDirectory(self, "Your clean images (as the backend sees them)", current)
+        if path:
+            self.model.set("source", path, kind="restoration")
 
 
 class _Preview(QGroupBox):

@@ -10,6 +10,7 @@ from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.synth_form import MAX_OBJECTS, Degradation, Kind, SynthFormModel
+from desktop.models.synth_form import MAX_COUNT_PER_IMAGE, MAX_OBJECTS, Degradation, Kind, SynthFormModel
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout, muted_label
 
@@ -108,12 +109,45 @@ class FieldSet:
 
         if kind == "restoration":
             self.build_degradations([])
+            self._add_own_images_rows()
 
         self.seed = QLineEdit()
         self.seed.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,19}")))
         self.seed.setToolTip("The same seed and parameters give the same data.")
         self.seed.textEdited.connect(lambda text: self._set("seed", int(text) if text else 0))
         self.add_widget_row("seed", "Seed", self.seed)
+
+    def _add_own_images_rows(self) -> None:
+        """Pairs from the user's own clean images: the folder, the domain's preset, pairs per image, crop."""
+        self.source = QLineEdit()
+        self.source.setPlaceholderText("empty = render documents; a folder of your clean photos or scans")
+        self.source.setToolTip(
+            "Any format and size, searched recursively, as the backend sees the folder. Each image is degraded "
+            "by the domain's realistic preset; unreadable files are skipped and listed in the manifest."
+        )
+        self.source.textEdited.connect(lambda text: self._set("source", text))
+        self.browse_source = QPushButton("Browse…")
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.source, 1)
+        layout.addWidget(self.browse_source)
+        self.add_widget_row("source", "Your images", row, focus=self.source)
+        self.domain = QComboBox()
+        self.domain.addItems(list(self.model.domains))
+        self.domain.currentTextChanged.connect(lambda text: self._set("domain", text))
+        self.add_widget_row("domain", "Domain", self.domain)
+        self.count_per_image = QSpinBox()
+        self.count_per_image.setRange(1, MAX_COUNT_PER_IMAGE)
+        self.count_per_image.valueChanged.connect(lambda value: self._set("count_per_image", value))
+        self.add_widget_row("count_per_image", "Pairs per image", self.count_per_image)
+        self.crop = QSpinBox()
+        self.crop.setRange(0, self.model.max_size)
+        self.crop.setSingleStep(64)
+        self.crop.setSuffix(" px")
+        self.crop.setSpecialValueText("whole image")
+        self.crop.valueChanged.connect(lambda value: self._set("crop", value))
+        self.add_widget_row("crop", "Crop", self.crop)
 
     def add_widget_row(self, name: str, label: str, widget: QWidget, *, focus: QWidget | None = None) -> None:
         """Add ``widget`` with an error line under it; ``focus`` is the part that turns red."""
@@ -185,7 +219,25 @@ class FieldSet:
         _set_text(self.out, fields.out)
         _set_text(self.seed, str(fields.seed))
         if self.kind == "restoration":
-            _set_spin(self.max_degradations, self.model.restoration.max_degradations)
+            own = self.model.restoration
+            _set_spin(self.max_degradations, own.max_degradations)
+            _set_text(self.source, own.source)
+            if [self.domain.itemText(i) for i in range(self.domain.count())] != list(self.model.domains):
+                self.domain.blockSignals(True)
+                self.domain.clear()
+                self.domain.addItems(list(self.model.domains))
+                self.domain.blockSignals(False)
+            if self.domain.currentText() != own.domain:
+                self.domain.setCurrentText(own.domain)
+            _set_spin(self.count_per_image, own.count_per_image)
+            _set_spin(self.crop, own.crop)
+            from_images = self.model.from_images()
+            self.count.setMinimum(0 if from_images else 1)
+            self.count.setSpecialValueText("every image" if from_images else "")
+            for widget in (self.size, self.degradation_grid, self.max_degradations):
+                widget.setEnabled(not from_images)
+            for widget in (self.domain, self.count_per_image, self.crop):
+                widget.setEnabled(from_images)
         else:
             _set_text(self.classes, self.model.detection.classes)
             _set_spin(self.val_fraction, self.model.detection.val_fraction)

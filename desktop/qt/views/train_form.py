@@ -11,6 +11,7 @@ import math
 from PySide6.QtCore import QLocale, QRegularExpression, Qt
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.models.train_form import (
     DEVICES,
+    DOMAINS,
     LAYER_NAMES,
     LAYERS,
     LOSSES,
@@ -93,6 +95,7 @@ class TrainForm(QWidget):
         data_layout.addWidget(self.data, 1)
         data_layout.addWidget(self.browse)
         self._add("data", "Data folder", data_row, focus=self.data)
+        self._add_clean_rows(model)
 
         self.layer = _combo([(LAYER_NAMES[layer], layer) for layer in LAYERS])
         self.layer.currentIndexChanged.connect(lambda _: model.set("layer", self.layer.currentData()))
@@ -161,6 +164,35 @@ class TrainForm(QWidget):
         model.errors_changed.connect(self.show_errors)
         self.load()
 
+    def _add_clean_rows(self, model: TrainFormModel) -> None:
+        """Training from clean images alone: the folder, the domain's degradation preset, paper whitening."""
+        self.clean = QLineEdit()
+        self.clean.setPlaceholderText("or: a folder of clean photos or scans, degraded afresh every epoch")
+        self.clean.setToolTip(
+            "Any format and size. Random crops are degraded by the domain's realistic preset every epoch, "
+            "reproducibly from the seed; nothing is written. Leave the data folder empty."
+        )
+        self.clean.textEdited.connect(lambda text: model.set("clean", text))
+        self.browse_clean = QPushButton("Browse…")
+        self.browse_clean.clicked.connect(self._browse_clean)
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.clean, 1)
+        layout.addWidget(self.browse_clean)
+        self._add("clean", "Clean images", row, focus=self.clean)
+        self.domain = _combo([(domain, domain) for domain in DOMAINS])
+        self.domain.currentIndexChanged.connect(lambda _: model.set("domain", self.domain.currentData()))
+        self._add("domain", "Domain", self.domain)
+        self.whiten_paper = QCheckBox("Make the paper white (documents; default keeps its tone)")
+        self.whiten_paper.toggled.connect(lambda checked: model.set("whiten_paper", checked))
+        self._add("whiten_paper", "", self.whiten_paper)
+
+    def _browse_clean(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Clean images", self.clean.text())
+        if path:
+            self.model.set("clean", path)
+
     def _add(self, name: str, label: str, widget: QWidget, *, focus: QWidget | None = None) -> None:
         """A row for ``widget`` and, under it, a row for its error (hidden while there is none).
 
@@ -186,6 +218,15 @@ class TrainForm(QWidget):
     def load(self) -> None:
         f = self.model.fields
         _set_text(self.data, f.data)
+        _set_text(self.clean, f.clean)
+        _set_combo(self.domain, f.domain)
+        if self.whiten_paper.isChecked() != f.whiten_paper:
+            self.whiten_paper.blockSignals(True)
+            self.whiten_paper.setChecked(f.whiten_paper)
+            self.whiten_paper.blockSignals(False)
+        from_clean = bool(f.clean.strip())
+        self.domain.setEnabled(from_clean)
+        self.whiten_paper.setEnabled(from_clean and f.domain == "document")
         _set_combo(self.layer, f.layer)
         _set_combo(self.preset, f.preset)
         _set_combo(self.device, f.device)

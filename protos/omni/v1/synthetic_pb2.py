@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/synthetic.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\"~\n\x14SynthRestorationSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\x12\x14\n\x0c\x64\x65gradations\x18\x04 \x03(\t\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x18\n\x10max_degradations\x18\x06 \x01(\x05\"\x88\x01\n\x12SynthDetectionSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x0c\n\x04size\x18\x04 \x01(\x05\x12\x14\n\x0cval_fraction\x18\x05 \x01(\x01\x12\x0c\n\x04seed\x18\x06 \x01(\x03\x12\x13\n\x0bmax_objects\x18\x07 \x01(\x05\"4\n\x0f\x44\x65gradationInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\x1a\n\x18\x44\x65scribeSyntheticRequest\"\x9b\x01\n\x19\x44\x65scribeSyntheticResponse\x12.\n\x0c\x64\x65gradations\x18\x01 \x03(\x0b\x32\x18.omni.v1.DegradationInfo\x12\x17\n\x0f\x64\x65\x66\x61ult_classes\x18\x02 \x03(\t\x12\x10\n\x08min_size\x18\x03 \x01(\x05\x12\x10\n\x08max_size\x18\x04 \x01(\x05\x12\x11\n\tmax_count\x18\x05 \x01(\x05\"W\n\x19PreviewRestorationRequest\x12+\n\x04spec\x18\x01 \x01(\x0b\x32\x1d.omni.v1.SynthRestorationSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"i\n\x1aPreviewRestorationResponse\x12\x11\n\tclean_png\x18\x01 \x01(\x0c\x12\x14\n\x0c\x64\x65graded_png\x18\x02 \x01(\x0c\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0c\x61pplied_json\x18\x04 \x01(\t\"S\n\x17PreviewDetectionRequest\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.omni.v1.SynthDetectionSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"A\n\x18PreviewDetectionResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x12\n\nlabels_txt\x18\x02 \x01(\t2\x92\x03\n\tSynthetic\x12q\n\x11\x44\x65scribeSynthetic\x12!.omni.v1.DescribeSyntheticRequest\x1a\".omni.v1.DescribeSyntheticResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/synthetic\x12\x8b\x01\n\x12PreviewRestoration\x12\".omni.v1.PreviewRestorationRequest\x1a#.omni.v1.PreviewRestorationResponse\",\x82\xd3\xe4\x93\x02&\"!/v1/synthetic/restoration:preview:\x01*\x12\x83\x01\n\x10PreviewDetection\x12 .omni.v1.PreviewDetectionRequest\x1a!.omni.v1.PreviewDetectionResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/v1/synthetic/detection:preview:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/omni/v1/synthetic.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\"\xc5\x01\n\x14SynthRestorationSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0c\n\x04size\x18\x03 \x01(\x05\x12\x14\n\x0c\x64\x65gradations\x18\x04 \x03(\t\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x18\n\x10max_degradations\x18\x06 \x01(\x05\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x0e\n\x06\x64omain\x18\x08 \x01(\t\x12\x17\n\x0f\x63ount_per_image\x18\t \x01(\x05\x12\x0c\n\x04\x63rop\x18\n \x01(\x05\"\x88\x01\n\x12SynthDetectionSpec\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x0b\n\x03out\x18\x02 \x01(\t\x12\x0f\n\x07\x63lasses\x18\x03 \x03(\t\x12\x0c\n\x04size\x18\x04 \x01(\x05\x12\x14\n\x0cval_fraction\x18\x05 \x01(\x01\x12\x0c\n\x04seed\x18\x06 \x01(\x03\x12\x13\n\x0bmax_objects\x18\x07 \x01(\x05\"4\n\x0f\x44\x65gradationInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\"\x1a\n\x18\x44\x65scribeSyntheticRequest\"\xac\x01\n\x19\x44\x65scribeSyntheticResponse\x12.\n\x0c\x64\x65gradations\x18\x01 \x03(\x0b\x32\x18.omni.v1.DegradationInfo\x12\x17\n\x0f\x64\x65\x66\x61ult_classes\x18\x02 \x03(\t\x12\x10\n\x08min_size\x18\x03 \x01(\x05\x12\x10\n\x08max_size\x18\x04 \x01(\x05\x12\x11\n\tmax_count\x18\x05 \x01(\x05\x12\x0f\n\x07\x64omains\x18\x06 \x03(\t\"W\n\x19PreviewRestorationRequest\x12+\n\x04spec\x18\x01 \x01(\x0b\x32\x1d.omni.v1.SynthRestorationSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"i\n\x1aPreviewRestorationResponse\x12\x11\n\tclean_png\x18\x01 \x01(\x0c\x12\x14\n\x0c\x64\x65graded_png\x18\x02 \x01(\x0c\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0c\x61pplied_json\x18\x04 \x01(\t\"S\n\x17PreviewDetectionRequest\x12)\n\x04spec\x18\x01 \x01(\x0b\x32\x1b.omni.v1.SynthDetectionSpec\x12\r\n\x05index\x18\x02 \x01(\x05\"A\n\x18PreviewDetectionResponse\x12\x11\n\timage_png\x18\x01 \x01(\x0c\x12\x12\n\nlabels_txt\x18\x02 \x01(\t2\x92\x03\n\tSynthetic\x12q\n\x11\x44\x65scribeSynthetic\x12!.omni.v1.DescribeSyntheticRequest\x1a\".omni.v1.DescribeSyntheticResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/synthetic\x12\x8b\x01\n\x12PreviewRestoration\x12\".omni.v1.PreviewRestorationRequest\x1a#.omni.v1.PreviewRestorationResponse\",\x82\xd3\xe4\x93\x02&\"!/v1/synthetic/restoration:preview:\x01*\x12\x83\x01\n\x10PreviewDetection\x12 .omni.v1.PreviewDetectionRequest\x1a!.omni.v1.PreviewDetectionResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/v1/synthetic/detection:preview:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,24 +38,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SYNTHETIC'].methods_by_name['PreviewRestoration']._serialized_options = b'\202\323\344\223\002&\"!/v1/synthetic/restoration:preview:\001*'
   _globals['_SYNTHETIC'].methods_by_name['PreviewDetection']._loaded_options = None
   _globals['_SYNTHETIC'].methods_by_name['PreviewDetection']._serialized_options = b'\202\323\344\223\002$\"\037/v1/synthetic/detection:preview:\001*'
-  _globals['_SYNTHRESTORATIONSPEC']._serialized_start=73
-  _globals['_SYNTHRESTORATIONSPEC']._serialized_end=199
-  _globals['_SYNTHDETECTIONSPEC']._serialized_start=202
-  _globals['_SYNTHDETECTIONSPEC']._serialized_end=338
-  _globals['_DEGRADATIONINFO']._serialized_start=340
-  _globals['_DEGRADATIONINFO']._serialized_end=392
-  _globals['_DESCRIBESYNTHETICREQUEST']._serialized_start=394
-  _globals['_DESCRIBESYNTHETICREQUEST']._serialized_end=420
-  _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_start=423
-  _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_end=578
-  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_start=580
-  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_end=667
-  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_start=669
-  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_end=774
-  _globals['_PREVIEWDETECTIONREQUEST']._serialized_start=776
-  _globals['_PREVIEWDETECTIONREQUEST']._serialized_end=859
-  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_start=861
-  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_end=926
-  _globals['_SYNTHETIC']._serialized_start=929
-  _globals['_SYNTHETIC']._serialized_end=1331
+  _globals['_SYNTHRESTORATIONSPEC']._serialized_start=74
+  _globals['_SYNTHRESTORATIONSPEC']._serialized_end=271
+  _globals['_SYNTHDETECTIONSPEC']._serialized_start=274
+  _globals['_SYNTHDETECTIONSPEC']._serialized_end=410
+  _globals['_DEGRADATIONINFO']._serialized_start=412
+  _globals['_DEGRADATIONINFO']._serialized_end=464
+  _globals['_DESCRIBESYNTHETICREQUEST']._serialized_start=466
+  _globals['_DESCRIBESYNTHETICREQUEST']._serialized_end=492
+  _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_start=495
+  _globals['_DESCRIBESYNTHETICRESPONSE']._serialized_end=667
+  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_start=669
+  _globals['_PREVIEWRESTORATIONREQUEST']._serialized_end=756
+  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_start=758
+  _globals['_PREVIEWRESTORATIONRESPONSE']._serialized_end=863
+  _globals['_PREVIEWDETECTIONREQUEST']._serialized_start=865
+  _globals['_PREVIEWDETECTIONREQUEST']._serialized_end=948
+  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_start=950
+  _globals['_PREVIEWDETECTIONRESPONSE']._serialized_end=1015
+  _globals['_SYNTHETIC']._serialized_start=1018
+  _globals['_SYNTHETIC']._serialized_end=1420
 # @@protoc_insertion_point(module_scope)

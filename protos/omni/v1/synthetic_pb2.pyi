@@ -8,20 +8,28 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SynthRestorationSpec(_message.Message):
-    __slots__ = ("count", "out", "size", "degradations", "seed", "max_degradations")
+    __slots__ = ("count", "out", "size", "degradations", "seed", "max_degradations", "source", "domain", "count_per_image", "crop")
     COUNT_FIELD_NUMBER: _ClassVar[int]
     OUT_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     DEGRADATIONS_FIELD_NUMBER: _ClassVar[int]
     SEED_FIELD_NUMBER: _ClassVar[int]
     MAX_DEGRADATIONS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    COUNT_PER_IMAGE_FIELD_NUMBER: _ClassVar[int]
+    CROP_FIELD_NUMBER: _ClassVar[int]
     count: int
     out: str
     size: int
     degradations: _containers.RepeatedScalarFieldContainer[str]
     seed: int
     max_degradations: int
-    def __init__(self, count: _Optional[int] = ..., out: _Optional[str] = ..., size: _Optional[int] = ..., degradations: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ..., max_degradations: _Optional[int] = ...) -> None: ...
+    source: str
+    domain: str
+    count_per_image: int
+    crop: int
+    def __init__(self, count: _Optional[int] = ..., out: _Optional[str] = ..., size: _Optional[int] = ..., degradations: _Optional[_Iterable[str]] = ..., seed: _Optional[int] = ..., max_degradations: _Optional[int] = ..., source: _Optional[str] = ..., domain: _Optional[str] = ..., count_per_image: _Optional[int] = ..., crop: _Optional[int] = ...) -> None: ...
 
 class SynthDetectionSpec(_message.Message):
     __slots__ = ("count", "out", "classes", "size", "val_fraction", "seed", "max_objects")
@@ -54,18 +62,20 @@ class DescribeSyntheticRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class DescribeSyntheticResponse(_message.Message):
-    __slots__ = ("degradations", "default_classes", "min_size", "max_size", "max_count")
+    __slots__ = ("degradations", "default_classes", "min_size", "max_size", "max_count", "domains")
     DEGRADATIONS_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_CLASSES_FIELD_NUMBER: _ClassVar[int]
     MIN_SIZE_FIELD_NUMBER: _ClassVar[int]
     MAX_SIZE_FIELD_NUMBER: _ClassVar[int]
     MAX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DOMAINS_FIELD_NUMBER: _ClassVar[int]
     degradations: _containers.RepeatedCompositeFieldContainer[DegradationInfo]
     default_classes: _containers.RepeatedScalarFieldContainer[str]
     min_size: int
     max_size: int
     max_count: int
-    def __init__(self, degradations: _Optional[_Iterable[_Union[DegradationInfo, _Mapping]]] = ..., default_classes: _Optional[_Iterable[str]] = ..., min_size: _Optional[int] = ..., max_size: _Optional[int] = ..., max_count: _Optional[int] = ...) -> None: ...
+    domains: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, degradations: _Optional[_Iterable[_Union[DegradationInfo, _Mapping]]] = ..., default_classes: _Optional[_Iterable[str]] = ..., min_size: _Optional[int] = ..., max_size: _Optional[int] = ..., max_count: _Optional[int] = ..., domains: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PreviewRestorationRequest(_message.Message):
     __slots__ = ("spec", "index")

@@ -5,7 +5,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class TrainRestorationSpec(_message.Message):
-    __slots__ = ("data", "layer", "epochs", "batch_size", "lr", "max_pairs", "patch", "val_split", "preset", "device", "seed", "loss", "num_workers", "max_minutes", "cpu_minutes")
+    __slots__ = ("data", "layer", "epochs", "batch_size", "lr", "max_pairs", "patch", "val_split", "preset", "device", "seed", "loss", "num_workers", "max_minutes", "cpu_minutes", "clean", "domain", "whiten_paper")
     DATA_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,9 @@ class TrainRestorationSpec(_message.Message):
     NUM_WORKERS_FIELD_NUMBER: _ClassVar[int]
     MAX_MINUTES_FIELD_NUMBER: _ClassVar[int]
     CPU_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    CLEAN_FIELD_NUMBER: _ClassVar[int]
+    DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    WHITEN_PAPER_FIELD_NUMBER: _ClassVar[int]
     data: str
     layer: int
     epochs: int
@@ -36,7 +39,10 @@ class TrainRestorationSpec(_message.Message):
     num_workers: int
     max_minutes: float
     cpu_minutes: float
-    def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ...) -> None: ...
+    clean: str
+    domain: str
+    whiten_paper: bool
+    def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ..., clean: _Optional[str] = ..., domain: _Optional[str] = ..., whiten_paper: _Optional[bool] = ...) -> None: ...
 
 class EvaluateSpec(_message.Message):
     __slots__ = ("pred", "ref")
