@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from backend.webhooks.settings import WebhookSettings
+
 APP_NAME = "omni-studio"
 DEFAULT_PORT = 50051
 
@@ -50,6 +52,8 @@ class ServerSettings:
     shutdown_grace_s: float = 10.0
     #: serve the HTTP/JSON API on this port too (same host, token and TLS); None = off, 0 = a free port
     http_port: int | None = None
+    #: delivery timing: backoff schedule, attempt timeout, pool size (``OMNI_WEBHOOK_*``)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings.from_env)
 
     @classmethod
     def from_env(cls, **overrides: object) -> ServerSettings:

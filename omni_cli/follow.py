@@ -51,9 +51,16 @@ def _print_outcome(job: jobs_pb2.Job) -> None:
     print(f"job {job.id} {state}: {job.message}{hint}", file=sys.stderr)
 
 
+def submit(session: Session, spec: jobs_pb2.JobSpec) -> jobs_pb2.Job:
+    """Submit ``spec`` with the command's ``--notify-url``, if it has one."""
+    if session.notify_url and not spec.notify_url:
+        spec.notify_url = session.notify_url
+    return session.connection.submit(spec)
+
+
 def submit_and_follow(session: Session, spec: jobs_pb2.JobSpec, *, detach: bool) -> int:
     try:
-        job = session.connection.submit(spec)
+        job = submit(session, spec)
     except BackendError as error:
         print(f"omni: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -20,6 +20,7 @@ from omni_cli.commands import (
     synth,
     system,
     train,
+    webhooks,
 )
 
 
@@ -28,7 +29,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omni", description="Omni Studio: annotate, generate, train, inspect and restore images."
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands = (serve, system, jobs, synth, train, models, reports, dataset, restore, detect, endpoints, remote, sync)
+    commands = (
+        serve,
+        system,
+        jobs,
+        synth,
+        train,
+        models,
+        reports,
+        dataset,
+        restore,
+        detect,
+        endpoints,
+        remote,
+        sync,
+        webhooks,
+    )
     for module in (*commands, gui):
         module.register(subparsers)
     return parser

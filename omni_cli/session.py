@@ -20,6 +20,8 @@ class Session:
     local: bool
     #: the backend lives only as long as this command (Ctrl+C interrupts its jobs)
     embedded: bool
+    #: ``--notify-url`` of a command that submits a job: where the backend POSTs the job's end
+    notify_url: str = ""
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +39,15 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_notify_option(parser: argparse.ArgumentParser) -> None:
+    """``--notify-url`` for a command that submits a job (``Session.notify_url``; README, "Webhooks")."""
+    parser.add_argument(
+        "--notify-url",
+        metavar="URL",
+        help="POST the job's end (succeeded/failed/cancelled/interrupted) here, signed; e.g. an n8n resume URL",
+    )
+
+
 def _is_loopback_address(address: str) -> bool:
     from backend.settings import is_loopback
 
@@ -48,11 +59,12 @@ def _is_loopback_address(address: str) -> bool:
 def open_session(args: argparse.Namespace) -> Iterator[Session]:
     import os
 
+    notify_url = getattr(args, "notify_url", None) or ""
     if args.backend:
         token = args.token if args.token is not None else os.environ.get("OMNI_TOKEN", "")
         target = BackendTarget(args.backend, token=token, tls=args.tls, tls_ca=args.tls_ca)
         with Connection(target) as connection:
-            yield Session(connection, local=_is_loopback_address(args.backend), embedded=False)
+            yield Session(connection, local=_is_loopback_address(args.backend), embedded=False, notify_url=notify_url)
         return
 
     from backend.serve import ManagedBackend, read_discovery
@@ -62,14 +74,14 @@ def open_session(args: argparse.Namespace) -> Iterator[Session]:
     running = read_discovery(workspace)
     if running is not None:
         with Connection(BackendTarget(running.address, token=running.token, tls=running.tls)) as connection:
-            yield Session(connection, local=True, embedded=False)
+            yield Session(connection, local=True, embedded=False, notify_url=notify_url)
         return
     token = secrets.token_hex(24)
     settings = ServerSettings.from_env(port=0, workspace=workspace, token=token)
     managed = ManagedBackend(settings)
     try:
         with Connection(BackendTarget(managed.address, token=token)) as connection:
-            yield Session(connection, local=True, embedded=True)
+            yield Session(connection, local=True, embedded=True, notify_url=notify_url)
     finally:
         managed.close()
 

@@ -7,6 +7,7 @@ a version number under a condition variable; watchers (the ``WatchJob`` streams)
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -15,12 +16,12 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
-from typing import Any
+from typing import Any, Protocol
 
 from backend.errors import FailedPrecondition, InvalidArgument, OmniError, shown
 from backend.jobs import lifeline
@@ -37,6 +38,15 @@ ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 INTERRUPTED_MESSAGE = "the backend stopped while the job ran"
 #: outputs that only one active job may hold at a time: a folder it writes, a dataset it changes
 EXCLUSIVE_OUTPUTS = frozenset({"out", "dataset", "prelabel"})
+
+
+class JobObserver(Protocol):
+    """Told of each job state change and output as it is recorded, on the thread that recorded it: an observer
+    must be quick (write a row, wake a thread) and never wait on the network. What it raises is logged."""
+
+    def job_state_changed(self, job: JobRecord) -> None: ...
+
+    def job_output_set(self, job: JobRecord, name: str, value: str) -> None: ...
 
 
 @dataclass
@@ -71,12 +81,15 @@ class JobManager:
         self._stopping = False
         self._held = False
         self._scheduler: threading.Thread | None = None
+        self.observers: list[JobObserver] = []
 
     # -- life cycle ---------------------------------------------------------------------------------
 
     def start(self) -> list[str]:
         """Mark jobs a dead backend left running as interrupted, then start scheduling queued ones."""
         interrupted = self.store.mark_unfinished_interrupted(INTERRUPTED_MESSAGE)
+        for job_id in interrupted:
+            self._observe_state(job_id)
         self._scheduler = threading.Thread(target=self._schedule_loop, name="job-scheduler", daemon=True)
         self._scheduler.start()
         self._reattach()
@@ -129,8 +142,16 @@ class JobManager:
     # -- commands -----------------------------------------------------------------------------------
 
     def submit(
-        self, kind_name: str, params: Any, *, labels: dict[str, str] | None = None, resumed_from: str = ""
+        self,
+        kind_name: str,
+        params: Any,
+        *,
+        labels: dict[str, str] | None = None,
+        resumed_from: str = "",
+        on_queued: Callable[[JobRecord], None] | None = None,
     ) -> JobRecord:
+        """Queue a job. ``on_queued`` runs once it is recorded and before the scheduler can start it (e.g. to
+        attach a notify URL that must see every state change)."""
         kind = get_kind(kind_name)
         prepared = kind.prepare(params, self.workspace, bool(resumed_from))
         with self._lock:
@@ -146,6 +167,8 @@ class JobManager:
             )
             self.store.insert_job(job)
             self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.QUEUED.value, "message": ""})])
+            if on_queued is not None:
+                on_queued(job)
         self._notify(job.id)
         return self._decorate(job)  # as queued: the scheduler may already have started it
 
@@ -286,6 +309,7 @@ class JobManager:
         )
         self.store.update_job(job.id, state=JobState.RUNNING, started_at=time.time())
         self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.RUNNING.value, "message": ""})])
+        self._observe_state(job.id)
         process.start()
         writer.close()  # else the reader never sees EOF when the worker dies
         run = _RunningJob(job.id, process, reader, cancel_event, interrupt_event)
@@ -320,6 +344,7 @@ class JobManager:
         events: list[tuple[EventType, dict[str, Any]]] = []
         progress: dict[str, Any] | None = None
         outputs_changed = False
+        new_outputs: list[tuple[str, str]] = []
         reported = None
         for message in batch:
             if message[0] == "event":
@@ -327,6 +352,8 @@ class JobManager:
                 if message[1] == EventType.PROGRESS.value:
                     progress = message[2]
             elif message[0] == "output":
+                if run.outputs.get(message[1]) != message[2]:
+                    new_outputs.append((message[1], message[2]))
                 run.outputs[message[1]] = message[2]
                 outputs_changed = True
             elif message[0] == "done":
@@ -340,6 +367,8 @@ class JobManager:
             updates["outputs"] = {**self.store.get_job(run.job_id).outputs, **run.outputs}
         if updates:
             self.store.update_job(run.job_id, **updates)
+        for name, value in new_outputs:
+            self._observe(functools.partial(_tell_output, name=name, value=value), run.job_id)
         self._notify(run.job_id if updates else None)
         return reported
 
@@ -361,6 +390,27 @@ class JobManager:
     def _finish(self, job_id: str, state: JobState, message: str) -> None:
         self.store.append_events(job_id, [(EventType.STATE, {"state": state.value, "message": message})])
         self.store.update_job(job_id, state=state, message=message, finished_at=time.time())
+        self._observe_state(job_id)
+
+    def _observe_state(self, job_id: str) -> None:
+        self._observe(lambda observer, job: observer.job_state_changed(job), job_id)
+
+    def _observe(self, tell: Callable[[JobObserver, JobRecord], None], job_id: str) -> None:
+        if not self.observers:
+            return
+        try:
+            job = self.get(job_id)
+        except OmniError:
+            return
+        for observer in self.observers:
+            try:
+                tell(observer, job)
+            except Exception:
+                log.exception("a job observer failed on job %s", job_id)
+
+
+def _tell_output(observer: JobObserver, job: JobRecord, *, name: str, value: str) -> None:
+    observer.job_output_set(job, name, value)
 
 
 def _stop_process(process: BaseProcess, grace_s: float = 0.0) -> None:

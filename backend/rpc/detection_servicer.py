@@ -7,20 +7,29 @@ interceptor. No model runs in this process (see ``backend.detection.helper_proce
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
 from backend.detection.importing import import_detector
 from backend.detection.params import DetectOptions
 from backend.detection.suggest_service import SuggestService
+from backend.registry import ModelVersion
 from backend.rpc.models_servicer import model_to_proto
 from backend.workspace import Workspace
 from protos.omni.v1 import datasets_pb2, detection_pb2, detection_pb2_grpc, models_pb2
 
 
 class DetectionServicer(detection_pb2_grpc.DetectionServicer):
-    def __init__(self, workspace: Workspace, suggestions: SuggestService | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        suggestions: SuggestService | None = None,
+        on_registered: Callable[[ModelVersion], None] | None = None,
+    ) -> None:
         self.workspace = workspace
         self.suggestions = suggestions or SuggestService(workspace)
+        self.on_registered = on_registered
 
     def SuggestBoxes(
         self, request: detection_pb2.SuggestBoxesRequest, context: grpc.ServicerContext
@@ -58,6 +67,8 @@ class DetectionServicer(detection_pb2_grpc.DetectionServicer):
             kind=request.kind or "detector",
             description=request.description,
         )
+        if self.on_registered is not None:
+            self.on_registered(version)
         return model_to_proto(version)
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ from backend.jobs.manager import JobManager
 from backend.jobs.records import JobRecord, JobState
 from backend.rpc import convert
 from backend.rpc.paging import offset_from_token, within_budget
+from backend.webhooks.service import WebhookService
 from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 
 DEFAULT_PAGE_SIZE = 100
@@ -36,12 +37,22 @@ def _states(values: object) -> list[JobState]:
 
 
 class JobsServicer(jobs_pb2_grpc.JobsServicer):
-    def __init__(self, manager: JobManager) -> None:
+    def __init__(self, manager: JobManager, webhooks: WebhookService | None = None) -> None:
         self.manager = manager
+        self.webhooks = webhooks
 
     def SubmitJob(self, request: jobs_pb2.SubmitJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         kind, params = convert.spec_to_params(request.spec)
-        return convert.job_to_proto(self.manager.submit(kind, params, labels=dict(request.labels)))
+        notify_url, webhooks = request.spec.notify_url, self.webhooks
+        if not notify_url:
+            return convert.job_to_proto(self.manager.submit(kind, params, labels=dict(request.labels)))
+        if webhooks is None:
+            raise InvalidArgument("spec.notify_url", "this backend sends no webhooks")
+        webhooks.check_notify_url(notify_url)  # before the job exists: a bad URL queues nothing
+        job = self.manager.submit(
+            kind, params, labels=dict(request.labels), on_queued=lambda job: webhooks.set_notify_url(job.id, notify_url)
+        )
+        return convert.job_to_proto(job)
 
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.get(_require_id(request.job_id)))

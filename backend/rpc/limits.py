@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from backend.datasets.annotating import MAX_BOXES
 from backend.detection.importing import MAX_UPLOAD_BYTES
+from backend.webhooks.service import DESCRIPTION_CHARS
+from backend.webhooks.urls import URL_CHARS
 
 #: what gRPC itself accepts and sends (``grpc.max_receive_message_length`` / ``max_send_message_length``)
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -66,6 +68,11 @@ FIELD_LIMITS: dict[str, int] = {
     "omni.v1.ImportDetectorRequest.data": CHECKPOINT_BYTES,
     "omni.v1.SaveAnnotationsRequest.boxes": MAX_BOXES,
     "omni.v1.InvokeEndpointRequest.body": INVOKE_BYTES,
+    # webhooks: a receiver URL, a secret (whsec_ + base64 of 64 bytes)
+    "omni.v1.AddWebhookRequest.url": URL_CHARS,
+    "omni.v1.JobSpec.notify_url": URL_CHARS,
+    "omni.v1.AddWebhookRequest.secret": 128,
+    "omni.v1.AddWebhookRequest.description": DESCRIPTION_CHARS,
 }
 
 #: per request message: bytes of the whole serialized request

@@ -41,8 +41,11 @@ def _version(value: str, field: str = "version") -> str:
 
 
 class ModelsServicer(models_pb2_grpc.ModelsServicer):
-    def __init__(self, open_registry: Callable[[], SharedRegistry]) -> None:
+    def __init__(
+        self, open_registry: Callable[[], SharedRegistry], on_promoted: Callable[[ModelVersion], None] | None = None
+    ) -> None:
         self._open_registry = open_registry
+        self.on_promoted = on_promoted
 
     @property
     def registry(self) -> SharedRegistry:
@@ -69,7 +72,10 @@ class ModelsServicer(models_pb2_grpc.ModelsServicer):
     def PromoteModel(
         self, request: models_pb2.PromoteModelRequest, context: grpc.ServicerContext
     ) -> models_pb2.ModelVersion:
-        return model_to_proto(self.registry.promote(_version(request.version)))
+        model = self.registry.promote(_version(request.version))
+        if self.on_promoted is not None:
+            self.on_promoted(model)
+        return model_to_proto(model)
 
     def DeleteModel(
         self, request: models_pb2.DeleteModelRequest, context: grpc.ServicerContext

@@ -20,6 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from backend.datasets.service import DatasetService
 from backend.errors import FailedPrecondition
 from backend.jobs.manager import JobManager
+from backend.registry.registry import ModelRegistry
 from backend.registry.shared import open_registry
 from backend.rpc.artifacts_servicer import ArtifactsServicer
 from backend.rpc.auth import AuthInterceptor
@@ -36,7 +37,10 @@ from backend.rpc.request_interceptor import RequestCheckInterceptor
 from backend.rpc.storage_servicer import StorageServicer
 from backend.rpc.synthetic_servicer import SyntheticServicer
 from backend.rpc.system_servicer import SystemServicer
+from backend.rpc.webhook_events import WebhookEvents
+from backend.rpc.webhooks_servicer import WebhooksServicer
 from backend.settings import ServerSettings
+from backend.webhooks.service import WebhookService
 from backend.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -65,6 +69,8 @@ from protos.omni.v1 import (
     synthetic_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
+    webhooks_pb2,
+    webhooks_pb2_grpc,
 )
 
 RPC_THREADS = 64
@@ -81,6 +87,7 @@ SERVICE_NAMES = (
     detection_pb2.DESCRIPTOR.services_by_name["Detection"].full_name,
     storage_pb2.DESCRIPTOR.services_by_name["Storage"].full_name,
     cloud_pb2.DESCRIPTOR.services_by_name["Cloud"].full_name,
+    webhooks_pb2.DESCRIPTOR.services_by_name["Webhooks"].full_name,
 )
 
 
@@ -92,6 +99,7 @@ class Backend:
     workspace: Workspace
     manager: JobManager
     health: health.HealthServicer
+    webhooks: WebhookService
     #: called once the server has stopped (helper processes of servicers)
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     #: the HTTP/JSON gateway (``settings.http_port``), stopped before the server
@@ -140,6 +148,9 @@ def start_backend(settings: ServerSettings) -> Backend:
     settings.check()
     workspace = Workspace(settings.workspace, host_paths_allowed=settings.allows_host_paths)
     manager = JobManager(workspace, max_concurrent=settings.max_concurrent_jobs)
+    webhooks = WebhookService(workspace.state_dir, settings.webhooks)
+    events = WebhookEvents(webhooks, ModelRegistry(workspace.store))
+    manager.observers.append(events)
     # outermost first: no token is UNAUTHENTICATED before anything looks at the request; the error
     # interceptor turns what the request check raises (and everything else) into statuses
     interceptors: list[grpc.ServerInterceptor] = []
@@ -154,11 +165,12 @@ def start_backend(settings: ServerSettings) -> Backend:
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ],
     )
-    jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager), server)
+    jobs_pb2_grpc.add_JobsServicer_to_server(JobsServicer(manager, webhooks), server)
+    webhooks_pb2_grpc.add_WebhooksServicer_to_server(WebhooksServicer(webhooks), server)
     system_pb2_grpc.add_SystemServicer_to_server(SystemServicer(settings, workspace, manager.max_concurrent), server)
     synthetic_pb2_grpc.add_SyntheticServicer_to_server(SyntheticServicer(), server)
     models_pb2_grpc.add_ModelsServicer_to_server(
-        ModelsServicer(lambda: open_registry(workspace.store, workspace.state_dir)), server
+        ModelsServicer(lambda: open_registry(workspace.store, workspace.state_dir), events.model_promoted), server
     )
     reports_pb2_grpc.add_ReportsServicer_to_server(ReportsServicer(workspace.store), server)
     artifacts_pb2_grpc.add_ArtifactsServicer_to_server(ArtifactsServicer(workspace.store), server)
@@ -168,7 +180,7 @@ def start_backend(settings: ServerSettings) -> Backend:
     )
     storage_pb2_grpc.add_StorageServicer_to_server(StorageServicer(workspace), server)
     cloud_pb2_grpc.add_CloudServicer_to_server(CloudServicer(workspace), server)
-    detection = DetectionServicer(workspace)
+    detection = DetectionServicer(workspace, on_registered=events.model_registered)
     detection_pb2_grpc.add_DetectionServicer_to_server(detection, server)
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -176,13 +188,14 @@ def start_backend(settings: ServerSettings) -> Backend:
         (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
     port = _bind(server, settings)
-    on_stop: list[Callable[[], None]] = [detection.close]
+    on_stop: list[Callable[[], None]] = [detection.close, webhooks.stop]
     private = _private_listener(server, on_stop) if settings.http_port is not None else None
+    webhooks.start()
     manager.start()
     server.start()
     for name in ("", *SERVICE_NAMES):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    backend = Backend(server, port, settings, workspace, manager, health_servicer, on_stop)
+    backend = Backend(server, port, settings, workspace, manager, health_servicer, webhooks, on_stop)
     if private is not None:
         from backend.http.gateway import HttpGateway  # aiohttp is loaded only when HTTP is on
 

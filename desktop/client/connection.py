@@ -38,6 +38,8 @@ from protos.omni.v1 import (
     synthetic_pb2_grpc,
     system_pb2,
     system_pb2_grpc,
+    webhooks_pb2,
+    webhooks_pb2_grpc,
 )
 
 DEFAULT_DEADLINE_S = 15.0
@@ -422,6 +424,36 @@ class Connection:
         datasets and reports."""
         request = storage_pb2.SyncStatusRequest(selection=selection, include_same=include_same)
         return self._call(self.storage.SyncStatus, request, timeout=max(self.deadline_s, REMOTE_LISTING_DEADLINE_S))
+
+    # -- webhooks: signed POSTs when jobs end and models are registered or promoted ----------------------------
+    # A secret goes in (``add_webhook``) and comes back only when the backend generated it, once.
+
+    @cached_property
+    def webhooks(self) -> webhooks_pb2_grpc.WebhooksStub:
+        return webhooks_pb2_grpc.WebhooksStub(self.channel)
+
+    def add_webhook(
+        self, url: str, events: Iterable[str] = (), secret: str = "", description: str = ""
+    ) -> webhooks_pb2.AddWebhookResponse:
+        request = webhooks_pb2.AddWebhookRequest(url=url, events=list(events), secret=secret, description=description)
+        return self._call(self.webhooks.AddWebhook, request)
+
+    def list_webhooks(self) -> list[webhooks_pb2.Webhook]:
+        return list(self._call(self.webhooks.ListWebhooks, webhooks_pb2.ListWebhooksRequest()).webhooks)
+
+    def remove_webhook(self, webhook_id: str) -> None:
+        self._call(self.webhooks.RemoveWebhook, webhooks_pb2.RemoveWebhookRequest(webhook_id=webhook_id))
+
+    def test_webhook(self, webhook_id: str) -> webhooks_pb2.Delivery:
+        return self._call(self.webhooks.TestWebhook, webhooks_pb2.TestWebhookRequest(webhook_id=webhook_id))
+
+    def list_deliveries(
+        self, *, webhook_id: str = "", job_id: str = "", page_size: int = 0, page_token: str = ""
+    ) -> webhooks_pb2.ListDeliveriesResponse:
+        request = webhooks_pb2.ListDeliveriesRequest(
+            webhook_id=webhook_id, job_id=job_id, page_size=page_size, page_token=page_token
+        )
+        return self._call(self.webhooks.ListDeliveries, request)
 
     # -- batch restore (remote: the images live on this side) -------------------------------------------
 

@@ -18,7 +18,7 @@ from google.protobuf.json_format import MessageToDict
 from desktop.models.datasets_model import EXPORT_FORMATS, IMPORT_FORMATS
 from omni_cli.commands.remote import location_words
 from omni_cli.follow import submit_and_follow
-from omni_cli.session import add_backend_options, local_path, open_session
+from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 
 STATUS_NAMES = {
@@ -94,6 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     imp.add_argument("--name", default="", help="dataset to create or add to (default: the folder's name)")
     imp.add_argument("--classes", type=_names, default=[], help="classes of a new dataset of plain images")
     imp.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(imp)
     imp.add_argument("--remote", action="store_true", help=argparse.SUPPRESS)  # upload even to a local backend
     imp.set_defaults(func=run_import)
 
@@ -109,6 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     exp.add_argument("--seed", type=int, default=0, help="the split is the same for the same seed")
     exp.add_argument("--status", type=_statuses, default=[], help="only these statuses, e.g. done,review")
     exp.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(exp)
     exp.set_defaults(func=run_export)
 
     stats = commands.add_parser("stats", help="images per status, boxes per class, box sizes")

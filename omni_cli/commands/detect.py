@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop.client import BackendError
 from omni_cli.follow import EXIT_FAILED, EXIT_OK, submit_and_follow
-from omni_cli.session import add_backend_options, local_path, open_session
+from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import detection_pb2, jobs_pb2
 
 PROVIDERS = ("cuda", "tensorrt", "cpu")
@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--require-provider", choices=PROVIDERS, help="fail instead of falling back to another provider"
     )
     parser.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(parser)
     parser.set_defaults(func=run_detect)
     add_backend_options(parser)
 
@@ -57,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     prelabel.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
     prelabel.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
     prelabel.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(prelabel)
     prelabel.set_defaults(func=run_prelabel)
     add_backend_options(prelabel)
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from omni_cli.follow import submit_and_follow
-from omni_cli.session import add_backend_options, open_session
+from omni_cli.session import add_backend_options, add_notify_option, open_session
 from protos.omni.v1 import cloud_pb2, jobs_pb2
 
 CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     deploy.add_argument("--role", default="", help="IAM role ARN (default: the backend's OMNI_SAGEMAKER_ROLE)")
     deploy.add_argument("--region", default="", help="AWS region (default: the remote's)")
     deploy.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(deploy)
     deploy.set_defaults(func=run_deploy)
     add_backend_options(deploy)
 

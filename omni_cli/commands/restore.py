@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 from desktop.client import BackendError
 from omni_cli.display import JobDisplay
-from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow
+from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow, submit
 from omni_cli.restore_events import EVENT_FORMATS, RestoreEvents, stop_on_sigterm
-from omni_cli.session import Session, add_backend_options, local_path, open_session
+from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "SIGTERM then stops the run like Ctrl+C",
     )
     parser.add_argument("--detach", action="store_true", help="print the job id and return (local runs only)")
+    add_notify_option(parser)
     parser.set_defaults(func=run_restore)
     add_backend_options(parser)
 
@@ -116,7 +117,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
         require_provider=args.require_provider or "",
         batch_size=args.batch_size,
     )
-    job = session.connection.submit(jobs_pb2.JobSpec(restore_batch=spec))
+    job = submit(session, jobs_pb2.JobSpec(restore_batch=spec))
     print(f"job {job.id} queued", file=sys.stderr)
     if args.detach and not session.embedded:
         print(job.id)

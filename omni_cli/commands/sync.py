@@ -13,7 +13,7 @@ from google.protobuf.json_format import MessageToDict
 
 from omni_cli.commands.remote import enum_words
 from omni_cli.follow import submit_and_follow
-from omni_cli.session import add_backend_options, open_session
+from omni_cli.session import add_backend_options, add_notify_option, open_session
 from protos.omni.v1 import jobs_pb2, storage_pb2
 
 SHA_SHOWN = 12
@@ -61,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "model versions are never replaced)",
         )
         sub.add_argument("--detach", action="store_true", help="print the job id and return")
+        add_notify_option(sub)
         sub.set_defaults(func=run_push if name == "push" else run_pull)
         subs.append(sub)
 

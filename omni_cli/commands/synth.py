@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from omni_cli.follow import submit_and_follow
-from omni_cli.session import add_backend_options, local_path, open_session
+from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
 
 
@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restoration.add_argument("--max-degradations", type=int, default=3, help="at most this many per pair (default 3)")
     restoration.add_argument("--seed", type=int, default=0)
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(restoration)
     restoration.set_defaults(func=run_restoration)
 
     detection = commands.add_parser("detection", help="YOLO-format scenes with damage objects")
@@ -43,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     detection.add_argument("--max-objects", type=int, default=6, help="objects per image at most (default 6)")
     detection.add_argument("--seed", type=int, default=0)
     detection.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(detection)
     detection.set_defaults(func=run_detection)
 
     listing = commands.add_parser("list", help="the degradations and default classes the backend knows")

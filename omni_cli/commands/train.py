@@ -8,7 +8,7 @@ import sys
 
 from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import EXIT_FAILED, follow, submit_and_follow
-from omni_cli.session import add_backend_options, local_path, open_session
+from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import cloud_pb2, jobs_pb2, training_pb2
 
 
@@ -46,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
     )
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(restoration)
     add_target_options(restoration)
     restoration.set_defaults(func=run_restoration)
     add_backend_options(restoration)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import follow, submit_and_follow
-from omni_cli.session import Session, add_backend_options, local_path, open_session
+from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import cloud_pb2, datasets_pb2, detection_pb2, jobs_pb2
 
 #: the augmentation knobs operators tune, as options (CLI name -> Ultralytics name)
@@ -75,6 +75,7 @@ def register_detection(commands: argparse._SubParsersAction) -> None:  # type: i
     )
     parser.add_argument("--resume", metavar="JOB_ID", help="continue this run from its last epoch, same arguments")
     parser.add_argument("--detach", action="store_true", help="print the job id and return")
+    add_notify_option(parser)
     add_target_options(parser)
     parser.set_defaults(func=run_detection)
     add_backend_options(parser)

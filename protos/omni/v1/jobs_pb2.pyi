@@ -36,7 +36,8 @@ JOB_STATE_CANCELLED: JobState
 JOB_STATE_INTERRUPTED: JobState
 
 class JobSpec(_message.Message):
-    __slots__ = ("synth_restoration", "synth_detection", "train_restoration", "evaluate", "restore_batch", "import_dataset", "export_dataset", "train_detection", "detect_batch", "prelabel", "sync_push", "sync_pull", "train_sagemaker", "deploy_endpoint")
+    __slots__ = ("notify_url", "synth_restoration", "synth_detection", "train_restoration", "evaluate", "restore_batch", "import_dataset", "export_dataset", "train_detection", "detect_batch", "prelabel", "sync_push", "sync_pull", "train_sagemaker", "deploy_endpoint")
+    NOTIFY_URL_FIELD_NUMBER: _ClassVar[int]
     SYNTH_RESTORATION_FIELD_NUMBER: _ClassVar[int]
     SYNTH_DETECTION_FIELD_NUMBER: _ClassVar[int]
     TRAIN_RESTORATION_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +52,7 @@ class JobSpec(_message.Message):
     SYNC_PULL_FIELD_NUMBER: _ClassVar[int]
     TRAIN_SAGEMAKER_FIELD_NUMBER: _ClassVar[int]
     DEPLOY_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    notify_url: str
     synth_restoration: _synthetic_pb2.SynthRestorationSpec
     synth_detection: _synthetic_pb2.SynthDetectionSpec
     train_restoration: _training_pb2.TrainRestorationSpec
@@ -65,7 +67,7 @@ class JobSpec(_message.Message):
     sync_pull: _storage_pb2.SyncSpec
     train_sagemaker: _cloud_pb2.SageMakerTrainSpec
     deploy_endpoint: _cloud_pb2.DeploySpec
-    def __init__(self, synth_restoration: _Optional[_Union[_synthetic_pb2.SynthRestorationSpec, _Mapping]] = ..., synth_detection: _Optional[_Union[_synthetic_pb2.SynthDetectionSpec, _Mapping]] = ..., train_restoration: _Optional[_Union[_training_pb2.TrainRestorationSpec, _Mapping]] = ..., evaluate: _Optional[_Union[_training_pb2.EvaluateSpec, _Mapping]] = ..., restore_batch: _Optional[_Union[_batch_pb2.RestoreBatchSpec, _Mapping]] = ..., import_dataset: _Optional[_Union[_datasets_pb2.ImportDatasetSpec, _Mapping]] = ..., export_dataset: _Optional[_Union[_datasets_pb2.ExportDatasetSpec, _Mapping]] = ..., train_detection: _Optional[_Union[_detection_pb2.TrainDetectionSpec, _Mapping]] = ..., detect_batch: _Optional[_Union[_detection_pb2.DetectBatchSpec, _Mapping]] = ..., prelabel: _Optional[_Union[_detection_pb2.PrelabelSpec, _Mapping]] = ..., sync_push: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., sync_pull: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., train_sagemaker: _Optional[_Union[_cloud_pb2.SageMakerTrainSpec, _Mapping]] = ..., deploy_endpoint: _Optional[_Union[_cloud_pb2.DeploySpec, _Mapping]] = ...) -> None: ...
+    def __init__(self, notify_url: _Optional[str] = ..., synth_restoration: _Optional[_Union[_synthetic_pb2.SynthRestorationSpec, _Mapping]] = ..., synth_detection: _Optional[_Union[_synthetic_pb2.SynthDetectionSpec, _Mapping]] = ..., train_restoration: _Optional[_Union[_training_pb2.TrainRestorationSpec, _Mapping]] = ..., evaluate: _Optional[_Union[_training_pb2.EvaluateSpec, _Mapping]] = ..., restore_batch: _Optional[_Union[_batch_pb2.RestoreBatchSpec, _Mapping]] = ..., import_dataset: _Optional[_Union[_datasets_pb2.ImportDatasetSpec, _Mapping]] = ..., export_dataset: _Optional[_Union[_datasets_pb2.ExportDatasetSpec, _Mapping]] = ..., train_detection: _Optional[_Union[_detection_pb2.TrainDetectionSpec, _Mapping]] = ..., detect_batch: _Optional[_Union[_detection_pb2.DetectBatchSpec, _Mapping]] = ..., prelabel: _Optional[_Union[_detection_pb2.PrelabelSpec, _Mapping]] = ..., sync_push: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., sync_pull: _Optional[_Union[_storage_pb2.SyncSpec, _Mapping]] = ..., train_sagemaker: _Optional[_Union[_cloud_pb2.SageMakerTrainSpec, _Mapping]] = ..., deploy_endpoint: _Optional[_Union[_cloud_pb2.DeploySpec, _Mapping]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ("done", "total", "eta_seconds", "rate", "unit", "message")
