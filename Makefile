@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run serve test lint bench protos clean
+.PHONY: setup system-deps run serve test lint bench protos clean n8n n8n-if-node
 
 setup: $(STAMP)
 
@@ -39,8 +39,23 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy backend desktop omni_cli protos/generate.py
 
-test: setup system-deps lint
+test: setup system-deps lint n8n-if-node
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+
+# The pinned n8n (installers/n8n/runtime/package-lock.json) for the workflow tests; installed here, beforehand,
+# so nothing downloads while they run. `make test` installs it only where Node and npm are (else they skip).
+N8N_RUNTIME := installers/n8n/runtime
+N8N_STAMP := $(N8N_RUNTIME)/node_modules/.installed
+
+n8n: $(N8N_STAMP)
+
+$(N8N_STAMP): $(N8N_RUNTIME)/package.json $(N8N_RUNTIME)/package-lock.json
+	cd $(N8N_RUNTIME) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+n8n-if-node:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then $(MAKE) --no-print-directory n8n; \
+	else echo "node/npm not found: the n8n workflow tests will skip"; fi
 
 # Benchmarks print figures measured in one run; they are not tests. `make bench` is the quick one (~1 min);
 # the others take 10-45 minutes each and want a quiet machine.

@@ -74,11 +74,12 @@ class Workflow:
 # --- node builders -------------------------------------------------------------------------------------------
 
 
-def config(values: dict[str, Any]) -> dict[str, Any]:
-    """A Set node's parameters: the workflow's settings, one field each (strings starting '=' are expressions)."""
+def config(values: dict[str, Any], numbers: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A Set node's parameters: the workflow's settings, one field each (strings starting '=' are expressions;
+    ``numbers`` names the expressions that give numbers)."""
     assignments = []
     for name, value in values.items():
-        kind = "number" if isinstance(value, int | float) and not isinstance(value, bool) else "string"
+        kind = "number" if isinstance(value, int | float) or name in numbers else "string"
         kind = "boolean" if isinstance(value, bool) else kind
         assignments.append({"id": str(uuid.uuid5(NAMESPACE, name)), "name": name, "value": value, "type": kind})
     return {"assignments": {"assignments": assignments}, "options": {}}
@@ -220,7 +221,8 @@ def nightly() -> Workflow:
                 "poll_seconds": 10,
                 "report_url": "https://chat.example.com/hooks/omni",
                 "notify_secret": "={{ $env.OMNI_WEBHOOK_SECRET || '' }}",
-            }
+            },
+            numbers=("seed",),
         ),
         (1, 0),
     )
