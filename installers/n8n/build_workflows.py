@@ -261,7 +261,7 @@ def nightly() -> Workflow:
         api(
             "POST",
             "/v1/jobs",
-            "{ notifyUrl: $execution.resumeUrl, spec: { trainRestoration: { "
+            "{ spec: { notifyUrl: $execution.resumeUrl, trainRestoration: { "
             "data: $('Config').first().json.data_folder, "
             "layer: 2, epochs: $('Config').first().json.epochs, batchSize: $('Config').first().json.batch_size, "
             "patch: $('Config').first().json.patch, preset: $('Config').first().json.preset, "

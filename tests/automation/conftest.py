@@ -90,13 +90,20 @@ class Receiver:
     def posts(self, path: str) -> list[dict[str, Any]]:
         return [item for item in list(self.received) if item["path"] == path]
 
-    def wait(self, path: str, count: int = 1, timeout: float = 120, n8n: n8n_runtime.N8n | None = None) -> Any:
+    def wait(self, path: str, n8n: n8n_runtime.N8n, workflow: str, count: int = 1, timeout: float = 240) -> Any:
+        """The first ``count`` POSTs to ``path``; fails at once when an execution of ``workflow`` fails."""
+
+        def arrived() -> list[dict[str, Any]] | None:
+            failed = [e for e in n8n.executions() if e["workflow"] == workflow and e["status"] in ("error", "crashed")]
+            if failed:
+                raise AssertionError(f"{workflow} failed in n8n: {failed}")
+            posts = self.posts(path)
+            return posts if len(posts) >= count else None
+
         try:
-            return wait_for(lambda: len(self.posts(path)) >= count and self.posts(path), timeout, 0.2, what=path)
-        except AssertionError:
-            if n8n is not None:
-                raise AssertionError(f"nothing POSTed to {path}; n8n executions: {n8n.executions()}") from None
-            raise
+            return wait_for(arrived, timeout, 0.5, what=path)
+        except AssertionError as error:
+            raise AssertionError(f"{error}; n8n executions: {n8n.executions()}") from None
 
 
 @pytest.fixture(scope="package")

@@ -52,6 +52,8 @@ OFFLINE = {
     "N8N_RUNNERS_ENABLED": "true",
     "N8N_RUNNERS_MODE": "internal",
     "NODE_FUNCTION_ALLOW_BUILTIN": "crypto",
+    # 1.123.81's default "vm" expression engine runs in isolated-vm 6, which needs Node 22 (installers/n8n/README.md)
+    "N8N_EXPRESSION_ENGINE": "legacy",
     "DB_TYPE": "sqlite",
     "GENERIC_TIMEZONE": "UTC",
     "TZ": "UTC",
@@ -191,17 +193,27 @@ class N8n:
             self.process.wait(10)
 
 
+def _unflatten(table: list[Any], index: int, depth: int = 0) -> Any:
+    """One value of n8n's 'flatted' execution data, where objects hold the table indexes of their values."""
+    value = table[index]
+    if depth > 12:
+        return None
+    if isinstance(value, dict):
+        return {k: _unflatten(table, int(v), depth + 1) if isinstance(v, str) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unflatten(table, int(v), depth + 1) if isinstance(v, str) else v for v in value]
+    return value
+
+
 def _error_of(flatted: str) -> str:
-    """The error message in an execution's data (n8n stores it 'flatted': values referenced by index)."""
-    if not flatted:
-        return ""
+    """Where and why an execution failed: the last node run and its error's message and description."""
     try:
-        table = json.loads(flatted)
-    except ValueError:
+        data = _unflatten(json.loads(flatted), 0)
+        result = data["resultData"]
+    except (ValueError, LookupError, TypeError):
         return ""
-    messages = [
-        item
-        for item in table
-        if isinstance(item, str) and len(item) < 2000 and any(w in item.lower() for w in ("error", "failed", "refused"))
-    ]
-    return " | ".join(dict.fromkeys(messages))[:2000]
+    error = result.get("error") or {}
+    if not isinstance(error, dict):
+        return ""
+    parts = [result.get("lastNodeExecuted"), error.get("message"), error.get("description")]
+    return ": ".join(str(p) for p in parts if p)[:2000]
