@@ -550,9 +550,9 @@ def restore() -> Workflow:
         post_json(
             "={{ $('Config').first().json.report_url }}",
             "{ text: $json.state === 'JOB_STATE_SUCCEEDED' "
-            "? `Omni: restored ${$json.outputs.restored || 0} new scans of ${$json.outputs.found || 0} "
-            "in ${$('Config').first().json.input} (${$json.outputs.skipped || 0} skipped, "
-            "${$json.outputs.failed || 0} failed) into ${$('Config').first().json.out}` "
+            "? `Omni: restored ${$json.outputs.restored || 0} new scans of ${$('Config').first().json.input} "
+            "into ${$('Config').first().json.out} (${$json.outputs.skipped || 0} skipped: already restored "
+            "or not images; ${$json.outputs.failed || 0} failed)` "
             ": `Omni: restoring ${$('Config').first().json.input} ended ${$json.state}: ${$json.message || ''}`, "
             "job_id: $json.id, state: $json.state, counts: $json.outputs }",
         ),

@@ -142,8 +142,8 @@ def test_restore_new_scans(
     n8n.trigger("omni-restore")
     first = receiver.wait("/restore", n8n, "omniRestoreScans", timeout=120)[0]["json"]
     assert first["state"] == "JOB_STATE_SUCCEEDED", first
-    assert first["counts"]["restored"] == "3" and first["counts"]["found"] == "3"
-    assert first["text"].startswith("Omni: restored 3 new scans of 3")
+    assert (first["counts"]["restored"], first["counts"]["skipped"], first["counts"]["failed"]) == ("3", "0", "0")
+    assert first["text"].startswith(f"Omni: restored 3 new scans of {folders['scans']} into {folders['restored']}")
     assert sorted(p.name for p in folders["restored"].glob("*.png")) == ["a.png", "b.png", "c.png"]
     with backend.client() as client:
         job = client.get_job(first["job_id"])
@@ -152,7 +152,8 @@ def test_restore_new_scans(
     _write_scans(folders["scans"], ["d.png"])
     n8n.trigger("omni-restore")
     second = receiver.wait("/restore", n8n, "omniRestoreScans", count=2, timeout=120)[1]["json"]
-    assert (second["counts"]["restored"], second["counts"]["skipped"], second["counts"]["found"]) == ("1", "3", "4")
+    assert (second["counts"]["restored"], second["counts"]["skipped"]) == ("1", "3")  # the 3 restored before
+    assert second["text"].startswith("Omni: restored 1 new scans")
     assert (folders["restored"] / "d.png").exists()
 
 
