@@ -18,6 +18,9 @@ from google.protobuf.descriptor import Descriptor
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from backend.rpc.errors import cut_message
+from backend.rpc.limits import MAX_STATUS_MESSAGE_BYTES
+
 #: google/rpc/code.proto's documented HTTP mapping
 HTTP_STATUS: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.OK: 200,
@@ -57,7 +60,8 @@ class HttpError(Exception):
 
 
 def invalid(field_path: str, description: str) -> HttpError:
-    """A 400 naming the field (a JSON or query name) that is wrong."""
+    """A 400 naming the field (a JSON or query name) that is wrong; a long value quoted back is cut."""
+    field_path, description = cut_message(field_path, 300), cut_message(description, MAX_STATUS_MESSAGE_BYTES // 2)
     return HttpError(400, "INVALID_ARGUMENT", f"{field_path}: {description}", [(field_path, description)])
 
 

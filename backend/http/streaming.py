@@ -118,6 +118,20 @@ async def stream_events(request: web.Request, call: Any, *, heartbeat_s: float =
         call.cancel()
 
 
+def _encode(items: list[tuple[str, Message]], as_array: bool, first: bool) -> tuple[bytes, bool]:
+    """The bytes of some events, and whether the next one is still the first of a JSON array."""
+    chunks = []
+    for event_id, item in items:
+        data = dumps(to_json(item))
+        if as_array:
+            chunks.append((b"" if first else b",") + data)
+            first = False
+        else:
+            head = f"id: {event_id}\n" if event_id else ""
+            chunks.append(f"{head}event: {item.DESCRIPTOR.name}\ndata: ".encode() + data + b"\n\n")
+    return b"".join(chunks), first
+
+
 async def _send_events(
     response: web.StreamResponse, pump: _Pump, kind: str, value: Any, as_array: bool, heartbeat_s: float
 ) -> None:
@@ -133,14 +147,9 @@ async def _send_events(
             break  # a JSON array cut short is not valid JSON: the client sees it failed
         if kind == "idle" and not as_array:
             await response.write(b": keep-alive\n\n")
-        for event_id, item in _items(value) if kind == "message" else ():
-            data = dumps(to_json(item))
-            if as_array:
-                await response.write((b"" if first else b",") + data)
-            else:
-                head = f"id: {event_id}\n" if event_id else ""
-                await response.write(f"{head}event: {item.DESCRIPTOR.name}\n".encode() + b"data: " + data + b"\n\n")
-            first = False
+        if kind == "message":
+            data, first = _encode(_items(value), as_array, first)
+            await response.write(data)  # one write per gRPC message, not per event
         kind, value = await pump.next(heartbeat_s)
     if as_array and kind == "end":
         await response.write(b"]")

@@ -39,7 +39,9 @@ class Api:
         headers: dict[str, str] | None = None,
         token: str | None = "default",
         timeout: float = 30,
+        stream: bool = False,
     ) -> Answer:
+        """One call; with ``stream``, a 200's body is not read (an event stream may never end)."""
         data = json.dumps(body).encode() if isinstance(body, dict) else body
         sent = {"Content-Type": "application/json"} if data is not None else {}
         token = self.token if token == "default" else token
@@ -49,7 +51,7 @@ class Api:
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=sent)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return Answer(response.status, response.headers, response.read())
+                return Answer(response.status, response.headers, b"" if stream else response.read())
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.headers, error.read())
 
