@@ -93,6 +93,7 @@ def main() -> None:
             if (job_id, route) in arrivals.times
         ]
         missing = len(ends) - len(latencies)
+        print(f"{route:>6}: each, ms: " + " ".join(f"{value:.0f}" for value in latencies))
         print(
             f"{route:>6}: {len(latencies)} deliveries, job end -> verified at the receiver: "
             f"median {statistics.median(latencies):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms, "

@@ -50,7 +50,7 @@ class Deliverer:
         self._in_flight: set[str] = set()  # receiver URLs with an attempt under way
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="webhook")
-        self._local = threading.local()
+        self._client: httpx.Client | None = None  # one for all threads (httpx's pool is thread-safe), made once
         self._loop: threading.Thread | None = None
 
     def start(self) -> None:
@@ -72,6 +72,13 @@ class Deliverer:
     # -- the loop ---------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        # made here, not in start(): its TLS context takes a moment that the backend's start need not wait for
+        self._client = httpx.Client(
+            timeout=self.settings.attempt_timeout_s,
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+            limits=httpx.Limits(max_connections=max(1, self.settings.workers)),
+        )
         while not self._stopping.is_set():
             try:
                 self._dispatch_due()
@@ -94,13 +101,8 @@ class Deliverer:
             free = self.settings.workers - len(self._in_flight)
             if free <= 0:
                 return
-            for row in self.store.due(time.time(), limit=free + 50 * self.settings.workers):
-                if free <= 0:
-                    break
-                if row.url in self._in_flight:
-                    continue
+            for row in self.store.due(time.time(), limit=free, busy_urls=sorted(self._in_flight)):
                 self._in_flight.add(row.url)
-                free -= 1
                 self._pool.submit(self._attempt_and_release, row)
 
     def _attempt_and_release(self, row: DeliveryRow) -> None:
@@ -115,15 +117,6 @@ class Deliverer:
 
     # -- one attempt --------------------------------------------------------------------------------------------
 
-    def _client(self) -> httpx.Client:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = httpx.Client(
-                timeout=self.settings.attempt_timeout_s, follow_redirects=False, headers={"user-agent": USER_AGENT}
-            )
-            self._local.client = client
-        return client
-
     def attempt(self, row: DeliveryRow) -> None:
         """POST one delivery and record the outcome: delivered, or the next attempt, or given up."""
         secret = self.secret_of(row)
@@ -134,7 +127,8 @@ class Deliverer:
         headers = {**signature.sign(secret, row.id, row.body), "content-type": "application/json"}
         deadline = time.monotonic() + self.settings.attempt_timeout_s
         try:
-            with self._client().stream("POST", row.url, content=row.body, headers=headers) as response:
+            assert self._client is not None  # attempts run only after the loop made it
+            with self._client.stream("POST", row.url, content=row.body, headers=headers) as response:
                 status = response.status_code
                 text = b""
                 if not 200 <= status < 300:

@@ -26,7 +26,7 @@ class WebhookSettings:
     #: a delivery not through this long after it was queued is given up (FAILED)
     give_up_after_s: float = DAY_S
     #: deliveries in flight at once (at most one per receiver, so a dead one holds one thread at most)
-    workers: int = 4
+    workers: int = 8
     #: how often the outbox is looked at when nothing wakes the deliverer
     poll_s: float = 1.0
 

@@ -183,14 +183,17 @@ class WebhookStore:
             raise NotFound(f"no delivery with id {shown(delivery_id)}")
         return DeliveryRow(*row)
 
-    def due(self, now: float, limit: int) -> list[DeliveryRow]:
-        """Pending deliveries whose next attempt is due, the longest waiting first."""
+    def due(self, now: float, limit: int, busy_urls: Sequence[str] = ()) -> list[DeliveryRow]:
+        """The longest-waiting due delivery of each receiver URL not in ``busy_urls``, longest waiting first:
+        however many rows a dead receiver has piled up, every other receiver's turn comes."""
+        marks = ",".join("?" * len(busy_urls))
         rows = self._conn.execute(
-            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE state = ? AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, created_at LIMIT ?",
-            (PENDING, now, limit),
+            f"SELECT {_DELIVERY_COLUMNS}, MIN(next_attempt_at) FROM deliveries "  # SQLite: the other columns
+            f"WHERE state = ? AND next_attempt_at <= ? AND url NOT IN ({marks}) "  # come from the MIN row
+            "GROUP BY url ORDER BY next_attempt_at LIMIT ?",
+            (PENDING, now, *busy_urls, limit),
         ).fetchall()
-        return [DeliveryRow(*row) for row in rows]
+        return [DeliveryRow(*row[:-1]) for row in rows]
 
     def next_due_at(self) -> float | None:
         row = self._conn.execute("SELECT MIN(next_attempt_at) FROM deliveries WHERE state = ?", (PENDING,)).fetchone()

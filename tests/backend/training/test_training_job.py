@@ -11,8 +11,10 @@ import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from backend.rpc.server import Backend
+from backend.webhooks.signature import verify
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import jobs_pb2, training_pb2
+from tests.backend.webhooks.receiver import Receiver
 from tests.helpers import restoration_spec, wait_for_state
 
 SUCCEEDED = jobs_pb2.JOB_STATE_SUCCEEDED
@@ -157,11 +159,14 @@ def test_bad_parameters_are_refused_before_queueing(client: Connection, pairs_di
 
 
 def test_models_promote_delete_and_eval(client: Connection, pairs_dir: Path, tmp_path: Path) -> None:
-    first = wait_for_state(client, client.submit(train_spec(pairs_dir, epochs=1)).id, timeout=240)
-    second = wait_for_state(client, client.submit(train_spec(pairs_dir, epochs=1, seed=8)).id, timeout=240)
-    a, b = first.outputs["model_version"], second.outputs["model_version"]
-    assert json.loads(client.get_model(b).card_json)["parent_version"] == a
-    client.promote_model(a)
+    with Receiver() as receiver:  # webhooks announce each trained version once, and the promotion
+        hook = client.add_webhook(receiver.url, ["model.registered", "model.promoted"])
+        first = wait_for_state(client, client.submit(train_spec(pairs_dir, epochs=1)).id, timeout=240)
+        second = wait_for_state(client, client.submit(train_spec(pairs_dir, epochs=1, seed=8)).id, timeout=240)
+        a, b = first.outputs["model_version"], second.outputs["model_version"]
+        assert json.loads(client.get_model(b).card_json)["parent_version"] == a
+        client.promote_model(a)
+        _check_model_webhooks(receiver, hook.secret, {a: first.id, b: second.id}, promoted=a)
     with pytest.raises(BackendError) as caught:
         client.delete_model(a)
     assert caught.value.code == "FAILED_PRECONDITION"
@@ -195,6 +200,18 @@ def test_models_promote_delete_and_eval(client: Connection, pairs_dir: Path, tmp
     assert row["ssim"] == pytest.approx(
         structural_similarity(clean, degraded, data_range=1.0, channel_axis=-1), abs=1e-4
     )
+
+
+def _check_model_webhooks(receiver: Receiver, secret: str, jobs: dict[str, str], promoted: str) -> None:
+    """A run reports its version twice (an artifact output and its result): model.registered comes once."""
+    registered = receiver.wait("model.registered", count=len(jobs))
+    (promotion,) = receiver.wait("model.promoted")
+    for item in (*registered, promotion):
+        verify(secret, item.headers, item.body)
+    models = [item.json["data"]["model"] for item in registered]
+    assert {model["version"]: model["jobId"] for model in models} == jobs
+    assert all(model["layer"] == "layer_1" and "psnr" in model["metrics"] for model in models)
+    assert promotion.json["data"]["model"]["version"] == promoted and promotion.json["data"]["model"]["current"]
 
 
 def test_a_synth_then_train_chain_uses_relative_workspace_paths(client: Connection) -> None:

@@ -152,3 +152,48 @@ def test_pending_deliveries_survive_a_restart(
         assert (done.id, done.attempts) == (delivery.id, 2)
         assert [item.headers["webhook-id"] for item in receiver.received] == [delivery.id, delivery.id]
         verify(hook.secret, receiver.received[1].headers, receiver.received[1].body)
+
+
+def test_cancelled_and_interrupted_jobs_are_announced(
+    fast_backend: Callable[..., Backend], connect: Callable[[Backend], Connection], tmp_path: Path
+) -> None:
+    first = fast_backend()
+    client = connect(first)
+    with Receiver() as receiver:
+        hook = client.add_webhook(receiver.url, ["job.cancelled", "job.interrupted"])
+        cancelled = client.submit(restoration_spec(tmp_path / "cancelled", count=100_000))
+        client.cancel_job(cancelled.id)
+        (item,) = receiver.wait("job.cancelled")
+        assert item.json["data"]["job"]["id"] == cancelled.id
+        assert item.json["data"]["job"]["state"] == "JOB_STATE_CANCELLED"
+
+        running = client.submit(restoration_spec(tmp_path / "running", count=100_000))
+        wait_for(lambda: first.manager.worker_pid(running.id), what="the worker to start")
+        first.stop(grace_s=3.0)  # the job ends interrupted; its delivery is queued, sent now or after the restart
+        fast_backend()
+        (item,) = receiver.wait("job.interrupted")
+        verify(hook.secret, item.headers, item.body)
+        assert (item.json["data"]["job"]["id"], item.json["data"]["job"]["resumable"]) == (running.id, True)
+
+
+def test_a_delivery_is_given_up_after_its_window_or_at_once_on_410(
+    fast_backend: Callable[..., Backend], connect: Callable[[Backend], Connection]
+) -> None:
+    short_day = FAST.__class__(**{**FAST.__dict__, "give_up_after_s": 1.0})
+    client = connect(fast_backend(webhooks=short_day))
+    with Receiver(statuses=(500,)) as failing, Receiver(statuses=(410,)) as gone:
+        for receiver in (failing, gone):
+            hook = client.add_webhook(receiver.url).webhook
+            client.test_webhook(hook.id)
+            final = wait_for(
+                lambda hook_id=hook.id: (
+                    (d := _deliveries(client, webhook_id=hook_id)[0]).state == webhooks_pb2.DELIVERY_STATE_FAILED and d
+                ),
+                what="the delivery to be given up",
+            )
+            assert not final.HasField("next_attempt_at")
+            assert final.attempts == len(receiver.received)
+            if receiver is gone:
+                assert (final.attempts, final.last_http_status) == (1, 410)
+            else:
+                assert final.attempts >= 2 and final.last_http_status == 500 and final.last_error.startswith("HTTP 500")
