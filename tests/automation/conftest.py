@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socketserver
 import subprocess
 import sys
 import threading
@@ -128,6 +129,44 @@ def receiver() -> Iterator[Receiver]:
     yield Receiver(f"http://127.0.0.1:{server.server_address[1]}", received)
     server.shutdown()
     server.server_close()
+
+
+@dataclass
+class Sentinel:
+    """A proxy that forwards nothing: n8n's proxy settings point at it (loopback excepted), so every request n8n
+    tries to send beyond this machine (telemetry, version checks, templates, license, community nodes) arrives
+    here instead, is refused, and is recorded."""
+
+    url: str
+    seen: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="package")
+def sentinel() -> Iterator[Sentinel]:
+    seen: list[str] = []
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            seen.append(self.rfile.readline(2048).decode(errors="replace").strip())
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield Sentinel(f"http://127.0.0.1:{server.server_address[1]}", seen)
+    server.shutdown()
+    server.server_close()
+
+
+def proxy_env(sentinel: Sentinel) -> dict[str, str]:
+    loopback = "127.0.0.1,localhost,::1"
+    names = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")
+    return {
+        **dict.fromkeys(names, sentinel.url),
+        **{n.lower(): sentinel.url for n in names},
+        "NO_PROXY": loopback,
+        "no_proxy": loopback,
+    }
 
 
 def load_workflow(filename: str, config: dict[str, Any], **rename: str) -> dict[str, Any]:

@@ -20,7 +20,15 @@ import pytest
 
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 from tests.automation import n8n as n8n_runtime
-from tests.automation.conftest import NOT_INSTALLED, Backend, Receiver, load_workflow, started_n8n
+from tests.automation.conftest import (
+    NOT_INSTALLED,
+    Backend,
+    Receiver,
+    Sentinel,
+    load_workflow,
+    proxy_env,
+    started_n8n,
+)
 from tests.helpers import wait_for
 
 pytestmark = [
@@ -43,7 +51,9 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def n8n(backend: Backend, receiver: Receiver, folders: dict[str, Path]) -> Iterator[n8n_runtime.N8n]:
+def n8n(
+    backend: Backend, receiver: Receiver, sentinel: Sentinel, folders: dict[str, Path]
+) -> Iterator[n8n_runtime.N8n]:
     base = {"base_url": backend.http_url}
     nightly = {**base, **TINY_TRAINING, "report_url": f"{receiver.url}/nightly"}
     workflows = [
@@ -69,7 +79,8 @@ def n8n(backend: Backend, receiver: Receiver, folders: dict[str, Path]) -> Itera
     ]
     trigger = next(n for n in workflows[3]["nodes"] if n["name"] == "New photo")
     trigger["parameters"]["path"] = str(folders["photos"])
-    instance = started_n8n(folders["n8n"], workflows, {"N8N_RESTRICT_FILE_ACCESS_TO": str(folders["photos"])})
+    env = {"N8N_RESTRICT_FILE_ACCESS_TO": str(folders["photos"]), **proxy_env(sentinel)}
+    instance = started_n8n(folders["n8n"], workflows, env)
     yield instance
     instance.stop()
 
@@ -212,3 +223,10 @@ def test_nightly_keeps_the_current_model_unless_better(
     with backend.client() as client:
         assert client.get_model(current).current
         assert not client.get_model(body["version"]).current
+
+
+def test_n8n_sent_nothing_beyond_this_machine(n8n: n8n_runtime.N8n, sentinel: Sentinel) -> None:
+    """After every workflow ran: n8n's proxy-aware traffic (its global agent covers its own HTTP calls and the
+    HTTP Request nodes) tried to reach nothing but loopback."""
+    assert sentinel.seen == []
+    assert "Editor is now accessible" in n8n.log()
