@@ -182,6 +182,14 @@ class N8n:
             ).fetchall()
         return [{"id": row[0], "workflow": row[1], "status": row[2], "error": _error_of(row[3] or "")} for row in rows]
 
+    def node_output(self, execution_id: int, node: str) -> dict[str, Any]:
+        """The JSON of the first item ``node`` output in an execution (e.g. the job an HTTP node submitted)."""
+        path = self.folder / ".n8n" / "database.sqlite"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
+            (flatted,) = db.execute("SELECT data FROM execution_data WHERE executionId = ?", (execution_id,)).fetchone()
+        run = _unflatten(json.loads(flatted), 0)["resultData"]["runData"][node][0]
+        return dict(run["data"]["main"][0][0]["json"])
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return

@@ -4,20 +4,26 @@ One n8n holds all of them (imported and activated with n8n's CLI, then started):
 (first with no current model, so it promotes; then as a strict copy whose Config asks for +1000 dB PSNR, so the
 comparison keeps the current model: deterministic whatever a few training steps learn), the restoration of a
 folder of scans (the model the first nightly run promoted; then once more after one new scan), and the
-pre-labelling of photos dropped into a watched folder (a detector imported for the test). Each test checks in
-the backend what happened, and what arrived at the receiver standing in for a chat webhook.
+pre-labelling of photos dropped into a watched folder (a detector imported for the test), and a third copy of
+the nightly workflow whose Wait node gets a forged notification first. Each test checks in the backend what
+happened, and what arrived at the receiver standing in for a chat webhook; the last one that n8n tried to reach
+nothing beyond loopback.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from backend.webhooks import signature
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 from tests.automation import n8n as n8n_runtime
 from tests.automation.conftest import (
@@ -66,6 +72,13 @@ def n8n(
             path="omni-nightly-strict",
         ),
         load_workflow(
+            "nightly-layer2.json",
+            {**nightly, "report_url": f"{receiver.url}/nightly-forged"},
+            id="omniNightlyForged",
+            name="Omni: nightly layer 2 training (forgery target)",
+            path="omni-nightly-forged",
+        ),
+        load_workflow(
             "restore-scans.json",
             {
                 **base,
@@ -77,7 +90,7 @@ def n8n(
         ),
         load_workflow("prelabel-photos.json", {**base, "dataset": "incoming", "conf": 0.3}),
     ]
-    trigger = next(n for n in workflows[3]["nodes"] if n["name"] == "New photo")
+    trigger = next(n for n in workflows[-1]["nodes"] if n["name"] == "New photo")
     trigger["parameters"]["path"] = str(folders["photos"])
     env = {"N8N_RESTRICT_FILE_ACCESS_TO": str(folders["photos"]), **proxy_env(sentinel)}
     instance = started_n8n(folders["n8n"], workflows, env)
@@ -209,6 +222,41 @@ def test_prelabel_new_photos(
             saved = client.get_annotations("incoming", image.image_id)
             assert saved.updated_by == "n8n" and saved.boxes
             assert all(b.HasField("confidence") and b.confidence >= 0.3 for b in saved.boxes)
+
+
+def test_a_forged_notification_cannot_resume_the_nightly_workflow(
+    backend: Backend, n8n: n8n_runtime.N8n, receiver: Receiver, first_night: dict[str, Any]
+) -> None:
+    """n8n resumes a Wait node on any POST to /webhook-waiting/<execution id> (ids count up from 1): the Verify
+    signature node is what stops a forged "job.succeeded" from promoting anything."""
+    n8n.trigger("omni-nightly-forged")
+
+    def waiting() -> int | None:
+        found = [e["id"] for e in n8n.executions() if e["workflow"] == "omniNightlyForged" and e["status"] == "waiting"]
+        return found[0] if found else None
+
+    execution = wait_for(waiting, 120, 0.5, what="the forgery target waiting for its training")
+    training = n8n.node_output(execution, "Train layer 2")["id"]
+    body = json.dumps({"id": "msg_forged", "type": "job.succeeded", "data": {"job": {"id": training}}}).encode()
+    wrong = "whsec_" + base64.b64encode(b"not the backend's notify secret!").decode()
+    headers = signature.sign(wrong, "msg_forged", body)
+    request = urllib.request.Request(
+        f"{n8n.url}/webhook-waiting/{execution}", data=body, headers={**headers, "content-type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+    def ended() -> dict[str, Any] | None:
+        found = [e for e in n8n.executions() if e["id"] == execution and e["status"] not in ("waiting", "running")]
+        return found[0] if found else None
+
+    outcome = wait_for(ended, 60, 0.5, what="the forged resume to be handled")
+    assert outcome["status"] == "error" and "Verify signature" in outcome["error"], outcome
+    assert "signature does not match" in outcome["error"]
+    assert receiver.posts("/nightly-forged") == []
+    with backend.client() as client:
+        client.cancel_job(training)  # its real notification now finds the execution over
+        assert client.get_model(first_night["json"]["version"]).current
 
 
 def test_nightly_keeps_the_current_model_unless_better(
