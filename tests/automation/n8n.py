@@ -54,6 +54,8 @@ OFFLINE = {
     "NODE_FUNCTION_ALLOW_BUILTIN": "crypto",
     # 1.123.81's default "vm" expression engine runs in isolated-vm 6, which needs Node 22 (installers/n8n/README.md)
     "N8N_EXPRESSION_ENGINE": "legacy",
+    # the nightly workflow's Config reads the notify secret from $env (n8n will default this to true)
+    "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
     "DB_TYPE": "sqlite",
     "GENERIC_TIMEZONE": "UTC",
     "TZ": "UTC",
