@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -68,7 +69,7 @@ OFFLINE = {
 
 
 def installed() -> bool:
-    return N8N.exists()
+    return N8N.exists() and shutil.which("node") is not None
 
 
 def free_port() -> int:
