@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run serve test lint bench protos clean
+.PHONY: setup system-deps run serve test lint bench protos clean n8n n8n-if-node
 
 setup: $(STAMP)
 
@@ -39,8 +39,18 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy backend desktop omni_cli protos/generate.py
 
-test: setup system-deps lint
+test: setup system-deps lint n8n-if-node
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
+
+# The pinned n8n (installers/n8n/runtime/package-lock.json) for the workflow tests, installed beforehand so nothing
+# downloads while they run: once per lock file into ~/.cache/omni-studio/n8n, linked as runtime/node_modules.
+# `make test` installs it only where Node and npm are (the n8n tests skip elsewhere, saying so).
+n8n:
+	installers/n8n/install.sh
+
+n8n-if-node:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then $(MAKE) --no-print-directory n8n; \
+	else echo "node/npm not found: the n8n workflow tests will skip"; fi
 
 # Benchmarks print figures measured in one run; they are not tests. `make bench` is the quick one (~1 min);
 # the others take 10-45 minutes each and want a quiet machine.
