@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from backend.batch.formats import FORMAT_CHOICES, normalise_format
 from backend.errors import InvalidArgument
+from backend.inference.plan import MIN_AUTO_SIDE
 from backend.inference.providers import provider_name
 
 AUTO_TILE = 0
@@ -98,6 +99,10 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
         )
     if o.overlap != NO_OVERLAP and o.overlap < 0:
         raise InvalidArgument("overlap", f"must not be negative, got {o.overlap}")
+    if o.auto_tile and 2 * o.overlap_px >= MIN_AUTO_SIDE:
+        raise InvalidArgument(
+            "overlap", f"must be under half the smallest default tile ({MIN_AUTO_SIDE} px), got {o.overlap_px}"
+        )
     if o.tile > 0 and 2 * o.overlap_px >= o.tile:
         raise InvalidArgument("overlap", f"must be under half the tile ({o.tile} px), got {o.overlap_px}")
     if o.format not in FORMAT_CHOICES:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.inference.plan import TilePlan
+from backend.inference.plan import MIN_AUTO_SIDE, TilePlan
 
 #: real peak / estimated peak a run may reach (ONNX Runtime's arena, fragmentation)
 SAFETY = 3.0
@@ -38,7 +38,7 @@ GPU_SHARE = 0.8
 #: the two probe sides: odd, above half of any multiple we build (32), small enough to take milliseconds
 PROBE_SIDES = (33, 49)
 #: never plan tiles smaller than this area, whatever the estimate says (the out-of-memory rule goes lower)
-MIN_TILE_PIXELS = 256 * 256
+MIN_TILE_PIXELS = MIN_AUTO_SIDE * MIN_AUTO_SIDE
 #: bytes per pixel assumed for a model the probe cannot read (above layer 2 "small"'s measured 1,754)
 FALLBACK_BYTES_PER_PIXEL = 4096.0
 #: the CUDA provider's own workspaces (cuDNN) and context, kept out of the free memory planned for
