@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from backend.inference.plan import TilePlan, plan_tiles, whole_axis
+from backend.inference.plan import PlanRefused, TilePlan, plan_tiles, whole_axis
 from backend.inference.tiling import InferBatch, run_tiled
 
 #: exported graphs pad with reflection, which needs sides above half the network's multiple (5 px for
@@ -134,16 +134,24 @@ class Restorer:
         side = self.tile if tile is None else tile
         if side <= 0 and self.tile_pixels <= 0:
             return TilePlan(whole_axis(height), whole_axis(width))
-        plan = plan_tiles(
+        try:
+            plan = self._plan_aligned(height, width, side, self.multiple)
+        except PlanRefused:
+            if self.multiple == 1:
+                raise
+            plan = self._plan_aligned(height, width, side, 1)  # a tile too small to align: unaligned tiles
+        return replace(plan, batch=max(1, min(plan.batch, self.batch_limit(*plan.tile_shape))))
+
+    def _plan_aligned(self, height: int, width: int, side: int, multiple: int) -> TilePlan:
+        return plan_tiles(
             height,
             width,
             side=max(0, side),
             pixels=self.tile_pixels,
             overlap=self.overlap,
-            multiple=self.multiple,
+            multiple=multiple,
             batch=self.batch_size,
         )
-        return replace(plan, batch=max(1, min(plan.batch, self.batch_limit(*plan.tile_shape))))
 
     def fits_one_tile(self, height: int, width: int) -> bool:
         return self.plan(height, width).whole

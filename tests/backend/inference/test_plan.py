@@ -114,6 +114,12 @@ def test_overlaps_of_half_the_tile_are_refused_with_the_reason() -> None:
         plan_axis(1000, 90, 40, multiple=32)
     assert plan_axis(100, 128, 64).count == 1  # a side that fits is whole, whatever the overlap
 
+    from backend.inference.restorer import Restorer
+
+    # a tile the params accept but too small to align to the network: unaligned tiles, not a failed image
+    unaligned = Restorer(lambda batch: batch, tile=95, overlap=47, multiple=32).plan(1000, 1000)
+    assert unaligned.tile_shape == (95, 95) and min(unaligned.rows.overlaps()) >= 47
+
     from backend.batch.params import RestoreOptions, check_options
     from backend.errors import InvalidArgument
 
