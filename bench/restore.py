@@ -425,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="only the real sizes, without the 24 MP scan (a few minutes)"
     )
+    parser.add_argument("--sizes-only", action="store_true", help="only the real sizes, with the 24 MP scan")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}}
     with tempfile.TemporaryDirectory(prefix="omni-bench-restore-") as tmp:
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
             cases = SIZES if args.quick or args.no_scan else (*SIZES, SCAN)
             figures["sizes_model"] = f"layer 2 {args.sizes_preset} (random init)"
             figures["sizes"] = real_sizes(sizes_onnx, work / "sizes", cases)
-        if args.quick:
+        if args.quick or args.sizes_only:
             figures["load_avg_end_1m"] = os.getloadavg()[0]
             _print_sizes(figures)
             print(json.dumps(figures, indent=2, default=str))
