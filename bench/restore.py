@@ -368,22 +368,36 @@ def bare_plan(onnx: Path, folder: Path, cache: Path) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def real_sizes(onnx: Path, work: Path, cases: tuple[tuple[str, int, int, int], ...]) -> list[dict[str, Any]]:
-    """Each size: the job at default settings against bare session.run at the same plan (see BARE_PLAN)."""
+def real_sizes(
+    onnx: Path, work: Path, cases: tuple[tuple[str, int, int, int], ...], rounds_per_size: int = 1
+) -> list[dict[str, Any]]:
+    """Each size: the job at default settings against bare session.run at the same plan (see BARE_PLAN),
+    in ``rounds_per_size`` rounds of alternating order; the ratio is the median of the rounds' ratios (other
+    programs' load comes and goes)."""
     served = Served(onnx, work)
     results = []
     try:
         for name, width, height, count in cases:
             source = make_size_case(work / f"size-{width}x{height}", width, height, count)
-            bare = bare_plan(onnx, source, work / "probe-cache" / "tensorrt")
-            job = served.local_summary(source, work / f"out-{width}x{height}")
-            speed = job["throughput"]["megapixels_per_second"]
+            ratios, jobs, bares = [], [], []
+            job: dict[str, Any] = {}
+            for index in range(rounds_per_size):
+                steps = ["bare", "job"] if index % 2 == 0 else ["job", "bare"]
+                for step in steps:
+                    if step == "bare":
+                        bare = bare_plan(onnx, source, work / "probe-cache" / "tensorrt")
+                    else:
+                        job = served.local_summary(source, work / f"out-{width}x{height}-{index}")
+                jobs.append(job["throughput"]["megapixels_per_second"])
+                bares.append(bare["megapixels_per_second"])
+                ratios.append(jobs[-1] / bares[-1])
             whole = all(plan == "whole" for plan in bare["plans"])
             row = {
                 "case": f"{count} x {name}",
-                "job_mp_per_s": speed,
-                "bare_mp_per_s": bare["megapixels_per_second"],
-                "ratio": speed / bare["megapixels_per_second"],
+                "job_mp_per_s": statistics.median(jobs),
+                "bare_mp_per_s": statistics.median(bares),
+                "ratio": statistics.median(ratios),
+                "ratios": [round(r, 3) for r in ratios],
                 "bare_over": "whole images" if whole else "the plan's tiles",
                 "plans": [f"{p['images']}: {p['plan']}" for p in job["tile_plans"]],
                 "tile_limit": job["tile_limit"],
@@ -426,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="only the real sizes, without the 24 MP scan (a few minutes)"
     )
     parser.add_argument("--sizes-only", action="store_true", help="only the real sizes, with the 24 MP scan")
+    parser.add_argument("--size-rounds", type=int, default=1, help="rounds per real size (median ratio)")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}}
     with tempfile.TemporaryDirectory(prefix="omni-bench-restore-") as tmp:
@@ -434,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
             sizes_onnx, _ = export_model(2, args.sizes_preset, work)
             cases = SIZES if args.quick or args.no_scan else (*SIZES, SCAN)
             figures["sizes_model"] = f"layer 2 {args.sizes_preset} (random init)"
-            figures["sizes"] = real_sizes(sizes_onnx, work / "sizes", cases)
+            figures["sizes"] = real_sizes(sizes_onnx, work / "sizes", cases, args.size_rounds)
         if args.quick or args.sizes_only:
             figures["load_avg_end_1m"] = os.getloadavg()[0]
             _print_sizes(figures)
@@ -470,7 +485,7 @@ def _print_sizes(f: dict[str, Any]) -> None:
     for row in f["sizes"]:
         print(
             f"  {row['case']:<24} {row['job_mp_per_s']:.3f} / {row['bare_mp_per_s']:.3f} = {row['ratio']:.3f}  "
-            f"(bare over {row['bare_over']}; plans: {'; '.join(row['plans'])})"
+            f"(rounds {row['ratios']}; bare over {row['bare_over']}; plans: {'; '.join(row['plans'])})"
         )
     if f["sizes"]:
         print(f"  tile limit: {f['sizes'][0]['tile_limit']}")
