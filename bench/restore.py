@@ -9,9 +9,15 @@
    divided by local (the backend reads and writes the folders) throughput. Target: at least 0.85.
 4. Peak resident memory (``ru_maxrss`` of a fresh process) restoring one 12,000 x 9,000 PNG through the
    whole pipeline (decode, tiles, encode, write) with 512 px tiles and with 256 px tiles.
+5. Real sizes at default settings (the memory-derived tile plan): 512 px images, 1024 x 1024 documents,
+   4000 x 3000 photos (JPEG) and one 24 MP scan (6000 x 4000 PNG); for each, a job's megapixels/s divided
+   by bare ``session.run`` over the same images, decoded beforehand: whole images where the plan keeps them
+   whole, otherwise the plan's own tiles (a whole 24 MP image does not fit this machine's memory for
+   layer 2), which says so. Target: at least 0.9. ``--quick`` runs only this, without the 24 MP scan.
 
-The network is a freshly initialised layer 2 "small" (Restormer-style, 1.6M parameters): speed does not
-depend on training. The images are synthetic degraded documents (``backend.synthetic``) of 512 x 512.
+The network is a freshly initialised layer 2 "small" (Restormer-style, 1.6M parameters; "mini" for the
+real sizes): speed does not depend on training. The images are synthetic degraded documents
+(``backend.synthetic``) of 512 x 512, and smooth textured photos and scans for the large sizes.
 """
 
 from __future__ import annotations
@@ -144,8 +150,9 @@ class Served:
         self.backend = start_backend(ServerSettings(host="127.0.0.1", port=0, workspace=workspace, token="bench"))
         self.client = Connection(BackendTarget(f"127.0.0.1:{self.backend.port}", token="bench"))
 
-    def local(self, source: Path, out: Path) -> dict[str, Any]:
-        """A job that reads and writes the folders in place; its summary's figures and the wall time."""
+    def local_summary(self, source: Path, out: Path) -> dict[str, Any]:
+        """A job at default settings that reads and writes the folders in place; its summary, and the wall
+        time from submit to the end under "wall_seconds_from_submit"."""
         from protos.omni.v1 import batch_pb2, jobs_pb2
 
         spec = batch_pb2.RestoreBatchSpec(input=str(source), out=str(out), model=self.version)
@@ -156,7 +163,13 @@ class Served:
         wall = time.perf_counter() - began
         job = self.client.get_job(job.id)
         assert job.state == jobs_pb2.JOB_STATE_SUCCEEDED, job.message
-        summary = json.loads(Path(job.outputs["summary"]).read_text())
+        summary: dict[str, Any] = json.loads(Path(job.outputs["summary"]).read_text())
+        return {**summary, "wall_seconds_from_submit": wall}
+
+    def local(self, source: Path, out: Path) -> dict[str, Any]:
+        """A job that reads and writes the folders in place; its summary's figures and the wall time."""
+        summary = self.local_summary(source, out)
+        wall = summary["wall_seconds_from_submit"]
         restored = summary["counts"]["restored"]
         return {
             **summary["throughput"],
@@ -277,6 +290,125 @@ def big_scan(path: Path, width: int, height: int) -> None:
     Image.fromarray(image).save(path, compress_level=1)
 
 
+#: ``session.run`` alone over a folder, at the plan a default run makes for each image (whole, or the plan's
+#: tiles cut beforehand), in a fresh process with the job's session options; nothing but the calls is timed
+BARE_PLAN = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    import numpy as np
+    from backend.batch.codec import decode
+    from backend.batch.engine_setup import open_run_engine
+    from backend.batch.params import RestoreOptions
+    from backend.inference.engine import open_engine
+    from backend.inference.tiling import read_padded
+
+    onnx, folder, cache = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    run = open_run_engine(onnx, RestoreOptions(), cache)
+    engine = open_engine(onnx)
+    engine.run(np.zeros((1, 3, 64, 64), np.float32))
+    seconds = pixels = 0.0
+    plans = []
+    for path in sorted(p for p in folder.iterdir() if p.suffix in (".png", ".jpg")):
+        image = (decode(path).pixels.astype(np.float32) / 255.0).transpose(2, 0, 1).copy()
+        height, width = image.shape[1:]
+        plan = run.restorer.plan(height, width)
+        plans.append(plan.describe())
+        if plan.whole:
+            batches = [image[None]]
+        else:
+            read = lambda t, l, h, w: image[:, t : t + h, l : l + w]
+            th, tw = plan.tile_shape
+            tiles = [read_padded(read, height, width, t, l, th, tw) for t in plan.rows.starts for l in plan.cols.starts]
+            batches = [np.stack(tiles[i : i + plan.batch]) for i in range(0, len(tiles), plan.batch)]
+        del image
+        began = time.perf_counter()
+        for batch in batches:
+            engine.run(batch)
+        seconds += time.perf_counter() - began
+        pixels += height * width
+        del batches
+    print(json.dumps({"megapixels_per_second": pixels / 1e6 / seconds, "plans": sorted(set(plans))}))
+    """
+)
+
+SIZES = (("512 px images", 512, 512, 8), ("1024 px documents", 1024, 1024, 4), ("4000x3000 photos", 4000, 3000, 1))
+SCAN = ("24 MP scan", 6000, 4000, 1)
+
+
+def make_size_case(folder: Path, width: int, height: int, count: int) -> Path:
+    """Documents (PNG) when square and small enough for the generator, else textured photos (JPEG) or a
+    scan (PNG) of the size asked for."""
+    from PIL import Image
+
+    if width == height and width <= 1024:
+        make_documents(folder, count, width)
+        return folder / "degraded"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        scan = folder / f"big-{index}.png"
+        big_scan(scan, width, height)
+        if width * height < 20_000_000:  # a phone photo: JPEG
+            with Image.open(scan) as image:
+                image.save(folder / f"photo-{index}.jpg", quality=90)
+            scan.unlink()
+    return folder
+
+
+def bare_plan(onnx: Path, folder: Path, cache: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", BARE_PLAN, str(onnx), str(folder), str(cache)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def real_sizes(
+    onnx: Path, work: Path, cases: tuple[tuple[str, int, int, int], ...], rounds_per_size: int = 1
+) -> list[dict[str, Any]]:
+    """Each size: the job at default settings against bare session.run at the same plan (see BARE_PLAN),
+    in ``rounds_per_size`` rounds of alternating order; the ratio is the median of the rounds' ratios (other
+    programs' load comes and goes)."""
+    served = Served(onnx, work)
+    results = []
+    try:
+        for name, width, height, count in cases:
+            source = make_size_case(work / f"size-{width}x{height}", width, height, count)
+            ratios, jobs, bares = [], [], []
+            job: dict[str, Any] = {}
+            for index in range(rounds_per_size):
+                steps = ["bare", "job"] if index % 2 == 0 else ["job", "bare"]
+                for step in steps:
+                    if step == "bare":
+                        bare = bare_plan(onnx, source, work / "probe-cache" / "tensorrt")
+                    else:
+                        job = served.local_summary(source, work / f"out-{width}x{height}-{index}")
+                jobs.append(job["throughput"]["megapixels_per_second"])
+                bares.append(bare["megapixels_per_second"])
+                ratios.append(jobs[-1] / bares[-1])
+            whole = all(plan == "whole" for plan in bare["plans"])
+            row = {
+                "case": f"{count} x {name}",
+                "job_mp_per_s": statistics.median(jobs),
+                "bare_mp_per_s": statistics.median(bares),
+                "ratio": statistics.median(ratios),
+                "ratios": [round(r, 3) for r in ratios],
+                "bare_over": "whole images" if whole else "the plan's tiles",
+                "plans": [f"{p['images']}: {p['plan']}" for p in job["tile_plans"]],
+                "tile_limit": job["tile_limit"],
+            }
+            print(f"{row['case']}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "case"), flush=True)
+            results.append(row)
+    finally:
+        served.close()
+    return results
+
+
 def peak_rss(onnx: Path, image: Path, work: Path, tile: int) -> dict[str, float]:
     out = work / f"rss-{tile}"
     done = subprocess.run(
@@ -301,10 +433,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--big", default="12000x9000", help="WIDTHxHEIGHT of the memory measurement")
     parser.add_argument("--big-preset", default="tiny", help="layer 1 preset for the memory measurement")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--sizes-preset", default="mini", help="layer 2 preset for the real sizes")
+    parser.add_argument("--skip-sizes", action="store_true", help="leave out the real sizes")
+    parser.add_argument("--no-scan", action="store_true", help="real sizes without the 24 MP scan")
+    parser.add_argument(
+        "--quick", action="store_true", help="only the real sizes, without the 24 MP scan (a few minutes)"
+    )
+    parser.add_argument("--sizes-only", action="store_true", help="only the real sizes, with the 24 MP scan")
+    parser.add_argument("--size-rounds", type=int, default=1, help="rounds per real size (median ratio)")
     args = parser.parse_args(argv)
     figures: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}}
     with tempfile.TemporaryDirectory(prefix="omni-bench-restore-") as tmp:
         work = Path(tmp)
+        if not args.skip_sizes:
+            sizes_onnx, _ = export_model(2, args.sizes_preset, work)
+            cases = SIZES if args.quick or args.no_scan else (*SIZES, SCAN)
+            figures["sizes_model"] = f"layer 2 {args.sizes_preset} (random init)"
+            figures["sizes"] = real_sizes(sizes_onnx, work / "sizes", cases, args.size_rounds)
+        if args.quick or args.sizes_only:
+            figures["load_avg_end_1m"] = os.getloadavg()[0]
+            _print_sizes(figures)
+            print(json.dumps(figures, indent=2, default=str))
+            return 0
         onnx, network = export_model(args.layer, args.preset, work)
         paths = make_documents(work / "docs", args.images, args.size)
         source = work / "docs" / "degraded"
@@ -326,6 +476,19 @@ def main(argv: list[str] | None = None) -> int:
     figures["bench_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     _print(figures)
     return 0
+
+
+def _print_sizes(f: dict[str, Any]) -> None:
+    if "sizes" not in f:
+        return
+    print(f"real sizes at default settings, {f['sizes_model']}: job MP/s / bare session.run MP/s (target >= 0.9)")
+    for row in f["sizes"]:
+        print(
+            f"  {row['case']:<24} {row['job_mp_per_s']:.3f} / {row['bare_mp_per_s']:.3f} = {row['ratio']:.3f}  "
+            f"(rounds {row['ratios']}; bare over {row['bare_over']}; plans: {'; '.join(row['plans'])})"
+        )
+    if f["sizes"]:
+        print(f"  tile limit: {f['sizes'][0]['tile_limit']}")
 
 
 def _print(f: dict[str, Any]) -> None:
@@ -355,6 +518,7 @@ def _print(f: dict[str, Any]) -> None:
             )
     lines.append(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("\n".join(lines))
+    _print_sizes(f)
     print(json.dumps(f, indent=2, default=str))
 
 

@@ -22,6 +22,8 @@ class RunEngine:
     warnings: list[str]
     restorer: Restorer
     settings: PipelineSettings
+    #: why tiles are as large as they are: "whole images asked for", a side asked for, or the memory figures
+    tile_limit: str = ""
 
     @property
     def batch_size(self) -> int:
@@ -33,12 +35,20 @@ class RunEngine:
 
 
 def open_run_engine(onnx: Path, options: RestoreOptions, cache_dir: Path | None = None) -> RunEngine:
-    """Raises ProviderUnavailable (FAILED_PRECONDITION) when ``options.require_provider`` cannot run."""
+    """Raises ProviderUnavailable (FAILED_PRECONDITION) when ``options.require_provider`` cannot run.
+
+    ``cache_dir`` keeps built TensorRT engines; the model's memory probe is kept beside it."""
     from backend.inference.engine import EngineOptions, is_out_of_memory, machine_cores, open_engine
+    from backend.inference.memory import default_limit, model_memory
 
     engine = open_engine(onnx, EngineOptions(require_provider=options.require_provider, cache_dir=cache_dir))
     batch = options.batch_size or MAX_BATCH
     pixels = 0 if options.batch_size else (GPU_BATCH_PIXELS if engine.device == "cuda" else CPU_BATCH_PIXELS)
+    memory = model_memory(onnx, cache_dir.parent / "memory" if cache_dir is not None else None)
+    tile_pixels, why = 0, "whole images asked for" if options.tile < 0 else f"{options.tile} px tiles asked for"
+    if options.auto_tile:
+        limit = default_limit(memory, engine.device)
+        tile_pixels, why = limit.pixels, limit.why
     restorer = Restorer(
         engine.run,
         model_channels=engine.channels,
@@ -46,8 +56,10 @@ def open_run_engine(onnx: Path, options: RestoreOptions, cache_dir: Path | None 
         overlap=options.overlap_px,
         batch_size=batch,
         batch_pixels=pixels,
+        tile_pixels=tile_pixels,
+        multiple=memory.multiple,
         is_out_of_memory=is_out_of_memory,
     )
     threads = max(2, machine_cores() // 2)
     settings = PipelineSettings(quality=options.quality, decode_threads=threads, encode_threads=threads)
-    return RunEngine(engine.provider, list(engine.warnings), restorer, settings)
+    return RunEngine(engine.provider, list(engine.warnings), restorer, settings, why)

@@ -70,6 +70,7 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
     run = open_run_engine(onnx, options, cache_dir=ctx.scratch_dir.parents[1] / "cache" / "tensorrt")
     loaded = time.time()
     ctx.log(f"execution provider: {run.provider}")
+    ctx.log(f"tiles: {run.tile_limit}")
     for warning in run.warnings:
         ctx.log(warning, level="warning")
     ctx.set_output("provider", run.provider)
@@ -88,6 +89,7 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
         settings=run_settings(
             options, run.batch_size, run.batch_pixels, recursive=params.recursive, resume=not params.overwrite
         ),
+        tile_limit=run.tile_limit,
         references=bool(params.ref),
         started_at=started,
         model_load_seconds=loaded - started,

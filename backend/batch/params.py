@@ -1,7 +1,9 @@
 """Parameters of a batch restoration (``RestoreBatchSpec``), checked before anything runs.
 
 Proto3 sends 0 for "not given", so zero means the default everywhere; ``tile = -1`` asks for whole
-images and ``overlap = -1`` for no overlap (the CLI's ``--tile 0`` / ``--overlap 0``).
+images and ``overlap = -1`` for no overlap (the CLI's ``--tile 0`` / ``--overlap 0``). The default tile
+(``AUTO_TILE``) is no fixed side: tiles as large as the device's free memory holds for the model
+(``backend.inference.memory``), so whole images where they fit.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from dataclasses import dataclass, replace
 
 from backend.batch.formats import FORMAT_CHOICES, normalise_format
 from backend.errors import InvalidArgument
+from backend.inference.plan import MIN_AUTO_SIDE
 from backend.inference.providers import provider_name
 
-DEFAULT_TILE = 512
+AUTO_TILE = 0
 DEFAULT_OVERLAP = 32
 DEFAULT_QUALITY = 95
 MIN_TILE = 64
@@ -28,7 +31,7 @@ class RestoreOptions:
 
     model: str = "current"  # a version, or "current" (the promoted version of ``layer``, else its newest)
     layer: int = 0  # 1 or 2; 0 = 2 for "current", or the explicit version's layer
-    tile: int = DEFAULT_TILE  # -1 = whole images
+    tile: int = AUTO_TILE  # px; 0 = from the memory the model needs and the device has; -1 = whole images
     overlap: int = DEFAULT_OVERLAP  # -1 = none
     format: str = "same"
     quality: int = DEFAULT_QUALITY
@@ -37,8 +40,12 @@ class RestoreOptions:
 
     @property
     def tile_side(self) -> int:
-        """The tile side in pixels; 0 for whole images."""
-        return 0 if self.tile == WHOLE_IMAGE else self.tile
+        """The tile side asked for in pixels; 0 for whole images or the memory-derived default."""
+        return max(0, self.tile)
+
+    @property
+    def auto_tile(self) -> bool:
+        return self.tile == AUTO_TILE
 
     @property
     def overlap_px(self) -> int:
@@ -79,19 +86,24 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
     o = replace(
         options,
         model=(options.model or "current").strip(),
-        tile=options.tile or DEFAULT_TILE,
+        tile=options.tile,
         overlap=options.overlap or DEFAULT_OVERLAP,
         format=normalise_format(options.format),
         quality=options.quality or DEFAULT_QUALITY,
         require_provider=provider_name(options.require_provider),
     )
-    if o.tile != WHOLE_IMAGE and not MIN_TILE <= o.tile <= MAX_TILE:
+    if o.tile not in (WHOLE_IMAGE, AUTO_TILE) and not MIN_TILE <= o.tile <= MAX_TILE:
         raise InvalidArgument(
-            "tile", f"must be between {MIN_TILE} and {MAX_TILE} px, or 0 for whole images; got {o.tile}"
+            "tile",
+            f"must be between {MIN_TILE} and {MAX_TILE} px, -1 for whole images or 0 for the default; got {o.tile}",
         )
     if o.overlap != NO_OVERLAP and o.overlap < 0:
         raise InvalidArgument("overlap", f"must not be negative, got {o.overlap}")
-    if o.tile != WHOLE_IMAGE and 2 * o.overlap_px >= o.tile:
+    if o.auto_tile and 2 * o.overlap_px >= MIN_AUTO_SIDE:
+        raise InvalidArgument(
+            "overlap", f"must be under half the smallest default tile ({MIN_AUTO_SIDE} px), got {o.overlap_px}"
+        )
+    if o.tile > 0 and 2 * o.overlap_px >= o.tile:
         raise InvalidArgument("overlap", f"must be under half the tile ({o.tile} px), got {o.overlap_px}")
     if o.format not in FORMAT_CHOICES:
         raise InvalidArgument("format", f"unknown format {options.format!r}; choose one of {', '.join(FORMAT_CHOICES)}")

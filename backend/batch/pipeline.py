@@ -48,7 +48,8 @@ class Outcome:
     width: int = 0
     height: int = 0
     seconds: float = 0.0  # inference time of this image
-    tile: int = 0  # tile side used; 0 = the whole image at once
+    tile: int = 0  # longest tile side used; 0 = the whole image at once
+    plan: str = ""  # the tile plan, e.g. "whole" or "1x2 tiles of 3000x2016 px, 1.01x the pixels"
     notes: list[str] = field(default_factory=list)
     metrics: dict[str, float] | None = None
     metrics_problem: str = ""
@@ -334,9 +335,16 @@ class Pipeline:
     def _write(self, item: _Restored) -> None:
         task, decoded, result = item.task, item.decoded, item.result
         width, height = decoded.size
-        values: dict[str, Any] = {"width": width, "height": height, "seconds": item.seconds, "tile": result.tile}
+        plan = result.plan.describe() if result.plan is not None else "whole"
+        values: dict[str, Any] = {
+            "width": width,
+            "height": height,
+            "seconds": item.seconds,
+            "tile": result.tile,
+            "plan": plan,
+        }
         target, pixels = output_format(task.output), [result.pixels]
-        item.result = Restored(EMPTY, result.tile, result.tiles, result.notes)  # the encoder owns the pixels now
+        item.result = Restored(EMPTY, result.tile, result.tiles, result.notes, result.plan)  # the encoder owns them now
         notes: list[str] = []
 
         def write(handle: BinaryIO) -> None:

@@ -98,6 +98,7 @@ def _outcome(result: batch_pb2.ImageResult) -> Outcome:
         height=result.height,
         seconds=result.seconds,
         tile=result.tile,
+        plan=result.plan,
         notes=list(result.notes),
         metrics=metrics,
         metrics_problem=result.metrics_problem,
@@ -293,6 +294,7 @@ def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:
     summary.provider, summary.provider_warnings = ready.provider, list(ready.provider_warnings)
     summary.settings["batch"] = ready.batch_size
     summary.settings["batch_pixels"] = ready.batch_pixels
+    summary.tile_limit = ready.tile_limit
     run.on_log(f"model {ready.model} ({ready.layer})" + (f": {ready.model_note}" if ready.model_note else ""), "info")
     run.on_log(f"execution provider: {ready.provider}", "info")
     for warning in ready.provider_warnings:

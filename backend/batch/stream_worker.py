@@ -67,7 +67,12 @@ def stream_worker_main(
         send(("error", "FAILED_PRECONDITION", why))
         return
     ready = {"provider": run.provider, "warnings": run.warnings}
-    send(("ready", {**ready, "batch_size": run.batch_size, "batch_pixels": run.batch_pixels}))
+    send(
+        (
+            "ready",
+            {**ready, "batch_size": run.batch_size, "batch_pixels": run.batch_pixels, "tile_limit": run.tile_limit},
+        )
+    )
     outputs: dict[str, bytes] = {}
     restored = failed = 0
 

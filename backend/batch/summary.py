@@ -46,6 +46,8 @@ class BatchSummary:
     provider: str = ""
     provider_warnings: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    #: why tiles are as large as they are (the memory figures of the default, or what was asked for)
+    tile_limit: str = ""
     state: str = "running"  # -> finished | cancelled | stopped | failed
     message: str = ""
     started_at: float = field(default_factory=time.time)
@@ -111,6 +113,15 @@ class BatchSummary:
         section["images"] = [{"file": o.key, **(o.metrics or {})} for o in measured][:MAX_LISTED]
         return section
 
+    def _tile_plans(self) -> list[dict[str, Any]]:
+        """Each distinct plan once, with how many images took it and the size of the first of them."""
+        plans: dict[str, dict[str, Any]] = {}
+        for o in self.restored:
+            entry = plans.setdefault(o.plan or "whole", {"plan": o.plan or "whole", "images": 0})
+            entry["images"] += 1
+            entry.setdefault("example", f"{o.key} ({o.width}x{o.height})")
+        return sorted(plans.values(), key=lambda entry: -entry["images"])[:MAX_LISTED]
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "kind": "restore_batch",
@@ -124,6 +135,8 @@ class BatchSummary:
             "provider": self.provider,
             "provider_warnings": self.provider_warnings,
             "settings": self.settings,
+            "tile_limit": self.tile_limit,
+            "tile_plans": self._tile_plans(),
             "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at),
             "wall_seconds": round(self.wall_seconds, 3),
@@ -174,7 +187,7 @@ def run_settings(
 ) -> dict[str, Any]:
     """The settings line of a summary (the same for local and remote runs)."""
     return {
-        "tile": options.tile_side or "whole images",
+        "tile": "auto" if options.auto_tile else options.tile_side or "whole images",
         "overlap": options.overlap_px,
         "format": options.format,
         "quality": options.quality,
@@ -227,6 +240,8 @@ def render_text(data: dict[str, Any]) -> str:
     lines += [f"  warning:  {warning}" for warning in data["provider_warnings"]]
     lines += [
         "Settings:   " + ", ".join(f"{key} {value}" for key, value in settings.items()),
+        *([f"Tiles:      {data['tile_limit']}"] if data.get("tile_limit") else []),
+        *[f"  {p['images']} image(s): {p['plan']} (e.g. {p['example']})" for p in data.get("tile_plans", [])],
         f"Started:    {data['started_at']}   Finished: {data['finished_at']}",
         f"Wall time:  {data['wall_seconds']:.1f} s ({data['model_load_seconds']:.1f} s of it loading the model)",
         "",

@@ -1,5 +1,6 @@
-"""Restore whole images with a restoration network: channels and bit depth in and out, tiling, batching of
-small images, and the out-of-memory rule (halve the tile, retry the image, keep the smaller tile).
+"""Restore whole images with a restoration network: channels and bit depth in and out, the tile plan of each
+image, batching of small images, and the out-of-memory rule (halve the tile, retry the image, keep the
+smaller tile).
 
 Images are HxWxC numpy arrays (C = 1 or 3, uint8 or uint16); the result has the same shape and dtype.
 The network sees float32 NxCxHxW in [0, 1]; its output is clamped to [0, 1] and rounded back.
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from backend.inference.plan import PlanRefused, TilePlan, plan_tiles, whole_axis
 from backend.inference.tiling import InferBatch, run_tiled
 
 #: exported graphs pad with reflection, which needs sides above half the network's multiple (5 px for
@@ -41,9 +43,10 @@ class RetryWithFreshInput(Exception):
 @dataclass
 class Restored:
     pixels: np.ndarray
-    tile: int  # the tile side used (0 = whole image)
+    tile: int  # the tile side limit used, or the longest tile side under an area limit (0 = whole image)
     tiles: int
     notes: list[str] = field(default_factory=list)
+    plan: TilePlan | None = None  # None for images restored together in one call (each one whole)
 
 
 def _scale(dtype: np.dtype) -> float:
@@ -67,8 +70,19 @@ def _from_float(rows: np.ndarray, channels: int, dtype: np.dtype) -> np.ndarray:
     return np.clip(values * scale + 0.5, 0.0, scale).astype(dtype, order="C")
 
 
+def _tile_used(plan: TilePlan, tile: int) -> int:
+    if plan.whole:
+        return 0
+    return tile if tile > 0 else max(plan.tile_shape)
+
+
 class Restorer:
-    """Tile settings shared by every image of a run; ``tile`` shrinks for good after an out-of-memory."""
+    """Tile settings shared by every image of a run; ``tile`` shrinks for good after an out-of-memory.
+
+    A tile is at most ``tile`` px along each side (0 = no limit) and ``tile_pixels`` in area (0 = no
+    limit; the memory-derived default); both 0 = whole images. ``multiple`` is the factor the network pads
+    its input to (``backend.inference.memory`` measures it): tiles are aligned to it.
+    """
 
     def __init__(
         self,
@@ -79,6 +93,8 @@ class Restorer:
         overlap: int = 32,
         batch_size: int = 1,
         batch_pixels: int = 0,
+        tile_pixels: int = 0,
+        multiple: int = 1,
         is_out_of_memory: Callable[[BaseException], bool] = lambda error: isinstance(error, MemoryError),
     ) -> None:
         if model_channels not in (1, 3):
@@ -89,6 +105,8 @@ class Restorer:
         self.overlap = overlap
         self.batch_size = max(1, batch_size)
         self.batch_pixels = batch_pixels  # 0 = no limit besides ``batch_size``
+        self.tile_pixels = tile_pixels
+        self.multiple = max(1, multiple)
         self._is_oom = is_out_of_memory
         self._lock = threading.Lock()
 
@@ -111,8 +129,32 @@ class Restorer:
             return self.batch_size
         return max(1, min(self.batch_size, self.batch_pixels // max(1, height * width)))
 
+    def plan(self, height: int, width: int, tile: int | None = None) -> TilePlan:
+        """The tile plan of a ``height`` x ``width`` image under the current limits (or side ``tile``)."""
+        side = self.tile if tile is None else tile
+        if side <= 0 and self.tile_pixels <= 0:
+            return TilePlan(whole_axis(height), whole_axis(width))
+        try:
+            plan = self._plan_aligned(height, width, side, self.multiple)
+        except PlanRefused:
+            if self.multiple == 1:
+                raise
+            plan = self._plan_aligned(height, width, side, 1)  # a tile too small to align: unaligned tiles
+        return replace(plan, batch=max(1, min(plan.batch, self.batch_limit(*plan.tile_shape))))
+
+    def _plan_aligned(self, height: int, width: int, side: int, multiple: int) -> TilePlan:
+        return plan_tiles(
+            height,
+            width,
+            side=max(0, side),
+            pixels=self.tile_pixels,
+            overlap=self.overlap,
+            multiple=multiple,
+            batch=self.batch_size,
+        )
+
     def fits_one_tile(self, height: int, width: int) -> bool:
-        return self.tile <= 0 or (height <= self.tile and width <= self.tile)
+        return self.plan(height, width).whole
 
     def restore(
         self, pixels: np.ndarray, should_stop: Callable[[], bool] = lambda: False, *, in_place: bool = False
@@ -147,7 +189,7 @@ class Restorer:
     def _smaller_tile(self, tile: int, shape: tuple[int, ...], error: BaseException) -> int | None:
         if not self._is_oom(error):
             return None
-        current = tile if tile > 0 else max(shape)
+        current = tile if tile > 0 else max(self.plan(shape[0], shape[1], tile).tile_shape)
         smaller = current // 2
         return smaller if smaller >= MIN_TILE else None
 
@@ -157,9 +199,11 @@ class Restorer:
         height, width, channels = pixels.shape
         if channels == 3 and self.model_channels == 1:
             planes = [self._restore_with(pixels[:, :, [c]], tile, should_stop, notes, False) for c in range(3)]
-            return Restored(np.concatenate([p.pixels for p in planes], axis=2), tile, sum(p.tiles for p in planes))
+            first = planes[0]
+            merged = np.concatenate([p.pixels for p in planes], axis=2)
+            return Restored(merged, first.tile, sum(p.tiles for p in planes), notes, first.plan)
         out = pixels if in_place else np.empty_like(pixels)
-        overlap = self.overlap if tile > 0 else 0
+        plan = self.plan(height, width, tile)
 
         def read(top: int, left: int, h: int, w: int) -> np.ndarray:
             return _to_float(pixels[top : top + h, left : left + w], self.model_channels)
@@ -172,19 +216,9 @@ class Restorer:
                 raise RestoreStopped()
 
         tiles = run_tiled(
-            height=height,
-            width=width,
-            channels=self.model_channels,
-            tile=tile,
-            overlap=overlap,
-            batch_size=self.batch_limit(min(tile or height, height), min(tile or width, width)),
-            read=read,
-            infer=self.infer,
-            write=write,
-            check=check,
+            plan=plan, channels=self.model_channels, read=read, infer=self.infer, write=write, check=check
         )
-        used = tile if 0 < tile < max(height, width) else 0
-        return Restored(out, used, tiles, notes)
+        return Restored(out, _tile_used(plan, tile), tiles, notes, plan)
 
     # -- several small images at once ------------------------------------------------------------------
 

@@ -1,27 +1,14 @@
-"""Run a restoration network over a large image in overlapping tiles, blended with a linear ramp,
-so memory is bounded by the tile size rather than the image size."""
+"""Run a restoration network over a large image in overlapping tiles, so memory is bounded by the tile size
+rather than the image size. The plan and the blend are inference's (``backend.inference.plan``): equal
+tiles aligned to the network's padding multiple, feathered so a tile's cut edges weigh nothing, so a
+validation score and an ``omni restore`` output come from the same tiles."""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-
-def _ramp(size: int, overlap: int, device: torch.device) -> torch.Tensor:
-    weights = torch.ones(size, device=device)
-    if overlap > 0:
-        edge = torch.linspace(0.0, 1.0, overlap + 2, device=device)[1:-1]
-        weights[:overlap] = edge
-        weights[-overlap:] = edge.flip(0)
-    return weights
-
-
-def _starts(length: int, tile: int, overlap: int) -> list[int]:
-    if length <= tile:
-        return [0]
-    step = tile - overlap
-    starts = list(range(0, length - tile, step))
-    starts.append(length - tile)
-    return starts
+from backend.inference.plan import feather, plan_tiles
 
 
 @torch.no_grad()
@@ -30,16 +17,21 @@ def tiled_forward(model: torch.nn.Module, image: torch.Tensor, *, tile: int = 51
     _, channels, height, width = image.shape
     if height <= tile and width <= tile:
         return model(image)
-    output = torch.zeros((1, channels, height, width), device=image.device)
-    total = torch.zeros((1, 1, height, width), device=image.device)
-    for top in _starts(height, tile, overlap):
-        for left in _starts(width, tile, overlap):
-            bottom, right = min(top + tile, height), min(left + tile, width)
-            patch = model(image[:, :, top:bottom, left:right]).float()
-            weight = (
-                _ramp(bottom - top, overlap if height > tile else 0, image.device)[:, None]
-                * _ramp(right - left, overlap if width > tile else 0, image.device)[None, :]
-            )
-            output[:, :, top:bottom, left:right] += patch * weight
-            total[:, :, top:bottom, left:right] += weight
-    return output / total.clamp_min(1e-8)
+    multiple = getattr(model, "multiple", 1)
+    plan = plan_tiles(height, width, side=tile, overlap=overlap, multiple=multiple if isinstance(multiple, int) else 1)
+    rows, cols = plan.rows, plan.cols
+    pad_h, pad_w = rows.padded - height, cols.padded - width
+    mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+    source = F.pad(image, (0, pad_w, 0, pad_h), mode=mode) if pad_h or pad_w else image
+    output = torch.zeros((1, channels, rows.padded, cols.padded), device=image.device)
+    total = torch.zeros((1, 1, rows.padded, cols.padded), device=image.device)
+    th, tw = plan.tile_shape
+    col_weights = [torch.from_numpy(feather(cols, index)).to(image.device) for index in range(cols.count)]
+    for row, top in enumerate(rows.starts):
+        row_weight = torch.from_numpy(feather(rows, row)).to(image.device)[:, None]
+        for col, left in enumerate(cols.starts):
+            patch = model(source[:, :, top : top + th, left : left + tw]).float()
+            weight = row_weight * col_weights[col][None, :]
+            output[:, :, top : top + th, left : left + tw] += patch * weight
+            total[:, :, top : top + th, left : left + tw] += weight
+    return (output / total.clamp_min(1e-8))[:, :, :height, :width]

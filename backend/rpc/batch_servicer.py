@@ -59,6 +59,7 @@ def result_messages(outcome: dict[str, Any], data: bytes | None) -> Iterator[bat
         height=outcome["height"],
         seconds=outcome["seconds"],
         tile=outcome["tile"],
+        plan=outcome["plan"],
         notes=outcome["notes"],
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest() if data else "",
@@ -158,6 +159,7 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
                 quality=o.quality,
                 batch_size=ready["batch_size"],
                 batch_pixels=ready["batch_pixels"],
+                tile_limit=ready["tile_limit"],
             )
         )
         refused: list[OmniError] = []  # a request the reader refused (beyond a limit, not protobuf)

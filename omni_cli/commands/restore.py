@@ -50,7 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--layer", type=int, choices=(1, 2), help="restoration layer for --model current (default 2)")
     parser.add_argument("--recursive", action="store_true", help="also restore the images of IN's subfolders")
-    parser.add_argument("--tile", type=int, default=512, help="tile side in px (default 512; 0 = whole images)")
+    parser.add_argument(
+        "--tile",
+        type=int,
+        help="tile side in px; 0 = whole images (default: tiles as large as the free memory holds for the model, "
+        "whole images where they fit; the summary says why)",
+    )
     parser.add_argument("--overlap", type=int, default=32, help="overlap of neighbouring tiles in px (default 32)")
     parser.add_argument("--format", choices=FORMATS, default="same", help="output format (default: same as input)")
     parser.add_argument("--quality", type=int, default=95, help="jpg/webp quality (default 95)")
@@ -86,7 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _tile(args: argparse.Namespace) -> tuple[int, int]:
     """The CLI's 0 (whole images / no overlap) is the spec's -1; the spec's 0 means "default"."""
-    return (-1 if args.tile == 0 else args.tile), (-1 if args.overlap == 0 else args.overlap)
+    tile = 0 if args.tile is None else -1 if args.tile == 0 else args.tile
+    return tile, (-1 if args.overlap == 0 else args.overlap)
 
 
 def run_restore(args: argparse.Namespace) -> int:

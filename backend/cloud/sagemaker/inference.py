@@ -22,7 +22,8 @@ PNG_TYPE = "image/png"
 SERVING_FILE = "serving.json"
 MODEL_FILE = "model.onnx"
 DETECTOR, RESTORATION = "detector", "restoration"
-#: the tile a restoration endpoint uses: serverless memory is small (1-6 GB)
+#: the tile side a restoration endpoint caps its plans at: serverless memory is small (1-6 GB) and its
+#: limit is not always visible to the process, so the side stays fixed rather than memory-derived
 RESTORATION_TILE = 512
 
 
@@ -54,11 +55,13 @@ def model_fn(model_dir: str) -> Served:
     kind = str(settings.get("kind", DETECTOR))
     if kind == RESTORATION:
         from backend.inference.engine import EngineOptions, open_engine
+        from backend.inference.memory import model_memory
         from backend.inference.restorer import Restorer
 
         engine = open_engine(folder / MODEL_FILE, EngineOptions())
         channels = int(engine.session.get_inputs()[0].shape[1])
-        runner: Any = Restorer(engine.run, model_channels=channels, tile=RESTORATION_TILE)
+        multiple = model_memory(folder / MODEL_FILE).multiple  # tiles aligned to the network: no seams
+        runner: Any = Restorer(engine.run, model_channels=channels, tile=RESTORATION_TILE, multiple=multiple)
     else:
         from backend.detection.onnx_detector import OnnxDetector
 

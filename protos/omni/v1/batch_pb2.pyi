@@ -91,7 +91,7 @@ class RestoreStreamRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[RestoreStreamStart, _Mapping]] = ..., chunk: _Optional[_Union[ImageChunk, _Mapping]] = ...) -> None: ...
 
 class RestoreStreamReady(_message.Message):
-    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels")
+    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     MODEL_NOTE_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +103,7 @@ class RestoreStreamReady(_message.Message):
     QUALITY_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     BATCH_PIXELS_FIELD_NUMBER: _ClassVar[int]
+    TILE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: str
     model_note: str
@@ -114,7 +115,8 @@ class RestoreStreamReady(_message.Message):
     quality: int
     batch_size: int
     batch_pixels: int
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ...) -> None: ...
+    tile_limit: str
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ...) -> None: ...
 
 class ReferenceMetrics(_message.Message):
     __slots__ = ("psnr_before", "psnr_after", "ssim_before", "ssim_after")
@@ -129,7 +131,7 @@ class ReferenceMetrics(_message.Message):
     def __init__(self, psnr_before: _Optional[float] = ..., psnr_after: _Optional[float] = ..., ssim_before: _Optional[float] = ..., ssim_after: _Optional[float] = ...) -> None: ...
 
 class ImageResult(_message.Message):
-    __slots__ = ("id", "data", "last", "restored", "reason", "output", "width", "height", "seconds", "tile", "notes", "size_bytes", "sha256", "metrics", "metrics_problem")
+    __slots__ = ("id", "data", "last", "restored", "reason", "output", "width", "height", "seconds", "tile", "notes", "size_bytes", "sha256", "metrics", "metrics_problem", "plan")
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
@@ -145,6 +147,7 @@ class ImageResult(_message.Message):
     SHA256_FIELD_NUMBER: _ClassVar[int]
     METRICS_FIELD_NUMBER: _ClassVar[int]
     METRICS_PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     id: str
     data: bytes
     last: bool
@@ -160,7 +163,8 @@ class ImageResult(_message.Message):
     sha256: str
     metrics: ReferenceMetrics
     metrics_problem: str
-    def __init__(self, id: _Optional[str] = ..., data: _Optional[bytes] = ..., last: _Optional[bool] = ..., restored: _Optional[bool] = ..., reason: _Optional[str] = ..., output: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seconds: _Optional[float] = ..., tile: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., metrics: _Optional[_Union[ReferenceMetrics, _Mapping]] = ..., metrics_problem: _Optional[str] = ...) -> None: ...
+    plan: str
+    def __init__(self, id: _Optional[str] = ..., data: _Optional[bytes] = ..., last: _Optional[bool] = ..., restored: _Optional[bool] = ..., reason: _Optional[str] = ..., output: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seconds: _Optional[float] = ..., tile: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., metrics: _Optional[_Union[ReferenceMetrics, _Mapping]] = ..., metrics_problem: _Optional[str] = ..., plan: _Optional[str] = ...) -> None: ...
 
 class RestoreStreamDone(_message.Message):
     __slots__ = ("restored", "failed")

@@ -66,7 +66,11 @@ def test_a_whole_folder_then_resume(backend: Backend, client: Connection, tiny_o
     skipped = {item["file"]: item["reason"] for item in data["skipped"]}
     assert skipped["readme.txt"].startswith("not an image") and skipped["loop/"].startswith("symbolic link loop")
     assert data["provider"] == "CPUExecutionProvider" and data["throughput"]["images_per_second"] > 0
-    assert "RESTORE SUMMARY" in (out / "restore-summary.txt").read_text(encoding="utf-8")
+    # the default tile: the model's probed memory per pixel against the free memory; small images go whole
+    assert data["settings"]["tile"] == "auto" and "KiB per pixel" in data["tile_limit"]
+    assert [(p["plan"], p["images"]) for p in data["tile_plans"]] == [("whole", 4)]
+    text = (out / "restore-summary.txt").read_text(encoding="utf-8")
+    assert "RESTORE SUMMARY" in text and f"Tiles:      {data['tile_limit']}" in text and "4 image(s): whole" in text
     events = list(client.watch_job(final.id))
     progress = [e.progress for e in events if e.WhichOneof("payload") == "progress"]
     assert progress[-1].unit == "images" and progress[-1].done == progress[-1].total == 7

@@ -43,8 +43,13 @@ def test_streamed_results_equal_the_job_s(
     local = json.loads((tmp_path / "local" / "restore-summary.json").read_text())
     remote = json.loads((tmp_path / "remote" / "restore-summary.json").read_text())
     assert remote["mode"] == "remote" and remote["state"] == "finished" and result.state == "finished"
-    for key in ("counts", "failed", "skipped", "provider", "model", "provider_warnings", "settings"):
+    tiled = "2x3 tiles of 168x256 px, 1.23x the pixels, 3 per call"  # 300x700 under 256 px tiles
+    assert {p["plan"] for p in local["tile_plans"]} == {"whole", tiled}
+    assert local["tile_limit"] == "256 px tiles asked for"
+    for key in ("counts", "failed", "skipped", "provider", "model", "provider_warnings", "settings", "tile_limit"):
         assert remote[key] == local[key], key
+    plans = [{p["plan"]: p["images"] for p in summary["tile_plans"]} for summary in (local, remote)]
+    assert plans[0] == plans[1] == {"whole": 3, tiled: 1}
     assert views[-1].done == views[-1].total == 5 and views[-1].rate > 0
     again = restore_remote(client, request)  # resume: everything is there already
     assert len(again.restored) == 0 and len(again.skipped) == 4
@@ -97,7 +102,9 @@ def test_bad_ids_and_bad_bytes_fail_alone(
     assert results["good.png"].restored and results["good.png"].output == "good.png"
     with Image.open(tmp_path / "good.png") as before:
         assert before.size == (results["good.png"].width, results["good.png"].height)
-    assert responses[0].ready.provider == "CPUExecutionProvider" and responses[0].ready.tile == 512
+    ready = responses[0].ready
+    assert ready.provider == "CPUExecutionProvider" and ready.tile == 0 and "KiB per pixel" in ready.tile_limit
+    assert results["good.png"].plan == "whole"
 
 
 def test_interrupting_a_stream_leaves_whole_outputs(

@@ -1,0 +1,115 @@
+"""The default tile limit: the model's bytes per pixel and padding multiple probed from its ONNX graph
+(once per file), checked against the memory a real whole-image run takes; the limit the free memory
+gives; an out-of-memory error under that limit still halves the tiles."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backend.inference import memory
+from backend.inference.memory import (
+    MEMORY_SHARE,
+    PIPELINE_BYTES_PER_PIXEL,
+    SAFETY,
+    ModelMemory,
+    default_limit,
+    model_memory,
+)
+from backend.inference.restorer import Restorer
+from tests.backend.batch.conftest import smooth_rgb
+from tests.helpers import REPO
+
+
+def test_the_probe_reads_the_multiple_and_the_bytes_per_pixel_once_per_file(tiny_onnx: Path, tmp_path: Path) -> None:
+    measured = model_memory(tiny_onnx, tmp_path / "cache")
+    assert measured.multiple == 4  # layer 1 tiny: three levels, padded to 2 ** 2
+    assert 50 < measured.bytes_per_pixel < 400  # 8 channels at full size, a few alive at once, float32
+    (stored,) = (tmp_path / "cache").iterdir()
+    assert json.loads(stored.read_text()) == {"bytes_per_pixel": measured.bytes_per_pixel, "multiple": 4}
+    stored.write_text(json.dumps({"bytes_per_pixel": 1.5, "multiple": 2}))  # the file is what a new process reads
+    memory._CACHE.clear()
+    assert model_memory(tiny_onnx, tmp_path / "cache") == ModelMemory(1.5, 2)
+    memory._CACHE.clear()
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a graph")
+    assert model_memory(broken) == ModelMemory(memory.FALLBACK_BYTES_PER_PIXEL, 1)  # cautious, not fatal
+
+
+PEAK = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    from pathlib import Path
+    from backend.inference.engine import open_engine
+
+    def mb(field):
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field)) / 1024
+
+    engine = open_engine(Path(sys.argv[1]))
+    engine.run(np.zeros((1, 3, 32, 32), np.float32))
+    tensor = np.random.default_rng(0).random((1, 3, 1024, 1024), dtype=np.float32)
+    before = mb("VmRSS:")
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+    engine.run(tensor)
+    print(json.dumps({"grown_bytes": (mb("VmHWM:") - before) * 2**20}))
+    """
+)
+
+
+def test_the_estimate_with_its_safety_covers_a_real_whole_image_run(tiny_onnx: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK, str(tiny_onnx)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    grown = json.loads(done.stdout)["grown_bytes"]
+    estimate = model_memory(tiny_onnx).bytes_per_pixel * 1024 * 1024
+    # ONNX Runtime's arena takes more than the tensors alive (measured ~2.4x here): more than the bare
+    # estimate, less than the estimate with its safety factor
+    assert estimate < grown < SAFETY * estimate, (grown / estimate, grown, estimate)
+
+
+def test_the_limit_follows_free_memory_and_keeps_images_whole_when_they_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(memory, "host_available_bytes", lambda: 8 * 2**30)
+    model = ModelMemory(bytes_per_pixel=800.0, multiple=4)
+    limit = default_limit(model, "cpu")
+    per_pixel = PIPELINE_BYTES_PER_PIXEL + 800.0 * SAFETY
+    assert limit.pixels == int(8 * 2**30 * MEMORY_SHARE / per_pixel)  # 1.8 MP
+    assert limit.why == "2.38 KiB per pixel; free memory: 4.0 GiB planned for -> tiles up to 1.8 MP"
+    restorer = Restorer(lambda batch: batch, tile=0, overlap=32, tile_pixels=limit.pixels, multiple=4)
+    assert restorer.plan(1024, 1024).whole
+    scan = restorer.plan(4000, 6000)
+    assert scan.rows.size * scan.cols.size <= limit.pixels and scan.overhead < 1.1
+    monkeypatch.setattr(memory, "gpu_free_bytes", lambda device_id=0: 20 * 2**30)
+    on_gpu = default_limit(model, "cuda")  # the GPU holds the network; the host only the tiles' buffers
+    assert on_gpu.pixels == int((20 - 1) * 2**30 * memory.GPU_SHARE / (800.0 * SAFETY))
+    monkeypatch.setattr(memory, "gpu_free_bytes", lambda device_id=0: None)
+    assert "GPU memory unknown" in default_limit(model, "cuda").why
+
+
+def test_out_of_memory_under_the_memory_limit_halves_the_tiles(tiny_onnx: Path) -> None:
+    from backend.inference.engine import open_engine
+
+    engine = open_engine(tiny_onnx)
+
+    def infer(batch: np.ndarray) -> np.ndarray:
+        if batch.shape[2] * batch.shape[3] > 200 * 200:
+            raise MemoryError("out of memory")
+        return engine.run(batch)
+
+    restorer = Restorer(infer, tile=0, overlap=16, tile_pixels=600 * 700, multiple=4)
+    result = restorer.restore(smooth_rgb(600, 700))
+    assert result.notes == [
+        "out of memory with the whole image; retried with 350 px tiles",
+        "out of memory with 350 px tiles; retried with 175 px tiles",
+    ]
+    assert result.plan is not None and max(result.plan.tile_shape) <= 175
