@@ -81,6 +81,8 @@ def import_folder(service: DatasetService, params: ImportDatasetParams, ctx: Job
     ctx.log(f"found {len(parsed.images)} images and {len(parsed.classes or [])} classes in {params.path}")
     dataset, mapping, added_classes = service.prepare_import(params.name, parsed.classes or fallback)
     report = ImportReport.start(params.name, parsed)
+    for refused in parsed.skipped:  # files the reader left out (not images, missing, out of reach)
+        ctx.item(jobs_pb2.ItemOutcome(input=refused.file, skipped=True, reason=refused.message))
     report.classes_added = [] if existing is None else added_classes
     if existing is not None and added_classes:
         ctx.log(f"added classes to {params.name}: {', '.join(added_classes)}")
