@@ -15,6 +15,7 @@ from rich.table import Table
 
 from desktop.client.connection import state_name
 from desktop.models.formatting import format_bytes
+from desktop.models.job_text import item_failed, item_text
 from protos.omni.v1 import jobs_pb2
 
 PLAIN_INTERVAL_S = 1.0
@@ -53,9 +54,14 @@ def progress_text(progress: jobs_pb2.Progress) -> str:
     return f"{amount.strip()}{rate}{eta}{message}".strip()
 
 
-def event_line(event: jobs_pb2.JobEvent) -> str | None:
-    """A one-line description of an event, or None for progress (shown by the bar)."""
+def event_line(event: jobs_pb2.JobEvent, *, every_item: bool = False) -> str | None:
+    """A one-line description of an event, or None for progress (shown by the bar) and, unless ``every_item``,
+    for items done or skipped (the summary counts them; a failed one is a warning)."""
     kind = event.WhichOneof("payload")
+    if kind == "item":
+        if item_failed(event.item):
+            return f"[warning] {item_text(event.item)}"
+        return item_text(event.item) if every_item else None
     if kind == "log":
         level = jobs_pb2.LogLine.Level.Name(event.log.level).removeprefix("LEVEL_").lower()
         return f"[{level}] {event.log.message}" if level != "info" else event.log.message

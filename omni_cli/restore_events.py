@@ -4,9 +4,15 @@
 One object per line, flushed at once::
 
     {"type": "progress", "done": 3, "total": 10, "rate": 2.5, "eta_seconds": 2.8, "message": "sub/a.png"}
-    {"type": "log", "level": "info" | "warning", "message": "failed b.png: cannot decode ..."}
+    {"type": "item", "item": {"input": "b.png", "reason": "cannot decode ...", ...}}
+    {"type": "log", "level": "info" | "warning", "message": "model ..."}
     {"type": "end", "state": "finished" | "stopped" | "failed", "summary_text": PATH, "summary_json": PATH,
      "error": "", "restored": 9, "failed": 1, "subfolders_not_entered": 2}
+
+An item line carries what became of one file: its ``item`` is the ``omni.v1.ItemOutcome`` message in its JSON
+form with the proto's field names (``json_format``; fields at their default are left out), as a job's ``item``
+event carries it; read it back with ``json_format.ParseDict``. Progress and log lines are for people: the
+message of a progress line is the file just finished, but the item lines are what names files.
 
 The end line comes last; its summary paths are empty when no summary was written by this run. SIGTERM
 stops the run like Ctrl+C (``stop_on_sigterm``): the stream is cancelled, only whole outputs are left.
@@ -23,6 +29,8 @@ from types import FrameType
 from typing import Any, TextIO
 
 from google.protobuf import json_format
+
+from protos.omni.v1 import jobs_pb2
 
 EVENT_FORMATS = ("jsonl",)
 
@@ -46,7 +54,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 class RestoreEvents:
-    """The ``on_progress``/``on_log`` callbacks of ``restore_remote`` (any thread) and the end line."""
+    """The ``on_progress``/``on_log``/``on_item`` callbacks of ``restore_remote`` (any thread) and the end line."""
 
     def __init__(self, out: Path, stream: TextIO | None = None) -> None:
         from backend.batch.formats import SUMMARY_JSON, SUMMARY_TEXT
@@ -56,7 +64,7 @@ class RestoreEvents:
         out = out.resolve()  # as restore_remote resolves it
         self.summary_text, self.summary_json = out / SUMMARY_TEXT, out / SUMMARY_JSON
         self._before = _stat(self.summary_json)  # a summary left by an earlier run is not this run's
-        self.done = self.failures = 0
+        self.restored = self.failures = 0  # counted from the item lines
 
     def _emit(self, event: dict[str, Any]) -> None:
         line = json.dumps(event, ensure_ascii=False)
@@ -68,7 +76,6 @@ class RestoreEvents:
         from backend.batch.remote import ProgressView
 
         assert isinstance(view, ProgressView)
-        self.done = max(self.done, view.done)
         self._emit(
             {
                 "type": "progress",
@@ -81,13 +88,17 @@ class RestoreEvents:
         )
 
     def log(self, message: str, level: str) -> None:
-        if level == "warning" and message.startswith("failed "):
-            self.failures += 1
         self._emit({"type": "log", "level": level, "message": message})
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        with self.lock:
+            self.restored += outcome.ok
+            self.failures += not outcome.ok and not outcome.skipped
+        self._emit({"type": "item", "item": json_format.MessageToDict(outcome, preserving_proto_field_name=True)})
 
     def end(self, state: str, error: str = "") -> None:
         """The last line: counts from the summary this run wrote, else from what the stream saw."""
-        counts = {"restored": max(0, self.done - self.failures), "failed": self.failures, "subfolders_not_entered": 0}
+        counts = {"restored": self.restored, "failed": self.failures, "subfolders_not_entered": 0}
         written = _stat(self.summary_json) not in (None, self._before)
         if written:
             from backend.batch.summary import read_counts

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from backend.batch.engine_setup import RunEngine, open_run_engine
+from backend.batch.items import planned_items, restored_item
 from backend.batch.models import onnx_file, resolve_model, selection_note
 from backend.batch.output import DiskFull, remove_partials
 from backend.batch.params import RestoreBatchParams, RestoreOptions, check_options
@@ -119,6 +120,8 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
     summary.missing_reference = plan.missing_reference
     summary.subfolders_not_entered = plan.subfolders_not_entered
     ctx.set_output("subfolders_not_entered", str(plan.subfolders_not_entered))
+    for item in planned_items(plan, options.format):
+        ctx.item(item)
     if plan.found == 0:
         summary.finish("failed", "no images found")
         summary.write(out)
@@ -146,8 +149,7 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
             for note in outcome.notes:
                 if "memory" in note:
                     ctx.log(f"{outcome.key}: {note}", level="warning")
-        else:
-            ctx.log(f"failed {outcome.key}: {outcome.reason}", level="warning")
+        ctx.item(restored_item(outcome))
         ctx.progress(done, total, unit="images", message=outcome.key)
 
     tasks = (Task(item.relative, item.source, item.output, item.reference) for item in plan.todo)

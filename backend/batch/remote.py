@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from backend.batch.items import planned_items, restored_item
 from backend.batch.output import DiskFull, remove_partials, write_atomic
 from backend.batch.params import RestoreOptions, check_options
 from backend.batch.pipeline import Outcome
@@ -22,7 +23,7 @@ from backend.batch.plan import Plan, PlannedImage, check_folders, plan_outputs, 
 from backend.batch.summary import BatchSummary, run_settings
 from backend.batch.walk import scan_folder
 from backend.errors import FailedPrecondition
-from protos.omni.v1 import batch_pb2
+from protos.omni.v1 import batch_pb2, jobs_pb2
 
 IN_FLIGHT = 4
 
@@ -123,9 +124,10 @@ class _Run:
         summary: BatchSummary,
         on_progress: Callable[[ProgressView], None],
         on_log: Callable[[str, str], None],
+        on_item: Callable[[jobs_pb2.ItemOutcome], None],
     ) -> None:
         self.request, self.plan, self.summary = request, plan, summary
-        self.on_progress, self.on_log = on_progress, on_log
+        self.on_progress, self.on_log, self.on_item = on_progress, on_log, on_item
         self.items = {item.relative: item for item in plan.todo}
         self.recorded: set[str] = set()  # keys with an outcome: never sent again after a reconnect
         self.lock = threading.Lock()
@@ -143,8 +145,7 @@ class _Run:
             total = len(self.plan.todo)
             eta = (total - self.done) / rate if rate > 0 else -1.0
             view = ProgressView(self.done, total, rate, eta, outcome.key)
-        if not outcome.restored:
-            self.on_log(f"failed {outcome.key}: {outcome.reason}", "warning")
+        self.on_item(restored_item(outcome))
         self.on_progress(view)
 
     def images(self) -> Iterator[tuple[str, bytes, bytes | None]]:
@@ -186,9 +187,13 @@ def restore_remote(
     *,
     on_progress: Callable[[ProgressView], None] = lambda view: None,
     on_log: Callable[[str, str], None] = lambda message, level: None,
+    on_item: Callable[[jobs_pb2.ItemOutcome], None] = lambda item: None,
     retry: Callable[[BaseException], bool] = lambda error: False,
 ) -> BatchSummary:
     """Restore ``request.input`` into ``request.out`` through the backend; returns the written summary.
+
+    ``on_item`` hears what became of every file: each one the plan leaves out first, then each image as it
+    finishes (from any thread, like ``on_progress``).
 
     When the stream fails, ``retry(error)`` decides (after waiting, as it sees fit) whether to open a new one;
     a new stream carries only the images without a result yet, so no output is written twice.
@@ -234,7 +239,9 @@ def restore_remote(
         raise FailedPrecondition(
             f"no images in {request.input} ({len(plan.skipped)} other file(s){hint})", field="input"
         )
-    run = _Run(request, plan, summary, on_progress, on_log)
+    run = _Run(request, plan, summary, on_progress, on_log, on_item)
+    for item in planned_items(plan, options.format):
+        on_item(item)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
     on_log(f"{plan.found} image(s) found: {len(plan.todo)} to restore, {already} already restored", "info")
     try:

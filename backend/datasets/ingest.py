@@ -22,12 +22,14 @@ from backend.formats.images import UnusableImage, read_image_file
 from backend.formats.model import Box, ParsedDataset, Problem, SourceImage
 from backend.formats.report import ImportReport
 from backend.jobs.context import JobContext, confinement_of
+from protos.omni.v1 import jobs_pb2
 
 BATCH = 500
 #: threads reading, checking, hashing and storing images: the work waits on the disk more than on Python
 READERS = 4
 IMPORT_EDITOR = "import"
 REPORT_PREFIX = "training-data/imports"
+ALREADY_PRESENT = "already in the dataset"
 
 
 def labels_of(source: SourceImage, mapping: Sequence[int]) -> tuple[tuple[Box, ...] | None, Status]:
@@ -55,6 +57,21 @@ def tally(
             report.skipped.append(Problem(parsed.relative(source.path), 0, outcome.message))
 
 
+def added_item(relative: str, item: NewImage, outcome: AddOutcome) -> jobs_pb2.ItemOutcome:
+    """What became of an image offered to the dataset: added, there already (skipped), or refused (failed)."""
+    found = jobs_pb2.ItemOutcome(
+        input=relative, output=outcome.image_id, size_bytes=item.size_bytes, width=item.probe.width,
+        height=item.probe.height,
+    )  # fmt: skip
+    if outcome.added:
+        found.ok = True
+    elif outcome.image_id:
+        found.skipped, found.reason = True, outcome.message or ALREADY_PRESENT
+    else:
+        found.reason = outcome.message
+    return found
+
+
 def import_folder(service: DatasetService, params: ImportDatasetParams, ctx: JobContext) -> dict[str, object]:
     started = time.monotonic()
     existing = service.find_dataset(params.name)
@@ -64,6 +81,8 @@ def import_folder(service: DatasetService, params: ImportDatasetParams, ctx: Job
     ctx.log(f"found {len(parsed.images)} images and {len(parsed.classes or [])} classes in {params.path}")
     dataset, mapping, added_classes = service.prepare_import(params.name, parsed.classes or fallback)
     report = ImportReport.start(params.name, parsed)
+    for refused in parsed.skipped:  # files the reader left out (not images, missing, out of reach)
+        ctx.item(jobs_pb2.ItemOutcome(input=refused.file, skipped=True, reason=refused.message))
     report.classes_added = [] if existing is None else added_classes
     if existing is not None and added_classes:
         ctx.log(f"added classes to {params.name}: {', '.join(added_classes)}")
@@ -79,8 +98,12 @@ def import_folder(service: DatasetService, params: ImportDatasetParams, ctx: Job
                     items.append(item)
                 else:
                     report.skipped.append(Problem(parsed.relative(source.path), 0, item))
+                    ctx.item(jobs_pb2.ItemOutcome(input=parsed.relative(source.path), reason=item))
             service.blobs.sync()  # the bytes are on disk before the rows that point at them
-            tally(report, parsed, sources, service.add_images(params.name, items))
+            outcomes = service.add_images(params.name, items)
+            tally(report, parsed, sources, outcomes)
+            for source, item, outcome in zip(sources, items, outcomes, strict=True):
+                ctx.item(added_item(parsed.relative(source.path), item, outcome))
             ctx.progress(min(start + BATCH, total), total, unit="images")
     report.seconds = time.monotonic() - started
     key = f"{REPORT_PREFIX}/{params.name}/{ctx.job_id}.json"

@@ -3,14 +3,15 @@
 Images are found like batch restoration finds them (``backend.batch.walk``: sorted, optionally recursive,
 never inside OUT). Decoding and writing run on a small thread pool, overlapping with inference (ONNX
 Runtime releases the GIL). Resumable: an image whose record says it was done with the same model and
-settings is skipped. Files that cannot be read are reported and skipped; the run goes on.
+settings is skipped. Files that cannot be read are reported and skipped; the run goes on. Every file gets an
+``item`` event: detected (once its outputs are written), done before, left out, or unreadable.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -39,9 +40,11 @@ from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import DetectBatchParams
 from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
+from protos.omni.v1 import jobs_pb2
 
 PREFETCH = 4
 PROGRESS_UNIT = "images"
+DONE_BEFORE = "already detected with the same model and settings"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,24 @@ def _plan(params: DetectBatchParams, identity: dict[str, Any], policy: Confineme
     return _Work(todo, done, problems, scan.subfolders_not_entered)
 
 
+def _annotated(item: Planned, out: Path) -> str:
+    return item.paths.annotated.relative_to(out).as_posix()
+
+
+def _detected_item(item: Planned, out: Path, rec: dict[str, Any]) -> jobs_pb2.ItemOutcome:
+    counts: dict[str, int] = rec["counts"]
+    return jobs_pb2.ItemOutcome(
+        input=item.relative,
+        output=_annotated(item, out),
+        ok=True,
+        seconds=rec["seconds"],
+        width=rec["width"],
+        height=rec["height"],
+        detections=sum(counts.values()),
+        classes=counts,
+    )
+
+
 def _decode(item: Planned) -> np.ndarray | UnreadableImage:
     try:
         return decode_rgb(item.source)
@@ -116,17 +137,25 @@ def _decoded(pool: ThreadPoolExecutor, items: list[Planned]) -> Iterator[tuple[P
         yield item, future.result()
 
 
-def _settled(writes: list[Future[None]], limit: int = 2 * PREFETCH) -> list[Future[None]]:
-    """The writes still running; a finished write's error (a full disk) is raised here. Waits for the
-    oldest while more than ``limit`` are queued, so a slow disk holds back the reading too."""
+Write = tuple[Future[None], jobs_pb2.ItemOutcome]
+
+
+def _settled(
+    writes: list[Write], report: Callable[[jobs_pb2.ItemOutcome], None], limit: int = 2 * PREFETCH
+) -> list[Write]:
+    """The writes still running; a finished write's image is reported done, its error (a full disk) is raised
+    here. Waits for the oldest while more than ``limit`` are queued, so a slow disk holds back the reading too."""
     while len(writes) > limit:
-        writes.pop(0).result()
+        write, item = writes.pop(0)
+        write.result()
+        report(item)
     pending = []
-    for write in writes:
+    for write, item in writes:
         if write.done():
             write.result()
+            report(item)
         else:
-            pending.append(write)
+            pending.append((write, item))
     return pending
 
 
@@ -155,27 +184,31 @@ def detect_folder(params: DetectBatchParams, ctx: JobContext) -> dict[str, Any]:
         ctx.log(f"{work.subfolders_not_entered} subfolder(s) of {params.input} not entered (use --recursive)")
     ctx.set_output("out", str(out))
     ctx.set_output("subfolders_not_entered", str(work.subfolders_not_entered))
+    for problem in problems:
+        ctx.item(jobs_pb2.ItemOutcome(input=problem["file"], skipped=True, reason=problem["reason"]))
+    for item in done:
+        output = _annotated(item, out)
+        ctx.item(jobs_pb2.ItemOutcome(input=item.relative, output=output, skipped=True, reason=DONE_BEFORE))
     started = time.perf_counter()
     finished = len(done)
     ctx.progress(finished, total, unit=PROGRESS_UNIT)
-    writes: list[Future[None]] = []
+    writes: list[Write] = []
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="detect-io") as pool:
         for item, pixels in _decoded(pool, todo):
             ctx.check_cancelled()
             if isinstance(pixels, UnreadableImage):
                 problems.append({"file": item.relative, "status": "corrupt", "reason": pixels.reason})
-                ctx.log(f"skipped {item.relative}: {pixels.reason}", level="warning")
+                ctx.item(jobs_pb2.ItemOutcome(input=item.relative, reason=pixels.reason))
             else:
                 began = time.perf_counter()
                 found = detector.detect(pixels, conf=params.conf, iou=params.iou, max_det=params.max_det)
                 height, width = pixels.shape[:2]
                 rec = record(item.relative, item.source, width, height, found, identity, time.perf_counter() - began)
-                writes = _settled(writes)
-                writes.append(pool.submit(_write, item, pixels, found, rec, policy))
+                writes = _settled(writes, ctx.item)
+                writes.append((pool.submit(_write, item, pixels, found, rec, policy), _detected_item(item, out, rec)))
             finished += 1
             ctx.progress(finished, total, unit=PROGRESS_UNIT)
-        for write in writes:
-            write.result()
+        _settled(writes, ctx.item, limit=0)  # every write waited for, every image reported
     seconds = time.perf_counter() - started
     records = [
         r for r in (read_record(item.paths.record) for item in sorted(todo + done, key=lambda i: i.relative)) if r

@@ -15,6 +15,7 @@ from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext, confinement_of
 from backend.storage.base import ArtifactStore
 from backend.workspace import Workspace
+from protos.omni.v1 import jobs_pb2
 
 EXPORT_FOLDER = "dataset"
 RESOLVED_FOLDER = "data"
@@ -50,6 +51,9 @@ class _ExportContext:
 
     def artifact(self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = "") -> None:
         return
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        self._ctx.item(outcome)
 
     def set_output(self, name: str, value: str) -> None:
         return

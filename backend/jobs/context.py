@@ -7,6 +7,7 @@ from typing import Protocol
 
 from backend.confinement import Confinement, unconfined
 from backend.storage.base import ArtifactStore
+from protos.omni.v1 import jobs_pb2
 
 
 class JobContext(Protocol):
@@ -36,6 +37,10 @@ class JobContext(Protocol):
     def artifact(
         self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
     ) -> None: ...
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        """What became of one item (an image restored, detected, imported): one call per item, an ``item`` event."""
+        ...
 
     def set_output(self, name: str, value: str) -> None: ...
 

@@ -6,6 +6,10 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from google.protobuf import json_format
+
+from protos.omni.v1 import jobs_pb2
+
 
 class JobState(enum.StrEnum):
     QUEUED = "queued"
@@ -26,6 +30,16 @@ class EventType(enum.StrEnum):
     LOG = "log"
     ARTIFACT = "artifact"
     STATE = "state"
+    ITEM = "item"  # payload: an ItemOutcome in its JSON form (proto field names)
+
+
+def item_payload(outcome: jobs_pb2.ItemOutcome) -> dict[str, Any]:
+    """How an ``item`` event is stored: the message's JSON form with its field names."""
+    return json_format.MessageToDict(outcome, preserving_proto_field_name=True)
+
+
+def item_from_payload(payload: dict[str, Any]) -> jobs_pb2.ItemOutcome:
+    return json_format.ParseDict(payload, jobs_pb2.ItemOutcome(), ignore_unknown_fields=True)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from typing import Any
 from backend.confinement import Confinement
 from backend.errors import JobCancelled, OmniError
 from backend.jobs import lifeline
-from backend.jobs.records import EventType, JobState
+from backend.jobs.records import EventType, JobState, item_payload
 from backend.storage.local import LocalStore
+from protos.omni.v1 import jobs_pb2
 
 PROGRESS_INTERVAL_S = 0.1
 PARENT_POLL_S = 0.5
@@ -97,6 +98,9 @@ class WorkerContext:
     def artifact(self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = "") -> None:
         payload = {"key": key, "kind": kind, "size_bytes": size_bytes, "sha256": sha256, "description": description}
         self._event(EventType.ARTIFACT, payload)
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        self._event(EventType.ITEM, item_payload(outcome))
 
     def set_output(self, name: str, value: str) -> None:
         self._send(("output", name, value))

@@ -1,11 +1,13 @@
 """The Batch view's state, Qt-free: the restore form (defaults and checks that mirror the server's
 ``backend/batch/params.py``), the ``restore_batch`` JobSpec it submits, and a run followed from its job
-updates (progress, images/s, ETA) and its events (one progress event per finished image, naming it; a
-``failed <file>: <reason>`` warning per failure).
+updates (progress, images/s, ETA) and its events: one ``item`` event (``omni.v1.ItemOutcome``) per file
+says what became of it, restored, failed or skipped, and that is where the lists of finished and failed files
+come from. Log lines and progress messages are for people; nothing here reads them.
 
 A run can also be streamed from this machine (always against a remote backend): the CLI's
 ``omni restore --remote --events jsonl`` runs as a child process (``batch_remote.py`` builds its command)
-and its JSON lines feed the same run model (``start_remote``, ``apply_stream_line``, ``stream_closed``).
+and its JSON lines feed the same run model (``start_remote``, ``apply_stream_line``, ``stream_closed``); its
+item lines carry the same ``ItemOutcome`` in its JSON form.
 
 The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none. The spec's zero means
 "default", so ``spec()`` sends -1 for those.
@@ -19,24 +21,24 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from google.protobuf import json_format
+
 from desktop.client.connection import TERMINAL_STATES
 from desktop.models.events import Event
 from desktop.models.form_errors import FormErrors, FormInvalid
 from desktop.models.formatting import format_duration, format_rate
-from desktop.models.job_text import percent_text
+from desktop.models.job_text import item_failed, percent_text
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
 KIND = "restore_batch"
 LAYERS = (1, 2)
 FORMATS = ("same", "png", "jpg", "webp")
-READ_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 WRITE_SUFFIX = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
 DEFAULT_TILE, MIN_TILE, MAX_TILE = 512, 64, 8192
 DEFAULT_OVERLAP = 32
 DEFAULT_QUALITY = 95
 SUMMARY_TEXT = "restore-summary.txt"
 SUMMARY_JSON = "restore-summary.json"
-FAILED_PREFIX = "failed "
 #: the job output (and streamed end line) named as ``BatchCounts.subfolders_not_entered`` in the contract
 SUBFOLDERS_NOT_ENTERED = batch_pb2.BatchCounts.DESCRIPTOR.fields_by_name["subfolders_not_entered"].name
 CURRENT = "current"
@@ -112,25 +114,6 @@ def is_local_address(address: str) -> bool:
     host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
     host = host.strip("[]").lower()
     return host in LOOPBACK_HOSTS or host.startswith("127.")
-
-
-def finished_files(run: BatchRunModel) -> list[str]:
-    """The images of the run's IN (POSIX, sorted) that have an output in OUT, plus the failed ones.
-
-    Reads the folders directly: for a backend on this machine, whose paths are ours."""
-    source, out = Path(run.input), Path(run.out)
-    if not source.is_dir():
-        return []
-    failed = {failure.file for failure in run.failures}
-    found = source.rglob("*") if run.recursive else source.glob("*")
-    names: list[str] = []
-    for path in found:
-        if path.suffix.lower() not in READ_SUFFIXES or not path.is_file() or _inside(path, out):
-            continue
-        name = path.relative_to(source).as_posix()
-        if name in failed or (out / output_name(name, run.format)).is_file():
-            names.append(name)
-    return sorted(names)
 
 
 @dataclass(frozen=True)
@@ -226,24 +209,15 @@ class BatchFormModel(FormErrors):
         return jobs_pb2.JobSpec(restore_batch=self.spec())
 
 
-@dataclass(frozen=True)
-class Failure:
-    file: str
-    reason: str
-
-
-def parse_failure(event: jobs_pb2.JobEvent) -> Failure | None:
-    """``failed a/b.png: cannot decode ...`` (a warning the job logs per image) -> Failure."""
-    if event.WhichOneof("payload") != "log":
+def stream_item(line: Mapping[str, Any]) -> jobs_pb2.ItemOutcome | None:
+    """The ``ItemOutcome`` of an item line of a streamed run (``{"type": "item", "item": {...}}``)."""
+    data = line.get("item")
+    if not isinstance(data, dict):
         return None
-    return parse_failure_text(event.log.message)
-
-
-def parse_failure_text(message: str) -> Failure | None:
-    if not message.startswith(FAILED_PREFIX):
+    try:
+        return json_format.ParseDict(data, jobs_pb2.ItemOutcome(), ignore_unknown_fields=True)
+    except json_format.ParseError:
         return None
-    file, sep, reason = message.removeprefix(FAILED_PREFIX).partition(": ")
-    return Failure(file, reason) if sep else None
 
 
 #: the end states of a streamed run (``omni restore --events jsonl``) as job states
@@ -257,7 +231,7 @@ STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on t
 
 @dataclass
 class BatchRunModel:
-    """One restore_batch run on screen: progress from job updates, failures and finished files from events.
+    """One restore_batch run on screen: progress from job updates, finished and failed files from item events.
 
     A streamed run has no backend job: its id is ``STREAMED`` and its events are JSON lines."""
 
@@ -272,14 +246,16 @@ class BatchRunModel:
     total: int = 0
     rate: float = 0.0
     eta_seconds: float = -1.0
-    finished: list[str] = field(default_factory=list)  # files done (restored or failed), in order
-    failures: list[Failure] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)  # files done (restored, failed, restored before), in order
+    failures: list[jobs_pb2.ItemOutcome] = field(default_factory=list)
+    #: input -> output (under OUT) of every file with one, as its item said
+    item_outputs: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
 
     def __post_init__(self) -> None:
         self.changed: Event[[]] = Event()  # progress or state
-        self.failure_added: Event[[Failure]] = Event()
+        self.failure_added: Event[[jobs_pb2.ItemOutcome]] = Event()
         self.file_finished: Event[[str]] = Event()
         self.reset: Event[[]] = Event()
 
@@ -304,6 +280,7 @@ class BatchRunModel:
         self.done = self.total = 0
         self.rate, self.eta_seconds = 0.0, -1.0
         self.finished, self.failures, self.outputs, self.last_seq = [], [], {}, 0
+        self.item_outputs = {}
         self.reset.emit()
 
     @property
@@ -327,12 +304,13 @@ class BatchRunModel:
         self.last_seq = max(self.last_seq, event.seq)
         kind = event.WhichOneof("payload")
         if kind == "progress":
-            self._file_progress(event.progress)
-        elif kind == "log":
-            self._failure(parse_failure(event))
+            self._progress(event.progress)
+            self.changed.emit()
+        elif kind == "item":
+            self._item(event.item)
 
     def apply_stream_line(self, line: Mapping[str, Any]) -> None:
-        """One JSON line of a streamed run: progress, log or end (see ``omni_cli/restore_events.py``)."""
+        """One JSON line of a streamed run: progress, item or end (see ``omni_cli/restore_events.py``)."""
         if not self.streamed or not self.active:
             return
         kind = line.get("type")
@@ -348,9 +326,12 @@ class BatchRunModel:
                 )
             except (TypeError, ValueError):
                 return  # not a line this model understands: skipped, like any other
-            self._file_progress(progress)
-        elif kind == "log" and line.get("level") == "warning":
-            self._failure(parse_failure_text(str(line.get("message", ""))))
+            self._progress(progress)
+            self.changed.emit()
+        elif kind == "item":
+            item = stream_item(line)
+            if item is not None:
+                self._item(item)
         elif kind == "end":
             self.state = STREAM_END_STATES.get(str(line.get("state")), jobs_pb2.JOB_STATE_FAILED)
             self.message = str(line.get("error", ""))
@@ -366,18 +347,19 @@ class BatchRunModel:
         self.message = error
         self.changed.emit()
 
-    def _file_progress(self, progress: jobs_pb2.Progress) -> None:
-        self._progress(progress)
-        name = progress.message
-        if progress.done and name and name != "starting" and name not in self.finished:
-            self.finished.append(name)
-            self.file_finished.emit(name)
-        self.changed.emit()
-
-    def _failure(self, failure: Failure | None) -> None:
-        if failure is not None and failure not in self.failures:
-            self.failures.append(failure)
-            self.failure_added.emit(failure)
+    def _item(self, item: jobs_pb2.ItemOutcome) -> None:
+        """A failure is listed as one (first) and as a finished file; a file skipped on purpose only when it
+        has an output to show (restored by an earlier run), not when it is no image at all."""
+        if item.skipped and not item.output:
+            return
+        if item.output:
+            self.item_outputs[item.input] = item.output
+        if item_failed(item) and all(failure.input != item.input for failure in self.failures):
+            self.failures.append(item)
+            self.failure_added.emit(item)
+        if item.input not in self.finished:
+            self.finished.append(item.input)
+            self.file_finished.emit(item.input)
 
     def _progress(self, progress: jobs_pb2.Progress) -> None:
         if progress.done < self.done and progress.total == self.total:
@@ -399,7 +381,7 @@ class BatchRunModel:
 
     def restored(self) -> list[str]:
         """The files restored so far (finished and not failed), in the order they finished."""
-        failed = {failure.file for failure in self.failures}
+        failed = {failure.input for failure in self.failures}
         return [name for name in self.finished if name not in failed]
 
     def progress_text(self) -> str:
@@ -416,13 +398,6 @@ class BatchRunModel:
             if self.eta_seconds >= 0 and self.total:
                 parts.append(f"ETA {format_duration(self.eta_seconds)}")
         return " · ".join(parts)
-
-    def add_finished(self, names: list[str]) -> None:
-        """Files found done on disk (progress events are coalesced, so they may not name every file)."""
-        for name in names:
-            if name not in self.finished:
-                self.finished.append(name)
-                self.file_finished.emit(name)
 
     @property
     def subfolders_not_entered(self) -> int:
@@ -441,8 +416,9 @@ class BatchRunModel:
         return f"{count} {noun} not entered: tick Recursive to restore their images"
 
     def paths_of(self, relative: str) -> tuple[Path, Path]:
-        """(input file, output file) of a file named as in the run's events."""
-        return Path(self.input) / relative, Path(self.out) / output_name(relative, self.format)
+        """(input file, output file) of a file named as in the run's events (the output its item named)."""
+        output = self.item_outputs.get(relative) or output_name(relative, self.format)
+        return Path(self.input) / relative, Path(self.out) / output
 
     def summary_path(self) -> Path | None:
         """The plain-text summary in OUT (written at the end, also for failed or cancelled runs)."""

@@ -129,6 +129,18 @@ def spec_text(job: jobs_pb2.Job) -> str:
     return "\n".join(lines)
 
 
+def item_text(item: jobs_pb2.ItemOutcome) -> str:
+    """``"done a.png -> a.webp"``, ``"failed b.png: cannot decode ..."``, ``"skipped notes.txt: not an image"``."""
+    if item.ok:
+        return f"done {item.input}" + (f" -> {item.output}" if item.output and item.output != item.input else "")
+    return f"{'skipped' if item.skipped else 'failed'} {item.input}: {item.reason}"
+
+
+def item_failed(item: jobs_pb2.ItemOutcome) -> bool:
+    """Not done, and not left out on purpose either."""
+    return not item.ok and not item.skipped
+
+
 def event_text(event: jobs_pb2.JobEvent) -> str:
     """What an event says, without its number and time."""
     kind = event.WhichOneof("payload")
@@ -154,6 +166,8 @@ def event_text(event: jobs_pb2.JobEvent) -> str:
     if kind == "artifact":
         a = event.artifact
         return f"artifact {a.kind}: {a.key}" + (f" — {a.description}" if a.description else "")
+    if kind == "item":
+        return item_text(event.item)
     return "(empty event)"
 
 

@@ -76,7 +76,7 @@ def run_show(args: argparse.Namespace) -> int:
     if events:
         print("events:")
         for event in events:
-            line = event_line(event)
+            line = event_line(event, every_item=True)  # the full log: every file's outcome
             if line:
                 print(f"  {event.seq:>5}  {line}")
     return EXIT_OK

@@ -145,7 +145,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
 
 
 class _StreamDisplay:
-    """Feeds a remote run's progress and log lines to the same display a job gets."""
+    """Feeds a remote run's progress, log lines and items to the same display a job gets."""
 
     def __init__(self, display: JobDisplay) -> None:
         self.display = display
@@ -170,6 +170,10 @@ class _StreamDisplay:
         value = jobs_pb2.LogLine.LEVEL_WARNING if level == "warning" else jobs_pb2.LogLine.LEVEL_INFO
         with self.lock:
             self.display.show(jobs_pb2.JobEvent(log=jobs_pb2.LogLine(level=value, message=message)))
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        with self.lock:
+            self.display.show(jobs_pb2.JobEvent(item=outcome))
 
     def end(self, state: str, error: str = "") -> None:
         """The display shows the end on stderr and the summary on stdout (``_run_remote``)."""
@@ -223,7 +227,12 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
 
         try:
             summary = restore_remote(
-                session.connection, request, on_progress=progress, on_log=feed.log, retry=reconnect.again
+                session.connection,
+                request,
+                on_progress=progress,
+                on_log=feed.log,
+                on_item=feed.item,
+                retry=reconnect.again,
             )
         except KeyboardInterrupt:
             feed.end("stopped", "interrupted; the outputs written are whole, run again to resume")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
 
 from desktop.client import BackendTarget
 from desktop.models.batch_model import (
@@ -15,12 +16,10 @@ from desktop.models.batch_model import (
     BatchFields,
     BatchFormModel,
     BatchRunModel,
-    Failure,
     check_fields,
     is_local_address,
     model_choices,
     output_name,
-    parse_failure,
 )
 from desktop.models.batch_remote import JsonLines, exit_error, restore_command
 from desktop.models.form_errors import FormInvalid
@@ -151,29 +150,41 @@ def log_event(seq: int, message: str) -> jobs_pb2.JobEvent:
     return jobs_pb2.JobEvent(job_id="j1", seq=seq, log=jobs_pb2.LogLine(message=message))
 
 
-def test_a_run_follows_progress_failures_and_finished_files() -> None:
+def item_event(seq: int, **fields: object) -> jobs_pb2.JobEvent:
+    return jobs_pb2.JobEvent(job_id="j1", seq=seq, item=jobs_pb2.ItemOutcome(**fields))  # type: ignore[arg-type]
+
+
+BAD = jobs_pb2.ItemOutcome(input="sub/bad.jpg", reason="cannot decode: broken data")
+
+
+def test_a_run_follows_progress_failures_and_finished_files_from_item_events() -> None:
     run = BatchRunModel()
-    failures: list[Failure] = []
+    failures: list[jobs_pb2.ItemOutcome] = []
     files: list[str] = []
     run.failure_added.connect(failures.append)
     run.file_finished.connect(files.append)
     run.start(job())
     assert run.active and run.progress_text() == "0 images"
     events = [
-        progress_event(1, 0, "starting"),
-        progress_event(2, 1, "a.png"),
-        log_event(3, "failed sub/bad.jpg: cannot decode: broken data"),
-        progress_event(4, 2, "sub/bad.jpg"),
-        log_event(5, "failed to start"),  # no "<file>: <reason>": not a failure line
+        item_event(1, input="notes.txt", skipped=True, reason="not an image"),  # nothing to show
+        item_event(2, input="old.tif", output="old.png", skipped=True, reason="already restored"),
+        progress_event(3, 0, "starting"),
+        item_event(4, input="a.tif", output="a.png", ok=True, seconds=0.5),
+        progress_event(5, 1, "a.png"),
+        log_event(6, "failed sub/bad.jpg: cannot decode: broken data"),  # for people: not read
+        jobs_pb2.JobEvent(job_id="j1", seq=7, item=BAD),
+        progress_event(8, 2, "named.png"),  # a progress message names no file either
+        log_event(9, "failed x.png: a log line in the old wording"),
     ]
     for event in events + events:  # a replay after reconnecting changes nothing
         run.apply_event(event)
-    assert files == ["a.png", "sub/bad.jpg"]
-    assert failures == [Failure("sub/bad.jpg", "cannot decode: broken data")]
-    assert run.restored() == ["a.png"]
+    assert files == ["old.tif", "a.tif", "sub/bad.jpg"]
+    assert failures == [BAD]
+    assert run.restored() == ["old.tif", "a.tif"]
     run.apply_job(job(done=2, total=4, rate=2.5, eta_seconds=0.8))
     assert run.progress_text() == "50% · 2/4 images · 2.5 images/s · ETA 1s"
-    assert run.paths_of("a.tif") == (Path("/in/a.tif"), Path("/out/a.png"))
+    assert run.paths_of("a.tif") == (Path("/in/a.tif"), Path("/out/a.png"))  # the output its item named
+    assert run.paths_of("other.tif") == (Path("/in/other.tif"), Path("/out/other.png"))
     finished = job(jobs_pb2.JOB_STATE_SUCCEEDED, done=4, total=4)
     finished.outputs["summary_text"] = "/out/restore-summary.txt"
     finished.outputs["subfolders_not_entered"] = "1"  # the job's output, named as BatchCounts' field
@@ -187,11 +198,10 @@ def test_a_run_follows_progress_failures_and_finished_files() -> None:
 def test_events_of_other_jobs_are_ignored() -> None:
     run = BatchRunModel()
     run.start(job())
-    other = log_event(1, "failed x.png: nope")
+    other = item_event(1, input="x.png", reason="nope")
     other.job_id = "j2"
     run.apply_event(other)
-    assert run.failures == []
-    assert parse_failure(log_event(1, "restored 3")) is None
+    assert run.failures == [] and run.finished == []
 
 
 # -- streamed runs ------------------------------------------------------------------------------------
@@ -254,9 +264,16 @@ def stream_progress(done: int, name: str, total: int = 3) -> dict[str, object]:
     return {"type": "progress", "done": done, "total": total, "rate": 2.0, "eta_seconds": 3.0, "message": name}
 
 
+def item_line(item: jobs_pb2.ItemOutcome) -> dict[str, object]:
+    """An item line as ``omni restore --events jsonl`` writes it."""
+    return json.loads(
+        json.dumps({"type": "item", "item": json_format.MessageToDict(item, preserving_proto_field_name=True)})
+    )
+
+
 def test_a_streamed_run_follows_its_lines() -> None:
     run = BatchRunModel()
-    failures: list[Failure] = []
+    failures: list[jobs_pb2.ItemOutcome] = []
     files: list[str] = []
     run.failure_added.connect(failures.append)
     run.file_finished.connect(files.append)
@@ -264,16 +281,21 @@ def test_a_streamed_run_follows_its_lines() -> None:
     assert run.streamed and run.active and run.job_id == STREAMED and run.state == jobs_pb2.JOB_STATE_RUNNING
     lines = [
         {"type": "log", "level": "info", "message": "3 image(s) found: 3 to restore, 0 already restored"},
+        item_line(jobs_pb2.ItemOutcome(input="a.png", output="a.png", ok=True)),
         stream_progress(1, "a.png"),
-        {"type": "log", "level": "warning", "message": "failed sub/bad.jpg: cannot decode: broken data"},
+        {"type": "log", "level": "warning", "message": "failed other.png: log text is not read"},
+        item_line(BAD),
         stream_progress(2, "sub/bad.jpg"),
-        stream_progress(1, "late.png"),  # out of order: the count does not go back, the file is still finished
+        item_line(jobs_pb2.ItemOutcome(input="late.png", output="late.png", ok=True)),
+        stream_progress(1, "late.png"),  # out of order: the count does not go back
         {"type": "progress", "done": "many"},  # not understood: skipped
+        {"type": "item", "item": {"input": 3, "ok": "perhaps"}},  # not an ItemOutcome: skipped
+        {"type": "item", "item": "a.png"},
     ]
     for line in lines:
         run.apply_stream_line(line)
     assert files == ["a.png", "sub/bad.jpg", "late.png"]
-    assert failures == [Failure("sub/bad.jpg", "cannot decode: broken data")]
+    assert failures == [BAD]
     assert run.restored() == ["a.png", "late.png"]
     assert run.progress_text() == "66% · 2/3 images · 2.0 images/s · ETA 3s"
     assert run.paths_of("sub/bad.jpg") == (Path("/in/sub/bad.jpg"), Path("/out/sub/bad.png"))
@@ -286,7 +308,7 @@ def test_a_streamed_run_follows_its_lines() -> None:
     assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and not run.active and run.fraction == 1.0
     assert run.subfolders_text() == "2 subfolders not entered: tick Recursive to restore their images"
     assert run.summary_path() == Path("/out/restore-summary.txt") and run.outputs["failed"] == "1"
-    run.apply_stream_line(stream_progress(3, "after.png"))  # nothing after the end
+    run.apply_stream_line(item_line(jobs_pb2.ItemOutcome(input="after.png", ok=True)))  # nothing after the end
     run.stream_closed("", stopped=False)  # the process exits after its end line: nothing changes
     assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and "after.png" not in run.finished
     run.apply_job(job(jobs_pb2.JOB_STATE_FAILED))  # job updates are for job runs only

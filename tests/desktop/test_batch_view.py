@@ -116,10 +116,11 @@ def test_restore_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, versio
     assert view.run.state == jobs_pb2.JOB_STATE_SUCCEEDED, view.run.message
     qtbot.waitUntil(lambda: view.files.count() == 5 and view.failures.count() == 1, timeout=UI_TIMEOUT_MS)
 
-    assert view.run.failures[0].file == "broken.png"
+    assert view.run.failures[0].input == "broken.png"
     assert "broken.png" in view.failures.item(0).text()
     assert sorted(view.run.restored()) == ["a.png", "b.png", "c.jpg", "sub/d.png"]
     assert (out / "c.png").is_file() and (out / "sub" / "d.png").is_file()
+    assert view.run.paths_of("c.jpg") == (folder / "c.jpg", out / "c.png")  # the output its item event named
     assert view.progress.value() == view.progress.maximum()
     assert "5/5 images" in view.progress_text.text()
 
@@ -193,7 +194,7 @@ def test_stream_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, version
     qtbot.waitUntil(lambda: view.files.count() == 5 and view.failures.count() == 1, timeout=UI_TIMEOUT_MS)
     qtbot.waitUntil(view.start_button.isEnabled, timeout=UI_TIMEOUT_MS)  # the child has exited
 
-    assert view.run.failures[0].file == "broken.png" and "broken.png" in view.failures.item(0).text()
+    assert view.run.failures[0].input == "broken.png" and "broken.png" in view.failures.item(0).text()
     assert sorted(view.run.restored()) == ["a.png", "b.png", "c.jpg", "sub/d.png"]
     for name in ("a.png", "b.png", "c.png", "sub/d.png"):
         with Image.open(out / name) as image:
@@ -268,7 +269,9 @@ def test_cancel_and_closing_stop_a_streamed_run(
     session = window.session
     other = BatchView(session)
     start_streamed_in_small_tiles(qtbot, other, version, big_folder, out)
-    qtbot.waitUntil(lambda: len(other.run.finished) >= 1 or not other.run.active, timeout=RUN_TIMEOUT_MS)
+    # its finished list starts with the files the first run restored (skipped items with an output): wait for
+    # one restored by this run
+    qtbot.waitUntil(lambda: other.run.done >= 1 or not other.run.active, timeout=RUN_TIMEOUT_MS)
     assert other.run.active, other.run.message
     pid = other._child.pid()
     assert pid and Path(f"/proc/{pid}").exists()

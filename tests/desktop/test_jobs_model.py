@@ -164,6 +164,12 @@ def test_event_texts() -> None:
     assert event_text(metric) == "metric val/psnr = 31.25 (step 3)"
     artifact = event("a", 6, artifact=S.Artifact(kind="manifest", key="/x/manifest.json"))
     assert event_text(artifact) == "artifact manifest: /x/manifest.json"
+    done = event("a", 7, item=S.ItemOutcome(input="a.tif", output="a.png", ok=True))
+    assert event_text(done) == "done a.tif -> a.png"
+    failed = event("a", 8, item=S.ItemOutcome(input="b.png", reason="cannot decode"))
+    assert event_text(failed) == "failed b.png: cannot decode"
+    skipped = event("a", 9, item=S.ItemOutcome(input="c.txt", skipped=True, reason="not an image"))
+    assert event_text(skipped) == "skipped c.txt: not an image"
     line = event_line(progress)
     assert line.startswith("    2  ") and line.endswith("ETA 4s")
 

@@ -17,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import json_format
 from PIL import Image
 
 from backend.storage.local import TEMP_SUFFIX
+from desktop.models.batch_model import BatchRunModel
+from protos.omni.v1 import jobs_pb2
 from tests.backend.batch.conftest import register, tiny_onnx, write_images  # noqa: F401 - tiny_onnx is a fixture
 from tests.helpers import REPO, ServeProcess, wait_for
 
@@ -154,8 +157,20 @@ def test_events_jsonl_tell_a_streamed_run(served: ServeProcess, tmp_path: Path) 
     progress = [line for line in lines if line["type"] == "progress"]
     assert {line["total"] for line in progress} == {3} and max(line["done"] for line in progress) == 3
     assert {line["message"] for line in progress} == {"a.png", "sub/b.jpg", "zero.png"}
-    warnings = [line["message"] for line in lines if line["type"] == "log" and line["level"] == "warning"]
-    assert "failed zero.png: empty file (0 bytes)" in warnings
+    # one item line per file: the ItemOutcome message by its field names, read back with json_format
+    items = [json_format.ParseDict(line["item"], jobs_pb2.ItemOutcome()) for line in lines if line["type"] == "item"]
+    by_input = {item.input: item for item in items}
+    assert len(items) == len(by_input) == 3
+    zero, good = by_input["zero.png"], by_input["sub/b.jpg"]
+    assert (zero.ok, zero.skipped, zero.output, zero.reason) == (False, False, "", "empty file (0 bytes)")
+    assert (good.ok, good.output, good.reason) == (True, "sub/b.jpg", "")
+    assert good.size_bytes == (out / "sub/b.jpg").stat().st_size and good.width > 0 and good.height > 0
+    run = BatchRunModel()  # the desktop's run model reads them as they are
+    run.start_remote(str(source), str(out), "same", True)
+    for line in lines:
+        run.apply_stream_line(line)
+    assert sorted(run.restored()) == ["a.png", "sub/b.jpg"]
+    assert [(f.input, f.reason) for f in run.failures] == [("zero.png", "empty file (0 bytes)")]
     end = lines[-1]
     assert [line["type"] for line in lines].count("end") == 1
     assert (end["type"], end["state"], end["error"], end["restored"], end["failed"]) == ("end", "finished", "", 2, 1)

@@ -21,6 +21,7 @@ from backend.cloud.sagemaker.monitor import metric_line
 from backend.errors import JobCancelled
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
+from protos.omni.v1 import jobs_pb2
 
 #: progress and per-step metric lines at most this often (CloudWatch bills per line ingested)
 PROGRESS_EVERY_S = 30.0
@@ -83,6 +84,10 @@ class ContainerContext:
         self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
     ) -> None:
         self._print(f"omni-log info: wrote {kind} {key}")
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        if not outcome.ok:
+            self._print(f"omni-log warning: {outcome.input}: {outcome.reason}")
 
     def set_output(self, name: str, value: str) -> None:
         self.outputs[name] = value

@@ -46,10 +46,8 @@ from desktop.models.batch_model import (
     MAX_TILE,
     BatchFormModel,
     BatchRunModel,
-    Failure,
     ModelChoice,
     absolute,
-    finished_files,
     is_local_address,
     model_choices,
 )
@@ -422,7 +420,6 @@ class BatchView(QWidget):
         if run.state == jobs_pb2.JOB_STATE_FAILED and not run.done and not run.total and run.message:
             self.form_model.apply_server_error(run.message)  # refused before any image: beside its field
         self.form_status.setText("")
-        self._scan_results()
         self._show_progress()
 
     def follow(self, job: jobs_pb2.Job) -> None:
@@ -446,19 +443,6 @@ class BatchView(QWidget):
         self._events = None
         if error is not None:
             self.form_status.setText(f"lost the run's events: {error}")
-        self._scan_results()
-
-    def _scan_results(self) -> None:
-        """Once the run has ended, list every file it finished from OUT (events name only some)."""
-        run = self.run
-        if not run.job_id or run.active:
-            return
-        job_id = run.job_id
-        self.session.runner.run(
-            lambda: finished_files(run),
-            owner=self,
-            on_result=lambda names: run.add_finished(names) if run.job_id == job_id else None,
-        )
 
     def _stop_events(self) -> None:
         if self._events is not None:
@@ -468,10 +452,7 @@ class BatchView(QWidget):
     def _job_row(self, row: int) -> None:
         job = self.session.jobs.job_at(row)
         if job.id == self.run.job_id:
-            was_active = self.run.active
             self.run.apply_job(job)
-            if was_active and not self.run.active:
-                self._scan_results()
 
     def cancel(self) -> None:
         job_id = self.run.job_id
@@ -524,12 +505,11 @@ class BatchView(QWidget):
             text = f"{text} — {run.message}" if text else run.message
         self.progress_text.setText(text)
 
-    def _add_failure(self, failure: Failure) -> None:
-        item = QListWidgetItem(f"{failure.file}\n    {failure.reason}")
+    def _add_failure(self, failure: jobs_pb2.ItemOutcome) -> None:
+        item = QListWidgetItem(f"{failure.input}\n    {failure.reason}")
         item.setToolTip(failure.reason)
         self.failures.addItem(item)
-        self.run.add_finished([failure.file])
-        self._mark_failed(failure.file)
+        self._mark_failed(failure.input)
         self._show_progress()
 
     def _add_file(self, name: str) -> None:
@@ -538,7 +518,7 @@ class BatchView(QWidget):
         item = QListWidgetItem(name)
         item.setData(Qt.ItemDataRole.UserRole, name)
         self.files.addItem(item)
-        if any(failure.file == name for failure in self.run.failures):
+        if any(failure.input == name for failure in self.run.failures):
             self._mark_failed(name)
         elif self.files.currentItem() is None:
             self.files.setCurrentItem(item)
@@ -558,7 +538,7 @@ class BatchView(QWidget):
     def show_file(self, name: str) -> None:
         """Load the input and output of ``name`` (as named in the run) into the viewer, off the UI thread."""
         self._shown = name  # a load still on its way for another file is dropped
-        if any(failure.file == name for failure in self.run.failures):
+        if any(failure.input == name for failure in self.run.failures):
             self.viewer.clear()
             self.viewer_status.setText(f"{name} was not restored.")
             return

@@ -33,13 +33,15 @@ from protos.omni.v1 import storage_pb2 as protos_dot_omni_dot_v1_dot_storage__pb
 from protos.omni.v1 import cloud_pb2 as protos_dot_omni_dot_v1_dot_cloud__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19protos/omni/v1/jobs.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aprotos/omni/v1/batch.proto\x1a\x1eprotos/omni/v1/synthetic.proto\x1a\x1dprotos/omni/v1/training.proto\x1a\x1dprotos/omni/v1/datasets.proto\x1a\x1eprotos/omni/v1/detection.proto\x1a\x1cprotos/omni/v1/storage.proto\x1a\x1aprotos/omni/v1/cloud.proto\"\xed\x05\n\x07JobSpec\x12\x12\n\nnotify_url\x18\x01 \x01(\t\x12:\n\x11synth_restoration\x18\n \x01(\x0b\x32\x1d.omni.v1.SynthRestorationSpecH\x00\x12\x36\n\x0fsynth_detection\x18\x0b \x01(\x0b\x32\x1b.omni.v1.SynthDetectionSpecH\x00\x12:\n\x11train_restoration\x18\x0c \x01(\x0b\x32\x1d.omni.v1.TrainRestorationSpecH\x00\x12)\n\x08\x65valuate\x18\r \x01(\x0b\x32\x15.omni.v1.EvaluateSpecH\x00\x12\x32\n\rrestore_batch\x18\x0e \x01(\x0b\x32\x19.omni.v1.RestoreBatchSpecH\x00\x12\x34\n\x0eimport_dataset\x18\x0f \x01(\x0b\x32\x1a.omni.v1.ImportDatasetSpecH\x00\x12\x34\n\x0e\x65xport_dataset\x18\x10 \x01(\x0b\x32\x1a.omni.v1.ExportDatasetSpecH\x00\x12\x36\n\x0ftrain_detection\x18\x11 \x01(\x0b\x32\x1b.omni.v1.TrainDetectionSpecH\x00\x12\x30\n\x0c\x64\x65tect_batch\x18\x12 \x01(\x0b\x32\x18.omni.v1.DetectBatchSpecH\x00\x12)\n\x08prelabel\x18\x13 \x01(\x0b\x32\x15.omni.v1.PrelabelSpecH\x00\x12&\n\tsync_push\x18\x14 \x01(\x0b\x32\x11.omni.v1.SyncSpecH\x00\x12&\n\tsync_pull\x18\x15 \x01(\x0b\x32\x11.omni.v1.SyncSpecH\x00\x12\x36\n\x0ftrain_sagemaker\x18\x16 \x01(\x0b\x32\x1b.omni.v1.SageMakerTrainSpecH\x00\x12.\n\x0f\x64\x65ploy_endpoint\x18\x17 \x01(\x0b\x32\x13.omni.v1.DeploySpecH\x00\x42\x06\n\x04spec\"i\n\x08Progress\x12\x0c\n\x04\x64one\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x03\x12\x13\n\x0b\x65ta_seconds\x18\x03 \x01(\x01\x12\x0c\n\x04rate\x18\x04 \x01(\x01\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x0f\n\x07message\x18\x06 \x01(\t\"B\n\x06Metric\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04step\x18\x03 \x01(\x03\x12\r\n\x05\x65poch\x18\x04 \x01(\x05\"\xa6\x01\n\x07LogLine\x12%\n\x05level\x18\x01 \x01(\x0e\x32\x16.omni.v1.LogLine.Level\x12\x0f\n\x07message\x18\x02 \x01(\t\"c\n\x05Level\x12\x15\n\x11LEVEL_UNSPECIFIED\x10\x00\x12\x0f\n\x0bLEVEL_DEBUG\x10\x01\x12\x0e\n\nLEVEL_INFO\x10\x02\x12\x11\n\rLEVEL_WARNING\x10\x03\x12\x0f\n\x0bLEVEL_ERROR\x10\x04\"^\n\x08\x41rtifact\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"@\n\x0bStateChange\x12 \n\x05state\x18\x01 \x01(\x0e\x32\x11.omni.v1.JobState\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x95\x02\n\x08JobEvent\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x08progress\x18\n \x01(\x0b\x32\x11.omni.v1.ProgressH\x00\x12!\n\x06metric\x18\x0b \x01(\x0b\x32\x0f.omni.v1.MetricH\x00\x12\x1f\n\x03log\x18\x0c \x01(\x0b\x32\x10.omni.v1.LogLineH\x00\x12%\n\x08\x61rtifact\x18\r \x01(\x0b\x32\x11.omni.v1.ArtifactH\x00\x12%\n\x05state\x18\x0e \x01(\x0b\x32\x14.omni.v1.StateChangeH\x00\x42\t\n\x07payload\"\x98\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12 \n\x05state\x18\x03 \x01(\x0e\x32\x11.omni.v1.JobState\x12\x1e\n\x04spec\x18\x04 \x01(\x0b\x32\x10.omni.v1.JobSpec\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x08progress\x18\x08 \x01(\x0b\x32\x11.omni.v1.Progress\x12\x0f\n\x07message\x18\t \x01(\t\x12\x10\n\x08last_seq\x18\n \x01(\x03\x12\x11\n\tresumable\x18\x0b \x01(\x08\x12\x14\n\x0cresumed_from\x18\x0c \x01(\t\x12*\n\x07outputs\x18\r \x03(\x0b\x32\x19.omni.v1.Job.OutputsEntry\x12(\n\x06labels\x18\x0e \x03(\x0b\x32\x18.omni.v1.Job.LabelsEntry\x1a.\n\x0cOutputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x98\x01\n\x10SubmitJobRequest\x12\x1e\n\x04spec\x18\x01 \x01(\x0b\x32\x10.omni.v1.JobSpec\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.omni.v1.SubmitJobRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"j\n\x0fListJobsRequest\x12!\n\x06states\x18\x01 \x03(\x0e\x32\x11.omni.v1.JobState\x12\r\n\x05kinds\x18\x02 \x03(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"G\n\x10ListJobsResponse\x12\x1a\n\x04jobs\x18\x01 \x03(\x0b\x32\x0c.omni.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\"\n\x10ResumeJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"4\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"5\n\x10WatchJobResponse\x12!\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x11.omni.v1.JobEvent\"S\n\x10WatchJobsRequest\x12!\n\x06states\x18\x01 \x03(\x0e\x32\x11.omni.v1.JobState\x12\r\n\x05kinds\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"O\n\tJobUpdate\x12\x19\n\x03job\x18\x01 \x01(\x0b\x32\x0c.omni.v1.Job\x12\x10\n\x08snapshot\x18\x02 \x01(\x08\x12\x15\n\rsnapshot_done\x18\x03 \x01(\x08*\xb5\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x12\x19\n\x15JOB_STATE_INTERRUPTED\x10\x06\x32\xe0\x04\n\x04Jobs\x12I\n\tSubmitJob\x12\x19.omni.v1.SubmitJobRequest\x1a\x0c.omni.v1.Job\"\x13\x82\xd3\xe4\x93\x02\r\"\x08/v1/jobs:\x01*\x12I\n\x06GetJob\x12\x16.omni.v1.GetJobRequest\x1a\x0c.omni.v1.Job\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/jobs/{job_id}\x12Q\n\x08ListJobs\x12\x18.omni.v1.ListJobsRequest\x1a\x19.omni.v1.ListJobsResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jobs\x12Y\n\tCancelJob\x12\x19.omni.v1.CancelJobRequest\x1a\x0c.omni.v1.Job\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/jobs/{job_id}:cancel:\x01*\x12Y\n\tResumeJob\x12\x19.omni.v1.ResumeJobRequest\x1a\x0c.omni.v1.Job\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/jobs/{job_id}:resume:\x01*\x12\x63\n\x08WatchJob\x12\x18.omni.v1.WatchJobRequest\x1a\x19.omni.v1.WatchJobResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/jobs/{job_id}/events0\x01\x12T\n\tWatchJobs\x12\x19.omni.v1.WatchJobsRequest\x1a\x12.omni.v1.JobUpdate\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/jobs:watch0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19protos/omni/v1/jobs.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aprotos/omni/v1/batch.proto\x1a\x1eprotos/omni/v1/synthetic.proto\x1a\x1dprotos/omni/v1/training.proto\x1a\x1dprotos/omni/v1/datasets.proto\x1a\x1eprotos/omni/v1/detection.proto\x1a\x1cprotos/omni/v1/storage.proto\x1a\x1aprotos/omni/v1/cloud.proto\"\xed\x05\n\x07JobSpec\x12\x12\n\nnotify_url\x18\x01 \x01(\t\x12:\n\x11synth_restoration\x18\n \x01(\x0b\x32\x1d.omni.v1.SynthRestorationSpecH\x00\x12\x36\n\x0fsynth_detection\x18\x0b \x01(\x0b\x32\x1b.omni.v1.SynthDetectionSpecH\x00\x12:\n\x11train_restoration\x18\x0c \x01(\x0b\x32\x1d.omni.v1.TrainRestorationSpecH\x00\x12)\n\x08\x65valuate\x18\r \x01(\x0b\x32\x15.omni.v1.EvaluateSpecH\x00\x12\x32\n\rrestore_batch\x18\x0e \x01(\x0b\x32\x19.omni.v1.RestoreBatchSpecH\x00\x12\x34\n\x0eimport_dataset\x18\x0f \x01(\x0b\x32\x1a.omni.v1.ImportDatasetSpecH\x00\x12\x34\n\x0e\x65xport_dataset\x18\x10 \x01(\x0b\x32\x1a.omni.v1.ExportDatasetSpecH\x00\x12\x36\n\x0ftrain_detection\x18\x11 \x01(\x0b\x32\x1b.omni.v1.TrainDetectionSpecH\x00\x12\x30\n\x0c\x64\x65tect_batch\x18\x12 \x01(\x0b\x32\x18.omni.v1.DetectBatchSpecH\x00\x12)\n\x08prelabel\x18\x13 \x01(\x0b\x32\x15.omni.v1.PrelabelSpecH\x00\x12&\n\tsync_push\x18\x14 \x01(\x0b\x32\x11.omni.v1.SyncSpecH\x00\x12&\n\tsync_pull\x18\x15 \x01(\x0b\x32\x11.omni.v1.SyncSpecH\x00\x12\x36\n\x0ftrain_sagemaker\x18\x16 \x01(\x0b\x32\x1b.omni.v1.SageMakerTrainSpecH\x00\x12.\n\x0f\x64\x65ploy_endpoint\x18\x17 \x01(\x0b\x32\x13.omni.v1.DeploySpecH\x00\x42\x06\n\x04spec\"i\n\x08Progress\x12\x0c\n\x04\x64one\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x03\x12\x13\n\x0b\x65ta_seconds\x18\x03 \x01(\x01\x12\x0c\n\x04rate\x18\x04 \x01(\x01\x12\x0c\n\x04unit\x18\x05 \x01(\t\x12\x0f\n\x07message\x18\x06 \x01(\t\"B\n\x06Metric\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04step\x18\x03 \x01(\x03\x12\r\n\x05\x65poch\x18\x04 \x01(\x05\"\xa6\x01\n\x07LogLine\x12%\n\x05level\x18\x01 \x01(\x0e\x32\x16.omni.v1.LogLine.Level\x12\x0f\n\x07message\x18\x02 \x01(\t\"c\n\x05Level\x12\x15\n\x11LEVEL_UNSPECIFIED\x10\x00\x12\x0f\n\x0bLEVEL_DEBUG\x10\x01\x12\x0e\n\nLEVEL_INFO\x10\x02\x12\x11\n\rLEVEL_WARNING\x10\x03\x12\x0f\n\x0bLEVEL_ERROR\x10\x04\"^\n\x08\x41rtifact\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06sha256\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\"\x95\x02\n\x0bItemOutcome\x12\r\n\x05input\x18\x01 \x01(\t\x12\x0e\n\x06output\x18\x02 \x01(\t\x12\n\n\x02ok\x18\x03 \x01(\x08\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0f\n\x07skipped\x18\x05 \x01(\x08\x12\x0f\n\x07seconds\x18\x06 \x01(\x01\x12\x12\n\nsize_bytes\x18\x07 \x01(\x03\x12\r\n\x05width\x18\x08 \x01(\x05\x12\x0e\n\x06height\x18\t \x01(\x05\x12\x12\n\ndetections\x18\n \x01(\x05\x12\x32\n\x07\x63lasses\x18\x0b \x03(\x0b\x32!.omni.v1.ItemOutcome.ClassesEntry\x1a.\n\x0c\x43lassesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"@\n\x0bStateChange\x12 \n\x05state\x18\x01 \x01(\x0e\x32\x11.omni.v1.JobState\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xbb\x02\n\x08JobEvent\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x03\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x08progress\x18\n \x01(\x0b\x32\x11.omni.v1.ProgressH\x00\x12!\n\x06metric\x18\x0b \x01(\x0b\x32\x0f.omni.v1.MetricH\x00\x12\x1f\n\x03log\x18\x0c \x01(\x0b\x32\x10.omni.v1.LogLineH\x00\x12%\n\x08\x61rtifact\x18\r \x01(\x0b\x32\x11.omni.v1.ArtifactH\x00\x12%\n\x05state\x18\x0e \x01(\x0b\x32\x14.omni.v1.StateChangeH\x00\x12$\n\x04item\x18\x0f \x01(\x0b\x32\x14.omni.v1.ItemOutcomeH\x00\x42\t\n\x07payload\"\x98\x04\n\x03Job\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12 \n\x05state\x18\x03 \x01(\x0e\x32\x11.omni.v1.JobState\x12\x1e\n\x04spec\x18\x04 \x01(\x0b\x32\x10.omni.v1.JobSpec\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x08progress\x18\x08 \x01(\x0b\x32\x11.omni.v1.Progress\x12\x0f\n\x07message\x18\t \x01(\t\x12\x10\n\x08last_seq\x18\n \x01(\x03\x12\x11\n\tresumable\x18\x0b \x01(\x08\x12\x14\n\x0cresumed_from\x18\x0c \x01(\t\x12*\n\x07outputs\x18\r \x03(\x0b\x32\x19.omni.v1.Job.OutputsEntry\x12(\n\x06labels\x18\x0e \x03(\x0b\x32\x18.omni.v1.Job.LabelsEntry\x1a.\n\x0cOutputsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x98\x01\n\x10SubmitJobRequest\x12\x1e\n\x04spec\x18\x01 \x01(\x0b\x32\x10.omni.v1.JobSpec\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.omni.v1.SubmitJobRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1f\n\rGetJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"j\n\x0fListJobsRequest\x12!\n\x06states\x18\x01 \x03(\x0e\x32\x11.omni.v1.JobState\x12\r\n\x05kinds\x18\x02 \x03(\t\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"G\n\x10ListJobsResponse\x12\x1a\n\x04jobs\x18\x01 \x03(\x0b\x32\x0c.omni.v1.Job\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\"\n\x10\x43\x61ncelJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"\"\n\x10ResumeJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"4\n\x0fWatchJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"5\n\x10WatchJobResponse\x12!\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x11.omni.v1.JobEvent\"S\n\x10WatchJobsRequest\x12!\n\x06states\x18\x01 \x03(\x0e\x32\x11.omni.v1.JobState\x12\r\n\x05kinds\x18\x02 \x03(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\"O\n\tJobUpdate\x12\x19\n\x03job\x18\x01 \x01(\x0b\x32\x0c.omni.v1.Job\x12\x10\n\x08snapshot\x18\x02 \x01(\x08\x12\x15\n\rsnapshot_done\x18\x03 \x01(\x08*\xb5\x01\n\x08JobState\x12\x19\n\x15JOB_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_STATE_QUEUED\x10\x01\x12\x15\n\x11JOB_STATE_RUNNING\x10\x02\x12\x17\n\x13JOB_STATE_SUCCEEDED\x10\x03\x12\x14\n\x10JOB_STATE_FAILED\x10\x04\x12\x17\n\x13JOB_STATE_CANCELLED\x10\x05\x12\x19\n\x15JOB_STATE_INTERRUPTED\x10\x06\x32\xe0\x04\n\x04Jobs\x12I\n\tSubmitJob\x12\x19.omni.v1.SubmitJobRequest\x1a\x0c.omni.v1.Job\"\x13\x82\xd3\xe4\x93\x02\r\"\x08/v1/jobs:\x01*\x12I\n\x06GetJob\x12\x16.omni.v1.GetJobRequest\x1a\x0c.omni.v1.Job\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/jobs/{job_id}\x12Q\n\x08ListJobs\x12\x18.omni.v1.ListJobsRequest\x1a\x19.omni.v1.ListJobsResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jobs\x12Y\n\tCancelJob\x12\x19.omni.v1.CancelJobRequest\x1a\x0c.omni.v1.Job\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/jobs/{job_id}:cancel:\x01*\x12Y\n\tResumeJob\x12\x19.omni.v1.ResumeJobRequest\x1a\x0c.omni.v1.Job\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/jobs/{job_id}:resume:\x01*\x12\x63\n\x08WatchJob\x12\x18.omni.v1.WatchJobRequest\x1a\x19.omni.v1.WatchJobResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/jobs/{job_id}/events0\x01\x12T\n\tWatchJobs\x12\x19.omni.v1.WatchJobsRequest\x1a\x12.omni.v1.JobUpdate\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/jobs:watch0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protos.omni.v1.jobs_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_ITEMOUTCOME_CLASSESENTRY']._loaded_options = None
+  _globals['_ITEMOUTCOME_CLASSESENTRY']._serialized_options = b'8\001'
   _globals['_JOB_OUTPUTSENTRY']._loaded_options = None
   _globals['_JOB_OUTPUTSENTRY']._serialized_options = b'8\001'
   _globals['_JOB_LABELSENTRY']._loaded_options = None
@@ -60,8 +62,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_JOBS'].methods_by_name['WatchJob']._serialized_options = b'\202\323\344\223\002\032\022\030/v1/jobs/{job_id}/events'
   _globals['_JOBS'].methods_by_name['WatchJobs']._loaded_options = None
   _globals['_JOBS'].methods_by_name['WatchJobs']._serialized_options = b'\202\323\344\223\002\020\022\016/v1/jobs:watch'
-  _globals['_JOBSTATE']._serialized_start=3107
-  _globals['_JOBSTATE']._serialized_end=3288
+  _globals['_JOBSTATE']._serialized_start=3425
+  _globals['_JOBSTATE']._serialized_end=3606
   _globals['_JOBSPEC']._serialized_start=314
   _globals['_JOBSPEC']._serialized_end=1063
   _globals['_PROGRESS']._serialized_start=1065
@@ -74,38 +76,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGLINE_LEVEL']._serialized_end=1407
   _globals['_ARTIFACT']._serialized_start=1409
   _globals['_ARTIFACT']._serialized_end=1503
-  _globals['_STATECHANGE']._serialized_start=1505
-  _globals['_STATECHANGE']._serialized_end=1569
-  _globals['_JOBEVENT']._serialized_start=1572
-  _globals['_JOBEVENT']._serialized_end=1849
-  _globals['_JOB']._serialized_start=1852
-  _globals['_JOB']._serialized_end=2388
-  _globals['_JOB_OUTPUTSENTRY']._serialized_start=2295
-  _globals['_JOB_OUTPUTSENTRY']._serialized_end=2341
-  _globals['_JOB_LABELSENTRY']._serialized_start=2343
-  _globals['_JOB_LABELSENTRY']._serialized_end=2388
-  _globals['_SUBMITJOBREQUEST']._serialized_start=2391
-  _globals['_SUBMITJOBREQUEST']._serialized_end=2543
-  _globals['_SUBMITJOBREQUEST_LABELSENTRY']._serialized_start=2343
-  _globals['_SUBMITJOBREQUEST_LABELSENTRY']._serialized_end=2388
-  _globals['_GETJOBREQUEST']._serialized_start=2545
-  _globals['_GETJOBREQUEST']._serialized_end=2576
-  _globals['_LISTJOBSREQUEST']._serialized_start=2578
-  _globals['_LISTJOBSREQUEST']._serialized_end=2684
-  _globals['_LISTJOBSRESPONSE']._serialized_start=2686
-  _globals['_LISTJOBSRESPONSE']._serialized_end=2757
-  _globals['_CANCELJOBREQUEST']._serialized_start=2759
-  _globals['_CANCELJOBREQUEST']._serialized_end=2793
-  _globals['_RESUMEJOBREQUEST']._serialized_start=2795
-  _globals['_RESUMEJOBREQUEST']._serialized_end=2829
-  _globals['_WATCHJOBREQUEST']._serialized_start=2831
-  _globals['_WATCHJOBREQUEST']._serialized_end=2883
-  _globals['_WATCHJOBRESPONSE']._serialized_start=2885
-  _globals['_WATCHJOBRESPONSE']._serialized_end=2938
-  _globals['_WATCHJOBSREQUEST']._serialized_start=2940
-  _globals['_WATCHJOBSREQUEST']._serialized_end=3023
-  _globals['_JOBUPDATE']._serialized_start=3025
-  _globals['_JOBUPDATE']._serialized_end=3104
-  _globals['_JOBS']._serialized_start=3291
-  _globals['_JOBS']._serialized_end=3899
+  _globals['_ITEMOUTCOME']._serialized_start=1506
+  _globals['_ITEMOUTCOME']._serialized_end=1783
+  _globals['_ITEMOUTCOME_CLASSESENTRY']._serialized_start=1737
+  _globals['_ITEMOUTCOME_CLASSESENTRY']._serialized_end=1783
+  _globals['_STATECHANGE']._serialized_start=1785
+  _globals['_STATECHANGE']._serialized_end=1849
+  _globals['_JOBEVENT']._serialized_start=1852
+  _globals['_JOBEVENT']._serialized_end=2167
+  _globals['_JOB']._serialized_start=2170
+  _globals['_JOB']._serialized_end=2706
+  _globals['_JOB_OUTPUTSENTRY']._serialized_start=2613
+  _globals['_JOB_OUTPUTSENTRY']._serialized_end=2659
+  _globals['_JOB_LABELSENTRY']._serialized_start=2661
+  _globals['_JOB_LABELSENTRY']._serialized_end=2706
+  _globals['_SUBMITJOBREQUEST']._serialized_start=2709
+  _globals['_SUBMITJOBREQUEST']._serialized_end=2861
+  _globals['_SUBMITJOBREQUEST_LABELSENTRY']._serialized_start=2661
+  _globals['_SUBMITJOBREQUEST_LABELSENTRY']._serialized_end=2706
+  _globals['_GETJOBREQUEST']._serialized_start=2863
+  _globals['_GETJOBREQUEST']._serialized_end=2894
+  _globals['_LISTJOBSREQUEST']._serialized_start=2896
+  _globals['_LISTJOBSREQUEST']._serialized_end=3002
+  _globals['_LISTJOBSRESPONSE']._serialized_start=3004
+  _globals['_LISTJOBSRESPONSE']._serialized_end=3075
+  _globals['_CANCELJOBREQUEST']._serialized_start=3077
+  _globals['_CANCELJOBREQUEST']._serialized_end=3111
+  _globals['_RESUMEJOBREQUEST']._serialized_start=3113
+  _globals['_RESUMEJOBREQUEST']._serialized_end=3147
+  _globals['_WATCHJOBREQUEST']._serialized_start=3149
+  _globals['_WATCHJOBREQUEST']._serialized_end=3201
+  _globals['_WATCHJOBRESPONSE']._serialized_start=3203
+  _globals['_WATCHJOBRESPONSE']._serialized_end=3256
+  _globals['_WATCHJOBSREQUEST']._serialized_start=3258
+  _globals['_WATCHJOBSREQUEST']._serialized_end=3341
+  _globals['_JOBUPDATE']._serialized_start=3343
+  _globals['_JOBUPDATE']._serialized_end=3422
+  _globals['_JOBS']._serialized_start=3609
+  _globals['_JOBS']._serialized_end=4217
 # @@protoc_insertion_point(module_scope)

@@ -131,6 +131,39 @@ class Artifact(_message.Message):
     description: str
     def __init__(self, key: _Optional[str] = ..., kind: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
 
+class ItemOutcome(_message.Message):
+    __slots__ = ("input", "output", "ok", "reason", "skipped", "seconds", "size_bytes", "width", "height", "detections", "classes")
+    class ClassesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DETECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CLASSES_FIELD_NUMBER: _ClassVar[int]
+    input: str
+    output: str
+    ok: bool
+    reason: str
+    skipped: bool
+    seconds: float
+    size_bytes: int
+    width: int
+    height: int
+    detections: int
+    classes: _containers.ScalarMap[str, int]
+    def __init__(self, input: _Optional[str] = ..., output: _Optional[str] = ..., ok: _Optional[bool] = ..., reason: _Optional[str] = ..., skipped: _Optional[bool] = ..., seconds: _Optional[float] = ..., size_bytes: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., detections: _Optional[int] = ..., classes: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
 class StateChange(_message.Message):
     __slots__ = ("state", "message")
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -140,7 +173,7 @@ class StateChange(_message.Message):
     def __init__(self, state: _Optional[_Union[JobState, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "seq", "time", "progress", "metric", "log", "artifact", "state")
+    __slots__ = ("job_id", "seq", "time", "progress", "metric", "log", "artifact", "state", "item")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +182,7 @@ class JobEvent(_message.Message):
     LOG_FIELD_NUMBER: _ClassVar[int]
     ARTIFACT_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     seq: int
     time: _timestamp_pb2.Timestamp
@@ -157,7 +191,8 @@ class JobEvent(_message.Message):
     log: LogLine
     artifact: Artifact
     state: StateChange
-    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., metric: _Optional[_Union[Metric, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., artifact: _Optional[_Union[Artifact, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ...) -> None: ...
+    item: ItemOutcome
+    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., metric: _Optional[_Union[Metric, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., artifact: _Optional[_Union[Artifact, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., item: _Optional[_Union[ItemOutcome, _Mapping]] = ...) -> None: ...
 
 class Job(_message.Message):
     __slots__ = ("id", "kind", "state", "spec", "created_at", "started_at", "finished_at", "progress", "message", "last_seq", "resumable", "resumed_from", "outputs", "labels")

@@ -14,6 +14,7 @@ from PIL import Image
 from backend.rpc.server import Backend
 from backend.storage.local import TEMP_SUFFIX
 from desktop.client import BackendError, Connection
+from desktop.models.batch_model import BatchRunModel
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register, write_images
 from tests.helpers import wait_for_progress, wait_for_state
@@ -77,10 +78,34 @@ def test_a_whole_folder_then_resume(backend: Backend, client: Connection, tiny_o
     logs = [e.log.message for e in events if e.WhichOneof("payload") == "log"]
     assert "execution provider: CPUExecutionProvider" in logs
     assert any(line.startswith("model ") and "no promoted version" in line for line in logs)
+    assert not any(name in line for line in logs for name in ("empty.png", "cut.png"))  # failures are items
+    items = [e.item for e in events if e.WhichOneof("payload") == "item"]
+    by_input = {item.input: item for item in items}
+    assert len(items) == len(by_input) == 9  # one per file, images or not
+    assert set(by_input) == {*names, "empty.png", "text.png", "cut.png", "readme.txt", "loop/"}
+    good = by_input["2024/März/página 3.png"]
+    assert (good.ok, good.skipped, good.reason, good.output) == (True, False, "", "2024/März/página 3.png")
+    assert good.size_bytes == (out / good.output).stat().st_size
+    with Image.open(source / good.input) as image:
+        assert (good.width, good.height) == image.size
+    cut = by_input["cut.png"]
+    assert (cut.ok, cut.skipped, cut.output) == (False, False, "") and cut.reason.startswith("truncated")
+    assert by_input["empty.png"].reason == "empty file (0 bytes)" and not by_input["empty.png"].ok
+    text_file = by_input["readme.txt"]
+    assert text_file.skipped and not text_file.ok and text_file.reason.startswith("not an image")
+    # the desktop's run model lists them from these events alone
+    model = BatchRunModel()
+    model.start(final)
+    for event in events:
+        model.apply_event(event)
+    assert sorted(model.restored()) == sorted(names)
+    assert {f.input: f.reason for f in model.failures} == failed
 
     # resume: nothing to do; then two outputs damaged or gone are redone, and only those
     again = run(client, spec(source, out, recursive=True, layer=1))
     assert again.outputs["restored"] == "0" and again.outputs["skipped"] == "6"
+    resumed = {e.item.input: e.item for e in client.watch_job(again.id) if e.WhichOneof("payload") == "item"}
+    assert all(resumed[name].skipped and resumed[name].output == name for name in names)
     (out / "ok 1.png").unlink()
     cut = out / "2024" / "März" / "página 3.png"
     cut.write_bytes(cut.read_bytes()[:100])

@@ -11,6 +11,7 @@ import pytest
 from backend.datasets.service import DatasetService
 from backend.errors import JobCancelled
 from backend.workspace import Workspace
+from protos.omni.v1 import jobs_pb2
 
 
 @dataclass
@@ -27,6 +28,7 @@ class JobRecorder:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     progress_calls: list[tuple[int, int]] = field(default_factory=list)
+    items: list[jobs_pb2.ItemOutcome] = field(default_factory=list)
 
     def progress(self, done: int, total: int = 0, *, unit: str = "", message: str = "") -> None:
         self.progress_calls.append((done, total))
@@ -39,6 +41,9 @@ class JobRecorder:
 
     def artifact(self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = "") -> None:
         self.artifacts.append({"key": key, "kind": kind, "size_bytes": size_bytes, "sha256": sha256})
+
+    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
+        self.items.append(outcome)
 
     def set_output(self, name: str, value: str) -> None:
         self.outputs[name] = value

@@ -55,6 +55,10 @@ def test_yolo_import_reports_bad_files_and_lines(service: DatasetService, job: J
         ("labels/train/a.txt", 3),
     }
     assert (report["added"], report["boxes"]) == (3, 1)
+    items = {Path(item.input).name: item for item in job.items}  # one item event per file
+    assert {name for name, item in items.items() if item.ok} == {"a.png", "b.png", "c.png"}
+    assert all(items[name].output and items[name].width > 0 for name in ("a.png", "b.png", "c.png"))
+    assert {name: item.reason for name, item in items.items() if not item.ok} == reasons
     assert any("labels/train/a.txt:2:" in message for _, message in job.logs)  # file:line in the job log too
     statuses = {image.filename: image.status for image in service.list_images("parts").images}
     assert statuses == {"a.png": Status.REVIEW, "b.png": Status.DONE, "c.png": Status.TODO}
@@ -71,10 +75,17 @@ def test_importing_again_adds_nothing_and_keeps_edits(
     first = run_import(service, job, src, "images", "plain", classes=("a", "b"))
     assert (first["added"], first["already_present"]) == (5, 0)
     assert "the same image is in the dataset as 'im0.jpg'" in skipped_reasons(first)["z-copy.jpg"]
+    assert [(item.input, item.ok, item.skipped) for item in job.items] == [
+        *((f"im{i}.jpg", True, False) for i in range(5)), ("z-copy.jpg", False, True)
+    ]
+    assert job.items[5].output == job.items[0].output  # the image it is the same as
+    job.items.clear()
     image = service.list_images("plain").images[0]
     service.save_annotations("plain", image.image_id, base_revision=0, boxes=[Box(1, 0.5, 0.5, 0.5, 0.5)], editor="ann")
     second = run_import(service, job, src, "images", "plain")
     assert (second["added"], second["already_present"]) == (0, 5)
+    assert all(item.skipped and not item.ok for item in job.items) and len(job.items) == 6
+    assert {item.reason for item in job.items[:5]} == {"already in the dataset"}
     assert service.get_annotations("plain", image.image_id).revision == 1
     assert len(list(service.blobs.store.list("training-data/images"))) == 5
 

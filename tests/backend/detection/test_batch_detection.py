@@ -11,7 +11,7 @@ import pytest
 
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import detection_pb2, jobs_pb2
-from tests.backend.detection.conftest import TrainedDetector, job_logs
+from tests.backend.detection.conftest import TrainedDetector
 from tests.helpers import wait_for_state
 
 
@@ -26,6 +26,10 @@ def folder(trained: TrainedDetector, tmp_path_factory: pytest.TempPathFactory) -
     (source / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not the rest of a JPEG")
     (source / "notes.txt").write_text("not an image")
     return source
+
+
+def job_items(client: Connection, job_id: str) -> list[jobs_pb2.ItemOutcome]:
+    return [e.item for e in client.watch_job(job_id) if e.WhichOneof("payload") == "item"]
 
 
 def run(client: Connection, **values: object) -> jobs_pb2.Job:
@@ -60,13 +64,24 @@ def test_outputs_summary_resume_and_corrupt_files(
     assert {row["image"] for row in rows if row["status"] == "ok"} == {p.name for p in folder.glob("scene_*.jpg")}
     assert any(row["status"] == "corrupt" and row["image"] == "broken.jpg" for row in rows)
     assert len(list(csv.DictReader((out / "detections.csv").open()))) == summary["detections"]
-    assert any("broken.jpg" in line for line in job_logs(detection_client, job.id))
+    items = {item.input: item for item in job_items(detection_client, job.id)}
+    assert set(items) == {p.name for p in folder.glob("scene_*.jpg")} | set(problems)  # one per file
+    broken, notes = items["broken.jpg"], items["notes.txt"]
+    assert (broken.ok, broken.skipped) == (False, False) and broken.reason == problems["broken.jpg"]["reason"]
+    assert (notes.ok, notes.skipped) == (False, True) and notes.reason == problems["notes.txt"]["reason"]
+    for image in (p.name for p in folder.glob("scene_*.jpg")):
+        record = json.loads((out / "records" / f"{image.removesuffix('.jpg')}.json").read_text())
+        item = items[image]
+        assert item.ok and item.output == f"annotated/{image}" and (item.width, item.height) == (64, 64)
+        assert item.detections == len(record["detections"]) and dict(item.classes) == record["counts"]
 
     # a second run resumes: nothing is detected again, the summary still covers every image
     stamps = {p: p.stat().st_mtime_ns for p in (out / "records").iterdir()}
-    run(detection_client, input=str(folder), out=str(out), model=busy_version)
+    second = run(detection_client, input=str(folder), out=str(out), model=busy_version)
     again = json.loads((out / "summary.json").read_text())
     assert again["done_before"] == 5 and again["detected_now"] == 0 and again["images"] == 5
+    resumed = [item for item in job_items(detection_client, second.id) if item.input.startswith("scene_")]
+    assert len(resumed) == 5 and all(item.skipped and item.output.startswith("annotated/") for item in resumed)
     assert stamps == {p: p.stat().st_mtime_ns for p in (out / "records").iterdir()}
 
     # recursive, redoing everything (--no-resume) and a stricter threshold

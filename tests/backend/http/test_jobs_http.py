@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from backend.rpc.server import Backend
 from tests.backend.http.conftest import Api
 from tests.helpers import wait_for
@@ -63,6 +65,23 @@ def test_submit_get_list_and_events_after_a_seq(api: Api, tmp_path: Path) -> Non
     assert events.status == 200 and events.headers["Content-Type"].startswith("application/json")
     seqs = [int(e["seq"]) for e in events.json()]
     assert seqs == list(range(3, int(final["lastSeq"]) + 1))
+
+
+def test_item_events_in_protobufs_json_mapping(api: Api, tmp_path: Path) -> None:
+    """An import's per-image outcomes come as ``item`` events: ItemOutcome in protobuf's JSON mapping."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (24, 16), "white").save(folder / "good.png")
+    (folder / "bad.png").write_bytes(b"not a png at all")
+    spec = {"spec": {"importDataset": {"path": str(folder), "format": "images", "name": "photos"}}}
+    job = api.request("POST", "/v1/jobs", spec).json()
+    assert _finished(api, job["id"])["state"] == "JOB_STATE_SUCCEEDED"
+    events = api.request("GET", f"/v1/jobs/{job['id']}/events", headers={"Accept": "application/json"}).json()
+    items = {e["item"]["input"]: e["item"] for e in events if "item" in e}
+    good, bad = items["good.png"], items["bad.png"]
+    assert good["ok"] is True and (good["width"], good["height"]) == (24, 16) and good["output"]
+    assert isinstance(good["sizeBytes"], str)  # int64: a string, named in lowerCamelCase
+    assert (bad["ok"], bad["skipped"], bad["output"]) == (False, False, "") and bad["reason"].startswith("not an image")
 
 
 def test_cancel_and_resume(api: Api, tmp_path: Path) -> None:
