@@ -9,8 +9,9 @@ A run can also be streamed from this machine (always against a remote backend): 
 and its JSON lines feed the same run model (``start_remote``, ``apply_stream_line``, ``stream_closed``); its
 item lines carry the same ``ItemOutcome`` in its JSON form.
 
-The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none. The spec's zero means
-"default", so ``spec()`` sends -1 for those.
+The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none, and ``AUTO_TILE`` (the default,
+the CLI's "no --tile") = tiles as large as the backend's free memory holds for the model. The spec's zero means
+"default", so ``spec()`` sends 0 for auto and -1 for whole images / no overlap.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ KIND = "restore_batch"
 LAYERS = (1, 2)
 FORMATS = ("same", "png", "jpg", "webp")
 WRITE_SUFFIX = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
-DEFAULT_TILE, MIN_TILE, MAX_TILE = 512, 64, 8192
+#: the form's "auto" tile: the backend plans tiles from the model's memory per pixel and the device's free memory
+AUTO_TILE = -1
+DEFAULT_TILE, MIN_TILE, MAX_TILE = AUTO_TILE, 64, 8192
+#: with auto tiles the overlap must stay under half the smallest tile the backend plans (backend/inference/plan.py)
+MIN_AUTO_SIDE = 256
 DEFAULT_OVERLAP = 32
 DEFAULT_QUALITY = 95
 SUMMARY_TEXT = "restore-summary.txt"
@@ -47,7 +52,7 @@ LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 
 @dataclass
 class BatchFields:
-    """The form's values, named as in ``RestoreBatchSpec``; tile/overlap 0 = whole images / none."""
+    """The form's values, named as in ``RestoreBatchSpec``; tile/overlap 0 = whole images / none, tile -1 = auto."""
 
     input: str = ""
     out: str = ""
@@ -89,11 +94,13 @@ def check_fields(f: BatchFields) -> dict[str, str]:
         errors["model"] = "choose a model version or current"
     if f.model.strip() == CURRENT and f.layer not in LAYERS:
         errors["model"] = "layer must be 1 or 2"
-    if f.tile != 0 and not MIN_TILE <= f.tile <= MAX_TILE:
-        errors["tile"] = f"must be between {MIN_TILE} and {MAX_TILE} px, or 0 for whole images; got {f.tile}"
+    if f.tile not in (0, AUTO_TILE) and not MIN_TILE <= f.tile <= MAX_TILE:
+        errors["tile"] = f"must be between {MIN_TILE} and {MAX_TILE} px, auto, or 0 for whole images; got {f.tile}"
     if f.overlap < 0:
         errors["overlap"] = f"must not be negative, got {f.overlap}"
-    elif f.tile != 0 and "tile" not in errors and 2 * f.overlap >= f.tile:
+    elif f.tile == AUTO_TILE and 2 * f.overlap >= MIN_AUTO_SIDE:
+        errors["overlap"] = f"must be under half the smallest automatic tile ({MIN_AUTO_SIDE} px), got {f.overlap}"
+    elif f.tile > 0 and "tile" not in errors and 2 * f.overlap >= f.tile:
         errors["overlap"] = f"must be under half the tile ({f.tile} px), got {f.overlap}"
     if f.format not in FORMATS:
         errors["format"] = f"unknown format {f.format!r}; choose one of {', '.join(FORMATS)}"
@@ -195,7 +202,7 @@ class BatchFormModel(FormErrors):
             model=model,
             layer=f.layer if model == CURRENT else 0,
             recursive=f.recursive,
-            tile=-1 if f.tile == 0 else f.tile,
+            tile=0 if f.tile == AUTO_TILE else -1 if f.tile == 0 else f.tile,
             overlap=-1 if f.overlap == 0 else f.overlap,
             format=f.format,
             quality=f.quality,

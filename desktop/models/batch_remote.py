@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.client.connection import BackendTarget
-from desktop.models.batch_model import CURRENT, BatchFields, absolute
+from desktop.models.batch_model import AUTO_TILE, CURRENT, BatchFields, absolute
 
 EXIT_INTERRUPTED = 130
 
@@ -40,7 +40,9 @@ def restore_command(fields: BatchFields, target: BackendTarget, *, python: str =
         argv += ["--layer", str(fields.layer)]
     if fields.recursive:
         argv.append("--recursive")
-    argv += ["--tile", str(fields.tile), "--overlap", str(fields.overlap)]
+    if fields.tile != AUTO_TILE:  # no --tile: the CLI's automatic tiles
+        argv += ["--tile", str(fields.tile)]
+    argv += ["--overlap", str(fields.overlap)]
     argv += ["--format", fields.format, "--quality", str(fields.quality)]
     if fields.overwrite:
         argv.append("--no-resume")

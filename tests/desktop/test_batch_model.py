@@ -12,6 +12,7 @@ from google.protobuf import json_format
 
 from desktop.client import BackendTarget
 from desktop.models.batch_model import (
+    AUTO_TILE,
     STREAMED,
     BatchFields,
     BatchFormModel,
@@ -39,7 +40,7 @@ def test_defaults_match_the_cli() -> None:
     assert (f.model, f.layer, f.tile, f.overlap, f.format, f.quality, f.recursive) == (
         "current",
         2,
-        512,
+        AUTO_TILE,  # no --tile: tiles as large as the backend's free memory holds
         32,
         "same",
         95,
@@ -54,6 +55,7 @@ def test_defaults_match_the_cli() -> None:
         ({"out": ""}, "out", "a folder is required"),
         ({"tile": 32}, "tile", "between 64 and 8192"),
         ({"tile": 128, "overlap": 64}, "overlap", "under half the tile"),
+        ({"tile": AUTO_TILE, "overlap": 128}, "overlap", "under half the smallest automatic tile (256 px)"),
         ({"overlap": -1}, "overlap", "must not be negative"),
         ({"quality": 0}, "quality", "between 1 and 100"),
         ({"format": "gif"}, "format", "unknown format"),
@@ -91,6 +93,8 @@ def test_spec_has_absolute_paths_and_the_specs_sentinels(tmp_path: Path, monkeyp
     assert spec.input == str(tmp_path / "in") and spec.out == str(tmp_path / "out")
     assert (spec.tile, spec.overlap, spec.format, spec.quality, spec.recursive) == (-1, -1, "jpg", 80, True)
     assert (spec.model, spec.layer) == ("current", 2)
+    form.set("tile", AUTO_TILE)
+    assert form.job_spec().restore_batch.tile == 0  # the spec's "default": the backend's memory-based plan
 
 
 def test_an_explicit_version_leaves_the_layer_to_the_backend(tmp_path: Path) -> None:
@@ -247,6 +251,8 @@ def test_the_child_command_streams_with_the_clis_options(tmp_path: Path) -> None
     assert option(argv, "--model") == "restoration_layer_1_x" and "--layer" not in argv
     assert (option(argv, "--tile"), option(argv, "--overlap")) == ("256", "16")
     assert "--no-resume" in argv and "--tls" in argv and "--recursive" not in argv
+    auto = restore_command(filled(tmp_path), BackendTarget("127.0.0.1:5")).argv
+    assert "--tile" not in auto and option(auto, "--overlap") == "32"  # auto: the CLI's own default
     assert restore_command(fields, BackendTarget("127.0.0.1:5")).env["OMNI_TOKEN"] == ""  # not ours inherited
 
 

@@ -21,9 +21,10 @@ from desktop.client import Connection
 from desktop.client.connection import TERMINAL_STATES
 from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
+from desktop.models.batch_model import AUTO_TILE
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
-from desktop.qt.views.batch_view import BatchView
+from desktop.qt.views.batch_view import BatchView, TileSpinBox
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 TRAIN_TIMEOUT_S = 120
@@ -288,3 +289,16 @@ def test_the_state_line_says_how_many_subfolders_were_not_entered(qtbot: QtBot, 
     finished.outputs["subfolders_not_entered"] = "2"  # what a run without recursive reports
     view.run.start(finished)
     qtbot.waitUntil(lambda: "2 subfolders not entered: tick Recursive" in view.state.text(), timeout=UI_TIMEOUT_MS)
+
+
+def test_the_tile_box_steps_from_auto_to_whole_images_to_sides(qtbot: QtBot) -> None:
+    box = TileSpinBox()
+    qtbot.addWidget(box)
+    box.setValue(AUTO_TILE)
+    assert box.text() == "auto (as memory allows)"
+    box.stepBy(1)
+    assert (box.value(), box.text()) == (0, "whole images")
+    box.stepBy(2)
+    assert (box.value(), box.text()) == (128, "128 px")
+    box.stepBy(-3)
+    assert box.value() == AUTO_TILE

@@ -42,8 +42,10 @@ from PySide6.QtWidgets import (
 from desktop.client import BackendError, Connection
 from desktop.client.connection import state_name
 from desktop.models.batch_model import (
+    AUTO_TILE,
     FORMATS,
     MAX_TILE,
+    MIN_TILE,
     BatchFormModel,
     BatchRunModel,
     ModelChoice,
@@ -99,11 +101,7 @@ class BatchForm(QGroupBox):
         self.refresh_models = QPushButton("↻")
         self.refresh_models.setToolTip("Reload the registered restoration models")
         self.recursive = QCheckBox("Include subfolders (--recursive)")
-        self.tile = QSpinBox()
-        self.tile.setRange(0, MAX_TILE)
-        self.tile.setSingleStep(64)
-        self.tile.setSpecialValueText("whole images")
-        self.tile.setSuffix(" px")
+        self.tile = TileSpinBox()
         self.overlap = QSpinBox()
         self.overlap.setRange(0, MAX_TILE // 2)
         self.overlap.setSpecialValueText("none")
@@ -604,3 +602,35 @@ class BatchView(QWidget):
         """The window is closing: stop following the run, and stop a streamed run (whole outputs)."""
         self._stop_events()
         self._child.stop()
+
+
+class TileSpinBox(QSpinBox):
+    """The tile side: "auto" (the backend's memory-based plan, the default), "whole images" (0), or N px."""
+
+    NAMES = {AUTO_TILE: "auto (as memory allows)", 0: "whole images"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setRange(AUTO_TILE, MAX_TILE)
+        self.setSingleStep(64)
+        self.setToolTip("auto: tiles as large as the backend's free memory holds for the model; whole images: no tiles")
+
+    def textFromValue(self, value: int) -> str:
+        return self.NAMES.get(value, f"{value} px")
+
+    def valueFromText(self, text: str) -> int:
+        for value, name in self.NAMES.items():
+            if text.strip() and name.startswith(text.strip()):
+                return value
+        digits = "".join(ch for ch in text if ch.isdigit())
+        return int(digits) if digits else AUTO_TILE
+
+    def stepBy(self, steps: int) -> None:
+        """auto -> whole images -> 64 px -> 128 px ... and back (a plain step would go from -1 to 63)."""
+        value = self.value()
+        for _ in range(abs(steps)):
+            if steps > 0:
+                value = 0 if value == AUTO_TILE else MIN_TILE if value == 0 else min(MAX_TILE, value + MIN_TILE)
+            else:
+                value = AUTO_TILE if value == 0 else 0 if value <= MIN_TILE else value - MIN_TILE
+        self.setValue(value)
