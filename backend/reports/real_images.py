@@ -1,0 +1,54 @@
+"""The real-image section of a restoration report (``report["real_images"]``, made by
+``backend.restoration.real_eval``): a table per domain of PSNR/SSIM for the degraded input, the classical
+baselines and the model, for the text and HTML renderings, and the recommendation when the model does worse
+than its input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABELS = {"input": "degraded input", "nlm": "OpenCV non-local means", "bm3d": "BM3D", "model": "this model"}
+
+
+def real_image_rows(section: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(domain, method, PSNR, SSIM) rows, domains in the section's order, methods in its order."""
+    rows = []
+    for domain, summary in section.get("domains", {}).items():
+        for method in section.get("methods", []):
+            if method in summary:
+                label = f"{LABELS.get(method, method)}"
+                rows.append(
+                    (
+                        f"{domain} ({summary.get('count', 0)} crops)",
+                        label,
+                        f"{summary[method]['psnr']:.2f} dB",
+                        f"{summary[method]['ssim']:.4f}",
+                    )
+                )
+    return rows
+
+
+def real_image_lines(section: dict[str, Any]) -> list[str]:
+    if not section:
+        return []
+    lines = ["", "REAL IMAGES (HELD OUT)", str(section.get("description", ""))]
+    lines += [f"{domain:<22} {method:<24} PSNR={p:>9}  SSIM={s}" for domain, method, p, s in real_image_rows(section)]
+    if section.get("error"):
+        lines.append(f"Not scored: {section['error']}")
+    return lines
+
+
+def real_image_advice(section: dict[str, Any]) -> list[str]:
+    """One line per domain where the model's mean PSNR on the real crops is below the degraded input's."""
+    advice = []
+    for domain, summary in (section or {}).get("domains", {}).items():
+        change = summary.get("model_vs_input")
+        if change is None or change >= 0:
+            continue
+        advice.append(
+            f"On real {domain} validation images this model is worse than its input ({change:+.2f} dB on average; "
+            f"worse on {summary.get('model_worse_than_input', 0)} of {summary.get('count', 0)} crops): do not use it "
+            f"on real {domain}s; train on your own clean images (`omni train restoration --clean DIR "
+            f"--domain {domain}`) or keep the input."
+        )
+    return advice
