@@ -14,6 +14,7 @@ The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none. The
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -140,6 +141,16 @@ class ModelChoice:
     layer: int
 
 
+def card_domain(card_json: str) -> str:
+    """The domain a model card records (photo, document), ``unknown`` for older or unreadable cards."""
+    try:
+        card = json.loads(card_json) if card_json else {}
+    except ValueError:
+        return "unknown"
+    domain = card.get("domain") if isinstance(card, dict) else None
+    return domain if domain in ("photo", "document") else "unknown"
+
+
 def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
     """The "current" of layer 2 (the default), of layer 1, then every restoration version, newest first."""
     choices = [
@@ -150,7 +161,8 @@ def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
         if version.kind and version.kind != "restoration":
             continue
         mark = " ★" if version.current else ""
-        choices.append(ModelChoice(f"{version.version} ({version.layer}){mark}", version.version, 0))
+        domain = card_domain(version.card_json)
+        choices.append(ModelChoice(f"{version.version} ({version.layer}, {domain}){mark}", version.version, 0))
     return choices
 
 
@@ -252,6 +264,8 @@ STREAM_END_STATES = {
     "stopped": jobs_pb2.JOB_STATE_CANCELLED,
     "failed": jobs_pb2.JOB_STATE_FAILED,
 }
+#: the outputs a run sets about its model's domain (``backend/batch/domain_check.py``)
+DOMAIN_OUTPUTS = ("model_domain", "domain_warning")
 STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on the backend)
 
 
@@ -274,6 +288,8 @@ class BatchRunModel:
     eta_seconds: float = -1.0
     finished: list[str] = field(default_factory=list)  # files done (restored or failed), in order
     failures: list[Failure] = field(default_factory=list)
+    #: warnings of the run that are not an image's failure (e.g. inputs that look like the other domain)
+    warnings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
 
@@ -304,6 +320,7 @@ class BatchRunModel:
         self.done = self.total = 0
         self.rate, self.eta_seconds = 0.0, -1.0
         self.finished, self.failures, self.outputs, self.last_seq = [], [], {}, 0
+        self.warnings = []
         self.reset.emit()
 
     @property
@@ -328,6 +345,8 @@ class BatchRunModel:
         kind = event.WhichOneof("payload")
         if kind == "progress":
             self._file_progress(event.progress)
+        elif kind == "log" and event.log.level == jobs_pb2.LogLine.LEVEL_WARNING:
+            self._warning(event.log.message)
         elif kind == "log":
             self._failure(parse_failure(event))
 
@@ -350,11 +369,11 @@ class BatchRunModel:
                 return  # not a line this model understands: skipped, like any other
             self._file_progress(progress)
         elif kind == "log" and line.get("level") == "warning":
-            self._failure(parse_failure_text(str(line.get("message", ""))))
+            self._warning(str(line.get("message", "")))
         elif kind == "end":
             self.state = STREAM_END_STATES.get(str(line.get("state")), jobs_pb2.JOB_STATE_FAILED)
             self.message = str(line.get("error", ""))
-            names = ("summary_text", "summary_json", "restored", "failed", SUBFOLDERS_NOT_ENTERED)
+            names = ("summary_text", "summary_json", "restored", "failed", SUBFOLDERS_NOT_ENTERED, *DOMAIN_OUTPUTS)
             self.outputs = {name: str(line[name]) for name in names if line.get(name) not in (None, "")}
             self.changed.emit()
 
@@ -373,6 +392,23 @@ class BatchRunModel:
             self.finished.append(name)
             self.file_finished.emit(name)
         self.changed.emit()
+
+    def _warning(self, message: str) -> None:
+        failure = parse_failure_text(message)
+        if failure is not None:
+            self._failure(failure)
+        elif message and message not in self.warnings:
+            self.warnings.append(message)
+            self.changed.emit()
+
+    @property
+    def model_domain(self) -> str:
+        """What the run's model was trained for, once the run has said (empty before)."""
+        return self.outputs.get("model_domain", "")
+
+    @property
+    def domain_warning(self) -> str:
+        return self.outputs.get("domain_warning", "")
 
     def _failure(self, failure: Failure | None) -> None:
         if failure is not None and failure not in self.failures:
