@@ -5,6 +5,7 @@ than its input."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 LABELS = {"input": "degraded input", "nlm": "OpenCV non-local means", "bm3d": "BM3D", "model": "this model"}
@@ -52,3 +53,32 @@ def real_image_advice(section: dict[str, Any]) -> list[str]:
             f"--domain {domain}`) or keep the input."
         )
     return advice
+
+
+def _trained_for(result: dict[str, Any]) -> str:
+    model = result.get("model", {})
+    return f"{model.get('version')} ({model.get('layer')}), trained for: {model.get('domain', 'unknown')}"
+
+
+def render_evaluation_text(result: dict[str, Any]) -> str:
+    """``omni eval --model``'s report as text: the model, the real-image table, the recommendations."""
+    lines = ["REAL-IMAGE EVALUATION", "=" * 60, f"Model: {_trained_for(result)}"]
+    lines += real_image_lines(result.get("real_images") or {})
+    lines += ["", "RECOMMENDATIONS"]
+    lines += [f"- {line}" for line in result.get("recommendations", [])] or ["- none"]
+    return "\n".join(lines) + "\n"
+
+
+def render_evaluation_html(result: dict[str, Any]) -> str:
+    section = result.get("real_images") or {}
+    header = "<tr><th>domain</th><th>method</th><th>PSNR</th><th>SSIM</th></tr>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in real_image_rows(section)
+    )
+    advice = "".join(f"<li>{html.escape(line)}</li>" for line in result.get("recommendations", []))
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Real-image evaluation</title></head><body>"
+        f"<h1>Real-image evaluation</h1><p>{html.escape(_trained_for(result))}</p>"
+        f"<p>{html.escape(str(section.get('description', '')))}</p><table>{header}{body}</table>"
+        f"<h2>Recommendations</h2><ul>{advice or '<li>none</li>'}</ul></body></html>"
+    )
