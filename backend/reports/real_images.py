@@ -46,6 +46,13 @@ def real_image_advice(section: dict[str, Any]) -> list[str]:
         change = summary.get("model_vs_input")
         if change is None or change >= 0:
             continue
+        if domain == "document" and section.get("whiten_paper"):
+            advice.append(
+                f"On real document validation images the output is {change:+.2f} dB from the scans: this model whitens "
+                "the paper (as trained), which PSNR against the scan's own tone counts as error; judge it by its "
+                "before/after images, not by this figure."
+            )
+            continue
         advice.append(
             f"On real {domain} validation images this model is worse than its input ({change:+.2f} dB on average; "
             f"worse on {summary.get('model_worse_than_input', 0)} of {summary.get('count', 0)} crops): do not use it "

@@ -235,6 +235,8 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
             report["model"] = register_trained(params, outcome, fingerprint, ctx, domain_card(params))
             report["comparison"] = report["model"].pop("comparison", None)
             report["real_images"] = real_images_section(outcome, ctx)
+            if params.whiten_paper and "domains" in report["real_images"]:
+                report["real_images"]["whiten_paper"] = True
     finally:
         finish_report(report, outcome, params, ctx, ended.state, ended.error, started)
     version = report["model"]["version"]

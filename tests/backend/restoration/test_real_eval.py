@@ -98,6 +98,10 @@ def test_an_untrained_model_is_reported_worse_than_its_input_on_real_images() ->
     text = render_text(report)
     assert "REAL IMAGES (HELD OUT)" in text and "OpenCV non-local means" in text and "this model" in text
     assert "Real images (held out)" in render_html(report)
+    # a document model that whitens paper is not told it is worse: PSNR cannot measure what it was trained for
+    whitening = recommend(_report_with({**section, "whiten_paper": True}))
+    assert any("whitens the paper" in line for line in whitening)
+    assert [line for line in whitening if "worse than its input" in line] == advice[:1]
 
 
 def test_a_model_that_changes_nothing_gets_no_warning() -> None:
