@@ -151,7 +151,7 @@ def train_real_photo_model(client, root: Path, store_root: Path, args: argparse.
     from backend.restoration.real_set import write_training_photos
     from protos.omni.v1 import jobs_pb2, training_pb2
 
-    photos = write_training_photos(root / "real_photos")
+    photos = write_training_photos(root / "real_photos", tile=args.real_tile)
     layer = args.layers[-1]
     spec = training_pb2.TrainRestorationSpec(
         clean=str(root / "real_photos"),
@@ -166,7 +166,7 @@ def train_real_photo_model(client, root: Path, store_root: Path, args: argparse.
         num_workers=-1,
         loss=args.loss,
         cpu_minutes=args.cpu_minutes,
-        val_split=0.17,
+        val_split=0.1,
     )
     job = client.submit(jobs_pb2.JobSpec(train_restoration=spec))
     for _ in client.follow_job(job.id):
@@ -175,7 +175,7 @@ def train_real_photo_model(client, root: Path, store_root: Path, args: argparse.
     if "model_version" not in job.outputs:
         raise SystemExit(f"the photo model did not train: {job.message}")
     report = json.loads(client.get_report(job.id, "json"))
-    name = f"layer {layer} photo --clean ({len(photos)} photos, {len(report['epochs'])} ep)"
+    name = f"layer {layer} photo --clean ({len(photos)} images, {len(report['epochs'])} ep)"
     print(f"{name}: trained for {args.cpu_minutes:g} CPU-min", flush=True)
     return name, batch_of(store_root, job.outputs["model_version"])
 
@@ -238,6 +238,9 @@ def main() -> None:
         "--real-photo-model",
         action="store_true",
         help="with --real: also train a photo model (--clean, --domain photo) on the real training photos",
+    )
+    parser.add_argument(
+        "--real-tile", type=int, default=128, help="cut the training photos into tiles of this side (0 = whole)"
     )
     parser.add_argument("--skip-synthetic", action="store_true", help="train no model on synthetic pairs")
     args = parser.parse_args()

@@ -87,13 +87,29 @@ def held_out(domain: Domain | None = None) -> list[tuple[RealImage, np.ndarray]]
     ]
 
 
-def write_training_photos(folder: Path) -> list[Path]:
-    """Copy the whole training photos into ``folder`` as PNG (for ``omni train restoration --clean``)."""
+def write_training_photos(folder: Path, tile: int = 0) -> list[Path]:
+    """Write the training photos into ``folder`` as PNG (for ``omni train restoration --clean``): whole, or cut
+    into non-overlapping ``tile`` x ``tile`` pieces, so that a training epoch (one random crop an image) sees
+    more than six crops."""
+    if tile < 0:
+        raise ValueError(f"tile: must be 0 (whole photos) or a side in pixels, got {tile}")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for image in REAL_IMAGES:
-        if image.split == "train" and image.domain == "photo":
-            path = folder / f"{image.name}.png"
-            Image.fromarray(load(image)).save(path)
+        if image.split != "train" or image.domain != "photo":
+            continue
+        pixels = load(image)
+        if not tile:
+            pieces = {image.name: pixels}
+        else:
+            height, width = pixels.shape[:2]
+            pieces = {
+                f"{image.name}_{top}_{left}": pixels[top : top + tile, left : left + tile]
+                for top in range(0, height - tile + 1, tile)
+                for left in range(0, width - tile + 1, tile)
+            }
+        for name, piece in pieces.items():
+            path = folder / f"{name}.png"
+            Image.fromarray(piece).save(path)
             written.append(path)
     return written

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from backend.reports.html import render_html
 from backend.reports.recommendations import recommend
@@ -45,8 +46,10 @@ def test_the_set_loads_from_installed_files_with_the_network_cut(monkeypatch: py
 
 
 def test_the_training_photos_are_written_whole(tmp_path: Any) -> None:
-    written = real_set.write_training_photos(tmp_path)
+    written = real_set.write_training_photos(tmp_path / "whole")
     assert len(written) == 6 and all(path.stat().st_size > 10_000 for path in written)
+    tiles = real_set.write_training_photos(tmp_path / "tiles", tile=192)
+    assert len(tiles) > 30 and all(Image.open(path).size == (192, 192) for path in tiles)
     with pytest.raises(ValueError, match="training image"):
         real_set.held_out_crop(next(image for image in real_set.REAL_IMAGES if image.split == "train"))
 
