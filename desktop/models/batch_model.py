@@ -151,11 +151,19 @@ def card_domain(card_json: str) -> str:
     return domain if domain in ("photo", "document") else "unknown"
 
 
+def _current_domain(models: list[models_pb2.ModelVersion], layer: int) -> str:
+    """The label's tail naming the domain of the version "current" of ``layer`` resolves to (promoted, else the
+    newest listed; the list is newest first), e.g. ", photo"; empty when the layer has no version."""
+    mine = [v for v in models if v.layer == f"layer_{layer}" and (not v.kind or v.kind == "restoration")]
+    chosen = next((v for v in mine if v.current), mine[0] if mine else None)
+    return f", {card_domain(chosen.card_json)}" if chosen is not None else ""
+
+
 def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
     """The "current" of layer 2 (the default), of layer 1, then every restoration version, newest first."""
     choices = [
-        ModelChoice("Current of layer 2 (promoted, else newest)", CURRENT, 2),
-        ModelChoice("Current of layer 1 (promoted, else newest)", CURRENT, 1),
+        ModelChoice(f"Current of layer {layer} (promoted, else newest){_current_domain(models, layer)}", CURRENT, layer)
+        for layer in (2, 1)
     ]
     for version in models:
         if version.kind and version.kind != "restoration":

@@ -330,8 +330,13 @@ def test_choices_name_the_domain_from_the_card_and_unknown_for_older_models() ->
         models_pb2.ModelVersion(version=name, kind="restoration", layer="layer_2", card_json=card)
         for name, card in cards.items()
     ]
-    labels = [choice.label for choice in model_choices(versions)[2:]]
+    choices = model_choices(versions)
+    labels = [choice.label for choice in choices[2:]]
     assert labels == ["v_photo (layer_2, photo)", "v_old (layer_2, unknown)", "v_bad (layer_2, unknown)"]
+    # "current" resolves to the newest when none is promoted, the promoted one otherwise
+    assert choices[0].label.endswith(", photo") and choices[1].label == "Current of layer 1 (promoted, else newest)"
+    versions[1].current = True
+    assert model_choices(versions)[0].label.endswith(", unknown")
 
 
 def test_a_run_keeps_the_domain_and_its_warning_apart_from_failures() -> None:
