@@ -6,6 +6,11 @@
    CPU-time budget (``--cpu-minutes``, default 20: ten minutes of both cores).
 3. Training throughput of the job (images/s, from its own metrics) versus a bare PyTorch loop over the
    same model, data, batch and patch in this process; and the job's peak memory.
+4. With ``--real``: every trained model on the real-image set (held-out crops of photos and scans shipped
+   with installed packages, degraded independently of our generator; ``backend/restoration/real_eval.py``)
+   next to the degraded input, OpenCV non-local means and BM3D, per domain. BM3D takes a few seconds a
+   crop, so this is optional. ``--real-photo-model`` also trains a photo model with ``--clean`` on the real
+   training photos (never the held-out ones) for the same CPU budget and scores it there.
 """
 
 from __future__ import annotations
@@ -68,6 +73,35 @@ def model_restorer(store_root: Path, version: str):  # type: ignore[no-untyped-d
     return restore
 
 
+def real_image_table(models: list[tuple[str, object]]) -> None:
+    """Print the real-image set's scores per domain: input, NLM, BM3D and each model (name, batch restorer)."""
+    from backend.restoration.real_eval import evaluate_real
+
+    sections = [(name, evaluate_real(restore, baselines=("nlm", "bm3d"))) for name, restore in models]  # type: ignore[arg-type]
+    if not sections:
+        sections = [("", evaluate_real(None, baselines=("nlm", "bm3d")))]
+    first = sections[0][1]
+    for domain, summary in first["domains"].items():
+        print(
+            f"\n{'real ' + domain + ' crops (' + str(summary['count']) + ' x 128 px)':<44} {'PSNR dB':>8} {'SSIM':>7}"
+        )
+        rows = [
+            (label, summary[key])
+            for key, label in (("input", "degraded input"), ("nlm", "OpenCV non-local means"), ("bm3d", "BM3D"))
+        ]
+        rows += [(name, section["domains"][domain]["model"]) for name, section in sections if name]
+        for label, figures in rows:
+            print(f"{label:<44} {figures['psnr']:>8.2f} {figures['ssim']:>7.4f}")
+        best = max(summary["nlm"]["psnr"], summary["bm3d"]["psnr"])
+        for name, section in sections:
+            if name:
+                mine = section["domains"][domain]
+                print(
+                    f"{name}: {mine['model_vs_input']:+.2f} dB vs input, {mine['model']['psnr'] - best:+.2f} dB vs the "
+                    f"better of NLM/BM3D; worse than its input on {mine['model_worse_than_input']} of {mine['count']}"
+                )
+
+
 def bare_loop_images_per_second(
     data: Path, layer: int, preset: str, loss: str, batch: int, patch: int, *, epochs: int, max_pairs: int = 0
 ) -> float:
@@ -104,6 +138,46 @@ def bare_loop_images_per_second(
             seconds += time.perf_counter() - began
         evaluate(model, val_images, torch.device("cpu"), loss_fn)
     return seen / seconds
+
+
+def batch_of(store_root: Path, version: str):  # type: ignore[no-untyped-def]
+    from backend.restoration.real_eval import one_by_one
+
+    return one_by_one(model_restorer(store_root, version))
+
+
+def train_real_photo_model(client, root: Path, store_root: Path, args: argparse.Namespace) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+    """Train a photo model with ``--clean`` on the real training photos for ``--cpu-minutes``; (name, restorer)."""
+    from backend.restoration.real_set import write_training_photos
+    from protos.omni.v1 import jobs_pb2, training_pb2
+
+    photos = write_training_photos(root / "real_photos", tile=args.real_tile)
+    layer = args.layers[-1]
+    spec = training_pb2.TrainRestorationSpec(
+        clean=str(root / "real_photos"),
+        domain="photo",
+        layer=layer,
+        epochs=10_000,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        patch=args.patch,
+        preset=args.preset,
+        device="cpu",
+        num_workers=-1,
+        loss=args.loss,
+        cpu_minutes=args.cpu_minutes,
+        val_split=0.1,
+    )
+    job = client.submit(jobs_pb2.JobSpec(train_restoration=spec))
+    for _ in client.follow_job(job.id):
+        pass
+    job = client.get_job(job.id)
+    if "model_version" not in job.outputs:
+        raise SystemExit(f"the photo model did not train: {job.message}")
+    report = json.loads(client.get_report(job.id, "json"))
+    name = f"layer {layer} photo --clean ({len(photos)} images, {len(report['epochs'])} ep)"
+    print(f"{name}: trained for {args.cpu_minutes:g} CPU-min", flush=True)
+    return name, batch_of(store_root, job.outputs["model_version"])
 
 
 #: the throughput comparison: a job of this many epochs over this many pairs (95% train, 71 steps of 8)
@@ -159,6 +233,16 @@ def main() -> None:
     parser.add_argument("--patch", type=int, default=64, help="training crop side of both layers")
     parser.add_argument("--batch-size", type=int, default=8, help="training batch of both layers")
     parser.add_argument("--no-throughput", action="store_true", help="skip the job-versus-bare-loop comparison")
+    parser.add_argument("--real", action="store_true", help="score the models on the real-image set (+BM3D, slow)")
+    parser.add_argument(
+        "--real-photo-model",
+        action="store_true",
+        help="with --real: also train a photo model (--clean, --domain photo) on the real training photos",
+    )
+    parser.add_argument(
+        "--real-tile", type=int, default=128, help="cut the training photos into tiles of this side (0 = whole)"
+    )
+    parser.add_argument("--skip-synthetic", action="store_true", help="train no model on synthetic pairs")
     args = parser.parse_args()
     print(f"settings: {vars(args)}", flush=True)
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -189,7 +273,8 @@ def main() -> None:
         peaks: dict[int, int] = {}
         try:
             with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token="b")) as client:
-                for layer in args.layers:
+                real_models: list[tuple[str, object]] = []
+                for layer in [] if args.skip_synthetic else args.layers:
                     spec = training_pb2.TrainRestorationSpec(
                         data=str(root / "train"),
                         layer=layer,
@@ -215,6 +300,7 @@ def main() -> None:
                             *score(test, model_restorer(backend.workspace.root, version)),
                         )
                     )
+                    real_models.append((f"layer {layer} on synthetic pairs", batch_of(backend.workspace.root, version)))
                     peaks[layer] = report["environment"]["peak_memory_bytes"]
                     epochs = report["epochs"]
                     shown = sorted({*range(0, len(epochs), max(1, len(epochs) // 6)), len(epochs) - 1})
@@ -225,6 +311,8 @@ def main() -> None:
                         ),
                         flush=True,
                     )
+                if args.real and args.real_photo_model:
+                    real_models.append(train_real_photo_model(client, root, backend.workspace.root, args))
                 for layer in [] if args.no_throughput else args.layers:
                     throughput[layer] = job_vs_bare(client, root / "train", layer, args.preset, args.loss)
         finally:
@@ -239,6 +327,8 @@ def main() -> None:
                 f"{name}: {p - base_p:+.2f} dB / {s - base_s:+.4f} SSIM vs input; "
                 f"{p - best_classical[1]:+.2f} dB / {s - best_classical[2]:+.4f} vs {best_classical[0]}"
             )
+        if args.real:
+            real_image_table(real_models)
         print()
         for layer, (job_rate, bare) in throughput.items():
             print(

@@ -100,15 +100,21 @@ class RestoreEvents:
         """The last line: counts from the summary this run wrote, else from what the stream saw."""
         counts = {"restored": self.restored, "failed": self.failures, "subfolders_not_entered": 0}
         written = _stat(self.summary_json) not in (None, self._before)
+        domain: dict[str, str] = {}
         if written:
             from backend.batch.summary import read_counts
 
             try:
-                typed = read_counts(json.loads(self.summary_json.read_text(encoding="utf-8")))
+                data = json.loads(self.summary_json.read_text(encoding="utf-8"))
+                typed = read_counts(data)
                 counts = {name: int(getattr(typed, name)) for name in counts}
+                domain = {
+                    "model_domain": str(data.get("model", {}).get("domain", "")),
+                    "domain_warning": str(data.get("domain_warning", "")),
+                }
             except (OSError, ValueError, AttributeError, TypeError, json_format.Error):
                 pass  # counted from the stream instead
         paths = {"summary_text": "", "summary_json": ""}
         if written:
             paths = {"summary_text": str(self.summary_text), "summary_json": str(self.summary_json)}
-        self._emit({"type": "end", "state": state, **paths, "error": error, **counts})
+        self._emit({"type": "end", "state": state, **paths, "error": error, **counts, **domain})

@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+from backend.batch.domain_check import check_inputs, model_domain
 from backend.batch.engine_setup import RunEngine, open_run_engine
 from backend.batch.items import planned_items, restored_item
 from backend.batch.models import onnx_file, resolve_model, selection_note
@@ -64,7 +65,10 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
     registry = registry_at(ctx.workspace_root)
     chosen = resolve_model(registry, params.model, 0)
     note = selection_note(registry, chosen.model)
-    ctx.log(f"model {chosen.model.version} ({chosen.model.layer})" + (f": {note}" if note else ""))
+    ctx.log(
+        f"model {chosen.model.version} ({chosen.model.layer}), trained for: {model_domain(chosen.model.card)}"
+        + (f": {note}" if note else "")
+    )
     onnx = onnx_file(ctx.store, chosen, ctx.scratch_dir)
     # built TensorRT engines are kept per workspace (``.omni/cache``), beside the jobs' own folders
     started = time.time()
@@ -85,6 +89,7 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
         layer=chosen.model.layer,
         job_id=ctx.job_id,
         model_note=note,
+        model_domain=model_domain(chosen.model.card),
         provider=run.provider,
         provider_warnings=run.warnings,
         settings=run_settings(
@@ -132,6 +137,11 @@ def restore_folder(params: RestoreBatchParams, ctx: JobContext) -> dict[str, obj
             f"readable formats: PNG, JPEG, TIFF, WebP, BMP{hint})",
             field="input",
         )
+    summary.domain_warning = check_inputs(summary.model_domain, [item.source for item in plan.todo])
+    ctx.set_output("model_domain", summary.model_domain)
+    if summary.domain_warning:
+        ctx.set_output("domain_warning", summary.domain_warning)
+        ctx.log(f"domain: {summary.domain_warning}", level="warning")
     total = len(plan.todo)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
     ctx.log(f"{plan.found} image(s) found: {total} to restore, {already} already restored")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from backend.batch.domain_check import UNKNOWN, check_inputs
 from backend.batch.items import planned_items, restored_item
 from backend.batch.output import DiskFull, remove_partials, write_atomic
 from backend.batch.params import RestoreOptions, check_options
@@ -298,11 +299,17 @@ def _stream(connection: StreamingConnection, options: RestoreOptions, run: _Run)
 def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:
     summary = run.summary
     summary.model, summary.layer, summary.model_note = ready.model, ready.layer, ready.model_note
+    summary.model_domain = ready.model_domain or UNKNOWN
     summary.provider, summary.provider_warnings = ready.provider, list(ready.provider_warnings)
     summary.settings["batch"] = ready.batch_size
     summary.settings["batch_pixels"] = ready.batch_pixels
     summary.tile_limit = ready.tile_limit
     run.on_log(f"model {ready.model} ({ready.layer})" + (f": {ready.model_note}" if ready.model_note else ""), "info")
+    run.on_log(f"model trained for: {summary.model_domain}", "info")
+    if not summary.domain_warning:  # a stream that broke and started again has looked already
+        summary.domain_warning = check_inputs(summary.model_domain, [item.source for item in run.plan.todo])
+        if summary.domain_warning:
+            run.on_log(f"domain: {summary.domain_warning}", "warning")
     run.on_log(f"execution provider: {ready.provider}", "info")
     for warning in ready.provider_warnings:
         run.on_log(warning, "warning")

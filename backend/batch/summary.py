@@ -43,6 +43,10 @@ class BatchSummary:
     layer: str
     job_id: str = ""
     model_note: str = ""
+    #: what the model card says it was trained for (``photo``, ``document``, ``unknown``)
+    model_domain: str = "unknown"
+    #: the inputs sampled look like the other domain (``domain_check``); empty when they do not
+    domain_warning: str = ""
     provider: str = ""
     provider_warnings: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
@@ -131,7 +135,13 @@ class BatchSummary:
             "message": self.message,
             "input": self.input,
             "out": self.out,
-            "model": {"version": self.model, "layer": self.layer, "note": self.model_note},
+            "model": {
+                "version": self.model,
+                "layer": self.layer,
+                "note": self.model_note,
+                "domain": self.model_domain,
+            },
+            "domain_warning": self.domain_warning,
             "provider": self.provider,
             "provider_warnings": self.provider_warnings,
             "settings": self.settings,
@@ -224,6 +234,11 @@ def _subfolders_line(count: int) -> list[str]:
     return [f"Subfolders: {count} not entered (not recursive; run with --recursive to restore their images)"]
 
 
+def _trained_for(domain: str) -> str:
+    named = {"photo": "photos", "document": "documents (scans, pages)"}
+    return named.get(domain, "unknown (the card predates domains)")
+
+
 def render_text(data: dict[str, Any]) -> str:
     """The plain-text summary people read (``restore-summary.txt``)."""
     counts, speed, model, settings = data["counts"], data["throughput"], data["model"], data["settings"]
@@ -235,8 +250,11 @@ def render_text(data: dict[str, Any]) -> str:
         f"Input:      {data['input']}",
         f"Output:     {data['out']}",
         f"Model:      {model['version']} ({model['layer']})" + (f" - {model['note']}" if model["note"] else ""),
-        f"Provider:   {data['provider'] or 'n/a'}",
+        f"Trained for: {_trained_for(model.get('domain', 'unknown'))}",
     ]
+    if data.get("domain_warning"):
+        lines.append(f"  WARNING:  {data['domain_warning']}")
+    lines.append(f"Provider:   {data['provider'] or 'n/a'}")
     lines += [f"  warning:  {warning}" for warning in data["provider_warnings"]]
     lines += [
         "Settings:   " + ", ".join(f"{key} {value}" for key, value in settings.items()),

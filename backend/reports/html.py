@@ -8,6 +8,7 @@ from typing import Any
 
 from backend.reports.clean_data import clean_data_rows, is_clean_run
 from backend.reports.plots import curves_png
+from backend.reports.real_images import real_image_rows
 from backend.reports.text import duration, size
 
 STYLE = """
@@ -91,6 +92,19 @@ def render_html(report: dict[str, Any]) -> str:
                 ]
             ),
         ]
+    real = report.get("real_images") or {}
+    if real:
+        header = "<tr><th>domain</th><th>method</th><th>PSNR</th><th>SSIM</th></tr>"
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in real_image_rows(real)
+        )
+        parts += [
+            "<h2>Real images (held out)</h2>",
+            f"<p>{html.escape(str(real.get('description', '')))}</p>",
+            f"<table>{header}{body}</table>",
+        ]
+        if real.get("error"):
+            parts.append(f"<p class='err'>Not scored: {html.escape(str(real['error']))}</p>")
     parts.append("<h2>Model</h2>")
     if model.get("version"):
         parts.append(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.reports.real_images import real_image_advice
+
 FEW_PAIRS = 50
 STILL_IMPROVING_DB = 0.1  # PSNR gain over the last epochs that says "train longer"
 
@@ -72,6 +74,7 @@ def recommend(report: dict[str, Any]) -> list[str]:
                 f"The model is not better than the degraded input yet (PSNR {change:+.2f} dB vs input); "
                 "train longer or check that clean/degraded pairs are aligned."
             )
+    advice += real_image_advice(report.get("real_images") or {})
     improved = _series(epochs, "improved_fraction")
     if improved and improved[-1] < 0.5:
         advice.append(f"Only {improved[-1]:.0%} of validation images improved over their input.")

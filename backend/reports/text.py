@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from backend.reports.clean_data import clean_data_lines, is_clean_run
+from backend.reports.real_images import real_image_lines
 
 RULE = "=" * 78
 
@@ -121,6 +122,7 @@ def render_text(report: dict[str, Any]) -> str:
             f"SSIM: {improvement.get('ssim_first', 0):.3f} -> {improvement.get('ssim_last', 0):.3f} "
             f"({improvement.get('ssim_change', 0):+.3f}; {improvement.get('ssim_vs_input', 0):+.3f} vs input)",
         ]
+    lines += real_image_lines(report.get("real_images") or {})
     lines += ["", "MODEL"]
     if model.get("version"):
         lines += [

@@ -36,12 +36,22 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, o
 
 def prepare_evaluate(params: EvaluateParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_evaluate_params(params)
+    if checked.model:
+        from backend.batch.models import resolve_model
+        from backend.registry.shared import registry_at
+
+        resolve_model(registry_at(workspace.root), checked.model, 0)  # refused now, naming the model
+        return Prepared(params=checked, outputs={})
     pred = require_existing_folder(workspace, checked.pred, field="pred")
     ref = require_existing_folder(workspace, checked.ref, field="ref")
     return Prepared(params=replace(checked, pred=str(pred), ref=str(ref)), outputs={})
 
 
 def run_evaluate(params: EvaluateParams, ctx: JobContext) -> dict[str, object]:
+    if params.model:
+        from backend.restoration.evaluate_model import evaluate_model_on_real_images
+
+        return evaluate_model_on_real_images(params, ctx)
     from backend.restoration.evaluate import evaluate_folders
 
     return evaluate_folders(params, ctx)
@@ -62,5 +72,5 @@ EVALUATE = JobKind(
     prepare=prepare_evaluate,
     run="backend.restoration.jobs:run_evaluate",
     resumable=False,
-    description="PSNR/SSIM of a folder of predictions against a folder of references",
+    description="PSNR/SSIM of a folder of predictions against a folder of references, or of a model on real images",
 )

@@ -94,12 +94,21 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
 
 @dataclass(frozen=True)
 class EvaluateParams:
-    pred: str
-    ref: str
+    pred: str = ""
+    ref: str = ""
+    model: str = ""  # a restoration version scored on the real-image set instead of pred/ref
+    bm3d: bool = False  # with model: BM3D as a baseline too
 
 
 def validate_evaluate_params(params: EvaluateParams) -> EvaluateParams:
+    if params.model:
+        for field in ("pred", "ref"):
+            if getattr(params, field):
+                raise InvalidArgument(field, "not with model: a model is scored on the real-image set")
+        return params
+    if params.bm3d:
+        raise InvalidArgument("bm3d", "only with model (BM3D is a baseline of the real-image set)")
     for field in ("pred", "ref"):
         if not getattr(params, field):
-            raise InvalidArgument(field, "a folder is required")
+            raise InvalidArgument(field, "a folder is required (or name a model to score on real images)")
     return params

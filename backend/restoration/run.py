@@ -27,6 +27,7 @@ from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
 from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
+from backend.restoration.real_eval import evaluate_real, torch_restorer
 from backend.restoration.trainer import TrainOutcome, train
 from backend.sync.auto_push import push_after_training
 from backend.synthetic.realistic.presets import PRESETS
@@ -187,6 +188,26 @@ def domain_card(params: TrainRestorationParams) -> dict[str, Any]:
     return card
 
 
+def real_images_section(outcome: TrainOutcome, ctx: JobContext) -> dict[str, Any]:
+    """The trained model scored on the held-out real images (``real_eval``); a failure is recorded in the
+    section, never fails a run whose model is already registered."""
+    assert outcome.model is not None
+    ctx.progress(0, 0, unit="", message="scoring on real images")
+    try:
+        section = evaluate_real(torch_restorer(outcome.model), check=ctx.check_cancelled)
+    except (OSError, ValueError, RuntimeError) as failure:
+        ctx.log(f"real images not scored: {failure}", level="warning")
+        return {"error": str(failure)}
+    for domain, summary in section["domains"].items():
+        ctx.log(
+            f"real {domain} crops: input {summary['input']['psnr']:.2f} dB, model {summary['model']['psnr']:.2f} dB "
+            f"({summary['model_vs_input']:+.2f}), worse than input on {summary['model_worse_than_input']} of "
+            f"{summary['count']}",
+            level="warning" if summary["model_vs_input"] < 0 else "info",
+        )
+    return section
+
+
 def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
     """The report of a training run before it starts; ``finish_report`` completes and saves it."""
     return {
@@ -213,6 +234,9 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
             fingerprint = run(params, ctx, outcome, report)
             report["model"] = register_trained(params, outcome, fingerprint, ctx, domain_card(params))
             report["comparison"] = report["model"].pop("comparison", None)
+            report["real_images"] = real_images_section(outcome, ctx)
+            if params.whiten_paper and "domains" in report["real_images"]:
+                report["real_images"]["whiten_paper"] = True
     finally:
         finish_report(report, outcome, params, ctx, ended.state, ended.error, started)
     version = report["model"]["version"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import grpc
 
+from backend.batch.domain_check import model_domain
 from backend.batch.models import onnx_file, resolve_model
 from backend.batch.params import RestoreOptions, check_options
 from backend.batch.stream import StreamSession
@@ -135,14 +136,16 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
             session = StreamSession(onnx, options, cache / "tensorrt")
             context.add_callback(session.close)
             try:
-                yield from self._serve(session, chosen.model.version, chosen.model.layer, chosen.note, request_iterator)
+                model = chosen.model
+                domain = model_domain(model.card)
+                yield from self._serve(session, model.version, model.layer, chosen.note, domain, request_iterator)
             finally:
                 session.close()
         finally:
             self._slots.release()
 
     def _serve(
-        self, session: StreamSession, version: str, layer: str, note: str, requests: Iterator[Any]
+        self, session: StreamSession, version: str, layer: str, note: str, domain: str, requests: Iterator[Any]
     ) -> Iterator[batch_pb2.RestoreStreamResponse]:
         ready = session.start()
         o = session.options
@@ -151,6 +154,7 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
                 model=version,
                 layer=layer,
                 model_note=note,
+                model_domain=domain,
                 provider=ready["provider"],
                 provider_warnings=ready["warnings"],
                 tile=o.tile_side,

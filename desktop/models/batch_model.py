@@ -17,6 +17,7 @@ the CLI's "no --tile") = tiles as large as the backend's free memory holds for t
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -130,17 +131,36 @@ class ModelChoice:
     layer: int
 
 
+def card_domain(card_json: str) -> str:
+    """The domain a model card records (photo, document), ``unknown`` for older or unreadable cards."""
+    try:
+        card = json.loads(card_json) if card_json else {}
+    except ValueError:
+        return "unknown"
+    domain = card.get("domain") if isinstance(card, dict) else None
+    return domain if domain in ("photo", "document") else "unknown"
+
+
+def _current_domain(models: list[models_pb2.ModelVersion], layer: int) -> str:
+    """The label's tail naming the domain of the version "current" of ``layer`` resolves to (promoted, else the
+    newest listed; the list is newest first), e.g. ", photo"; empty when the layer has no version."""
+    mine = [v for v in models if v.layer == f"layer_{layer}" and (not v.kind or v.kind == "restoration")]
+    chosen = next((v for v in mine if v.current), mine[0] if mine else None)
+    return f", {card_domain(chosen.card_json)}" if chosen is not None else ""
+
+
 def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
     """The "current" of layer 2 (the default), of layer 1, then every restoration version, newest first."""
     choices = [
-        ModelChoice("Current of layer 2 (promoted, else newest)", CURRENT, 2),
-        ModelChoice("Current of layer 1 (promoted, else newest)", CURRENT, 1),
+        ModelChoice(f"Current of layer {layer} (promoted, else newest){_current_domain(models, layer)}", CURRENT, layer)
+        for layer in (2, 1)
     ]
     for version in models:
         if version.kind and version.kind != "restoration":
             continue
         mark = " ★" if version.current else ""
-        choices.append(ModelChoice(f"{version.version} ({version.layer}){mark}", version.version, 0))
+        domain = card_domain(version.card_json)
+        choices.append(ModelChoice(f"{version.version} ({version.layer}, {domain}){mark}", version.version, 0))
     return choices
 
 
@@ -233,6 +253,8 @@ STREAM_END_STATES = {
     "stopped": jobs_pb2.JOB_STATE_CANCELLED,
     "failed": jobs_pb2.JOB_STATE_FAILED,
 }
+#: the outputs a run sets about its model's domain (``backend/batch/domain_check.py``)
+DOMAIN_OUTPUTS = ("model_domain", "domain_warning")
 STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on the backend)
 
 
@@ -257,6 +279,8 @@ class BatchRunModel:
     failures: list[jobs_pb2.ItemOutcome] = field(default_factory=list)
     #: input -> output (under OUT) of every file with one, as its item said
     item_outputs: dict[str, str] = field(default_factory=dict)
+    #: warnings of the run that are not an image's failure (e.g. inputs that look like the other domain)
+    warnings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
 
@@ -288,6 +312,7 @@ class BatchRunModel:
         self.rate, self.eta_seconds = 0.0, -1.0
         self.finished, self.failures, self.outputs, self.last_seq = [], [], {}, 0
         self.item_outputs = {}
+        self.warnings = []
         self.reset.emit()
 
     @property
@@ -315,6 +340,8 @@ class BatchRunModel:
             self.changed.emit()
         elif kind == "item":
             self._item(event.item)
+        elif kind == "log" and event.log.level == jobs_pb2.LogLine.LEVEL_WARNING:
+            self._warning(event.log.message)
 
     def apply_stream_line(self, line: Mapping[str, Any]) -> None:
         """One JSON line of a streamed run: progress, item or end (see ``omni_cli/restore_events.py``)."""
@@ -339,10 +366,12 @@ class BatchRunModel:
             item = stream_item(line)
             if item is not None:
                 self._item(item)
+        elif kind == "log" and line.get("level") == "warning":
+            self._warning(str(line.get("message", "")))
         elif kind == "end":
             self.state = STREAM_END_STATES.get(str(line.get("state")), jobs_pb2.JOB_STATE_FAILED)
             self.message = str(line.get("error", ""))
-            names = ("summary_text", "summary_json", "restored", "failed", SUBFOLDERS_NOT_ENTERED)
+            names = ("summary_text", "summary_json", "restored", "failed", SUBFOLDERS_NOT_ENTERED, *DOMAIN_OUTPUTS)
             self.outputs = {name: str(line[name]) for name in names if line.get(name) not in (None, "")}
             self.changed.emit()
 
@@ -367,6 +396,20 @@ class BatchRunModel:
         if item.input not in self.finished:
             self.finished.append(item.input)
             self.file_finished.emit(item.input)
+
+    def _warning(self, message: str) -> None:
+        if message and message not in self.warnings:
+            self.warnings.append(message)
+            self.changed.emit()
+
+    @property
+    def model_domain(self) -> str:
+        """What the run's model was trained for, once the run has said (empty before)."""
+        return self.outputs.get("model_domain", "")
+
+    @property
+    def domain_warning(self) -> str:
+        return self.outputs.get("domain_warning", "")
 
     def _progress(self, progress: jobs_pb2.Progress) -> None:
         if progress.done < self.done and progress.total == self.total:

@@ -347,3 +347,49 @@ def test_a_child_that_ends_without_its_end_line() -> None:
     run.stream_closed(exit_error(-1, ""), stopped=True)
     assert (run.state, run.message) == (jobs_pb2.JOB_STATE_CANCELLED, "the restore process crashed")
     assert exit_error(130, "") == "interrupted" and exit_error(2, "") == "the restore process ended with status 2"
+
+
+# -- the model's domain -------------------------------------------------------------------------------
+
+
+def test_choices_name_the_domain_from_the_card_and_unknown_for_older_models() -> None:
+    cards = {"v_photo": '{"domain": "photo"}', "v_old": '{"preset": "tiny"}', "v_bad": "{not json"}
+    versions = [
+        models_pb2.ModelVersion(version=name, kind="restoration", layer="layer_2", card_json=card)
+        for name, card in cards.items()
+    ]
+    choices = model_choices(versions)
+    labels = [choice.label for choice in choices[2:]]
+    assert labels == ["v_photo (layer_2, photo)", "v_old (layer_2, unknown)", "v_bad (layer_2, unknown)"]
+    # "current" resolves to the newest when none is promoted, the promoted one otherwise
+    assert choices[0].label.endswith(", photo") and choices[1].label == "Current of layer 1 (promoted, else newest)"
+    versions[1].current = True
+    assert model_choices(versions)[0].label.endswith(", unknown")
+
+
+def test_a_run_keeps_the_domain_and_its_warning_apart_from_failures() -> None:
+    run = BatchRunModel()
+    failures: list[jobs_pb2.ItemOutcome] = []
+    run.failure_added.connect(failures.append)
+    run.start(job())
+    warning = "domain: this model was trained for photos, but 3 of 3 sampled inputs look like pages"
+    for seq, message in enumerate((warning, warning), 1):
+        event = log_event(seq, message)
+        event.log.level = jobs_pb2.LogLine.LEVEL_WARNING
+        run.apply_event(event)
+    failed = jobs_pb2.ItemOutcome(input="x.png", ok=False, reason="cannot decode")
+    run.apply_event(jobs_pb2.JobEvent(seq=3, item=failed))
+    assert run.warnings == [warning] and [item.input for item in failures] == ["x.png"]
+    finished = job(jobs_pb2.JOB_STATE_SUCCEEDED)
+    finished.outputs["model_domain"] = "photo"
+    run.apply_job(finished)
+    assert run.model_domain == "photo"
+    streamed = BatchRunModel()
+    streamed.start_remote("/in", "/out", "png", False)
+    assert streamed.model_domain == ""
+    streamed.apply_stream_line({"type": "log", "level": "warning", "message": warning})
+    streamed.apply_stream_line(
+        {"type": "end", "state": "finished", "model_domain": "document", "domain_warning": "inputs look like photos"}
+    )
+    assert streamed.warnings == [warning] and streamed.model_domain == "document"
+    assert streamed.domain_warning == "inputs look like photos"

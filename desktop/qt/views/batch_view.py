@@ -283,6 +283,11 @@ class BatchView(QWidget):
         self.state = QLabel()
         self.state.setObjectName("status")
         self.state.setWordWrap(True)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("warning")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #b9770e")
+        self.warnings.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setRange(0, PROGRESS_STEPS)
         self.progress.setTextVisible(False)
@@ -309,6 +314,7 @@ class BatchView(QWidget):
         col.addLayout(status_row)
         col.addWidget(self.progress)
         col.addWidget(self.progress_text)
+        col.addWidget(self.warnings)
         col.addWidget(failures_box, 1)
         column.setMinimumWidth(340)
         return column
@@ -485,13 +491,18 @@ class BatchView(QWidget):
         self.summary_button.setEnabled(bool(run.job_id) and not run.active)
         if not run.job_id:
             self.state.setText("No run yet")
+            self.warnings.setVisible(False)
             self.progress.setValue(0)
             self.progress_text.setText("")
             return
         state = state_name(run.state) if run.state else "submitted"
         failed = f" · {len(run.failures)} failed" if run.failures else ""
         subfolders = f" · {run.subfolders_text()}" if run.subfolders_not_entered else ""
-        self.state.setText(f"{run.job_id}: {state}{failed}{subfolders}")
+        trained = f" · model trained for {run.model_domain}" if run.model_domain else ""
+        self.state.setText(f"{run.job_id}: {state}{failed}{subfolders}{trained}")
+        warnings = [run.domain_warning] if run.domain_warning and not run.warnings else run.warnings
+        self.warnings.setText("\n".join(f"⚠ {warning}" for warning in warnings))
+        self.warnings.setVisible(bool(warnings))
         fraction = run.fraction
         if fraction is None:
             self.progress.setRange(0, 0 if run.active else PROGRESS_STEPS)

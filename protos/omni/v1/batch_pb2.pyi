@@ -91,7 +91,7 @@ class RestoreStreamRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[RestoreStreamStart, _Mapping]] = ..., chunk: _Optional[_Union[ImageChunk, _Mapping]] = ...) -> None: ...
 
 class RestoreStreamReady(_message.Message):
-    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit")
+    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit", "model_domain")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     MODEL_NOTE_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +104,7 @@ class RestoreStreamReady(_message.Message):
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     BATCH_PIXELS_FIELD_NUMBER: _ClassVar[int]
     TILE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_DOMAIN_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: str
     model_note: str
@@ -116,7 +117,8 @@ class RestoreStreamReady(_message.Message):
     batch_size: int
     batch_pixels: int
     tile_limit: str
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ...) -> None: ...
+    model_domain: str
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ..., model_domain: _Optional[str] = ...) -> None: ...
 
 class ReferenceMetrics(_message.Message):
     __slots__ = ("psnr_before", "psnr_after", "ssim_before", "ssim_after")

@@ -45,9 +45,13 @@ class TrainRestorationSpec(_message.Message):
     def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ..., clean: _Optional[str] = ..., domain: _Optional[str] = ..., whiten_paper: _Optional[bool] = ...) -> None: ...
 
 class EvaluateSpec(_message.Message):
-    __slots__ = ("pred", "ref")
+    __slots__ = ("pred", "ref", "model", "bm3d")
     PRED_FIELD_NUMBER: _ClassVar[int]
     REF_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    BM3D_FIELD_NUMBER: _ClassVar[int]
     pred: str
     ref: str
-    def __init__(self, pred: _Optional[str] = ..., ref: _Optional[str] = ...) -> None: ...
+    model: str
+    bm3d: bool
+    def __init__(self, pred: _Optional[str] = ..., ref: _Optional[str] = ..., model: _Optional[str] = ..., bm3d: _Optional[bool] = ...) -> None: ...

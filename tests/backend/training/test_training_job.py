@@ -77,6 +77,11 @@ def test_training_job_end_to_end(backend: Backend, client: Connection, pairs_dir
     assert report["data"]["valid_pairs"] == 12
     assert report["data"]["val_pairs"] == 3
     assert len(report["epochs"]) == 2
+    # scored on the held-out real images too, next to the degraded input and non-local means
+    real = report["real_images"]["domains"]
+    assert set(real) == {"photo", "document"} and real["photo"]["count"] == 12
+    assert {"input", "nlm", "model"} <= set(real["photo"])
+    assert "REAL IMAGES (HELD OUT)" in text
 
     # the reported validation PSNR/SSIM agree with scikit-image on the same images and outputs
     _check_metrics_against_skimage(backend, version, pairs_dir, report)

@@ -1,0 +1,67 @@
+"""``omni eval --model VERSION``: a registered restoration model, run by ONNX Runtime as ``omni restore`` runs
+it, scored on the real-image set next to the degraded input and the classical baselines.
+
+The result is a small report: JSON (the source of truth), text and HTML, stored under ``evaluation/``, with
+the recommendation when the model does worse than its input on real images."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from backend.batch.domain_check import model_domain
+from backend.batch.models import onnx_file, resolve_model
+from backend.inference.engine import EngineOptions, open_engine
+from backend.jobs.context import JobContext
+from backend.registry.shared import registry_at
+from backend.reports.real_images import real_image_advice, render_evaluation_html, render_evaluation_text
+from backend.reports.store import json_safe
+from backend.restoration.params import EvaluateParams
+from backend.restoration.real_eval import BatchRestorer, evaluate_real
+
+
+def _onnx_restorer(path: Any) -> BatchRestorer:
+    engine = open_engine(path, EngineOptions(require_provider="CPUExecutionProvider"))
+
+    def restore(images: np.ndarray) -> np.ndarray:
+        output = engine.run(images.transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
+        return (np.clip(output, 0.0, 1.0).transpose(0, 2, 3, 1) * 255.0 + 0.5).astype(np.uint8)
+
+    return restore
+
+
+def evaluate_model_on_real_images(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
+    chosen = resolve_model(registry_at(ctx.workspace_root), params.model, 0)
+    version = chosen.model.version
+    ctx.progress(0, 0, unit="", message=f"scoring {version} on real images")
+    restore = _onnx_restorer(onnx_file(ctx.store, chosen, ctx.scratch_dir))
+    baselines = ("nlm", "bm3d") if params.bm3d else ("nlm",)
+    section = evaluate_real(restore, baselines=baselines, check=ctx.check_cancelled)
+    result: dict[str, Any] = {
+        "kind": "evaluate_real",
+        "model": {"version": version, "layer": chosen.model.layer, "domain": model_domain(chosen.model.card)},
+        "real_images": section,
+    }
+    result["recommendations"] = real_image_advice(section)
+    for line in result["recommendations"]:
+        ctx.log(line, level="warning")
+    base = f"evaluation/{ctx.job_id}"
+    renderings = {
+        "json": json.dumps(json_safe(result), indent=2, allow_nan=False),
+        "txt": render_evaluation_text(result),
+        "html": render_evaluation_html(result),
+    }
+    for suffix, text in renderings.items():
+        info = ctx.store.put_bytes(f"{base}.{suffix}", text.encode())
+        ctx.artifact(
+            f"{base}.{suffix}", "evaluation", size_bytes=info.size, sha256=info.sha256, description="real images"
+        )
+    ctx.set_output("result", f"{base}.json")
+    ctx.set_output("result_text", f"{base}.txt")
+    ctx.set_output("result_html", f"{base}.html")
+    for domain, summary in section["domains"].items():
+        ctx.metric(f"real/{domain}/psnr", summary["model"]["psnr"])
+        ctx.metric(f"real/{domain}/psnr_vs_input", summary["model_vs_input"])
+    return {domain: f"{summary['model_vs_input']:+.2f} dB vs input" for domain, summary in section["domains"].items()}

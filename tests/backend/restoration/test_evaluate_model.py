@@ -1,0 +1,61 @@
+"""``omni eval --model``: a registered model run by ONNX Runtime on the real-image set, as a real job on a real
+server; an untrained model is worse than its input, and the report says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from backend.registry import ModelRegistry
+from backend.rpc.server import Backend
+from backend.storage import LocalStore
+from desktop.client import BackendError, Connection
+from protos.omni.v1 import jobs_pb2, training_pb2
+from tests.backend.batch.conftest import tiny_onnx  # noqa: F401 - the session's exported untrained model
+from tests.helpers import wait_for_state
+
+
+def _register(workspace: Path, onnx: Path) -> str:
+    card = {"architecture": "layer1", "domain": "photo"}
+    return ModelRegistry(LocalStore(workspace)).register("layer_1", {"onnx": onnx}, card).version
+
+
+def test_an_untrained_model_is_reported_worse_than_its_input(
+    backend: Backend,
+    client: Connection,
+    tiny_onnx: Path,  # noqa: F811
+) -> None:
+    version = _register(backend.workspace.root, tiny_onnx)
+    job = client.submit(jobs_pb2.JobSpec(evaluate=training_pb2.EvaluateSpec(model=version)))
+    final = wait_for_state(client, job.id, timeout=120)
+    assert final.state == jobs_pb2.JOB_STATE_SUCCEEDED, final.message
+    result = json.loads(client.get_artifact_text(final.outputs["result"]))
+    assert result["model"] == {"version": version, "layer": "layer_1", "domain": "photo"}
+    photo = result["real_images"]["domains"]["photo"]
+    assert photo["model_vs_input"] < 0 and {"input", "nlm", "model"} <= set(photo)
+    assert any(
+        "On real photo validation images this model is worse than its input" in line
+        for line in result["recommendations"]
+    )
+    text = client.get_artifact_text(final.outputs["result_text"])
+    assert "trained for: photo" in text and "REAL IMAGES (HELD OUT)" in text and "worse than its input" in text
+    assert "<table>" in client.get_artifact_text(final.outputs["result_html"])
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"model": "restoration_layer1_20990101_000000", "pred": "x"}, "pred"),
+        ({"pred": "a", "ref": "b", "bm3d": True}, "bm3d"),
+        ({"model": "restoration_layer1_20990101_000000"}, "model"),
+        ({}, "pred"),
+    ],
+)
+def test_wrong_evaluations_are_refused_naming_the_field(
+    client: Connection, spec: dict[str, object], field: str
+) -> None:
+    with pytest.raises(BackendError) as refused:
+        client.submit(jobs_pb2.JobSpec(evaluate=training_pb2.EvaluateSpec(**spec)))  # type: ignore[arg-type]
+    assert field in str(refused.value)
