@@ -8,16 +8,18 @@ worker thread cannot be interrupted any other way without reaching into the clie
 from __future__ import annotations
 
 import logging
-import time
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import grpc
 from PySide6.QtCore import QObject, Signal
 
 from desktop.client import BackendError, BackendTarget, Connection
 from desktop.client.embedded import EmbeddedBackend
+from desktop.client.retry import Reconnect
 from desktop.models import ConnectionModel, JobsModel
 from desktop.qt.workers import ErrorCallback, ResultCallback, StreamWorker, Task, TaskRunner
 from protos.omni.v1 import jobs_pb2, system_pb2
@@ -27,7 +29,8 @@ T = TypeVar("T")
 
 CONNECT_TIMEOUT_S = 10.0
 JOBS_SNAPSHOT_LIMIT = 500
-RECONNECT_DELAYS_S = (0.5, 1.0, 2.0, 5.0)
+#: the jobs stream comes back after anything but a refusal of the token's role, for as long as the app runs
+JOBS_STREAM_RECONNECTS = frozenset(code.name for code in grpc.StatusCode) - {"PERMISSION_DENIED"}
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,14 @@ class _Connected:
     backend: EmbeddedBackend | None
 
 
-def _sleep_unless(should_stop: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not should_stop() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
 def watch_jobs_forever(connection: Connection, should_stop: Callable[[], bool]) -> Iterator[object]:
     """``WatchJobs`` updates, reopening the stream when it drops, with markers when it (re)opens or drops."""
-    attempt = 0
+    reconnect = Reconnect(patience_s=math.inf, codes=JOBS_STREAM_RECONNECTS, should_stop=should_stop)
     while not should_stop():
         yield _StreamOpened()
         try:
             for update in connection.watch_jobs(limit=JOBS_SNAPSHOT_LIMIT):
-                attempt = 0
+                reconnect.progressed()
                 yield update
             if should_stop():
                 return
@@ -71,8 +68,8 @@ def watch_jobs_forever(connection: Connection, should_stop: Callable[[], bool]) 
             if should_stop() or error.code == "PERMISSION_DENIED":  # jobs are not this token's (an annotator)
                 return
             yield _StreamLost(error)
-            _sleep_unless(should_stop, RECONNECT_DELAYS_S[min(attempt, len(RECONNECT_DELAYS_S) - 1)])
-            attempt += 1
+            if not reconnect.again(error):
+                return
 
 
 class Session(QObject):
