@@ -13,7 +13,9 @@ import pytest
 
 from backend.http.app import body_limit
 from backend.http.routes import build_routes
-from backend.rpc.server import SERVICE_NAMES
+from backend.rpc.server import SERVICE_NAMES, Backend
+from backend.tokens.roles import Role
+from backend.tokens.store import TokenStore
 from tests.backend.conftest import TOKEN
 from tests.backend.http.conftest import Answer, Api
 
@@ -137,3 +139,16 @@ def test_seeded_fuzz_never_answers_5xx(api: Api) -> None:
         assert answer.status < 500, (route.http_method, path, query, body, answer.body)
         if answer.status >= 400:
             assert "error" in answer.json() and len(answer.body) < 4096  # a long junk value is not echoed whole
+
+
+def test_named_token_roles_hold_over_http(api: Api, http_backend: Backend) -> None:
+    """The gateway decides nothing: an annotator's token reaches datasets over HTTP and is refused jobs (403,
+    naming the role needed and the token's name), exactly as over gRPC; a revoked token is 401 on its next call."""
+    store = TokenStore(http_backend.workspace.state_dir)
+    record, secret = store.create("ann", Role.ANNOTATOR)
+    assert api.request("GET", "/v1/datasets", token=secret).status == 200
+    refused = _error(api.request("POST", "/v1/jobs", {"spec": {}}, token=secret), 403)
+    assert refused["status"] == "PERMISSION_DENIED"
+    assert "operator" in refused["message"] and "ann" in refused["message"] and secret not in refused["message"]
+    store.revoke(record.name)
+    assert _error(api.request("GET", "/v1/datasets", token=secret), 401)["status"] == "UNAUTHENTICATED"
