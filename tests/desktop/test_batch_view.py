@@ -295,7 +295,7 @@ def test_the_tile_box_steps_from_auto_to_whole_images_to_sides(qtbot: QtBot) -> 
     box = TileSpinBox()
     qtbot.addWidget(box)
     box.setValue(AUTO_TILE)
-    assert box.text() == "auto (as memory allows)"
+    assert box.text() == "auto"
     box.stepBy(1)
     assert (box.value(), box.text()) == (0, "whole images")
     box.stepBy(2)

@@ -618,7 +618,7 @@ class BatchView(QWidget):
 class TileSpinBox(QSpinBox):
     """The tile side: "auto" (the backend's memory-based plan, the default), "whole images" (0), or N px."""
 
-    NAMES = {AUTO_TILE: "auto (as memory allows)", 0: "whole images"}
+    NAMES = {AUTO_TILE: "auto", 0: "whole images"}
 
     def __init__(self) -> None:
         super().__init__()
