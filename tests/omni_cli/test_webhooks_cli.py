@@ -46,13 +46,13 @@ def test_add_list_test_deliveries_remove(served: Backend, capsys: pytest.Capture
         given = new_secret()
         secret_file.write_text(given + "\n")
         code, out, _ = omni(
-            served, capsys, "webhooks", "add", receiver.url + "?token=abc", "--secret-file", str(secret_file)
+            served, capsys, "webhooks", "add", receiver.url + "?token=qsecret-zq", "--secret-file", str(secret_file)
         )
         assert code == 0 and "token=***" in out and given not in out
 
         code, listed, _ = omni(served, capsys, "webhooks", "list")
         assert code == 0 and listed.count("secret: set") == 2
-        assert secret not in listed and given not in listed and "abc" not in listed
+        assert secret not in listed and given not in listed and "qsecret-zq" not in listed
         assert "webhook.test,job.failed" in listed
 
         code, out, _ = omni(served, capsys, "webhooks", "test", webhook_id)
