@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from backend.errors import FailedPrecondition
 from backend.rpc.server import Backend, start_backend
 from backend.settings import ServerSettings
 from backend.workspace import STATE_DIR_NAME
+from omni_core.errors import FailedPrecondition
 
 LOCK_NAME = "backend.lock"
 DISCOVERY_NAME = "backend.json"

@@ -2,17 +2,17 @@
 
 It is also where paths from clients are checked: relative paths live inside the workspace, and a
 backend that does not allow host paths (any backend reachable beyond loopback) refuses paths that
-resolve outside it, ``..`` and symlinks included (the rule is ``backend.confinement``'s).
+resolve outside it, ``..`` and symlinks included (the rule is ``omni_core.confinement``'s).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from backend.confinement import Confinement
-from backend.errors import InvalidArgument, PermissionDenied, shown
 from backend.storage.base import WORKSPACE_PREFIXES
 from backend.storage.local import LocalStore
+from omni_core.confinement import Confinement
+from omni_core.errors import InvalidArgument, PermissionDenied, shown
 
 STATE_DIR_NAME = ".omni"
 

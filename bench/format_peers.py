@@ -17,8 +17,8 @@ import supervision as sv
 from label_studio_converter import Converter
 from pycocotools.coco import COCO
 
-from tests.backend.formats import exchange
-from tests.backend.formats.exchange import PixelBoxes
+from tests.omni_core.formats import exchange
+from tests.omni_core.formats.exchange import PixelBoxes
 
 Reading = dict[str, list[exchange.Pixel]]
 

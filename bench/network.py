@@ -51,8 +51,8 @@ def upload_mb_per_s(client: Connection, files: list[Path], dataset: str) -> floa
 
 
 def restore_mp_per_s(client: Connection, source: Path, out: Path, pixels: int) -> float:
-    from backend.batch.params import RestoreOptions
-    from backend.batch.remote import RemoteRestore, restore_remote
+    from omni_core.batch.params import RestoreOptions
+    from omni_core.batch.remote import RemoteRestore, restore_remote
 
     request = RemoteRestore(input=source, out=out, options=RestoreOptions(layer=1, tile=0), overwrite=True)
     started = time.perf_counter()

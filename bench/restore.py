@@ -180,8 +180,8 @@ class Served:
 
     def remote(self, source: Path, out: Path) -> dict[str, Any]:
         """The client streams the files over gRPC (loopback) and writes the results itself."""
-        from backend.batch.params import RestoreOptions
-        from backend.batch.remote import RemoteRestore, restore_remote
+        from omni_core.batch.params import RestoreOptions
+        from omni_core.batch.remote import RemoteRestore, restore_remote
 
         began = time.perf_counter()
         summary = restore_remote(self.client, RemoteRestore(source, out, RestoreOptions(model=self.version)))
@@ -244,8 +244,8 @@ PEAK_RSS = textwrap.dedent(
     from pathlib import Path
     from backend.batch.codec import decode, encode
     from backend.batch.engine_setup import open_run_engine
-    from backend.batch.output import write_atomic
-    from backend.batch.params import RestoreOptions
+    from omni_core.batch.output import write_atomic
+    from omni_core.batch.params import RestoreOptions
 
     def mb(field):
         return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field)) / 1024
@@ -299,7 +299,7 @@ BARE_PLAN = textwrap.dedent(
     import numpy as np
     from backend.batch.codec import decode
     from backend.batch.engine_setup import open_run_engine
-    from backend.batch.params import RestoreOptions
+    from omni_core.batch.params import RestoreOptions
     from backend.inference.engine import open_engine
     from backend.inference.tiling import read_padded
 

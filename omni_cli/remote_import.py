@@ -1,4 +1,4 @@
-"""``omni dataset import`` for a backend on another machine: parse the folder here (``backend.formats``, pure
+"""``omni dataset import`` for a backend on another machine: parse the folder here (``omni_core.formats``, pure
 Python and Pillow), upload the usable images (``UploadImages``), then save each labelled image's boxes
 (``SaveAnnotations``), so the dataset ends up as an import on the backend itself would leave it."""
 
@@ -27,16 +27,16 @@ def _present(connection: Connection, name: str) -> dict[str, str]:
 
 
 def remote_import(connection: Connection, folder: Path, fmt: str, name: str, classes: list[str]) -> int:
-    from backend.datasets.classmap import class_mapping, missing_classes, source_class_names
-    from backend.datasets.ingest import labels_of
-    from backend.datasets.names import DEFAULT_CLASSES, check_dataset_name, dataset_name_from_folder
     from backend.datasets.records import DatasetClass, Status
-    from backend.errors import InvalidArgument
-    from backend.formats import read_dataset
-    from backend.formats.box_proto import box_to_proto
-    from backend.formats.images import UnusableImage, read_image_file
-    from backend.formats.model import Problem
-    from backend.formats.report import ImportReport
+    from omni_core.datasets.classmap import class_mapping, missing_classes, source_class_names
+    from omni_core.datasets.labels import labels_of
+    from omni_core.datasets.names import DEFAULT_CLASSES, check_dataset_name, dataset_name_from_folder
+    from omni_core.errors import InvalidArgument
+    from omni_core.formats import read_dataset
+    from omni_core.formats.box_proto import box_to_proto
+    from omni_core.formats.images import UnusableImage, read_image_file
+    from omni_core.formats.model import Problem
+    from omni_core.formats.report import ImportReport
 
     started = time.monotonic()
     if not folder.is_dir():

@@ -57,7 +57,7 @@ class RestoreEvents:
     """The ``on_progress``/``on_log``/``on_item`` callbacks of ``restore_remote`` (any thread) and the end line."""
 
     def __init__(self, out: Path, stream: TextIO | None = None) -> None:
-        from backend.batch.formats import SUMMARY_JSON, SUMMARY_TEXT
+        from omni_core.batch.formats import SUMMARY_JSON, SUMMARY_TEXT
 
         self.stream = stream or sys.stdout
         self.lock = threading.Lock()
@@ -73,7 +73,7 @@ class RestoreEvents:
             self.stream.flush()
 
     def progress(self, view: object) -> None:
-        from backend.batch.remote import ProgressView
+        from omni_core.batch.remote import ProgressView
 
         assert isinstance(view, ProgressView)
         self._emit(
@@ -102,7 +102,7 @@ class RestoreEvents:
         written = _stat(self.summary_json) not in (None, self._before)
         domain: dict[str, str] = {}
         if written:
-            from backend.batch.summary import read_counts
+            from omni_core.batch.summary import read_counts
 
             try:
                 data = json.loads(self.summary_json.read_text(encoding="utf-8"))

@@ -11,35 +11,23 @@ memory for big scans, and Pillow cannot hold 16-bit colour at all.
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, JpegImagePlugin, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, PngImagePlugin
 
 from backend.batch import colour, direct
 from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
+from omni_core.batch.probe import Source, UnreadableImage, open_header
 
-Source = Path | bytes
-
-#: Pillow refuses images above ~179 megapixels as "decompression bombs"; scans can be bigger
-MAX_PIXELS = 1_000_000_000
 PNG_COMPRESS_LEVEL = direct.PNG_COMPRESSION
 #: TIFF tags worth keeping besides what Pillow writes itself (description, make, model, software, date,
 #: artist, copyright) - and the orientation
 TIFF_KEPT_TAGS = (270, 271, 272, 305, 306, 315, 33432, ORIENTATION_TAG)
 GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 COLOUR_16BIT = direct.COLOUR_16BIT
-
-
-class UnreadableImage(Exception):
-    """An input that cannot be restored; ``reason`` is what the summary lists."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass
@@ -76,44 +64,6 @@ class Decoded:
     @property
     def megapixels(self) -> float:
         return self.size[0] * self.size[1] / 1e6
-
-
-def _allow_large_images() -> None:
-    if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
-        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-
-def _open(source: Source) -> Image.Image:
-    """Pillow's lazy open (the header only), with every way it fails turned into the reason people read."""
-    _allow_large_images()
-    try:
-        if isinstance(source, bytes | bytearray | memoryview):
-            size = len(source)
-            stream: Any = io.BytesIO(source)
-        else:
-            size = Path(source).stat().st_size
-            stream = source
-        if size == 0:
-            raise UnreadableImage("empty file (0 bytes)")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(stream)
-    except FileNotFoundError:
-        raise UnreadableImage("vanished: the file was removed during the run") from None
-    except PermissionError:
-        raise UnreadableImage("unreadable: permission denied") from None
-    except UnidentifiedImageError:
-        raise UnreadableImage("not an image: no image format recognises its content") from None
-    except Image.DecompressionBombError as error:
-        raise UnreadableImage(f"too large: {error}") from None
-    except (OSError, ValueError, SyntaxError) as error:
-        raise UnreadableImage(f"unreadable: {type(error).__name__}: {error}") from None
-
-
-def probe(source: Source) -> tuple[int, int]:
-    """(width, height) as stored, from the header only; raises UnreadableImage."""
-    with _open(source) as image:
-        return image.size
 
 
 def _raw_mode(image: Image.Image) -> str:
@@ -201,7 +151,7 @@ def _pixels(image: Image.Image, mode: str, meta: ImageMeta) -> tuple[np.ndarray,
 
 def decode(source: Source) -> Decoded:
     """Decode an image for restoration; raises UnreadableImage with the reason the summary shows."""
-    with _open(source) as image:
+    with open_header(source) as image:
         try:
             return _decode(image, source)
         except UnreadableImage:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.batch.params import RestoreOptions
 from backend.batch.pipeline import PipelineSettings
 from backend.inference.restorer import Restorer
+from omni_core.batch.params import RestoreOptions
 
 MAX_BATCH = 16
 #: pixels per network call: on a GPU batching pays, on a CPU it is no faster and only costs memory, so

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from backend.batch.formats import SUMMARY_JSON
 from backend.batch.models import resolve_model
-from backend.batch.params import RestoreBatchParams, check_params
-from backend.batch.plan import check_folders
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry.shared import open_registry
 from backend.workspace import Workspace, require_existing_folder
+from omni_core.batch.formats import SUMMARY_JSON
+from omni_core.batch.params import RestoreBatchParams, check_params
+from omni_core.batch.plan import check_folders
 
 
 def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resuming: bool) -> Prepared:

@@ -12,20 +12,21 @@ import threading
 import time
 from pathlib import Path
 
-from backend.batch.domain_check import check_inputs, model_domain
 from backend.batch.engine_setup import RunEngine, open_run_engine
-from backend.batch.items import planned_items, restored_item
 from backend.batch.models import onnx_file, resolve_model, selection_note
-from backend.batch.output import DiskFull, remove_partials
-from backend.batch.params import RestoreBatchParams, RestoreOptions, check_options
-from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
-from backend.batch.plan import Plan, plan_outputs, reference_index
-from backend.batch.summary import BatchSummary, run_settings
-from backend.batch.walk import scan_folder
-from backend.confinement import PathChecker
-from backend.errors import FailedPrecondition, JobCancelled
+from backend.batch.pipeline import Pipeline, Task, file_sink
 from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
+from omni_core.batch.domain_check import check_inputs, model_domain
+from omni_core.batch.items import planned_items, restored_item
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.output import DiskFull, remove_partials
+from omni_core.batch.params import RestoreBatchParams, RestoreOptions, check_options
+from omni_core.batch.plan import Plan, plan_outputs, reference_index
+from omni_core.batch.summary import BatchSummary, run_settings
+from omni_core.batch.walk import scan_folder
+from omni_core.confinement import PathChecker
+from omni_core.errors import FailedPrecondition, JobCancelled
 
 
 def _prepare_out(out: Path) -> int:

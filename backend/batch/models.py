@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
 from backend.registry import ModelRegistry, ModelVersion
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
+from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
 
 CURRENT = "current"
 

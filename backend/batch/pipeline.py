@@ -17,16 +17,18 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from backend.batch.codec import Decoded, Source, UnreadableImage, decode, encode, probe
-from backend.batch.formats import output_format
-from backend.batch.output import DiskFull
+from backend.batch.codec import Decoded, decode, encode
 from backend.inference.restorer import Restored, Restorer, RestoreStopped, RetryWithFreshInput
+from omni_core.batch.formats import output_format
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.output import DiskFull
+from omni_core.batch.probe import Source, UnreadableImage, probe
 
 WAIT_S = 0.1
 
@@ -37,27 +39,6 @@ class Task:
     source: Source
     output: str  # the output's path under OUT; its extension decides the format
     reference: Source | None = None
-
-
-@dataclass
-class Outcome:
-    key: str
-    output: str
-    restored: bool
-    reason: str = ""  # why it was not restored
-    width: int = 0
-    height: int = 0
-    seconds: float = 0.0  # inference time of this image
-    tile: int = 0  # longest tile side used; 0 = the whole image at once
-    plan: str = ""  # the tile plan, e.g. "whole" or "1x2 tiles of 3000x2016 px, 1.01x the pixels"
-    notes: list[str] = field(default_factory=list)
-    metrics: dict[str, float] | None = None
-    metrics_problem: str = ""
-    size_bytes: int = 0
-
-    @property
-    def megapixels(self) -> float:
-        return self.width * self.height / 1e6
 
 
 #: writes an encoded output into a file object
@@ -382,7 +363,7 @@ def file_sink(out_root: Path, check_folder: Callable[[Path], object] = lambda fo
     """Write each output atomically under ``out_root``, encoding straight into the temporary file.
     ``check_folder`` sees each output's folder first and raises if it may not be written (a confined
     backend's output folder that became a link out of the workspace)."""
-    from backend.batch.output import write_atomic
+    from omni_core.batch.output import write_atomic
 
     def store(task: Task, write: Writer) -> tuple[int, Source]:
         target = out_root / task.output

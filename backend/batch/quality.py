@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.batch.codec import Source
 from backend.restoration.pairs import load_rgb
+from omni_core.batch.probe import Source
 
 WIN_SIZE = 7
 

@@ -17,10 +17,10 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from backend.batch.params import RestoreOptions
-from backend.batch.pipeline import Outcome
 from backend.batch.stream_worker import stream_worker_main
-from backend.errors import OmniError
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.params import RestoreOptions
+from omni_core.errors import OmniError
 
 _SPAWN = multiprocessing.get_context("spawn")
 START_TIMEOUT_S = 120.0  # a TensorRT engine build on first use takes a while

@@ -15,10 +15,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from backend.batch.formats import output_name
-from backend.batch.params import RestoreOptions
-from backend.batch.pipeline import Outcome, Pipeline, Task, bytes_sink
-from backend.errors import OmniError
+from backend.batch.pipeline import Pipeline, Task, bytes_sink
+from omni_core.batch.formats import output_name
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.params import RestoreOptions
+from omni_core.errors import OmniError
 
 PARENT_POLL_S = 0.5
 

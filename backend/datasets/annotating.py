@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from backend.datasets import catalog
 from backend.datasets.imagerows import image_row, insert_boxes, sort_confidence
 from backend.datasets.records import AnnotationsRecord, Status
-from backend.errors import Conflict, InvalidArgument, shown
-from backend.formats.boxes import box_error
-from backend.formats.model import Box
+from omni_core.errors import Conflict, InvalidArgument, shown
+from omni_core.formats.boxes import box_error
+from omni_core.formats.model import Box
 
 #: client_edit_ids remembered per image (older ones are forgotten)
 REMEMBERED_EDITS = 32

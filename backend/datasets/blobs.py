@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.datasets.records import NewImage
-from backend.formats.images import FORMAT_EXTENSIONS
 from backend.storage.base import ArtifactStore
-from backend.storage.local import TEMP_SUFFIX, LocalStore
+from backend.storage.local import LocalStore
+from omni_core.formats.images import FORMAT_EXTENSIONS
+from omni_core.partial import TEMP_SUFFIX
 
 PREFIX = "training-data/images"
 

@@ -12,9 +12,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backend.datasets.names import check_class_list, check_class_name, check_dataset_name
 from backend.datasets.records import DatasetClass, DatasetRecord, Status
-from backend.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, shown
+from omni_core.datasets.names import check_class_list, check_class_name, check_dataset_name
+from omni_core.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, shown
 
 
 @dataclass(frozen=True)

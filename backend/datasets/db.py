@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS boxes (
     width REAL NOT NULL,
     height REAL NOT NULL,
     confidence REAL,
-    flags INTEGER NOT NULL DEFAULT 0,  -- backend.formats.model.BoxFlag bits: difficult, truncated, occluded
+    flags INTEGER NOT NULL DEFAULT 0,  -- omni_core.formats.model.BoxFlag bits: difficult, truncated, occluded
     PRIMARY KEY (image_row, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS boxes_class ON boxes(dataset_id, class_id);

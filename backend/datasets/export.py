@@ -17,17 +17,17 @@ from pathlib import Path
 from backend.datasets.jobs import check_s3_out, is_s3_url, workspace_root
 from backend.datasets.params import ExportDatasetParams
 from backend.datasets.service import DatasetService
-from backend.errors import FailedPrecondition, shown
-from backend.formats import writer_for
-from backend.formats.images import FORMAT_EXTENSIONS, export_name
-from backend.formats.model import ExportImage, ExportResult
-from backend.formats.split import assign_splits
-from backend.formats.yolo import DATA_YAML
 from backend.jobs.context import JobContext, confinement_of
 from backend.storage import credentials
 from backend.storage.local import LocalStore
 from backend.storage.s3 import S3Store
 from backend.workspace import STATE_DIR_NAME
+from omni_core.errors import FailedPrecondition, shown
+from omni_core.formats import writer_for
+from omni_core.formats.images import FORMAT_EXTENSIONS, export_name
+from omni_core.formats.model import ExportImage, ExportResult
+from omni_core.formats.split import assign_splits
+from omni_core.formats.yolo import DATA_YAML
 
 CHECK_EVERY = 50
 SPLIT_FOLDERS = ("images", "labels")

@@ -16,8 +16,8 @@ from typing import Any
 
 from backend.datasets import catalog
 from backend.datasets.records import ImagePage, ImageRecord, NewImage, Status
-from backend.errors import InvalidArgument, NotFound, shown
-from backend.formats.model import Box
+from omni_core.errors import InvalidArgument, NotFound, shown
+from omni_core.formats.model import Box
 
 DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 5000

@@ -13,15 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from backend.datasets.imagerows import AddOutcome
-from backend.datasets.names import DEFAULT_CLASSES
 from backend.datasets.params import ImportDatasetParams
-from backend.datasets.records import NewImage, Status
+from backend.datasets.records import NewImage
 from backend.datasets.service import DatasetService
-from backend.formats import read_dataset
-from backend.formats.images import UnusableImage, read_image_file
-from backend.formats.model import Box, ParsedDataset, Problem, SourceImage
-from backend.formats.report import ImportReport
 from backend.jobs.context import JobContext, confinement_of
+from omni_core.datasets.labels import labels_of
+from omni_core.datasets.names import DEFAULT_CLASSES
+from omni_core.formats import read_dataset
+from omni_core.formats.images import UnusableImage, read_image_file
+from omni_core.formats.model import ParsedDataset, Problem, SourceImage
+from omni_core.formats.report import ImportReport
 from protos.omni.v1 import jobs_pb2
 
 BATCH = 500
@@ -30,18 +31,6 @@ READERS = 4
 IMPORT_EDITOR = "import"
 REPORT_PREFIX = "training-data/imports"
 ALREADY_PRESENT = "already in the dataset"
-
-
-def labels_of(source: SourceImage, mapping: Sequence[int]) -> tuple[tuple[Box, ...] | None, Status]:
-    """The boxes (in dataset class ids) and status an imported image starts with: labelled images are
-    ``done``, unlabelled ones ``todo``, and any with refused labels ``review``, so a person looks at them."""
-    status = Status.REVIEW if source.flagged else Status.DONE if source.labelled else Status.TODO
-    if not source.labelled:
-        return None, status
-    boxes = tuple(
-        Box(mapping[b.class_id], b.x_center, b.y_center, b.width, b.height, b.confidence, b.flags) for b in source.boxes
-    )
-    return boxes, status
 
 
 def tally(

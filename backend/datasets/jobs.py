@@ -6,18 +6,18 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from backend.datasets.names import check_class_list, check_dataset_name, dataset_name_from_folder
 from backend.datasets.params import ExportDatasetParams, ImportDatasetParams
 from backend.datasets.records import Status
 from backend.datasets.service import DatasetService
-from backend.errors import FailedPrecondition, InvalidArgument, shown
-from backend.formats import EXPORT_FORMATS, IMPORT_FORMATS, check_format
-from backend.formats.split import check_fractions
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.storage import credentials, remote_config
 from backend.storage.remote_config import RemoteConfig
 from backend.workspace import Workspace, require_empty_folder, require_existing_folder
+from omni_core.datasets.names import check_class_list, check_dataset_name, dataset_name_from_folder
+from omni_core.errors import FailedPrecondition, InvalidArgument, shown
+from omni_core.formats import EXPORT_FORMATS, IMPORT_FORMATS, check_format
+from omni_core.formats.split import check_fractions
 
 S3_SCHEME = "s3://"
 #: ``scheme://``: a URL, not a folder

@@ -1,32 +1,15 @@
-"""What the dataset store hands out: plain, frozen records (no SQLite rows, no protobuf)."""
+"""What the dataset store hands out: plain, frozen records (no SQLite rows, no protobuf). ``Status`` and
+``DatasetClass`` are the client core's (``omni_core.datasets.labels``): a remote import needs them too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 
-from backend.formats.images import ImageProbe
-from backend.formats.model import Box
-
-
-class Status(IntEnum):
-    """An image's review status. The numbers are ``omni.v1.ImageStatus``'s, so they cross the RPC layer as is."""
-
-    TODO = 1
-    DONE = 2
-    REVIEW = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-
-@dataclass(frozen=True)
-class DatasetClass:
-    id: int
-    name: str
-    deleted: bool = False
+from omni_core.datasets.labels import DatasetClass as DatasetClass
+from omni_core.datasets.labels import Status as Status
+from omni_core.formats.images import ImageProbe
+from omni_core.formats.model import Box
 
 
 @dataclass(frozen=True)

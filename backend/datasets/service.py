@@ -15,10 +15,8 @@ from pathlib import Path
 from backend.datasets import annotating, catalog, imagerows, stats
 from backend.datasets.blobs import ImageBlobs, blob_info
 from backend.datasets.catalog import ClassChange
-from backend.datasets.classmap import class_mapping, missing_classes, source_class_names
 from backend.datasets.db import Database
 from backend.datasets.imagerows import AddOutcome
-from backend.datasets.names import DEFAULT_CLASSES, check_sha256
 from backend.datasets.records import (
     AnnotationsRecord,
     DatasetRecord,
@@ -31,11 +29,13 @@ from backend.datasets.records import (
 )
 from backend.datasets.rendering import Renderer
 from backend.datasets.uploads import Staging, UploadSession, Verified
-from backend.errors import InvalidArgument, NotFound, shown
-from backend.formats.images import ImageProbe, UnusableImage, probe_bytes
-from backend.formats.model import Box
 from backend.storage.base import ArtifactStore
 from backend.workspace import Workspace
+from omni_core.datasets.classmap import class_mapping, missing_classes, source_class_names
+from omni_core.datasets.names import DEFAULT_CLASSES, check_sha256
+from omni_core.errors import InvalidArgument, NotFound, shown
+from omni_core.formats.images import ImageProbe, UnusableImage, probe_bytes
+from omni_core.formats.model import Box
 
 DB_NAME = "datasets.sqlite3"
 MAX_SIDE = 16384

@@ -27,13 +27,13 @@ from backend.datasets import catalog
 from backend.datasets.annotating import MAX_BOXES, MAX_EDITOR
 from backend.datasets.blobs import blob_key
 from backend.datasets.imagerows import insert_boxes, sort_confidence
-from backend.datasets.names import MAX_CLASSES, check_class_name, check_dataset_name, check_filename, check_sha256
 from backend.datasets.records import DatasetClass, Status
 from backend.datasets.service import DatasetService
-from backend.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, shown
-from backend.formats.boxes import box_error
-from backend.formats.images import FORMAT_EXTENSIONS
-from backend.formats.model import ALL_FLAGS, Box
+from omni_core.datasets.names import MAX_CLASSES, check_class_name, check_dataset_name, check_filename, check_sha256
+from omni_core.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, shown
+from omni_core.formats.boxes import box_error
+from omni_core.formats.images import FORMAT_EXTENSIONS
+from omni_core.formats.model import ALL_FLAGS, Box
 
 FORMAT = "omni.dataset-snapshot"
 VERSION = 1

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from backend.datasets.names import check_filename, check_sha256
 from backend.datasets.records import UploadOutcome
-from backend.errors import InvalidArgument, OmniError
-from backend.formats.images import ImageProbe, UnusableImage, probe_bytes
+from omni_core.datasets.names import check_filename, check_sha256
+from omni_core.errors import InvalidArgument, OmniError
+from omni_core.formats.images import ImageProbe, UnusableImage, probe_bytes
 
 MAX_UPLOAD_BYTES = 2 << 30
 LOCK_WAIT_S = 60.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 PRESETS: dict[str, dict[str, float]] = {
     "standard": {},

@@ -1,6 +1,6 @@
 """Batch detection of a folder with a registered detector's ONNX export (the ``detect_batch`` job).
 
-Images are found like batch restoration finds them (``backend.batch.walk``: sorted, optionally recursive,
+Images are found like batch restoration finds them (``omni_core.batch.walk``: sorted, optionally recursive,
 never inside OUT). Decoding and writing run on a small thread pool, overlapping with inference (ONNX
 Runtime releases the GIL). Resumable: an image whose record says it was done with the same model and
 settings is skipped. Files that cannot be read are reported and skipped; the run goes on. Every file gets an
@@ -19,9 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from backend.batch.output import remove_partials, write_atomic
-from backend.batch.walk import scan_folder
-from backend.confinement import Confinement, PathChecker
 from backend.detection import netguard
 from backend.detection.batch_output import (
     SUMMARY_JSON,
@@ -40,6 +37,9 @@ from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import DetectBatchParams
 from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
+from omni_core.batch.output import remove_partials, write_atomic
+from omni_core.batch.walk import scan_folder
+from omni_core.confinement import Confinement, PathChecker
 from protos.omni.v1 import jobs_pb2
 
 PREFETCH = 4

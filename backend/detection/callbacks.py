@@ -18,8 +18,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from backend.errors import JobCancelled
 from backend.jobs.context import JobContext
+from omni_core.errors import JobCancelled
 
 CHECKPOINT_PREFIX = "training-outputs/checkpoints"
 #: Ultralytics' results keys -> our names (metric events are "train/box_loss", "val/map50", ...)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition
+from omni_core.errors import FailedPrecondition
 
 DEFAULT_IMGSZ = 640
 

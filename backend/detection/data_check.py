@@ -6,10 +6,10 @@ class id beyond the class list, and a train or val split without a single labell
 label lines are warnings (Ultralytics skips those images).
 
 The copy (``write_resolved``) has every path absolute. A relative ``path:`` is taken relative to the
-yaml file, as ``backend.formats.yolo`` reads it; Ultralytics 8.4 would resolve it against the working
+yaml file, as ``omni_core.formats.yolo`` reads it; Ultralytics 8.4 would resolve it against the working
 directory, and it would read relative lines of a ``.txt`` image list that way too, so lists are rewritten.
 
-On a confined backend (``backend.confinement``) the yaml, its ``path:``, every split entry, every image and
+On a confined backend (``omni_core.confinement``) the yaml, its ``path:``, every split entry, every image and
 every label folder must resolve inside the workspace (PermissionDenied naming the field otherwise): the
 trainer reads those files and Ultralytics writes ``labels/<split>.cache`` beside the label folders.
 """
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend.confinement import Confinement, PathChecker, unconfined
-from backend.errors import InvalidArgument, shown
-from backend.formats.images import is_image_name, walk_files
-from backend.formats.yolo import label_path, parse_line
+from omni_core.confinement import Confinement, PathChecker, unconfined
+from omni_core.errors import InvalidArgument, shown
+from omni_core.formats.images import is_image_name, walk_files
+from omni_core.formats.yolo import label_path, parse_line
 
 SPLITS = ("train", "val", "test")
 REQUIRED_SPLITS = ("train", "val")

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from backend.detection.data_check import DataCheck, check_data_yaml
 from backend.detection.params import TrainDetectionParams
-from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext, confinement_of
 from backend.storage.base import ArtifactStore
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition
 from protos.omni.v1 import jobs_pb2
 
 EXPORT_FOLDER = "dataset"
@@ -112,7 +112,7 @@ def existing_data(yaml_path: Path, source: str, ctx: JobContext) -> PreparedData
 def fingerprint(check: DataCheck) -> str:
     """Image names, sizes and modification times, and label contents: changes when the data changes."""
     digest = hashlib.sha256()
-    from backend.formats.yolo import label_path
+    from omni_core.formats.yolo import label_path
 
     for name, split in sorted(check.splits.items()):
         digest.update(name.encode())

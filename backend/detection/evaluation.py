@@ -17,7 +17,7 @@ import numpy as np
 from backend.detection.drawing import DrawnBox, draw_boxes, encode
 from backend.detection.images import UnreadableImage, decode_rgb
 from backend.detection.onnx_detector import Detection, OnnxDetector
-from backend.formats.yolo import label_path, parse_line
+from omni_core.formats.yolo import label_path, parse_line
 
 SAMPLE_COUNT = 4
 SAMPLE_SIDE = 480

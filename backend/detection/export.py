@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.errors import OmniError
+from omni_core.errors import OmniError
 
 OPSET = 17
 BOX_TOLERANCE = 0.05  # pixels of the model input

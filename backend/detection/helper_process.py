@@ -18,7 +18,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition, OmniError, ResourceExhausted
+from omni_core.errors import FailedPrecondition, OmniError, ResourceExhausted
 
 _SPAWN = multiprocessing.get_context("spawn")
 IDLE_EXIT_S = 600.0

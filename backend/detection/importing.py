@@ -16,12 +16,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from backend.confinement import check_text
 from backend.detection.models import LAYER, resolve_user_file
 from backend.detection.probe import require_detector
-from backend.errors import InvalidArgument, OmniError, shown
 from backend.registry import ModelRegistry, ModelVersion
 from backend.workspace import Workspace
+from omni_core.confinement import check_text
+from omni_core.errors import InvalidArgument, OmniError, shown
 
 KINDS = ("detector",)
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024

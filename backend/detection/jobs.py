@@ -21,12 +21,12 @@ from backend.detection.params import (
     validate_prelabel_params,
     validate_train_params,
 )
-from backend.errors import InvalidArgument, shown
-from backend.formats.split import assign_splits
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry.shared import open_registry
 from backend.workspace import Workspace, require_existing_folder
+from omni_core.errors import InvalidArgument, shown
+from omni_core.formats.split import assign_splits
 
 
 def _check_dataset(workspace: Workspace, params: TrainDetectionParams) -> None:

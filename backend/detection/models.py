@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from backend.confinement import check_text
 from backend.detection.params import CURRENT
 from backend.detection.probe import require_detector
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.registry import ModelRegistry, ModelVersion
 from backend.registry.registry import VERSION_PATTERN
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 from backend.workspace import Workspace
+from omni_core.confinement import check_text
+from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 
 LAYER = "detector"
 NON_DETECT_SUFFIXES = {"-seg": "segmentation", "-cls": "classification", "-pose": "pose", "-obb": "oriented-box"}

@@ -16,8 +16,8 @@ import numpy as np
 
 from backend.detection.letterbox import letterbox, unletterbox
 from backend.detection.nms import MAX_DET, decode
-from backend.errors import FailedPrecondition
 from backend.inference.engine import Engine, EngineOptions, open_engine
+from omni_core.errors import FailedPrecondition
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, replace
 
 from backend.detection.augment import normalise_overrides, preset_name
-from backend.errors import InvalidArgument, shown
-from backend.inference.providers import provider_name
+from omni_core.errors import InvalidArgument, shown
+from omni_core.providers import provider_name
 
 DEFAULT_MODEL = "yolo11n.yaml"
 DEFAULT_EPOCHS = 100

@@ -20,10 +20,10 @@ from backend.detection.models import local_file
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import PrelabelParams
 from backend.detection.suggest import class_mapping, merge_suggestions, to_boxes
-from backend.errors import Conflict, FailedPrecondition, NotFound
 from backend.jobs.context import JobContext
 from backend.registry.shared import registry_at
 from backend.workspace import Workspace
+from omni_core.errors import Conflict, FailedPrecondition, NotFound
 
 PAGE = 1000
 

@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.errors import InvalidArgument
+from omni_core.errors import InvalidArgument
 
 TASKS_MODULE = "ultralytics.nn.tasks"
 #: Ultralytics model classes -> what they are (only DetectionModel is a YOLO detector we can run)

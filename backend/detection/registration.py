@@ -15,12 +15,12 @@ from backend.detection.models import LAYER, StartingPoint
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import TrainDetectionParams
 from backend.detection.run_result import RunResult
-from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 from backend.registry import ModelVersion
 from backend.registry.publish import publish_version
 from backend.registry.shared import registry_at
 from backend.reports.environment import environment
+from omni_core.errors import FailedPrecondition
 
 CARD_METRICS = ("precision", "recall", "map50", "map50_95")
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from backend.datasets.records import DatasetRecord
 from backend.detection.nms import nms
-from backend.formats.model import Box
+from omni_core.formats.model import Box
 
 #: (class index in the model, confidence, x1, y1, x2, y2) in pixels of the upright image
 RawBox = tuple[int, float, float, float, float, float]

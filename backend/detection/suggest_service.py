@@ -12,9 +12,9 @@ from backend.detection.helper_process import DetectorHelper
 from backend.detection.models import local_file, resolve_detector
 from backend.detection.params import DetectOptions, validate_options
 from backend.detection.suggest import SuggestResult, class_mapping, to_boxes
-from backend.errors import InvalidArgument
 from backend.registry.shared import open_registry
 from backend.workspace import Workspace
+from omni_core.errors import InvalidArgument
 
 
 class SuggestService:

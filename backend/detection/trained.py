@@ -10,7 +10,7 @@ from pathlib import Path
 
 from backend.detection.callbacks import EpochMetrics, TrainProgress
 from backend.detection.run_result import RunResult
-from backend.errors import FailedPrecondition
+from omni_core.errors import FailedPrecondition
 
 WEIGHTS = "best.pt"
 RECORD = "training.json"

@@ -16,8 +16,8 @@ from backend.detection.augment import training_arguments
 from backend.detection.callbacks import EpochMetrics, JobCallbacks, TrainProgress, checkpoint_key, emit_epoch
 from backend.detection.params import TrainDetectionParams
 from backend.detection.run_result import RunResult
-from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
+from omni_core.errors import FailedPrecondition
 
 RUN_NAME = "run"
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import grpc
 from aiohttp import web
 
-from backend.errors import FailedPrecondition
 from backend.http.app import Gateway
 from backend.http.docs_page import render
 from backend.http.openapi import openapi_document
@@ -23,6 +22,7 @@ from backend.http.routes import build_routes
 from backend.http.streaming import HEARTBEAT_S
 from backend.rpc.limits import MAX_MESSAGE_BYTES
 from backend.settings import ServerSettings
+from omni_core.errors import FailedPrecondition
 
 STOP_GRACE_S = 2.0
 

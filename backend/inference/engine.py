@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from backend.errors import FailedPrecondition
-from backend.inference.providers import CPU, CUDA, GPU_PROVIDERS, PREFERENCE, TENSORRT
+from omni_core.errors import FailedPrecondition
+from omni_core.providers import CPU, CUDA, GPU_PROVIDERS, PREFERENCE, TENSORRT
 
 #: messages ONNX Runtime, CUDA, cuDNN and numpy use for an allocation that failed
 _OOM_MARKERS = (

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.inference.plan import MIN_AUTO_SIDE, TilePlan
+from backend.inference.plan import TilePlan
+from omni_core.batch.params import MIN_AUTO_SIDE
 
 #: real peak / estimated peak a run may reach (ONNX Runtime's arena, fragmentation)
 SAFETY = 3.0

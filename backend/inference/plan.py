@@ -18,9 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: the smallest tile side a memory-derived plan uses (the out-of-memory rule may go lower); the overlap
-#: must be under half of it
-MIN_AUTO_SIDE = 256
 #: how many column counts an area-limited plan tries past the fewest, and around square tiles' count (a
 #: shape that wastes fewer pixels can win; far from both it never does)
 EXTRA_COUNTS = 8

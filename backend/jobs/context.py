@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from backend.confinement import Confinement, unconfined
 from backend.storage.base import ArtifactStore
+from omni_core.confinement import Confinement, unconfined
 from protos.omni.v1 import jobs_pb2
 
 
@@ -53,7 +53,7 @@ class JobContext(Protocol):
         ...
 
     def check_cancelled(self) -> None:
-        """Raise ``backend.errors.JobCancelled`` if a cancel (or a shutdown) was asked for."""
+        """Raise ``omni_core.errors.JobCancelled`` if a cancel (or a shutdown) was asked for."""
         ...
 
 

@@ -23,13 +23,13 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Protocol
 
-from backend.errors import FailedPrecondition, InvalidArgument, OmniError, shown
 from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS, get_kind
 from backend.jobs.store import JobStore
 from backend.jobs.worker import worker_main
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition, InvalidArgument, OmniError, shown
 
 log = logging.getLogger("omni.jobs")
 _SPAWN = multiprocessing.get_context("spawn")

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from backend.errors import JobCancelled, OmniError
 from backend.jobs.context import JobContext
+from omni_core.errors import JobCancelled, OmniError
 
 #: what the local trainers keep when stopped: the checkpoint of the last completed epoch
 STOPPED_LOCALLY = {

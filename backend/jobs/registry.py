@@ -11,11 +11,11 @@ from backend.cloud.sagemaker.endpoints import DEPLOY_ENDPOINT
 from backend.cloud.sagemaker.jobs import TRAIN_SAGEMAKER
 from backend.datasets.jobs import EXPORT_DATASET, IMPORT_DATASET
 from backend.detection.jobs import DETECT_BATCH, PRELABEL, TRAIN_DETECTION
-from backend.errors import NotFound, shown
 from backend.jobs.kind import JobKind
 from backend.restoration.jobs import EVALUATE, TRAIN_RESTORATION
 from backend.sync.jobs import SYNC_PULL, SYNC_PUSH
 from backend.synthetic.jobs import SYNTH_DETECTION, SYNTH_RESTORATION
+from omni_core.errors import NotFound, shown
 
 KINDS: dict[str, JobKind] = {
     kind.name: kind

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from backend.errors import NotFound, shown
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
+from omni_core.errors import NotFound, shown
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (

@@ -22,11 +22,11 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from backend.confinement import Confinement
-from backend.errors import JobCancelled, OmniError
 from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobState, item_payload
 from backend.storage.local import LocalStore
+from omni_core.confinement import Confinement
+from omni_core.errors import JobCancelled, OmniError
 from protos.omni.v1 import jobs_pb2
 
 PROGRESS_INTERVAL_S = 0.1

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.storage.base import ArtifactStore
+from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 
 LAYERS = ("layer_1", "layer_2", "detector")
 CARD = "card.json"

@@ -7,11 +7,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from backend.confinement import check_text
-from backend.errors import InvalidArgument, NotFound, shown
 from backend.reports.html import render_html
 from backend.reports.text import render_text
 from backend.storage.base import ArtifactStore
+from omni_core.confinement import check_text
+from omni_core.errors import InvalidArgument, NotFound, shown
 
 PREFIX = "training-outputs/reports/"
 FORMATS = ("json", "text", "html")

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from backend.errors import FailedPrecondition
 from backend.storage.base import ArtifactStore
+from omni_core.errors import FailedPrecondition
 
 
 def checkpoint_key(job_id: str) -> str:

@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 import torch
 
-from backend.confinement import Confinement, PathChecker
 from backend.restoration.datasets import CACHE_LIMIT_BYTES, TrainingSet, augment, pad_to, to_tensor
 from backend.synthetic.clean_images import CleanImage, UnreadableImage, find_clean_images, read_rgb8
 from backend.synthetic.realistic.pipeline import degrade
 from backend.synthetic.realistic.presets import DegradationPreset
+from omni_core.confinement import Confinement, PathChecker
 
 #: side of the centre crop each validation image is judged on (smaller images whole)
 VAL_CROP = 256

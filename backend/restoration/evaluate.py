@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from backend.confinement import PathChecker
-from backend.errors import FailedPrecondition, shown
 from backend.jobs.context import JobContext, confinement_of
 from backend.reports.store import json_safe
 from backend.restoration.metrics import psnr, ssim
 from backend.restoration.pairs import IMAGE_EXTENSIONS, load_rgb
 from backend.restoration.params import EvaluateParams
+from omni_core.confinement import PathChecker
+from omni_core.errors import FailedPrecondition, shown
 
 
 def _by_stem(folder: Path, policy: PathChecker, skipped: list[dict[str, str]]) -> dict[str, Path]:

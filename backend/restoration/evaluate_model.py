@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from backend.batch.domain_check import model_domain
 from backend.batch.models import onnx_file, resolve_model
 from backend.inference.engine import EngineOptions, open_engine
 from backend.jobs.context import JobContext
@@ -20,6 +19,7 @@ from backend.reports.real_images import real_image_advice, render_evaluation_htm
 from backend.reports.store import json_safe
 from backend.restoration.params import EvaluateParams
 from backend.restoration.real_eval import BatchRestorer, evaluate_real
+from omni_core.batch.domain_check import model_domain
 
 
 def _onnx_restorer(path: Any) -> BatchRestorer:

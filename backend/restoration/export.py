@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from backend.errors import OmniError
+from omni_core.errors import OmniError
 
 INPUT = "input"
 OUTPUT = "output"

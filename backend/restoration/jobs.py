@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from backend.errors import InvalidArgument, shown
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.restoration.params import (
@@ -14,6 +13,7 @@ from backend.restoration.params import (
     validate_train_params,
 )
 from backend.workspace import Workspace, require_existing_folder
+from omni_core.errors import InvalidArgument, shown
 
 
 def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:

@@ -6,8 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from backend.errors import InvalidArgument, shown
 from backend.restoration.metrics import ssim_differentiable
+from omni_core.errors import InvalidArgument, shown
 
 
 class CharbonnierLoss(nn.Module):

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.confinement import Confinement, PathChecker, unconfined
-from backend.errors import InvalidArgument, shown
+from omni_core.confinement import Confinement, PathChecker, unconfined
+from omni_core.errors import InvalidArgument, shown
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 DECODE_THREADS = 4

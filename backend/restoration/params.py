@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from backend.errors import InvalidArgument, shown
 from backend.synthetic.realistic.presets import DEFAULT_DOMAIN, DOMAINS
+from omni_core.errors import InvalidArgument, shown
 
 DEVICES = ("auto", "cpu", "cuda")
 LOSSES = ("charbonnier", "l1", "charbonnier+ssim")

@@ -13,7 +13,6 @@ from typing import Any
 
 import torch
 
-from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext, confinement_of
 from backend.jobs.outcome import RunEnd, local_stop
 from backend.registry.publish import publish_version
@@ -31,6 +30,7 @@ from backend.restoration.real_eval import evaluate_real, torch_restorer
 from backend.restoration.trainer import TrainOutcome, train
 from backend.sync.auto_push import push_after_training
 from backend.synthetic.realistic.presets import PRESETS
+from omni_core.errors import FailedPrecondition
 
 MAX_STEP_POINTS = 2000
 

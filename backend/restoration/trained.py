@@ -10,9 +10,9 @@ from typing import Any
 
 import torch
 
-from backend.errors import FailedPrecondition
 from backend.restoration.archs import build_network, config_from_dict, config_to_dict
 from backend.restoration.trainer import EpochMetrics, TrainOutcome
+from omni_core.errors import FailedPrecondition
 
 WEIGHTS = "model.pt"
 RECORD = "training.json"

@@ -16,7 +16,6 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from backend.errors import FailedPrecondition, JobCancelled, ResourceExhausted
 from backend.jobs.context import JobContext
 from backend.jobs.lifeline import die_with_parent
 from backend.restoration.archs import NetworkConfig, build_network, config_to_dict, count_parameters
@@ -26,6 +25,7 @@ from backend.restoration.losses import build_loss
 from backend.restoration.metrics import psnr_torch, ssim_torch
 from backend.restoration.params import TrainRestorationParams
 from backend.restoration.tiling import tiled_forward
+from omni_core.errors import FailedPrecondition, JobCancelled, ResourceExhausted
 
 STEP_METRIC_EVERY = 1
 WARMUP_STEPS = 100

@@ -8,9 +8,9 @@ from itertools import islice
 
 import grpc
 
-from backend.errors import InvalidArgument
 from backend.rpc.convert import timestamp
 from backend.storage.base import ArtifactStore, validate_key
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import artifacts_pb2, artifacts_pb2_grpc
 
 CHUNK_BYTES = 1 << 20

@@ -15,13 +15,13 @@ from typing import Any
 
 import grpc
 
-from backend.errors import OmniError
 from backend.rpc.caller import Caller, run_as, stream_as
 from backend.rpc.errors import status_code
 from backend.rpc.handlers import Behavior, wrap_handler
 from backend.rpc.method_roles import OPEN_METHOD_PREFIXES, required_role
 from backend.tokens.roles import Role
 from backend.tokens.store import SERVER_TOKEN_NAME, TokenStore
+from omni_core.errors import OmniError
 
 __all__ = ["OPEN_METHOD_PREFIXES", "AuthInterceptor"]
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import grpc
 
-from backend.batch.domain_check import model_domain
 from backend.batch.models import onnx_file, resolve_model
-from backend.batch.params import RestoreOptions, check_options
 from backend.batch.stream import StreamSession
-from backend.errors import InvalidArgument, OmniError, ResourceExhausted
 from backend.registry.shared import open_registry
 from backend.storage.base import validate_key
 from backend.workspace import Workspace
+from omni_core.batch.domain_check import model_domain
+from omni_core.batch.params import RestoreOptions, check_options
+from omni_core.errors import InvalidArgument, OmniError, ResourceExhausted
 from protos.omni.v1 import batch_pb2, batch_pb2_grpc
 
 CHUNK_BYTES = 1 << 20

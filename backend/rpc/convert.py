@@ -14,10 +14,10 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from backend.errors import InvalidArgument, shown
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState, item_from_payload
 from backend.jobs.registry import KINDS
 from backend.rpc import limits
+from omni_core.errors import InvalidArgument, shown
 from protos.omni.v1 import jobs_pb2
 
 STATE_TO_PROTO = {

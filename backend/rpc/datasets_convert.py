@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from backend.datasets.catalog import ClassChange
 from backend.datasets.records import AnnotationsRecord, DatasetRecord, DatasetStats, ImageBytes, ImageRecord
-from backend.formats.box_proto import box_to_proto
 from backend.rpc.convert import timestamp
+from omni_core.formats.box_proto import box_to_proto
 from protos.omni.v1 import datasets_pb2
 
 

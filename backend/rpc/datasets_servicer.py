@@ -8,13 +8,13 @@ from pathlib import Path
 import grpc
 
 from backend.datasets.service import DatasetService
-from backend.errors import InvalidArgument
-from backend.formats.box_proto import boxes_from_proto
 from backend.rpc import datasets_convert as convert
 from backend.rpc.caller import recorded_name
 from backend.rpc.locations import LOCATIONS
 from backend.storage.remote import require_remote
 from backend.sync.dataset_locations import dataset_locations
+from omni_core.errors import InvalidArgument
+from omni_core.formats.box_proto import boxes_from_proto
 from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import grpc
 
-from backend.errors import OmniError, shown
 from backend.rpc.handlers import Behavior, wrap_handler
 from backend.rpc.limits import MAX_STATUS_MESSAGE_BYTES
 from backend.rpc.violations import bad_request_status
+from omni_core.errors import OmniError, shown
 
 log = logging.getLogger("omni.rpc")
 

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import grpc
 
-from backend.errors import InvalidArgument, OmniError
 from backend.jobs.manager import JobManager
 from backend.jobs.records import JobRecord, JobState
 from backend.rpc import convert
 from backend.rpc.caller import current_caller
 from backend.rpc.paging import offset_from_token, within_budget
 from backend.webhooks.service import WebhookService
+from omni_core.errors import InvalidArgument, OmniError
 from protos.omni.v1 import jobs_pb2, jobs_pb2_grpc
 
 DEFAULT_PAGE_SIZE = 100

@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import grpc
 
-from backend.errors import InvalidArgument
 from backend.registry import ModelVersion
 from backend.registry.shared import SharedRegistry
 from backend.rpc.convert import timestamp
 from backend.rpc.locations import LOCATIONS
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import models_pb2, models_pb2_grpc
 
 

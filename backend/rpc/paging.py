@@ -8,8 +8,8 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
-from backend.errors import InvalidArgument, shown
 from backend.rpc.limits import RESPONSE_BUDGET_BYTES
+from omni_core.errors import InvalidArgument, shown
 
 M = TypeVar("M", bound=Message)
 

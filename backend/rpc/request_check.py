@@ -12,8 +12,8 @@ from typing import Any
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from backend.errors import InvalidArgument, shown
 from backend.rpc import limits
+from omni_core.errors import InvalidArgument, shown
 
 
 def check_request(message: Message) -> None:

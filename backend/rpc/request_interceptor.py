@@ -17,10 +17,10 @@ import grpc
 from google.protobuf import descriptor_pool
 from google.protobuf.message import Message
 
-from backend.errors import InvalidArgument, OmniError, ResourceExhausted
 from backend.rpc import limits
 from backend.rpc.handlers import Behavior, wrap_handler
 from backend.rpc.request_check import check_request
+from omni_core.errors import InvalidArgument, OmniError, ResourceExhausted
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from backend.datasets.service import DatasetService
-from backend.errors import FailedPrecondition
 from backend.jobs.manager import JobManager
 from backend.registry.registry import ModelRegistry
 from backend.registry.shared import open_registry
@@ -44,6 +43,7 @@ from backend.settings import ServerSettings
 from backend.tokens.store import TokenStore
 from backend.webhooks.service import WebhookService
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition
 
 if TYPE_CHECKING:
     from backend.http.gateway import HttpGateway

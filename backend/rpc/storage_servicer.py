@@ -9,7 +9,6 @@ from typing import cast
 import grpc
 from google.protobuf.json_format import MessageToDict
 
-from backend.errors import FailedPrecondition, PermissionDenied
 from backend.storage import credentials
 from backend.storage.check import CheckResult, check_remote
 from backend.storage.remote import require_remote
@@ -27,6 +26,7 @@ from backend.sync.jobs import check_selection, selection_of
 from backend.sync.scope import scoped_status
 from backend.sync.status import SyncState
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition, PermissionDenied
 from protos.omni.v1 import storage_pb2, storage_pb2_grpc
 
 _LAYOUTS = {

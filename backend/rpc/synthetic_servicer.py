@@ -6,10 +6,10 @@ import json
 
 import grpc
 
-from backend.errors import InvalidArgument
 from backend.rpc.convert import params_from_message
 from backend.synthetic import params as synth_params
 from backend.workspace import Workspace, require_existing_folder
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import synthetic_pb2, synthetic_pb2_grpc
 
 MAX_PREVIEW_SIZE = 2048

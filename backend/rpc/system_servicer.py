@@ -7,13 +7,13 @@ from dataclasses import asdict
 
 import grpc
 
-from backend.errors import OmniError
 from backend.rpc.caller import current_caller
 from backend.settings import ServerSettings
 from backend.storage.remote_config import load_config
 from backend.system_info import AcceleratorProbe, host_info
 from backend.tokens.roles import Role
 from backend.workspace import Workspace
+from omni_core.errors import OmniError
 from protos.omni.v1 import system_pb2, system_pb2_grpc, tokens_pb2
 
 PROBE_WAIT_S = 5.0

@@ -14,8 +14,8 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from backend.errors import FieldViolation
 from backend.rpc.limits import MAX_STATUS_MESSAGE_BYTES
+from omni_core.errors import FieldViolation
 
 #: a status carries at most this many violations (each cut like a message) so the trailer stays small
 MAX_VIOLATIONS = 4

@@ -13,7 +13,6 @@ from typing import Any
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
-from backend.errors import OmniError
 from backend.jobs.records import JobRecord
 from backend.registry import ModelVersion
 from backend.registry.registry import ModelRegistry
@@ -21,6 +20,7 @@ from backend.rpc import convert
 from backend.rpc.models_servicer import model_to_proto
 from backend.webhooks.events import JOB_STATE_EVENTS, MODEL_PROMOTED, MODEL_REGISTERED
 from backend.webhooks.service import WebhookService
+from omni_core.errors import OmniError
 
 log = logging.getLogger("omni.webhooks")
 #: the job output through which a run names the model version it registered (``backend.registry.publish``)

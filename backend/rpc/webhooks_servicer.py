@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import grpc
 
-from backend.errors import InvalidArgument
 from backend.rpc.convert import timestamp
 from backend.rpc.paging import offset_from_token, within_budget
 from backend.webhooks.service import WebhookService
 from backend.webhooks.store import DELIVERED, FAILED, PENDING, DeliveryRow, WebhookRow
 from backend.webhooks.urls import redact
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import webhooks_pb2, webhooks_pb2_grpc
 
 DEFAULT_PAGE_SIZE = 50

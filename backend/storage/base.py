@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 # The prefixes of the first version of this system's buckets; a workspace is laid out with them.
 WORKSPACE_PREFIXES = (

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from backend.errors import FailedPrecondition
 from backend.storage.remote_config import RemoteConfig
 from backend.storage.s3 import S3Store
 from backend.storage.s3_errors import Problem, RemoteError
+from omni_core.errors import FailedPrecondition
 
 REACH_TIMEOUT_S = 3.0
 PROBE_PREFIX = "evaluation/omni-remote-check"  # deleted again by the check

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.confinement import check_text
-from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.storage.remote_config import RemoteConfig, write_private_file
+from omni_core.confinement import check_text
+from omni_core.errors import FailedPrecondition, InvalidArgument, shown
 
 WORKSPACE_KEYS_NAME = "s3-credentials"
 ENV_SOURCES = (

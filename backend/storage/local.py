@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from backend.confinement import check_text
-from backend.errors import InvalidArgument, NotFound, PermissionDenied, shown
 from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
-
-TEMP_SUFFIX = ".omni-partial"
+from omni_core.confinement import check_text
+from omni_core.errors import InvalidArgument, NotFound, PermissionDenied, shown
+from omni_core.partial import TEMP_SUFFIX
 
 
 class LocalStore:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.errors import FailedPrecondition
 from backend.storage import credentials
 from backend.storage.remote_config import load_config
 from backend.storage.s3 import S3Store
+from omni_core.errors import FailedPrecondition
 
 
 def open_remote(state_dir: Path) -> S3Store | None:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 CONFIG_NAME = "remote.json"
 LAYOUT_BUCKETS = "buckets"

@@ -29,14 +29,14 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3.util import Retry, Timeout
 
-from backend.errors import InvalidArgument, NotFound, ResourceExhausted, shown
 from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
 from backend.storage.credentials import Credentials
-from backend.storage.local import TEMP_SUFFIX
 from backend.storage.multipart import MultipartUploader
 from backend.storage.remote_config import RemoteConfig, parse_endpoint
 from backend.storage.s3_errors import Problem, RemoteError, translate
 from backend.storage.sink import HashingSink
+from omni_core.errors import InvalidArgument, NotFound, ResourceExhausted, shown
+from omni_core.partial import TEMP_SUFFIX
 
 SHA256_HEADER = "x-amz-meta-sha256"
 #: objects up to this size go up in one request; larger ones in parts of this size

@@ -13,7 +13,7 @@ import ssl
 import urllib3.exceptions
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
-from backend.errors import OmniError
+from omni_core.errors import OmniError
 
 
 class Problem(enum.IntEnum):

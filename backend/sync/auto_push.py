@@ -6,7 +6,6 @@ A failure keeps everything local, warns in the job's log and leaves the job succ
 
 from __future__ import annotations
 
-from backend.errors import OmniError
 from backend.jobs.context import JobContext
 from backend.registry.registry import layer_of
 from backend.storage.remote import open_remote
@@ -15,6 +14,7 @@ from backend.sync.selection import CHECKPOINTS, MODELS, REPORTS
 from backend.sync.status import status
 from backend.sync.transfer import Direction, decide, execute
 from backend.workspace import Workspace
+from omni_core.errors import OmniError
 
 
 def push_after_training(ctx: JobContext, version: str) -> None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from backend.datasets.records import DatasetRecord
 from backend.datasets.service import DatasetService
 from backend.datasets.snapshot import Snapshot, build_snapshot, parse_snapshot, snapshot_key
-from backend.errors import NotFound
 from backend.registry.shared import BOTH, DIFFERS, LOCAL, REMOTE
 from backend.storage.s3 import S3Store
 from backend.sync.selection import DATASETS
+from omni_core.errors import NotFound
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backend.errors import InvalidArgument, shown
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry.registry import layer_of
@@ -17,6 +16,7 @@ from backend.storage.check import probe_reach
 from backend.storage.remote import require_remote
 from backend.sync.selection import Selection
 from backend.workspace import Workspace
+from omni_core.errors import InvalidArgument, shown
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from backend.datasets.service import DatasetService
 from backend.datasets.snapshot import apply_snapshot, snapshot_key
-from backend.errors import NotFound
 from backend.jobs.context import JobContext
 from backend.storage.remote import require_remote
 from backend.sync.jobs import SyncParams, selection_of
@@ -12,6 +11,7 @@ from backend.sync.scope import scoped_status
 from backend.sync.status import Entry, SyncState
 from backend.sync.transfer import Direction, decide, execute
 from backend.workspace import Workspace
+from omni_core.errors import NotFound
 
 LISTED = 20  # differences named in the log one by one; the rest are counted
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.datasets.service import DatasetService
-from backend.errors import InvalidArgument, NotFound, shown
 from backend.storage.s3 import S3Store
 from backend.sync.hash_cache import HashCache
 from backend.sync.selection import DATASETS, IMAGES, Selection
 from backend.sync.status import Status, status
 from backend.workspace import Workspace
+from omni_core.errors import InvalidArgument, NotFound, shown
 
 
 @dataclass

@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.errors import NotFound
 from backend.storage.local import LocalStore
 from backend.storage.s3 import RemoteEntry, S3Store
 from backend.sync.hash_cache import FileDigest, HashCache, digest_bytes
 from backend.sync.selection import group_of, synced
+from omni_core.errors import NotFound
 
 HEAD_THREADS = 16
 

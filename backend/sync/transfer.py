@@ -21,12 +21,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from backend.errors import Conflict
 from backend.storage.futures import next_done
 from backend.storage.local import LocalStore
 from backend.storage.s3 import PARALLEL_OBJECTS, S3Store
 from backend.sync.selection import card_last, is_model_file
 from backend.sync.status import Entry, SyncState
+from omni_core.errors import Conflict
 
 
 class Direction(enum.Enum):

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.batch.codec import UnreadableImage, decode
+from backend.batch.codec import decode
 from backend.batch.orientation import to_upright
-from backend.batch.walk import scan_folder
+from omni_core.batch.probe import UnreadableImage
+from omni_core.batch.walk import scan_folder
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import yaml
 
-from backend.errors import InvalidArgument
 from backend.jobs.context import JobContext
 from backend.storage.base import ArtifactStore
 from backend.synthetic import output
@@ -26,6 +25,7 @@ from backend.synthetic.defects import Sprite, drawer
 from backend.synthetic.fields import blur, encode_jpeg, encode_png, grid, to_uint8
 from backend.synthetic.params import SynthDetectionParams, fingerprint, validate_detection
 from backend.synthetic.scenes import BACKGROUNDS
+from omni_core.errors import InvalidArgument
 
 KIND = "detection"
 DATA_YAML = "data.yaml"

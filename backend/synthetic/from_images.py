@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from backend.confinement import Confinement, PathChecker
-from backend.errors import FailedPrecondition, InvalidArgument
 from backend.jobs.context import JobContext, confinement_of
 from backend.storage.base import ArtifactStore
 from backend.synthetic import output
@@ -27,6 +25,8 @@ from backend.synthetic.fields import encode_png
 from backend.synthetic.params import SynthRestorationParams, fingerprint, validate_restoration
 from backend.synthetic.realistic.pipeline import degrade
 from backend.synthetic.realistic.presets import PRESETS
+from omni_core.confinement import Confinement, PathChecker
+from omni_core.errors import FailedPrecondition, InvalidArgument
 
 KIND = "restoration"
 MAX_LOGGED_SKIPS = 20

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from backend.jobs.context import JobContext, confinement_of
 from backend.jobs.kind import JobKind, Prepared
-from backend.storage.local import TEMP_SUFFIX, LocalStore
+from backend.storage.local import LocalStore
 from backend.synthetic.params import (
     SynthDetectionParams,
     SynthRestorationParams,
@@ -14,6 +14,7 @@ from backend.synthetic.params import (
     validate_restoration,
 )
 from backend.workspace import Workspace, require_empty_folder, require_existing_folder
+from omni_core.partial import TEMP_SUFFIX
 
 
 def _prepare_out(out: str, workspace: Workspace, resuming: bool) -> Path:

@@ -14,9 +14,9 @@ import shutil
 import tempfile
 from typing import IO, Any
 
-from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 from backend.storage.base import ArtifactStore, ObjectInfo
+from omni_core.errors import FailedPrecondition
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1

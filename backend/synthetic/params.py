@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.errors import InvalidArgument, shown
 from backend.synthetic.degradations import DEGRADATIONS
 from backend.synthetic.realistic.presets import DEFAULT_DOMAIN, DOMAINS
+from omni_core.errors import InvalidArgument, shown
 
 MAX_COUNT = 1_000_000
 MIN_SIZE = 64

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from backend.errors import InvalidArgument
 from backend.jobs.context import JobContext
 from backend.storage.base import ArtifactStore
 from backend.synthetic import output
@@ -21,6 +20,7 @@ from backend.synthetic.degradations import Params, apply_plan, plan
 from backend.synthetic.documents import render_document
 from backend.synthetic.fields import encode_png
 from backend.synthetic.params import SynthRestorationParams, fingerprint, validate_restoration
+from omni_core.errors import InvalidArgument
 
 KIND = "restoration"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 
 class Role(IntEnum):

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable, shown
 from backend.tokens.roles import Role
+from omni_core.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable, shown
 
 log = logging.getLogger("omni.tokens")
 

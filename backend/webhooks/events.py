@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backend.errors import InvalidArgument, shown
 from backend.jobs.records import JobState
+from omni_core.errors import InvalidArgument, shown
 
 JOB_STARTED = "job.started"
 JOB_SUCCEEDED = "job.succeeded"

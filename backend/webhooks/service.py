@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
 from backend.webhooks import signature
 from backend.webhooks.deliverer import Deliverer
 from backend.webhooks.events import JOB_END_EVENTS, WEBHOOK_TEST, check_events
 from backend.webhooks.settings import WebhookSettings
 from backend.webhooks.store import PENDING, DeliveryRow, WebhookRow, WebhookStore, private_folder
 from backend.webhooks.urls import check_url
+from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
 
 log = logging.getLogger("omni.webhooks")
 FOLDER = "webhooks"

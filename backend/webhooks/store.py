@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.errors import NotFound, shown
+from omni_core.errors import NotFound, shown
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 

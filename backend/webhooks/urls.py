@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 #: characters of a receiver URL (browsers and proxies agree on 2,000 and a bit)
 URL_CHARS = 2048

@@ -1,5 +1,5 @@
 """The Batch view's state, Qt-free: the restore form (defaults and checks that mirror the server's
-``backend/batch/params.py``), the ``restore_batch`` JobSpec it submits, and a run followed from its job
+``omni_core/batch/params.py``), the ``restore_batch`` JobSpec it submits, and a run followed from its job
 updates (progress, images/s, ETA) and its events: one ``item`` event (``omni.v1.ItemOutcome``) per file
 says what became of it, restored, failed or skipped, and that is where the lists of finished and failed files
 come from. Log lines and progress messages are for people; nothing here reads them.
@@ -111,7 +111,7 @@ def check_fields(f: BatchFields) -> dict[str, str]:
 
 
 def output_name(relative: str, fmt: str) -> str:
-    """The output's path under OUT for an input at ``relative`` under IN (as ``backend/batch/formats.py``)."""
+    """The output's path under OUT for an input at ``relative`` under IN (as ``omni_core/batch/formats.py``)."""
     if fmt not in WRITE_SUFFIX:
         return relative
     return str(PurePosixPath(relative).with_suffix(WRITE_SUFFIX[fmt]))
@@ -253,7 +253,7 @@ STREAM_END_STATES = {
     "stopped": jobs_pb2.JOB_STATE_CANCELLED,
     "failed": jobs_pb2.JOB_STATE_FAILED,
 }
-#: the outputs a run sets about its model's domain (``backend/batch/domain_check.py``)
+#: the outputs a run sets about its model's domain (``omni_core/batch/domain_check.py``)
 DOMAIN_OUTPUTS = ("model_domain", "domain_warning")
 STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on the backend)
 

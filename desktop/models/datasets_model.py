@@ -25,7 +25,7 @@ from protos.omni.v1 import datasets_pb2, jobs_pb2, storage_pb2
 COLUMNS = ("Dataset", "Images", "To do", "Done", "Review", "Boxes", "Classes", "Updated", "Location")
 LOCATION_COLUMN = COLUMNS.index("Location")
 DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
-#: the formats backend.formats reads and writes (the desktop cannot import it; a test keeps the two equal)
+#: the formats omni_core.formats reads and writes (the desktop cannot import it; a test keeps the two equal)
 IMPORT_FORMATS = {
     "images": "Plain images (unlabelled)",
     "yolo": "YOLO",

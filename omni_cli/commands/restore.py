@@ -25,7 +25,7 @@ from omni_cli.session import Session, add_backend_options, add_notify_option, lo
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
 if TYPE_CHECKING:
-    from backend.batch.remote import RemoteRestore
+    from omni_core.batch.remote import RemoteRestore
 
 EXIT_SOME_FAILED = 3
 FORMATS = ("same", "png", "jpg", "webp")
@@ -152,7 +152,7 @@ class _StreamDisplay:
         self.lock = threading.Lock()
 
     def progress(self, view: object) -> None:
-        from backend.batch.remote import ProgressView
+        from omni_core.batch.remote import ProgressView
 
         assert isinstance(view, ProgressView)
         progress = jobs_pb2.Progress(
@@ -180,8 +180,8 @@ class _StreamDisplay:
 
 
 def _remote_request(args: argparse.Namespace) -> RemoteRestore:
-    from backend.batch.params import RestoreOptions
-    from backend.batch.remote import RemoteRestore
+    from omni_core.batch.params import RestoreOptions
+    from omni_core.batch.remote import RemoteRestore
 
     tile, overlap = _tile(args)
     options = RestoreOptions(
@@ -205,9 +205,9 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
 
 
 def _run_remote(session: Session, args: argparse.Namespace) -> int:
-    from backend.batch.formats import SUMMARY_TEXT
-    from backend.batch.remote import ProgressView, restore_remote
-    from backend.errors import OmniError
+    from omni_core.batch.formats import SUMMARY_TEXT
+    from omni_core.batch.remote import ProgressView, restore_remote
+    from omni_core.errors import OmniError
 
     request = _remote_request(args)
     with contextlib.ExitStack() as stack:

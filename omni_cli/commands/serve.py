@@ -36,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from backend.errors import OmniError
     from backend.serve import serve_forever
     from backend.settings import ServerSettings, UnsafeBindError
+    from omni_core.errors import OmniError
 
     settings = ServerSettings.from_env(
         host=args.host,

@@ -1,4 +1,4 @@
-"""``backend.confinement`` and the places that use it where no RPC reaches directly: the policy itself, the
+"""``omni_core.confinement`` and the places that use it where no RPC reaches directly: the policy itself, the
 artifact store, and the re-checks a job makes in its worker (its output folder may have become a link since
 it was submitted). Real files and real symlinks in temporary folders."""
 
@@ -11,12 +11,8 @@ import pytest
 from PIL import Image
 
 from backend.batch.pipeline import Task, file_sink
-from backend.batch.walk import scan_folder
-from backend.confinement import NAME_MAX, OUTSIDE, Confinement, check_text, unconfined
 from backend.detection.data_check import check_data_yaml
 from backend.detection.models import starting_point
-from backend.errors import InvalidArgument, PermissionDenied
-from backend.formats import read_dataset
 from backend.jobs.context import confinement_of
 from backend.registry import ModelRegistry
 from backend.restoration.pairs import scan_pairs
@@ -24,6 +20,10 @@ from backend.storage.local import LocalStore
 from backend.synthetic.jobs import run_restoration
 from backend.synthetic.params import SynthRestorationParams
 from backend.workspace import Workspace
+from omni_core.batch.walk import scan_folder
+from omni_core.confinement import NAME_MAX, OUTSIDE, Confinement, check_text, unconfined
+from omni_core.errors import InvalidArgument, PermissionDenied
+from omni_core.formats import read_dataset
 from tests.backend.synthetic.conftest import RecordingContext
 
 SECRET = b"SECRET-OUTSIDE"
@@ -258,7 +258,7 @@ def test_a_data_yaml_reaching_outside_is_fine_on_loopback(root: Path, outside: P
 
 @pytest.mark.parametrize("fmt", ["yolo", "coco", "voc", "cvat", "labelme", "labelstudio"])
 def test_every_reader_skips_links_out_of_the_workspace(fmt: str, root: Path, outside: Path) -> None:
-    from tests.backend.formats.exchange import write
+    from tests.omni_core.formats.exchange import write
 
     dataset = root / "training-data" / fmt
     write(fmt, dataset)
@@ -283,7 +283,7 @@ def test_every_reader_skips_links_out_of_the_workspace(fmt: str, root: Path, out
 
 
 def test_names_no_file_system_takes_inside_label_files_are_reported_not_raised(root: Path) -> None:
-    from tests.backend.formats.exchange import write
+    from tests.omni_core.formats.exchange import write
 
     for fmt in ("labelme", "cvat", "labelstudio"):
         write(fmt, root / fmt)

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from desktop.client import Connection
-from tests.backend.formats.samples import write_bad_files, write_yolo, yolo_line
 from tests.helpers import REPO, ServeProcess
+from tests.omni_core.formats.samples import write_bad_files, write_yolo, yolo_line
 
 
 def omni(server: ServeProcess, *args: str) -> subprocess.CompletedProcess[str]:

@@ -20,8 +20,8 @@ import pytest
 from google.protobuf import json_format
 from PIL import Image
 
-from backend.storage.local import TEMP_SUFFIX
 from desktop.models.batch_model import BatchRunModel
+from omni_core.partial import TEMP_SUFFIX
 from protos.omni.v1 import jobs_pb2
 from tests.backend.batch.conftest import register, tiny_onnx, write_images  # noqa: F401 - tiny_onnx is a fixture
 from tests.helpers import REPO, ServeProcess, wait_for

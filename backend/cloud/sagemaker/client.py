@@ -14,9 +14,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from backend.errors import AlreadyExists, FailedPrecondition, OmniError, PermissionDenied, Unavailable
 from backend.storage import credentials
 from backend.storage.remote_config import RemoteConfig
+from omni_core.errors import AlreadyExists, FailedPrecondition, OmniError, PermissionDenied, Unavailable
 
 #: AWS's own retry mode (backoff with jitter, throttling included) for every call
 RETRIES = Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=10, read_timeout=60)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.errors import InvalidArgument
+from omni_core.errors import InvalidArgument
 
 DEFAULT_ROOT = Path("/opt/ml")
 ROOT_VARIABLE = "OMNI_SM_ROOT"

@@ -18,9 +18,9 @@ from typing import TextIO
 
 from backend.cloud.sagemaker.container import ContainerPaths
 from backend.cloud.sagemaker.monitor import metric_line
-from backend.errors import JobCancelled
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
+from omni_core.errors import JobCancelled
 from protos.omni.v1 import jobs_pb2
 
 #: progress and per-step metric lines at most this often (CloudWatch bills per line ingested)

@@ -22,9 +22,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from backend.cloud.sagemaker.client import Clients, api_error, error_code
 from backend.cloud.sagemaker.monitor import TrainingStatus, metric_points, read_status, transition_lines
 from backend.cloud.sagemaker.plan import DispatchPlan
-from backend.errors import FailedPrecondition, JobCancelled
 from backend.jobs.context import JobContext
 from backend.storage.s3 import S3Store
+from omni_core.errors import FailedPrecondition, JobCancelled
 
 #: how often a running job is described (DescribeTrainingJob allows about 1 call per second per account);
 #: ``OMNI_SAGEMAKER_POLL_SECONDS`` changes it (tests poll a local stand-in quickly)

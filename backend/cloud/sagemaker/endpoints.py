@@ -19,10 +19,10 @@ from backend.cloud.sagemaker.inference import DETECTOR, RESTORATION
 from backend.cloud.sagemaker.params import ROLE_VARIABLE, default_region, default_role
 from backend.cloud.sagemaker.plan import endpoint_override, require_aws_remote, s3_uri
 from backend.cloud.sagemaker.target import REGION, ROLE_ARN
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound, shown
 
 DEFAULT_MEMORY_MB = 2048
 MEMORY_STEPS_MB = (1024, 2048, 3072, 4096, 5120, 6144)

@@ -19,7 +19,7 @@ from typing import Any
 from backend.cloud.sagemaker.container import ContainerPaths, container_paths
 from backend.cloud.sagemaker.context import ContainerContext
 from backend.cloud.sagemaker.params import DETECTION, RESTORATION, START_PREFIX, params_of
-from backend.errors import InvalidArgument, JobCancelled, OmniError
+from omni_core.errors import InvalidArgument, JobCancelled, OmniError
 
 EXIT_INTERRUPTED = 143  # 128 + SIGTERM, what a process killed by SIGTERM reports
 #: SageMaker keeps the first 1,024 characters of the failure file as FailureReason

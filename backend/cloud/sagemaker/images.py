@@ -6,7 +6,7 @@ import os
 from functools import cache
 
 from backend.cloud.sagemaker.instances import instance_type
-from backend.errors import FailedPrecondition, shown
+from omni_core.errors import FailedPrecondition, shown
 
 #: the newest PyTorch training image this project's trainers are known to run on (py311 like ours)
 PYTORCH_VERSION = "2.5"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 PRICE_SOURCE = "AWS SageMaker pricing page, training, on-demand, us-east-1 (read 2025); other regions differ"
 #: what Spot capacity typically saves on training (AWS says "up to 90%"); the finished job reports the real figure

@@ -13,11 +13,11 @@ from typing import Any
 
 from backend.cloud.sagemaker.params import DETECTION, SageMakerTrainParams
 from backend.cloud.sagemaker.plan import DispatchPlan, endpoint_override, plan_dispatch
-from backend.errors import FailedPrecondition
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.jobs.outcome import RunEnd
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition
 
 
 def prepare(params: SageMakerTrainParams, workspace: Workspace, resuming: bool) -> Prepared:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.cloud.sagemaker.target import SageMakerTarget
-from backend.errors import InvalidArgument
+from omni_core.errors import InvalidArgument
 
 ROLE_VARIABLE = "OMNI_SAGEMAKER_ROLE"
 #: the SageMaker API's address when it is not AWS's (moto in tests, a private endpoint)

@@ -30,10 +30,10 @@ from backend.cloud.sagemaker.params import (
 from backend.cloud.sagemaker.request import JOB_NAME, TrainingRequestInputs, training_request
 from backend.cloud.sagemaker.source import ENTRY_SCRIPT, SourceArchive, build_source_archive
 from backend.cloud.sagemaker.target import SageMakerTarget, checked_target
-from backend.errors import FailedPrecondition, InvalidArgument, shown
 from backend.storage import credentials
 from backend.storage.remote_config import RemoteConfig, load_config
 from backend.workspace import Workspace
+from omni_core.errors import FailedPrecondition, InvalidArgument, shown
 
 TRAINING_CHANNEL = "training"
 START_CHANNEL = "start"

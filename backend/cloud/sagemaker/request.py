@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.cloud.sagemaker.target import SageMakerTarget
-from backend.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument, shown
 
 #: where SageMaker mounts the checkpoint folder it syncs with ``checkpoint_uri`` (Spot resumes from it)
 CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"

@@ -1,7 +1,7 @@
 """The source archive of a dispatch: this project's own code, the entry point and what the image lacks.
 
 SageMaker's framework containers unpack ``sagemaker_submit_directory``, ``pip install -r requirements.txt``
-and run ``sagemaker_program``; so the archive holds the ``backend`` and ``protos`` packages exactly as this
+and run ``sagemaker_program``; so the archive holds the ``omni_core``, ``backend`` and ``protos`` packages as this
 backend runs them (no second trainer), a two-line entry script, and pins of the libraries the PyTorch image
 does not ship. torch and torchvision come with the image and are never pinned here (that would download
 gigabytes on every start). The archive is byte-for-byte reproducible, so its SHA-256 names it on the remote
@@ -25,7 +25,7 @@ ENTRY_SCRIPT_TEXT = (
     "from backend.cloud.sagemaker.entry import main\n\n"
     "raise SystemExit(main())\n"
 )
-PACKAGES = ("backend", "protos")
+PACKAGES = ("omni_core", "backend", "protos")
 #: the libraries the entry point needs that the PyTorch training image does not have, at this backend's versions
 CONTAINER_REQUIREMENTS = ("ultralytics", "pyyaml", "platformdirs")
 SKIPPED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache"})

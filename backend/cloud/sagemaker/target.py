@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 
 from backend.cloud.sagemaker.instances import DEFAULT_INSTANCE_TYPE, instance_type
-from backend.errors import FailedPrecondition, InvalidArgument, shown
+from omni_core.errors import FailedPrecondition, InvalidArgument, shown
 
 #: the user's second system: 4 h of training, 5 h including the wait for Spot capacity
 DEFAULT_MAX_RUN_SECONDS = 4 * 3600

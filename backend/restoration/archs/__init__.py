@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from torch import nn
 
-from backend.errors import InvalidArgument
 from backend.restoration.archs.config import NetworkConfig, config_from_dict, config_to_dict
 from backend.restoration.archs.layer1_arch import Layer1Net
 from backend.restoration.archs.restormer_arch import Restormer
+from omni_core.errors import InvalidArgument
 
 __all__ = [
     "ARCH_REGISTRY",

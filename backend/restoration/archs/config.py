@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backend.errors import InvalidArgument
+from omni_core.errors import InvalidArgument
 
 MAX_LEVELS = 6
 

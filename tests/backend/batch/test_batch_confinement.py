@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backend.confinement import OUTSIDE
 from backend.rpc.server import Backend
 from desktop.client import BackendError, BackendTarget, Connection
+from omni_core.confinement import OUTSIDE
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register, write_images
 from tests.backend.conftest import TOKEN

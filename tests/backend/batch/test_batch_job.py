@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from backend.rpc.server import Backend
-from backend.storage.local import TEMP_SUFFIX
 from desktop.client import BackendError, Connection
 from desktop.models.batch_model import BatchRunModel
+from omni_core.partial import TEMP_SUFFIX
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register, write_images
 from tests.helpers import wait_for_progress, wait_for_state

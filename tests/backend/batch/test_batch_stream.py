@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backend.batch.params import RestoreOptions
-from backend.batch.remote import ProgressView, RemoteRestore, restore_remote
 from backend.rpc.server import Backend
-from backend.storage.local import TEMP_SUFFIX
 from desktop.client import BackendError, Connection
+from omni_core.batch.params import RestoreOptions
+from omni_core.batch.remote import ProgressView, RemoteRestore, restore_remote
+from omni_core.partial import TEMP_SUFFIX
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register, write_images
 from tests.helpers import wait_for_state

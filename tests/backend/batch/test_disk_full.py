@@ -12,10 +12,11 @@ from typing import BinaryIO
 import pytest
 from PIL import Image
 
-from backend.batch.output import DiskFull, remove_partials, write_atomic
-from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
+from backend.batch.pipeline import Pipeline, Task, file_sink
 from backend.inference.restorer import Restorer
-from backend.storage.local import TEMP_SUFFIX
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.output import DiskFull, remove_partials, write_atomic
+from omni_core.partial import TEMP_SUFFIX
 from tests.backend.batch.conftest import write_images
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from backend.batch.domain_check import check_inputs, domain_warning, look_of, model_domain
-from backend.batch.params import RestoreOptions
-from backend.batch.remote import RemoteRestore, restore_remote
 from backend.registry import ModelRegistry
 from backend.restoration.real_set import REAL_IMAGES, load
 from backend.rpc.server import Backend
 from backend.storage import LocalStore
 from desktop.client import Connection
+from omni_core.batch.domain_check import check_inputs, domain_warning, look_of, model_domain
+from omni_core.batch.params import RestoreOptions
+from omni_core.batch.remote import RemoteRestore, restore_remote
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.helpers import wait_for_state
 

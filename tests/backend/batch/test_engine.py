@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.errors import InvalidArgument
-from backend.inference.providers import CPU, CUDA, provider_name
+from omni_core.errors import InvalidArgument
+from omni_core.providers import CPU, CUDA, provider_name
 
 
 def test_best_provider_falls_back_to_cpu_and_says_why(tiny_onnx: Path) -> None:

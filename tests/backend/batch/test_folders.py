@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.batch.output import is_complete
-from backend.batch.plan import ALREADY_DONE, check_folders, plan_outputs, reference_index
-from backend.batch.walk import scan_folder
-from backend.errors import InvalidArgument
+from omni_core.batch.output import is_complete
+from omni_core.batch.plan import ALREADY_DONE, check_folders, plan_outputs, reference_index
+from omni_core.batch.walk import scan_folder
+from omni_core.errors import InvalidArgument
 from tests.backend.batch.conftest import write_images
 
 

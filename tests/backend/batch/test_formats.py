@@ -16,9 +16,10 @@ from PIL import Image, ImageCms
 
 from backend.batch.codec import decode
 from backend.batch.direct import png_meta_chunks
-from backend.batch.formats import output_name
-from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
+from backend.batch.pipeline import Pipeline, Task, file_sink
 from backend.inference.restorer import Restorer
+from omni_core.batch.formats import output_name
+from omni_core.batch.outcome import Outcome
 from tests.backend.batch.conftest import smooth_rgb
 
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()

@@ -15,13 +15,14 @@ import pytest
 from PIL import Image
 
 from backend.batch import colour
-from backend.batch.formats import output_name
-from backend.batch.params import RestoreOptions
-from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
-from backend.batch.remote import RemoteRestore, restore_remote
+from backend.batch.pipeline import Pipeline, Task, file_sink
 from backend.inference.restorer import Restorer
 from backend.rpc.server import Backend
 from desktop.client import Connection
+from omni_core.batch.formats import output_name
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.params import RestoreOptions
+from omni_core.batch.remote import RemoteRestore, restore_remote
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register
 from tests.backend.batch.mode_samples import CMYK_PROFILE, SRGB, write_mode_samples

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from backend.batch.params import RestoreOptions
-from backend.batch.remote import RemoteRestore, restore_remote
-from backend.batch.summary import read_counts
 from backend.rpc.server import Backend
 from desktop.client import Connection
+from omni_core.batch.params import RestoreOptions
+from omni_core.batch.remote import RemoteRestore, restore_remote
+from omni_core.batch.summary import read_counts
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register, write_images
 from tests.helpers import wait_for_state

@@ -158,8 +158,9 @@ def test_out_of_memory_in_the_pipeline_reads_the_image_again(tiny_onnx: Path, tm
     part of it already holds output, so the file is read again and restored with the smaller tile."""
     from PIL import Image
 
-    from backend.batch.pipeline import Outcome, Pipeline, Task, file_sink
+    from backend.batch.pipeline import Pipeline, Task, file_sink
     from backend.inference.engine import open_engine
+    from omni_core.batch.outcome import Outcome
 
     engine = open_engine(tiny_onnx)
     source = tmp_path / "scan.png"

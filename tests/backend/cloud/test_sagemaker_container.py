@@ -9,7 +9,7 @@ import pytest
 
 from backend.cloud.sagemaker.container import container_paths, decode_hyperparameter
 from backend.cloud.sagemaker.request import encode_hyperparameters
-from backend.errors import InvalidArgument
+from omni_core.errors import InvalidArgument
 
 
 def opt_ml(root: Path, hyperparameters: dict[str, str]) -> Path:

@@ -21,7 +21,7 @@ from backend.cloud.sagemaker.request import (
     training_request,
 )
 from backend.cloud.sagemaker.target import SageMakerTarget, checked_target
-from backend.errors import FailedPrecondition, InvalidArgument
+from omni_core.errors import FailedPrecondition, InvalidArgument
 from tests.s3_servers import MotoS3
 
 ROLE = "arn:aws:iam::123456789012:role/omni-training"

@@ -34,11 +34,13 @@ def test_archive_is_reproducible_and_holds_the_trainers_and_pins(tmp_path: Path)
 
 
 def test_a_changed_file_changes_the_archives_name(tmp_path: Path) -> None:
-    for package in ("backend", "protos"):
+    for package in ("omni_core", "backend", "protos"):
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
     before = build_source_archive(tmp_path)
     (tmp_path / "backend" / "__init__.py").write_text("# changed\n")
     after = build_source_archive(tmp_path)
     assert before.key_name != after.key_name
-    assert after.files == (ENTRY_SCRIPT, "requirements.txt", "backend/__init__.py", "protos/__init__.py")
+    assert after.files == (
+        ENTRY_SCRIPT, "requirements.txt", "omni_core/__init__.py", "backend/__init__.py", "protos/__init__.py"
+    )

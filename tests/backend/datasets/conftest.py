@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from backend.datasets.service import DatasetService
-from backend.errors import JobCancelled
 from backend.workspace import Workspace
+from omni_core.errors import JobCancelled
 from protos.omni.v1 import jobs_pb2
 
 

@@ -13,13 +13,13 @@ import pytest
 from backend.datasets import db as dbmod
 from backend.datasets.service import DatasetService
 from backend.datasets.snapshot import apply_snapshot, build_snapshot, parse_snapshot
-from backend.formats.box_proto import box_to_proto, boxes_from_proto
-from backend.formats.model import BoxFlag
 from desktop.models.annotate.boxes import Box as DesktopBox
 from omni_cli import remote_import
+from omni_core.formats.box_proto import box_to_proto, boxes_from_proto
+from omni_core.formats.model import BoxFlag
 from tests.backend.datasets.conftest import JobRecorder
 from tests.backend.datasets.test_import_export import run_export, run_import
-from tests.backend.formats.exchange import write
+from tests.omni_core.formats.exchange import write
 
 V1_BOXES = """CREATE TABLE boxes (image_row INTEGER NOT NULL, idx INTEGER NOT NULL, dataset_id INTEGER NOT NULL,
     class_id INTEGER NOT NULL, x_center REAL NOT NULL, y_center REAL NOT NULL, width REAL NOT NULL,

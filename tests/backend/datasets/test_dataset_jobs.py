@@ -9,8 +9,8 @@ import pytest
 
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import datasets_pb2, jobs_pb2
-from tests.backend.formats.samples import write_bad_files, write_image, write_yolo, yolo_line
 from tests.helpers import wait_for_state
+from tests.omni_core.formats.samples import write_bad_files, write_image, write_yolo, yolo_line
 
 
 def submit_import(client: Connection, path: Path, fmt: str, name: str = "") -> jobs_pb2.Job:

@@ -8,11 +8,11 @@ import pytest
 
 from backend.datasets.records import NewImage
 from backend.datasets.service import DatasetService
-from backend.formats.images import probe_bytes
 from backend.rpc.server import Backend
 from desktop.client import BackendError, Connection
+from omni_core.formats.images import probe_bytes
 from protos.omni.v1 import datasets_pb2
-from tests.backend.formats.samples import image_bytes
+from tests.omni_core.formats.samples import image_bytes
 
 TODO, DONE, REVIEW = datasets_pb2.IMAGE_STATUS_TODO, datasets_pb2.IMAGE_STATUS_DONE, datasets_pb2.IMAGE_STATUS_REVIEW
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from desktop.client import BackendError
 from protos.omni.v1 import datasets_pb2
-from tests.backend.formats.samples import write_image
 from tests.helpers import ServeProcess, wait_for
+from tests.omni_core.formats.samples import write_image
 
 
 def test_a_killed_backend_keeps_every_acknowledged_save(tmp_path: Path) -> None:

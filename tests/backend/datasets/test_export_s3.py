@@ -13,18 +13,18 @@ from backend.datasets.export import export_dataset
 from backend.datasets.ingest import import_folder
 from backend.datasets.params import ExportDatasetParams, ImportDatasetParams
 from backend.datasets.service import DatasetService
-from backend.errors import JobCancelled
 from backend.rpc.server import Backend
 from backend.storage.credentials import save_workspace_keys
 from backend.storage.remote_config import RemoteConfig, checked, remove_config, save_config
 from backend.workspace import Workspace
 from desktop.client import BackendError, BackendTarget, Connection
+from omni_core.errors import JobCancelled
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 from tests.backend.conftest import TOKEN
 from tests.backend.datasets.conftest import JobRecorder
 from tests.backend.datasets.test_ultralytics_accepts_exports import ultralytics_check
-from tests.backend.formats.samples import write_yolo, yolo_line
 from tests.helpers import wait_for_state
+from tests.omni_core.formats.samples import write_yolo, yolo_line
 from tests.s3_servers import S3Credentials, SeaweedS3
 
 

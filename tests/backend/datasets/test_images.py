@@ -10,7 +10,7 @@ from PIL import Image
 
 from backend.rpc.server import Backend
 from desktop.client import BackendError, Connection
-from tests.backend.formats.samples import image_bytes
+from tests.omni_core.formats.samples import image_bytes
 
 
 @pytest.mark.parametrize(

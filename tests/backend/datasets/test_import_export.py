@@ -17,11 +17,11 @@ from backend.datasets.ingest import import_folder
 from backend.datasets.params import ExportDatasetParams, ImportDatasetParams
 from backend.datasets.records import Status
 from backend.datasets.service import DatasetService
-from backend.formats.images import upright_size
-from backend.formats.model import Box
-from backend.formats.yolo import read_yolo
+from omni_core.formats.images import upright_size
+from omni_core.formats.model import Box
+from omni_core.formats.yolo import read_yolo
 from tests.backend.datasets.conftest import JobRecorder
-from tests.backend.formats.samples import write_bad_files, write_image, write_yolo, yolo_line
+from tests.omni_core.formats.samples import write_bad_files, write_image, write_yolo, yolo_line
 
 
 def run_import(service: DatasetService, job: JobRecorder, path: Path, fmt: str, name: str, **kw: object) -> dict:

@@ -22,11 +22,11 @@ from backend.datasets.snapshot import (
     parse_snapshot,
     snapshot_key,
 )
-from backend.errors import Conflict, FailedPrecondition, InvalidArgument
-from backend.formats.images import read_image_file
-from backend.formats.model import Box
 from backend.workspace import Workspace
-from tests.backend.formats.samples import write_image
+from omni_core.errors import Conflict, FailedPrecondition, InvalidArgument
+from omni_core.formats.images import read_image_file
+from omni_core.formats.model import Box
+from tests.omni_core.formats.samples import write_image
 
 
 def open_service(root: Path) -> DatasetService:

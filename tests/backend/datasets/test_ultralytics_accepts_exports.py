@@ -16,11 +16,11 @@ import yaml
 from backend.datasets.catalog import ClassChange
 from backend.datasets.records import NewImage
 from backend.datasets.service import DatasetService
-from backend.formats.images import read_image_file
-from backend.formats.model import Box
+from omni_core.formats.images import read_image_file
+from omni_core.formats.model import Box
 from tests.backend.datasets.conftest import JobRecorder
 from tests.backend.datasets.test_import_export import make_rich_yolo, run_export, run_import
-from tests.backend.formats.samples import write_image
+from tests.omni_core.formats.samples import write_image
 
 CHECK = r"""
 import json, sys

@@ -17,7 +17,7 @@ from desktop.client import Connection
 from desktop.client.retry import Reconnect
 from protos.omni.v1 import datasets_pb2
 from tests.backend.conftest import TOKEN
-from tests.backend.formats.samples import image_bytes
+from tests.omni_core.formats.samples import image_bytes
 
 METADATA = (("authorization", f"Bearer {TOKEN}"),)
 CHUNK = 64 << 10

@@ -13,7 +13,7 @@ from backend.rpc.server import Backend
 from desktop.client import Connection
 from protos.omni.v1 import datasets_pb2
 from tests.backend.conftest import TOKEN
-from tests.backend.formats.samples import image_bytes, write_bad_files, write_image
+from tests.omni_core.formats.samples import image_bytes, write_bad_files, write_image
 
 CHUNK = 1 << 20
 

@@ -9,8 +9,8 @@ import pytest
 
 from backend.detection.data_check import check_data_yaml
 from backend.detection.params import TrainDetectionParams, validate_train_params
-from backend.errors import InvalidArgument
 from desktop.client import BackendError, Connection
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import jobs_pb2
 from tests.backend.detection.conftest import generate_scenes, train_spec
 

@@ -12,9 +12,9 @@ import pytest
 
 from backend.detection.params import TrainDetectionParams, validate_train_params
 from backend.detection.run import run_training
-from backend.errors import InvalidArgument
 from backend.reports.store import get_report, load_report
 from backend.storage import LocalStore
+from omni_core.errors import InvalidArgument
 
 
 @dataclass

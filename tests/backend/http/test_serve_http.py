@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from backend.errors import FailedPrecondition
 from backend.rpc.server import Backend
 from backend.settings import ServerSettings, UnsafeBindError
+from omni_core.errors import FailedPrecondition
 from tests.backend.conftest import TOKEN
 from tests.backend.rpc.test_auth_and_transport import _self_signed
 from tests.helpers import ServeProcess

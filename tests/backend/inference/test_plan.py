@@ -120,8 +120,8 @@ def test_overlaps_of_half_the_tile_are_refused_with_the_reason() -> None:
     unaligned = Restorer(lambda batch: batch, tile=95, overlap=47, multiple=32).plan(1000, 1000)
     assert unaligned.tile_shape == (95, 95) and min(unaligned.rows.overlaps()) >= 47
 
-    from backend.batch.params import RestoreOptions, check_options
-    from backend.errors import InvalidArgument
+    from omni_core.batch.params import RestoreOptions, check_options
+    from omni_core.errors import InvalidArgument
 
     with pytest.raises(InvalidArgument, match="under half the tile"):
         check_options(RestoreOptions(tile=128, overlap=64))

@@ -8,7 +8,6 @@ import pytest
 import torch
 from torch import nn
 
-from backend.errors import InvalidArgument
 from backend.restoration.archs import (
     PRESETS,
     NetworkConfig,
@@ -19,6 +18,7 @@ from backend.restoration.archs import (
     preset_for,
 )
 from backend.restoration.losses import build_loss
+from omni_core.errors import InvalidArgument
 
 TINY = ["layer1-tiny", "layer2-tiny"]
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from backend.errors import InvalidArgument
 from backend.restoration.losses import CharbonnierLoss, CharbonnierSSIMLoss, L1Loss, build_loss
 from backend.restoration.metrics import ssim_torch
+from omni_core.errors import InvalidArgument
 
 
 def test_charbonnier_is_smooth_l1() -> None:

@@ -10,9 +10,9 @@ from concurrent import futures
 import grpc
 import pytest
 
-from backend.errors import NotFound
 from backend.rpc.errors import ErrorInterceptor, cut_message
 from backend.rpc.limits import MAX_STATUS_MESSAGE_BYTES
+from omni_core.errors import NotFound
 
 Raiser = Callable[[grpc.ServicerContext], None]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from backend.errors import InvalidArgument, NotFound
 from backend.storage import LocalStore
 from backend.workspace import Workspace
+from omni_core.errors import InvalidArgument, NotFound
 
 
 def test_put_get_stat_list_delete(tmp_path: Path) -> None:

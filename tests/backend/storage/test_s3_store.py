@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from backend.errors import InvalidArgument, NotFound, ResourceExhausted
 from backend.storage.check import check_remote
 from backend.storage.credentials import Credentials
 from backend.storage.s3 import PART_SIZE, S3Store
 from backend.storage.s3_errors import Problem, RemoteError
+from omni_core.errors import InvalidArgument, NotFound, ResourceExhausted
 from tests.backend.storage.s3_helpers import config_for, store_for
 from tests.s3_servers import MotoS3, S3Credentials, SeaweedS3
 

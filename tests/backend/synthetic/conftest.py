@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from backend.errors import JobCancelled
 from backend.storage.local import LocalStore
+from omni_core.errors import JobCancelled
 
 
 @dataclass

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from backend.errors import InvalidArgument, JobCancelled
 from backend.storage.local import LocalStore
 from backend.synthetic.defects import DRAWERS, drawer
 from backend.synthetic.detection import _place, generate_detection, is_val, preview_detection
 from backend.synthetic.params import DEFAULT_CLASSES, SynthDetectionParams
+from omni_core.errors import InvalidArgument, JobCancelled
 from tests.backend.synthetic.conftest import RecordingContext
 
 SIZE = 96

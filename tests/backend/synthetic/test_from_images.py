@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.errors import InvalidArgument
 from backend.storage.local import LocalStore
 from backend.synthetic.from_images import generate_from_images
 from backend.synthetic.params import SynthRestorationParams, fingerprint, validate_restoration
 from backend.synthetic.realistic.presets import DOCUMENT
 from desktop.client import BackendError, Connection
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import synthetic_pb2
 from tests.backend.synthetic.conftest import RecordingContext
 from tests.clean_folder import CORRUPT, NOT_AN_IMAGE, READABLE, make_clean_folder

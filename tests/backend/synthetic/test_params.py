@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from backend.errors import InvalidArgument
 from backend.synthetic.degradations import DEGRADATIONS
 from backend.synthetic.params import (
     DEFAULT_CLASSES,
@@ -11,6 +10,7 @@ from backend.synthetic.params import (
     validate_detection,
     validate_restoration,
 )
+from omni_core.errors import InvalidArgument
 
 
 def restoration(**changes: object) -> SynthRestorationParams:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.errors import FailedPrecondition, InvalidArgument, JobCancelled
 from backend.storage.local import LocalStore
 from backend.synthetic.degradations import CATALOGUE, DEGRADATIONS, apply_plan
 from backend.synthetic.documents import render_document
 from backend.synthetic.params import SynthRestorationParams
 from backend.synthetic.restoration import generate_restoration, preview_restoration
+from omni_core.errors import FailedPrecondition, InvalidArgument, JobCancelled
 from tests.backend.synthetic.conftest import RecordingContext
 
 SIZE = 64

@@ -11,8 +11,6 @@ import pytest
 import torch
 
 from backend.cloud.sagemaker.context import ContainerContext
-from backend.confinement import unconfined
-from backend.errors import FailedPrecondition, InvalidArgument, JobCancelled
 from backend.restoration.archs import preset_for
 from backend.restoration.checkpoints import checkpoint_key
 from backend.restoration.clean_data import CleanImages, DegradedPatches, scan_clean, whiten_paper
@@ -21,6 +19,8 @@ from backend.restoration.run import train_from_clean
 from backend.restoration.trainer import TrainOutcome
 from backend.synthetic.realistic.presets import DOCUMENT, PHOTO
 from desktop.client import Connection
+from omni_core.confinement import unconfined
+from omni_core.errors import FailedPrecondition, InvalidArgument, JobCancelled
 from protos.omni.v1 import jobs_pb2, training_pb2
 from tests.backend.training.test_resume_mid_epoch import StopAfter, paths_in
 from tests.clean_folder import CORRUPT, READABLE, make_clean_folder

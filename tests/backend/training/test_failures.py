@@ -10,11 +10,11 @@ import pytest
 import torch
 from PIL import Image
 
-from backend.errors import FailedPrecondition
 from backend.restoration import trainer
 from backend.restoration.params import TrainRestorationParams
 from backend.restoration.run import run_training
 from backend.storage import LocalStore
+from omni_core.errors import FailedPrecondition
 from tests.backend.synthetic.conftest import RecordingContext
 
 

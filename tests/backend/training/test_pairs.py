@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.errors import InvalidArgument
 from backend.restoration.datasets import EpochSampler, PairImages, TrainPatches, split_pairs
 from backend.restoration.pairs import scan_pairs
+from omni_core.errors import InvalidArgument
 
 
 def _image(path: Path, size: tuple[int, int] = (40, 30), seed: int = 0) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from backend.errors import FailedPrecondition, InvalidArgument, NotFound
 from backend.registry import ModelRegistry
 from backend.registry.registry import layer_of
 from backend.storage import LocalStore
+from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
 
 
 def _files(tmp_path: Path, tag: str) -> dict[str, Path]:

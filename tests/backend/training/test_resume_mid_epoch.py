@@ -13,12 +13,12 @@ from PIL import Image
 
 from backend.cloud.sagemaker.container import ContainerPaths
 from backend.cloud.sagemaker.context import ContainerContext
-from backend.errors import JobCancelled
 from backend.restoration.archs import preset_for
 from backend.restoration.checkpoints import checkpoint_key
 from backend.restoration.params import TrainRestorationParams, validate_train_params
 from backend.restoration.run import train_from_data
 from backend.restoration.trainer import TrainOutcome
+from omni_core.errors import JobCancelled
 
 
 class StopAfter(ContainerContext):

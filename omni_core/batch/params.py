@@ -1,0 +1,135 @@
+"""Parameters of a batch restoration (``RestoreBatchSpec``), checked before anything runs.
+
+Proto3 sends 0 for "not given", so zero means the default everywhere; ``tile = -1`` asks for whole
+images and ``overlap = -1`` for no overlap (the CLI's ``--tile 0`` / ``--overlap 0``). The default tile
+(``AUTO_TILE``) is no fixed side: tiles as large as the device's free memory holds for the model
+(``backend.inference.memory``), so whole images where they fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from omni_core.batch.formats import FORMAT_CHOICES, normalise_format
+from omni_core.errors import InvalidArgument
+from omni_core.providers import provider_name
+
+AUTO_TILE = 0
+#: the smallest tile side a memory-derived plan uses (the out-of-memory rule may go lower); the overlap must be
+#: under half of it
+MIN_AUTO_SIDE = 256
+DEFAULT_OVERLAP = 32
+DEFAULT_QUALITY = 95
+MIN_TILE = 64
+MAX_TILE = 8192
+MAX_BATCH = 64
+WHOLE_IMAGE = -1
+NO_OVERLAP = -1
+
+
+@dataclass(frozen=True)
+class RestoreOptions:
+    """How images are restored: the same for a run on the backend and a remote stream."""
+
+    model: str = "current"  # a version, or "current" (the promoted version of ``layer``, else its newest)
+    layer: int = 0  # 1 or 2; 0 = 2 for "current", or the explicit version's layer
+    tile: int = AUTO_TILE  # px; 0 = from the memory the model needs and the device has; -1 = whole images
+    overlap: int = DEFAULT_OVERLAP  # -1 = none
+    format: str = "same"
+    quality: int = DEFAULT_QUALITY
+    require_provider: str = ""  # an ONNX Runtime provider name, or ""
+    batch_size: int = 0  # images/tiles per network call; 0 = auto
+
+    @property
+    def tile_side(self) -> int:
+        """The tile side asked for in pixels; 0 for whole images or the memory-derived default."""
+        return max(0, self.tile)
+
+    @property
+    def auto_tile(self) -> bool:
+        return self.tile == AUTO_TILE
+
+    @property
+    def overlap_px(self) -> int:
+        return 0 if self.overlap == NO_OVERLAP else self.overlap
+
+
+@dataclass(frozen=True)
+class RestoreBatchParams:
+    input: str
+    out: str
+    model: str = "current"
+    layer: int = 0
+    recursive: bool = False
+    tile: int = 0
+    overlap: int = 0
+    format: str = ""
+    quality: int = 0
+    overwrite: bool = False  # redo outputs that exist (the CLI's --no-resume)
+    ref: str = ""
+    require_provider: str = ""
+    batch_size: int = 0
+
+    def options(self) -> RestoreOptions:
+        return RestoreOptions(
+            self.model,
+            self.layer,
+            self.tile,
+            self.overlap,
+            self.format,
+            self.quality,
+            self.require_provider,
+            self.batch_size,
+        )
+
+
+def check_options(options: RestoreOptions) -> RestoreOptions:
+    """Defaults for zero values, then range checks; raises InvalidArgument naming the field."""
+    o = replace(
+        options,
+        model=(options.model or "current").strip(),
+        tile=options.tile,
+        overlap=options.overlap or DEFAULT_OVERLAP,
+        format=normalise_format(options.format),
+        quality=options.quality or DEFAULT_QUALITY,
+        require_provider=provider_name(options.require_provider),
+    )
+    if o.tile not in (WHOLE_IMAGE, AUTO_TILE) and not MIN_TILE <= o.tile <= MAX_TILE:
+        raise InvalidArgument(
+            "tile",
+            f"must be between {MIN_TILE} and {MAX_TILE} px, -1 for whole images or 0 for the default; got {o.tile}",
+        )
+    if o.overlap != NO_OVERLAP and o.overlap < 0:
+        raise InvalidArgument("overlap", f"must not be negative, got {o.overlap}")
+    if o.auto_tile and 2 * o.overlap_px >= MIN_AUTO_SIDE:
+        raise InvalidArgument(
+            "overlap", f"must be under half the smallest default tile ({MIN_AUTO_SIDE} px), got {o.overlap_px}"
+        )
+    if o.tile > 0 and 2 * o.overlap_px >= o.tile:
+        raise InvalidArgument("overlap", f"must be under half the tile ({o.tile} px), got {o.overlap_px}")
+    if o.format not in FORMAT_CHOICES:
+        raise InvalidArgument("format", f"unknown format {options.format!r}; choose one of {', '.join(FORMAT_CHOICES)}")
+    if not 1 <= o.quality <= 100:
+        raise InvalidArgument("quality", f"must be between 1 and 100, got {o.quality}")
+    if o.layer not in (0, 1, 2):
+        raise InvalidArgument("layer", f"must be 1 or 2, got {o.layer}")
+    if not 0 <= o.batch_size <= MAX_BATCH:
+        raise InvalidArgument("batch_size", f"must be between 1 and {MAX_BATCH} (0 = auto), got {o.batch_size}")
+    return o
+
+
+def check_params(params: RestoreBatchParams) -> RestoreBatchParams:
+    for name in ("input", "out"):
+        if not getattr(params, name).strip():
+            raise InvalidArgument(name, "a folder is required")
+    o = check_options(params.options())
+    return replace(
+        params,
+        model=o.model,
+        layer=o.layer,
+        tile=o.tile,
+        overlap=o.overlap,
+        format=o.format,
+        quality=o.quality,
+        require_provider=o.require_provider,
+    )
