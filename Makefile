@@ -37,7 +37,7 @@ lint: setup
 	$(PY) -m protos.generate --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy backend desktop omni_cli protos/generate.py
+	$(VENV)/bin/mypy omni_core backend desktop omni_cli protos/generate.py
 
 test: setup system-deps lint n8n-if-node
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest

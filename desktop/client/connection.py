@@ -190,6 +190,10 @@ class Connection:
     def submit(self, spec: jobs_pb2.JobSpec, labels: dict[str, str] | None = None) -> jobs_pb2.Job:
         return self._call(self.jobs.SubmitJob, jobs_pb2.SubmitJobRequest(spec=spec, labels=labels or {}))
 
+    def describe_job_kinds(self, kinds: Iterable[str] = ()) -> jobs_pb2.DescribeJobKindsResponse:
+        """Each job kind's parameters (defaults, ranges, choices) as this backend checks them."""
+        return self._call(self.jobs.DescribeJobKinds, jobs_pb2.DescribeJobKindsRequest(kinds=list(kinds)))
+
     def get_job(self, job_id: str) -> jobs_pb2.Job:
         return self._call(self.jobs.GetJob, jobs_pb2.GetJobRequest(job_id=job_id))
 
