@@ -61,6 +61,16 @@ class ParamSpec:
         assert isinstance(self.default, str), self.name
         return self.default
 
+    @property
+    def int_min(self) -> int:
+        assert isinstance(self.minimum, int), self.name
+        return self.minimum
+
+    @property
+    def int_max(self) -> int:
+        assert isinstance(self.maximum, int), self.name
+        return self.maximum
+
     def is_special(self, value: object) -> bool:
         return any(value == special and type(value) is not bool for special, _ in self.specials)
 
@@ -74,6 +84,8 @@ class ParamSpec:
                 f"in {'(' if self.min_exclusive else '['}{_number(low) if low is not None else '-inf'}, "
                 f"{_number(high) if high is not None else 'inf'}{')' if self.max_exclusive else ']'}"
             )
+        elif low is not None and high is not None and self.type == "int" and high - low == 1:
+            text = f"{low} or {high}"
         elif low is not None and high is not None:
             text = f"between {_number(low)} and {_number(high)}"
         elif low is not None:

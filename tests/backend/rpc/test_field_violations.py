@@ -87,7 +87,7 @@ def test_a_job_kinds_own_checks_name_the_field_from_the_request(held: Backend, t
     assert count.value.violations == (
         FieldViolation("spec.synth_restoration.count", "must be between 1 and 1000000, got -1"),
     )
-    assert layer.value.violations == (FieldViolation("spec.train_restoration.layer", "must be 1 or 2"),)
+    assert layer.value.violations == (FieldViolation("spec.train_restoration.layer", "must be 1 or 2, got 3"),)
     assert remote.value.code == "FAILED_PRECONDITION"
     assert [v.field for v in remote.value.violations] == ["remote"]
     assert missing.value.violations == ()
