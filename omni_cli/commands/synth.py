@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--classes",
         type=_names,
         default=[],
-        help=f"comma-separated class names (default: {','.join(d['classes'].default)})",
+        help=f"comma-separated class names (default: {','.join(d['classes'].list_default)})",
     )
     for name in ("size", "val_fraction", "max_objects", "seed"):
         add_param(detection, d, name)

@@ -66,7 +66,7 @@ def register_detection(commands: argparse._SubParsersAction) -> None:  # type: i
         action="append",
         choices=k["statuses"].choices,
         help=help_text(k["statuses"], extra="with --dataset; repeatable", default=False)
-        + f"; default {','.join(k['statuses'].default)}",
+        + f"; default {','.join(k['statuses'].list_default)}",
     )
     parser.add_argument("--resume", metavar="JOB_ID", help="continue this run from its last epoch, same arguments")
     parser.add_argument("--detach", action="store_true", help="print the job id and return")

@@ -62,6 +62,11 @@ class ParamSpec:
         return self.default
 
     @property
+    def list_default(self) -> tuple[str, ...]:
+        assert isinstance(self.default, tuple), self.name
+        return self.default
+
+    @property
     def int_min(self) -> int:
         assert isinstance(self.minimum, int), self.name
         return self.minimum
