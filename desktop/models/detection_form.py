@@ -1,5 +1,5 @@
-"""The "Start training" form for a detector: its fields with the CLI's defaults (``omni train detection``),
-checks that mirror the server's, and the ``train_detection`` JobSpec it submits.
+"""The "Start training" form for a detector: its fields with the backend's described defaults (as
+``TrainFormModel``), checks that mirror the server's, and the ``train_detection`` JobSpec it submits.
 
 Same shape as ``TrainFormModel`` (restoration): the server checks again and its INVALID_ARGUMENT
 (its field violations) lands next to the field each names through ``apply_server_error``.

@@ -1,6 +1,8 @@
 """The "New synthetic data" form: its fields, client-side checks that mirror the server's, and the JobSpec.
 
-The checks only save a round trip; the server checks again and its INVALID_ARGUMENT's field violations
+Defaults and limits are the backend's described parameters (``set_parameters``, from DescribeJobKinds; this
+client's ``omni_core.jobkinds`` table until they arrive), checked with the table's own code. The checks only save
+a round trip; the server checks again and its INVALID_ARGUMENT's field violations
 are mapped back onto the same field names by ``apply_server_error``.
 """
 

@@ -1,5 +1,5 @@
-"""The "Start training" form: its fields with the backend's defaults, checks that mirror the server's,
-and the JobSpec it submits.
+"""The "Start training" form: its fields with the backend's described defaults (DescribeJobKinds; this client's
+``omni_core.jobkinds`` table until the answer arrives), the described checks, and the JobSpec it submits.
 
 The checks only save a round trip; the server checks again (``backend/restoration/params.py``) and its
 INVALID_ARGUMENT's field violations land next to the same fields through ``apply_server_error``.
