@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from omni_core.errors import FailedPrecondition
+from omni_core.jobkinds import TRAIN_DETECTION
 
-DEFAULT_IMGSZ = 640
+DEFAULT_IMGSZ = TRAIN_DETECTION["imgsz"].int_default  # a checkpoint that records none was trained at the default
 
 
 @dataclass

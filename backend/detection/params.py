@@ -7,23 +7,20 @@ Field names equal those of ``TrainDetectionSpec``, ``DetectBatchSpec`` and ``Pre
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 
 from backend.detection.augment import normalise_overrides, preset_name
 from omni_core.errors import InvalidArgument, shown
+from omni_core.jobkinds import DETECT_BATCH, TRAIN_DETECTION
+from omni_core.jobkinds.batch import CURRENT
+from omni_core.jobkinds.checks import check, or_default
 from omni_core.providers import provider_name
 
-DEFAULT_MODEL = "yolo11n.yaml"
-DEFAULT_EPOCHS = 100
-DEFAULT_IMGSZ = 640
-DEFAULT_BATCH = 16
-DEFAULT_VAL_FRACTION = 0.2
-DEFAULT_CONF = 0.25
-DEFAULT_IOU = 0.7
-DEFAULT_MAX_DET = 300
-CURRENT = "current"
+DEFAULT_MODEL = TRAIN_DETECTION["model"].str_default
+DEFAULT_CONF = DETECT_BATCH["conf"].float_default
+DEFAULT_IOU = DETECT_BATCH["iou"].float_default
+DEFAULT_MAX_DET = DETECT_BATCH["max_det"].int_default
 DONE_STATUS = 2  # omni.v1.ImageStatus DONE: what a dataset export trains on unless told otherwise
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda|mps|cuda:\d+|\d+)$")
 
@@ -48,48 +45,31 @@ class TrainDetectionParams:
 
 def validate_train_params(params: TrainDetectionParams) -> TrainDetectionParams:
     """Defaults for zero values and range checks; paths and the model are checked by ``jobs.prepare``."""
+    k = TRAIN_DETECTION
     p = replace(
         params,
         dataset=params.dataset.strip(),
         data=params.data.strip(),
-        model=params.model.strip() or DEFAULT_MODEL,
-        epochs=params.epochs or DEFAULT_EPOCHS,
-        imgsz=params.imgsz or DEFAULT_IMGSZ,
-        batch=params.batch or DEFAULT_BATCH,
-        device=(params.device.strip() or "auto").lower(),
+        model=or_default(k, "model", params.model.strip()),
+        epochs=or_default(k, "epochs", params.epochs),
+        imgsz=or_default(k, "imgsz", params.imgsz),
+        batch=or_default(k, "batch", params.batch),
+        device=or_default(k, "device", params.device.strip()).lower(),
         preset=preset_name(params.preset),
         augment=normalise_overrides(params.augment),
-        val_fraction=params.val_fraction or DEFAULT_VAL_FRACTION,
+        val_fraction=or_default(k, "val_fraction", params.val_fraction),
         statuses=tuple(params.statuses) or (DONE_STATUS,),
     )
     if bool(p.dataset) == bool(p.data):
         raise InvalidArgument("dataset", "give either a dataset name or a data.yaml (--dataset NAME | --data FILE)")
-    checks = [
-        ("epochs", 1 <= p.epochs <= 10_000, f"must be between 1 and 10000, got {p.epochs}"),
-        ("imgsz", 32 <= p.imgsz <= 4096 and p.imgsz % 32 == 0, f"must be a multiple of 32 in 32..4096, got {p.imgsz}"),
-        ("batch", 1 <= p.batch <= 1024, f"must be between 1 and 1024, got {p.batch}"),
-        (
+    check(k, p, "epochs", "imgsz", "batch")
+    if not DEVICE_PATTERN.match(p.device):
+        ddp = "; several GPUs (DDP) would run Ultralytics in processes this job cannot watch or cancel"
+        raise InvalidArgument(
             "device",
-            bool(DEVICE_PATTERN.match(p.device)),
-            f"{shown(p.device)} is not auto, cpu, cuda, cuda:N, a GPU number or mps"
-            + (
-                "; several GPUs (DDP) would run Ultralytics in processes this job cannot watch or cancel"
-                if "," in p.device
-                else ""
-            ),
-        ),
-        ("workers", -1 <= p.workers <= 64, f"must be between -1 (none) and 64 (0 = default), got {p.workers}"),
-        (
-            "val_fraction",
-            math.isfinite(p.val_fraction) and 0 < p.val_fraction < 1,
-            f"must be between 0 and 1 (exclusive), got {p.val_fraction}",
-        ),
-        ("patience", 0 <= p.patience <= 10_000, f"must be between 0 (default) and 10000, got {p.patience}"),
-        ("seed", p.seed >= 0, f"must not be negative, got {p.seed}"),
-    ]
-    for field, ok, message in checks:
-        if not ok:
-            raise InvalidArgument(field, message)
+            f"{shown(p.device)} is not auto, cpu, cuda, cuda:N, a GPU number or mps" + (ddp if "," in p.device else ""),
+        )
+    check(k, p, "workers", "val_fraction", "patience", "seed")
     return p
 
 
@@ -107,18 +87,13 @@ class DetectOptions:
 def validate_options(options: DetectOptions) -> DetectOptions:
     o = replace(
         options,
-        model=options.model.strip() or CURRENT,
-        conf=options.conf or DEFAULT_CONF,
-        iou=options.iou or DEFAULT_IOU,
-        max_det=options.max_det or DEFAULT_MAX_DET,
+        model=or_default(DETECT_BATCH, "model", options.model.strip()),
+        conf=or_default(DETECT_BATCH, "conf", options.conf),
+        iou=or_default(DETECT_BATCH, "iou", options.iou),
+        max_det=or_default(DETECT_BATCH, "max_det", options.max_det),
         require_provider=provider_name(options.require_provider),
     )
-    if not (math.isfinite(o.conf) and 0 < o.conf < 1):
-        raise InvalidArgument("conf", f"must be between 0 and 1 (exclusive), got {o.conf}")
-    if not (math.isfinite(o.iou) and 0 < o.iou <= 1):
-        raise InvalidArgument("iou", f"must be in (0, 1], got {o.iou}")
-    if not 1 <= o.max_det <= 10_000:
-        raise InvalidArgument("max_det", f"must be between 1 and 10000, got {o.max_det}")
+    check(DETECT_BATCH, o, "conf", "iou", "max_det")
     return o
 
 

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
-from backend.synthetic.realistic.presets import DEFAULT_DOMAIN, DOMAINS
-from omni_core.errors import InvalidArgument, shown
+from omni_core.errors import InvalidArgument
+from omni_core.jobkinds import TRAIN_RESTORATION as KIND
+from omni_core.jobkinds.checks import check, or_default
 
-DEVICES = ("auto", "cpu", "cuda")
-LOSSES = ("charbonnier", "l1", "charbonnier+ssim")
-PRESETS = ("tiny", "mini", "small", "base")
+DEVICES = KIND["device"].choices
+LOSSES = KIND["loss"].choices
+PRESETS = KIND["preset"].choices
 
 
 @dataclass(frozen=True)
 class TrainRestorationParams:
+    """The fields of ``TrainRestorationSpec``; defaults, ranges and choices are ``KIND``'s (omni_core.jobkinds)."""
+
     data: str  # folder of clean/ and degraded/ pairs; "" when training from ``clean``
-    layer: int = 2
-    epochs: int = 10
-    batch_size: int = 4
-    lr: float = 1e-4
+    layer: int = KIND["layer"].int_default
+    epochs: int = KIND["epochs"].int_default
+    batch_size: int = KIND["batch_size"].int_default
+    lr: float = KIND["lr"].float_default
     max_pairs: int = 0  # 0 = all
-    patch: int = 128
-    val_split: float = 0.1
-    preset: str = "tiny"
-    device: str = "auto"
+    patch: int = KIND["patch"].int_default
+    val_split: float = KIND["val_split"].float_default
+    preset: str = KIND["preset"].str_default
+    device: str = KIND["device"].str_default
     seed: int = 0
-    loss: str = "charbonnier"
+    loss: str = KIND["loss"].str_default
     num_workers: int = 0  # 0 = sized to the machine, -1 = none (load in the training process)
     max_minutes: float = 0.0  # stop training after this much time (then validate and register); 0 = no limit
     cpu_minutes: float = 0.0  # the same budget in CPU time of the training process: reproducible on a busy machine
@@ -36,60 +38,31 @@ class TrainRestorationParams:
 
 
 def validate_train_params(params: TrainRestorationParams) -> TrainRestorationParams:
-    """Fill defaults for zero values (proto3 sends 0 for "not given") and check ranges."""
+    """Fill defaults for zero values (proto3 sends 0 for "not given") and check the described ranges."""
     p = replace(
         params,
-        layer=params.layer or 2,
-        epochs=params.epochs or 10,
-        batch_size=params.batch_size or 4,
-        lr=params.lr or 1e-4,
-        patch=params.patch or 128,
-        val_split=params.val_split if params.val_split else 0.1,
-        preset=(params.preset or "tiny").lower(),
-        device=(params.device or "auto").lower(),
-        loss=(params.loss or "charbonnier").lower(),
+        **{name: or_default(KIND, name, getattr(params, name)) for name in _DEFAULTED},
+        preset=or_default(KIND, "preset", params.preset).lower(),
+        device=or_default(KIND, "device", params.device).lower(),
+        loss=or_default(KIND, "loss", params.loss).lower(),
         domain=(params.domain or "").strip().lower(),
     )
     if p.clean and not p.domain:
-        p = replace(p, domain=DEFAULT_DOMAIN)
-    checks = [
-        ("layer", p.layer in (1, 2), "must be 1 or 2"),
-        ("epochs", 1 <= p.epochs <= 100_000, f"must be between 1 and 100000, got {p.epochs}"),
-        ("batch_size", 1 <= p.batch_size <= 4096, f"must be between 1 and 4096, got {p.batch_size}"),
-        ("lr", math.isfinite(p.lr) and 0 < p.lr <= 1, f"must be in (0, 1], got {p.lr}"),
-        ("max_pairs", p.max_pairs >= 0, f"must not be negative, got {p.max_pairs}"),
-        ("patch", 16 <= p.patch <= 2048, f"must be between 16 and 2048, got {p.patch}"),
-        ("val_split", 0 < p.val_split < 1, f"must be between 0 and 1 (exclusive), got {p.val_split}"),
-        ("preset", p.preset in PRESETS, f"unknown preset {shown(p.preset)}; choose one of {', '.join(PRESETS)}"),
-        ("device", p.device in DEVICES, f"unknown device {shown(p.device)}; choose one of {', '.join(DEVICES)}"),
-        ("loss", p.loss in LOSSES, f"unknown loss {shown(p.loss)}; choose one of {', '.join(LOSSES)}"),
-        ("num_workers", -1 <= p.num_workers <= 64, f"must be between -1 (none) and 64 (0 = auto), got {p.num_workers}"),
-        (
-            "max_minutes",
-            math.isfinite(p.max_minutes) and p.max_minutes >= 0,
-            f"must not be negative, got {p.max_minutes}",
-        ),
-        (
-            "cpu_minutes",
-            math.isfinite(p.cpu_minutes) and p.cpu_minutes >= 0,
-            f"must not be negative, got {p.cpu_minutes}",
-        ),
-        (
-            "domain",
-            not p.domain or p.domain in DOMAINS,
-            f"unknown domain {shown(p.domain)}; choose one of {', '.join(DOMAINS)}",
-        ),
-        ("data", bool(p.data) != bool(p.clean), "give either a folder of pairs (data) or of clean images (clean)"),
-        (
-            "whiten_paper",
-            not p.whiten_paper or (bool(p.clean) and p.domain == "document"),
-            "applies to document training from clean images (clean with domain document)",
-        ),
-    ]
-    for field, ok, message in checks:
-        if not ok:
-            raise InvalidArgument(field, message)
+        p = replace(p, domain=KIND["domain"].str_default)
+    check(KIND, p, *_CHECKED)
+    if p.domain:
+        check(KIND, p, "domain")
+    if bool(p.data) == bool(p.clean):
+        raise InvalidArgument("data", "give either a folder of pairs (data) or of clean images (clean)")
+    if p.whiten_paper and not (p.clean and p.domain == "document"):
+        raise InvalidArgument(
+            "whiten_paper", "applies to document training from clean images (clean with domain document)"
+        )
     return p
+
+
+_DEFAULTED = ("layer", "epochs", "batch_size", "lr", "patch", "val_split")
+_CHECKED = (*_DEFAULTED, "max_pairs", "preset", "device", "loss", "num_workers", "max_minutes", "cpu_minutes", "seed")
 
 
 @dataclass(frozen=True)

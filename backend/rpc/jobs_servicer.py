@@ -9,7 +9,7 @@ import grpc
 
 from backend.jobs.manager import JobManager
 from backend.jobs.records import JobRecord, JobState
-from backend.rpc import convert
+from backend.rpc import convert, jobkinds_convert
 from backend.rpc.caller import current_caller
 from backend.rpc.paging import offset_from_token, within_budget
 from backend.webhooks.service import WebhookService
@@ -68,6 +68,11 @@ class JobsServicer(jobs_pb2_grpc.JobsServicer):
         return self.manager.submit(
             kind, params, labels=labels, on_queued=lambda job: webhooks.set_notify_url(job.id, notify_url)
         )
+
+    def DescribeJobKinds(
+        self, request: jobs_pb2.DescribeJobKindsRequest, context: grpc.ServicerContext
+    ) -> jobs_pb2.DescribeJobKindsResponse:
+        return jobkinds_convert.describe(request.kinds)
 
     def GetJob(self, request: jobs_pb2.GetJobRequest, context: grpc.ServicerContext) -> jobs_pb2.Job:
         return convert.job_to_proto(self.manager.get(_require_id(request.job_id)))

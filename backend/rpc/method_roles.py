@@ -38,6 +38,8 @@ _SERVICES: dict[str, dict[str, Role]] = {
         "ResumeJob": OPERATOR,
         "WatchJob": OPERATOR,
         "WatchJobs": OPERATOR,
+        # what each job kind accepts (defaults, ranges): no workspace content, so anyone with a token
+        "DescribeJobKinds": ANNOTATOR,
     },
     "omni.v1.Synthetic": {"DescribeSynthetic": OPERATOR, "PreviewRestoration": OPERATOR, "PreviewDetection": OPERATOR},
     "omni.v1.Models": {

@@ -7,29 +7,25 @@ means the default, names are trimmed, and an empty selection means "all". Every 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from backend.synthetic.degradations import DEGRADATIONS
-from backend.synthetic.realistic.presets import DEFAULT_DOMAIN, DOMAINS
 from omni_core.errors import InvalidArgument, shown
+from omni_core.jobkinds import SYNTH_DETECTION, SYNTH_RESTORATION
+from omni_core.jobkinds.checks import check
+from omni_core.jobkinds.synthetic import DEFAULT_CLASSES, MAX_COUNT, MAX_SIZE, MIN_SIZE
 
-MAX_COUNT = 1_000_000
-MIN_SIZE = 64
-MAX_SIZE = 4096
-MAX_SEED = 2**63 - 1
+__all__ = ["DEFAULT_CLASSES", "MAX_COUNT", "MAX_SIZE", "MIN_SIZE"]  # read from here by DescribeSynthetic
+
 MAX_CLASSES = 1000
-MAX_OBJECTS = 50
-DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
-DEFAULT_RESTORATION_SIZE = 256
-DEFAULT_DETECTION_SIZE = 640
-DEFAULT_MAX_DEGRADATIONS = 3
-DEFAULT_MAX_OBJECTS = 6
-DEFAULT_COUNT_PER_IMAGE = 1
-MAX_COUNT_PER_IMAGE = 1000
-MIN_CROP = 16
+DEFAULT_RESTORATION_SIZE = SYNTH_RESTORATION["size"].int_default
+DEFAULT_DETECTION_SIZE = SYNTH_DETECTION["size"].int_default
+DEFAULT_MAX_DEGRADATIONS = SYNTH_RESTORATION["max_degradations"].int_default
+DEFAULT_MAX_OBJECTS = SYNTH_DETECTION["max_objects"].int_default
+DEFAULT_COUNT_PER_IMAGE = SYNTH_RESTORATION["count_per_image"].int_default
+DEFAULT_DOMAIN = SYNTH_RESTORATION["domain"].str_default
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,7 @@ def validate_restoration(p: SynthRestorationParams) -> SynthRestorationParams:
     # canonical (application) order, so the same set always gives the same pairs
     chosen = tuple(name for name in known if name in names) if names else known
     max_degradations = _int(p.max_degradations, "max_degradations") or DEFAULT_MAX_DEGRADATIONS
-    _check_range(max_degradations, "max_degradations", 1, len(known))
+    _check_range(max_degradations, "max_degradations", SYNTH_RESTORATION["max_degradations"].int_min, len(known))
     return dataclasses.replace(
         p,
         count=_count(p.count),
@@ -97,15 +93,14 @@ def validate_restoration(p: SynthRestorationParams) -> SynthRestorationParams:
 def _validate_from_images(p: SynthRestorationParams) -> SynthRestorationParams:
     """Pairs from a folder of clean images: ``count`` 0 = every image, else at most that many pairs."""
     domain = p.domain.strip().lower() if isinstance(p.domain, str) else p.domain
-    if not isinstance(domain, str) or (domain and domain not in DOMAINS):
-        raise InvalidArgument("domain", f"unknown domain {shown(p.domain)}; choose one of {', '.join(DOMAINS)}")
+    if not isinstance(domain, str):
+        raise InvalidArgument("domain", f"must be text, got {shown(p.domain)}")
     per_image = _int(p.count_per_image, "count_per_image") or DEFAULT_COUNT_PER_IMAGE
-    _check_range(per_image, "count_per_image", 1, MAX_COUNT_PER_IMAGE)
+    # count 0 = every image: the table's special value of count
     crop = _int(p.crop, "crop")
-    if crop:
-        _check_range(crop, "crop", MIN_CROP, MAX_SIZE)
-    count = _int(p.count, "count")
-    _check_range(count, "count", 0, MAX_COUNT)
+    values = dataclasses.replace(p, domain=domain or DEFAULT_DOMAIN, count_per_image=per_image, crop=crop)
+    check(SYNTH_RESTORATION, values, "domain", "count_per_image", "crop", "count")
+    domain, crop, count = values.domain, values.crop, values.count
     return dataclasses.replace(
         p,
         count=count,
@@ -115,7 +110,7 @@ def _validate_from_images(p: SynthRestorationParams) -> SynthRestorationParams:
         seed=_seed(p.seed),
         max_degradations=0,
         source=p.source,
-        domain=domain or DEFAULT_DOMAIN,
+        domain=domain,
         count_per_image=per_image,
         crop=crop,
     )
@@ -136,16 +131,9 @@ def validate_detection(p: SynthDetectionParams) -> SynthDetectionParams:
             raise InvalidArgument("classes", f"class {shown(name)} is listed twice; class names must be unique")
         seen.add(name)
     val_fraction = p.val_fraction
-    if (
-        isinstance(val_fraction, bool)
-        or not isinstance(val_fraction, int | float)
-        or math.isnan(val_fraction)
-    ):
-        raise InvalidArgument("val_fraction", f"must be a number in [0, 1), got {val_fraction!r}")
-    if not 0.0 <= val_fraction < 1.0:
-        raise InvalidArgument("val_fraction", f"must be in [0, 1), got {val_fraction}")
+    check(SYNTH_DETECTION, p, "val_fraction")
     max_objects = _int(p.max_objects, "max_objects") or DEFAULT_MAX_OBJECTS
-    _check_range(max_objects, "max_objects", 1, MAX_OBJECTS)
+    check(SYNTH_DETECTION, dataclasses.replace(p, max_objects=max_objects), "max_objects")
     return dataclasses.replace(
         p,
         count=_count(p.count),
@@ -183,22 +171,23 @@ def _check_range(value: int, field: str, low: int, high: int) -> None:
         raise InvalidArgument(field, f"must be between {low} and {high}, got {value}")
 
 
+def _checked(value: int, field: str) -> int:
+    """``value`` within the described range of ``field`` (the same for both generators), specials aside."""
+    spec = SYNTH_DETECTION[field]
+    _check_range(value, field, spec.int_min, spec.int_max)
+    return value
+
+
 def _count(value: object) -> int:
-    count = _int(value, "count")
-    _check_range(count, "count", 1, MAX_COUNT)
-    return count
+    return _checked(_int(value, "count"), "count")
 
 
 def _size(value: object, default: int) -> int:
-    size = _int(value, "size") or default
-    _check_range(size, "size", MIN_SIZE, MAX_SIZE)
-    return size
+    return _checked(_int(value, "size") or default, "size")
 
 
 def _seed(value: object) -> int:
-    seed = _int(value, "seed")
-    _check_range(seed, "seed", 0, MAX_SEED)
-    return seed
+    return _checked(_int(value, "seed"), "seed")
 
 
 def _out(value: object) -> str:

@@ -115,6 +115,7 @@ class Connection:
         self.models = models_pb2_grpc.ModelsStub(self.channel)
         self.reports = reports_pb2_grpc.ReportsStub(self.channel)
         self.artifacts = artifacts_pb2_grpc.ArtifactsStub(self.channel)
+        self._job_kinds: dict[str, jobs_pb2.JobKindDescription] | None = None
 
     def close(self) -> None:
         self.channel.close()
@@ -189,6 +190,16 @@ class Connection:
 
     def submit(self, spec: jobs_pb2.JobSpec, labels: dict[str, str] | None = None) -> jobs_pb2.Job:
         return self._call(self.jobs.SubmitJob, jobs_pb2.SubmitJobRequest(spec=spec, labels=labels or {}))
+
+    def describe_job_kinds(self, kinds: Iterable[str] = ()) -> jobs_pb2.DescribeJobKindsResponse:
+        """Each job kind's parameters (defaults, ranges, choices) as this backend checks them."""
+        return self._call(self.jobs.DescribeJobKinds, jobs_pb2.DescribeJobKindsRequest(kinds=list(kinds)))
+
+    def job_kinds(self) -> dict[str, jobs_pb2.JobKindDescription]:
+        """The described job kinds by name, asked once per connection (the forms' defaults and limits)."""
+        if self._job_kinds is None:
+            self._job_kinds = {kind.kind: kind for kind in self.describe_job_kinds().kinds}
+        return self._job_kinds
 
     def get_job(self, job_id: str) -> jobs_pb2.Job:
         return self._call(self.jobs.GetJob, jobs_pb2.GetJobRequest(job_id=job_id))

@@ -1,5 +1,5 @@
-"""The "Start training" form for a detector: its fields with the CLI's defaults (``omni train detection``),
-checks that mirror the server's, and the ``train_detection`` JobSpec it submits.
+"""The "Start training" form for a detector: its fields with the backend's described defaults (as
+``TrainFormModel``), checks that mirror the server's, and the ``train_detection`` JobSpec it submits.
 
 Same shape as ``TrainFormModel`` (restoration): the server checks again and its INVALID_ARGUMENT
 (its field violations) lands next to the field each names through ``apply_server_error``.
@@ -13,37 +13,43 @@ from typing import Any
 
 from desktop.models.events import Event
 from desktop.models.form_errors import FormErrors, FormInvalid
+from omni_core.jobkinds import TRAIN_DETECTION, JobKind
 from protos.omni.v1 import detection_pb2, jobs_pb2
 
 SOURCES = ("dataset", "data")  # a dataset of the backend, or a YOLO data.yaml
-MODELS = ("yolo11n.yaml", "yolo11s.yaml")  # from scratch; a .pt path or a detector version is typed instead
-PRESETS = ("standard", "few_photos")
 PRESET_NAMES = {"standard": "standard (Ultralytics' defaults)", "few_photos": "few photos (heavy augmentation)"}
-DEVICES = ("auto", "cpu", "cuda", "mps")
-MAX_EPOCHS = 100_000
-MAX_BATCH = 4096
-MIN_IMGSZ, MAX_IMGSZ = 32, 8192
 
 
 @dataclass
 class DetectionFields:
-    """One value per TrainDetectionSpec field the form offers (``source`` says which of dataset/data)."""
+    """One value per TrainDetectionSpec field the form offers (``source`` says which of dataset/data);
+    ``of(kind)`` gives the described defaults."""
 
     source: str = "dataset"
     dataset: str = ""
     data: str = ""
-    model: str = "yolo11n.yaml"
-    epochs: int = 100
-    imgsz: int = 640
-    batch: int = 16
-    device: str = "auto"
-    preset: str = "standard"
+    model: str = ""
+    epochs: int = 0
+    imgsz: int = 0
+    batch: int = 0
+    device: str = ""
+    preset: str = ""
+
+    @classmethod
+    def of(cls, kind: JobKind) -> DetectionFields:
+        values: dict[str, Any] = {name: kind[name].default for name in FIELD_NAMES if name in kind.names()}
+        return cls(**values)
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(DetectionFields))
+CHECKED = ("epochs", "imgsz", "batch", "preset")
 
 
-def check_fields(f: DetectionFields) -> dict[str, str]:
+def preset_choices(kind: JobKind) -> list[tuple[str, object]]:
+    return [(PRESET_NAMES.get(p, p.replace("_", " ")), p) for p in kind["preset"].choices]
+
+
+def check_fields(f: DetectionFields, kind: JobKind = TRAIN_DETECTION) -> dict[str, str]:
     """Field -> message for every value the server would refuse."""
     errors: dict[str, str] = {}
     if f.source == "dataset" and not f.dataset.strip():
@@ -56,23 +62,21 @@ def check_fields(f: DetectionFields) -> dict[str, str]:
             errors["data"] = "must be a YOLO data.yaml"
     if not f.model.strip():
         errors["model"] = "choose an architecture, a .pt file or a detector version"
-    if not 1 <= f.epochs <= MAX_EPOCHS:
-        errors["epochs"] = f"must be between 1 and {MAX_EPOCHS}, got {f.epochs}"
-    if not MIN_IMGSZ <= f.imgsz <= MAX_IMGSZ or f.imgsz % 32:
-        errors["imgsz"] = f"must be a multiple of 32 between {MIN_IMGSZ} and {MAX_IMGSZ}, got {f.imgsz}"
-    if not 1 <= f.batch <= MAX_BATCH:
-        errors["batch"] = f"must be between 1 and {MAX_BATCH}, got {f.batch}"
     if not f.device.strip():
-        errors["device"] = "choose a device (auto, cpu, cuda, cuda:N, N or mps)"
-    if f.preset not in PRESETS:
-        errors["preset"] = f"unknown preset {f.preset!r}; choose one of {', '.join(PRESETS)}"
+        errors["device"] = f"choose a device ({kind['device'].help})"
+    for name in CHECKED:
+        problem = kind.problem(name, getattr(f, name))
+        if problem:
+            errors[name] = problem
     return errors
 
 
 class DetectionFormModel(FormErrors):
-    def __init__(self) -> None:
+    def __init__(self, kind: JobKind = TRAIN_DETECTION) -> None:
         super().__init__()
-        self.fields = DetectionFields()
+        self.kind = kind  # this client's table until the backend's description arrives
+        self.fields = DetectionFields.of(kind)
+        self._edited: set[str] = set()
         self.datasets: list[str] = []  # the backend's datasets, for the dataset field's list
         self.changed: Event[[]] = Event()
 
@@ -82,12 +86,22 @@ class DetectionFormModel(FormErrors):
     def spec_prefix(self) -> str:
         return "train_detection."
 
+    def set_description(self, kind: JobKind) -> None:
+        """The backend's parameters: its limits and choices hold from now on; fields not edited take its defaults."""
+        self.kind = kind
+        described = DetectionFields.of(kind)
+        for name in FIELD_NAMES:
+            if name not in self._edited and name != "source":
+                setattr(self.fields, name, getattr(described, name))
+        self.changed.emit()
+
     def set(self, name: str, value: Any) -> None:
         if name not in FIELD_NAMES:
             raise KeyError(f"DetectionFields has no field {name!r}")
         if getattr(self.fields, name) == value:
             return
         setattr(self.fields, name, value)
+        self._edited.add(name)
         self._clear_error(name)
         self.changed.emit()
 
@@ -101,10 +115,9 @@ class DetectionFormModel(FormErrors):
     # -- checks ---------------------------------------------------------------------------------------
 
     def validate(self) -> dict[str, str]:
-        errors = check_fields(self.fields)
+        errors = check_fields(self.fields, self.kind)
         self._set_errors(errors, "")
         return errors
-
 
     # -- protobuf -------------------------------------------------------------------------------------
 

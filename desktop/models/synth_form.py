@@ -1,6 +1,8 @@
 """The "New synthetic data" form: its fields, client-side checks that mirror the server's, and the JobSpec.
 
-The checks only save a round trip; the server checks again and its INVALID_ARGUMENT's field violations
+Defaults and limits are the backend's described parameters (``set_parameters``, from DescribeJobKinds; this
+client's ``omni_core.jobkinds`` table until they arrive), checked with the table's own code. The checks only save
+a round trip; the server checks again and its INVALID_ARGUMENT's field violations
 are mapped back onto the same field names by ``apply_server_error``.
 """
 
@@ -8,53 +10,57 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from desktop.models.events import Event
 from desktop.models.form_errors import FormErrors, FormInvalid
+from omni_core.jobkinds import SYNTH_DETECTION, SYNTH_RESTORATION, JobKind
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
 
 Kind = Literal["restoration", "detection"]
 KINDS: tuple[Kind, ...] = ("restoration", "detection")
+JOB_KINDS: dict[Kind, str] = {"restoration": "synth_restoration", "detection": "synth_detection"}
 
-# The server's limits (backend/synthetic/params.py); DescribeSynthetic overrides those it reports.
-MIN_SIZE, MAX_SIZE, MAX_COUNT = 64, 4096, 1_000_000
-MAX_SEED = 2**63 - 1
-MAX_CLASSES = 1000
-MAX_OBJECTS = 50
-DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
-# The realistic degradation presets (backend/synthetic/realistic/presets.py), the first the default;
-# DescribeSynthetic's ``domains`` replaces them
-DOMAINS = ("photo", "document")
-MAX_COUNT_PER_IMAGE, MIN_CROP = 1000, 16
+
+def _defaults(kind: JobKind, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: kind[name].default for name in names if name in kind.names()}
 
 
 @dataclass
 class RestorationFields:
-    count: int = 1000
+    count: int = 0
     out: str = ""
-    size: int = 256
+    size: int = 0
     degradations: list[str] = field(default_factory=list)  # chosen names; all once described
-    max_degradations: int = 3
+    max_degradations: int = 0
     seed: int = 0
     # pairs from the user's own clean images (``source`` set): count 0 = all; size and degradations unused
     source: str = ""
-    domain: str = DOMAINS[0]
-    count_per_image: int = 1
+    domain: str = ""
+    count_per_image: int = 0
     crop: int = 0  # 0 = whole images
+
+    @classmethod
+    def of(cls, kind: JobKind, out: str) -> RestorationFields:
+        names = ("count", "size", "max_degradations", "seed", "domain", "count_per_image", "crop")
+        return cls(out=out, **_defaults(kind, names))
 
 
 @dataclass
 class DetectionFields:
-    count: int = 500
+    count: int = 0
     out: str = ""
-    size: int = 640
-    classes: str = ", ".join(DEFAULT_CLASSES)  # comma-separated, as typed
-    val_fraction: float = 0.2
+    size: int = 0
+    classes: str = ""  # comma-separated, as typed
+    val_fraction: float = 0.0
     seed: int = 0
-    max_objects: int = 6
+    max_objects: int = 0
+
+    @classmethod
+    def of(cls, kind: JobKind, out: str) -> DetectionFields:
+        values: dict[str, Any] = _defaults(kind, ("count", "size", "val_fraction", "seed", "max_objects"))
+        return cls(out=out, classes=", ".join(kind["classes"].list_default), **values)
 
 
 @dataclass(frozen=True)
@@ -78,14 +84,45 @@ class SynthFormModel(FormErrors):
     def __init__(self) -> None:
         super().__init__()
         self.kind: Kind = "restoration"
-        self.restoration = RestorationFields(out=default_out("restoration"))
-        self.detection = DetectionFields(out=default_out("detection"))
+        # this client's table until the backend's DescribeJobKinds answer arrives (set_parameters)
+        self.parameters: dict[Kind, JobKind] = {"restoration": SYNTH_RESTORATION, "detection": SYNTH_DETECTION}
+        self.restoration = RestorationFields.of(SYNTH_RESTORATION, default_out("restoration"))
+        self.detection = DetectionFields.of(SYNTH_DETECTION, default_out("detection"))
+        self._edited: set[tuple[Kind, str]] = set()
         self.known_degradations: list[Degradation] = []
-        self.default_classes: list[str] = list(DEFAULT_CLASSES)
-        self.min_size, self.max_size, self.max_count = MIN_SIZE, MAX_SIZE, MAX_COUNT
-        self.domains: tuple[str, ...] = DOMAINS
+        self.default_classes: list[str] = list(SYNTH_DETECTION["classes"].list_default)
         self.described = False
         self.changed: Event[[]] = Event()  # a value changed (or several, e.g. after describe)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return self.parameters["restoration"]["domain"].choices
+
+    @property
+    def min_size(self) -> int:
+        return self.parameters[self.kind]["size"].int_min
+
+    @property
+    def max_size(self) -> int:
+        return self.parameters[self.kind]["size"].int_max
+
+    @property
+    def max_count(self) -> int:
+        return self.parameters[self.kind]["count"].int_max
+
+    def set_parameters(self, kind: Kind, described: JobKind) -> None:
+        """The backend's parameters of ``kind``: its limits hold from now on; fields not edited take its defaults."""
+        self.parameters[kind] = described
+        fields = self.fields_of(kind)
+        fresh: RestorationFields | DetectionFields = (
+            RestorationFields.of(described, fields.out)
+            if kind == "restoration"
+            else DetectionFields.of(described, fields.out)
+        )
+        for f in dataclasses.fields(fields):
+            if (kind, f.name) not in self._edited and f.name not in ("out", "degradations"):
+                setattr(fields, f.name, getattr(fresh, f.name))
+        self.changed.emit()
 
     # -- values ---------------------------------------------------------------------------------------
 
@@ -124,25 +161,20 @@ class SynthFormModel(FormErrors):
         if getattr(fields, name) == value:
             return
         setattr(fields, name, list(value) if isinstance(value, list | tuple) else value)
+        self._edited.add(("restoration" if fields is self.restoration else "detection", name))
         if fields is self.fields:
             self._clear_error(name)
         self.changed.emit()
 
     def set_description(self, description: synthetic_pb2.DescribeSyntheticResponse) -> None:
-        """What the backend offers: the degradations to choose from (all chosen at first) and the limits."""
+        """What the backend offers: the degradations to choose from (all chosen at first), the default classes.
+        The limits come with ``set_parameters``."""
         self.known_degradations = [Degradation(d.name, d.description) for d in description.degradations]
         known = [d.name for d in self.known_degradations]
         chosen = [name for name in known if name in self.restoration.degradations]
         self.restoration.degradations = chosen or known
-        self.min_size = description.min_size or MIN_SIZE
-        self.max_size = description.max_size or MAX_SIZE
-        self.max_count = description.max_count or MAX_COUNT
         if description.default_classes:
             self.default_classes = list(description.default_classes)
-        if description.domains:
-            self.domains = tuple(description.domains)
-            if self.restoration.domain not in self.domains:
-                self.restoration.domain = self.domains[0]
         self.described = True
         self.changed.emit()
 
@@ -162,16 +194,18 @@ class SynthFormModel(FormErrors):
         self._set_errors(errors, "")
         return errors
 
-    def _check_common(self, fields: RestorationFields | DetectionFields) -> dict[str, str]:
-        errors: dict[str, str] = {}
-        if not self.min_size <= fields.size <= self.max_size:
-            errors["size"] = f"must be between {self.min_size} and {self.max_size}, got {fields.size}"
-        if not 1 <= fields.count <= self.max_count:
-            errors["count"] = f"must be between 1 and {self.max_count}, got {fields.count}"
+    def _problems(self, kind: Kind, fields: RestorationFields | DetectionFields, *names: str) -> dict[str, str]:
+        described = self.parameters[kind]
+        found = {name: described.problem(name, getattr(fields, name)) for name in names}
+        return {name: problem for name, problem in found.items() if problem}
+
+    def _check_common(self, kind: Kind, fields: RestorationFields | DetectionFields) -> dict[str, str]:
+        errors = self._problems(kind, fields, "size", "count", "seed")
+        if fields.count == 0 and "count" not in errors and kind == "restoration":  # 0 = every image, of a source
+            count = self.parameters[kind]["count"]
+            errors["count"] = f"must be between {count.minimum} and {count.maximum}, got 0 (or choose your own images)"
         if not fields.out.strip():
             errors["out"] = "an output folder is required"
-        if not 0 <= fields.seed <= MAX_SEED:
-            errors["seed"] = f"must be between 0 and {MAX_SEED}, got {fields.seed}"
         return errors
 
     def from_images(self) -> bool:
@@ -180,41 +214,33 @@ class SynthFormModel(FormErrors):
 
     def _check_from_images(self) -> dict[str, str]:
         fields = self.restoration
-        errors = {k: v for k, v in self._check_common(fields).items() if k not in ("size", "count")}
-        if not 0 <= fields.count <= self.max_count:
-            errors["count"] = f"must be between 0 (every image) and {self.max_count}, got {fields.count}"
-        if fields.domain not in self.domains:
-            errors["domain"] = f"unknown domain {fields.domain!r}; choose one of {', '.join(self.domains)}"
-        if not 1 <= fields.count_per_image <= MAX_COUNT_PER_IMAGE:
-            errors["count_per_image"] = f"must be between 1 and {MAX_COUNT_PER_IMAGE}, got {fields.count_per_image}"
-        if fields.crop and not MIN_CROP <= fields.crop <= self.max_size:
-            errors["crop"] = f"must be 0 (whole images) or between {MIN_CROP} and {self.max_size}, got {fields.crop}"
+        errors = {k: v for k, v in self._check_common("restoration", fields).items() if k not in ("size", "count")}
+        errors.update(self._problems("restoration", fields, "count", "domain", "count_per_image", "crop"))
         return errors
 
     def _check_restoration(self) -> dict[str, str]:
         if self.from_images():
             return self._check_from_images()
         fields = self.restoration
-        errors = self._check_common(fields)
+        errors = self._check_common("restoration", fields)
+        low = self.parameters["restoration"]["max_degradations"].int_min
         if self.known_degradations:
             known = [d.name for d in self.known_degradations]
             unknown = [name for name in fields.degradations if name not in known]
             if unknown:
-                errors["degradations"] = (
-                    f"unknown degradation {unknown[0]!r}; known degradations: {', '.join(known)}"
-                )
+                errors["degradations"] = f"unknown degradation {unknown[0]!r}; known degradations: {', '.join(known)}"
             elif not fields.degradations:
                 errors["degradations"] = "choose at least one degradation"
             high = len(known)
         else:
             high = max(1, len(fields.degradations)) if fields.degradations else 1 << 30
-        if not 1 <= fields.max_degradations <= high:
-            errors["max_degradations"] = f"must be between 1 and {high}, got {fields.max_degradations}"
+        if not low <= fields.max_degradations <= high:
+            errors["max_degradations"] = f"must be between {low} and {high}, got {fields.max_degradations}"
         return errors
 
     def _check_detection(self) -> dict[str, str]:
         fields = self.detection
-        errors = self._check_common(fields)
+        errors = self._check_common("detection", fields)
         classes = parse_classes(fields.classes)
         seen: set[str] = set()
         for name in classes:
@@ -225,13 +251,7 @@ class SynthFormModel(FormErrors):
                 errors["classes"] = f"class {name!r} is listed twice; class names must be unique"
                 break
             seen.add(name)
-        else:
-            if len(classes) > MAX_CLASSES:
-                errors["classes"] = f"at most {MAX_CLASSES} classes, got {len(classes)}"
-        if math.isnan(fields.val_fraction) or not 0.0 <= fields.val_fraction < 1.0:
-            errors["val_fraction"] = f"must be in [0, 1), got {fields.val_fraction}"
-        if not 1 <= fields.max_objects <= MAX_OBJECTS:
-            errors["max_objects"] = f"must be between 1 and {MAX_OBJECTS}, got {fields.max_objects}"
+        errors.update(self._problems("detection", fields, "val_fraction", "max_objects"))
         return errors
 
     def field_names(self) -> frozenset[str]:

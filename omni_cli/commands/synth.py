@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 
 from omni_cli.follow import submit_and_follow
+from omni_cli.options import add_param, checker, help_text
 from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
+from omni_core.jobkinds import SYNTH_DETECTION, SYNTH_RESTORATION
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
+
+
+def _lowered(text: str) -> str:
+    return text.strip().lower()
 
 
 def _names(value: str) -> list[str]:
@@ -20,16 +26,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     restoration = commands.add_parser(
         "restoration", help="clean/degraded pairs: rendered documents, or your own clean images degraded (--from)"
     )
-    restoration.add_argument(
-        "--count", type=int, default=0, help="pairs to write (required without --from; with it: at most, 0 = all)"
-    )
+    r = SYNTH_RESTORATION
+    # the range of --count depends on --from (0 = every image there), so the backend checks it
+    add_param(restoration, r, "count", checked=False, default=None, extra="with --from: at most, default every image")
     restoration.add_argument("--out", required=True, help="output folder (new or empty)")
-    restoration.add_argument("--size", type=int, default=256, help="image side in pixels (default 256)")
+    add_param(restoration, r, "size")
     restoration.add_argument(
         "--degradations", type=_names, default=[], help="comma-separated names (default: all; see omni synth list)"
     )
-    restoration.add_argument("--max-degradations", type=int, default=3, help="at most this many per pair (default 3)")
-    restoration.add_argument("--seed", type=int, default=0)
+    add_param(restoration, r, "max_degradations", extra="at most the number of degradations")
+    add_param(restoration, r, "seed")
     own = restoration.add_argument_group("pairs from your own clean images")
     own.add_argument(
         "--from",
@@ -38,28 +44,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="DIR",
         help="folder of clean photos or scans (any format and size, searched recursively) to degrade into pairs",
     )
-    own.add_argument("--domain", default="", help="photo | document: the realistic degradation preset (default photo)")
-    own.add_argument("--count-per-image", type=int, default=0, help="pairs from each image (default 1)")
-    own.add_argument(
-        "--crop", type=int, default=0, help="side of a random square crop per pair (default 0: the whole image)"
-    )
+    add_param(own, r, "domain", normalise=_lowered)
+    add_param(own, r, "count_per_image")
+    add_param(own, r, "crop")
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")
     add_notify_option(restoration)
     restoration.set_defaults(func=run_restoration)
 
     detection = commands.add_parser("detection", help="YOLO-format scenes with damage objects")
-    detection.add_argument("--count", type=int, required=True, help="images to write")
+    d = SYNTH_DETECTION
+    detection.add_argument(
+        "--count", type=checker(d["count"]), required=True, help=help_text(d["count"], default=False)
+    )
     detection.add_argument("--out", required=True, help="output folder (new or empty)")
     detection.add_argument(
         "--classes",
         type=_names,
         default=[],
-        help="comma-separated class names (default: dent,dirt,rust,scratch,spoiled,mold)",
+        help=f"comma-separated class names (default: {','.join(d['classes'].list_default)})",
     )
-    detection.add_argument("--size", type=int, default=640, help="image side in pixels (default 640)")
-    detection.add_argument("--val-fraction", type=float, default=0.2, help="share of images in val/ (default 0.2)")
-    detection.add_argument("--max-objects", type=int, default=6, help="objects per image at most (default 6)")
-    detection.add_argument("--seed", type=int, default=0)
+    for name in ("size", "val_fraction", "max_objects", "seed"):
+        add_param(detection, d, name)
     detection.add_argument("--detach", action="store_true", help="print the job id and return")
     add_notify_option(detection)
     detection.set_defaults(func=run_detection)
@@ -72,19 +77,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_restoration(args: argparse.Namespace) -> int:
+    r = SYNTH_RESTORATION["count"]
     with open_session(args) as session:
         spec = synthetic_pb2.SynthRestorationSpec(
-            count=args.count,
+            count=args.count if args.count is not None else 0 if args.source else r.int_default,
             out=local_path(session, args.out),
-            size=args.size,
-            degradations=args.degradations,
-            max_degradations=args.max_degradations,
             seed=args.seed,
-            source=local_path(session, args.source) if args.source else "",
-            domain=args.domain,
-            count_per_image=args.count_per_image,
-            crop=args.crop,
         )
+        if args.source:  # pairs from the user's images: the options of rendered documents do not apply
+            spec.source = local_path(session, args.source)
+            spec.domain, spec.count_per_image, spec.crop = args.domain, args.count_per_image, args.crop
+        else:
+            spec.size, spec.max_degradations = args.size, args.max_degradations
+            spec.degradations.extend(args.degradations)
         return submit_and_follow(session, jobs_pb2.JobSpec(synth_restoration=spec), detach=args.detach)
 
 

@@ -8,8 +8,14 @@ import sys
 
 from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import EXIT_FAILED, follow, submit_and_follow
+from omni_cli.options import add_param
 from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
+from omni_core.jobkinds import TRAIN_RESTORATION
 from protos.omni.v1 import cloud_pb2, jobs_pb2, training_pb2
+
+
+def _lowered(text: str) -> str:
+    return text.strip().lower()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description="Train layer 1 (fast CNN) or layer 2 (Restormer-style) on DIR/clean and DIR/degraded (--data), "
         "or on a folder of clean images degraded afresh every epoch (--clean).",
     )
+    k = TRAIN_RESTORATION
     restoration.add_argument("--data", help="folder with clean/ and degraded/ (same file names)")
     restoration.add_argument(
         "--clean",
@@ -28,37 +35,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="folder of clean photos or scans (any format and size): random crops degraded afresh every epoch, "
         "reproducibly from --seed; nothing is written",
     )
-    restoration.add_argument(
-        "--domain",
-        default="",
-        help="photo | document: the degradation preset with --clean (default photo), recorded in the model card",
-    )
-    restoration.add_argument(
-        "--whiten-paper",
-        action="store_true",
-        help="documents with --clean: train to make the paper white (default: keep the paper's tone)",
-    )
-    restoration.add_argument("--layer", type=int, choices=(1, 2), default=2)
-    restoration.add_argument("--epochs", type=int, default=10)
-    restoration.add_argument("--batch-size", type=int, default=4)
-    restoration.add_argument("--lr", type=float, default=1e-4)
-    restoration.add_argument("--max-pairs", type=int, default=0, help="use at most N pairs (default: all)")
-    restoration.add_argument("--patch", type=int, default=128, help="training crop size (default 128)")
-    restoration.add_argument("--val-split", type=float, default=0.1)
-    restoration.add_argument(
-        "--preset",
-        choices=("tiny", "mini", "small", "base"),
-        default="tiny",
-        help="network size; mini learns the most in a short CPU budget (same step time as tiny)",
-    )
-    restoration.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    restoration.add_argument("--loss", choices=("charbonnier", "l1", "charbonnier+ssim"), default="charbonnier")
-    restoration.add_argument("--seed", type=int, default=0)
-    restoration.add_argument(
-        "--workers", type=int, default=0, help="data loader workers (0 = sized to the machine, -1 = none)"
-    )
-    restoration.add_argument("--max-minutes", type=float, default=0, help="time budget for training (default: none)")
-    restoration.add_argument("--cpu-minutes", type=float, default=0, help="the budget in CPU time (reproducible)")
+    add_param(restoration, k, "domain", extra="with --clean", normalise=_lowered)
+    add_param(restoration, k, "whiten_paper", extra="with --clean documents; default: keep the paper's tone")
+    add_param(restoration, k, "layer")
+    for name in ("epochs", "batch_size", "lr", "max_pairs", "patch", "val_split"):
+        add_param(restoration, k, name)
+    for name in ("preset", "device", "loss"):
+        add_param(restoration, k, name, normalise=_lowered)
+    add_param(restoration, k, "seed")
+    add_param(restoration, k, "num_workers", flag="--workers", dest="workers")
+    add_param(restoration, k, "max_minutes")
+    add_param(restoration, k, "cpu_minutes")
     restoration.add_argument(
         "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
     )
@@ -100,7 +87,7 @@ def run_restoration(args: argparse.Namespace) -> int:
         spec = training_pb2.TrainRestorationSpec(
             data=local_path(session, args.data) if args.data else "",
             clean=local_path(session, args.clean) if args.clean else "",
-            domain=args.domain,
+            domain=args.domain if args.clean else "",  # the preset of clean images only
             whiten_paper=args.whiten_paper,
             layer=args.layer,
             epochs=args.epochs,

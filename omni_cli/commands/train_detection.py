@@ -8,7 +8,10 @@ from pathlib import Path
 
 from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import follow, submit_and_follow
+from omni_cli.options import add_param, help_text
 from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
+from omni_core.jobkinds import TRAIN_DETECTION
+from omni_core.jobkinds.training import IMAGE_STATUSES
 from protos.omni.v1 import cloud_pb2, datasets_pb2, detection_pb2, jobs_pb2
 
 #: the augmentation knobs operators tune, as options (CLI name -> Ultralytics name)
@@ -27,11 +30,12 @@ KNOBS = (
     "mixup",
     "cutmix",
 )
-STATUSES = {
-    "todo": datasets_pb2.IMAGE_STATUS_TODO,
-    "done": datasets_pb2.IMAGE_STATUS_DONE,
-    "review": datasets_pb2.IMAGE_STATUS_REVIEW,
-}
+#: --status NAME -> omni.v1.ImageStatus, for the statuses the table describes
+STATUSES = {name: datasets_pb2.ImageStatus.Value(f"IMAGE_STATUS_{name.upper()}") for name in IMAGE_STATUSES}
+
+
+def _preset(text: str) -> str:
+    return text.strip().lower().replace("-", "_")
 
 
 def register_detection(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,33 +49,24 @@ def register_detection(commands: argparse._SubParsersAction) -> None:  # type: i
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--dataset", metavar="NAME", help="a dataset of the backend")
     source.add_argument("--data", metavar="FILE", help="a YOLO data.yaml")
-    parser.add_argument(
-        "--model",
-        default="yolo11n.yaml",
-        help="yolo11n.yaml (default), yolo11s.yaml, ..., a local .pt file, or a detector version to fine-tune",
-    )
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--imgsz", type=int, default=640, help="training image size (multiple of 32)")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, a GPU number or mps")
-    parser.add_argument(
-        "--preset",
-        choices=("standard", "few-photos"),
-        default="standard",
-        help="augmentation: Ultralytics' defaults (standard) or heavy augmentation for a handful of photos",
-    )
+    k = TRAIN_DETECTION
+    add_param(parser, k, "model", extra="e.g. yolo11s.yaml")
+    for name in ("epochs", "imgsz", "batch", "device"):
+        add_param(parser, k, name)
+    add_param(parser, k, "preset", normalise=_preset, extra="few-photos is accepted too")
     knobs = parser.add_argument_group("augmentation overrides (on top of --preset)")
     for name in KNOBS:
         knobs.add_argument(f"--{name.replace('_', '-')}", dest=f"aug_{name}", type=float, metavar="X")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=0, help="data loader workers (0 = default, -1 = none)")
-    parser.add_argument("--patience", type=int, default=0, help="stop after N epochs without improvement (default 100)")
-    parser.add_argument("--val-fraction", type=float, default=0.2, help="--dataset: share of images for validation")
+    add_param(parser, k, "seed")
+    add_param(parser, k, "workers")
+    add_param(parser, k, "patience")
+    add_param(parser, k, "val_fraction", extra="with --dataset")
     parser.add_argument(
         "--status",
         action="append",
-        choices=tuple(STATUSES),
-        help="--dataset: train on images with this status (repeatable; default done)",
+        choices=k["statuses"].choices,
+        help=help_text(k["statuses"], extra="with --dataset; repeatable", default=False)
+        + f"; default {','.join(k['statuses'].list_default)}",
     )
     parser.add_argument("--resume", metavar="JOB_ID", help="continue this run from its last epoch, same arguments")
     parser.add_argument("--detach", action="store_true", help="print the job id and return")
@@ -99,7 +94,7 @@ def spec_from_args(session: Session, args: argparse.Namespace) -> detection_pb2.
         imgsz=args.imgsz,
         batch=args.batch,
         device=args.device,
-        preset=args.preset.replace("-", "_"),
+        preset=args.preset,
         augment=overrides,
         seed=args.seed,
         workers=args.workers,

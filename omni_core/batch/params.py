@@ -10,32 +10,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from omni_core.batch.formats import FORMAT_CHOICES, normalise_format
+from omni_core.batch.formats import normalise_format
 from omni_core.errors import InvalidArgument
+from omni_core.jobkinds import RESTORE_BATCH
+from omni_core.jobkinds.batch import CURRENT
+from omni_core.jobkinds.checks import check, or_default
 from omni_core.providers import provider_name
 
 AUTO_TILE = 0
 #: the smallest tile side a memory-derived plan uses (the out-of-memory rule may go lower); the overlap must be
 #: under half of it
 MIN_AUTO_SIDE = 256
-DEFAULT_OVERLAP = 32
-DEFAULT_QUALITY = 95
-MIN_TILE = 64
-MAX_TILE = 8192
-MAX_BATCH = 64
 WHOLE_IMAGE = -1
 NO_OVERLAP = -1
+DEFAULT_OVERLAP = RESTORE_BATCH["overlap"].int_default
+DEFAULT_QUALITY = RESTORE_BATCH["quality"].int_default
+MIN_TILE = RESTORE_BATCH["tile"].int_min
+MAX_TILE = RESTORE_BATCH["tile"].int_max
+MAX_BATCH = RESTORE_BATCH["batch_size"].int_max
 
 
 @dataclass(frozen=True)
 class RestoreOptions:
     """How images are restored: the same for a run on the backend and a remote stream."""
 
-    model: str = "current"  # a version, or "current" (the promoted version of ``layer``, else its newest)
+    model: str = CURRENT  # a version, or "current" (the promoted version of ``layer``, else its newest)
     layer: int = 0  # 1 or 2; 0 = 2 for "current", or the explicit version's layer
     tile: int = AUTO_TILE  # px; 0 = from the memory the model needs and the device has; -1 = whole images
     overlap: int = DEFAULT_OVERLAP  # -1 = none
-    format: str = "same"
+    format: str = RESTORE_BATCH["format"].str_default
     quality: int = DEFAULT_QUALITY
     require_provider: str = ""  # an ONNX Runtime provider name, or ""
     batch_size: int = 0  # images/tiles per network call; 0 = auto
@@ -58,7 +61,7 @@ class RestoreOptions:
 class RestoreBatchParams:
     input: str
     out: str
-    model: str = "current"
+    model: str = CURRENT
     layer: int = 0
     recursive: bool = False
     tile: int = 0
@@ -87,34 +90,21 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
     """Defaults for zero values, then range checks; raises InvalidArgument naming the field."""
     o = replace(
         options,
-        model=(options.model or "current").strip(),
+        model=or_default(RESTORE_BATCH, "model", options.model).strip(),
         tile=options.tile,
-        overlap=options.overlap or DEFAULT_OVERLAP,
+        overlap=or_default(RESTORE_BATCH, "overlap", options.overlap),
         format=normalise_format(options.format),
-        quality=options.quality or DEFAULT_QUALITY,
+        quality=or_default(RESTORE_BATCH, "quality", options.quality),
         require_provider=provider_name(options.require_provider),
     )
-    if o.tile not in (WHOLE_IMAGE, AUTO_TILE) and not MIN_TILE <= o.tile <= MAX_TILE:
-        raise InvalidArgument(
-            "tile",
-            f"must be between {MIN_TILE} and {MAX_TILE} px, -1 for whole images or 0 for the default; got {o.tile}",
-        )
-    if o.overlap != NO_OVERLAP and o.overlap < 0:
-        raise InvalidArgument("overlap", f"must not be negative, got {o.overlap}")
+    check(RESTORE_BATCH, o, "tile", "overlap")
     if o.auto_tile and 2 * o.overlap_px >= MIN_AUTO_SIDE:
         raise InvalidArgument(
             "overlap", f"must be under half the smallest default tile ({MIN_AUTO_SIDE} px), got {o.overlap_px}"
         )
     if o.tile > 0 and 2 * o.overlap_px >= o.tile:
         raise InvalidArgument("overlap", f"must be under half the tile ({o.tile} px), got {o.overlap_px}")
-    if o.format not in FORMAT_CHOICES:
-        raise InvalidArgument("format", f"unknown format {options.format!r}; choose one of {', '.join(FORMAT_CHOICES)}")
-    if not 1 <= o.quality <= 100:
-        raise InvalidArgument("quality", f"must be between 1 and 100, got {o.quality}")
-    if o.layer not in (0, 1, 2):
-        raise InvalidArgument("layer", f"must be 1 or 2, got {o.layer}")
-    if not 0 <= o.batch_size <= MAX_BATCH:
-        raise InvalidArgument("batch_size", f"must be between 1 and {MAX_BATCH} (0 = auto), got {o.batch_size}")
+    check(RESTORE_BATCH, o, "format", "quality", "layer", "batch_size")
     return o
 
 

@@ -92,7 +92,7 @@ def test_restoration_checks(form: SynthFormModel, field: str, value: object, mes
         ("classes", "a:b", "must not contain whitespace or ':'"),
         ("classes", "dent, dent", "listed twice"),
         ("val_fraction", 1.0, "must be in [0, 1)"),
-        ("val_fraction", float("nan"), "must be in [0, 1)"),
+        ("val_fraction", float("nan"), "must be a finite number"),
         ("max_objects", 51, "between 1 and 50"),
     ],
 )
@@ -170,7 +170,7 @@ def test_pairs_from_my_own_images(form: SynthFormModel) -> None:
     for field, value, message in (
         ("domain", "x-ray", "choose one of photo, document"),
         ("count_per_image", 0, "between 1 and 1000"),
-        ("crop", 8, "0 (whole images) or between 16"),
+        ("crop", 8, "between 16 and 4096 (0 = whole image), got 8"),
     ):
         form.set(field, value)
         assert message in form.validate()[field]

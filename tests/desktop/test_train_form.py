@@ -22,18 +22,18 @@ def test_defaults_are_the_backends() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("layer", 3, "must be 1 or 2"),
+        ("layer", 3, "must be 1 or 2, got 3"),
         ("epochs", 0, "must be between 1 and 100000, got 0"),
         ("batch_size", 5000, "must be between 1 and 4096, got 5000"),
         ("lr", 0.0, "must be in (0, 1], got 0"),
         ("lr", 2.0, "must be in (0, 1], got 2"),
         ("lr", math.nan, "enter a number, e.g. 1e-4"),
         ("patch", 8, "must be between 16 and 2048, got 8"),
-        ("val_split", 1.0, "must be between 0 and 1 (exclusive), got 1"),
-        ("max_pairs", -1, "must not be negative, got -1"),
+        ("val_split", 1.0, "must be in (0, 1), got 1"),
+        ("max_pairs", -1, "must be between 0 and 2147483647 (0 = all), got -1"),
         ("preset", "huge", "unknown preset 'huge'; choose one of tiny, mini, small, base"),
         ("device", "tpu", "unknown device 'tpu'; choose one of auto, cpu, cuda"),
-        ("max_minutes", -1.0, "must not be negative, got -1"),
+        ("max_minutes", -1.0, "must be between 0 and 1e+06 (0 = no limit), got -1"),
     ],
 )
 def test_each_check(name: str, value: object, message: str) -> None:

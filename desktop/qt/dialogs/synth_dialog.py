@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client import BackendError
-from desktop.models.synth_form import KINDS, Kind, SynthFormModel
+from desktop.models.described import kind_from_proto
+from desktop.models.synth_form import JOB_KINDS, KINDS, Kind, SynthFormModel
 from desktop.models.yolo import parse_yolo_labels
 from desktop.qt.dialogs.synth_fields import FieldSet
 from desktop.qt.session import Session
@@ -160,6 +161,18 @@ class SynthDialog(QDialog):
             on_result=self._described,
             on_error=self._describe_failed,
         )
+        self.session.run(
+            lambda connection: connection.job_kinds(),
+            owner=self,
+            on_result=self._parameters_described,
+            on_error=self._describe_failed,
+        )
+
+    def _parameters_described(self, kinds: dict[str, jobs_pb2.JobKindDescription]) -> None:
+        """The backend's defaults and limits of both forms (a remote backend's may differ from this client's)."""
+        for kind, name in JOB_KINDS.items():
+            if name in kinds:
+                self.model.set_parameters(kind, kind_from_proto(kinds[name]))
 
     def _described(self, description: synthetic_pb2.DescribeSyntheticResponse) -> None:
         first = not self.model.described

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.synth_form import MAX_COUNT_PER_IMAGE, MAX_OBJECTS, Degradation, Kind, SynthFormModel
+from desktop.models.synth_form import Degradation, Kind, SynthFormModel
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout, muted_label
+from desktop.qt.widgets.described import apply_range
 
 DEGRADATION_COLUMNS = 3
 
@@ -52,7 +53,7 @@ class FieldSet:
         self._grid_buttons: list[QPushButton] = []
 
         self.count = QSpinBox()
-        self.count.setRange(1, model.max_count)
+        self.count.setRange(1, model.parameters[kind]["count"].int_max)
         self.count.setSingleStep(100)
         self.count.setGroupSeparatorShown(True)
         self.count.setSuffix(" pairs" if kind == "restoration" else " images")
@@ -74,9 +75,7 @@ class FieldSet:
         self.add_widget_row("out", "Output folder", out_row, focus=self.out)
 
         self.size = QSpinBox()
-        self.size.setRange(model.min_size, model.max_size)
         self.size.setSingleStep(32)
-        self.size.setSuffix(" px")
         self.size.valueChanged.connect(lambda value: self._set("size", value))
         self.add_widget_row("size", "Image size", self.size)
 
@@ -97,13 +96,11 @@ class FieldSet:
             self.classes.textEdited.connect(lambda text: self._set("classes", text))
             self.add_widget_row("classes", "Classes", self.classes)
             self.val_fraction = QDoubleSpinBox()
-            self.val_fraction.setRange(0.0, 0.95)
             self.val_fraction.setSingleStep(0.05)
             self.val_fraction.setDecimals(2)
             self.val_fraction.valueChanged.connect(lambda value: self._set("val_fraction", value))
             self.add_widget_row("val_fraction", "Validation share", self.val_fraction)
             self.max_objects = QSpinBox()
-            self.max_objects.setRange(1, MAX_OBJECTS)
             self.max_objects.valueChanged.connect(lambda value: self._set("max_objects", value))
             self.add_widget_row("max_objects", "Max objects", self.max_objects)
 
@@ -116,6 +113,7 @@ class FieldSet:
         self.seed.setToolTip("The same seed and parameters give the same data.")
         self.seed.textEdited.connect(lambda text: self._set("seed", int(text) if text else 0))
         self.add_widget_row("seed", "Seed", self.seed)
+        self.load()  # the described ranges and the model's values from the start
 
     def _add_own_images_rows(self) -> None:
         """Pairs from the user's own clean images: the folder, the domain's preset, pairs per image, crop."""
@@ -138,14 +136,10 @@ class FieldSet:
         self.domain.currentTextChanged.connect(lambda text: self._set("domain", text))
         self.add_widget_row("domain", "Domain", self.domain)
         self.count_per_image = QSpinBox()
-        self.count_per_image.setRange(1, MAX_COUNT_PER_IMAGE)
         self.count_per_image.valueChanged.connect(lambda value: self._set("count_per_image", value))
         self.add_widget_row("count_per_image", "Pairs per image", self.count_per_image)
         self.crop = QSpinBox()
-        self.crop.setRange(0, self.model.max_size)
         self.crop.setSingleStep(64)
-        self.crop.setSuffix(" px")
-        self.crop.setSpecialValueText("whole image")
         self.crop.valueChanged.connect(lambda value: self._set("crop", value))
         self.add_widget_row("crop", "Crop", self.crop)
 
@@ -212,8 +206,15 @@ class FieldSet:
 
     def load(self) -> None:
         fields = self.model.fields_of(self.kind)
-        self.count.setMaximum(self.model.max_count)
-        self.size.setRange(self.model.min_size, self.model.max_size)
+        described = self.model.parameters[self.kind]
+        self.count.setMaximum(described["count"].int_max)
+        apply_range(self.size, described["size"])
+        if self.kind == "restoration":
+            for spin, name in ((self.count_per_image, "count_per_image"), (self.crop, "crop")):
+                apply_range(spin, described[name])
+        else:
+            apply_range(self.val_fraction, described["val_fraction"])
+            apply_range(self.max_objects, described["max_objects"])
         _set_spin(self.count, fields.count)
         _set_spin(self.size, fields.size)
         _set_text(self.out, fields.out)

@@ -6,20 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
-from desktop.models.detection_form import (
-    DEVICES,
-    MAX_BATCH,
-    MAX_EPOCHS,
-    MAX_IMGSZ,
-    MIN_IMGSZ,
-    MODELS,
-    PRESET_NAMES,
-    PRESETS,
-    DetectionFormModel,
-)
+from desktop.models.detection_form import DetectionFormModel, preset_choices
 from desktop.qt.theme import set_invalid
 from desktop.qt.views.train_form import _combo, _set_combo, _set_spin, _set_text, _spin
 from desktop.qt.widgets.common import error_label, form_layout
+from desktop.qt.widgets.described import apply_range, fill_combo
 
 SOURCE_ITEMS = (("A dataset of the backend", "dataset"), ("A YOLO data.yaml", "data"))
 
@@ -63,25 +54,27 @@ class DetectionForm(QWidget):
         self._add("data", "data.yaml", data_row, focus=self.data)
 
         self.model_box = _editable_combo(
-            MODELS,
+            model.kind["model"].suggestions,
             "yolo11n.yaml / yolo11s.yaml start from scratch; type a local .pt or a detector version to fine-tune it",
         )
         self.model_box.currentTextChanged.connect(lambda text: model.set("model", text))
         self._add("model", "Model", self.model_box)
-        self.epochs = _spin(1, MAX_EPOCHS)
+        self.epochs = _spin()
         self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
         self._add("epochs", "Epochs", self.epochs)
-        self.imgsz = _spin(MIN_IMGSZ, MAX_IMGSZ, step=32, suffix=" px")
+        self.imgsz = _spin(step=32)
         self.imgsz.setToolTip("Training image size (a multiple of 32)")
         self.imgsz.valueChanged.connect(lambda value: model.set("imgsz", value))
         self._add("imgsz", "Image size", self.imgsz)
-        self.batch = _spin(1, MAX_BATCH)
+        self.batch = _spin()
         self.batch.valueChanged.connect(lambda value: model.set("batch", value))
         self._add("batch", "Batch", self.batch)
-        self.device = _editable_combo(DEVICES, "auto = CUDA when the backend has a GPU; also cuda:N or a GPU number")
+        self.device = _editable_combo(
+            model.kind["device"].suggestions, "auto = CUDA when the backend has a GPU; also cuda:N or a GPU number"
+        )
         self.device.currentTextChanged.connect(lambda text: model.set("device", text))
         self._add("device", "Device", self.device)
-        self.preset = _combo([(PRESET_NAMES[p], p) for p in PRESETS])
+        self.preset = _combo(preset_choices(model.kind))
         self.preset.setToolTip(
             "Few photos: hsv 0.015/0.7/0.4, degrees 20, translate 0.2, scale 0.9, shear 5, "
             "flips 0.5, mosaic 1.0, mixup 0.15"
@@ -112,7 +105,10 @@ class DetectionForm(QWidget):
     # -- model -> widgets -----------------------------------------------------------------------------
 
     def load(self) -> None:
-        f = self.model.fields
+        f, kind = self.model.fields, self.model.kind
+        fill_combo(self.preset, preset_choices(kind))
+        for spin, name in ((self.epochs, "epochs"), (self.imgsz, "imgsz"), (self.batch, "batch")):
+            apply_range(spin, kind[name])
         _set_combo(self.source, f.source)
         by_dataset = f.source == "dataset"
         self.form.setRowVisible(self.dataset, by_dataset)

@@ -24,22 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.train_form import (
-    DEVICES,
-    DOMAINS,
-    LAYER_NAMES,
-    LAYERS,
-    LOSSES,
-    MAX_BATCH,
-    MAX_EPOCHS,
-    MAX_MINUTES,
-    MAX_PATCH,
-    MIN_PATCH,
-    PRESETS,
-    TrainFormModel,
-)
+from desktop.models.train_form import TrainFormModel, layer_choices
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout
+from desktop.qt.widgets.described import apply_range, fill_combo
+from omni_core.jobkinds import JobKind
 
 LR_PATTERN = r"[0-9]*\.?[0-9]*([eE][-+]?[0-9]{0,3})?"
 
@@ -52,15 +41,16 @@ def parse_lr(text: str) -> float:
         return math.nan
 
 
-def _spin(low: int, high: int, *, step: int = 1, suffix: str = "", special: str = "") -> QSpinBox:
+def _spin(*, step: int = 1) -> QSpinBox:
+    """A spin box whose range comes from a described parameter (``apply_range`` in ``load``)."""
     spin = QSpinBox()
-    spin.setRange(low, high)
     spin.setSingleStep(step)
-    spin.setSuffix(suffix)
     spin.setGroupSeparatorShown(True)
-    if special:
-        spin.setSpecialValueText(special)  # shown at the minimum
     return spin
+
+
+def _choices(kind: JobKind, name: str) -> list[tuple[str, object]]:
+    return [(choice, choice) for choice in kind[name].choices]
 
 
 def _combo(items: list[tuple[str, object]]) -> QComboBox:
@@ -97,10 +87,10 @@ class TrainForm(QWidget):
         self._add("data", "Data folder", data_row, focus=self.data)
         self._add_clean_rows(model)
 
-        self.layer = _combo([(LAYER_NAMES[layer], layer) for layer in LAYERS])
+        self.layer = _combo(list(layer_choices(model.kind)))
         self.layer.currentIndexChanged.connect(lambda _: model.set("layer", self.layer.currentData()))
         self._add("layer", "Network", self.layer)
-        self.preset = _combo([(preset, preset) for preset in PRESETS])
+        self.preset = _combo(_choices(model.kind, "preset"))
         self.preset.setToolTip(
             "The network's size: tiny and mini train in minutes on a CPU (mini: same speed, more capacity), "
             "base wants a GPU."
@@ -108,10 +98,10 @@ class TrainForm(QWidget):
         self.preset.currentIndexChanged.connect(lambda _: model.set("preset", self.preset.currentData()))
         self._add("preset", "Preset", self.preset)
 
-        self.epochs = _spin(1, MAX_EPOCHS)
+        self.epochs = _spin()
         self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
         self._add("epochs", "Epochs", self.epochs)
-        self.batch_size = _spin(1, MAX_BATCH)
+        self.batch_size = _spin()
         self.batch_size.valueChanged.connect(lambda value: model.set("batch_size", value))
         self._add("batch_size", "Batch size", self.batch_size)
         self.lr = QLineEdit()
@@ -119,25 +109,24 @@ class TrainForm(QWidget):
         self.lr.setToolTip("The peak learning rate (AdamW, cosine decay), e.g. 1e-4 or 0.0002.")
         self.lr.textEdited.connect(lambda text: model.set("lr", parse_lr(text)))
         self._add("lr", "Learning rate", self.lr)
-        self.patch = _spin(MIN_PATCH, MAX_PATCH, step=16, suffix=" px")
+        self.patch = _spin(step=16)
         self.patch.setToolTip("Side of the random crops the network trains on.")
         self.patch.valueChanged.connect(lambda value: model.set("patch", value))
         self._add("patch", "Patch", self.patch)
         self.val_split = QDoubleSpinBox()
-        self.val_split.setRange(0.01, 0.99)
         self.val_split.setSingleStep(0.05)
         self.val_split.setDecimals(2)
         self.val_split.setToolTip("The share of pairs kept aside to validate each epoch.")
         self.val_split.valueChanged.connect(lambda value: model.set("val_split", round(value, 4)))
         self._add("val_split", "Validation share", self.val_split)
-        self.max_pairs = _spin(0, 1_000_000_000, step=100, special="all")
+        self.max_pairs = _spin(step=100)
         self.max_pairs.valueChanged.connect(lambda value: model.set("max_pairs", value))
         self._add("max_pairs", "Max pairs", self.max_pairs)
-        self.device = _combo([(device, device) for device in DEVICES])
+        self.device = _combo(_choices(model.kind, "device"))
         self.device.setToolTip("auto = CUDA when the backend has a GPU, else CPU.")
         self.device.currentIndexChanged.connect(lambda _: model.set("device", self.device.currentData()))
         self._add("device", "Device", self.device)
-        self.loss = _combo([(loss, loss) for loss in LOSSES])
+        self.loss = _combo(_choices(model.kind, "loss"))
         self.loss.setToolTip(
             "charbonnier: a smooth L1 on pixels. charbonnier+ssim adds a structural term (1 - SSIM): "
             "cleaner flat areas and sharper strokes, at a small cost in speed."
@@ -150,11 +139,8 @@ class TrainForm(QWidget):
         self.seed.textEdited.connect(lambda text: model.set("seed", int(text) if text else 0))
         self._add("seed", "Seed", self.seed)
         self.max_minutes = QDoubleSpinBox()
-        self.max_minutes.setRange(0.0, MAX_MINUTES)
         self.max_minutes.setDecimals(1)
         self.max_minutes.setSingleStep(5.0)
-        self.max_minutes.setSuffix(" min")
-        self.max_minutes.setSpecialValueText("no limit")
         self.max_minutes.setToolTip("Stop training after this long, then validate and register the model.")
         self.max_minutes.valueChanged.connect(lambda value: model.set("max_minutes", value))
         self._add("max_minutes", "Time budget", self.max_minutes)
@@ -181,7 +167,7 @@ class TrainForm(QWidget):
         layout.addWidget(self.clean, 1)
         layout.addWidget(self.browse_clean)
         self._add("clean", "Clean images", row, focus=self.clean)
-        self.domain = _combo([(domain, domain) for domain in DOMAINS])
+        self.domain = _combo(_choices(model.kind, "domain"))
         self.domain.currentIndexChanged.connect(lambda _: model.set("domain", self.domain.currentData()))
         self._add("domain", "Domain", self.domain)
         self.whiten_paper = QCheckBox("Make the paper white (documents; default keeps its tone)")
@@ -216,7 +202,24 @@ class TrainForm(QWidget):
     # -- model -> widgets -----------------------------------------------------------------------------
 
     def load(self) -> None:
-        f = self.model.fields
+        f, kind = self.model.fields, self.model.kind
+        fill_combo(self.layer, list(layer_choices(kind)))
+        for combo, name in (
+            (self.preset, "preset"),
+            (self.device, "device"),
+            (self.loss, "loss"),
+            (self.domain, "domain"),
+        ):
+            fill_combo(combo, _choices(kind, name))
+        for spin, name in (
+            (self.epochs, "epochs"),
+            (self.batch_size, "batch_size"),
+            (self.patch, "patch"),
+            (self.max_pairs, "max_pairs"),
+            (self.val_split, "val_split"),
+            (self.max_minutes, "max_minutes"),
+        ):
+            apply_range(spin, kind[name])
         _set_text(self.data, f.data)
         _set_text(self.clean, f.clean)
         _set_combo(self.domain, f.domain)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.client import BackendError
 from desktop.models.cloud_target import CloudTargetModel
+from desktop.models.described import kind_from_proto
 from desktop.models.detection_form import DetectionFormModel
 from desktop.models.train_form import TrainFormModel
 from desktop.qt.session import Session
@@ -48,6 +49,7 @@ class TrainView(QWidget):
         self.detection_model = DetectionFormModel()
         self.target_model = CloudTargetModel()
         self._busy = False
+        self._described_for: str | None = None
         self.panel = RunPanel(session)
 
         layout = QVBoxLayout(self)
@@ -67,6 +69,7 @@ class TrainView(QWidget):
     def _connection_changed(self) -> None:
         if self.detection:
             self.refresh_datasets()
+        self._describe_if_needed()
         if self.session.connection_model.connected:
             self.session.run(
                 lambda connection: connection.list_instance_types(),
@@ -76,6 +79,26 @@ class TrainView(QWidget):
                 ),
                 on_error=lambda _error: None,  # the type can still be typed
             )
+
+    def _describe_if_needed(self) -> None:
+        """The backend's defaults and limits for both forms, asked once per connection."""
+        model = self.session.connection_model
+        address = model.target.address if model.connected and model.target else None
+        if address is None or address == self._described_for:
+            return
+        self._described_for = address
+
+        def forget(_error: BaseException) -> None:  # the client's own table stays; the next connection asks again
+            self._described_for = None
+
+        self.session.run(
+            lambda connection: connection.job_kinds(), owner=self, on_result=self._described, on_error=forget
+        )
+
+    def _described(self, kinds: dict[str, jobs_pb2.JobKindDescription]) -> None:
+        for name, form in (("train_restoration", self.form_model), ("train_detection", self.detection_model)):
+            if name in kinds:
+                form.set_description(kind_from_proto(kinds[name]))
 
     def _build_form(self) -> QWidget:
         self.kind = QComboBox()

@@ -27,6 +27,15 @@ class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOB_STATE_FAILED: _ClassVar[JobState]
     JOB_STATE_CANCELLED: _ClassVar[JobState]
     JOB_STATE_INTERRUPTED: _ClassVar[JobState]
+
+class ParameterType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PARAMETER_TYPE_UNSPECIFIED: _ClassVar[ParameterType]
+    PARAMETER_TYPE_INT: _ClassVar[ParameterType]
+    PARAMETER_TYPE_FLOAT: _ClassVar[ParameterType]
+    PARAMETER_TYPE_BOOL: _ClassVar[ParameterType]
+    PARAMETER_TYPE_STRING: _ClassVar[ParameterType]
+    PARAMETER_TYPE_CHOICE: _ClassVar[ParameterType]
 JOB_STATE_UNSPECIFIED: JobState
 JOB_STATE_QUEUED: JobState
 JOB_STATE_RUNNING: JobState
@@ -34,6 +43,12 @@ JOB_STATE_SUCCEEDED: JobState
 JOB_STATE_FAILED: JobState
 JOB_STATE_CANCELLED: JobState
 JOB_STATE_INTERRUPTED: JobState
+PARAMETER_TYPE_UNSPECIFIED: ParameterType
+PARAMETER_TYPE_INT: ParameterType
+PARAMETER_TYPE_FLOAT: ParameterType
+PARAMETER_TYPE_BOOL: ParameterType
+PARAMETER_TYPE_STRING: ParameterType
+PARAMETER_TYPE_CHOICE: ParameterType
 
 class JobSpec(_message.Message):
     __slots__ = ("notify_url", "synth_restoration", "synth_detection", "train_restoration", "evaluate", "restore_batch", "import_dataset", "export_dataset", "train_detection", "detect_batch", "prelabel", "sync_push", "sync_pull", "train_sagemaker", "deploy_endpoint")
@@ -326,3 +341,91 @@ class JobUpdate(_message.Message):
     snapshot: bool
     snapshot_done: bool
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ..., snapshot: _Optional[bool] = ..., snapshot_done: _Optional[bool] = ...) -> None: ...
+
+class StringList(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, values: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ParameterValue(_message.Message):
+    __slots__ = ("int_value", "float_value", "bool_value", "string_value", "string_list")
+    INT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    FLOAT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    BOOL_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STRING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    STRING_LIST_FIELD_NUMBER: _ClassVar[int]
+    int_value: int
+    float_value: float
+    bool_value: bool
+    string_value: str
+    string_list: StringList
+    def __init__(self, int_value: _Optional[int] = ..., float_value: _Optional[float] = ..., bool_value: _Optional[bool] = ..., string_value: _Optional[str] = ..., string_list: _Optional[_Union[StringList, _Mapping]] = ...) -> None: ...
+
+class SpecialValue(_message.Message):
+    __slots__ = ("value", "meaning")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    MEANING_FIELD_NUMBER: _ClassVar[int]
+    value: ParameterValue
+    meaning: str
+    def __init__(self, value: _Optional[_Union[ParameterValue, _Mapping]] = ..., meaning: _Optional[str] = ...) -> None: ...
+
+class ParameterSpec(_message.Message):
+    __slots__ = ("name", "label", "help", "type", "repeated", "default_value", "minimum", "maximum", "minimum_exclusive", "maximum_exclusive", "multiple_of", "choices", "specials", "suggestions", "unit")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    HELP_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    REPEATED_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_VALUE_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUM_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_EXCLUSIVE_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUM_EXCLUSIVE_FIELD_NUMBER: _ClassVar[int]
+    MULTIPLE_OF_FIELD_NUMBER: _ClassVar[int]
+    CHOICES_FIELD_NUMBER: _ClassVar[int]
+    SPECIALS_FIELD_NUMBER: _ClassVar[int]
+    SUGGESTIONS_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    label: str
+    help: str
+    type: ParameterType
+    repeated: bool
+    default_value: ParameterValue
+    minimum: ParameterValue
+    maximum: ParameterValue
+    minimum_exclusive: bool
+    maximum_exclusive: bool
+    multiple_of: int
+    choices: _containers.RepeatedScalarFieldContainer[str]
+    specials: _containers.RepeatedCompositeFieldContainer[SpecialValue]
+    suggestions: _containers.RepeatedScalarFieldContainer[str]
+    unit: str
+    def __init__(self, name: _Optional[str] = ..., label: _Optional[str] = ..., help: _Optional[str] = ..., type: _Optional[_Union[ParameterType, str]] = ..., repeated: _Optional[bool] = ..., default_value: _Optional[_Union[ParameterValue, _Mapping]] = ..., minimum: _Optional[_Union[ParameterValue, _Mapping]] = ..., maximum: _Optional[_Union[ParameterValue, _Mapping]] = ..., minimum_exclusive: _Optional[bool] = ..., maximum_exclusive: _Optional[bool] = ..., multiple_of: _Optional[int] = ..., choices: _Optional[_Iterable[str]] = ..., specials: _Optional[_Iterable[_Union[SpecialValue, _Mapping]]] = ..., suggestions: _Optional[_Iterable[str]] = ..., unit: _Optional[str] = ...) -> None: ...
+
+class JobKindDescription(_message.Message):
+    __slots__ = ("kind", "label", "spec_message", "parameters", "internal_fields")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    SPEC_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    INTERNAL_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    label: str
+    spec_message: str
+    parameters: _containers.RepeatedCompositeFieldContainer[ParameterSpec]
+    internal_fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kind: _Optional[str] = ..., label: _Optional[str] = ..., spec_message: _Optional[str] = ..., parameters: _Optional[_Iterable[_Union[ParameterSpec, _Mapping]]] = ..., internal_fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DescribeJobKindsRequest(_message.Message):
+    __slots__ = ("kinds",)
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    kinds: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kinds: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class DescribeJobKindsResponse(_message.Message):
+    __slots__ = ("kinds",)
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    kinds: _containers.RepeatedCompositeFieldContainer[JobKindDescription]
+    def __init__(self, kinds: _Optional[_Iterable[_Union[JobKindDescription, _Mapping]]] = ...) -> None: ...

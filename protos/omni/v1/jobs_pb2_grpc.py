@@ -69,6 +69,11 @@ class JobsStub:
                 request_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobsRequest.SerializeToString,
                 response_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.JobUpdate.FromString,
                 _registered_method=True)
+        self.DescribeJobKinds = channel.unary_unary(
+                '/omni.v1.Jobs/DescribeJobKinds',
+                request_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.DescribeJobKindsRequest.SerializeToString,
+                response_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.DescribeJobKindsResponse.FromString,
+                _registered_method=True)
 
 
 class JobsServicer:
@@ -124,6 +129,15 @@ class JobsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DescribeJobKinds(self, request, context):
+        """Each job kind's parameters: defaults, ranges, choices, as this backend checks them. The desktop's forms are
+        built from the answer (so a remote backend's limits are what a form enforces); the CLI's options from the
+        same table (omni_core/jobkinds).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_JobsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -161,6 +175,11 @@ def add_JobsServicer_to_server(servicer, server):
                     servicer.WatchJobs,
                     request_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobsRequest.FromString,
                     response_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.JobUpdate.SerializeToString,
+            ),
+            'DescribeJobKinds': grpc.unary_unary_rpc_method_handler(
+                    servicer.DescribeJobKinds,
+                    request_deserializer=protos_dot_omni_dot_v1_dot_jobs__pb2.DescribeJobKindsRequest.FromString,
+                    response_serializer=protos_dot_omni_dot_v1_dot_jobs__pb2.DescribeJobKindsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +371,33 @@ class Jobs:
             '/omni.v1.Jobs/WatchJobs',
             protos_dot_omni_dot_v1_dot_jobs__pb2.WatchJobsRequest.SerializeToString,
             protos_dot_omni_dot_v1_dot_jobs__pb2.JobUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DescribeJobKinds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/omni.v1.Jobs/DescribeJobKinds',
+            protos_dot_omni_dot_v1_dot_jobs__pb2.DescribeJobKindsRequest.SerializeToString,
+            protos_dot_omni_dot_v1_dot_jobs__pb2.DescribeJobKindsResponse.FromString,
             options,
             channel_credentials,
             insecure,
