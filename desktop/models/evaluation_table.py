@@ -83,6 +83,18 @@ def verdicts(evaluation: training_pb2.ModelEvaluation) -> list[str]:
     return lines
 
 
+def summary_line(result: training_pb2.EvaluationResult) -> str:
+    """The result in one line, for a job's event log."""
+    if result.WhichOneof("result") == "folders":
+        folders = result.folders
+        return f"result: {folders.count} images, mean PSNR {psnr_text(folders.mean_psnr)}, SSIM {folders.mean_ssim:.4f}"
+    domains = ", ".join(
+        f"{d.domain} {d.model_vs_input_db:+.2f} dB vs input{' (worse)' if d.worse_than_input else ''}"
+        for d in result.model.domains
+    )
+    return f"result: {result.model.version}: {domains}"
+
+
 def table_text(columns: tuple[str, ...], rows: list[Row]) -> str:
     """``rows`` as aligned plain-text columns (the CLI's rendering of the same table)."""
     widths = [max(len(columns[i]), *(len(row.cells[i]) for row in rows)) for i in range(len(columns))]

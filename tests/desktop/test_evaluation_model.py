@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from desktop.models.evaluation_model import DETECTOR_NOTE, EvaluationModel
 from desktop.models.evaluation_table import WORSE_MARK, result_text
+from desktop.models.job_text import event_text
 from protos.omni.v1 import jobs_pb2, models_pb2, training_pb2
 
 RESTORER = models_pb2.ModelVersion(version="layer_1_20260101", layer="layer_1")
@@ -112,3 +113,7 @@ def test_the_cli_text_is_the_same_table() -> None:
     assert table[0].split() == ["Domain", "Method", "PSNR", "SSIM", "vs", "input"]
     assert table[3].split()[:5] == ["photo", "model", "23.50", "dB", "0.7200"] and WORSE_MARK in table[3]
     assert "report: evaluation/j1.html" in text
+    event = jobs_pb2.JobEvent(evaluation=training_pb2.EvaluationResult(model=RESULT))
+    assert event_text(event) == (
+        "result: layer_1_20260101: photo -1.50 dB vs input (worse), document +2.25 dB vs input"
+    )
