@@ -56,6 +56,20 @@ def _checked_requests(requests: Iterator[Any], check: _Check) -> Iterator[Any]:
 
 
 _END = object()
+_open_lock = threading.Lock()
+_open = 0
+
+
+def open_streams() -> int:
+    """How many guarded response streams are open in this process (each holds an RPC thread)."""
+    with _open_lock:
+        return _open
+
+
+def _count(change: int) -> None:
+    global _open
+    with _open_lock:
+        _open += change
 
 
 def _pumped(responses: Iterator[Any], check: _Check, context: grpc.ServicerContext, interval: float) -> Iterator[Any]:
@@ -88,11 +102,14 @@ def _pumped(responses: Iterator[Any], check: _Check, context: grpc.ServicerConte
                 close()
 
     threading.Thread(target=pump, name="rpc-stream", daemon=True).start()
+    _count(+1)
     try:
         while True:
             try:
                 response, error = handoff.get(timeout=interval)
             except queue.Empty:
+                if stopped.is_set():  # the call ended (the client went away): so does this thread's work
+                    return
                 check()
                 continue
             if response is _END:
@@ -103,6 +120,7 @@ def _pumped(responses: Iterator[Any], check: _Check, context: grpc.ServicerConte
             yield response
     finally:
         stopped.set()
+        _count(-1)
 
 
 def guard_streams(

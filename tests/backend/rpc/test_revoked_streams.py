@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import pytest
 
+from backend.rpc.revocation import open_streams
 from backend.rpc.server import Backend
 from desktop.client import BackendTarget, Connection
 from protos.omni.v1 import datasets_pb2, datasets_pb2_grpc, jobs_pb2, jobs_pb2_grpc, tokens_pb2
@@ -107,6 +108,10 @@ def test_revoking_a_token_ends_its_watch_streams_and_no_one_elses(
         pass
     assert not bob_all.ended.is_set()
     bob_all.call.cancel()
+    deadline = time.monotonic() + ENDS_WITHIN_S
+    while open_streams() and time.monotonic() < deadline:  # a stream its client left frees its RPC thread
+        time.sleep(0.1)
+    assert open_streams() == 0
 
 
 def test_revoking_a_token_ends_its_upload_stream(
