@@ -15,7 +15,7 @@ from backend.jobs.context import JobContext, confinement_of
 from backend.storage.base import ArtifactStore
 from backend.workspace import Workspace
 from omni_core.errors import FailedPrecondition
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import jobs_pb2, training_pb2
 
 EXPORT_FOLDER = "dataset"
 RESOLVED_FOLDER = "data"
@@ -54,6 +54,9 @@ class _ExportContext:
 
     def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
         self._ctx.item(outcome)
+
+    def evaluation(self, result: training_pb2.EvaluationResult) -> None:
+        self._ctx.evaluation(result)
 
     def set_output(self, name: str, value: str) -> None:
         return

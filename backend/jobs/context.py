@@ -7,7 +7,7 @@ from typing import Protocol
 
 from backend.storage.base import ArtifactStore
 from omni_core.confinement import Confinement, unconfined
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import jobs_pb2, training_pb2
 
 
 class JobContext(Protocol):
@@ -40,6 +40,10 @@ class JobContext(Protocol):
 
     def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
         """What became of one item (an image restored, detected, imported): one call per item, an ``item`` event."""
+        ...
+
+    def evaluation(self, result: training_pb2.EvaluationResult) -> None:
+        """An evaluate job's typed result: one ``evaluation`` event."""
         ...
 
     def set_output(self, name: str, value: str) -> None: ...

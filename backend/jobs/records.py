@@ -8,7 +8,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import jobs_pb2, training_pb2
 
 
 class JobState(enum.StrEnum):
@@ -31,6 +31,7 @@ class EventType(enum.StrEnum):
     ARTIFACT = "artifact"
     STATE = "state"
     ITEM = "item"  # payload: an ItemOutcome in its JSON form (proto field names)
+    EVALUATION = "evaluation"  # payload: an EvaluationResult in its JSON form (proto field names)
 
 
 def item_payload(outcome: jobs_pb2.ItemOutcome) -> dict[str, Any]:
@@ -40,6 +41,15 @@ def item_payload(outcome: jobs_pb2.ItemOutcome) -> dict[str, Any]:
 
 def item_from_payload(payload: dict[str, Any]) -> jobs_pb2.ItemOutcome:
     return json_format.ParseDict(payload, jobs_pb2.ItemOutcome(), ignore_unknown_fields=True)
+
+
+def evaluation_payload(result: training_pb2.EvaluationResult) -> dict[str, Any]:
+    """How an ``evaluation`` event is stored (an infinite PSNR is the string "Infinity" in JSON)."""
+    return json_format.MessageToDict(result, preserving_proto_field_name=True)
+
+
+def evaluation_from_payload(payload: dict[str, Any]) -> training_pb2.EvaluationResult:
+    return json_format.ParseDict(payload, training_pb2.EvaluationResult(), ignore_unknown_fields=True)
 
 
 @dataclass(frozen=True)

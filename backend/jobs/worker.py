@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from backend.jobs import lifeline
-from backend.jobs.records import EventType, JobState, item_payload
+from backend.jobs.records import EventType, JobState, evaluation_payload, item_payload
 from backend.storage.local import LocalStore
 from omni_core.confinement import Confinement
 from omni_core.errors import JobCancelled, OmniError
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import jobs_pb2, training_pb2
 
 PROGRESS_INTERVAL_S = 0.1
 PARENT_POLL_S = 0.5
@@ -101,6 +101,9 @@ class WorkerContext:
 
     def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
         self._event(EventType.ITEM, item_payload(outcome))
+
+    def evaluation(self, result: training_pb2.EvaluationResult) -> None:
+        self._event(EventType.EVALUATION, evaluation_payload(result))
 
     def set_output(self, name: str, value: str) -> None:
         self._send(("output", name, value))

@@ -14,6 +14,7 @@ import numpy as np
 
 from backend.jobs.context import JobContext, confinement_of
 from backend.reports.store import json_safe
+from backend.restoration.evaluation_result import folder_evaluation
 from backend.restoration.metrics import psnr, ssim
 from backend.restoration.pairs import IMAGE_EXTENSIONS, load_rgb
 from backend.restoration.params import EvaluateParams
@@ -76,6 +77,7 @@ def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
     info = ctx.store.put_bytes(key, json.dumps(json_safe(summary), indent=2, allow_nan=False).encode())
     ctx.artifact(key, "evaluation", size_bytes=info.size, sha256=info.sha256, description="per-image PSNR/SSIM")
     ctx.set_output("result", key)
+    ctx.evaluation(folder_evaluation(summary, key))
     ctx.metric("mean/ssim", mean_ssim)
     if math.isfinite(mean_psnr):
         ctx.metric("mean/psnr", mean_psnr)

@@ -17,6 +17,7 @@ from backend.jobs.context import JobContext
 from backend.registry.shared import registry_at
 from backend.reports.real_images import real_image_advice, render_evaluation_html, render_evaluation_text
 from backend.reports.store import json_safe
+from backend.restoration.evaluation_result import model_evaluation
 from backend.restoration.params import EvaluateParams
 from backend.restoration.real_eval import BatchRestorer, evaluate_real
 from omni_core.batch.domain_check import model_domain
@@ -61,6 +62,7 @@ def evaluate_model_on_real_images(params: EvaluateParams, ctx: JobContext) -> di
     ctx.set_output("result", f"{base}.json")
     ctx.set_output("result_text", f"{base}.txt")
     ctx.set_output("result_html", f"{base}.html")
+    ctx.evaluation(model_evaluation(result, base))
     for domain, summary in section["domains"].items():
         ctx.metric(f"real/{domain}/psnr", summary["model"]["psnr"])
         ctx.metric(f"real/{domain}/psnr_vs_input", summary["model_vs_input"])

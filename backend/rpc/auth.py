@@ -4,7 +4,8 @@ examples/python/auth).
 A call's token is the server's own (``--token``, an admin named ``server-token``) or a named token of the
 workspace (``backend.tokens.store``, looked up on every call, so a revocation counts from the next call). The
 method must allow the token's role (``backend.rpc.method_roles``); the refusal names the role needed and the
-token's name, never the token. The caller is then current (``backend.rpc.caller``) while the method runs.
+token's name, never the token. The caller is then current (``backend.rpc.caller``) while the method runs, and
+a named token's streams end once it is revoked (``backend.rpc.revocation``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from backend.rpc.caller import Caller, run_as, stream_as
 from backend.rpc.errors import status_code
 from backend.rpc.handlers import Behavior, wrap_handler
 from backend.rpc.method_roles import OPEN_METHOD_PREFIXES, required_role
+from backend.rpc.revocation import guard_streams
 from backend.tokens.roles import Role
 from backend.tokens.store import SERVER_TOKEN_NAME, TokenStore
 from omni_core.errors import OmniError
@@ -95,4 +97,13 @@ class AuthInterceptor(grpc.ServerInterceptor):
                 f"{method.strip('/')} needs the {needed.label} role"
             )
             return _refusal(grpc.StatusCode.PERMISSION_DENIED, problem, handler)
-        return _as_caller(caller, handler)
+        handler = _as_caller(caller, handler)
+        if caller.named:
+            handler = guard_streams(handler, caller.name, lambda: self._still_holds(token))
+        return handler
+
+    def _still_holds(self, token: str) -> bool:
+        try:
+            return self.caller(token) is not None
+        except OmniError:  # the store cannot be read for a moment: the stream goes on, the next check decides
+            return True

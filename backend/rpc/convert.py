@@ -14,7 +14,14 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState, item_from_payload
+from backend.jobs.records import (
+    EventType,
+    JobEventRecord,
+    JobRecord,
+    JobState,
+    evaluation_from_payload,
+    item_from_payload,
+)
 from backend.jobs.registry import KINDS
 from backend.rpc import limits
 from omni_core.errors import InvalidArgument, shown
@@ -146,4 +153,6 @@ def event_to_proto(event: JobEventRecord) -> jobs_pb2.JobEvent:
         message.state.CopyFrom(jobs_pb2.StateChange(state=state, message=payload.get("message", "")))
     elif event.type == EventType.ITEM:
         message.item.CopyFrom(item_from_payload(payload))
+    elif event.type == EventType.EVALUATION:
+        message.evaluation.CopyFrom(evaluation_from_payload(payload))
     return message

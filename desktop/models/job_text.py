@@ -7,6 +7,7 @@ import datetime as dt
 from google.protobuf import text_format
 
 from desktop.client.connection import TERMINAL_STATES, state_name
+from desktop.models.evaluation_table import summary_line
 from desktop.models.formatting import format_duration, format_rate, format_timestamp, timestamp_datetime
 from protos.omni.v1 import jobs_pb2
 
@@ -168,6 +169,8 @@ def event_text(event: jobs_pb2.JobEvent) -> str:
         return f"artifact {a.kind}: {a.key}" + (f" — {a.description}" if a.description else "")
     if kind == "item":
         return item_text(event.item)
+    if kind == "evaluation":
+        return summary_line(event.evaluation)
     return "(empty event)"
 
 

@@ -43,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(func=run_list)
 
-    revoke = commands.add_parser("revoke", help="revoke a token: its next call is refused")
+    revoke = commands.add_parser(
+        "revoke", help="revoke a token: its next call is refused and its open streams end within seconds"
+    )
     revoke.add_argument("name")
     revoke.set_defaults(func=run_revoke)
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from google.protobuf import json_format
+
+from desktop.models.evaluation_table import result_text
 from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import EXIT_FAILED, follow, submit_and_follow
 from omni_cli.options import add_param
 from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from omni_core.jobkinds import TRAIN_RESTORATION
 from protos.omni.v1 import cloud_pb2, jobs_pb2, training_pb2
+
+REMOTE_FOLDERS = (
+    "omni eval: --pred and --ref name folders, and this backend is remote: it cannot read folders on this machine. "
+    "Score local folders with a backend on this machine (leave out --backend), or pass --on-backend when the "
+    "folders are in the remote backend's workspace."
+)
 
 
 def _lowered(text: str) -> str:
@@ -70,7 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     evaluate.add_argument("--ref", default="", help="folder of clean references (same names)")
     evaluate.add_argument("--model", default="", help="a restoration model version to score on real images")
     evaluate.add_argument("--bm3d", action="store_true", help="with --model: BM3D as a baseline too (slow)")
-    evaluate.add_argument("--json", action="store_true", help="print the full result as JSON")
+    evaluate.add_argument(
+        "--on-backend",
+        action="store_true",
+        help="--pred and --ref are folders on the backend's machine (in its workspace): needed with a remote "
+        "backend, which cannot read this machine's folders",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the full result as JSON (the EvaluationResult)")
     evaluate.set_defaults(func=run_eval)
     add_backend_options(evaluate)
 
@@ -112,6 +126,9 @@ def run_restoration(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     with open_session(args) as session:
+        if (args.pred or args.ref) and not session.local and not args.on_backend:
+            print(REMOTE_FOLDERS, file=sys.stderr)
+            return 2
         spec = training_pb2.EvaluateSpec(
             pred=local_path(session, args.pred) if args.pred else "",
             ref=local_path(session, args.ref) if args.ref else "",
@@ -119,27 +136,16 @@ def run_eval(args: argparse.Namespace) -> int:
             bm3d=args.bm3d,
         )
         job = session.connection.submit(jobs_pb2.JobSpec(evaluate=spec))
-        for _event in session.connection.follow_job(job.id):
-            pass
+        result: training_pb2.EvaluationResult | None = None
+        for event in session.connection.follow_job(job.id):
+            if event.HasField("evaluation"):
+                result = event.evaluation
         job = session.connection.get_job(job.id)
-        if job.state != jobs_pb2.JOB_STATE_SUCCEEDED:
-            print(f"omni eval: {job.message}", file=sys.stderr)
-            return EXIT_FAILED
-        result = json.loads(session.connection.get_artifact_text(job.outputs["result"]))
-        text = session.connection.get_artifact_text(job.outputs["result_text"]) if args.model else ""
+    if job.state != jobs_pb2.JOB_STATE_SUCCEEDED or result is None:
+        print(f"omni eval: {job.message or 'the job sent no result'}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json_format.MessageToJson(result, preserving_proto_field_name=True))
         return 0
-    if args.model:
-        print(text, end="")
-        return 0
-    width = max((len(row["name"]) for row in result["images"]), default=4)
-    print(f"{'image':<{width}}  {'PSNR':>8}  {'SSIM':>7}")
-    for row in result["images"]:
-        psnr = "inf" if row["psnr"] is None else f"{row['psnr']:.2f}"
-        print(f"{row['name']:<{width}}  {psnr:>8}  {row['ssim']:>7.4f}")
-    mean = "inf" if result["mean_psnr"] is None else f"{result['mean_psnr']:.2f}"
-    print(f"{'mean':<{width}}  {mean:>8}  {result['mean_ssim']:>7.4f}   ({result['count']} images)")
-    for item in result["skipped"]:
-        print(f"skipped {item['file']}: {item['reason']}", file=sys.stderr)
+    print(result_text(result), end="")
     return 0

@@ -21,7 +21,7 @@ from backend.cloud.sagemaker.monitor import metric_line
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 from omni_core.errors import JobCancelled
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import jobs_pb2, training_pb2
 
 #: progress and per-step metric lines at most this often (CloudWatch bills per line ingested)
 PROGRESS_EVERY_S = 30.0
@@ -88,6 +88,9 @@ class ContainerContext:
     def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
         if not outcome.ok:
             self._print(f"omni-log warning: {outcome.input}: {outcome.reason}")
+
+    def evaluation(self, result: training_pb2.EvaluationResult) -> None:
+        return  # no evaluate job runs on SageMaker
 
     def set_output(self, name: str, value: str) -> None:
         self.outputs[name] = value

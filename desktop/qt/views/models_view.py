@@ -1,4 +1,4 @@
-"""Models: the registry's versions by layer; promote, delete, compare two; the selected version's card.
+"""Models: the registry's versions by layer; promote, delete, compare two, evaluate one; the selected version's card.
 
 The list refreshes on demand, on connecting, and when a training run finishes (from the live jobs stream).
 """
@@ -27,6 +27,7 @@ from desktop.models.training_runs import TRAIN_KINDS
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, monospace_font
 from desktop.qt.views.endpoints_panel import EndpointsPanel
+from desktop.qt.views.evaluation_panel import EvaluationPanel
 from desktop.qt.widgets.common import confirm, error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
@@ -75,6 +76,9 @@ class ModelsView(QWidget):
         self.compare_button = QPushButton("Compare")
         self.compare_button.setToolTip("Select two versions (Ctrl+click) to compare them")
         self.compare_button.clicked.connect(self._compare)
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.setToolTip("Score the selected restoration version on real photos and scans")
+        self.evaluate_button.clicked.connect(self._evaluate)
         self.sync_action = SyncAction(session, finished=self.refresh)
         actions = QHBoxLayout()
         actions.addWidget(self.status, 1)
@@ -83,6 +87,7 @@ class ModelsView(QWidget):
         actions.addWidget(self.delete_button)
         actions.addWidget(self.deploy_button)
         actions.addWidget(self.compare_button)
+        actions.addWidget(self.evaluate_button)
 
         self.card = QPlainTextEdit()
         self.card.setReadOnly(True)
@@ -101,8 +106,11 @@ class ModelsView(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.card, "Model card")
         self.tabs.addTab(compare_box, "Comparison")
+        self.evaluation = EvaluationPanel(session)
+        self.tabs.addTab(self.evaluation, "Evaluation")
         self.endpoints = EndpointsPanel(session)
         self.tabs.addTab(self.endpoints, "Endpoints")
+        self.evaluation.model.changed.connect(self._show_evaluate_button)
 
         table_box = QWidget()
         table_layout = QVBoxLayout(table_box)
@@ -237,10 +245,12 @@ class ModelsView(QWidget):
         self.deploy_button.setEnabled(single_version is not None and single_version.layer == DEPLOYABLE_LAYER)
         self.sync_action.set_target(self.model.sync_target())
         self.compare_button.setEnabled(self.model.can_compare())
+        self.evaluation.model.select(self.model.single)
         single = self.model.single
         if single is not None:
             self.card.setPlainText(card_text(single))
-            self.tabs.setCurrentIndex(CARD_TAB)
+            if self.tabs.currentWidget() is not self.evaluation:
+                self.tabs.setCurrentIndex(CARD_TAB)
         elif len(self.model.selected) == 2:
             self.card.setPlainText("")
             self.card.setPlaceholderText("Two versions selected: press Compare to see them side by side.")
@@ -315,6 +325,15 @@ class ModelsView(QWidget):
     def _failed(self, what: str, error: BaseException) -> None:
         self._show_error(f"{what}: {error}")
         self._show_selection()
+
+    def _show_evaluate_button(self) -> None:
+        refusal = self.evaluation.model.refusal()
+        self.evaluate_button.setEnabled(not refusal)
+        self.evaluate_button.setToolTip(refusal or "Score the selected restoration version on real photos and scans")
+
+    def _evaluate(self) -> None:
+        self.tabs.setCurrentWidget(self.evaluation)
+        self.evaluation.evaluate()
 
     def _compare(self) -> None:
         pair = self.model.compare_pair()

@@ -188,7 +188,7 @@ class StateChange(_message.Message):
     def __init__(self, state: _Optional[_Union[JobState, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class JobEvent(_message.Message):
-    __slots__ = ("job_id", "seq", "time", "progress", "metric", "log", "artifact", "state", "item")
+    __slots__ = ("job_id", "seq", "time", "progress", "metric", "log", "artifact", "state", "item", "evaluation")
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
@@ -198,6 +198,7 @@ class JobEvent(_message.Message):
     ARTIFACT_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     ITEM_FIELD_NUMBER: _ClassVar[int]
+    EVALUATION_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     seq: int
     time: _timestamp_pb2.Timestamp
@@ -207,7 +208,8 @@ class JobEvent(_message.Message):
     artifact: Artifact
     state: StateChange
     item: ItemOutcome
-    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., metric: _Optional[_Union[Metric, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., artifact: _Optional[_Union[Artifact, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., item: _Optional[_Union[ItemOutcome, _Mapping]] = ...) -> None: ...
+    evaluation: _training_pb2.EvaluationResult
+    def __init__(self, job_id: _Optional[str] = ..., seq: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., metric: _Optional[_Union[Metric, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., artifact: _Optional[_Union[Artifact, _Mapping]] = ..., state: _Optional[_Union[StateChange, _Mapping]] = ..., item: _Optional[_Union[ItemOutcome, _Mapping]] = ..., evaluation: _Optional[_Union[_training_pb2.EvaluationResult, _Mapping]] = ...) -> None: ...
 
 class Job(_message.Message):
     __slots__ = ("id", "kind", "state", "spec", "created_at", "started_at", "finished_at", "progress", "message", "last_seq", "resumable", "resumed_from", "outputs", "labels")

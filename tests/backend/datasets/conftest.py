@@ -11,7 +11,7 @@ import pytest
 from backend.datasets.service import DatasetService
 from backend.workspace import Workspace
 from omni_core.errors import JobCancelled
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import jobs_pb2, training_pb2
 
 
 @dataclass
@@ -44,6 +44,9 @@ class JobRecorder:
 
     def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
         self.items.append(outcome)
+
+    def evaluation(self, result: training_pb2.EvaluationResult) -> None:
+        raise AssertionError("dataset jobs evaluate nothing")
 
     def set_output(self, name: str, value: str) -> None:
         self.outputs[name] = value

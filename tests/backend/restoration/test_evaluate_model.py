@@ -42,6 +42,17 @@ def test_an_untrained_model_is_reported_worse_than_its_input(
     text = client.get_artifact_text(final.outputs["result_text"])
     assert "trained for: photo" in text and "REAL IMAGES (HELD OUT)" in text and "worse than its input" in text
     assert "<table>" in client.get_artifact_text(final.outputs["result_html"])
+    # the same, typed, in the job's one evaluation event
+    (typed,) = [event.evaluation for event in client.watch_job(job.id) if event.HasField("evaluation")]
+    model = typed.model
+    assert (model.version, model.layer, model.domain) == (version, "layer_1", "photo")
+    assert (model.report_html, model.report_text) == (final.outputs["result_html"], final.outputs["result_text"])
+    assert list(model.recommendations) == result["recommendations"]
+    typed_photo = next(domain for domain in model.domains if domain.domain == "photo")
+    assert [score.method for score in typed_photo.methods] == ["input", "nlm", "model"]
+    assert typed_photo.methods[2].psnr == pytest.approx(photo["model"]["psnr"])
+    assert typed_photo.model_vs_input_db == pytest.approx(photo["model_vs_input"])
+    assert typed_photo.worse_than_input and typed_photo.cases_worse_than_input == photo["model_worse_than_input"]
 
 
 @pytest.mark.parametrize(
