@@ -4,6 +4,7 @@ cancelled, and ``follow_job`` reconnects after a dropped stream without missing 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ REMOTE_LISTING_DEADLINE_S = 120.0
 KEEPALIVE_TIME_S = 5.0
 KEEPALIVE_TIMEOUT_S = 5.0
 MAX_RECONNECT_BACKOFF_S = 3.0
+#: how soon a restore stream notices its stop event while waiting for a result
+STOP_POLL_S = 0.1
 CHANNEL_OPTIONS = (
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
     ("grpc.keepalive_time_ms", int(KEEPALIVE_TIME_S * 1000)),
@@ -520,6 +523,7 @@ class Connection:
         *,
         in_flight: int = 4,
         chunk_bytes: int = 1 << 20,
+        stop: threading.Event | None = None,
     ) -> Iterator[batch_pb2.RestoreStreamResponse]:
         """Restore images that live on this side through ``Batch.RestoreStream``.
 
@@ -527,10 +531,10 @@ class Connection:
         gRPC's sending thread, at most ``in_flight`` images ahead of their results, and must not raise
         (skip a file it cannot read). Yields ``ready``, one ``result`` per image with the whole restored file
         in ``data`` (chunks joined, SHA-256 checked), then ``done``. Closing the iterator (or Ctrl+C while
-        iterating) cancels the call. Errors of ``start`` (model, options, required provider) raise
+        iterating) cancels the call, and so does setting ``stop`` from any thread: the iteration then ends
+        quietly, even while it waits for a result. Errors of ``start`` (model, options, required provider) raise
         BackendError before any result."""
         import hashlib
-        import threading
 
         window = threading.Semaphore(max(1, in_flight))
         stopped = threading.Event()
@@ -555,6 +559,10 @@ class Connection:
                         yield batch_pb2.RestoreStreamRequest(chunk=chunk)
 
         call = self.batch.RestoreStream(requests(), metadata=self._metadata)
+        if stop is not None:
+            threading.Thread(
+                target=_cancel_when_set, args=(stop, stopped, call), name="omni-restore-stop", daemon=True
+            ).start()
         parts: dict[str, list[bytes]] = {}
         try:
             for response in call:
@@ -574,7 +582,8 @@ class Connection:
                 joined.data = whole
                 yield batch_pb2.RestoreStreamResponse(result=joined)
         except grpc.RpcError as error:
-            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and stopped.is_set():
+            asked = stopped.is_set() or (stop is not None and stop.is_set())
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and asked:
                 return
             raise BackendError.from_rpc(error, self.target.address) from None
         finally:
@@ -613,6 +622,15 @@ class Connection:
             path=path, data=data, filename=filename, kind="detector", description=description
         )
         return self._call(self.detection.ImportDetector, request, timeout=timeout)
+
+
+def _cancel_when_set(stop: threading.Event, ended: threading.Event, call: grpc.Future) -> None:
+    """Cancel ``call`` once ``stop`` is set; give up watching when the call has ``ended``."""
+    while not ended.is_set():
+        if stop.wait(STOP_POLL_S):
+            call.cancel()
+            return
+
 
 def _class_change(change: Any) -> datasets_pb2.ClassChange:
     if isinstance(change, datasets_pb2.ClassChange):

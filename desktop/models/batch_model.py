@@ -4,48 +4,43 @@ updates (progress, images/s, ETA) and its events: one ``item`` event (``omni.v1.
 says what became of it, restored, failed or skipped, and that is where the lists of finished and failed files
 come from. Log lines and progress messages are for people; nothing here reads them.
 
-A run can also be streamed from this machine (always against a remote backend): the CLI's
-``omni restore --remote --events jsonl`` runs as a child process (``batch_remote.py`` builds its command)
-and its JSON lines feed the same run model (``start_remote``, ``apply_stream_line``, ``stream_closed``); its
-item lines carry the same ``ItemOutcome`` in its JSON form.
+A run can also be streamed from this machine (always against a remote backend): ``remote_request()`` is the
+form as ``omni_core.batch.remote.RemoteRestore``, which the view runs in-process on a worker thread; what that
+run hears feeds the same run model, typed (``start_remote``, ``apply_stream_progress``, ``apply_item``,
+``apply_log``, ``stream_ended``).
 
-The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none, and ``AUTO_TILE`` (the default,
-the CLI's "no --tile") = tiles as large as the backend's free memory holds for the model. The spec's zero means
-"default", so ``spec()`` sends 0 for auto and -1 for whole images / no overlap.
+The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none, and ``FORM_AUTO_TILE`` (the
+default, the CLI's "no --tile") = tiles as large as the backend's free memory holds for the model. The spec's
+zero means "default", so ``spec()`` sends 0 for auto and -1 for whole images / no overlap. Limits and defaults
+are ``omni_core.batch.params``'s.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-
-from google.protobuf import json_format
 
 from desktop.client.connection import TERMINAL_STATES
 from desktop.models.events import Event
 from desktop.models.form_errors import FormErrors, FormInvalid
 from desktop.models.formatting import format_duration, format_rate
 from desktop.models.job_text import item_failed, percent_text
+from omni_core.batch.formats import FORMAT_CHOICES, SUMMARY_TEXT, output_name
+from omni_core.batch.params import DEFAULT_OVERLAP, DEFAULT_QUALITY, MAX_TILE, MIN_AUTO_SIDE, MIN_TILE, RestoreOptions
+from omni_core.batch.remote import STOPPED_MESSAGE, ProgressView, RemoteRestore
+from omni_core.batch.summary import BatchSummary
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
 KIND = "restore_batch"
 LAYERS = (1, 2)
-FORMATS = ("same", "png", "jpg", "webp")
-WRITE_SUFFIX = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
-#: the form's "auto" tile: the backend plans tiles from the model's memory per pixel and the device's free memory
-AUTO_TILE = -1
-DEFAULT_TILE, MIN_TILE, MAX_TILE = AUTO_TILE, 64, 8192
-#: with auto tiles the overlap must stay under half the smallest tile the backend plans (backend/inference/plan.py)
-MIN_AUTO_SIDE = 256
-DEFAULT_OVERLAP = 32
-DEFAULT_QUALITY = 95
-SUMMARY_TEXT = "restore-summary.txt"
-SUMMARY_JSON = "restore-summary.json"
-#: the job output (and streamed end line) named as ``BatchCounts.subfolders_not_entered`` in the contract
+FORMATS = FORMAT_CHOICES
+#: the form's "auto" tile (the spec's ``AUTO_TILE``, 0, is the form's "whole images"): the backend plans tiles
+#: from the model's memory per pixel and the device's free memory
+FORM_AUTO_TILE = -1
+#: the job output (and streamed summary field) named as ``BatchCounts.subfolders_not_entered`` in the contract
 SUBFOLDERS_NOT_ENTERED = batch_pb2.BatchCounts.DESCRIPTOR.fields_by_name["subfolders_not_entered"].name
 CURRENT = "current"
 LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
@@ -60,7 +55,7 @@ class BatchFields:
     model: str = CURRENT  # a version, or "current" (the promoted version of ``layer``, else its newest)
     layer: int = 2  # used with "current" only
     recursive: bool = False
-    tile: int = DEFAULT_TILE
+    tile: int = FORM_AUTO_TILE
     overlap: int = DEFAULT_OVERLAP
     format: str = "same"
     quality: int = DEFAULT_QUALITY
@@ -95,11 +90,11 @@ def check_fields(f: BatchFields) -> dict[str, str]:
         errors["model"] = "choose a model version or current"
     if f.model.strip() == CURRENT and f.layer not in LAYERS:
         errors["model"] = "layer must be 1 or 2"
-    if f.tile not in (0, AUTO_TILE) and not MIN_TILE <= f.tile <= MAX_TILE:
+    if f.tile not in (0, FORM_AUTO_TILE) and not MIN_TILE <= f.tile <= MAX_TILE:
         errors["tile"] = f"must be between {MIN_TILE} and {MAX_TILE} px, auto, or 0 for whole images; got {f.tile}"
     if f.overlap < 0:
         errors["overlap"] = f"must not be negative, got {f.overlap}"
-    elif f.tile == AUTO_TILE and 2 * f.overlap >= MIN_AUTO_SIDE:
+    elif f.tile == FORM_AUTO_TILE and 2 * f.overlap >= MIN_AUTO_SIDE:
         errors["overlap"] = f"must be under half the smallest automatic tile ({MIN_AUTO_SIDE} px), got {f.overlap}"
     elif f.tile > 0 and "tile" not in errors and 2 * f.overlap >= f.tile:
         errors["overlap"] = f"must be under half the tile ({f.tile} px), got {f.overlap}"
@@ -108,13 +103,6 @@ def check_fields(f: BatchFields) -> dict[str, str]:
     if not 1 <= f.quality <= 100:
         errors["quality"] = f"must be between 1 and 100, got {f.quality}"
     return errors
-
-
-def output_name(relative: str, fmt: str) -> str:
-    """The output's path under OUT for an input at ``relative`` under IN (as ``omni_core/batch/formats.py``)."""
-    if fmt not in WRITE_SUFFIX:
-        return relative
-    return str(PurePosixPath(relative).with_suffix(WRITE_SUFFIX[fmt]))
 
 
 def is_local_address(address: str) -> bool:
@@ -198,7 +186,7 @@ class BatchFormModel(FormErrors):
 
     @property
     def streamed(self) -> bool:
-        """Start streams the images from this machine (a child ``omni restore --remote``), not a job."""
+        """Start streams the images from this machine (``restore_remote`` in-process), not a job."""
         return self.fields.stream or self.backend_remote
 
     def choose_model(self, choice: ModelChoice) -> None:
@@ -211,7 +199,6 @@ class BatchFormModel(FormErrors):
         self._set_errors(errors, "")
         return errors
 
-
     def spec(self) -> batch_pb2.RestoreBatchSpec:
         """The spec with absolute paths (the backend on this machine resolves relative ones in its workspace)."""
         f = self.fields
@@ -222,7 +209,7 @@ class BatchFormModel(FormErrors):
             model=model,
             layer=f.layer if model == CURRENT else 0,
             recursive=f.recursive,
-            tile=0 if f.tile == AUTO_TILE else -1 if f.tile == 0 else f.tile,
+            tile=0 if f.tile == FORM_AUTO_TILE else -1 if f.tile == 0 else f.tile,
             overlap=-1 if f.overlap == 0 else f.overlap,
             format=f.format,
             quality=f.quality,
@@ -235,26 +222,31 @@ class BatchFormModel(FormErrors):
             raise FormInvalid(errors)
         return jobs_pb2.JobSpec(restore_batch=self.spec())
 
+    def remote_request(self) -> RemoteRestore:
+        """The form as a streamed run (the same spec a job gets, read here and written here)."""
+        errors = self.validate()
+        if errors:
+            raise FormInvalid(errors)
+        spec = self.spec()
+        options = RestoreOptions(
+            model=spec.model,
+            layer=spec.layer,
+            tile=spec.tile,
+            overlap=spec.overlap,
+            format=spec.format,
+            quality=spec.quality,
+        )
+        return RemoteRestore(
+            Path(spec.input), Path(spec.out), options, recursive=spec.recursive, overwrite=spec.overwrite
+        )
 
-def stream_item(line: Mapping[str, Any]) -> jobs_pb2.ItemOutcome | None:
-    """The ``ItemOutcome`` of an item line of a streamed run (``{"type": "item", "item": {...}}``)."""
-    data = line.get("item")
-    if not isinstance(data, dict):
-        return None
-    try:
-        return json_format.ParseDict(data, jobs_pb2.ItemOutcome(), ignore_unknown_fields=True)
-    except json_format.ParseError:
-        return None
 
-
-#: the end states of a streamed run (``omni restore --events jsonl``) as job states
+#: the end states of a streamed run (``BatchSummary.state``) as job states
 STREAM_END_STATES = {
     "finished": jobs_pb2.JOB_STATE_SUCCEEDED,
     "stopped": jobs_pb2.JOB_STATE_CANCELLED,
     "failed": jobs_pb2.JOB_STATE_FAILED,
 }
-#: the outputs a run sets about its model's domain (``omni_core/batch/domain_check.py``)
-DOMAIN_OUTPUTS = ("model_domain", "domain_warning")
 STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on the backend)
 
 
@@ -262,7 +254,8 @@ STREAMED = "restore (streamed)"  # the run's id when it is streamed (no job on t
 class BatchRunModel:
     """One restore_batch run on screen: progress from job updates, finished and failed files from item events.
 
-    A streamed run has no backend job: its id is ``STREAMED`` and its events are JSON lines."""
+    A streamed run has no backend job: its id is ``STREAMED`` and what it hears arrives typed from the run in
+    this process (progress views, item outcomes, log lines, then its summary)."""
 
     job_id: str = ""
     input: str = ""
@@ -283,6 +276,8 @@ class BatchRunModel:
     warnings: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     last_seq: int = 0
+    #: a streamed run lost its connection and is trying again ("" while it is connected)
+    reconnecting: str = ""
 
     def __post_init__(self) -> None:
         self.changed: Event[[]] = Event()  # progress or state
@@ -313,6 +308,7 @@ class BatchRunModel:
         self.finished, self.failures, self.outputs, self.last_seq = [], [], {}, 0
         self.item_outputs = {}
         self.warnings = []
+        self.reconnecting = ""
         self.reset.emit()
 
     @property
@@ -343,44 +339,52 @@ class BatchRunModel:
         elif kind == "log" and event.log.level == jobs_pb2.LogLine.LEVEL_WARNING:
             self._warning(event.log.message)
 
-    def apply_stream_line(self, line: Mapping[str, Any]) -> None:
-        """One JSON line of a streamed run: progress, item or end (see ``omni_cli/restore_events.py``)."""
+    def apply_stream_progress(self, view: ProgressView) -> None:
+        """A streamed run finished one more image."""
         if not self.streamed or not self.active:
             return
-        kind = line.get("type")
-        if kind == "progress":
-            try:
-                progress = jobs_pb2.Progress(
-                    done=int(line.get("done", 0)),
-                    total=int(line.get("total", 0)),
-                    rate=float(line.get("rate", 0.0)),
-                    eta_seconds=float(line.get("eta_seconds", -1.0)),
-                    unit="images",
-                    message=str(line.get("message", "")),
-                )
-            except (TypeError, ValueError):
-                return  # not a line this model understands: skipped, like any other
-            self._progress(progress)
-            self.changed.emit()
-        elif kind == "item":
-            item = stream_item(line)
-            if item is not None:
-                self._item(item)
-        elif kind == "log" and line.get("level") == "warning":
-            self._warning(str(line.get("message", "")))
-        elif kind == "end":
-            self.state = STREAM_END_STATES.get(str(line.get("state")), jobs_pb2.JOB_STATE_FAILED)
-            self.message = str(line.get("error", ""))
-            names = ("summary_text", "summary_json", "restored", "failed", SUBFOLDERS_NOT_ENTERED, *DOMAIN_OUTPUTS)
-            self.outputs = {name: str(line[name]) for name in names if line.get(name) not in (None, "")}
+        self.reconnecting = ""
+        progress = jobs_pb2.Progress(
+            done=view.done, total=view.total, rate=view.rate, eta_seconds=view.eta_seconds, unit="images"
+        )
+        self._progress(progress)
+        self.changed.emit()
+
+    def apply_item(self, item: jobs_pb2.ItemOutcome) -> None:
+        """What became of one file of a streamed run."""
+        if self.streamed and self.active:
+            self._item(item)
+
+    def apply_log(self, message: str, level: str) -> None:
+        """A log line of a streamed run: warnings are shown, the rest is for the log."""
+        if self.streamed and self.active and level == "warning":
+            self._warning(message)
+
+    def stream_reconnecting(self, error: str) -> None:
+        """The streamed run's connection broke; it is waiting to stream the rest again."""
+        if self.streamed and self.active:
+            self.reconnecting = f"connection lost ({error}); reconnecting…"
             self.changed.emit()
 
-    def stream_closed(self, error: str, *, stopped: bool) -> None:
-        """The streamed run's process has ended; without an end line, it stopped (if asked to) or failed."""
+    def stream_ended(self, summary: BatchSummary | None, error: str = "") -> None:
+        """The streamed run is over: its summary (finished, stopped or failed), or the error it raised."""
         if not self.streamed or not self.active:
             return
-        self.state = jobs_pb2.JOB_STATE_CANCELLED if stopped else jobs_pb2.JOB_STATE_FAILED
-        self.message = error
+        self.reconnecting = ""
+        if summary is None:
+            self.state, self.message = jobs_pb2.JOB_STATE_FAILED, error
+        else:
+            self.state = STREAM_END_STATES.get(summary.state, jobs_pb2.JOB_STATE_FAILED)
+            self.message = STOPPED_MESSAGE if summary.state == "stopped" else summary.message
+            counts = summary.counts()
+            values = {
+                "restored": counts.restored,
+                "failed": counts.failed,
+                SUBFOLDERS_NOT_ENTERED: counts.subfolders_not_entered,
+                "model_domain": summary.model_domain,
+                "domain_warning": summary.domain_warning,
+            }
+            self.outputs = {name: str(value) for name, value in values.items() if value not in ("", 0)}
         self.changed.emit()
 
     def _item(self, item: jobs_pb2.ItemOutcome) -> None:

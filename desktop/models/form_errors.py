@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from desktop.client import BackendError
 from desktop.models.events import Event
+from omni_core.errors import OmniError
 
 
 class FormInvalid(ValueError):
@@ -47,9 +48,10 @@ class FormErrors:
 
     # -- errors ---------------------------------------------------------------------------------------
 
-    def apply_server_error(self, error: BackendError | str) -> None:
-        """Show each field the server says is at fault next to that field; a text, or a violation of a field
-        this form does not show, as the general error (the server's whole message)."""
+    def apply_server_error(self, error: BackendError | OmniError | str) -> None:
+        """Show each field the server (or the client core, checking a streamed run) says is at fault next to that
+        field; a text, or a violation of a field this form does not show, as the general error (the whole
+        message)."""
         if isinstance(error, str):
             self._set_errors(self.errors, error)
             return

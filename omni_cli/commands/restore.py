@@ -3,24 +3,26 @@
 Against a backend on this machine it runs as a job that reads IN and writes OUT in place (Ctrl+C cancels
 it; ``omni jobs resume`` or the same command again finishes it). Against a remote backend (or with
 ``--remote``) the images are streamed to it and the results written here, with the same resume rule and
-the same summary (Ctrl+C stops the stream; only whole outputs are left). ``--events jsonl`` tells a
-streamed run as JSON lines for a program instead (``omni_cli/restore_events.py``; the desktop uses it).
+the same summary (Ctrl+C stops the stream: only whole outputs are left). The desktop runs the same streamed
+restore (``omni_core.batch.remote.restore_remote``) in-process.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from desktop.client import BackendError
 from desktop.client.retry import Reconnect
 from omni_cli.display import JobDisplay
 from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow, submit
-from omni_cli.restore_events import EVENT_FORMATS, RestoreEvents, stop_on_sigterm
 from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
@@ -77,12 +79,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="stream the images to the backend even when it runs on this machine (automatic for a remote one)",
     )
-    parser.add_argument(
-        "--events",
-        choices=EVENT_FORMATS,
-        help="streamed runs only: print progress, log and end events as JSON lines on stdout (for programs); "
-        "SIGTERM then stops the run like Ctrl+C",
-    )
     parser.add_argument("--detach", action="store_true", help="print the job id and return (local runs only)")
     add_notify_option(parser)
     parser.set_defaults(func=run_restore)
@@ -96,14 +92,9 @@ def _tile(args: argparse.Namespace) -> tuple[int, int]:
 
 
 def run_restore(args: argparse.Namespace) -> int:
-    if args.events:
-        stop_on_sigterm()
     with open_session(args) as session:
         if args.remote or not session.local:
             return _run_remote(session, args)
-        if args.events:
-            print("omni: --events needs a streamed run (--remote, or a remote backend)", file=sys.stderr)
-            return EXIT_FAILED
         return _run_local(session, args)
 
 
@@ -175,8 +166,23 @@ class _StreamDisplay:
         with self.lock:
             self.display.show(jobs_pb2.JobEvent(item=outcome))
 
-    def end(self, state: str, error: str = "") -> None:
-        """The display shows the end on stderr and the summary on stdout (``_run_remote``)."""
+
+@contextlib.contextmanager
+def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
+    """Ctrl+C sets ``stop`` (the run stops cleanly, as the desktop's Cancel does); a second one interrupts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _remote_request(args: argparse.Namespace) -> RemoteRestore:
@@ -210,15 +216,15 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
     from omni_core.errors import OmniError
 
     request = _remote_request(args)
-    with contextlib.ExitStack() as stack:
-        feed: _StreamDisplay | RestoreEvents
-        if args.events:
-            feed = RestoreEvents(request.out)
-        else:
-            job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
-            feed = _StreamDisplay(stack.enter_context(JobDisplay(job)))
+    stop = threading.Event()
+    job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
+    with JobDisplay(job) as display, stop_on_ctrl_c(stop):
+        feed = _StreamDisplay(display)
         reconnect = Reconnect(
-            on_wait=lambda error, delay: feed.log(f"connection lost ({error}); retrying in {delay:.1f} s", "warning")
+            on_wait=lambda error, delay: feed.log(
+                f"connection lost ({error}); reconnecting in {delay:.1f} s", "warning"
+            ),
+            should_stop=stop.is_set,
         )
 
         def progress(view: ProgressView) -> None:
@@ -233,16 +239,15 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
                 on_log=feed.log,
                 on_item=feed.item,
                 retry=reconnect.again,
+                stop=stop,
             )
         except KeyboardInterrupt:
-            feed.end("stopped", "interrupted; the outputs written are whole, run again to resume")
-            print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            summary = None
         except (OmniError, BackendError) as error:
-            feed.end("failed", error.message)
             print(f"omni: {error.message}", file=sys.stderr)
             return EXIT_FAILED
-        feed.end("finished")
-    if not args.events:
-        print((request.out / SUMMARY_TEXT).read_text(encoding="utf-8"), end="")
+    if summary is None or summary.state == "stopped":
+        print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print((request.out / SUMMARY_TEXT).read_text(encoding="utf-8"), end="")
     return EXIT_SOME_FAILED if summary.failed else EXIT_OK

@@ -27,14 +27,23 @@ from omni_core.errors import FailedPrecondition
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
 IN_FLIGHT = 4
+STOPPED_MESSAGE = "stopped; the outputs written are whole, run again to resume"
 
 
 class StreamingConnection(Protocol):
     """What this needs of ``desktop.client.Connection`` (duck-typed: the backend may not import it)."""
 
     def restore_stream(
-        self, start: batch_pb2.RestoreStreamStart, images: Iterable[tuple[str, bytes, bytes | None]], *, in_flight: int
-    ) -> Iterator[batch_pb2.RestoreStreamResponse]: ...
+        self,
+        start: batch_pb2.RestoreStreamStart,
+        images: Iterable[tuple[str, bytes, bytes | None]],
+        *,
+        in_flight: int,
+        stop: threading.Event | None = None,
+    ) -> Iterator[batch_pb2.RestoreStreamResponse]:
+        """Yields ``ready``, one ``result`` per image, then ``done``; setting ``stop`` cancels the call at once and
+        ends the iteration quietly (from any thread: a call blocked waiting for a result is woken)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -126,8 +135,10 @@ class _Run:
         on_progress: Callable[[ProgressView], None],
         on_log: Callable[[str, str], None],
         on_item: Callable[[jobs_pb2.ItemOutcome], None],
+        stop: threading.Event,
     ) -> None:
         self.request, self.plan, self.summary = request, plan, summary
+        self.stop = stop
         self.on_progress, self.on_log, self.on_item = on_progress, on_log, on_item
         self.items = {item.relative: item for item in plan.todo}
         self.recorded: set[str] = set()  # keys with an outcome: never sent again after a reconnect
@@ -153,6 +164,8 @@ class _Run:
         """Read each file as the stream asks for it (this runs in gRPC's sending thread); after a reconnect, only
         the files without an outcome yet."""
         for item in self.plan.todo:
+            if self.stop.is_set():
+                return
             if item.relative in self.recorded:
                 continue
             try:
@@ -165,6 +178,10 @@ class _Run:
                 self.record(Outcome(item.relative, item.output, False, "empty file (0 bytes)"))
                 continue
             yield item.relative, data, reference
+
+    @property
+    def complete(self) -> bool:
+        return len(self.recorded) >= len(self.plan.todo)
 
     def write(self, result: batch_pb2.ImageResult) -> None:
         item: PlannedImage | None = self.items.get(result.id)
@@ -190,6 +207,7 @@ def restore_remote(
     on_log: Callable[[str, str], None] = lambda message, level: None,
     on_item: Callable[[jobs_pb2.ItemOutcome], None] = lambda item: None,
     retry: Callable[[BaseException], bool] = lambda error: False,
+    stop: threading.Event | None = None,
 ) -> BatchSummary:
     """Restore ``request.input`` into ``request.out`` through the backend; returns the written summary.
 
@@ -199,10 +217,13 @@ def restore_remote(
     When the stream fails, ``retry(error)`` decides (after waiting, as it sees fit) whether to open a new one;
     a new stream carries only the images without a result yet, so no output is written twice.
 
-    Ctrl+C (KeyboardInterrupt) cancels the stream, writes the summary as "stopped" and re-raises: only
-    whole outputs are left, and a second run resumes. A full disk (DiskFull) or an error from the backend
-    writes it as "failed" with the reason, and is raised the same way.
+    Setting ``stop`` (from any thread: the desktop's Cancel, the CLI's Ctrl+C handler) cancels the stream at
+    once; the summary is written as "stopped" and returned with that state: only whole outputs are left, and a
+    second run resumes. A KeyboardInterrupt raised inside the run is handled the same way, then re-raised. A
+    full disk (DiskFull) or an error from the backend writes the summary as "failed" with the reason, and is
+    raised.
     """
+    stop = stop if stop is not None else threading.Event()
     options = check_options(request.options)
     source, out = request.input.resolve(), request.out.resolve()
     if not source.is_dir():
@@ -240,7 +261,7 @@ def restore_remote(
         raise FailedPrecondition(
             f"no images in {request.input} ({len(plan.skipped)} other file(s){hint})", field="input"
         )
-    run = _Run(request, plan, summary, on_progress, on_log, on_item)
+    run = _Run(request, plan, summary, on_progress, on_log, on_item, stop)
     for item in planned_items(plan, options.format):
         on_item(item)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
@@ -249,13 +270,18 @@ def restore_remote(
         if plan.todo:
             _stream_until_done(connection, options, run, retry)
     except KeyboardInterrupt:
-        summary.finish("stopped", "interrupted; the outputs written are whole, run again to resume")
+        summary.finish("stopped", STOPPED_MESSAGE)
         _write_quietly(summary, out)
         raise
     except Exception as error:  # a full disk, or the backend refused the run or went away: say so in OUT too
-        summary.finish("failed", f"{error}; every output already written is whole")
+        if not stop.is_set():
+            summary.finish("failed", f"{error}; every output already written is whole")
+            _write_quietly(summary, out)
+            raise
+    if stop.is_set() and not run.complete:
+        summary.finish("stopped", STOPPED_MESSAGE)
         _write_quietly(summary, out)
-        raise
+        return summary
     summary.finish("finished")
     summary.write(out)
     return summary
@@ -272,16 +298,18 @@ def _stream_until_done(
             raise
         except Exception as error:
             left = len(run.plan.todo) - len(run.recorded)
-            if not retry(error):
+            if run.stop.is_set() or not retry(error):
                 raise
             run.on_log(f"the stream broke ({error}); streaming again: {left} image(s) to go", "warning")
 
 
 def _stream(connection: StreamingConnection, options: RestoreOptions, run: _Run) -> None:
     called = time.time()
-    responses = connection.restore_stream(_start_message(options), run.images(), in_flight=IN_FLIGHT)
+    responses = connection.restore_stream(_start_message(options), run.images(), in_flight=IN_FLIGHT, stop=run.stop)
     try:
         for response in responses:
+            if run.stop.is_set():
+                return  # what is still in flight is dropped: the next run restores it
             kind = response.WhichOneof("message")
             if kind == "ready":
                 run.summary.model_load_seconds = time.time() - called
@@ -293,7 +321,7 @@ def _stream(connection: StreamingConnection, options: RestoreOptions, run: _Run)
     finally:
         close = getattr(responses, "close", None)
         if close is not None:
-            close()  # cancels the call if it is still open (Ctrl+C, disk full)
+            close()  # cancels the call if it is still open (stopped, disk full)
 
 
 def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:

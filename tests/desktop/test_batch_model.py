@@ -1,18 +1,14 @@
 """The Batch view-model without Qt: form defaults and checks, the spec it builds, following a run (a job,
-or a run streamed by a child ``omni restore --events jsonl``: its command and its lines)."""
+or a run streamed in this process: the request it runs, and the typed progress, items and summary it hears)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import pytest
-from google.protobuf import json_format
 
-from desktop.client import BackendTarget
 from desktop.models.batch_model import (
-    AUTO_TILE,
+    FORM_AUTO_TILE,
     STREAMED,
     BatchFields,
     BatchFormModel,
@@ -22,8 +18,12 @@ from desktop.models.batch_model import (
     model_choices,
     output_name,
 )
-from desktop.models.batch_remote import JsonLines, exit_error, restore_command
 from desktop.models.form_errors import FormInvalid
+from omni_core.batch import params
+from omni_core.batch.outcome import Outcome
+from omni_core.batch.remote import ProgressView
+from omni_core.batch.summary import BatchSummary
+from omni_core.errors import FailedPrecondition
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 from tests.desktop.refusals import field_refusal
 
@@ -40,7 +40,7 @@ def test_defaults_match_the_cli() -> None:
     assert (f.model, f.layer, f.tile, f.overlap, f.format, f.quality, f.recursive) == (
         "current",
         2,
-        AUTO_TILE,  # no --tile: tiles as large as the backend's free memory holds
+        FORM_AUTO_TILE,  # no --tile: tiles as large as the backend's free memory holds
         32,
         "same",
         95,
@@ -55,7 +55,7 @@ def test_defaults_match_the_cli() -> None:
         ({"out": ""}, "out", "a folder is required"),
         ({"tile": 32}, "tile", "between 64 and 8192"),
         ({"tile": 128, "overlap": 64}, "overlap", "under half the tile"),
-        ({"tile": AUTO_TILE, "overlap": 128}, "overlap", "under half the smallest automatic tile (256 px)"),
+        ({"tile": FORM_AUTO_TILE, "overlap": 128}, "overlap", "under half the smallest automatic tile (256 px)"),
         ({"overlap": -1}, "overlap", "must not be negative"),
         ({"quality": 0}, "quality", "between 1 and 100"),
         ({"format": "gif"}, "format", "unknown format"),
@@ -93,7 +93,7 @@ def test_spec_has_absolute_paths_and_the_specs_sentinels(tmp_path: Path, monkeyp
     assert spec.input == str(tmp_path / "in") and spec.out == str(tmp_path / "out")
     assert (spec.tile, spec.overlap, spec.format, spec.quality, spec.recursive) == (-1, -1, "jpg", 80, True)
     assert (spec.model, spec.layer) == ("current", 2)
-    form.set("tile", AUTO_TILE)
+    form.set("tile", FORM_AUTO_TILE)
     assert form.job_spec().restore_batch.tile == 0  # the spec's "default": the backend's memory-based plan
 
 
@@ -225,59 +225,59 @@ def test_remote_backends_force_streaming_local_ones_let_the_user_choose() -> Non
     assert not form.streamed
 
 
-def option(argv: list[str], name: str) -> str:
-    return argv[argv.index(name) + 1]
+def test_the_streamed_request_is_the_jobs_spec(tmp_path: Path) -> None:
+    """One set of conventions: the form's 0 = whole images / no overlap becomes the spec's -1, auto its 0."""
+    form = BatchFormModel()
+    for name, value in vars(filled(tmp_path, tile=0, overlap=0, format="jpg", quality=80, recursive=True)).items():
+        form.set(name, value)
+    form.set("layer", 1)
+    request = form.remote_request()
+    assert (request.input, request.out) == (tmp_path / "in", tmp_path / "out")
+    assert request.recursive and not request.overwrite and request.ref is None
+    o = request.options
+    assert (o.model, o.layer, o.tile, o.overlap, o.format, o.quality) == ("current", 1, -1, -1, "jpg", 80)
+    assert params.check_options(o) == o  # what restore_remote checks it against: nothing to default
+    form.set("tile", FORM_AUTO_TILE)
+    form.set("overlap", 16)
+    form.set("model", "restoration_layer_1_x")
+    form.set("overwrite", True)
+    request = form.remote_request()
+    assert (request.options.tile, request.options.overlap, request.options.layer) == (params.AUTO_TILE, 16, 0)
+    assert request.overwrite
+    form.set("out", "")
+    with pytest.raises(FormInvalid) as caught:
+        form.remote_request()
+    assert set(caught.value.errors) == {"out"} and form.errors["out"] == "a folder is required"
 
 
-def test_the_child_command_streams_with_the_clis_options(tmp_path: Path) -> None:
-    fields = filled(tmp_path, tile=0, overlap=0, format="jpg", quality=80, recursive=True, layer=1)
-    target = BackendTarget("gpu.example.com:50051", token="s3cret", tls_ca=tmp_path / "ca.pem")
-    command = restore_command(fields, target)
-    argv = command.argv
-    assert argv[:6] == [sys.executable, "-m", "omni_cli", "restore", str(tmp_path / "in"), str(tmp_path / "out")]
-    assert "--remote" in argv and option(argv, "--backend") == "gpu.example.com:50051"
-    assert option(argv, "--events") == "jsonl"
-    # the form's 0 = whole images / no overlap is also the CLI's 0 (the CLI sends the spec's -1)
-    assert (option(argv, "--tile"), option(argv, "--overlap")) == ("0", "0")
-    assert (option(argv, "--format"), option(argv, "--quality")) == ("jpg", "80")
-    assert (option(argv, "--model"), option(argv, "--layer")) == ("current", "1")
-    assert "--recursive" in argv and "--no-resume" not in argv
-    assert option(argv, "--tls-ca") == str(tmp_path / "ca.pem") and "--tls" not in argv
-    assert command.env["OMNI_TOKEN"] == "s3cret"
-    assert not any("s3cret" in arg for arg in argv) and "--token" not in argv  # never on a command line
-
-    fields = filled(tmp_path, model="restoration_layer_1_x", tile=256, overlap=16, overwrite=True)
-    argv = restore_command(fields, BackendTarget("127.0.0.1:5", tls=True)).argv
-    assert option(argv, "--model") == "restoration_layer_1_x" and "--layer" not in argv
-    assert (option(argv, "--tile"), option(argv, "--overlap")) == ("256", "16")
-    assert "--no-resume" in argv and "--tls" in argv and "--recursive" not in argv
-    auto = restore_command(filled(tmp_path), BackendTarget("127.0.0.1:5")).argv
-    assert "--tile" not in auto and option(auto, "--overlap") == "32"  # auto: the CLI's own default
-    assert restore_command(fields, BackendTarget("127.0.0.1:5")).env["OMNI_TOKEN"] == ""  # not ours inherited
-
-
-def test_json_lines_are_split_across_reads() -> None:
-    lines = JsonLines()
-    data = json.dumps({"type": "log", "level": "info", "message": "é"}).encode() + b"\n"
-    assert lines.feed(data[:7]) == []
-    assert lines.feed(data[7:] + b"Traceback: not json\n[1, 2]\n" + b'{"type": "end"}') == [
-        {"type": "log", "level": "info", "message": "é"}
-    ]
-    assert lines.flush() == [{"type": "end"}] and lines.flush() == []
-
-
-def stream_progress(done: int, name: str, total: int = 3) -> dict[str, object]:
-    return {"type": "progress", "done": done, "total": total, "rate": 2.0, "eta_seconds": 3.0, "message": name}
-
-
-def item_line(item: jobs_pb2.ItemOutcome) -> dict[str, object]:
-    """An item line as ``omni restore --events jsonl`` writes it."""
-    return json.loads(
-        json.dumps({"type": "item", "item": json_format.MessageToDict(item, preserving_proto_field_name=True)})
+def test_the_forms_limits_are_the_cores() -> None:
+    """Checked by the form as restore_remote and the backend check them, from one definition."""
+    f = BatchFields()
+    assert (f.overlap, f.quality) == (params.DEFAULT_OVERLAP, params.DEFAULT_QUALITY)
+    too_wide = check_fields(BatchFields(input="/a", out="/b", overlap=params.MIN_AUTO_SIDE // 2))
+    assert too_wide["overlap"].endswith(f"({params.MIN_AUTO_SIDE} px), got {params.MIN_AUTO_SIDE // 2}")
+    assert (
+        f"between {params.MIN_TILE} and {params.MAX_TILE} px"
+        in check_fields(BatchFields(input="/a", out="/b", tile=params.MAX_TILE + 1))["tile"]
     )
 
 
-def test_a_streamed_run_follows_its_lines() -> None:
+def view(done: int, total: int = 3) -> ProgressView:
+    return ProgressView(done, total, 2.0, 3.0, "")
+
+
+def summary_of(state: str, *, restored: int = 0, failed: int = 0, subfolders: int = 0) -> BatchSummary:
+    summary = BatchSummary(mode="remote", input="/in", out="/out", model="v", layer="layer_1")
+    summary.restored = [Outcome(f"r{n}.png", f"r{n}.png", True) for n in range(restored)]
+    for n in range(failed):
+        summary.add(Outcome(f"f{n}.png", "", False, "cannot decode"))
+    summary.subfolders_not_entered = subfolders
+    summary.model_domain = "document"
+    summary.finish(state, "the message" if state == "failed" else "")
+    return summary
+
+
+def test_a_streamed_run_follows_what_it_hears() -> None:
     run = BatchRunModel()
     failures: list[jobs_pb2.ItemOutcome] = []
     files: list[str] = []
@@ -285,68 +285,59 @@ def test_a_streamed_run_follows_its_lines() -> None:
     run.file_finished.connect(files.append)
     run.start_remote("/in", "/out", "png", True)
     assert run.streamed and run.active and run.job_id == STREAMED and run.state == jobs_pb2.JOB_STATE_RUNNING
-    lines = [
-        {"type": "log", "level": "info", "message": "3 image(s) found: 3 to restore, 0 already restored"},
-        item_line(jobs_pb2.ItemOutcome(input="a.png", output="a.png", ok=True)),
-        stream_progress(1, "a.png"),
-        {"type": "log", "level": "warning", "message": "failed other.png: log text is not read"},
-        item_line(BAD),
-        stream_progress(2, "sub/bad.jpg"),
-        item_line(jobs_pb2.ItemOutcome(input="late.png", output="late.png", ok=True)),
-        stream_progress(1, "late.png"),  # out of order: the count does not go back
-        {"type": "progress", "done": "many"},  # not understood: skipped
-        {"type": "item", "item": {"input": 3, "ok": "perhaps"}},  # not an ItemOutcome: skipped
-        {"type": "item", "item": "a.png"},
-    ]
-    for line in lines:
-        run.apply_stream_line(line)
+    run.apply_log("3 image(s) found: 3 to restore, 0 already restored", "info")
+    run.apply_item(jobs_pb2.ItemOutcome(input="a.png", output="a.png", ok=True))
+    run.apply_stream_progress(view(1))
+    run.apply_log("failed other.png: log text is not read", "warning")  # a warning is shown as it is
+    run.apply_item(BAD)
+    run.apply_stream_progress(view(2))
+    run.stream_reconnecting("the backend at h:1 is not reachable")
+    assert run.reconnecting == "connection lost (the backend at h:1 is not reachable); reconnecting…"
+    run.apply_item(jobs_pb2.ItemOutcome(input="late.png", output="late.png", ok=True))
+    run.apply_stream_progress(view(1))  # out of order: the count does not go back
+    assert run.reconnecting == ""  # an image came back: connected again
     assert files == ["a.png", "sub/bad.jpg", "late.png"]
-    assert failures == [BAD]
+    assert failures == [BAD] and run.warnings == ["failed other.png: log text is not read"]
     assert run.restored() == ["a.png", "late.png"]
     assert run.progress_text() == "66% · 2/3 images · 2.0 images/s · ETA 3s"
     assert run.paths_of("sub/bad.jpg") == (Path("/in/sub/bad.jpg"), Path("/out/sub/bad.png"))
-    end = {
-        "type": "end", "state": "finished", "summary_text": "/out/restore-summary.txt",
-        "summary_json": "/out/restore-summary.json", "error": "", "restored": 2, "failed": 1,
-    }  # fmt: skip
     assert run.subfolders_not_entered == 0 and run.subfolders_text() == ""
-    run.apply_stream_line({**end, "subfolders_not_entered": 2})
+    run.stream_ended(summary_of("finished", restored=2, failed=1, subfolders=2))
     assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and not run.active and run.fraction == 1.0
     assert run.subfolders_text() == "2 subfolders not entered: tick Recursive to restore their images"
     assert run.summary_path() == Path("/out/restore-summary.txt") and run.outputs["failed"] == "1"
-    run.apply_stream_line(item_line(jobs_pb2.ItemOutcome(input="after.png", ok=True)))  # nothing after the end
-    run.stream_closed("", stopped=False)  # the process exits after its end line: nothing changes
-    assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and "after.png" not in run.finished
+    assert run.model_domain == "document" and run.domain_warning == ""
+    run.apply_item(jobs_pb2.ItemOutcome(input="after.png", ok=True))  # nothing after the end
+    run.stream_ended(None, "late")
+    assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED and "after.png" not in run.finished and run.message == ""
     run.apply_job(job(jobs_pb2.JOB_STATE_FAILED))  # job updates are for job runs only
     assert run.state == jobs_pb2.JOB_STATE_SUCCEEDED
 
 
 @pytest.mark.parametrize(
-    ("end", "state", "message"),
+    ("state", "job_state", "words"),
     [
-        ({"state": "stopped", "error": "interrupted"}, jobs_pb2.JOB_STATE_CANCELLED, "interrupted"),
-        ({"state": "failed", "error": "input: no images"}, jobs_pb2.JOB_STATE_FAILED, "input: no images"),
-        ({"state": "exploded"}, jobs_pb2.JOB_STATE_FAILED, ""),
+        ("stopped", jobs_pb2.JOB_STATE_CANCELLED, "run again to resume"),
+        ("failed", jobs_pb2.JOB_STATE_FAILED, "the message"),
     ],
 )
-def test_end_states_map_to_job_states(end: dict[str, object], state: int, message: str) -> None:
+def test_end_states_map_to_job_states(state: str, job_state: int, words: str) -> None:
     run = BatchRunModel()
     run.start_remote("/in", "/out", "same", False)
-    run.apply_stream_line({"type": "end", **end})
-    assert (run.state, run.message, run.active) == (state, message, False)
-    assert run.summary_path() == Path("/out/restore-summary.txt")  # where it would be
+    run.stream_ended(summary_of(state, restored=1))
+    assert (run.state, run.active) == (job_state, False) and words in run.message
+    assert run.summary_path() == Path("/out/restore-summary.txt")
 
 
-def test_a_child_that_ends_without_its_end_line() -> None:
+def test_a_streamed_run_that_raised() -> None:
     run = BatchRunModel()
     run.start_remote("/in", "/out", "same", False)
-    run.stream_closed(exit_error(1, "Traceback ...\nomni: the backend at h:1 is not reachable\n"), stopped=False)
-    assert (run.state, run.message) == (jobs_pb2.JOB_STATE_FAILED, "the backend at h:1 is not reachable")
-    run.start_remote("/in", "/out", "same", False)
-    assert run.active and run.message == ""
-    run.stream_closed(exit_error(-1, ""), stopped=True)
-    assert (run.state, run.message) == (jobs_pb2.JOB_STATE_CANCELLED, "the restore process crashed")
-    assert exit_error(130, "") == "interrupted" and exit_error(2, "") == "the restore process ended with status 2"
+    error = FailedPrecondition("no images in /in (1 other file(s))", field="input")
+    run.stream_ended(None, str(error))
+    assert (run.state, run.message) == (jobs_pb2.JOB_STATE_FAILED, "input: no images in /in (1 other file(s))")
+    form = BatchFormModel()
+    form.apply_server_error(error)  # the core's field violation lands beside its field
+    assert form.errors == {"input": "no images in /in (1 other file(s))"} and form.general_error == ""
 
 
 # -- the model's domain -------------------------------------------------------------------------------
@@ -387,9 +378,9 @@ def test_a_run_keeps_the_domain_and_its_warning_apart_from_failures() -> None:
     streamed = BatchRunModel()
     streamed.start_remote("/in", "/out", "png", False)
     assert streamed.model_domain == ""
-    streamed.apply_stream_line({"type": "log", "level": "warning", "message": warning})
-    streamed.apply_stream_line(
-        {"type": "end", "state": "finished", "model_domain": "document", "domain_warning": "inputs look like photos"}
-    )
+    streamed.apply_log(warning, "warning")
+    finished_streaming = summary_of("finished", restored=1)
+    finished_streaming.domain_warning = "inputs look like photos"
+    streamed.stream_ended(finished_streaming)
     assert streamed.warnings == [warning] and streamed.model_domain == "document"
     assert streamed.domain_warning == "inputs look like photos"

@@ -1,30 +1,36 @@
 """The Batch view against a real backend: a tiny layer-1 model trained through the backend, then a folder
 with one corrupt file restored from the view; failures, the before/after viewer and the summary. The same
-run streamed from this machine (a child ``omni restore --remote --events jsonl``, as for a remote backend),
-cancelled with SIGTERM, and stopped when the view goes away."""
+run streamed from this machine, as for a remote backend: in this process on a worker thread (no child
+process), cancelled part-way and resumed, stopped when the view goes away, and reconnecting when the backend
+cannot be reached."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import shiboken6
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from pytestqt.qtbot import QtBot
 
-from desktop.client import Connection
+from desktop.client import BackendTarget, Connection
 from desktop.client.connection import TERMINAL_STATES
 from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
-from desktop.models.batch_model import AUTO_TILE
+from desktop.models.batch_model import FORM_AUTO_TILE
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
-from desktop.qt.views.batch_view import BatchView, TileSpinBox
+from desktop.qt.views.batch_form import TileSpinBox
+from desktop.qt.views.batch_view import BatchView
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 TRAIN_TIMEOUT_S = 120
@@ -101,7 +107,7 @@ def test_restore_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, versio
     qtbot.waitUntil(lambda: form.choose_model(version), timeout=UI_TIMEOUT_MS)  # the list arrives in the background
     assert (view.form_model.fields.model, view.form_model.spec().layer) == (version, 0)
 
-    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)  # nothing filled in: errors, no job
+    qtbot.mouseClick(view.controls.start_button, Qt.MouseButton.LeftButton)  # nothing filled in: errors, no job
     assert set(view.form_model.errors) == {"input", "out"} and not view.run.job_id
     assert form.error_labels["input"].isVisibleTo(view)
 
@@ -111,25 +117,27 @@ def test_restore_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, versio
     form.recursive.setChecked(True)
     form.tile.setValue(0)  # whole images
     form.format.setCurrentIndex(form.format.findData("png"))
-    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(view.controls.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(view.run.job_id), timeout=UI_TIMEOUT_MS)
     qtbot.waitUntil(lambda: view.run.state in TERMINAL_STATES, timeout=RUN_TIMEOUT_MS)
     assert view.run.state == jobs_pb2.JOB_STATE_SUCCEEDED, view.run.message
-    qtbot.waitUntil(lambda: view.files.count() == 5 and view.failures.count() == 1, timeout=UI_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: view.results.files.count() == 5 and view.controls.failures.count() == 1, timeout=UI_TIMEOUT_MS
+    )
 
     assert view.run.failures[0].input == "broken.png"
-    assert "broken.png" in view.failures.item(0).text()
+    assert "broken.png" in view.controls.failures.item(0).text()
     assert sorted(view.run.restored()) == ["a.png", "b.png", "c.jpg", "sub/d.png"]
     assert (out / "c.png").is_file() and (out / "sub" / "d.png").is_file()
     assert view.run.paths_of("c.jpg") == (folder / "c.jpg", out / "c.png")  # the output its item event named
-    assert view.progress.value() == view.progress.maximum()
-    assert "5/5 images" in view.progress_text.text()
+    assert view.controls.progress.value() == view.controls.progress.maximum()
+    assert "5/5 images" in view.controls.progress_text.text()
 
     # the before/after viewer: choose c.jpg (restored into c.png)
-    item = view.files.findItems("c.jpg", Qt.MatchFlag.MatchExactly)[0]
-    view.files.setCurrentItem(item)
-    viewer = view.viewer
-    qtbot.waitUntil(lambda: viewer.has_images and "c.jpg" in view.viewer_status.text(), timeout=UI_TIMEOUT_MS)
+    item = view.results.files.findItems("c.jpg", Qt.MatchFlag.MatchExactly)[0]
+    view.results.files.setCurrentItem(item)
+    viewer = view.results.viewer
+    qtbot.waitUntil(lambda: viewer.has_images and "c.jpg" in view.results.viewer_status.text(), timeout=UI_TIMEOUT_MS)
     assert viewer.before.pixmap().width() == SIZE and viewer.after.pixmap().width() == SIZE
 
     # drag the split line from the middle to a quarter of the image
@@ -149,13 +157,13 @@ def test_restore_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, versio
     viewer.fit()
 
     # the failed file shows why it is not in the viewer
-    view.files.setCurrentItem(view.files.findItems("broken.png", Qt.MatchFlag.MatchExactly)[0])
-    assert "not restored" in view.viewer_status.text()
-    view.files.setCurrentItem(item)
+    view.results.files.setCurrentItem(view.results.files.findItems("broken.png", Qt.MatchFlag.MatchExactly)[0])
+    assert "not restored" in view.results.viewer_status.text()
+    view.results.files.setCurrentItem(item)
     qtbot.waitUntil(lambda: viewer.has_images, timeout=UI_TIMEOUT_MS)
 
-    dialog = view.open_summary()
-    text = view.summary_view.toPlainText()
+    dialog = view.controls.open_summary()
+    text = view.controls.summary_view.toPlainText()
     assert "RESTORE SUMMARY" in text and "broken.png" in text and version in text
     dialog.close()
 
@@ -168,6 +176,14 @@ def fill(qtbot: QtBot, view: BatchView, version: str, source: Path, out: Path) -
     qtbot.waitUntil(lambda: form.choose_model(version), timeout=UI_TIMEOUT_MS)
     form.input.edit.setText(str(source))
     form.out.edit.setText(str(out))
+
+
+def child_processes() -> set[int]:
+    return {process.pid for process in psutil.Process().children(recursive=True)}
+
+
+def run_thread_alive() -> bool:
+    return any(thread.name == "omni-remote-restore" for thread in threading.enumerate())
 
 
 def test_stream_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, version: str, folder: Path) -> None:
@@ -188,28 +204,38 @@ def test_stream_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, version
     form.format.setCurrentIndex(form.format.findData("png"))
     qtbot.mouseClick(form.stream, Qt.MouseButton.LeftButton)
     assert view.form_model.fields.stream
-    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
-    assert view.run.streamed and view.run.active and not view.start_button.isEnabled()
+    before = child_processes()  # the embedded backend and its workers
+    qtbot.mouseClick(view.controls.start_button, Qt.MouseButton.LeftButton)
+    assert view.run.streamed and view.run.active and not view.controls.start_button.isEnabled()
+    assert run_thread_alive() and child_processes() <= before  # in this process: no `omni restore` child
     qtbot.waitUntil(lambda: view.run.state in TERMINAL_STATES, timeout=RUN_TIMEOUT_MS)
     assert view.run.state == jobs_pb2.JOB_STATE_SUCCEEDED, view.run.message
-    qtbot.waitUntil(lambda: view.files.count() == 5 and view.failures.count() == 1, timeout=UI_TIMEOUT_MS)
-    qtbot.waitUntil(view.start_button.isEnabled, timeout=UI_TIMEOUT_MS)  # the child has exited
+    qtbot.waitUntil(
+        lambda: view.results.files.count() == 5 and view.controls.failures.count() == 1, timeout=UI_TIMEOUT_MS
+    )
+    qtbot.waitUntil(view.controls.start_button.isEnabled, timeout=UI_TIMEOUT_MS)
+    assert child_processes() <= before and not view.runner.stream
 
-    assert view.run.failures[0].input == "broken.png" and "broken.png" in view.failures.item(0).text()
+    assert view.run.failures[0].input == "broken.png" and "broken.png" in view.controls.failures.item(0).text()
+    assert view.run.failures[0].reason  # the typed ItemOutcome, shown as it came
     assert sorted(view.run.restored()) == ["a.png", "b.png", "c.jpg", "sub/d.png"]
     for name in ("a.png", "b.png", "c.png", "sub/d.png"):
         with Image.open(out / name) as image:
             assert image.size == (SIZE, SIZE)
-    assert view.progress.value() == view.progress.maximum()
-    assert "100% · 5/5 images" in view.progress_text.text()
-    assert "succeeded · 1 failed" in view.state.text()
+    assert view.controls.progress.value() == view.controls.progress.maximum()
+    assert "100% · 5/5 images" in view.controls.progress_text.text()
+    assert "succeeded · 1 failed" in view.controls.state.text()
 
-    view.files.setCurrentItem(view.files.findItems("c.jpg", Qt.MatchFlag.MatchExactly)[0])
-    qtbot.waitUntil(lambda: view.viewer.has_images and "c.jpg" in view.viewer_status.text(), timeout=UI_TIMEOUT_MS)
+    view.results.files.setCurrentItem(view.results.files.findItems("c.jpg", Qt.MatchFlag.MatchExactly)[0])
+    qtbot.waitUntil(
+        lambda: view.results.viewer.has_images and "c.jpg" in view.results.viewer_status.text(), timeout=UI_TIMEOUT_MS
+    )
 
     assert view.run.summary_path() == out.resolve() / "restore-summary.txt"
-    dialog = view.open_summary()
-    text = view.summary_view.toPlainText()
+    summary = json.loads((out / "restore-summary.json").read_text())
+    assert summary["mode"] == "remote" and summary["state"] == "finished" and summary["counts"]["restored"] == 4
+    dialog = view.controls.open_summary()
+    text = view.controls.summary_view.toPlainText()
     assert "RESTORE SUMMARY" in text and "(remote)" in text and "broken.png" in text and version in text
     dialog.close()
 
@@ -237,6 +263,7 @@ def stopped_cleanly(out: Path) -> list[Path]:
     for path in outputs:
         with Image.open(path) as image:
             image.load()
+            assert image.size == (SIZE * 8, SIZE * 8)
     return outputs
 
 
@@ -249,7 +276,7 @@ def start_streamed_in_small_tiles(qtbot: QtBot, view: BatchView, version: str, s
     view.start()
 
 
-def test_cancel_and_closing_stop_a_streamed_run(
+def test_cancel_resume_and_closing_stop_a_streamed_run(
     qtbot: QtBot, window: MainWindow, version: str, big_folder: Path
 ) -> None:
     view = window.show_view("Batch")
@@ -258,27 +285,79 @@ def test_cancel_and_closing_stop_a_streamed_run(
     start_streamed_in_small_tiles(qtbot, view, version, big_folder, out)
     qtbot.waitUntil(lambda: len(view.run.finished) >= 2 or not view.run.active, timeout=RUN_TIMEOUT_MS)
     assert view.run.active, view.run.message
-    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)  # SIGTERM
+    clicked = time.monotonic()
+    qtbot.mouseClick(view.controls.cancel_button, Qt.MouseButton.LeftButton)
+    assert "Stopping" in view.controls.form_status.text()
     qtbot.waitUntil(lambda: not view.run.active, timeout=RUN_TIMEOUT_MS)
+    assert time.monotonic() - clicked < 10  # the stream is cancelled, not drained
     assert view.run.state == jobs_pb2.JOB_STATE_CANCELLED, view.run.message
-    assert "cancelled" in view.state.text() and "run again to resume" in view.progress_text.text()
+    assert "cancelled" in view.controls.state.text() and "run again to resume" in view.controls.progress_text.text()
     done = stopped_cleanly(out)
-    assert 2 <= len(done) < 40
-    qtbot.waitUntil(view.start_button.isEnabled, timeout=UI_TIMEOUT_MS)
+    assert 2 <= len(done) < 40 and len(view.run.restored()) == len(done)
+    qtbot.waitUntil(view.controls.start_button.isEnabled, timeout=UI_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: not run_thread_alive(), timeout=UI_TIMEOUT_MS)
 
-    # a view that goes away (its window closed, or deleted) stops its run the same way
+    # the view that goes away (its window closed, or deleted) stops its run the same way, before it is gone
     session = window.session
     other = BatchView(session)
     start_streamed_in_small_tiles(qtbot, other, version, big_folder, out)
     # its finished list starts with the files the first run restored (skipped items with an output): wait for
     # one restored by this run
     qtbot.waitUntil(lambda: other.run.done >= 1 or not other.run.active, timeout=RUN_TIMEOUT_MS)
-    assert other.run.active, other.run.message
-    pid = other._child.pid()
-    assert pid and Path(f"/proc/{pid}").exists()
+    assert other.run.active and run_thread_alive(), other.run.message
     shiboken6.delete(other)
-    assert not Path(f"/proc/{pid}").exists()  # stopped and reaped before the view was gone
-    assert len(stopped_cleanly(out)) > len(done)
+    assert not run_thread_alive()  # stopped, its summary written, before the view was gone
+    resumed_once = stopped_cleanly(out)
+    assert len(resumed_once) > len(done)
+
+    # Start again in the first view: it resumes (the outputs already whole are skipped) and finishes
+    view.start()
+    assert view.run.active
+    qtbot.waitUntil(lambda: not view.run.active, timeout=RUN_TIMEOUT_MS * 2)
+    assert view.run.state == jobs_pb2.JOB_STATE_SUCCEEDED, view.run.message
+    summary = json.loads((out / "restore-summary.json").read_text())
+    assert summary["state"] == "finished"
+    assert (summary["counts"]["restored"], summary["counts"]["skipped"]) == (40 - len(resumed_once), len(resumed_once))
+    assert len(list(out.glob("*.png"))) == 40 and len(view.run.finished) == 40
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_streamed_run_says_it_is_reconnecting_and_cancel_ends_the_wait(
+    qtbot: QtBot, window: MainWindow, folder: Path
+) -> None:
+    view = window.show_view("Batch")
+    assert isinstance(view, BatchView)
+    session = window.session
+    connected = session.connection
+    assert connected is not None
+    unreachable = Connection(BackendTarget(f"127.0.0.1:{free_port()}"))  # where the backend went away
+    session.connection = unreachable
+    messages: list[str] = []
+    session.message.connect(messages.append)
+    try:
+        out = folder.parent / "unreached"
+        view.form.input.edit.setText(str(folder))
+        view.form.out.edit.setText(str(out))
+        view.form.stream.setChecked(True)
+        view.start()
+        qtbot.waitUntil(lambda: "reconnecting…" in view.controls.progress_text.text(), timeout=UI_TIMEOUT_MS)
+        assert view.run.active and any("reconnecting…" in message for message in messages)  # the status bar
+        assert "not reachable" in view.run.reconnecting
+        clicked = time.monotonic()
+        qtbot.mouseClick(view.controls.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not view.run.active, timeout=UI_TIMEOUT_MS)
+        assert time.monotonic() - clicked < 3  # the wait between tries ends at once
+        assert view.run.state == jobs_pb2.JOB_STATE_CANCELLED and view.run.reconnecting == ""
+        assert json.loads((out / "restore-summary.json").read_text())["state"] == "stopped"
+        assert not list(out.glob("*.png"))
+    finally:
+        session.connection = connected
+        unreachable.close()
 
 
 def test_the_state_line_says_how_many_subfolders_were_not_entered(qtbot: QtBot, window: MainWindow) -> None:
@@ -288,17 +367,19 @@ def test_the_state_line_says_how_many_subfolders_were_not_entered(qtbot: QtBot, 
     finished.spec.restore_batch.input, finished.spec.restore_batch.out = "/in", "/out"
     finished.outputs["subfolders_not_entered"] = "2"  # what a run without recursive reports
     view.run.start(finished)
-    qtbot.waitUntil(lambda: "2 subfolders not entered: tick Recursive" in view.state.text(), timeout=UI_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: "2 subfolders not entered: tick Recursive" in view.controls.state.text(), timeout=UI_TIMEOUT_MS
+    )
 
 
 def test_the_tile_box_steps_from_auto_to_whole_images_to_sides(qtbot: QtBot) -> None:
     box = TileSpinBox()
     qtbot.addWidget(box)
-    box.setValue(AUTO_TILE)
+    box.setValue(FORM_AUTO_TILE)
     assert box.text() == "auto"
     box.stepBy(1)
     assert (box.value(), box.text()) == (0, "whole images")
     box.stepBy(2)
     assert (box.value(), box.text()) == (128, "128 px")
     box.stepBy(-3)
-    assert box.value() == AUTO_TILE
+    assert box.value() == FORM_AUTO_TILE

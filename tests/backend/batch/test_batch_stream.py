@@ -4,6 +4,7 @@ the results itself, byte-identical to a job's, with the same resume rule and sum
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,34 @@ def test_interrupting_a_stream_leaves_whole_outputs(
     assert json.loads((out / "restore-summary.json").read_text())["state"] == "stopped"
     finished = restore_remote(client, request)
     assert len(finished.restored) == 17 and len(finished.skipped) == 3
+
+
+def test_a_stop_event_ends_the_stream_and_a_second_run_resumes(
+    backend: Backend, client: Connection, tiny_onnx: Path, tmp_path: Path
+) -> None:
+    """The way the desktop's Cancel and the CLI's Ctrl+C stop a run: set from another thread, the stream is
+    cancelled while it waits for results, the summary says "stopped" and is returned, not raised."""
+    register(backend.workspace.root, tiny_onnx)
+    source, out = tmp_path / "in", tmp_path / "out"
+    write_images(source, [f"{n:02d}.png" for n in range(20)], size=(128, 128))
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def stop_from_elsewhere(view: ProgressView) -> None:
+        seen.append(view.done)
+        if view.done == 3:
+            threading.Thread(target=stop.set).start()
+
+    request = RemoteRestore(source, out, RestoreOptions(layer=1, tile=64, overlap=8, batch_size=1))
+    summary = restore_remote(client, request, on_progress=stop_from_elsewhere, stop=stop)
+    assert summary.state == "stopped" and "run again to resume" in summary.message
+    files = [p for p in out.iterdir() if p.suffix == ".png"]
+    assert 3 <= len(files) == len(summary.restored) < 20 and seen[-1] == len(files)
+    assert not [p for p in out.iterdir() if TEMP_SUFFIX in p.name]
+    for path in files:
+        with Image.open(path) as image:
+            image.load()
+    assert json.loads((out / "restore-summary.json").read_text())["state"] == "stopped"
+    finished = restore_remote(client, request, stop=threading.Event())
+    assert finished.state == "finished" and len(finished.restored) + len(finished.skipped) == 20
+    assert len(finished.skipped) == len(files)

@@ -1,0 +1,206 @@
+"""The Batch view's restore form: the widgets of ``BatchFormModel``, each writing its field back on change, with
+errors beside them; the tile box speaks the form's language (auto, whole images, N px)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models.batch_model import FORM_AUTO_TILE, FORMATS, BatchFormModel, ModelChoice, model_choices
+from desktop.qt.theme import set_invalid
+from desktop.qt.widgets.common import error_label, form_layout
+from omni_core.batch.params import MAX_TILE, MIN_TILE
+from protos.omni.v1 import models_pb2
+
+
+class FolderField(QWidget):
+    """A path line edit with a Browse… button."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = caption
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("/path/to/folder")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(browse)
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, self.caption, self.edit.text())
+        if chosen:
+            self.edit.setText(chosen)
+
+
+class BatchForm(QGroupBox):
+    """The widgets of ``BatchFormModel``: each writes its field back on change; errors show beside them."""
+
+    def __init__(self, model: BatchFormModel, parent: QWidget | None = None) -> None:
+        super().__init__("Restore a folder", parent)
+        self.model = model
+        self.input = FolderField("Input folder")
+        self.out = FolderField("Output folder")
+        self.models = QComboBox()
+        self.models.setMinimumContentsLength(24)
+        self.refresh_models = QPushButton("↻")
+        self.refresh_models.setToolTip("Reload the registered restoration models")
+        self.recursive = QCheckBox("Include subfolders (--recursive)")
+        self.tile = TileSpinBox()
+        self.overlap = QSpinBox()
+        self.overlap.setRange(0, MAX_TILE // 2)
+        self.overlap.setSpecialValueText("none")
+        self.overlap.setSuffix(" px")
+        self.format = QComboBox()
+        for name in FORMATS:
+            self.format.addItem("same as input" if name == "same" else name.upper(), name)
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.overwrite = QCheckBox("Redo outputs that already exist (no resume)")
+        self.stream = QCheckBox("Stream the images from this machine (--remote)")
+        self.stream.setToolTip(
+            "Read the images here, send them to the backend and write the results here.\n"
+            "Always so for a backend on another machine."
+        )
+        f = model.fields
+        self.tile.setValue(f.tile)
+        self.overlap.setValue(f.overlap)
+        self.quality.setValue(f.quality)
+        self.set_models([])
+
+        self.error_labels: dict[str, QLabel] = {}
+        form = form_layout()
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.models, 1)
+        model_row.addWidget(self.refresh_models)
+        rows: list[tuple[str, str, QWidget | QHBoxLayout]] = [
+            ("Input", "input", self.input),
+            ("Output", "out", self.out),
+            ("Model", "model", model_row),
+            ("", "recursive", self.recursive),
+            ("Tile", "tile", self.tile),
+            ("Overlap", "overlap", self.overlap),
+            ("Format", "format", self.format),
+            ("Quality", "quality", self.quality),
+            ("", "overwrite", self.overwrite),
+            ("", "stream", self.stream),
+        ]
+        for label, name, widget in rows:
+            column = QVBoxLayout()
+            column.setSpacing(2)
+            if isinstance(widget, QHBoxLayout):
+                column.addLayout(widget)
+            else:
+                column.addWidget(widget)
+            error = error_label()
+            self.error_labels[name] = error
+            column.addWidget(error)
+            form.addRow(label, column)
+        self.setLayout(form)
+
+        self.input.edit.textChanged.connect(lambda text: model.set("input", text))
+        self.out.edit.textChanged.connect(lambda text: model.set("out", text))
+        self.models.currentIndexChanged.connect(self._model_chosen)
+        self.recursive.toggled.connect(lambda on: model.set("recursive", on))
+        self.tile.valueChanged.connect(lambda value: model.set("tile", value))
+        self.overlap.valueChanged.connect(lambda value: model.set("overlap", value))
+        self.format.currentIndexChanged.connect(lambda _: model.set("format", self.format.currentData()))
+        self.quality.valueChanged.connect(lambda value: model.set("quality", value))
+        self.overwrite.toggled.connect(lambda on: model.set("overwrite", on))
+        self.stream.toggled.connect(lambda on: model.set("stream", on))
+        model.changed.connect(self._show_stream)
+        self.format.currentIndexChanged.connect(self._quality_enabled)
+        model.errors_changed.connect(self._show_errors)
+        self._quality_enabled()
+        self._show_stream()
+
+    def set_models(self, versions: list[models_pb2.ModelVersion]) -> None:
+        """Offer "current" of each layer and every version; keep the choice if it is still there."""
+        current = self.models.currentData()
+        self.models.blockSignals(True)
+        self.models.clear()
+        for choice in model_choices(versions):
+            self.models.addItem(choice.label, choice)
+        index = next(
+            (i for i in range(self.models.count()) if current is not None and self.models.itemData(i) == current), 0
+        )
+        self.models.setCurrentIndex(index)
+        self.models.blockSignals(False)
+        self._model_chosen()
+
+    def choose_model(self, version: str) -> bool:
+        for index in range(self.models.count()):
+            choice = self.models.itemData(index)
+            if isinstance(choice, ModelChoice) and choice.model == version:
+                self.models.setCurrentIndex(index)
+                return True
+        return False
+
+    def _model_chosen(self) -> None:
+        choice = self.models.currentData()
+        if isinstance(choice, ModelChoice):
+            self.model.choose_model(choice)
+
+    def _show_stream(self) -> None:
+        """Checked and locked for a remote backend (it cannot read our folders); the user's choice otherwise."""
+        self.stream.blockSignals(True)
+        self.stream.setChecked(self.model.streamed)
+        self.stream.setEnabled(not self.model.backend_remote)
+        self.stream.blockSignals(False)
+
+    def _quality_enabled(self) -> None:
+        self.quality.setEnabled(self.format.currentData() in ("jpg", "webp", "same"))
+
+    def _show_errors(self) -> None:
+        for name, label in self.error_labels.items():
+            message = self.model.errors.get(name, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+        widgets: dict[str, QWidget] = {"input": self.input.edit, "out": self.out.edit, "tile": self.tile}
+        widgets |= {"overlap": self.overlap, "quality": self.quality}
+        for name, widget in widgets.items():
+            set_invalid(widget, name in self.model.errors)
+
+
+class TileSpinBox(QSpinBox):
+    """The tile side: "auto" (the backend's memory-based plan, the default), "whole images" (0), or N px."""
+
+    NAMES = {FORM_AUTO_TILE: "auto", 0: "whole images"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setRange(FORM_AUTO_TILE, MAX_TILE)
+        self.setSingleStep(64)
+        self.setToolTip("auto: tiles as large as the backend's free memory holds for the model; whole images: no tiles")
+
+    def textFromValue(self, value: int) -> str:
+        return self.NAMES.get(value, f"{value} px")
+
+    def valueFromText(self, text: str) -> int:
+        for value, name in self.NAMES.items():
+            if text.strip() and name.startswith(text.strip()):
+                return value
+        digits = "".join(ch for ch in text if ch.isdigit())
+        return int(digits) if digits else FORM_AUTO_TILE
+
+    def stepBy(self, steps: int) -> None:
+        """auto -> whole images -> 64 px -> 128 px ... and back (a plain step would go from -1 to 63)."""
+        value = self.value()
+        for _ in range(abs(steps)):
+            if steps > 0:
+                value = 0 if value == FORM_AUTO_TILE else MIN_TILE if value == 0 else min(MAX_TILE, value + MIN_TILE)
+            else:
+                value = FORM_AUTO_TILE if value == 0 else 0 if value <= MIN_TILE else value - MIN_TILE
+        self.setValue(value)
