@@ -52,7 +52,8 @@ def yolo_folder(root: Path) -> Path:
 
 
 def coco_folder(root: Path) -> Path:
-    images, annotations = [], []
+    images: list[dict[str, object]] = []
+    annotations: list[dict[str, object]] = []
     for index, name in enumerate([*COCO_BOXES, "r.png"]):
         write_image(root / "images" / "train" / name, COCO_SIZE, seed=50 + index)
         if name not in COCO_BOXES:
