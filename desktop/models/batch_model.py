@@ -48,7 +48,6 @@ SUMMARY_JSON = "restore-summary.json"
 #: the job output (and streamed end line) named as ``BatchCounts.subfolders_not_entered`` in the contract
 SUBFOLDERS_NOT_ENTERED = batch_pb2.BatchCounts.DESCRIPTOR.fields_by_name["subfolders_not_entered"].name
 CURRENT = "current"
-LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 
 
 @dataclass
@@ -115,13 +114,6 @@ def output_name(relative: str, fmt: str) -> str:
     if fmt not in WRITE_SUFFIX:
         return relative
     return str(PurePosixPath(relative).with_suffix(WRITE_SUFFIX[fmt]))
-
-
-def is_local_address(address: str) -> bool:
-    """True for a backend on this machine (loopback), which reads and writes our paths in place."""
-    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
-    host = host.strip("[]").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 @dataclass(frozen=True)

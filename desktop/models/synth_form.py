@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from desktop.models.events import Event
 from desktop.models.form_errors import FormErrors, FormInvalid
+from omni_core.datasets.names import DEFAULT_CLASSES
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
 
 Kind = Literal["restoration", "detection"]
@@ -24,7 +25,6 @@ MIN_SIZE, MAX_SIZE, MAX_COUNT = 64, 4096, 1_000_000
 MAX_SEED = 2**63 - 1
 MAX_CLASSES = 1000
 MAX_OBJECTS = 50
-DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
 # The realistic degradation presets (backend/synthetic/realistic/presets.py), the first the default;
 # DescribeSynthetic's ``domains`` replaces them
 DOMAINS = ("photo", "document")

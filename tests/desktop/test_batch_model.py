@@ -18,11 +18,11 @@ from desktop.models.batch_model import (
     BatchFormModel,
     BatchRunModel,
     check_fields,
-    is_local_address,
     model_choices,
     output_name,
 )
 from desktop.models.batch_remote import JsonLines, exit_error, restore_command
+from desktop.models.connection_model import is_local_address
 from desktop.models.form_errors import FormInvalid
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 from tests.desktop.refusals import field_refusal

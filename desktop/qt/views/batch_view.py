@@ -50,10 +50,10 @@ from desktop.models.batch_model import (
     BatchRunModel,
     ModelChoice,
     absolute,
-    is_local_address,
     model_choices,
 )
 from desktop.models.batch_remote import exit_error, restore_command
+from desktop.models.connection_model import is_local_address
 from desktop.models.job_watch import JobFinishWatcher
 from desktop.qt.child_process import JsonLinesProcess
 from desktop.qt.session import Session
