@@ -188,3 +188,13 @@ def test_cancel_stops_between_images_and_a_second_import_completes_without_dupli
     with Connection(target) as client:
         assert client.get_dataset("many-up").image_count == count
         assert_same(held(client, "many-up"), expected)
+
+
+def test_the_dialog_refuses_a_folder_this_computer_lacks(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = ImportDialog([], uploads=True)
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(tmp_path / "nowhere"))
+    dialog._accept()
+    assert dialog.spec is None and dialog.result() == 0
+    assert dialog.error.text() == f"{tmp_path / 'nowhere'} is not a folder on this computer"
+    assert dialog.path.property("invalid")

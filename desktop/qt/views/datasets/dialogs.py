@@ -4,6 +4,7 @@ the Qt-free view-model functions and shows the field that is wrong."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
@@ -139,11 +140,15 @@ class ImportDialog(_FormDialog):
         self.form.addRow("Classes", self.classes)
         self.form.addRow("", muted_label("Unreadable files are skipped and listed in the import report."))
         self.spec: jobs_pb2.JobSpec | None = None
+        self.uploads = uploads
 
     def check(self) -> None:
-        self.spec = import_spec(
+        spec = import_spec(
             self.path.text(), str(self.format.currentData()), self.name.currentText(), self.classes.text()
         )
+        if self.uploads and not Path(spec.import_dataset.path).is_dir():
+            raise FormInvalid("path", f"{spec.import_dataset.path} is not a folder on this computer")
+        self.spec = spec
 
 
 class ExportDialog(_FormDialog):
