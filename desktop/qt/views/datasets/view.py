@@ -209,9 +209,9 @@ class DatasetsView(QWidget):
         self.sync_action.set_target(self.model.sync_target() if connected else None)
         for button in (self.open_button, self.export_button, self.classes_button, self.delete_button):
             button.setEnabled(has)
-        for button in (self.new_button, self.import_button, self.refresh_button):
+        for button in (self.new_button, self.refresh_button):
             button.setEnabled(connected)
-        self.import_button.setEnabled(connected and self.upload is None)
+        self.import_button.setEnabled(connected and self.upload is None)  # one import from here at a time
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
