@@ -352,6 +352,15 @@ class Connection:
     def get_dataset(self, name: str) -> datasets_pb2.Dataset:
         return self._call(self.datasets.GetDataset, datasets_pb2.GetDatasetRequest(name=name))
 
+    def find_dataset(self, name: str) -> datasets_pb2.Dataset | None:
+        """The dataset, or None when there is none of that name (any other error is raised)."""
+        try:
+            return self.get_dataset(name)
+        except BackendError as error:
+            if error.code != "NOT_FOUND":
+                raise
+            return None
+
     def delete_dataset(self, name: str) -> None:
         self._call(self.datasets.DeleteDataset, datasets_pb2.DeleteDatasetRequest(name=name))
 

@@ -43,7 +43,6 @@ FORM_AUTO_TILE = -1
 #: the job output (and streamed summary field) named as ``BatchCounts.subfolders_not_entered`` in the contract
 SUBFOLDERS_NOT_ENTERED = batch_pb2.BatchCounts.DESCRIPTOR.fields_by_name["subfolders_not_entered"].name
 CURRENT = "current"
-LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 
 
 @dataclass
@@ -105,11 +104,6 @@ def check_fields(f: BatchFields) -> dict[str, str]:
     return errors
 
 
-def is_local_address(address: str) -> bool:
-    """True for a backend on this machine (loopback), which reads and writes our paths in place."""
-    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
-    host = host.strip("[]").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 @dataclass(frozen=True)

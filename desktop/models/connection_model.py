@@ -10,6 +10,15 @@ from desktop.models.events import Event
 from desktop.models.formatting import format_bytes, format_duration
 from protos.omni.v1 import system_pb2, tokens_pb2
 
+LOOPBACK_HOSTS = frozenset({"localhost", "::1", "[::1]"})
+
+
+def is_local_address(address: str) -> bool:
+    """True for a backend on this machine (loopback), which reads and writes our paths in place."""
+    host = address.rsplit(":", 1)[0] if address.count(":") == 1 or address.startswith("[") else address
+    host = host.strip("[]").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
 
 class ConnectionState(enum.Enum):
     DISCONNECTED = "disconnected"
@@ -39,6 +48,8 @@ class SystemSummary:
     security: str  # "token, TLS", "token, no TLS", "open (no token)"
     max_jobs: str
     uptime: str
+    #: the backend accepts absolute paths outside its workspace (one on loopback, unless confined)
+    host_paths_allowed: bool
 
     @classmethod
     def from_proto(cls, info: system_pb2.SystemInfo) -> SystemSummary:
@@ -87,6 +98,7 @@ class SystemSummary:
             security=security,
             max_jobs=str(info.max_concurrent_jobs) if info.max_concurrent_jobs else "?",
             uptime=format_duration(info.uptime_seconds),
+            host_paths_allowed=info.host_paths_allowed,
         )
 
     def rows(self) -> list[tuple[str, str]]:
@@ -152,6 +164,15 @@ class ConnectionModel:
     @property
     def connected(self) -> bool:
         return self.state is ConnectionState.CONNECTED
+
+    @property
+    def reads_our_folders(self) -> bool:
+        """The backend can open a folder of this machine in place: it runs here (embedded, or on loopback) and
+        accepts paths outside its workspace. Any other backend is sent the folder's files instead."""
+        if self.target is None or self.system is None:
+            return False
+        here = self.embedded or is_local_address(self.target.address)
+        return here and self.system.host_paths_allowed
 
     def security_text(self) -> str:
         """What protects the link, as configured on our side."""

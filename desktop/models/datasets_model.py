@@ -24,8 +24,7 @@ from protos.omni.v1 import datasets_pb2, jobs_pb2, storage_pb2
 
 COLUMNS = ("Dataset", "Images", "To do", "Done", "Review", "Boxes", "Classes", "Updated", "Location")
 LOCATION_COLUMN = COLUMNS.index("Location")
-DEFAULT_CLASSES = ("dent", "dirt", "rust", "scratch", "spoiled", "mold")
-#: the formats omni_core.formats reads and writes (the desktop cannot import it; a test keeps the two equal)
+#: labels of the formats omni_core.formats reads and writes (a test keeps the keys equal)
 IMPORT_FORMATS = {
     "images": "Plain images (unlabelled)",
     "yolo": "YOLO",

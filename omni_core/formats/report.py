@@ -29,6 +29,8 @@ class ImportReport:
     skipped: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    #: the import was stopped before every image was sent (a remote import; a second run resumes it)
+    cancelled: bool = False
 
     @classmethod
     def start(cls, dataset: str, parsed: ParsedDataset) -> ImportReport:
@@ -54,6 +56,7 @@ class ImportReport:
             "skipped": [p.to_json() for p in self.skipped],
             "problems": [p.to_json() for p in self.problems],
             "seconds": round(self.seconds, 3),
+            "cancelled": self.cancelled,
         }
 
     def to_bytes(self) -> bytes:
@@ -63,7 +66,7 @@ class ImportReport:
         return (
             f"{self.dataset}: {self.added} images added, {self.already_present} already there, "
             f"{len(self.skipped)} files skipped, {len(self.problems)} label problems, {self.boxes} boxes "
-            f"({self.seconds:.1f} s)"
+            f"({self.seconds:.1f} s)" + (" — cancelled: import again to send the rest" if self.cancelled else "")
         )
 
     def lines(self) -> list[tuple[str, str]]:

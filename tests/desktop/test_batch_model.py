@@ -14,10 +14,10 @@ from desktop.models.batch_model import (
     BatchFormModel,
     BatchRunModel,
     check_fields,
-    is_local_address,
     model_choices,
     output_name,
 )
+from desktop.models.connection_model import is_local_address
 from desktop.models.form_errors import FormInvalid
 from omni_core.batch import params
 from omni_core.batch.outcome import Outcome

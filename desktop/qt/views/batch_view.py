@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from desktop.models.batch_model import BatchFormModel, BatchRunModel, is_local_address
+from desktop.models.batch_model import BatchFormModel, BatchRunModel
 from desktop.models.job_watch import JobFinishWatcher
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
@@ -91,9 +91,9 @@ class BatchView(QWidget):
         self.runner.stop()
 
     def _connection_changed(self) -> None:
-        connection = self.session.connection
-        connected = self.session.connection_model.connected and connection is not None
-        remote = bool(connected and connection and not is_local_address(connection.target.address))
+        model = self.session.connection_model
+        connected = model.connected and self.session.connection is not None
+        remote = connected and not model.reads_our_folders  # the same rule as a dataset import's
         self.form_model.set_backend_remote(remote)
         self.remote_note.setVisible(remote)
         if connected:

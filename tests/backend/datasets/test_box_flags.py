@@ -14,7 +14,7 @@ from backend.datasets import db as dbmod
 from backend.datasets.service import DatasetService
 from backend.datasets.snapshot import apply_snapshot, build_snapshot, parse_snapshot
 from desktop.models.annotate.boxes import Box as DesktopBox
-from omni_cli import remote_import
+from omni_core.datasets import remote_import
 from omni_core.formats.box_proto import box_to_proto, boxes_from_proto
 from omni_core.formats.model import BoxFlag
 from tests.backend.datasets.conftest import JobRecorder
@@ -83,7 +83,7 @@ def test_flags_travel_through_the_contract_a_save_and_the_desktop(
     messages = [box_to_proto(b) for b in record.boxes]
     assert [(m.difficult, m.truncated, m.occluded) for m in messages] == [(0, 0, 0), (0, 0, 0), (1, 1, 0)]
     # `omni dataset import` to a remote backend sends its boxes through this same conversion, flags included
-    assert "box_to_proto(" in inspect.getsource(remote_import.remote_import)
+    assert "box_to_proto(" in inspect.getsource(remote_import)
     desktop = [DesktopBox.from_proto(m) for m in messages]
     moved = desktop[2].with_edges(0.1, 0.1, 0.9, 0.9)  # an annotator resizes it: the flags stay
     assert (moved.difficult, moved.truncated, moved.occluded) == (True, True, False)

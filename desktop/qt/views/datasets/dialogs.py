@@ -4,6 +4,7 @@ the Qt-free view-model functions and shows the field that is wrong."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.datasets_model import (
-    DEFAULT_CLASSES,
     EXPORT_FORMATS,
     IMPORT_FORMATS,
     FormInvalid,
@@ -37,6 +37,7 @@ from desktop.models.datasets_model import (
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.class_colours import class_colour, swatch
 from desktop.qt.widgets.common import error_label, form_layout, muted_label
+from omni_core.datasets.names import DEFAULT_CLASSES
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 
 
@@ -112,10 +113,14 @@ class CreateDialog(_FormDialog):
 
 
 class ImportDialog(_FormDialog):
-    def __init__(self, datasets: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, datasets: list[str], parent: QWidget | None = None, *, uploads: bool = False) -> None:
+        """``uploads``: the backend cannot read our folders, so the folder's images and labels are sent from here."""
         super().__init__("Import a folder", "Import", parent)
         self.path = QLineEdit()
-        self.path.setPlaceholderText("A folder on the backend's machine")
+        self.path.setPlaceholderText(
+            "A folder on this computer: its images and labels are uploaded" if uploads
+            else "A folder on the backend's machine"
+        )
         self.format = QComboBox()
         for key, text in IMPORT_FORMATS.items():
             self.format.addItem(text, key)
@@ -135,11 +140,15 @@ class ImportDialog(_FormDialog):
         self.form.addRow("Classes", self.classes)
         self.form.addRow("", muted_label("Unreadable files are skipped and listed in the import report."))
         self.spec: jobs_pb2.JobSpec | None = None
+        self.uploads = uploads
 
     def check(self) -> None:
-        self.spec = import_spec(
+        spec = import_spec(
             self.path.text(), str(self.format.currentData()), self.name.currentText(), self.classes.text()
         )
+        if self.uploads and not Path(spec.import_dataset.path).is_dir():
+            raise FormInvalid("path", f"{spec.import_dataset.path} is not a folder on this computer")
+        self.spec = spec
 
 
 class ExportDialog(_FormDialog):

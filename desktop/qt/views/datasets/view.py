@@ -1,15 +1,15 @@
 """Datasets: every dataset on the backend with its counts; create, delete, edit classes, import a folder,
 export, statistics, and "Open in Annotate".
 
-Import from a folder on the backend's machine (a local or embedded backend) is an ``import_dataset``
-job; for a remote backend the folder's images are uploaded (``UploadImages``) instead. Jobs started here
-show their progress from the session's live jobs stream; a finished import refreshes the list.
+Import from a folder a backend can read in place (embedded, or on loopback and not confined) is an
+``import_dataset`` job; any other backend is sent the folder's images and labels from here (``FolderUpload``,
+with progress and Cancel). Jobs started here show their progress from the session's live jobs stream; a
+finished import refreshes the list.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.connection import TERMINAL_STATES, state_name
+from desktop.models import folder_upload
 from desktop.models.datasets_model import (
     COLUMNS,
     EXPORT_KIND,
@@ -39,16 +40,16 @@ from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
 from desktop.qt.views.datasets.dialogs import ClassesDialog, CreateDialog, ExportDialog, ImportDialog
 from desktop.qt.views.datasets.stats_panel import StatsPanel
+from desktop.qt.views.datasets.upload import FolderUpload
 from desktop.qt.widgets.common import confirm, error_label, muted_label, title
 from desktop.qt.widgets.list_refresher import ListRefresher
 from desktop.qt.widgets.rows_table import RowsTableModel, make_table, select_keys, selected_keys
 from desktop.qt.widgets.sync_action import SyncAction
+from omni_core.datasets.remote_import import ImportProgress
+from omni_core.formats.report import ImportReport
 from protos.omni.v1 import datasets_pb2, jobs_pb2
 
 COLUMN_WIDTHS = {"Dataset": 200, "Images": 80, "To do": 70, "Done": 70, "Review": 70, "Boxes": 80, "Classes": 260}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-UPLOAD_BATCH = 64
-LOOPBACK = ("127.", "localhost", "[::1]", "::1")
 
 
 def _datasets_of(value: Any) -> list[datasets_pb2.Dataset]:
@@ -63,6 +64,7 @@ class DatasetsView(QWidget):
         self._tracked: dict[str, str] = {}  # job id -> what it does ("Importing /data/x")
         self._stats_loading = False
         self.classes_dialog: ClassesDialog | None = None
+        self.upload: FolderUpload | None = None
 
         self.new_button = QPushButton("New dataset…")
         self.new_button.clicked.connect(self.create_dataset)
@@ -96,10 +98,18 @@ class DatasetsView(QWidget):
         self.job_bar.setFixedWidth(180)
         self.job_bar.setTextVisible(False)
         self.job_bar.setFixedHeight(8)
+        self.cancel_upload_button = QPushButton("Cancel import")
+        self.cancel_upload_button.setToolTip("Stop after the image being sent; importing again sends the rest")
+        self.cancel_upload_button.clicked.connect(self.cancel_upload)
+        self.cancel_upload_button.setVisible(False)
+        self.import_details = muted_label()
+        self.import_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.import_details.setVisible(False)
         self.sync_action = SyncAction(session, finished=self._refresh)
         actions = QHBoxLayout()
         actions.addWidget(self.job_label, 1)
         actions.addWidget(self.job_bar)
+        actions.addWidget(self.cancel_upload_button)
         actions.addWidget(self.sync_action)
         for button in (self.delete_button, self.classes_button, self.export_button, self.open_button):
             actions.addWidget(button)
@@ -111,6 +121,7 @@ class DatasetsView(QWidget):
         table_layout.addWidget(self.table, 1)
         table_layout.addWidget(self.empty)
         table_layout.addLayout(actions)
+        table_layout.addWidget(self.import_details)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(table_box)
         splitter.addWidget(self.stats)
@@ -198,8 +209,9 @@ class DatasetsView(QWidget):
         self.sync_action.set_target(self.model.sync_target() if connected else None)
         for button in (self.open_button, self.export_button, self.classes_button, self.delete_button):
             button.setEnabled(has)
-        for button in (self.new_button, self.import_button, self.refresh_button):
+        for button in (self.new_button, self.refresh_button):
             button.setEnabled(connected)
+        self.import_button.setEnabled(connected and self.upload is None)  # one import from here at a time
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -303,14 +315,15 @@ class DatasetsView(QWidget):
         )
 
     def import_folder(self) -> None:
-        dialog = ImportDialog([d.name for d in self.model.datasets], self)
+        uploads = not self.session.connection_model.reads_our_folders
+        dialog = ImportDialog([d.name for d in self.model.datasets], self, uploads=uploads)
         if not dialog.exec() or dialog.spec is None:
             return
         spec = dialog.spec
-        if self._backend_is_local():
-            self._submit(spec, f"Importing {spec.import_dataset.path}")
-        else:
+        if uploads:
             self._upload(spec.import_dataset)
+        else:
+            self._submit(spec, f"Importing {spec.import_dataset.path}")
 
     def export_dataset(self) -> None:
         dataset = self.model.current
@@ -319,12 +332,6 @@ class DatasetsView(QWidget):
         dialog = ExportDialog(dataset.name, self)
         if dialog.exec() and dialog.spec is not None:
             self._submit(dialog.spec, f"Exporting {dataset.name} to {dialog.spec.export_dataset.out}")
-
-    def _backend_is_local(self) -> bool:
-        target = self.session.connection_model.target
-        return self.session.connection_model.embedded or (
-            target is not None and target.address.startswith(LOOPBACK)
-        )
 
     # -- jobs -------------------------------------------------------------------------------------------
 
@@ -384,46 +391,59 @@ class DatasetsView(QWidget):
             on_error=lambda error: self.job_label.setToolTip(f"The import report could not be read: {error}"),
         )
 
-    # -- upload (remote backends) -----------------------------------------------------------------------
+    # -- upload (backends that cannot read our folders) ------------------------------------------------
 
     def _upload(self, spec: datasets_pb2.ImportDatasetSpec) -> None:
-        """A remote backend cannot read our folder: create the dataset if needed, then upload in batches."""
-        root = Path(spec.path)
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-        name = spec.name or root.name
-        if not files:
-            self._show_error(f"No images under {root}")
-            return
-        total = len(files)
-        classes = list(spec.classes)
-        existing = self.model.dataset(name) is not None
-
-        def work(connection: Any) -> tuple[int, int]:
-            if not existing:
-                connection.create_dataset(name, classes)
-            stored = refused = 0
-            for start in range(0, total, UPLOAD_BATCH):
-                batch = [(path, str(path.relative_to(root))) for path in files[start : start + UPLOAD_BATCH]]
-                for result in connection.upload_images(name, batch):
-                    if result.error:
-                        refused += 1
-                    else:
-                        stored += 1
-            return stored, refused
-
-        self.job_label.setText(f"Uploading {total:,} images to {name}…")
+        """Send the folder's images and labels from here, one batch at a time, with progress and Cancel."""
+        upload = FolderUpload(self.session, spec, self)
+        self.upload = upload
+        upload.progressed.connect(self._upload_progressed)
+        upload.finished.connect(self._upload_finished)
+        upload.failed.connect(self._upload_failed)
+        self._show_error("")
+        self.import_details.setVisible(False)
+        self.job_label.setToolTip("")
+        self.job_label.setText(f"Reading {spec.path}…")
         self.job_bar.setRange(0, 0)
         self.job_bar.setVisible(True)
+        self.cancel_upload_button.setEnabled(True)
+        self.cancel_upload_button.setVisible(True)
+        self._update_buttons()
+        upload.start()
 
-        def done(result: tuple[int, int]) -> None:
-            stored, refused = result
-            self._show_job(None)
-            note = f", {refused} refused" if refused else ""
-            self.job_label.setText(f"Uploaded {stored:,} images to {name}{note}")
-            self.refresher.refresh()
+    def cancel_upload(self) -> None:
+        if self.upload is not None:
+            self.upload.cancel()
+            self.cancel_upload_button.setEnabled(False)
+            self.job_label.setText(f"{self.job_label.text()} — cancelling after this image…")
 
-        def failed(error: BaseException) -> None:
-            self._show_job(None)
-            self._show_error(f"Uploading to {name} failed: {error}")
+    def _upload_progressed(self, progress: ImportProgress) -> None:
+        if self.upload is None or self.upload.cancelling:
+            return
+        self.job_label.setText(folder_upload.progress_text(progress))
+        self.job_bar.setRange(0, 1000)
+        self.job_bar.setValue(int(folder_upload.progress_fraction(progress) * 1000))
 
-        self.session.run(work, owner=self, on_result=done, on_error=failed)
+    def _upload_ended(self) -> None:
+        if self.upload is not None:
+            self.upload.deleteLater()
+        self.upload = None
+        self.cancel_upload_button.setVisible(False)
+        self._show_job(None)
+        self._update_buttons()
+        self.refresher.refresh()
+
+    def _upload_finished(self, report: ImportReport) -> None:
+        self._upload_ended()
+        line, details = folder_upload.result_line(report), folder_upload.result_details(report)
+        self.job_label.setText(f"Imported — {line}")
+        self.job_label.setToolTip(details)
+        self.import_details.setText(details)
+        self.import_details.setVisible(bool(details))
+        self.session.notify(f"Imported {report.dataset}: {report.added:,} images, {report.boxes:,} boxes")
+
+    def _upload_failed(self, error: BaseException) -> None:
+        self._upload_ended()
+        text = f"The import stopped: {error}. Importing the folder again sends what is missing."
+        self.job_label.setText(text)
+        self._show_error(text)
