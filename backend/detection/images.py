@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backend.batch import colour
+
+T = TypeVar("T")
+R = TypeVar("R")
+PREFETCH = 4  # images decoded ahead of the detector
 
 MAX_PIXELS = 500_000_000  # Pillow's bomb guard is ~179 MP; inspection photos can be bigger
 
@@ -61,3 +68,17 @@ def decode_rgb(source: Path | bytes) -> np.ndarray:
     if pixels.ndim != 3 or pixels.shape[0] < 1 or pixels.shape[1] < 1:
         raise UnreadableImage("image has no pixels")
     return np.ascontiguousarray(pixels)
+
+
+def prefetched(
+    pool: Executor, items: Iterable[T], decode: Callable[[T], R], ahead: int = PREFETCH
+) -> Iterator[tuple[T, R]]:
+    """``(item, decode(item))`` in order, decoded on ``pool`` up to ``ahead`` items before they are wanted."""
+    pending: list[tuple[T, Future[R]]] = []
+    for item in items:
+        pending.append((item, pool.submit(decode, item)))
+        if len(pending) > ahead:
+            first, future = pending.pop(0)
+            yield first, future.result()
+    for item, future in pending:
+        yield item, future.result()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from backend.datasets.records import Status
 from backend.datasets.service import DatasetService
+from backend.detection.batch_plan import check_out
 from backend.detection.data_check import check_data_yaml
 from backend.detection.models import resolve_detector, resolve_user_file, starting_point
 from backend.detection.params import (
@@ -21,7 +22,7 @@ from backend.detection.params import (
     validate_prelabel_params,
     validate_train_params,
 )
-from backend.errors import InvalidArgument, shown
+from backend.errors import InvalidArgument
 from backend.formats.split import assign_splits
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
@@ -83,10 +84,7 @@ def prepare_detect_batch(params: DetectBatchParams, workspace: Workspace, resumi
     checked = validate_batch_params(params)
     source = require_existing_folder(workspace, checked.input, field="input")
     out = workspace.resolve_user_path(checked.out, field="out")
-    if out == source:
-        raise InvalidArgument("out", f"{shown(out)} is the input folder; choose another folder for the results")
-    if checked.recursive and out.is_relative_to(source):
-        raise InvalidArgument("out", f"{shown(out)} is inside the input folder, which --recursive would read")
+    check_out(source, out, recursive=checked.recursive)
     model = resolve_detector(open_registry(workspace.store, workspace.state_dir), checked.model)
     # the version is fixed now: a resumed run uses the same model even if another is promoted since
     checked = replace(
