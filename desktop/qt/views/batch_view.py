@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -243,7 +244,22 @@ class BatchView(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([420, 760])
-        layout.addWidget(splitter, 1)
+        # the mode switch: Restore (this view) or Detect (its own panel over its own model)
+        from desktop.qt.views.batch_detect_panel import BatchDetectPanel  # it imports FolderField from here
+
+        self.detect_panel = BatchDetectPanel(session)
+        self.mode = QComboBox()
+        self.mode.addItems(["Restore", "Detect"])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(splitter)
+        self.pages.addWidget(self.detect_panel)
+        self.mode.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(QLabel("Mode"))
+        mode_row.addWidget(self.mode)
+        mode_row.addStretch(1)
+        layout.addLayout(mode_row)
+        layout.addWidget(self.pages, 1)
 
         self.form_model.errors_changed.connect(self._show_form_error)
         self.run.changed.connect(self._show_progress)
@@ -613,6 +629,7 @@ class BatchView(QWidget):
         """The window is closing: stop following the run, and stop a streamed run (whole outputs)."""
         self._stop_events()
         self._child.stop()
+        self.detect_panel.stop()
 
 
 class TileSpinBox(QSpinBox):
