@@ -231,3 +231,41 @@ def test_bad_ids_references_and_bytes_fail_alone(
     answers = list(detection_client.batch.DetectStream(iter(with_reference), metadata=metadata))
     (refused,) = [a.result for a in answers if a.WhichOneof("message") == "result"]
     assert refused.reason.startswith("refused: reference:") and not refused.detected
+
+
+def test_a_broken_stream_is_streamed_again_without_writing_twice(
+    detection_client: Connection, busy_onnx_version: str, tmp_path: Path
+) -> None:
+    """The stream's worker process dies mid-run (killed here): ``retry`` hears the error, a new stream carries
+    only the images without a result, and every image is written once."""
+    import psutil
+
+    scenes = generate_scenes(tmp_path / "scenes", count=12)
+    source = tmp_path / "in"
+    source.mkdir()
+    for path in (scenes / "images").rglob("*.jpg"):
+        shutil.copy(path, source / path.name)
+    children_before = {child.pid for child in psutil.Process().children(recursive=True)}
+    killed: list[int] = []
+
+    def kill_the_worker(view: ProgressView) -> None:
+        if view.done == 3 and not killed:
+            for child in psutil.Process().children(recursive=True):
+                if child.pid not in children_before:
+                    child.kill()
+                    killed.append(child.pid)
+
+    errors: list[BaseException] = []
+
+    def retry(error: BaseException) -> bool:
+        errors.append(error)
+        return len(errors) < 3
+
+    items: list[jobs_pb2.ItemOutcome] = []
+    request = RemoteDetect(source, tmp_path / "out", model=busy_onnx_version)
+    result = detect_remote(detection_client, request, on_progress=kill_the_worker, on_item=items.append, retry=retry)
+    assert killed and len(errors) == 1
+    assert isinstance(errors[0], BackendError) and "stopped unexpectedly" in errors[0].message
+    assert result.state == "finished" and result.document["images"] == 12 and not result.failed
+    detected = [item.input for item in items if item.ok]
+    assert len(detected) == len(set(detected)) == 12
