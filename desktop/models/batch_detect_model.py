@@ -263,7 +263,8 @@ class DetectRunModel:
     # -- what the panel shows -----------------------------------------------------------------------------
 
     def class_rows(self) -> list[ClassCount]:
-        """The counts table: the classes of the detector in its order (boxes found or not), most boxes first."""
+        """The counts table: every class seen (at the end every class of the detector, with boxes or not), most
+        boxes first."""
         return sorted(self.counts.values(), key=lambda count: (-count.boxes, count.name))
 
     def progress_fraction(self) -> float:
