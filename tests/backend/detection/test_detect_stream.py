@@ -21,6 +21,7 @@ from backend.batch.remote_detect import RemoteDetect, detect_remote
 from backend.rpc.server import Backend
 from backend.storage.local import TEMP_SUFFIX
 from desktop.client import BackendError, Connection
+from desktop.client.retry import Reconnect
 from protos.omni.v1 import batch_pb2, detection_pb2, jobs_pb2
 from tests.backend.batch.conftest import register
 from tests.backend.conftest import TOKEN
@@ -255,17 +256,14 @@ def test_a_broken_stream_is_streamed_again_without_writing_twice(
                     child.kill()
                     killed.append(child.pid)
 
-    errors: list[BaseException] = []
-
-    def retry(error: BaseException) -> bool:
-        errors.append(error)
-        return len(errors) < 3
-
+    errors: list[BackendError] = []
+    reconnect = Reconnect(on_wait=lambda error, delay: errors.append(error))  # the CLI's and the desktop's policy
     items: list[jobs_pb2.ItemOutcome] = []
     request = RemoteDetect(source, tmp_path / "out", model=busy_onnx_version)
-    result = detect_remote(detection_client, request, on_progress=kill_the_worker, on_item=items.append, retry=retry)
-    assert killed and len(errors) == 1
-    assert isinstance(errors[0], BackendError) and "stopped unexpectedly" in errors[0].message
+    result = detect_remote(
+        detection_client, request, on_progress=kill_the_worker, on_item=items.append, retry=reconnect.again
+    )
+    assert killed and [(e.code, "stopped unexpectedly" in e.message) for e in errors] == [("INTERNAL", True)]
     assert result.state == "finished" and result.document["images"] == 12 and not result.failed
     detected = [item.input for item in items if item.ok]
     assert len(detected) == len(set(detected)) == 12
