@@ -1,6 +1,6 @@
 """Reading an image into pixels a network can take, and writing the restored pixels back as the same kind
 of file: same size and mode (grey stays grey, palette stays palette, 16-bit stays 16-bit, CMYK stays
-CMYK: ``backend.batch.colour``), alpha carried over untouched, EXIF (orientation included), ICC profile,
+CMYK: ``omni_core.batch.colour``), alpha carried over untouched, EXIF (orientation included), ICC profile,
 resolution and PNG text kept. What a target format cannot hold is said in the notes of the outcome.
 
 Pillow reads the header and metadata of every file and does the pixels of most. Plain PNGs (grey, RGB,
@@ -18,8 +18,9 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin
 
-from backend.batch import colour, direct
+from backend.batch import direct
 from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
+from omni_core.batch import colour
 from omni_core.batch.probe import Source, UnreadableImage, open_header
 
 PNG_COMPRESS_LEVEL = direct.PNG_COMPRESSION

@@ -1,4 +1,4 @@
-"""The server's side of a remote restore: one worker process per stream, fed over a pipe.
+"""The server's side of a streamed batch: one worker process per stream, fed over a pipe.
 
 The worker does all the image work (``backend.batch.stream_worker``); this side only moves bytes, so the
 server never imports ONNX Runtime. Back-pressure is end to end: a busy worker stops reading its pipe, the
@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -34,24 +34,19 @@ def _error(status: str, message: str) -> OmniError:
     return error
 
 
-class StreamSession:
-    """Start with ``start()``; ``send()`` images from one thread while another iterates ``events()``."""
+class WorkerStream:
+    """One worker process fed over a pipe, for one streaming call. Start with ``start()``; ``_send()`` images
+    from one thread while another iterates ``events()``. ``StreamSession`` (restore) and
+    ``backend.detection.stream.DetectSession`` are its two kinds."""
 
-    def __init__(self, onnx: Path, options: RestoreOptions, cache_dir: Path) -> None:
-        self.options = options
+    def __init__(self, target: Callable[..., None], kwargs: dict[str, Any], *, name: str, label: str) -> None:
+        self.label = label  # "restore", "detection": what error messages call the worker
         worker_inbox, self._inbox = _SPAWN.Pipe(duplex=False)
         self._outbox, worker_outbox = _SPAWN.Pipe(duplex=False)
         self._process: BaseProcess = _SPAWN.Process(
-            target=stream_worker_main,
-            name="omni-restore-stream",
-            kwargs={
-                "onnx_path": str(onnx),
-                "options": asdict(options),
-                "cache_dir": str(cache_dir),
-                "parent_pid": os.getpid(),
-                "inbox": worker_inbox,
-                "outbox": worker_outbox,
-            },
+            target=target,
+            name=name,
+            kwargs={**kwargs, "parent_pid": os.getpid(), "inbox": worker_inbox, "outbox": worker_outbox},
             daemon=True,
         )
         self._process.start()
@@ -66,11 +61,11 @@ class StreamSession:
     def start(self) -> dict[str, Any]:
         """Wait for the worker's session; its provider and warnings, or the error (e.g. a required GPU)."""
         if not self._outbox.poll(START_TIMEOUT_S):
-            raise _error("DEADLINE_EXCEEDED", "the restore worker did not start in time")
+            raise _error("DEADLINE_EXCEEDED", f"the {self.label} worker did not start in time")
         message = self._receive()
         if message[0] == "error":
             raise _error(message[1], message[2])
-        self._pump_thread = threading.Thread(target=self._pump, name="restore-stream-pump", daemon=True)
+        self._pump_thread = threading.Thread(target=self._pump, name=f"{self.label}-stream-pump", daemon=True)
         self._pump_thread.start()
         return message[1]  # type: ignore[no-any-return]
 
@@ -80,7 +75,8 @@ class StreamSession:
         except (EOFError, OSError):
             self._process.join(timeout=2)
             code = self._process.exitcode
-            return ("error", "INTERNAL", f"the restore worker stopped unexpectedly (exit code {code})")
+            # UNAVAILABLE, not INTERNAL: nothing the client sent is at fault, and a new stream may well succeed
+            return ("error", "UNAVAILABLE", f"the {self.label} worker stopped unexpectedly (exit code {code})")
 
     def _pump(self) -> None:
         try:
@@ -103,14 +99,14 @@ class StreamSession:
 
     # -- in -------------------------------------------------------------------------------------------
 
-    def send(self, key: str, data: bytes, reference: bytes | None) -> None:
+    def _send(self, message: tuple[Any, ...]) -> None:
         with self._send_lock:
             if not self._closed.is_set():
-                self._inbox.send(("image", key, data, reference))
+                self._inbox.send(message)
 
-    def reject(self, key: str, reason: str) -> None:
-        """Answer an image the worker never sees (a bad id, too large) with a failed result."""
-        self._put(("result", asdict(Outcome(key, "", False, reason)), None))
+    def _answer(self, message: tuple[Any, ...]) -> None:
+        """Queue a result the worker never made (an image refused before it got there)."""
+        self._put(message)
 
     def end(self) -> None:
         with self._send_lock:
@@ -151,3 +147,19 @@ class StreamSession:
             self._inbox.close()
         if self._pump_thread is None:
             self._outbox.close()
+
+
+class StreamSession(WorkerStream):
+    """The worker of one ``Batch.RestoreStream`` call (``backend.batch.stream_worker``)."""
+
+    def __init__(self, onnx: Path, options: RestoreOptions, cache_dir: Path) -> None:
+        self.options = options
+        kwargs = {"onnx_path": str(onnx), "options": asdict(options), "cache_dir": str(cache_dir)}
+        super().__init__(stream_worker_main, kwargs, name="omni-restore-stream", label="restore")
+
+    def send(self, key: str, data: bytes, reference: bytes | None) -> None:
+        self._send(("image", key, data, reference))
+
+    def reject(self, key: str, reason: str) -> None:
+        """Answer an image the worker never sees (a bad id, too large) with a failed result."""
+        self._answer(("result", asdict(Outcome(key, "", False, reason)), None))

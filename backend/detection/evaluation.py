@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from backend.detection.drawing import DrawnBox, draw_boxes, encode
-from backend.detection.images import UnreadableImage, decode_rgb
 from backend.detection.onnx_detector import Detection, OnnxDetector
+from omni_core.detection.drawing import DrawnBox, draw_boxes, encode
+from omni_core.detection.images import UnreadableImage, decode_rgb
 from omni_core.formats.yolo import label_path, parse_line
 
 SAMPLE_COUNT = 4

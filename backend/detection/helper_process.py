@@ -34,8 +34,8 @@ _ERRORS: dict[str, type[OmniError]] = {
 
 
 def _detect(request: dict[str, Any], cache: dict[tuple[str, str], Any]) -> dict[str, Any]:
-    from backend.detection.images import decode_rgb
     from backend.detection.onnx_detector import OnnxDetector
+    from omni_core.detection.images import decode_rgb
 
     key = (request["onnx"], request.get("require_provider", ""))
     detector = cache.get(key)
@@ -64,8 +64,8 @@ def _watch_parent(parent_pid: int) -> None:
 
 def helper_main(conn: Connection, parent_pid: int, workspace_root: str) -> None:
     """Answer requests until told to stop, idle too long, or the server is gone."""
-    from backend.detection.images import UnreadableImage
     from backend.detection.ultralytics_env import set_environment
+    from omni_core.detection.images import UnreadableImage
 
     set_environment(Path(workspace_root))
     from backend.detection import netguard

@@ -25,7 +25,8 @@ from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry.shared import open_registry
 from backend.workspace import Workspace, require_existing_folder
-from omni_core.errors import InvalidArgument, shown
+from omni_core.detection.batch_plan import check_out
+from omni_core.errors import InvalidArgument
 from omni_core.formats.split import assign_splits
 
 
@@ -83,10 +84,7 @@ def prepare_detect_batch(params: DetectBatchParams, workspace: Workspace, resumi
     checked = validate_batch_params(params)
     source = require_existing_folder(workspace, checked.input, field="input")
     out = workspace.resolve_user_path(checked.out, field="out")
-    if out == source:
-        raise InvalidArgument("out", f"{shown(out)} is the input folder; choose another folder for the results")
-    if checked.recursive and out.is_relative_to(source):
-        raise InvalidArgument("out", f"{shown(out)} is inside the input folder, which --recursive would read")
+    check_out(source, out, recursive=checked.recursive)
     model = resolve_detector(open_registry(workspace.store, workspace.state_dir), checked.model)
     # the version is fixed now: a resumed run uses the same model even if another is promoted since
     checked = replace(

@@ -17,29 +17,8 @@ import numpy as np
 from backend.detection.letterbox import letterbox, unletterbox
 from backend.detection.nms import MAX_DET, decode
 from backend.inference.engine import Engine, EngineOptions, open_engine
+from omni_core.detection.boxes import Detection
 from omni_core.errors import FailedPrecondition
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One box in source-image pixels (x1, y1, x2, y2), its class index in the model and confidence."""
-
-    class_id: int
-    class_name: str
-    confidence: float
-    x1: float
-    y1: float
-    x2: float
-    y2: float
-
-    def xywhn(self, width: int, height: int) -> tuple[float, float, float, float]:
-        """Centre and size normalised to the image (YOLO label values)."""
-        return (
-            (self.x1 + self.x2) / 2 / width,
-            (self.y1 + self.y2) / 2 / height,
-            (self.x2 - self.x1) / width,
-            (self.y2 - self.y1) / height,
-        )
 
 
 @dataclass

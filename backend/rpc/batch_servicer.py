@@ -1,4 +1,5 @@
-"""The Batch service: restore images a client streams in (a remote backend, images on the client's side).
+"""The Batch service: restore (or detect objects in) images a client streams in (a remote backend, images on
+the client's side).
 
 Thin like the others: it checks the start message, resolves the model, and moves chunks between the call
 and a ``StreamSession`` (``backend.batch.stream``), converting outcomes to messages.
@@ -15,7 +16,10 @@ import grpc
 
 from backend.batch.models import onnx_file, resolve_model
 from backend.batch.stream import StreamSession
+from backend.detection.models import local_file, resolve_detector
+from backend.detection.stream import DetectSession
 from backend.registry.shared import open_registry
+from backend.rpc import detect_stream
 from backend.storage.base import validate_key
 from backend.workspace import Workspace
 from omni_core.batch.domain_check import model_domain
@@ -74,7 +78,7 @@ def result_messages(outcome: dict[str, Any], data: bytes | None) -> Iterator[bat
 class _Reassembler:
     """Chunks of the call -> whole images (and references) handed to the session."""
 
-    def __init__(self, session: StreamSession) -> None:
+    def __init__(self, session: StreamSession | DetectSession) -> None:
         self.session = session
         self.images: dict[str, list[bytes]] = {}
         self.references: dict[str, list[bytes]] = {}
@@ -144,6 +148,49 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
         finally:
             self._slots.release()
 
+    def DetectStream(
+        self, request_iterator: Iterator[batch_pb2.DetectStreamRequest], context: grpc.ServicerContext
+    ) -> Iterator[batch_pb2.DetectStreamResponse]:
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("message") != "start":
+            raise InvalidArgument("start", "the first message of a detect stream must be `start`")
+        options = detect_stream.detect_options(first.start)
+        registry = open_registry(self.workspace.store, self.workspace.state_dir)
+        model = resolve_detector(registry, options.model)
+        note = detect_stream.model_note(registry, options.model)
+        if not self._slots.acquire(blocking=False):
+            raise ResourceExhausted("the backend already runs as many batch streams as it allows; try again later")
+        try:
+            onnx = local_file(self.workspace.store, model.files["onnx"], self.workspace.state_dir / "detection-cache")
+            session = DetectSession(onnx, options)
+            context.add_callback(session.close)
+            try:
+                ready = session.start()
+                yield detect_stream.ready_message(ready, options, model.version, note)
+                yield from self._results(session, request_iterator)
+            finally:
+                session.close()
+        finally:
+            self._slots.release()
+
+    def _results(
+        self, session: DetectSession, requests: Iterator[batch_pb2.DetectStreamRequest]
+    ) -> Iterator[batch_pb2.DetectStreamResponse]:
+        refused: list[OmniError] = []
+        reader = threading.Thread(
+            target=self._read, args=(requests, session, refused), name="detect-stream-read", daemon=True
+        )
+        reader.start()
+        counts = {"detected": 0, "failed": 0}  # every result, also those refused before the worker
+        for message in session.events():
+            if message[0] == "result":
+                counts["detected" if message[1]["detected"] else "failed"] += 1
+                yield detect_stream.result_message(message[1])
+            elif message[0] == "done":
+                yield detect_stream.done_message(counts)
+        if refused:
+            raise refused[0]
+
     def _serve(
         self, session: StreamSession, version: str, layer: str, note: str, domain: str, requests: Iterator[Any]
     ) -> Iterator[batch_pb2.RestoreStreamResponse]:
@@ -183,9 +230,7 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
             raise refused[0]
 
     @staticmethod
-    def _read(
-        requests: Iterator[batch_pb2.RestoreStreamRequest], session: StreamSession, refused: list[OmniError]
-    ) -> None:
+    def _read(requests: Iterator[Any], session: StreamSession | DetectSession, refused: list[OmniError]) -> None:
         images = _Reassembler(session)
         try:
             for request in requests:

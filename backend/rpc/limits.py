@@ -81,6 +81,7 @@ REQUEST_LIMITS: dict[str, int] = {
     "omni.v1.SubmitJobRequest": 256 * 1024,
     "omni.v1.UploadChunk": CHUNK_BYTES + 64 * 1024,
     "omni.v1.RestoreStreamRequest": CHUNK_BYTES + 64 * 1024,
+    "omni.v1.DetectStreamRequest": CHUNK_BYTES + 64 * 1024,
     "omni.v1.InvokeEndpointRequest": INVOKE_BYTES + 64 * 1024,
     "omni.v1.ImportDetectorRequest": CHECKPOINT_BYTES + 64 * 1024,
 }

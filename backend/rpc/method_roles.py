@@ -51,7 +51,7 @@ _SERVICES: dict[str, dict[str, Role]] = {
     },
     "omni.v1.Reports": {"ListReports": OPERATOR, "GetReport": OPERATOR},
     "omni.v1.Artifacts": {"ListArtifacts": OPERATOR, "ReadArtifact": OPERATOR},
-    "omni.v1.Batch": {"RestoreStream": OPERATOR},
+    "omni.v1.Batch": {"RestoreStream": OPERATOR, "DetectStream": OPERATOR},
     "omni.v1.Storage": {
         "GetRemote": OPERATOR,
         "SetRemote": OPERATOR,

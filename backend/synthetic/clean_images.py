@@ -1,7 +1,7 @@
 """The user's own clean images: found in a folder and read as upright 8-bit RGB, whatever they are.
 
 Any format the batch reader takes (PNG, JPEG, TIFF, WebP, BMP) and any mode: grey, palette, CMYK, YCbCr,
-L*a*b*, 16- and 32-bit (``backend.batch.codec`` and ``backend.batch.colour``), EXIF orientation applied.
+L*a*b*, 16- and 32-bit (``backend.batch.codec`` and ``omni_core.batch.colour``), EXIF orientation applied.
 Transparent pixels are laid on white (a page's paper, a cut-out photo's usual background). A file that
 cannot be read is skipped with the reason, never a crash.
 """

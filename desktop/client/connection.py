@@ -550,22 +550,8 @@ class Connection:
 
         def requests() -> Iterator[batch_pb2.RestoreStreamRequest]:
             yield batch_pb2.RestoreStreamRequest(start=start)
-            for key, data, reference in images:
-                while not window.acquire(timeout=0.1):
-                    if stopped.is_set():
-                        return
-                for payload, is_reference in ((reference, True), (data, False)):
-                    if payload is None:
-                        continue
-                    size = len(payload)
-                    for offset in range(0, max(size, 1), chunk_bytes):
-                        chunk = batch_pb2.ImageChunk(
-                            id=key,
-                            data=payload[offset : offset + chunk_bytes],
-                            last=offset + chunk_bytes >= size,
-                            reference=is_reference,
-                        )
-                        yield batch_pb2.RestoreStreamRequest(chunk=chunk)
+            for chunk in _windowed_chunks(images, window, stopped, chunk_bytes):
+                yield batch_pb2.RestoreStreamRequest(chunk=chunk)
 
         call = self.batch.RestoreStream(requests(), metadata=self._metadata)
         if stop is not None:
@@ -593,6 +579,43 @@ class Connection:
         except grpc.RpcError as error:
             asked = stopped.is_set() or (stop is not None and stop.is_set())
             if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and asked:
+                return
+            raise BackendError.from_rpc(error, self.target.address) from None
+        finally:
+            stopped.set()
+            call.cancel()
+
+    def detect_stream(
+        self,
+        start: batch_pb2.DetectStreamStart,
+        images: Iterable[tuple[str, bytes]],
+        *,
+        in_flight: int = 4,
+        chunk_bytes: int = 1 << 20,
+    ) -> Iterator[batch_pb2.DetectStreamResponse]:
+        """Detect objects in images that live on this side through ``Batch.DetectStream``.
+
+        ``images`` yields ``(id, image bytes)``, read lazily from gRPC's sending thread, at most ``in_flight``
+        images ahead of their results; it must not raise. Yields ``ready``, one ``result`` per image, then
+        ``done``. Closing the iterator cancels the call. Errors of ``start`` raise BackendError before any
+        result."""
+        window = threading.Semaphore(max(1, in_flight))
+        stopped = threading.Event()
+        pairs = ((key, data, None) for key, data in images)
+
+        def requests() -> Iterator[batch_pb2.DetectStreamRequest]:
+            yield batch_pb2.DetectStreamRequest(start=start)
+            for chunk in _windowed_chunks(pairs, window, stopped, chunk_bytes):
+                yield batch_pb2.DetectStreamRequest(chunk=chunk)
+
+        call = self.batch.DetectStream(requests(), metadata=self._metadata)
+        try:
+            for response in call:
+                if response.WhichOneof("message") == "result":
+                    window.release()
+                yield response
+        except grpc.RpcError as error:
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and stopped.is_set():
                 return
             raise BackendError.from_rpc(error, self.target.address) from None
         finally:
@@ -639,6 +662,31 @@ def _cancel_when_set(stop: threading.Event, ended: threading.Event, call: grpc.F
         if stop.wait(STOP_POLL_S):
             call.cancel()
             return
+
+
+def _windowed_chunks(
+    images: Iterable[tuple[str, bytes, bytes | None]],
+    window: threading.Semaphore,
+    stopped: threading.Event,
+    chunk_bytes: int,
+) -> Iterator[batch_pb2.ImageChunk]:
+    """The chunks of a batch stream (each image's reference first), an image taken from ``window`` before it is
+    read: the caller releases one per result, so at most that many images are in flight."""
+    for key, data, reference in images:
+        while not window.acquire(timeout=0.1):
+            if stopped.is_set():
+                return
+        for payload, is_reference in ((reference, True), (data, False)):
+            if payload is None:
+                continue
+            size = len(payload)
+            for offset in range(0, max(size, 1), chunk_bytes):
+                yield batch_pb2.ImageChunk(
+                    id=key,
+                    data=payload[offset : offset + chunk_bytes],
+                    last=offset + chunk_bytes >= size,
+                    reference=is_reference,
+                )
 
 
 def _class_change(change: Any) -> datasets_pb2.ClassChange:

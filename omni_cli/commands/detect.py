@@ -1,16 +1,26 @@
 """``omni detect IN OUT`` (batch detection of a folder) and ``omni prelabel DATASET`` (suggestions on every
-todo image of a dataset, which then become review)."""
+todo image of a dataset, which then become review).
+
+Against a backend on this machine ``omni detect`` runs a ``detect_batch`` job that reads IN and writes OUT in
+place. Against a remote backend (or with ``--remote``) the images are streamed to it and the outputs drawn and
+written here (``omni_core.batch.remote_detect``): the same files, the same resume rule, the display and exit
+codes of a streamed ``omni restore`` (Ctrl+C stops the stream; only whole outputs are left).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
 
 from desktop.client import BackendError
-from omni_cli.follow import EXIT_FAILED, EXIT_OK, submit_and_follow
-from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
+from desktop.client.retry import Reconnect
+from omni_cli.commands.restore import EXIT_SOME_FAILED, StreamDisplay
+from omni_cli.display import JobDisplay
+from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, submit_and_follow
+from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
 from protos.omni.v1 import detection_pb2, jobs_pb2
 
 PROVIDERS = ("cuda", "tensorrt", "cpu")
@@ -24,14 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "gets, per image, annotated/NAME (boxes drawn), labels/NAME.txt (YOLO, confidence last) and "
         "records/NAME.json; then summary.json, summary.csv (per image) and detections.csv (per box). "
         "A second run skips images already done (resume); unreadable files are listed and skipped. "
-        "IN and OUT are paths on the backend's machine.",
+        "Against a backend on this machine the job reads and writes the folders in place; against a remote one "
+        "(or with --remote) the images are streamed to it and the outputs written here.",
+        epilog="exit status: 0 done, 1 error, 3 (streamed runs) finished but some images could not be read, "
+        "130 interrupted",
     )
     parser.add_argument("input", metavar="IN", help="folder of images")
     parser.add_argument("out", metavar="OUT", help="folder for the results (created)")
     parser.add_argument("--model", default="current", help="a detector version, or 'current' (default)")
-    parser.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
-    parser.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
-    parser.add_argument("--max-det", type=int, default=300, help="at most this many boxes per image (default 300)")
+    parser.add_argument("--conf", type=float, default=0.0, help="confidence threshold (default: the backend's, 0.25)")
+    parser.add_argument("--iou", type=float, default=0.0, help="NMS IoU threshold (default: the backend's, 0.7)")
+    parser.add_argument("--max-det", type=int, default=0, help="boxes per image at most (default: the backend's, 300)")
     parser.add_argument("--recursive", action="store_true", help="also detect in IN's subfolders")
     parser.add_argument(
         "--resume",
@@ -42,7 +55,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--require-provider", choices=PROVIDERS, help="fail instead of falling back to another provider"
     )
-    parser.add_argument("--detach", action="store_true", help="print the job id and return")
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="stream the images to the backend even when it runs on this machine (automatic for a remote one)",
+    )
+    parser.add_argument("--detach", action="store_true", help="print the job id and return (local runs only)")
     add_notify_option(parser)
     parser.set_defaults(func=run_detect)
     add_backend_options(parser)
@@ -65,6 +83,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run_detect(args: argparse.Namespace) -> int:
     with open_session(args) as session:
+        if args.remote or not session.local:
+            return _run_remote(session, args)
         spec = detection_pb2.DetectBatchSpec(
             input=local_path(session, args.input),
             out=local_path(session, args.out),
@@ -80,6 +100,57 @@ def run_detect(args: argparse.Namespace) -> int:
         if code != EXIT_OK or args.detach or not session.local:
             return code
         return _print_summary(Path(spec.out) / "summary.json")
+
+
+def _run_remote(session: Session, args: argparse.Namespace) -> int:
+    from omni_core.batch.remote import ProgressView
+    from omni_core.batch.remote_detect import RemoteDetect, detect_remote
+    from omni_core.detection.batch_output import SUMMARY_JSON
+    from omni_core.errors import OmniError
+
+    if args.detach:
+        print(
+            "omni: --detach needs a job on the backend; a streamed run lasts as long as this command", file=sys.stderr
+        )
+        return EXIT_FAILED
+    request = RemoteDetect(
+        input=Path(args.input),
+        out=Path(args.out),
+        model=args.model,
+        conf=args.conf,
+        iou=args.iou,
+        max_det=args.max_det,
+        require_provider=args.require_provider or "",
+        recursive=args.recursive,
+        overwrite=not args.resume,
+    )
+    with contextlib.ExitStack() as stack:
+        feed = StreamDisplay(stack.enter_context(JobDisplay(jobs_pb2.Job(id="detect (streamed)", kind="detect_batch"))))
+        reconnect = Reconnect(
+            on_wait=lambda error, delay: feed.log(f"connection lost ({error}); retrying in {delay:.1f} s", "warning")
+        )
+
+        def progress(view: ProgressView) -> None:
+            reconnect.progressed()
+            feed.progress(view)
+
+        try:
+            result = detect_remote(
+                session.connection,
+                request,
+                on_progress=progress,
+                on_log=feed.log,
+                on_item=feed.item,
+                retry=reconnect.again,
+            )
+        except KeyboardInterrupt:
+            print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except (OmniError, BackendError) as error:
+            print(f"omni: {error.message}", file=sys.stderr)
+            return EXIT_FAILED
+    code = _print_summary(request.out / SUMMARY_JSON)
+    return EXIT_SOME_FAILED if code == EXIT_OK and result.failed else code
 
 
 def _print_summary(path: Path) -> int:

@@ -135,7 +135,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
     return code
 
 
-class _StreamDisplay:
+class StreamDisplay:
     """Feeds a remote run's progress, log lines and items to the same display a job gets."""
 
     def __init__(self, display: JobDisplay) -> None:
@@ -219,7 +219,7 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
     stop = threading.Event()
     job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
     with JobDisplay(job) as display, stop_on_ctrl_c(stop):
-        feed = _StreamDisplay(display)
+        feed = StreamDisplay(display)
         reconnect = Reconnect(
             on_wait=lambda error, delay: feed.log(
                 f"connection lost ({error}); reconnecting in {delay:.1f} s", "warning"

@@ -68,7 +68,7 @@ class ProgressView:
 
 
 @dataclass
-class _Rate:
+class Rate:
     samples: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=50))
 
     def add(self, done: int) -> float:
@@ -117,7 +117,7 @@ def _outcome(result: batch_pb2.ImageResult) -> Outcome:
     )
 
 
-def _read_error(error: OSError) -> str:
+def read_error(error: OSError) -> str:
     """The same words the backend's decoder uses for the same problems."""
     if isinstance(error, FileNotFoundError):
         return "vanished: the file was removed during the run"
@@ -144,7 +144,7 @@ class _Run:
         self.recorded: set[str] = set()  # keys with an outcome: never sent again after a reconnect
         self.lock = threading.Lock()
         self.done = 0
-        self.rate = _Rate()
+        self.rate = Rate()
 
     def record(self, outcome: Outcome) -> None:
         with self.lock:
@@ -172,7 +172,7 @@ class _Run:
                 data = item.source.read_bytes()
                 reference = item.reference.read_bytes() if item.reference is not None else None
             except OSError as error:
-                self.record(Outcome(item.relative, item.output, False, _read_error(error)))
+                self.record(Outcome(item.relative, item.output, False, read_error(error)))
                 continue
             if not data:
                 self.record(Outcome(item.relative, item.output, False, "empty file (0 bytes)"))

@@ -179,7 +179,9 @@ def fill(qtbot: QtBot, view: BatchView, version: str, source: Path, out: Path) -
 
 
 def child_processes() -> set[int]:
-    return {process.pid for process in psutil.Process().children(recursive=True)}
+    """This process's own children: the embedded backend (its workers are its business, not ours), and an
+    `omni restore` child if the view started one."""
+    return {process.pid for process in psutil.Process().children()}
 
 
 def run_thread_alive() -> bool:

@@ -92,3 +92,40 @@ def test_train_detection_refuses_bad_input(workspace: Path, tmp_path: Path) -> N
 def test_prelabel_needs_a_dataset(workspace: Path, version: str) -> None:
     done = omni("prelabel", "no-such-dataset", "--model", version, workspace=workspace)
     assert done.returncode == 1 and "no-such-dataset" in done.stderr
+
+
+def test_detect_streamed_writes_the_job_s_outputs_and_resumes(workspace: Path, version: str, tmp_path: Path) -> None:
+    from tests.backend.detection.conftest import generate_scenes
+
+    scenes = generate_scenes(tmp_path / "scenes", count=4, seed=7)
+    source = tmp_path / "in"
+    source.mkdir()
+    for image in (scenes / "images").rglob("*.jpg"):
+        shutil.copy(image, source / image.name)
+    (source / "cut.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    args = ("--model", version, "--conf", "0.01")
+    assert omni("detect", str(source), str(local), *args, workspace=workspace).returncode == 0
+
+    streamed = omni("detect", str(source), str(remote), *args, "--remote", workspace=workspace)
+    assert streamed.returncode == 3, streamed.stderr  # finished, but an image could not be read
+    assert "4 images" in streamed.stdout and "corrupt cut.jpg" in streamed.stderr
+    summary = json.loads((remote / "summary.json").read_text())
+    assert (summary["mode"], summary["state"], summary["model"], summary["images"]) == (
+        "remote",
+        "finished",
+        version,
+        4,
+    )
+    assert summary["conf"] == 0.01 and summary["iou"] == 0.7  # the backend's default, resolved there
+    job_summary = json.loads((local / "summary.json").read_text())
+    assert summary["per_image"] == job_summary["per_image"] and summary["problems"] == job_summary["problems"]
+    for label in (local / "labels").glob("*.txt"):
+        assert (remote / "labels" / label.name).read_bytes() == label.read_bytes()
+        annotated = f"{label.stem}.jpg"
+        assert (remote / "annotated" / annotated).read_bytes() == (local / "annotated" / annotated).read_bytes()
+
+    again = omni("detect", str(source), str(remote), *args, "--remote", workspace=workspace)
+    assert again.returncode == 3 and json.loads((remote / "summary.json").read_text())["done_before"] == 4
+    refused = omni("detect", str(source), str(source), *args, "--remote", workspace=workspace)
+    assert refused.returncode == 1 and "out: " in refused.stderr and "is the input folder" in refused.stderr

@@ -77,7 +77,7 @@ def model_fn(model_dir: str) -> Served:
 
 
 def input_fn(body: bytes, content_type: str) -> np.ndarray:
-    from backend.detection.images import UnreadableImage, decode_rgb
+    from omni_core.detection.images import UnreadableImage, decode_rgb
 
     kind = (content_type or "").split(";")[0].strip().lower()
     if kind not in IMAGE_TYPES:

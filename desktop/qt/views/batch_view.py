@@ -1,4 +1,5 @@
-"""Batch: restore a folder of images with a registered restoration model, watch it, inspect the results.
+"""Batch: restore a folder of images with a registered restoration model (or, in Detect mode, find objects in
+it with a registered detector: ``batch_detect_panel``), watch it, inspect the results.
 
 A thin container of panels, each with one job: the form (``batch_form``), the run panel with Start, Cancel,
 progress, failures and the summary (``batch_run_panel``), the results with the before/after viewer
@@ -8,12 +9,13 @@ in-process, is ``batch_runner``'s. The view-models are ``desktop/models/batch_mo
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop.models.batch_model import BatchFormModel, BatchRunModel
 from desktop.models.job_watch import JobFinishWatcher
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
+from desktop.qt.views.batch_detect_panel import BatchDetectPanel
 from desktop.qt.views.batch_form import BatchForm
 from desktop.qt.views.batch_results import BatchResults
 from desktop.qt.views.batch_run_panel import BatchRunPanel
@@ -61,9 +63,22 @@ class BatchView(QWidget):
         layout.setContentsMargins(SPACING * 3, SPACING * 3, SPACING * 3, SPACING * 2)
         layout.setSpacing(SPACING * 2)
         layout.addWidget(
-            title("Batch", "Restore a whole folder with a registered model; resumable, with a summary in OUT.")
+            title("Batch", "Restore or inspect a whole folder with a registered model; resumable, summary in OUT.")
         )
-        layout.addWidget(splitter, 1)
+        # the mode switch: Restore (the panels above) or Detect (its own panel over its own model)
+        self.detect_panel = BatchDetectPanel(session)
+        self.mode = QComboBox()
+        self.mode.addItems(["Restore", "Detect"])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(splitter)
+        self.pages.addWidget(self.detect_panel)
+        self.mode.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        mode_row = QHBoxLayout()
+        mode_row.addWidget(QLabel("Mode"))
+        mode_row.addWidget(self.mode)
+        mode_row.addStretch(1)
+        layout.addLayout(mode_row)
+        layout.addWidget(self.pages, 1)
 
         self.form_model.errors_changed.connect(self._show_form_error)
         for event in (self.run.changed, self.run.reset, self.run.failure_added):
@@ -89,6 +104,7 @@ class BatchView(QWidget):
     def stop(self) -> None:
         """The window is closing: stop following the run, and stop a streamed run (whole outputs)."""
         self.runner.stop()
+        self.detect_panel.stop()
 
     def _connection_changed(self) -> None:
         model = self.session.connection_model

@@ -185,3 +185,103 @@ class RestoreStreamResponse(_message.Message):
     result: ImageResult
     done: RestoreStreamDone
     def __init__(self, ready: _Optional[_Union[RestoreStreamReady, _Mapping]] = ..., result: _Optional[_Union[ImageResult, _Mapping]] = ..., done: _Optional[_Union[RestoreStreamDone, _Mapping]] = ...) -> None: ...
+
+class DetectStreamStart(_message.Message):
+    __slots__ = ("model", "conf", "iou", "max_det", "require_provider")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    CONF_FIELD_NUMBER: _ClassVar[int]
+    IOU_FIELD_NUMBER: _ClassVar[int]
+    MAX_DET_FIELD_NUMBER: _ClassVar[int]
+    REQUIRE_PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    conf: float
+    iou: float
+    max_det: int
+    require_provider: str
+    def __init__(self, model: _Optional[str] = ..., conf: _Optional[float] = ..., iou: _Optional[float] = ..., max_det: _Optional[int] = ..., require_provider: _Optional[str] = ...) -> None: ...
+
+class DetectStreamRequest(_message.Message):
+    __slots__ = ("start", "chunk")
+    START_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    start: DetectStreamStart
+    chunk: ImageChunk
+    def __init__(self, start: _Optional[_Union[DetectStreamStart, _Mapping]] = ..., chunk: _Optional[_Union[ImageChunk, _Mapping]] = ...) -> None: ...
+
+class DetectStreamReady(_message.Message):
+    __slots__ = ("model", "model_note", "classes", "provider", "provider_warnings", "input_width", "input_height", "conf", "iou", "max_det")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NOTE_FIELD_NUMBER: _ClassVar[int]
+    CLASSES_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_WIDTH_FIELD_NUMBER: _ClassVar[int]
+    INPUT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CONF_FIELD_NUMBER: _ClassVar[int]
+    IOU_FIELD_NUMBER: _ClassVar[int]
+    MAX_DET_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    model_note: str
+    classes: _containers.RepeatedScalarFieldContainer[str]
+    provider: str
+    provider_warnings: _containers.RepeatedScalarFieldContainer[str]
+    input_width: int
+    input_height: int
+    conf: float
+    iou: float
+    max_det: int
+    def __init__(self, model: _Optional[str] = ..., model_note: _Optional[str] = ..., classes: _Optional[_Iterable[str]] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., input_width: _Optional[int] = ..., input_height: _Optional[int] = ..., conf: _Optional[float] = ..., iou: _Optional[float] = ..., max_det: _Optional[int] = ...) -> None: ...
+
+class DetectedBox(_message.Message):
+    __slots__ = ("class_id", "class_name", "confidence", "x1", "y1", "x2", "y2")
+    CLASS_ID_FIELD_NUMBER: _ClassVar[int]
+    CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    X1_FIELD_NUMBER: _ClassVar[int]
+    Y1_FIELD_NUMBER: _ClassVar[int]
+    X2_FIELD_NUMBER: _ClassVar[int]
+    Y2_FIELD_NUMBER: _ClassVar[int]
+    class_id: int
+    class_name: str
+    confidence: float
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    def __init__(self, class_id: _Optional[int] = ..., class_name: _Optional[str] = ..., confidence: _Optional[float] = ..., x1: _Optional[float] = ..., y1: _Optional[float] = ..., x2: _Optional[float] = ..., y2: _Optional[float] = ...) -> None: ...
+
+class DetectResult(_message.Message):
+    __slots__ = ("id", "detected", "reason", "width", "height", "seconds", "boxes")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    BOXES_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    detected: bool
+    reason: str
+    width: int
+    height: int
+    seconds: float
+    boxes: _containers.RepeatedCompositeFieldContainer[DetectedBox]
+    def __init__(self, id: _Optional[str] = ..., detected: _Optional[bool] = ..., reason: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seconds: _Optional[float] = ..., boxes: _Optional[_Iterable[_Union[DetectedBox, _Mapping]]] = ...) -> None: ...
+
+class DetectStreamDone(_message.Message):
+    __slots__ = ("detected", "failed")
+    DETECTED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    detected: int
+    failed: int
+    def __init__(self, detected: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class DetectStreamResponse(_message.Message):
+    __slots__ = ("ready", "result", "done")
+    READY_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    ready: DetectStreamReady
+    result: DetectResult
+    done: DetectStreamDone
+    def __init__(self, ready: _Optional[_Union[DetectStreamReady, _Mapping]] = ..., result: _Optional[_Union[DetectResult, _Mapping]] = ..., done: _Optional[_Union[DetectStreamDone, _Mapping]] = ...) -> None: ...

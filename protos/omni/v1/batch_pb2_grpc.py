@@ -39,6 +39,11 @@ class BatchStub:
                 request_serializer=protos_dot_omni_dot_v1_dot_batch__pb2.RestoreStreamRequest.SerializeToString,
                 response_deserializer=protos_dot_omni_dot_v1_dot_batch__pb2.RestoreStreamResponse.FromString,
                 _registered_method=True)
+        self.DetectStream = channel.stream_stream(
+                '/omni.v1.Batch/DetectStream',
+                request_serializer=protos_dot_omni_dot_v1_dot_batch__pb2.DetectStreamRequest.SerializeToString,
+                response_deserializer=protos_dot_omni_dot_v1_dot_batch__pb2.DetectStreamResponse.FromString,
+                _registered_method=True)
 
 
 class BatchServicer:
@@ -59,6 +64,20 @@ class BatchServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DetectStream(self, request_iterator, context):
+        """Detect objects in images sent by the client (the streamed form of a detect_batch job). Requests: one
+        `start`, then the images as `chunk`s in order (`reference` is not used), several in flight; half-close
+        when all are sent. Responses: `ready` (the detector resolved, its classes, the provider, the settings
+        resolved), one `result` per image in completion order, then `done`. The client draws and writes the
+        outputs itself, as the job does. Errors in `start` end the call before any result: INVALID_ARGUMENT
+        (a setting), NOT_FOUND (no such detector, none registered), FAILED_PRECONDITION (no ONNX export, a
+        required provider missing). Cancelling the call stops the work.
+        gRPC only, like RestoreStream; HTTP clients run a detect_batch job (POST /v1/jobs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BatchServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -66,6 +85,11 @@ def add_BatchServicer_to_server(servicer, server):
                     servicer.RestoreStream,
                     request_deserializer=protos_dot_omni_dot_v1_dot_batch__pb2.RestoreStreamRequest.FromString,
                     response_serializer=protos_dot_omni_dot_v1_dot_batch__pb2.RestoreStreamResponse.SerializeToString,
+            ),
+            'DetectStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.DetectStream,
+                    request_deserializer=protos_dot_omni_dot_v1_dot_batch__pb2.DetectStreamRequest.FromString,
+                    response_serializer=protos_dot_omni_dot_v1_dot_batch__pb2.DetectStreamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -95,6 +119,33 @@ class Batch:
             '/omni.v1.Batch/RestoreStream',
             protos_dot_omni_dot_v1_dot_batch__pb2.RestoreStreamRequest.SerializeToString,
             protos_dot_omni_dot_v1_dot_batch__pb2.RestoreStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DetectStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/omni.v1.Batch/DetectStream',
+            protos_dot_omni_dot_v1_dot_batch__pb2.DetectStreamRequest.SerializeToString,
+            protos_dot_omni_dot_v1_dot_batch__pb2.DetectStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms
 
-from backend.batch import colour
+from omni_core.batch import colour
 from tests.backend.batch.conftest import smooth_rgb
 
 SIZE = (40, 56)  # height, width: larger than the 32 px tiles of the tests' tiny model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.batch import colour
+from omni_core.batch import colour
 
 
 def test_cmyk_round_trip_keeps_every_plate() -> None:

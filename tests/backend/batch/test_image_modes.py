@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from backend.batch import colour
 from backend.batch.pipeline import Pipeline, Task, file_sink
 from backend.inference.restorer import Restorer
 from backend.rpc.server import Backend
 from desktop.client import Connection
+from omni_core.batch import colour
 from omni_core.batch.formats import output_name
 from omni_core.batch.outcome import Outcome
 from omni_core.batch.params import RestoreOptions

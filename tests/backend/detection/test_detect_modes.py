@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from backend.detection.images import decode_rgb
 from desktop.client import Connection
+from omni_core.detection.images import decode_rgb
 from protos.omni.v1 import detection_pb2, jobs_pb2
 from tests.backend.batch.mode_samples import write_mode_samples
 from tests.backend.detection.conftest import untrained_detector

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backend.detection.images import decode_rgb
 from backend.detection.letterbox import letterbox, placement, resize_linear_numpy, unletterbox
 from backend.detection.nms import decode
 from backend.detection.onnx_detector import Detection, OnnxDetector
+from omni_core.detection.images import decode_rgb
 from tests.backend.detection.conftest import TrainedDetector
 
 SHAPES = ((64, 64), (48, 80), (90, 37), (300, 200), (17, 640), (640, 480))

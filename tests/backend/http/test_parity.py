@@ -15,6 +15,8 @@ from tests.backend.http.conftest import Api
 GRPC_ONLY = {
     "/omni.v1.Batch/RestoreStream": "bidirectional stream: no HTTP/1.1 request-response form; "
     "HTTP clients restore a folder with a restore_batch job",
+    "/omni.v1.Batch/DetectStream": "bidirectional stream: no HTTP/1.1 request-response form; "
+    "HTTP clients detect in a folder with a detect_batch job",
     "/grpc.health.v1.Health/Check": "standard gRPC health; HTTP has GET /healthz (which calls it)",
     "/grpc.health.v1.Health/Watch": "standard gRPC health stream for gRPC load balancers",
     "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "gRPC tooling (grpcurl); "

@@ -17,12 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from backend.detection.onnx_detector import Detection
+import numpy as np
+
+from omni_core.batch.output import write_atomic
+from omni_core.detection.boxes import Detection
+from omni_core.detection.drawing import DrawnBox, draw_boxes, encode
+from protos.omni.v1 import jobs_pb2
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"
 DETECTIONS_CSV = "detections.csv"
 RECORD_VERSION = 1
+ANNOTATED_QUALITY = 92  # JPEG/WebP quality of the annotated images
+#: what an annotated image is, whatever the input's mode (CMYK, 16-bit, float, alpha...): a drawing
+ANNOTATED_NOTE = "8-bit RGB, upright, boxes drawn; in the input's file format"
 WRITE_FORMATS = {
     ".jpg": "JPEG",
     ".jpeg": "JPEG",
@@ -89,6 +97,34 @@ def record(
     }
 
 
+def write_outputs(paths: OutputPaths, pixels: np.ndarray, found: Sequence[Detection], rec: dict[str, Any]) -> None:
+    """The annotated image, the labels, then the record (last: its presence means the image is done), each
+    written whole or not at all."""
+    height, width = pixels.shape[:2]
+    drawn = draw_boxes(
+        pixels, [DrawnBox(d.x1, d.y1, d.x2, d.y2, f"{d.class_name} {d.confidence:.2f}", d.class_id) for d in found]
+    )
+    fmt = WRITE_FORMATS.get(paths.annotated.suffix.lower(), "PNG")
+    write_atomic(paths.annotated, encode(drawn, fmt, quality=ANNOTATED_QUALITY))
+    write_atomic(paths.labels, label_text(found, width, height).encode())
+    write_atomic(paths.record, json.dumps(rec, indent=1).encode())
+
+
+def detected_item(relative: str, output: str, rec: dict[str, Any]) -> jobs_pb2.ItemOutcome:
+    """An image detected (its outputs written) as the contract's per-item outcome."""
+    counts: dict[str, int] = rec["counts"]
+    return jobs_pb2.ItemOutcome(
+        input=relative,
+        output=output,
+        ok=True,
+        seconds=rec["seconds"],
+        width=rec["width"],
+        height=rec["height"],
+        detections=sum(counts.values()),
+        classes=counts,
+    )
+
+
 def read_record(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -108,6 +144,53 @@ def is_done(paths: OutputPaths, source: Path, identity: dict[str, Any]) -> bool:
         return False
     same_source = found.get("source_size") == stat.st_size and found.get("source_mtime_ns") == stat.st_mtime_ns
     return same_source and all(found.get(key) == value for key, value in identity.items())
+
+
+def summary_header(
+    *,
+    model: str,
+    provider: str,
+    conf: float,
+    iou: float,
+    source: str,
+    classes: Sequence[str],
+    subfolders_not_entered: int,
+    todo: int,
+    done_before: int,
+    corrupt: int,
+    seconds: float,
+) -> dict[str, Any]:
+    """The run's part of ``summary.json`` (the same keys for a job and a streamed run)."""
+    return {
+        "model": model,
+        "provider": provider,
+        "conf": conf,
+        "iou": iou,
+        "input": source,
+        "annotated_images": ANNOTATED_NOTE,
+        "classes": list(classes),
+        "subfolders_not_entered": subfolders_not_entered,
+        "detected_now": todo - corrupt,
+        "done_before": done_before,
+        "seconds": round(seconds, 3),
+        "images_per_second": round((todo / seconds) if seconds > 0 and todo else 0.0, 2),
+    }
+
+
+def write_summary(
+    out: Path,
+    record_paths: Sequence[Path],
+    names: Sequence[str],
+    problems: Sequence[dict[str, str]],
+    header: dict[str, Any],
+) -> tuple[int, dict[str, bytes]]:
+    """Rebuild the summary from the records there are (a resumed run's covers every image) and write its files
+    into ``out``; returns the images with results and the files written, by name."""
+    records = [r for r in (read_record(path) for path in record_paths) if r]
+    files = summary_files(records, names, problems, header)
+    for name, data in files.items():
+        write_atomic(out / name, data)
+    return len(records), files
 
 
 def summary_files(

@@ -1,7 +1,7 @@
 """Reading images for detection: upright (EXIF orientation applied, as OpenCV's ``imread`` does for
 Ultralytics) 8-bit RGB pixels, or an ``UnreadableImage`` saying why not. Pillow only.
 
-Every mode becomes RGB the way batch restoration reads it (``backend.batch.colour``): CMYK by the naive
+Every mode becomes RGB the way batch restoration reads it (``omni_core.batch.colour``): CMYK by the naive
 model, L*a*b* through LittleCMS, 16-bit grey by its top byte (as ``imread`` does), 32-bit integer and
 float grey from the image's own range (a float scan holding 0.0-1.0 is not black). Alpha is ignored."""
 
@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from backend.batch import colour
+from omni_core.batch import colour
+
+T = TypeVar("T")
+R = TypeVar("R")
+PREFETCH = 4  # images decoded ahead of the detector
 
 MAX_PIXELS = 500_000_000  # Pillow's bomb guard is ~179 MP; inspection photos can be bigger
 
@@ -61,3 +68,17 @@ def decode_rgb(source: Path | bytes) -> np.ndarray:
     if pixels.ndim != 3 or pixels.shape[0] < 1 or pixels.shape[1] < 1:
         raise UnreadableImage("image has no pixels")
     return np.ascontiguousarray(pixels)
+
+
+def prefetched(
+    pool: Executor, items: Iterable[T], decode: Callable[[T], R], ahead: int = PREFETCH
+) -> Iterator[tuple[T, R]]:
+    """``(item, decode(item))`` in order, decoded on ``pool`` up to ``ahead`` items before they are wanted."""
+    pending: list[tuple[T, Future[R]]] = []
+    for item in items:
+        pending.append((item, pool.submit(decode, item)))
+        if len(pending) > ahead:
+            first, future = pending.pop(0)
+            yield first, future.result()
+    for item, future in pending:
+        yield item, future.result()
