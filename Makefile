@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run serve test lint bench protos clean n8n n8n-if-node
+.PHONY: setup system-deps run serve test lint bench protos clean n8n n8n-if-node bundle
 
 setup: $(STAMP)
 
@@ -63,5 +63,13 @@ bench-%: setup
 	@case " $(BENCHES) " in *" $* "*) ;; *) echo "no bench '$*'; choose one of: $(BENCHES)"; exit 2;; esac
 	$(PY) -m bench.$*
 
+# The desktop as one folder without torch: build/bundle/omni-desktop/omni-desktop (installers/README.md).
+BUNDLE_DIR ?= build/bundle
+
+bundle: setup
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath $(BUNDLE_DIR) \
+		--workpath build/pyinstaller installers/desktop/omni-desktop.spec
+	@du -sh $(BUNDLE_DIR)/omni-desktop
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build/bundle build/pyinstaller
