@@ -54,7 +54,7 @@ n8n-if-node:
 
 # Benchmarks print figures measured in one run; they are not tests. `make bench` is the quick one (~1 min);
 # the others take 10-45 minutes each and want a quiet machine.
-BENCHES := spine restoration restore detection annotate datasets_backend storage network
+BENCHES := spine restoration restore detection annotate datasets_backend storage network bundle
 
 bench: setup
 	$(PY) -m bench.spine
@@ -67,7 +67,7 @@ bench-%: setup
 BUNDLE_DIR ?= build/bundle
 
 bundle: setup
-	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath $(BUNDLE_DIR) \
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath $(BUNDLE_DIR) \
 		--workpath build/pyinstaller installers/desktop/omni-desktop.spec
 	@du -sh $(BUNDLE_DIR)/omni-desktop
 

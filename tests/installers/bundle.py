@@ -86,6 +86,6 @@ def self_check(
     result = subprocess.run(
         [*command, "--self-check", str(report), *args],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
-        capture_output=True, text=True, timeout=timeout_s, check=False,
+        cwd=REPO, capture_output=True, text=True, timeout=timeout_s, check=False,
     )
     return result, json.loads(report.read_text()) if report.exists() else {}

@@ -1,0 +1,120 @@
+"""The desktop bundle (``make bundle``), built once per session: it starts offscreen, connects to a real backend,
+draws one box on the canvas and saves it; it holds nothing of the backend's stack and stays under a stated size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ServeProcess
+from tests.installers.bundle import FORBIDDEN, REPO, Bundle, build, make_scratch_dataset, self_check
+
+# Measured 235 MB (296 files) with PyInstaller 6.22.3, PySide6-Essentials 6.11.3, numpy 2.4, grpcio 1.81:
+# the limit is that plus ~20%, so a dependency that starts dragging in torch or all of Qt fails here.
+SIZE_LIMIT_MB = 280
+STEPS = ["show window", "connect", "open annotate", "draw box", "save box"]
+CLASSES = ("dent", "rust", "scratch")
+BOX = (0.2, 0.3, 0.6, 0.9)
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # the first test also builds the bundle (~1-3 min)
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
+    root = tmp_path_factory.mktemp("bundle")
+    built = build(root / "dist", root / "work")
+    print(f"bundle built in {built.build_s:.0f} s: {built.size_bytes() / 1e6:.0f} MB")
+    return built
+
+
+@pytest.fixture
+def backend(tmp_path: Path) -> Iterator[ServeProcess]:
+    server = ServeProcess(tmp_path / "workspace", token="bundle-token")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _check(bundle: Bundle, tmp_path: Path, args: list[str]) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+    result, report = self_check(
+        [str(bundle.executable)], tmp_path / "report.json", args,
+        env={"OMNI_DESKTOP_PREFERENCES": str(tmp_path / "preferences.json")},
+    )
+    return result.returncode, report, result.stderr[-3000:]
+
+
+def test_bundle_draws_and_saves_one_box_on_a_real_backend(
+    bundle: Bundle, backend: ServeProcess, tmp_path: Path
+) -> None:
+    with backend.client() as client:
+        client.wait_ready(10)
+        image_id = make_scratch_dataset(client, "scratch", tmp_path / "images", CLASSES)
+        version = client.system_info().version
+    code, report, stderr = _check(bundle, tmp_path, [
+        "--backend", backend.address, "--token", backend.token, "--dataset", "scratch", "--box-class", "rust",
+        "--box", ",".join(map(str, BOX)),
+    ])
+
+    assert code == 0, (stderr, report)
+    assert report["ok"] and report["frozen"]
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [(name, "passed") for name in STEPS]
+    assert report["backend_version"] == version and report["backend_address"] == backend.address
+    assert 0 < report["first_window_s"] < 30
+    with backend.client() as client:
+        saved = client.get_annotations("scratch", image_id)
+        rust = next(c.id for c in client.get_dataset("scratch").classes if c.name == "rust")
+    (box,) = saved.boxes
+    assert box.class_id == rust != 0  # not the first class: the check picked the one asked for
+    edges = (box.x_center - box.width / 2, box.y_center - box.height / 2,
+             box.x_center + box.width / 2, box.y_center + box.height / 2)
+    assert edges == pytest.approx(BOX, abs=0.01)
+    assert not box.HasField("confidence")  # drawn by a person, not a suggestion
+    assert saved.revision == report["box"]["revision"] == 1
+
+
+def test_self_check_says_which_step_failed_and_why(bundle: Bundle, backend: ServeProcess, tmp_path: Path) -> None:
+    code, report, _ = _check(bundle, tmp_path, ["--backend", backend.address, "--token", "not-the-token"])
+    assert code == 1 and not report["ok"]
+    statuses = {s["name"]: (s["status"], s["detail"]) for s in report["steps"]}
+    assert statuses["show window"][0] == "passed"
+    assert statuses["connect"][0] == "failed" and "token" in statuses["connect"][1].lower()
+    assert [statuses[name][0] for name in STEPS[2:]] == ["not run"] * 3
+
+    with backend.client() as client:
+        client.wait_ready(10)
+        make_scratch_dataset(client, "other", tmp_path / "images", CLASSES)
+    code, report, _ = _check(
+        bundle, tmp_path, ["--backend", backend.address, "--token", backend.token, "--dataset", "missing"]
+    )
+    assert code == 1
+    statuses = {s["name"]: (s["status"], s["detail"]) for s in report["steps"]}
+    assert statuses["connect"][0] == "passed" and report["backend_version"]
+    assert statuses["open annotate"][0] == "failed" and "missing" in statuses["open annotate"][1]
+
+
+def test_bundle_holds_the_desktop_and_nothing_of_the_backend(bundle: Bundle) -> None:
+    modules = bundle.modules()
+    assert {"desktop.qt.self_check.steps", "desktop.qt.views.annotate.canvas", "protos.omni.v1.datasets_pb2"} <= set(
+        modules
+    )
+    core = [path.relative_to(REPO).with_suffix("").as_posix() for path in REPO.glob("omni_core/**/*.py")]
+    assert {name.replace("/", ".").removesuffix(".__init__") for name in core} <= set(modules)  # once it exists
+    assert [m for m in modules if m.split(".")[0] in FORBIDDEN or m.startswith("omni_cli")] == []
+    prefixes = ("libtorch", "libonnxruntime", "libopencv", "libcudnn", "libcublas", "libnccl")
+    offending = [
+        name for name, _size in bundle.files()
+        for part in Path(name).parts
+        if part.split(".")[0].split("-")[0] in FORBIDDEN or part.startswith(prefixes)
+    ]
+    assert offending == []
+
+
+def test_bundle_stays_under_its_size_limit(bundle: Bundle) -> None:
+    files = bundle.files()
+    size_mb = sum(size for _name, size in files) / 1e6
+    biggest = sorted(files, key=lambda f: -f[1])[:10]
+    assert size_mb < SIZE_LIMIT_MB, f"{size_mb:.0f} MB; biggest: {biggest}"
+    assert not any("/Qt/plugins/platforms/libqwayland" in name or "/Qt/translations/" in name for name, _ in files)
