@@ -11,9 +11,9 @@ import pytest
 from tests.helpers import ServeProcess
 from tests.installers.bundle import FORBIDDEN, REPO, Bundle, build, make_scratch_dataset, self_check
 
-# Measured 235 MB (296 files) with PyInstaller 6.22.3, PySide6-Essentials 6.11.3, numpy 2.4, grpcio 1.81:
+# Measured 238 MB (297 files) with PyInstaller 6.22.3, PySide6-Essentials 6.11.3, numpy 2.4, grpcio 1.81:
 # the limit is that plus ~20%, so a dependency that starts dragging in torch or all of Qt fails here.
-SIZE_LIMIT_MB = 280
+SIZE_LIMIT_MB = 285
 STEPS = ["show window", "connect", "open annotate", "draw box", "save box"]
 CLASSES = ("dent", "rust", "scratch")
 BOX = (0.2, 0.3, 0.6, 0.9)
