@@ -3,6 +3,8 @@ draws one box on the canvas and saves it; it holds nothing of the backend's stac
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,10 +40,29 @@ def backend(tmp_path: Path) -> Iterator[ServeProcess]:
         server.stop()
 
 
-def _check(bundle: Bundle, tmp_path: Path, args: list[str]) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+@pytest.fixture
+def x_display() -> Iterator[str]:
+    """A real X server (Xvfb) on a free display, for the xcb platform; skipped where Xvfb is not installed."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb): the xcb platform is not checked")
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert server.stdout is not None
+        yield f":{server.stdout.readline().strip()}"
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+def _check(
+    bundle: Bundle, tmp_path: Path, args: list[str], env: dict[str, str] | None = None
+) -> tuple[int, dict, str]:  # type: ignore[type-arg]
     result, report = self_check(
         [str(bundle.executable)], tmp_path / "report.json", args,
-        env={"OMNI_DESKTOP_PREFERENCES": str(tmp_path / "preferences.json")},
+        env={"OMNI_DESKTOP_PREFERENCES": str(tmp_path / "preferences.json"), **(env or {})},
     )
     return result.returncode, report, result.stderr[-3000:]
 
@@ -73,6 +94,17 @@ def test_bundle_draws_and_saves_one_box_on_a_real_backend(
     assert edges == pytest.approx(BOX, abs=0.01)
     assert not box.HasField("confidence")  # drawn by a person, not a suggestion
     assert saved.revision == report["box"]["revision"] == 1
+
+
+def test_bundle_runs_on_an_x_server(bundle: Bundle, backend: ServeProcess, x_display: str, tmp_path: Path) -> None:
+    """The xcb platform and the X11 libraries the spec kept are enough for a real display."""
+    with backend.client() as client:
+        client.wait_ready(10)
+        make_scratch_dataset(client, "scratch", tmp_path / "images", CLASSES)
+    args = ["--backend", backend.address, "--token", backend.token, "--dataset", "scratch"]
+    code, report, stderr = _check(bundle, tmp_path, args, env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": x_display})
+    assert code == 0, (stderr, report)
+    assert [s["status"] for s in report["steps"]] == ["passed"] * len(STEPS)
 
 
 def test_self_check_says_which_step_failed_and_why(bundle: Bundle, backend: ServeProcess, tmp_path: Path) -> None:
