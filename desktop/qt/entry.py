@@ -31,12 +31,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-ca", type=Path, metavar="PEM", help="connect with TLS, trusting this CA certificate")
     parser.add_argument("--workspace", type=Path, help="workspace of the embedded backend")
     check = parser.add_argument_group(
-        "self-check", "open the window, connect, draw one box on a dataset's first image, save it, write a report"
+        "self-check", "open the window, connect, draw and save one box, restore a folder; write a report"
     )
     check.add_argument("--self-check", type=Path, metavar="REPORT.json", help="run the self-check; exit 0 if it passed")
     check.add_argument("--dataset", help="the dataset to annotate (a scratch one: the check saves a box to it)")
     check.add_argument("--box-class", metavar="NAME", help="the class of the box (default: the dataset's first)")
     check.add_argument("--box", type=_box, metavar="L,T,R,B", help="the box, normalized (default: 0.25,0.25,0.75,0.75)")
+    check.add_argument("--restore", type=Path, metavar="FOLDER", help="restore this folder in the Batch view, streamed")
+    check.add_argument("--restore-out", type=Path, metavar="FOLDER", help="where (default: restored/ by the report)")
+    check.add_argument("--model", metavar="VERSION", help="the restoration model (default: the newest version)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
         options = CheckOptions(
             backend=args.backend, token=args.token, tls=args.tls, tls_ca=args.tls_ca, dataset=args.dataset,
-            box_class=args.box_class, box=args.box or DEFAULT_BOX,
+            box_class=args.box_class, box=args.box or DEFAULT_BOX, restore=args.restore,
+            restore_out=args.restore_out, model=args.model,
         )
         return run_self_check(options, args.self_check)
     from desktop.qt.app import run_app

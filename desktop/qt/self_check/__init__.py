@@ -1,8 +1,9 @@
 """``--self-check``: the real app, scripted, for installers and CI.
 
 It opens the main window, connects to a backend, draws one box on a dataset's first image through the canvas,
-waits until the backend stored it, writes a JSON report (``report.SelfCheckReport``) and exits 0 if every step
-passed, 1 otherwise. The steps are in ``steps.default_steps``.
+waits until the backend stored it, restores a folder in the Batch view (streamed, in-process), writes a JSON report
+(``report.SelfCheckReport``) and exits 0 if every step passed, 1 otherwise. The steps are in
+``steps.default_steps``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def run_self_check(options: CheckOptions, report_path: Path, steps: Sequence[Ste
         app = create_app()
         session = Session()
         window = MainWindow(session)
-        ctx = CheckContext(window, session, options, report)
+        ctx = CheckContext(window, session, options, report, default_restore_out=report_path.parent / "restored")
 
         def done(finished: SelfCheckReport) -> None:
             finished.write(report_path)

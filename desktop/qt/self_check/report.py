@@ -40,6 +40,7 @@ class SelfCheckReport:
     first_window_s: float | None = None
     window_shown_unix: float | None = None  # wall clock, for a caller timing from outside
     box: dict[str, Any] | None = None  # the box the check drew, as the backend saved it
+    restore: dict[str, Any] | None = None  # the model, the folders and the files restored
     steps: list[StepResult] = field(default_factory=list)
 
     @property

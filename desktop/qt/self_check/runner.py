@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,6 +40,9 @@ class CheckOptions:
     dataset: str | None = None  # without it, the Annotate steps are skipped
     box_class: str | None = None  # default: the dataset's first class
     box: tuple[float, float, float, float] = DEFAULT_BOX
+    restore: Path | None = None  # a folder of images to restore; without it, the restore step is skipped
+    restore_out: Path | None = None  # default: ``restored/`` beside the report
+    model: str | None = None  # default: the newest registered restoration version
 
 
 @dataclass
@@ -53,7 +56,7 @@ class CheckContext:
     view: AnnotateView | None = None
     image_id: str | None = None
     drawn: Box | None = None
-    extra: dict[str, object] = field(default_factory=dict)  # for steps added later (restoration)
+    default_restore_out: Path = Path("restored")
 
 
 class Step(Protocol):

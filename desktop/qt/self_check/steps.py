@@ -1,7 +1,7 @@
 """The self-check's steps: each one the user's own path through the real window, view-models and backend.
 
-``default_steps`` lists them in order. A later step (restoring one image once the desktop restores in-process)
-is one more class with ``name``, ``timeout_s``, ``start``, ``poll`` and ``waiting_for``, appended there.
+``default_steps`` lists them in order; a new check is one more class with ``name``, ``timeout_s``, ``start``,
+``poll`` and ``waiting_for`` (the ``runner.Step`` protocol) added there.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from desktop.models import ConnectionState
 from desktop.models.annotate.autosave import SaveState
 from desktop.qt.app import start_session
 from desktop.qt.self_check.mouse import drag
+from desktop.qt.self_check.restore_step import RestoreFolder
 from desktop.qt.self_check.runner import CheckContext, Step, StepFailed
 from desktop.qt.views.annotate import AnnotateView
 
@@ -204,4 +205,4 @@ class SaveBox:
 
 
 def default_steps() -> list[Step]:
-    return [ShowWindow(), Connect(), OpenAnnotate(), DrawBox(), SaveBox()]
+    return [ShowWindow(), Connect(), OpenAnnotate(), DrawBox(), SaveBox(), RestoreFolder()]
