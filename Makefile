@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps run serve test lint bench protos clean n8n n8n-if-node
+.PHONY: setup system-deps run serve test lint bench protos clean n8n n8n-if-node bundle
 
 setup: $(STAMP)
 
@@ -54,7 +54,7 @@ n8n-if-node:
 
 # Benchmarks print figures measured in one run; they are not tests. `make bench` is the quick one (~1 min);
 # the others take 10-45 minutes each and want a quiet machine.
-BENCHES := spine restoration restore detection annotate datasets_backend storage network
+BENCHES := spine restoration restore detection annotate datasets_backend storage network bundle
 
 bench: setup
 	$(PY) -m bench.spine
@@ -63,5 +63,13 @@ bench-%: setup
 	@case " $(BENCHES) " in *" $* "*) ;; *) echo "no bench '$*'; choose one of: $(BENCHES)"; exit 2;; esac
 	$(PY) -m bench.$*
 
+# The desktop as one folder without torch: build/bundle/omni-desktop/omni-desktop (installers/README.md).
+BUNDLE_DIR ?= build/bundle
+
+bundle: setup
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN --distpath $(BUNDLE_DIR) \
+		--workpath build/pyinstaller installers/desktop/omni-desktop.spec
+	@du -sh $(BUNDLE_DIR)/omni-desktop
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build/bundle build/pyinstaller

@@ -32,25 +32,40 @@ def create_app() -> QApplication:
 
 
 def start_session(
-    session: Session, backend: str | None, token: str | None, tls: bool, tls_ca: Path | None
+    session: Session,
+    backend: str | None,
+    token: str | None,
+    tls: bool,
+    tls_ca: Path | None,
+    *,
+    embedded: bool = True,
 ) -> None:
-    """Connect to ``backend`` if given, else start an embedded backend; both in the background."""
+    """Connect to ``backend`` if given, else start an embedded backend (if ``embedded``); in the background.
+
+    The bundle passes ``embedded=False``: it carries no backend to start, so the Connect view asks for one.
+    """
     if backend:
         token = token if token is not None else os.environ.get("OMNI_TOKEN", "")
         session.connect_to(BackendTarget(backend, token=token, tls=tls, tls_ca=tls_ca))
-    else:
+    elif embedded:
         session.start_embedded()
 
 
 def run_app(
-    backend: str | None, token: str | None, tls: bool, tls_ca: Path | None, workspace: Path | None
+    backend: str | None,
+    token: str | None,
+    tls: bool,
+    tls_ca: Path | None,
+    workspace: Path | None,
+    *,
+    embedded: bool = True,
 ) -> int:
     """Open the main window and run until it closes; an embedded backend we started is stopped on exit."""
     app = create_app()
     session = Session(workspace=workspace)
     window = MainWindow(session)
     window.show()
-    start_session(session, backend, token, tls, tls_ca)
+    start_session(session, backend, token, tls, tls_ca, embedded=embedded)
     with _quit_on_signals(app):
         try:
             code = app.exec()
