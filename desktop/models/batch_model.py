@@ -11,8 +11,9 @@ run hears feeds the same run model, typed (``start_remote``, ``apply_stream_prog
 
 The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none, and ``FORM_AUTO_TILE`` (the
 default, the CLI's "no --tile") = tiles as large as the backend's free memory holds for the model. The spec's
-zero means "default", so ``spec()`` sends 0 for auto and -1 for whole images / no overlap. Limits and defaults
-are ``omni_core.batch.params``'s.
+zero means "default", so ``spec()`` sends 0 for auto and -1 for whole images / no overlap. Limits, choices and
+defaults are the backend's description of ``restore_batch`` (``set_description``; this client's
+``omni_core.jobkinds`` table until it arrives), checked with the same ``ParamSpec.problem`` the backend runs.
 """
 
 from __future__ import annotations
@@ -28,18 +29,20 @@ from desktop.models.events import Event
 from desktop.models.form_errors import FormErrors, FormInvalid
 from desktop.models.formatting import format_duration, format_rate
 from desktop.models.job_text import item_failed, percent_text
-from omni_core.batch.formats import FORMAT_CHOICES, SUMMARY_TEXT, output_name
-from omni_core.batch.params import DEFAULT_OVERLAP, DEFAULT_QUALITY, MAX_TILE, MIN_AUTO_SIDE, MIN_TILE, RestoreOptions
+from omni_core.batch.formats import SUMMARY_TEXT, output_name
+from omni_core.batch.params import AUTO_TILE, MIN_AUTO_SIDE, NO_OVERLAP, WHOLE_IMAGE, RestoreOptions
 from omni_core.batch.remote import STOPPED_MESSAGE, ProgressView, RemoteRestore
 from omni_core.batch.summary import BatchSummary
+from omni_core.jobkinds import RESTORE_BATCH, JobKind, ParamSpec
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
-KIND = "restore_batch"
-LAYERS = (1, 2)
-FORMATS = FORMAT_CHOICES
+KIND = RESTORE_BATCH.name
 #: the form's "auto" tile (the spec's ``AUTO_TILE``, 0, is the form's "whole images"): the backend plans tiles
 #: from the model's memory per pixel and the device's free memory
 FORM_AUTO_TILE = -1
+#: the spec's special tile and overlap values -> the form's
+TILE_IN_FORM = {AUTO_TILE: FORM_AUTO_TILE, WHOLE_IMAGE: 0}
+OVERLAP_IN_FORM = {NO_OVERLAP: 0}
 #: the job output (and streamed summary field) named as ``BatchCounts.subfolders_not_entered`` in the contract
 SUBFOLDERS_NOT_ENTERED = batch_pb2.BatchCounts.DESCRIPTOR.fields_by_name["subfolders_not_entered"].name
 CURRENT = "current"
@@ -54,15 +57,42 @@ class BatchFields:
     model: str = CURRENT  # a version, or "current" (the promoted version of ``layer``, else its newest)
     layer: int = 2  # used with "current" only
     recursive: bool = False
-    tile: int = FORM_AUTO_TILE
-    overlap: int = DEFAULT_OVERLAP
-    format: str = "same"
-    quality: int = DEFAULT_QUALITY
+    tile: int = TILE_IN_FORM[RESTORE_BATCH["tile"].int_default]
+    overlap: int = RESTORE_BATCH["overlap"].int_default
+    format: str = RESTORE_BATCH["format"].str_default
+    quality: int = RESTORE_BATCH["quality"].int_default
     overwrite: bool = False  # redo outputs that exist (default: resume)
     stream: bool = False  # stream the images from this machine (the CLI's --remote); forced for remote backends
 
+    @classmethod
+    def of(cls, kind: JobKind) -> BatchFields:
+        """The described defaults, in the form's words."""
+        return cls(
+            tile=in_form(TILE_IN_FORM, kind["tile"].int_default),
+            overlap=in_form(OVERLAP_IN_FORM, kind["overlap"].int_default),
+            format=kind["format"].str_default,
+            quality=kind["quality"].int_default,
+        )
+
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(BatchFields))
+#: the fields whose defaults the description gives
+DESCRIBED = ("tile", "overlap", "format", "quality")
+
+
+def in_form(words: dict[int, int], value: int) -> int:
+    """A spec value in the form's words (``TILE_IN_FORM``, ``OVERLAP_IN_FORM``)."""
+    return words.get(value, value)
+
+
+def in_spec(words: dict[int, int], value: int) -> int:
+    """A form value as the spec's."""
+    return next((spec for spec, form in words.items() if form == value), value)
+
+
+def plain_range(param: ParamSpec) -> str:
+    """The range of ``param`` without its special values (the form names its own), e.g. ``between 64 and 8192``."""
+    return dataclasses.replace(param, specials=()).range_text()
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -73,8 +103,9 @@ def absolute(path: str) -> Path:
     return Path(path.strip()).expanduser().resolve()
 
 
-def check_fields(f: BatchFields) -> dict[str, str]:
-    """Field -> message for every value the server would refuse, with the server's wording."""
+def check_fields(f: BatchFields, kind: JobKind = RESTORE_BATCH) -> dict[str, str]:
+    """Field -> message for every value the server would refuse, with the server's wording (in the form's words
+    for tile and overlap)."""
     errors: dict[str, str] = {}
     for name in ("input", "out"):
         if not getattr(f, name).strip():
@@ -87,23 +118,22 @@ def check_fields(f: BatchFields) -> dict[str, str]:
             errors["out"] = "must not be inside the input folder with recursive (the run would read its outputs)"
     if not f.model.strip():
         errors["model"] = "choose a model version or current"
-    if f.model.strip() == CURRENT and f.layer not in LAYERS:
-        errors["model"] = "layer must be 1 or 2"
-    if f.tile not in (0, FORM_AUTO_TILE) and not MIN_TILE <= f.tile <= MAX_TILE:
-        errors["tile"] = f"must be between {MIN_TILE} and {MAX_TILE} px, auto, or 0 for whole images; got {f.tile}"
+    elif f.model.strip() == CURRENT and (problem := kind.problem("layer", f.layer)):
+        errors["model"] = f"layer {problem}"
+    if kind.problem("tile", in_spec(TILE_IN_FORM, f.tile)):
+        errors["tile"] = f"must be {plain_range(kind['tile'])} px, auto, or 0 for whole images; got {f.tile}"
     if f.overlap < 0:
         errors["overlap"] = f"must not be negative, got {f.overlap}"
+    elif kind.problem("overlap", in_spec(OVERLAP_IN_FORM, f.overlap)):
+        errors["overlap"] = f"must be {plain_range(kind['overlap'])} px (0 = none), got {f.overlap}"
     elif f.tile == FORM_AUTO_TILE and 2 * f.overlap >= MIN_AUTO_SIDE:
         errors["overlap"] = f"must be under half the smallest automatic tile ({MIN_AUTO_SIDE} px), got {f.overlap}"
     elif f.tile > 0 and "tile" not in errors and 2 * f.overlap >= f.tile:
         errors["overlap"] = f"must be under half the tile ({f.tile} px), got {f.overlap}"
-    if f.format not in FORMATS:
-        errors["format"] = f"unknown format {f.format!r}; choose one of {', '.join(FORMATS)}"
-    if not 1 <= f.quality <= 100:
-        errors["quality"] = f"must be between 1 and 100, got {f.quality}"
+    for name in ("format", "quality"):
+        if problem := kind.problem(name, getattr(f, name)):
+            errors[name] = problem
     return errors
-
-
 
 
 @dataclass(frozen=True)
@@ -147,12 +177,25 @@ def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
 
 
 class BatchFormModel(FormErrors):
-    def __init__(self) -> None:
+    def __init__(self, kind: JobKind = RESTORE_BATCH) -> None:
         super().__init__()
-        self.fields = BatchFields()
+        self.kind = kind  # this client's table until the backend's description arrives
+        self.fields = BatchFields.of(kind)
+        self._edited: set[str] = set()
         #: the backend runs on another machine: it cannot read our folders, so the run is streamed
         self.backend_remote = False
         self.changed: Event[[]] = Event()
+        self.described: Event[[]] = Event()  # limits, choices and defaults (the fields not edited) changed
+
+    def set_description(self, kind: JobKind) -> None:
+        """The backend's parameters: its limits and choices hold from now on; fields not edited take its defaults."""
+        self.kind = kind
+        described = BatchFields.of(kind)
+        for name in DESCRIBED:
+            if name not in self._edited:
+                setattr(self.fields, name, getattr(described, name))
+        self.described.emit()
+        self.changed.emit()
 
     def field_names(self) -> tuple[str, ...]:
         return FIELD_NAMES
@@ -170,6 +213,7 @@ class BatchFormModel(FormErrors):
         if getattr(self.fields, name) == value:
             return
         setattr(self.fields, name, value)
+        self._edited.add(name)
         self._clear_error(name)
         self.changed.emit()
 
@@ -189,7 +233,7 @@ class BatchFormModel(FormErrors):
             self.set("layer", choice.layer)
 
     def validate(self) -> dict[str, str]:
-        errors = check_fields(self.fields)
+        errors = check_fields(self.fields, self.kind)
         self._set_errors(errors, "")
         return errors
 
@@ -203,8 +247,8 @@ class BatchFormModel(FormErrors):
             model=model,
             layer=f.layer if model == CURRENT else 0,
             recursive=f.recursive,
-            tile=0 if f.tile == FORM_AUTO_TILE else -1 if f.tile == 0 else f.tile,
-            overlap=-1 if f.overlap == 0 else f.overlap,
+            tile=in_spec(TILE_IN_FORM, f.tile),
+            overlap=in_spec(OVERLAP_IN_FORM, f.overlap),
             format=f.format,
             quality=f.quality,
             overwrite=f.overwrite,

@@ -23,14 +23,20 @@ from desktop.client import BackendError
 from desktop.client.retry import Reconnect
 from omni_cli.display import JobDisplay
 from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow, submit
+from omni_cli.options import Spelling, add_param, help_text, lowered
 from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
+from omni_core.batch.params import AUTO_TILE, NO_OVERLAP, WHOLE_IMAGE
+from omni_core.jobkinds import RESTORE_BATCH
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
 if TYPE_CHECKING:
     from omni_core.batch.remote import RemoteRestore
 
 EXIT_SOME_FAILED = 3
-FORMATS = ("same", "png", "jpg", "webp")
+#: the CLI's words for the spec's special tile and overlap: ``--tile 0`` = whole images, no ``--tile`` = auto,
+#: ``--overlap 0`` = none (the spec's zero means "default"); the parsed values are the spec's
+TILE_SPELLING: Spelling = {WHOLE_IMAGE: 0, AUTO_TILE: None}
+OVERLAP_SPELLING: Spelling = {NO_OVERLAP: 0}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,35 +51,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         epilog="exit status: 0 all restored, 1 error, 3 finished but some images failed (see the summary), "
         "130 interrupted",
     )
-    parser.add_argument("input", metavar="IN", help="folder of images (PNG, JPEG, TIFF, WebP, BMP)")
-    parser.add_argument("out", metavar="OUT", help="folder for the results (created; mirrors IN's structure)")
-    parser.add_argument(
-        "--model", default="current", help="a model version, or 'current' (the promoted one of --layer; default)"
-    )
-    parser.add_argument("--layer", type=int, choices=(1, 2), help="restoration layer for --model current (default 2)")
-    parser.add_argument("--recursive", action="store_true", help="also restore the images of IN's subfolders")
-    parser.add_argument(
-        "--tile",
-        type=int,
-        help="tile side in px; 0 = whole images (default: tiles as large as the free memory holds for the model, "
-        "whole images where they fit; the summary says why)",
-    )
-    parser.add_argument("--overlap", type=int, default=32, help="overlap of neighbouring tiles in px (default 32)")
-    parser.add_argument("--format", choices=FORMATS, default="same", help="output format (default: same as input)")
-    parser.add_argument("--quality", type=int, default=95, help="jpg/webp quality (default 95)")
+    k = RESTORE_BATCH
+    parser.add_argument("input", metavar="IN", help=k["input"].help)
+    parser.add_argument("out", metavar="OUT", help=k["out"].help)
+    add_param(parser, k, "model")
+    add_param(parser, k, "layer")
+    add_param(parser, k, "recursive")
+    add_param(parser, k, "tile", spelling=TILE_SPELLING)
+    add_param(parser, k, "overlap", spelling=OVERLAP_SPELLING)
+    add_param(parser, k, "format", normalise=lowered)
+    add_param(parser, k, "quality")
     parser.add_argument(
         "--resume",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="skip images whose output is already complete (default); --no-resume redoes them",
     )
-    parser.add_argument("--ref", metavar="DIR", help="clean references (same names): PSNR/SSIM before and after")
+    add_param(parser, k, "ref", metavar="DIR")
+    provider = k["require_provider"]
     parser.add_argument(
-        "--require-provider",
-        choices=("cuda", "tensorrt", "cpu"),
-        help="fail instead of falling back when this ONNX Runtime provider cannot run",
+        "--require-provider", choices=provider.suggestions, default=provider.default, help=help_text(provider)
     )
-    parser.add_argument("--batch-size", type=int, default=0, help="images/tiles per network call (default: auto)")
+    add_param(parser, k, "batch_size")
     parser.add_argument(
         "--remote",
         action="store_true",
@@ -85,12 +84,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_backend_options(parser)
 
 
-def _tile(args: argparse.Namespace) -> tuple[int, int]:
-    """The CLI's 0 (whole images / no overlap) is the spec's -1; the spec's 0 means "default"."""
-    tile = 0 if args.tile is None else -1 if args.tile == 0 else args.tile
-    return tile, (-1 if args.overlap == 0 else args.overlap)
-
-
 def run_restore(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         if args.remote or not session.local:
@@ -99,20 +92,19 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def _run_local(session: Session, args: argparse.Namespace) -> int:
-    tile, overlap = _tile(args)
     spec = batch_pb2.RestoreBatchSpec(
         input=local_path(session, args.input),
         out=local_path(session, args.out),
         model=args.model,
-        layer=args.layer or 0,
+        layer=args.layer,
         recursive=args.recursive,
-        tile=tile,
-        overlap=overlap,
+        tile=args.tile,
+        overlap=args.overlap,
         format=args.format,
         quality=args.quality,
         overwrite=not args.resume,
         ref=local_path(session, args.ref) if args.ref else "",
-        require_provider=args.require_provider or "",
+        require_provider=args.require_provider,
         batch_size=args.batch_size,
     )
     job = submit(session, jobs_pb2.JobSpec(restore_batch=spec))
@@ -189,15 +181,14 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
     from omni_core.batch.params import RestoreOptions
     from omni_core.batch.remote import RemoteRestore
 
-    tile, overlap = _tile(args)
     options = RestoreOptions(
         model=args.model,
-        layer=args.layer or 0,
-        tile=tile,
-        overlap=overlap,
+        layer=args.layer,
+        tile=args.tile,
+        overlap=args.overlap,
         format=args.format,
         quality=args.quality,
-        require_provider=args.require_provider or "",
+        require_provider=args.require_provider,
         batch_size=args.batch_size,
     )
     return RemoteRestore(

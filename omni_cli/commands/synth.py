@@ -5,14 +5,10 @@ from __future__ import annotations
 import argparse
 
 from omni_cli.follow import submit_and_follow
-from omni_cli.options import add_param, checker, help_text
+from omni_cli.options import add_param, checker, help_text, lowered
 from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from omni_core.jobkinds import SYNTH_DETECTION, SYNTH_RESTORATION
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
-
-
-def _lowered(text: str) -> str:
-    return text.strip().lower()
 
 
 def _names(value: str) -> list[str]:
@@ -44,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="DIR",
         help="folder of clean photos or scans (any format and size, searched recursively) to degrade into pairs",
     )
-    add_param(own, r, "domain", normalise=_lowered)
+    add_param(own, r, "domain", normalise=lowered)
     add_param(own, r, "count_per_image")
     add_param(own, r, "crop")
     restoration.add_argument("--detach", action="store_true", help="print the job id and return")

@@ -10,7 +10,7 @@ from google.protobuf import json_format
 from desktop.models.evaluation_table import result_text
 from omni_cli.commands.sagemaker_target import add_target_options, run_on_sagemaker, target_from_args
 from omni_cli.follow import EXIT_FAILED, follow, submit_and_follow
-from omni_cli.options import add_param
+from omni_cli.options import add_param, lowered
 from omni_cli.session import add_backend_options, add_notify_option, local_path, open_session
 from omni_core.jobkinds import TRAIN_RESTORATION
 from protos.omni.v1 import cloud_pb2, jobs_pb2, training_pb2
@@ -20,10 +20,6 @@ REMOTE_FOLDERS = (
     "Score local folders with a backend on this machine (leave out --backend), or pass --on-backend when the "
     "folders are in the remote backend's workspace."
 )
-
-
-def _lowered(text: str) -> str:
-    return text.strip().lower()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,13 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="folder of clean photos or scans (any format and size): random crops degraded afresh every epoch, "
         "reproducibly from --seed; nothing is written",
     )
-    add_param(restoration, k, "domain", extra="with --clean", normalise=_lowered)
+    add_param(restoration, k, "domain", extra="with --clean", normalise=lowered)
     add_param(restoration, k, "whiten_paper", extra="with --clean documents; default: keep the paper's tone")
     add_param(restoration, k, "layer")
     for name in ("epochs", "batch_size", "lr", "max_pairs", "patch", "val_split"):
         add_param(restoration, k, name)
     for name in ("preset", "device", "loss"):
-        add_param(restoration, k, name, normalise=_lowered)
+        add_param(restoration, k, name, normalise=lowered)
     add_param(restoration, k, "seed")
     add_param(restoration, k, "num_workers", flag="--workers", dest="workers")
     add_param(restoration, k, "max_minutes")

@@ -3,6 +3,7 @@ or a run streamed in this process: the request it runs, and the typed progress, 
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from omni_core.batch.outcome import Outcome
 from omni_core.batch.remote import ProgressView
 from omni_core.batch.summary import BatchSummary
 from omni_core.errors import FailedPrecondition
+from omni_core.jobkinds import RESTORE_BATCH, JobKind
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 from tests.desktop.refusals import field_refusal
 
@@ -65,6 +67,48 @@ def test_defaults_match_the_cli() -> None:
 def test_checks_name_the_field(tmp_path: Path, changes: dict[str, object], field: str, words: str) -> None:
     errors = check_fields(filled(tmp_path, **changes))
     assert words in errors[field]
+
+
+def narrower(**limits: dict[str, object]) -> JobKind:
+    """The table with other limits, as a remote backend may describe ``restore_batch``."""
+    params = tuple(
+        dataclasses.replace(param, **limits[param.name]) if param.name in limits else param
+        for param in RESTORE_BATCH.params
+    )
+    return dataclasses.replace(RESTORE_BATCH, params=params)
+
+
+def test_a_narrower_description_is_what_the_form_defaults_to_and_refuses_by(tmp_path: Path) -> None:
+    form = BatchFormModel()
+    form.fields = filled(tmp_path)
+    form.set("quality", 99)  # edited: kept when the description arrives
+    described: list[int] = []
+    form.described.connect(lambda: described.append(1))
+    form.set_description(
+        narrower(
+            quality={"maximum": 90},
+            tile={"minimum": 128, "maximum": 2048},
+            overlap={"default": 8, "maximum": 48},
+            layer={"maximum": 1},
+        )
+    )
+    assert described and (form.fields.quality, form.fields.overlap) == (99, 8)
+    assert form.validate() == {
+        "quality": "must be between 1 and 90, got 99",
+        "model": "layer must be between 1 and 1 (0 = 2 with current, else the version's layer), got 2",
+    }  # "current" of layer 2, the first choice, is refused by a backend with layer 1 only
+    form.set("layer", 1)
+    form.set("quality", 90)
+    form.set("tile", 64)
+    assert form.validate() == {"tile": "must be between 128 and 2048 px, auto, or 0 for whole images; got 64"}
+    form.set("tile", 0)  # whole images: the form's 0, the spec's -1, whatever the range
+    form.set("overlap", 64)
+    assert form.validate() == {"overlap": "must be between 0 and 48 px (0 = none), got 64"}
+    form.set("overlap", 0)
+    assert form.validate() == {}
+    assert (form.spec().tile, form.spec().overlap) == (-1, -1)
+    with_default = BatchFormModel(narrower(overlap={"default": -1}))  # a backend whose default is no overlap
+    assert with_default.fields.overlap == 0
 
 
 def test_out_must_not_be_in_or_inside_in_with_recursive(tmp_path: Path) -> None:

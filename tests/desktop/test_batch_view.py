@@ -31,6 +31,7 @@ from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
 from desktop.qt.views.batch_form import TileSpinBox
 from desktop.qt.views.batch_view import BatchView
+from omni_core.jobkinds import RESTORE_BATCH
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 TRAIN_TIMEOUT_S = 120
@@ -372,6 +373,15 @@ def test_the_state_line_says_how_many_subfolders_were_not_entered(qtbot: QtBot, 
     qtbot.waitUntil(
         lambda: "2 subfolders not entered: tick Recursive" in view.controls.state.text(), timeout=UI_TIMEOUT_MS
     )
+
+
+def test_the_form_takes_the_connected_backends_description(qtbot: QtBot, window: MainWindow) -> None:
+    view = window.show_view("Batch")
+    assert isinstance(view, BatchView)
+    # the backend's answer, read back: equal to this client's table, but not the table itself
+    qtbot.waitUntil(lambda: view.form_model.kind is not RESTORE_BATCH, timeout=UI_TIMEOUT_MS)
+    assert view.form_model.kind == RESTORE_BATCH
+    assert view.form.quality.maximum() == RESTORE_BATCH["quality"].maximum
 
 
 def test_the_tile_box_steps_from_auto_to_whole_images_to_sides(qtbot: QtBot) -> None:

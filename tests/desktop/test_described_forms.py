@@ -8,14 +8,16 @@ from pytestqt.qtbot import QtBot
 
 from desktop.client import Connection
 from desktop.client.embedded import EmbeddedBackend
+from desktop.models.batch_model import FORM_AUTO_TILE, BatchFormModel
 from desktop.models.described import kind_from_proto
 from desktop.models.detection_form import DetectionFormModel
 from desktop.models.synth_form import SynthFormModel
 from desktop.models.train_form import TrainFormModel
 from desktop.qt.dialogs.synth_fields import FieldSet
+from desktop.qt.views.batch_form import BatchForm
 from desktop.qt.views.detection_form import DetectionForm
 from desktop.qt.views.train_form import TrainForm
-from omni_core.jobkinds import JOB_KINDS, SYNTH_DETECTION
+from omni_core.jobkinds import JOB_KINDS, RESTORE_BATCH, SYNTH_DETECTION
 from protos.omni.v1 import jobs_pb2
 
 
@@ -91,3 +93,43 @@ def test_the_synthetic_form_takes_the_described_limits(backend: EmbeddedBackend,
     crop = FieldSet(model, "restoration").crop
     qtbot.addWidget(crop)
     assert (crop.minimum(), crop.specialValueText()) == (0, "whole image")
+
+
+def test_the_batch_form_defaults_to_refuses_and_sizes_by_the_description(
+    backend: EmbeddedBackend, qtbot: QtBot
+) -> None:
+    described = _described(backend)
+    remote = _narrowed(
+        described["restore_batch"],
+        "quality",
+        default_value=jobs_pb2.ParameterValue(int_value=80),
+        maximum=jobs_pb2.ParameterValue(int_value=90),
+    )
+    remote = _narrowed(remote, "tile", maximum=jobs_pb2.ParameterValue(int_value=1024))
+    formats = next(p for p in remote.parameters if p.name == "format")
+    del formats.choices[:]
+    formats.choices.extend(["same", "png"])
+    model = BatchFormModel()
+    form = BatchForm(model)
+    qtbot.addWidget(form)
+    tile = RESTORE_BATCH["tile"]
+    assert (form.tile.maximum(), form.quality.maximum()) == (tile.maximum, 100)  # this client's table until then
+    assert form.format.count() == len(RESTORE_BATCH["format"].choices)
+    model.set("overlap", 16)  # edited before the answer: kept
+    model.set_description(kind_from_proto(remote))
+    assert (model.fields.quality, model.fields.overlap, model.fields.tile) == (80, 16, FORM_AUTO_TILE)
+    assert (form.quality.maximum(), form.quality.value(), form.overlap.value()) == (90, 80, 16)
+    assert (form.tile.maximum(), form.overlap.maximum()) == (1024, 512)
+    assert [form.format.itemData(i) for i in range(form.format.count())] == ["same", "png"]
+    form.quality.setValue(95)  # the widget clamps to the described range
+    assert form.quality.value() == 90 and model.fields.quality == 90
+    form.tile.setValue(1024)
+    form.tile.stepBy(1)  # no side past the described maximum
+    assert model.fields.tile == 1024
+    for name, value in (("input", "/in"), ("out", "/out"), ("quality", 95), ("tile", 2048), ("format", "webp")):
+        model.set(name, value)  # values set past the widgets are refused by the check
+    assert model.validate() == {
+        "quality": "must be between 1 and 90, got 95",
+        "tile": "must be between 64 and 1024 px, auto, or 0 for whole images; got 2048",
+        "format": "unknown format 'webp'; choose one of same, png",
+    }

@@ -22,6 +22,7 @@ from desktop.qt.views import models_view, reports_view
 from desktop.qt.views.models_view import ModelsView
 from desktop.qt.views.reports_view import ReportsView
 from desktop.qt.views.train_view import TrainView
+from omni_core.jobkinds import TRAIN_DETECTION, TRAIN_RESTORATION
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 TRAIN_TIMEOUT_MS = 180_000
@@ -112,6 +113,15 @@ def start(qtbot: QtBot, view: TrainView) -> str:
 def points(curve: object) -> int:
     x, _ = curve.getData()  # type: ignore[attr-defined]
     return 0 if x is None else len(x)
+
+
+def test_both_forms_take_the_connected_backends_description(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window, "Train", TrainView)
+    assert isinstance(view, TrainView)
+    # the backend's answer, read back: equal to this client's table, but not the table itself
+    qtbot.waitUntil(lambda: view.detection_model.kind is not TRAIN_DETECTION, timeout=UI_TIMEOUT_MS)
+    assert view.form_model.kind is not TRAIN_RESTORATION and view.form_model.kind == TRAIN_RESTORATION
+    assert view.detection_model.kind == TRAIN_DETECTION
 
 
 def test_train_from_the_view_then_read_the_report_and_manage_the_model(

@@ -8,7 +8,7 @@ import argparse
 import pytest
 
 from omni_cli.main import build_parser
-from omni_core.jobkinds import SYNTH_DETECTION, SYNTH_RESTORATION, TRAIN_DETECTION, TRAIN_RESTORATION
+from omni_core.jobkinds import RESTORE_BATCH, SYNTH_DETECTION, SYNTH_RESTORATION, TRAIN_DETECTION, TRAIN_RESTORATION
 
 
 def _help(capsys: pytest.CaptureFixture[str], *command: str) -> str:
@@ -51,6 +51,11 @@ def test_parsed_defaults_are_the_described_ones() -> None:
         (["synth", "detection", "--out", "o"], "--max-objects", "51", "must be between 1 and 50, got 51"),
         (["synth", "restoration", "--out", "o"], "--crop", "8", "must be between 16 and 4096"),
         (["synth", "restoration"], "--domain", "x-ray", "unknown domain 'x-ray'; choose one of photo, document"),
+        (["restore", "in", "out"], "--quality", "101", "must be between 1 and 100, got 101"),
+        (["restore", "in", "out"], "--tile", "32", "must be between 64 and 8192 (0 = whole images), got 32"),
+        (["restore", "in", "out"], "--overlap", "-1", "must be between 0 and 2147483647 (0 = none), got -1"),
+        (["restore", "in", "out"], "--batch-size", "65", "must be between 1 and 64 (0 = auto), got 65"),
+        (["restore", "in", "out"], "--format", "gif", "unknown format 'gif'; choose one of same, png, jpg, webp"),
     ],
 )
 def test_a_value_outside_the_range_is_refused_naming_the_option(
@@ -61,6 +66,28 @@ def test_a_value_outside_the_range_is_refused_naming_the_option(
     assert exited.value.code == 2
     error = capsys.readouterr().err
     assert f"argument {option}: {message}" in error
+
+
+def test_restore_help_shows_the_described_defaults_in_the_clis_words(capsys: pytest.CaptureFixture[str]) -> None:
+    text = _help(capsys, "restore")
+    k = RESTORE_BATCH
+    assert f"{k['quality'].help}; between 1 and 100; default {k['quality'].default}" in text
+    assert f"default {k['overlap'].default}" in text and "(0 = none)" in text  # the CLI's 0, the spec's -1
+    assert "between 64 and 8192 (0 = whole images); default auto: as large as the device's memory holds" in text
+    assert "--format {same,png,jpg,webp}" in text and f"default {k['format'].default}" in text
+    assert "between 1 and 64 (0 = auto); default 0 (auto)" in text
+    assert "--require-provider {tensorrt,cuda,cpu}" in text
+
+
+def test_restore_parses_into_the_specs_values() -> None:
+    parse = build_parser().parse_args
+    args = parse(["restore", "in", "out"])
+    for name in ("model", "layer", "tile", "overlap", "format", "quality", "batch_size", "require_provider"):
+        assert getattr(args, name) == RESTORE_BATCH[name].default, name
+    whole = parse(["restore", "in", "out", "--tile", "0", "--overlap", "0", "--format", "JPG"])
+    assert (whole.tile, whole.overlap, whole.format) == (-1, -1, "jpg")  # whole images, no overlap
+    sized = parse(["restore", "in", "out", "--tile", "128", "--overlap", "16", "--layer", "1"])
+    assert (sized.tile, sized.overlap, sized.layer) == (128, 16, 1)
 
 
 def test_a_number_that_is_not_one_is_refused_too(capsys: pytest.CaptureFixture[str]) -> None:

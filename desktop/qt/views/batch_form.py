@@ -1,5 +1,6 @@
 """The Batch view's restore form: the widgets of ``BatchFormModel``, each writing its field back on change, with
-errors beside them; the tile box speaks the form's language (auto, whole images, N px)."""
+errors beside them; the tile box speaks the form's language (auto, whole images, N px). Ranges and choices are the
+model's description of ``restore_batch``, re-applied when a backend's arrives."""
 
 from __future__ import annotations
 
@@ -17,10 +18,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.batch_model import FORM_AUTO_TILE, FORMATS, BatchFormModel, ModelChoice, model_choices
+from desktop.models.batch_model import (
+    FORM_AUTO_TILE,
+    OVERLAP_IN_FORM,
+    BatchFormModel,
+    ModelChoice,
+    in_form,
+    model_choices,
+)
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout
-from omni_core.batch.params import MAX_TILE, MIN_TILE
+from desktop.qt.widgets.described import apply_range, fill_combo
+from omni_core.jobkinds import RESTORE_BATCH, ParamSpec
+from omni_core.jobkinds.spec import INT32_MAX
 from protos.omni.v1 import models_pb2
 
 
@@ -60,24 +70,16 @@ class BatchForm(QGroupBox):
         self.recursive = QCheckBox("Include subfolders (--recursive)")
         self.tile = TileSpinBox()
         self.overlap = QSpinBox()
-        self.overlap.setRange(0, MAX_TILE // 2)
-        self.overlap.setSpecialValueText("none")
         self.overlap.setSuffix(" px")
         self.format = QComboBox()
-        for name in FORMATS:
-            self.format.addItem("same as input" if name == "same" else name.upper(), name)
         self.quality = QSpinBox()
-        self.quality.setRange(1, 100)
         self.overwrite = QCheckBox("Redo outputs that already exist (no resume)")
         self.stream = QCheckBox("Stream the images from this machine (--remote)")
         self.stream.setToolTip(
             "Read the images here, send them to the backend and write the results here.\n"
             "Always so for a backend on another machine."
         )
-        f = model.fields
-        self.tile.setValue(f.tile)
-        self.overlap.setValue(f.overlap)
-        self.quality.setValue(f.quality)
+        self.load_description()
         self.set_models([])
 
         self.error_labels: dict[str, QLabel] = {}
@@ -121,10 +123,31 @@ class BatchForm(QGroupBox):
         self.overwrite.toggled.connect(lambda on: model.set("overwrite", on))
         self.stream.toggled.connect(lambda on: model.set("stream", on))
         model.changed.connect(self._show_stream)
+        model.described.connect(self.load_description)
         self.format.currentIndexChanged.connect(self._quality_enabled)
         model.errors_changed.connect(self._show_errors)
         self._quality_enabled()
         self._show_stream()
+
+    def load_description(self) -> None:
+        """The described ranges and choices, then the fields' values (the defaults of the fields not edited)."""
+        kind, f = self.model.kind, self.model.fields
+        self.tile.set_param(kind["tile"])
+        overlap = kind["overlap"]
+        none = next((m for v, m in overlap.specials if isinstance(v, int) and in_form(OVERLAP_IN_FORM, v) == 0), "none")
+        high = min(overlap.maximum if overlap.maximum is not None else INT32_MAX, self.tile.maximum() // 2)
+        self.overlap.setRange(0, int(high))
+        self.overlap.setSpecialValueText(none)
+        apply_range(self.quality, kind["quality"])
+        fill_combo(self.format, [("same as input" if n == "same" else n.upper(), n) for n in kind["format"].choices])
+        for spin, value in ((self.tile, f.tile), (self.overlap, f.overlap), (self.quality, f.quality)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self.format.blockSignals(True)
+        self.format.setCurrentIndex(max(self.format.findData(f.format), 0))
+        self.format.blockSignals(False)
+        self._quality_enabled()
 
     def set_models(self, versions: list[models_pb2.ModelVersion]) -> None:
         """Offer "current" of each layer and every version; keep the choice if it is still there."""
@@ -179,11 +202,19 @@ class TileSpinBox(QSpinBox):
 
     NAMES = {FORM_AUTO_TILE: "auto", 0: "whole images"}
 
-    def __init__(self) -> None:
+    def __init__(self, param: ParamSpec = RESTORE_BATCH["tile"]) -> None:
         super().__init__()
-        self.setRange(FORM_AUTO_TILE, MAX_TILE)
-        self.setSingleStep(64)
+        self.smallest = param.int_min  # the smallest tile side, and the step
         self.setToolTip("auto: tiles as large as the backend's free memory holds for the model; whole images: no tiles")
+        self.set_param(param)
+
+    def set_param(self, param: ParamSpec) -> None:
+        """The described tile sides: auto, whole images, then ``minimum``..``maximum`` px by steps of ``minimum``."""
+        self.smallest = param.int_min
+        self.setSingleStep(self.smallest)
+        self.blockSignals(True)
+        self.setRange(FORM_AUTO_TILE, param.int_max)
+        self.blockSignals(False)
 
     def textFromValue(self, value: int) -> str:
         return self.NAMES.get(value, f"{value} px")
@@ -200,7 +231,8 @@ class TileSpinBox(QSpinBox):
         value = self.value()
         for _ in range(abs(steps)):
             if steps > 0:
-                value = 0 if value == FORM_AUTO_TILE else MIN_TILE if value == 0 else min(MAX_TILE, value + MIN_TILE)
+                step = self.smallest
+                value = 0 if value == FORM_AUTO_TILE else step if value == 0 else min(self.maximum(), value + step)
             else:
-                value = FORM_AUTO_TILE if value == 0 else 0 if value <= MIN_TILE else value - MIN_TILE
+                value = FORM_AUTO_TILE if value == 0 else 0 if value <= self.smallest else value - self.smallest
         self.setValue(value)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.models.batch_model import BatchFormModel, BatchRunModel
+from desktop.models.batch_model import KIND, BatchFormModel, BatchRunModel
 from desktop.models.job_watch import JobFinishWatcher
+from desktop.qt.job_kinds import JobKindsAsker
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
 from desktop.qt.views.batch_detect_panel import BatchDetectPanel
@@ -21,6 +22,7 @@ from desktop.qt.views.batch_results import BatchResults
 from desktop.qt.views.batch_run_panel import BatchRunPanel
 from desktop.qt.views.batch_runner import BatchRunner
 from desktop.qt.widgets.common import error_label, muted_label, title
+from omni_core.jobkinds import JobKind
 
 
 class BatchView(QWidget):
@@ -30,6 +32,7 @@ class BatchView(QWidget):
         self.form_model = BatchFormModel()
         self.run = BatchRunModel()
         self.runner = BatchRunner(session, self.form_model, self.run, self)
+        self.job_kinds = JobKindsAsker(session, self, self._described)
 
         self.form = BatchForm(self.form_model)
         self.form.refresh_models.clicked.connect(self.load_models)
@@ -114,7 +117,13 @@ class BatchView(QWidget):
         self.remote_note.setVisible(remote)
         if connected:
             self.load_models()
+            self.job_kinds.ask_if_needed()
         self._refresh()
+
+    def _described(self, kinds: dict[str, JobKind]) -> None:
+        """The backend's limits for the form (a remote one's may differ from this client's table)."""
+        if KIND in kinds:
+            self.form_model.set_description(kinds[KIND])
 
     def _refresh(self) -> None:
         self.controls.show_run(can_start=self.session.connection_model.connected and self.runner.idle)

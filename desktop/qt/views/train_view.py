@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 
 from desktop.client import BackendError
 from desktop.models.cloud_target import CloudTargetModel
-from desktop.models.described import kind_from_proto
 from desktop.models.detection_form import DetectionFormModel
 from desktop.models.train_form import TrainFormModel
+from desktop.qt.job_kinds import JobKindsAsker
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
 from desktop.qt.views.cloud_target_box import CloudTargetBox
@@ -35,6 +35,7 @@ from desktop.qt.views.detection_form import DetectionForm
 from desktop.qt.views.train_form import TrainForm
 from desktop.qt.views.train_run_panel import RunPanel
 from desktop.qt.widgets.common import error_label, muted_label, title
+from omni_core.jobkinds import JobKind
 from protos.omni.v1 import jobs_pb2
 
 FIELD_ERRORS = ("INVALID_ARGUMENT", "PERMISSION_DENIED", "FAILED_PRECONDITION", "ALREADY_EXISTS")
@@ -49,7 +50,7 @@ class TrainView(QWidget):
         self.detection_model = DetectionFormModel()
         self.target_model = CloudTargetModel()
         self._busy = False
-        self._described_for: str | None = None
+        self.job_kinds = JobKindsAsker(session, self, self._described)
         self.panel = RunPanel(session)
 
         layout = QVBoxLayout(self)
@@ -69,7 +70,7 @@ class TrainView(QWidget):
     def _connection_changed(self) -> None:
         if self.detection:
             self.refresh_datasets()
-        self._describe_if_needed()
+        self.job_kinds.ask_if_needed()  # the backend's defaults and limits for both forms
         if self.session.connection_model.connected:
             self.session.run(
                 lambda connection: connection.list_instance_types(),
@@ -80,25 +81,10 @@ class TrainView(QWidget):
                 on_error=lambda _error: None,  # the type can still be typed
             )
 
-    def _describe_if_needed(self) -> None:
-        """The backend's defaults and limits for both forms, asked once per connection."""
-        model = self.session.connection_model
-        address = model.target.address if model.connected and model.target else None
-        if address is None or address == self._described_for:
-            return
-        self._described_for = address
-
-        def forget(_error: BaseException) -> None:  # the client's own table stays; the next connection asks again
-            self._described_for = None
-
-        self.session.run(
-            lambda connection: connection.job_kinds(), owner=self, on_result=self._described, on_error=forget
-        )
-
-    def _described(self, kinds: dict[str, jobs_pb2.JobKindDescription]) -> None:
+    def _described(self, kinds: dict[str, JobKind]) -> None:
         for name, form in (("train_restoration", self.form_model), ("train_detection", self.detection_model)):
             if name in kinds:
-                form.set_description(kind_from_proto(kinds[name]))
+                form.set_description(kinds[name])
 
     def _build_form(self) -> QWidget:
         self.kind = QComboBox()
