@@ -20,10 +20,10 @@ from desktop.client.retry import Reconnect
 from omni_cli.commands.restore import EXIT_SOME_FAILED, StreamDisplay
 from omni_cli.display import JobDisplay
 from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, submit_and_follow
+from omni_cli.options import add_param, help_text
 from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
+from omni_core.jobkinds import DETECT_BATCH
 from protos.omni.v1 import detection_pb2, jobs_pb2
-
-PROVIDERS = ("cuda", "tensorrt", "cpu")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,21 +39,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         epilog="exit status: 0 done, 1 error, 3 (streamed runs) finished but some images could not be read, "
         "130 interrupted",
     )
-    parser.add_argument("input", metavar="IN", help="folder of images")
-    parser.add_argument("out", metavar="OUT", help="folder for the results (created)")
-    parser.add_argument("--model", default="current", help="a detector version, or 'current' (default)")
-    parser.add_argument("--conf", type=float, default=0.0, help="confidence threshold (default: the backend's, 0.25)")
-    parser.add_argument("--iou", type=float, default=0.0, help="NMS IoU threshold (default: the backend's, 0.7)")
-    parser.add_argument("--max-det", type=int, default=0, help="boxes per image at most (default: the backend's, 300)")
-    parser.add_argument("--recursive", action="store_true", help="also detect in IN's subfolders")
+    k = DETECT_BATCH
+    parser.add_argument("input", metavar="IN", help=k["input"].help)
+    parser.add_argument("out", metavar="OUT", help=k["out"].help)
+    add_param(parser, k, "model")
+    add_param(parser, k, "conf")
+    add_param(parser, k, "iou")
+    add_param(parser, k, "max_det")
+    add_param(parser, k, "recursive")
     parser.add_argument(
         "--resume",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="skip images already done with the same model and settings (default); --no-resume redoes them",
     )
+    provider = k["require_provider"]
     parser.add_argument(
-        "--require-provider", choices=PROVIDERS, help="fail instead of falling back to another provider"
+        "--require-provider", choices=provider.suggestions, default=provider.default, help=help_text(provider)
     )
     parser.add_argument(
         "--remote",
@@ -72,9 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "confidence); those images become review. Boxes people drew are kept. Run it again to continue.",
     )
     prelabel.add_argument("dataset", metavar="DATASET")
-    prelabel.add_argument("--model", default="current", help="a detector version, or 'current' (default)")
-    prelabel.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
-    prelabel.add_argument("--iou", type=float, default=0.7, help="NMS IoU threshold (default 0.7)")
+    add_param(prelabel, k, "model")
+    add_param(prelabel, k, "conf")  # a suggestion's thresholds are batch detection's
+    add_param(prelabel, k, "iou")
     prelabel.add_argument("--detach", action="store_true", help="print the job id and return")
     add_notify_option(prelabel)
     prelabel.set_defaults(func=run_prelabel)

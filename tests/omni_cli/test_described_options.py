@@ -8,7 +8,14 @@ import argparse
 import pytest
 
 from omni_cli.main import build_parser
-from omni_core.jobkinds import RESTORE_BATCH, SYNTH_DETECTION, SYNTH_RESTORATION, TRAIN_DETECTION, TRAIN_RESTORATION
+from omni_core.jobkinds import (
+    DETECT_BATCH,
+    RESTORE_BATCH,
+    SYNTH_DETECTION,
+    SYNTH_RESTORATION,
+    TRAIN_DETECTION,
+    TRAIN_RESTORATION,
+)
 
 
 def _help(capsys: pytest.CaptureFixture[str], *command: str) -> str:
@@ -56,6 +63,9 @@ def test_parsed_defaults_are_the_described_ones() -> None:
         (["restore", "in", "out"], "--overlap", "-1", "must be between 0 and 2147483647 (0 = none), got -1"),
         (["restore", "in", "out"], "--batch-size", "65", "must be between 1 and 64 (0 = auto), got 65"),
         (["restore", "in", "out"], "--format", "gif", "unknown format 'gif'; choose one of same, png, jpg, webp"),
+        (["detect", "in", "out"], "--conf", "1.5", "must be in (0, 1), got 1.5"),
+        (["detect", "in", "out"], "--max-det", "0", "must be between 1 and 10000, got 0"),
+        (["prelabel", "ds"], "--iou", "0", "must be in (0, 1], got 0"),
     ],
 )
 def test_a_value_outside_the_range_is_refused_naming_the_option(
@@ -77,6 +87,14 @@ def test_restore_help_shows_the_described_defaults_in_the_clis_words(capsys: pyt
     assert "--format {same,png,jpg,webp}" in text and f"default {k['format'].default}" in text
     assert "between 1 and 64 (0 = auto); default 0 (auto)" in text
     assert "--require-provider {tensorrt,cuda,cpu}" in text
+
+
+def test_detect_and_prelabel_take_batch_detections_defaults() -> None:
+    parse = build_parser().parse_args
+    detect, prelabel = parse(["detect", "in", "out"]), parse(["prelabel", "ds"])
+    for name in ("model", "conf", "iou", "max_det", "require_provider"):
+        assert getattr(detect, name) == DETECT_BATCH[name].default, name
+    assert (prelabel.conf, prelabel.iou) == (DETECT_BATCH["conf"].default, DETECT_BATCH["iou"].default)
 
 
 def test_restore_parses_into_the_specs_values() -> None:
