@@ -20,6 +20,8 @@ from desktop.models.locations import (
     merge_local,
 )
 from desktop.models.table_rows import Row
+from omni_core.datasets.names import check_dataset_name
+from omni_core.errors import InvalidArgument
 from protos.omni.v1 import datasets_pb2, jobs_pb2, storage_pb2
 
 COLUMNS = ("Dataset", "Images", "To do", "Done", "Review", "Boxes", "Classes", "Updated", "Location")
@@ -44,7 +46,6 @@ EXPORT_FORMATS = {
 }
 IMPORT_KIND, EXPORT_KIND = "import_dataset", "export_dataset"
 STATUS_KEYS = ("todo", "done", "review")
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class FormInvalid(ValueError):
@@ -57,9 +58,10 @@ class FormInvalid(ValueError):
 
 def check_name(name: str) -> str:
     name = name.strip()
-    if not _NAME.match(name):
-        raise FormInvalid("name", "A dataset name is 1 to 64 letters, digits, '-', '_' or '.'")
-    return name
+    try:
+        return check_dataset_name(name)  # the backend's own rule (omni_core), so the form refuses what it would
+    except InvalidArgument:
+        raise FormInvalid("name", "A dataset name is 1 to 64 letters, digits, '-', '_' or '.'") from None
 
 
 def parse_classes(text: str) -> list[str]:
