@@ -207,7 +207,7 @@ def test_stream_a_folder_from_the_view(qtbot: QtBot, window: MainWindow, version
     form.format.setCurrentIndex(form.format.findData("png"))
     qtbot.mouseClick(form.stream, Qt.MouseButton.LeftButton)
     assert view.form_model.fields.stream
-    before = child_processes()  # the embedded backend and its workers
+    before = child_processes()  # the embedded backend
     qtbot.mouseClick(view.controls.start_button, Qt.MouseButton.LeftButton)
     assert view.run.streamed and view.run.active and not view.controls.start_button.isEnabled()
     assert run_thread_alive() and child_processes() <= before  # in this process: no `omni restore` child
