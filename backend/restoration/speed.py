@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from backend.inference.engine import EngineOptions, machine_cores, open_engine
+from backend.inference.engine import Engine, EngineOptions, ProviderUnavailable, machine_cores, open_engine
 from backend.system_info import cpu_model
 from omni_core.providers import CPU, CUDA
 
@@ -26,10 +26,19 @@ SIDE = 1024
 RUNS = 3
 
 
+def _engine(onnx: Path) -> Engine:
+    """CUDA where it initialises (listed is not enough: its libraries may be missing), else the CPU."""
+    if CUDA in ort.get_available_providers():
+        try:
+            return open_engine(onnx, EngineOptions(require_provider=CUDA))
+        except ProviderUnavailable:
+            pass
+    return open_engine(onnx, EngineOptions(require_provider=CPU))
+
+
 def measure_speed(onnx: Path, *, side: int = SIDE, runs: int = RUNS) -> dict[str, Any]:
     """``{"mp_per_s", "provider", "cpu", "threads", "side", "runs", "median_seconds"}`` of ``onnx``."""
-    provider = CUDA if CUDA in ort.get_available_providers() else CPU
-    engine = open_engine(onnx, EngineOptions(require_provider=provider))
+    engine = _engine(onnx)
     image = np.random.default_rng(0).random((1, engine.channels, side, side), dtype=np.float32)
     feed = {engine.input_name: image}
     engine.session.run([engine.output_name], feed)  # warm-up: allocations, kernel choice
