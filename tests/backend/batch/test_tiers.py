@@ -81,7 +81,8 @@ def test_tier_listed_and_restored_by_tier(
     assert restore("quality", tier="quality").outputs["model"] == quality
     with pytest.raises(BackendError) as both:
         restore("both", tier="fast", model=fast_new)
-    assert both.value.code == "INVALID_ARGUMENT" and [v.field for v in both.value.violations] == ["spec.restore_batch.tier"]
+    assert both.value.code == "INVALID_ARGUMENT"
+    assert [v.field for v in both.value.violations] == ["spec.restore_batch.tier"]
 
     start = batch_pb2.RestoreStreamStart(tier="quality")
     ready = next(iter(client.restore_stream(start, iter([]))))
