@@ -111,3 +111,4 @@ def test_distilled_student_card(backend: Backend, client: Connection, pairs_dir:
     assert student.metrics["mp_per_s"] == pytest.approx(speed["mp_per_s"]) and "psnr" in student.metrics
     logs = [e.log.message for e in client.watch_job(student_job.id) if e.WhichOneof("payload") == "log"]
     assert any(f"distilling from {teacher}" in line for line in logs)
+    assert "Tier: quality  Speed: " in client.get_report(student_job.id, "text")
