@@ -77,7 +77,20 @@ def test_the_student_moves_toward_the_teacher(pairs_dir: Path, tmp_path: Path) -
         finished[name] = _distance_to_grey(outcome.model, source)
     assert finished["taught"] < before - 0.02  # the teacher's constant pulled the student's output
     assert finished["taught"] < finished["plain"] - 0.02  # and it is the teacher's doing, not the clean target's
-    assert all(not p.requires_grad for p in ConstantTeacher().requires_grad_(False).parameters())
+
+
+def test_the_teacher_does_not_learn() -> None:
+    torch.manual_seed(0)
+    teacher, student = build_network(preset_for(1, "tiny")), build_network(preset_for(1, "tiny"))
+    before = [p.detach().clone() for p in teacher.parameters()]
+    objective = DistillationObjective(build_loss("charbonnier"), teacher.train(), 0.5)
+    degraded, clean = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    optimizer = torch.optim.AdamW([*student.parameters(), *teacher.parameters()], lr=1e-2)
+    objective(student(degraded), degraded, clean).backward()
+    optimizer.step()
+    assert not teacher.training and all(p.grad is None for p in teacher.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(before, teacher.parameters(), strict=True))
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in student.parameters())
 
 
 def test_weight_without_teacher_is_refused() -> None:
