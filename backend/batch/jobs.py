@@ -21,7 +21,8 @@ def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resu
     out = workspace.resolve_user_path(checked.out, field="out")
     check_folders(source, out, recursive=checked.recursive)
     ref = str(require_existing_folder(workspace, checked.ref, field="ref")) if checked.ref else ""
-    chosen = resolve_model(open_registry(workspace.store, workspace.state_dir), checked.model, checked.layer)
+    registry = open_registry(workspace.store, workspace.state_dir)
+    chosen = resolve_model(registry, checked.model, checked.layer, checked.tier)
     # the version is fixed now, so a resumed run uses the same model even if another is promoted since;
     # a resumed run never redoes what the first one wrote
     checked = replace(
@@ -30,6 +31,7 @@ def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resu
         out=str(out),
         ref=ref,
         model=chosen.model.version,
+        tier="",
         overwrite=checked.overwrite and not resuming,
     )
     outputs = {"out": str(out), "model": chosen.model.version, "summary": str(out / SUMMARY_JSON)}

@@ -9,6 +9,7 @@ from backend.registry import ModelRegistry, ModelVersion
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
+from omni_core.tiers import FAST
 
 CURRENT = "current"
 
@@ -23,14 +24,20 @@ class ChosenModel:
         return self.model.files["onnx"]
 
 
-def resolve_model(registry: ModelRegistry, model: str, layer: int) -> ChosenModel:
-    """The restoration version named by ``model`` (a version or "current") and ``layer`` (0 = 2).
+def resolve_model(registry: ModelRegistry, model: str, layer: int, tier: str = "") -> ChosenModel:
+    """The restoration version named by ``tier`` (its current), else by ``model`` (a version or "current") and
+    ``layer`` (0 = 2).
 
     "current" is the promoted version of the layer, else its newest (and the note says so). A detector, a
     malformed or a missing version, a layer with no versions, or a version without an ONNX export is
-    refused, naming ``model`` (or ``layer`` when it contradicts the version).
+    refused, naming ``model`` (or ``layer`` when it contradicts the version); a tier with no promoted version is
+    FAILED_PRECONDITION naming it.
     """
-    if model in ("", CURRENT):
+    chosen: ModelVersion | None
+    if tier:
+        chosen = tier_current(registry, tier)
+        note = ""
+    elif model in ("", CURRENT):
         name = f"layer_{layer or 2}"
         chosen = registry.current(name)
         note = ""
@@ -58,6 +65,19 @@ def resolve_model(registry: ModelRegistry, model: str, layer: int) -> ChosenMode
     if "onnx" not in chosen.files:
         raise FailedPrecondition(f"{chosen.version} has no ONNX export to run", field="model")
     return ChosenModel(chosen, note)
+
+
+def tier_current(registry: ModelRegistry, tier: str) -> ModelVersion:
+    """The promoted version of ``tier``; FailedPrecondition saying how to make one when there is none."""
+    chosen = registry.tier_current(tier)
+    if chosen is None:
+        layer = 1 if tier == FAST else 2
+        raise FailedPrecondition(
+            f"the {tier} tier has no current version; train one (omni train restoration --tier {tier} --layer "
+            f"{layer} ...) and promote it (omni models promote VERSION), or promote a {tier} version already there",
+            field="tier",
+        )
+    return chosen
 
 
 def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path) -> Path:

@@ -5,10 +5,12 @@ Layout (the prefixes of the first version of this system):
     models/<layer>/<version>/card.json        the model card (the version exists once this is written)
     models/<layer>/<version>/<files>          weights (.pt), ONNX export (.onnx), ...
     models/<layer>/current.json               {"version": ...}: the promoted version of that layer
+    models/tiers/<tier>.json                  {"version": ...}: the promoted restoration version of a tier
 
 ``<layer>`` is ``layer_1``, ``layer_2`` or ``detector``; a version is ``<kind>_<layer>_<UTC timestamp>``,
 e.g. ``restoration_layer2_20261123_181500``. The card is written last, so a version whose upload was
-cut short is never listed.
+cut short is never listed. A restoration version belongs to a tier (``omni_core.tiers``, in its card);
+promoting it makes it the current of its layer and of its tier.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 
 from backend.storage.base import ArtifactStore
 from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound, shown
+from omni_core.tiers import TIERS, tier_for_layer
 
 LAYERS = ("layer_1", "layer_2", "detector")
 CARD = "card.json"
 CURRENT = "current.json"
+TIERS_PREFIX = "models/tiers/"
 VERSION_PATTERN = re.compile(r"^(restoration_layer[12]|detector)_\d{8}_\d{6}(_\d+)?$")
 
 
@@ -50,6 +54,13 @@ class ModelVersion:
     def metrics(self) -> dict[str, float]:
         return dict(self.card.get("metrics", {}))
 
+    @property
+    def tier(self) -> str:
+        """The card's tier; a version from before tiers takes its layer's; "" for a detector."""
+        if self.kind != "restoration":
+            return ""
+        return str(self.card.get("tier") or tier_for_layer(self.layer))
+
 
 def layer_of(version: str) -> str:
     if not VERSION_PATTERN.match(version):
@@ -59,6 +70,20 @@ def layer_of(version: str) -> str:
     if version.startswith("detector"):
         return "detector"
     return "layer_1" if version.startswith("restoration_layer1") else "layer_2"
+
+
+def current_key(layer: str) -> str:
+    return f"models/{layer}/{CURRENT}"
+
+
+def tier_key(tier: str) -> str:
+    return f"{TIERS_PREFIX}{tier}.json"
+
+
+def check_tier(tier: str, field: str = "tier") -> str:
+    if tier not in TIERS:
+        raise InvalidArgument(field, f"{shown(tier)} is not a tier ({', '.join(TIERS)})")
+    return tier
 
 
 def version_prefix(layer: str) -> str:
@@ -110,15 +135,26 @@ class ModelRegistry:
         return ModelVersion(name, layer, full_card, keys, current=self.current_name(layer) == name)
 
     def promote(self, version: str) -> ModelVersion:
+        """Make ``version`` the current of its layer and, for a restoration version, of its tier."""
         model = self.get(version)
-        self.store.put_bytes(f"models/{model.layer}/{CURRENT}", json.dumps({"version": version}).encode())
+        for key in self.pointer_keys(model):
+            self._write_pointer(key, version)
         model.current = True
         return model
+
+    @staticmethod
+    def pointer_keys(model: ModelVersion) -> list[str]:
+        """The keys that name ``model`` once it is promoted."""
+        return [current_key(model.layer)] + ([tier_key(model.tier)] if model.tier else [])
 
     def delete(self, version: str) -> None:
         model = self.get(version)
         if model.current:
             raise FailedPrecondition(f"{version} is the current model of {model.layer}; promote another version first")
+        if model.tier and self.tier_current_name(model.tier) == version:
+            raise FailedPrecondition(
+                f"{version} is the current model of the {model.tier} tier; promote another version first"
+            )
         self.store.delete(f"models/{model.layer}/{version}/{CARD}")  # unlisted from here on
         for key in list(self.store.keys(f"models/{model.layer}/{version}/")):
             self.store.delete(key)
@@ -126,13 +162,26 @@ class ModelRegistry:
     # -- reading ------------------------------------------------------------------------------------
 
     def current_name(self, layer: str) -> str:
-        key = f"models/{layer}/{CURRENT}"
+        return self._read_pointer(current_key(layer))
+
+    def tier_current_name(self, tier: str) -> str:
+        return self._read_pointer(tier_key(check_tier(tier)))
+
+    def tier_current(self, tier: str) -> ModelVersion | None:
+        """The promoted version of ``tier``, or None when none has been promoted."""
+        name = self.tier_current_name(tier)
+        return self.get(name) if name else None
+
+    def _read_pointer(self, key: str) -> str:
         if not self.store.exists(key):
             return ""
         try:
             return str(json.loads(self.store.get_bytes(key))["version"])
         except (ValueError, KeyError):
             return ""
+
+    def _write_pointer(self, key: str, version: str) -> None:
+        self.store.put_bytes(key, json.dumps({"version": version}).encode())
 
     def get(self, version: str) -> ModelVersion:
         layer = layer_of(version)

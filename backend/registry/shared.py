@@ -2,7 +2,7 @@
 
 - A version that is not local is fetched on demand (``get``): its files first, each checked against the
   SHA-256 its card records, the card last, so a half-fetched version is never listed.
-- The promoted ("current") version of a layer is the remote's: ``promote`` writes it there too (pushing the
+- The promoted ("current") version of a layer or a tier is the remote's: ``promote`` writes it there too (pushing the
   version first if the remote lacks it), and ``current_name`` reads it there, falling back to the local one
   while the remote cannot be reached.
 - ``list_with_locations`` says where each version lives: local, remote, both (same checksums) or differs.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from backend.registry.registry import CARD, CURRENT, ModelRegistry, ModelVersion, layer_of
+from backend.registry.registry import CARD, ModelRegistry, ModelVersion, layer_of
 from backend.storage.credentials import workspace_keys_path
 from backend.storage.local import LocalStore
 from backend.storage.remote import open_remote
@@ -108,13 +108,14 @@ class SharedRegistry(ModelRegistry):
                 )
         self.local_store.put_bytes(f"models/{layer}/{version}/{CARD}", json.dumps(card, indent=2).encode())
 
-    def current_name(self, layer: str) -> str:
-        local = super().current_name(layer)
+    def _read_pointer(self, key: str) -> str:
+        """A promoted version (of a layer or a tier): the remote's, kept locally; the local one while offline."""
+        local = super()._read_pointer(key)
         if not self._online():
             return local
         assert self.remote is not None
         try:
-            shared = json.loads(self.remote.get_bytes(f"models/{layer}/{CURRENT}")).get("version", "")
+            shared = json.loads(self.remote.get_bytes(key)).get("version", "")
         except NotFound:
             return local
         except RemoteError as error:
@@ -123,7 +124,7 @@ class SharedRegistry(ModelRegistry):
         except ValueError:
             return local
         if shared and shared != local:
-            self.local_store.put_bytes(f"models/{layer}/{CURRENT}", json.dumps({"version": shared}).encode())
+            super()._write_pointer(key, str(shared))
         return str(shared) or local
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ class SharedRegistry(ModelRegistry):
                 )
             try:
                 self.push_version(model)
-                self.remote.put_bytes(f"models/{model.layer}/{CURRENT}", json.dumps({"version": version}).encode())
+                for key in self.pointer_keys(model):
+                    self.remote.put_bytes(key, json.dumps({"version": version}).encode())
             except RemoteError as error:
                 self._went_offline(error)
                 raise

@@ -11,6 +11,18 @@ from backend.reports.real_images import real_image_lines
 RULE = "=" * 78
 
 
+def speed_lines(model: dict[str, Any]) -> list[str]:
+    """The tier and the measured speed (bare ONNX Runtime run) of a registered restoration model."""
+    speed = model.get("speed") or {}
+    if "mp_per_s" not in speed:
+        return [f"Tier: {model['tier']}"] if model.get("tier") else []
+    return [
+        f"Tier: {model.get('tier', '-')}  Speed: {speed['mp_per_s']:.2f} MP/s (bare ONNX Runtime run, "
+        f"{speed.get('side')}x{speed.get('side')} px, {speed.get('provider')}, {speed.get('threads')} threads, "
+        f"{speed.get('cpu')})"
+    ]
+
+
 def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
@@ -132,6 +144,7 @@ def render_text(report: dict[str, Any]) -> str:
             f"ONNX: {model.get('onnx_key')}  Size: {size(model.get('onnx_bytes', 0))}  "
             f"Max abs diff vs PyTorch: {model.get('onnx_max_abs_diff', float('nan')):.2e}",
         ]
+        lines += speed_lines(model)
     else:
         lines.append("No model was registered (the run did not finish).")
     comparison = report.get("comparison")

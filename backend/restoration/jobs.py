@@ -18,6 +18,11 @@ from omni_core.errors import InvalidArgument, shown
 
 def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_train_params(params)
+    if checked.teacher:
+        from backend.registry.shared import registry_at
+        from backend.restoration.teacher import teacher_version
+
+        teacher_version(registry_at(workspace.root), checked.teacher)  # refused now, naming the teacher
     if checked.clean:
         clean = require_existing_folder(workspace, checked.clean, field="clean")
         return Prepared(params=replace(checked, clean=str(clean)), outputs={})

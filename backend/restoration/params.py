@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from omni_core.errors import InvalidArgument
 from omni_core.jobkinds import TRAIN_RESTORATION as KIND
 from omni_core.jobkinds.checks import check, or_default
+from omni_core.tiers import tier_for_layer
 
 DEVICES = KIND["device"].choices
 LOSSES = KIND["loss"].choices
@@ -35,6 +36,9 @@ class TrainRestorationParams:
     clean: str = ""  # folder of clean images, degraded on the fly every epoch (instead of ``data``)
     domain: str = ""  # photo | document: the degradation preset with ``clean``; recorded in the model card
     whiten_paper: bool = False  # documents from ``clean``: the target's paper made white instead of kept
+    tier: str = ""  # fast | quality; "" = by layer (omni_core.tiers)
+    teacher: str = ""  # a restoration version distilled into this network; "" = none
+    distill_weight: float = 0.0  # with ``teacher``: share of the loss against its output; 0 = the described default
 
 
 def validate_train_params(params: TrainRestorationParams) -> TrainRestorationParams:
@@ -46,10 +50,13 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         device=or_default(KIND, "device", params.device).lower(),
         loss=or_default(KIND, "loss", params.loss).lower(),
         domain=(params.domain or "").strip().lower(),
+        tier=(params.tier or "").strip().lower(),
+        teacher=(params.teacher or "").strip(),
     )
     if p.clean and not p.domain:
         p = replace(p, domain=KIND["domain"].str_default)
     check(KIND, p, *_CHECKED)
+    p = _checked_distillation(replace(p, tier=p.tier or tier_for_layer(p.layer)))
     if p.domain:
         check(KIND, p, "domain")
     if bool(p.data) == bool(p.clean):
@@ -58,6 +65,18 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         raise InvalidArgument(
             "whiten_paper", "applies to document training from clean images (clean with domain document)"
         )
+    return p
+
+
+def _checked_distillation(p: TrainRestorationParams) -> TrainRestorationParams:
+    """The tier (filled by the caller) and the teacher's weight, which means nothing without a teacher."""
+    check(KIND, p, "tier")
+    if not p.teacher:
+        if p.distill_weight:
+            raise InvalidArgument("distill_weight", "applies only with a teacher")
+        return p
+    p = replace(p, distill_weight=or_default(KIND, "distill_weight", p.distill_weight))
+    check(KIND, p, "distill_weight")
     return p
 
 

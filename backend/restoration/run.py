@@ -23,6 +23,7 @@ from backend.reports.store import json_safe, save_report
 from backend.restoration.archs import config_to_dict, count_parameters, preset_for
 from backend.restoration.clean_data import CleanImages, DegradedPatches, DegradedValidation, scan_clean
 from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
+from backend.restoration.distill import objective_for
 from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
@@ -31,6 +32,7 @@ from backend.restoration.trainer import TrainOutcome, train
 from backend.sync.auto_push import push_after_training
 from backend.synthetic.realistic.presets import PRESETS
 from omni_core.errors import FailedPrecondition
+from omni_core.tiers import tier_for_layer
 
 MAX_STEP_POINTS = 2000
 
@@ -82,6 +84,7 @@ def register_trained(
     ctx.progress(0, 0, unit="", message="exporting to ONNX")
     export = export_onnx(model, ctx.scratch_dir / "model.onnx")
     ctx.log(f"ONNX export checked against PyTorch: max abs difference {export.max_abs_diff:.2e}")
+    speed = speed_section(export.path, ctx)
     last = outcome.history[-1]
     card = {
         "architecture": outcome.config.arch,
@@ -97,7 +100,10 @@ def register_trained(
             "improved_fraction": last.improved_fraction,
             "input_psnr": outcome.baseline["psnr"],
             "input_ssim": outcome.baseline["ssim"],
+            **({"mp_per_s": speed["mp_per_s"]} if "mp_per_s" in speed else {}),
         },
+        "speed": speed,
+        **tier_card(params),
         "epochs": len(outcome.history),
         "parent_version": previous.version if previous else "",
         "job_id": ctx.job_id,
@@ -113,6 +119,8 @@ def register_trained(
         "parameters": card["parameters"],
         "onnx_max_abs_diff": export.max_abs_diff,
         "previous_version": previous.version if previous else "",
+        "tier": card["tier"],
+        "speed": speed,
     }
     if previous is not None and "psnr" in previous.metrics:
         section["comparison"] = {
@@ -121,6 +129,29 @@ def register_trained(
             "ssim_change": last.ssim - previous.metrics.get("ssim", 0.0),
         }
     return section
+
+
+def tier_card(params: TrainRestorationParams) -> dict[str, Any]:
+    """The card's tier and, for a distilled network, its teacher."""
+    card: dict[str, Any] = {"tier": params.tier or tier_for_layer(params.layer)}
+    if params.teacher:
+        card.update(teacher=params.teacher, distill_weight=params.distill_weight)
+    return card
+
+
+def speed_section(onnx: Path, ctx: JobContext) -> dict[str, Any]:
+    """The exported model's bare ONNX Runtime speed (``speed.measure_speed``); a failure is recorded, never
+    fails the run."""
+    from backend.restoration.speed import SIDE, measure_speed
+
+    ctx.progress(0, 0, unit="", message=f"measuring speed on a {SIDE}x{SIDE} image")
+    try:
+        speed = measure_speed(onnx)
+    except (OSError, RuntimeError, MemoryError) as failure:
+        ctx.log(f"speed not measured: {failure}", level="warning")
+        return {"error": str(failure)}
+    ctx.log(f"speed: {speed['mp_per_s']:.2f} MP/s on {speed['provider']} ({speed['threads']} threads, {speed['cpu']})")
+    return speed
 
 
 def train_from_data(
@@ -142,7 +173,7 @@ def train_from_data(
             field="data",
         )
     dataset = TrainPatches(PairImages(train_pairs), params.patch, params.seed)
-    train(params, outcome.config, dataset, PairImages(val_pairs), ctx, outcome)
+    train(params, outcome.config, dataset, PairImages(val_pairs), ctx, outcome, objective_for(params, ctx))
     return data_fingerprint(scan)
 
 
@@ -174,7 +205,7 @@ def train_from_clean(
     whiten = params.whiten_paper
     dataset = DegradedPatches(CleanImages(train_images), params.patch, params.seed, preset, whiten=whiten)
     validation = DegradedValidation(CleanImages(val_images), params.seed, preset, whiten=whiten)
-    train(params, outcome.config, dataset, validation, ctx, outcome)
+    train(params, outcome.config, dataset, validation, ctx, outcome, objective_for(params, ctx))
     return scan.fingerprint()
 
 

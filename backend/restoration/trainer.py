@@ -21,6 +21,7 @@ from backend.jobs.lifeline import die_with_parent
 from backend.restoration.archs import NetworkConfig, build_network, config_to_dict, count_parameters
 from backend.restoration.checkpoints import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from backend.restoration.datasets import EpochSampler, TrainingSet, ValidationPairs, to_tensor
+from backend.restoration.distill import Objective, PixelObjective
 from backend.restoration.losses import build_loss
 from backend.restoration.metrics import psnr_torch, ssim_torch
 from backend.restoration.params import TrainRestorationParams
@@ -197,15 +198,18 @@ def train(
     val_images: ValidationPairs,
     ctx: JobContext,
     outcome: TrainOutcome,
+    objective: Objective | None = None,
 ) -> TrainOutcome:
     """Train on ``dataset`` (indexed by ``(epoch, index)``: pairs' patches, or clean crops degraded afresh) and
-    validate on ``val_images`` after every epoch."""
+    validate on ``val_images`` after every epoch. ``objective`` is a step's loss (default: the pixel loss against
+    the clean target; ``backend.restoration.distill`` adds a teacher); validation always scores the clean target."""
     device = resolve_device(params.device)
     torch.manual_seed(params.seed)
     model = build_network(config).to(device)
     outcome.model, outcome.device = model, device.type
     outcome.train_pairs, outcome.val_pairs = len(dataset), len(val_images)
     loss_fn = build_loss(params.loss).to(device)
+    objective = objective or PixelObjective(loss_fn)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.lr, weight_decay=1e-4, betas=(0.9, 0.999))
     sampler = EpochSampler(len(dataset), params.seed)
     workers = loader_workers(params.num_workers, device)
@@ -277,7 +281,7 @@ def train(
             lr = schedule.apply(global_step)
             try:
                 with torch.autocast(device.type, enabled=use_amp):
-                    loss = loss_fn(model(degraded), clean)
+                    loss = objective(model(degraded), degraded, clean)
                 if not torch.isfinite(loss):
                     raise NonFiniteLoss(
                         f"the loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}; "

@@ -42,6 +42,7 @@ def options_from(start: batch_pb2.RestoreStreamStart) -> RestoreOptions:
             quality=start.quality,
             require_provider=start.require_provider,
             batch_size=start.batch_size,
+            tier=start.tier,
         )
     )
 
@@ -130,7 +131,7 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
             raise InvalidArgument("start", "the first message of a restore stream must be `start`")
         options = options_from(first.start)
         chosen = resolve_model(
-            open_registry(self.workspace.store, self.workspace.state_dir), options.model, options.layer
+            open_registry(self.workspace.store, self.workspace.state_dir), options.model, options.layer, options.tier
         )
         if not self._slots.acquire(blocking=False):
             raise ResourceExhausted("the backend already runs as many restore streams as it allows; try again later")

@@ -31,6 +31,7 @@ def model_to_proto(model: ModelVersion) -> models_pb2.ModelVersion:
         files=model.files,
         card_json=json.dumps(card),
         job_id=str(card.get("job_id", "")),
+        tier=model.tier,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.registry.registry import CARD, CURRENT, layer_of
+from backend.registry.registry import CARD, CURRENT, TIERS_PREFIX, layer_of
 
 MODELS = "models/"
 REPORTS = "training-outputs/reports/"
@@ -64,8 +64,11 @@ class Selection:
 
 
 def synced(key: str) -> bool:
-    """Keys a sync moves: not a layer's ``current.json`` (the registry shares the promoted version itself)."""
+    """Keys a sync moves: not a layer's ``current.json`` nor a tier's pointer (the registry shares the promoted
+    versions itself)."""
     parts = key.split("/")
+    if key.startswith(TIERS_PREFIX):
+        return False
     return not (key.startswith(MODELS) and len(parts) == 3 and parts[2] == CURRENT)
 
 

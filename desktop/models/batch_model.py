@@ -34,6 +34,7 @@ from omni_core.batch.params import AUTO_TILE, MIN_AUTO_SIDE, NO_OVERLAP, WHOLE_I
 from omni_core.batch.remote import STOPPED_MESSAGE, ProgressView, RemoteRestore
 from omni_core.batch.summary import BatchSummary
 from omni_core.jobkinds import RESTORE_BATCH, JobKind, ParamSpec
+from omni_core.tiers import TIERS
 from protos.omni.v1 import batch_pb2, jobs_pb2, models_pb2
 
 KIND = RESTORE_BATCH.name
@@ -56,6 +57,7 @@ class BatchFields:
     out: str = ""
     model: str = CURRENT  # a version, or "current" (the promoted version of ``layer``, else its newest)
     layer: int = 2  # used with "current" only
+    tier: str = ""  # "fast" | "quality": the tier's current version instead of model and layer; "" = none
     recursive: bool = False
     tile: int = TILE_IN_FORM[RESTORE_BATCH["tile"].int_default]
     overlap: int = RESTORE_BATCH["overlap"].int_default
@@ -116,7 +118,9 @@ def check_fields(f: BatchFields, kind: JobKind = RESTORE_BATCH) -> dict[str, str
             errors["out"] = "must not be the input folder"
         elif f.recursive and _inside(out, source):
             errors["out"] = "must not be inside the input folder with recursive (the run would read its outputs)"
-    if not f.model.strip():
+    if f.tier and (problem := kind.problem("tier", f.tier)):
+        errors["model"] = f"tier {problem}"
+    elif not f.model.strip():
         errors["model"] = "choose a model version or current"
     elif f.model.strip() == CURRENT and (problem := kind.problem("layer", f.layer)):
         errors["model"] = f"layer {problem}"
@@ -141,6 +145,7 @@ class ModelChoice:
     label: str
     model: str
     layer: int
+    tier: str = ""
 
 
 def card_domain(card_json: str) -> str:
@@ -161,18 +166,21 @@ def _current_domain(models: list[models_pb2.ModelVersion], layer: int) -> str:
     return f", {card_domain(chosen.card_json)}" if chosen is not None else ""
 
 
-def model_choices(models: list[models_pb2.ModelVersion]) -> list[ModelChoice]:
-    """The "current" of layer 2 (the default), of layer 1, then every restoration version, newest first."""
+def model_choices(models: list[models_pb2.ModelVersion], tiers: tuple[str, ...] = TIERS) -> list[ModelChoice]:
+    """The "current" of layer 2 (the default), of layer 1, the current of each tier, then every restoration
+    version, newest first."""
     choices = [
         ModelChoice(f"Current of layer {layer} (promoted, else newest){_current_domain(models, layer)}", CURRENT, layer)
         for layer in (2, 1)
     ]
+    choices += [ModelChoice(f"Current {tier} (the {tier} tier's promoted version)", CURRENT, 0, tier) for tier in tiers]
     for version in models:
         if version.kind and version.kind != "restoration":
             continue
         mark = " ★" if version.current else ""
         domain = card_domain(version.card_json)
-        choices.append(ModelChoice(f"{version.version} ({version.layer}, {domain}){mark}", version.version, 0))
+        tier = f", {version.tier}" if version.tier else ""
+        choices.append(ModelChoice(f"{version.version} ({version.layer}{tier}, {domain}){mark}", version.version, 0))
     return choices
 
 
@@ -204,7 +212,7 @@ class BatchFormModel(FormErrors):
         return "restore_batch."
 
     def server_field(self, name: str) -> str:
-        return "model" if name == "layer" else name  # the layer is chosen with the model
+        return "model" if name in ("layer", "tier") else name  # the layer and tier are chosen with the model
 
     def set(self, name: str, value: Any) -> None:
         """Set one field; its error goes away until the next check."""
@@ -227,8 +235,13 @@ class BatchFormModel(FormErrors):
         """Start streams the images from this machine (``restore_remote`` in-process), not a job."""
         return self.fields.stream or self.backend_remote
 
+    def tiers(self) -> tuple[str, ...]:
+        """The tiers the backend describes (none from a backend older than tiers)."""
+        return self.kind["tier"].choices if "tier" in self.kind.names() else ()
+
     def choose_model(self, choice: ModelChoice) -> None:
         self.set("model", choice.model)
+        self.set("tier", choice.tier)
         if choice.layer:
             self.set("layer", choice.layer)
 
@@ -245,7 +258,8 @@ class BatchFormModel(FormErrors):
             input=str(absolute(f.input)),
             out=str(absolute(f.out)),
             model=model,
-            layer=f.layer if model == CURRENT else 0,
+            layer=f.layer if model == CURRENT and not f.tier else 0,
+            tier=f.tier,
             recursive=f.recursive,
             tile=in_spec(TILE_IN_FORM, f.tile),
             overlap=in_spec(OVERLAP_IN_FORM, f.overlap),
@@ -273,6 +287,7 @@ class BatchFormModel(FormErrors):
             overlap=spec.overlap,
             format=spec.format,
             quality=spec.quality,
+            tier=spec.tier,
         )
         return RemoteRestore(
             Path(spec.input), Path(spec.out), options, recursive=spec.recursive, overwrite=spec.overwrite

@@ -19,8 +19,9 @@ from desktop.models.locations import (
 from desktop.models.table_rows import Row, Tone
 from protos.omni.v1 import models_pb2, storage_pb2
 
-COLUMNS = ("Version", "Layer", "Current", "Created", "Parameters", "Size", "PSNR", "SSIM", "Location")
+COLUMNS = ("Version", "Layer", "Tier", "Current", "Created", "Parameters", "Size", "PSNR", "SSIM", "MP/s", "Location")
 LOCATION_COLUMN = COLUMNS.index("Location")
+SPEED_COLUMN = COLUMNS.index("MP/s")
 LAYER_FILTERS = {"": "All layers", "layer_1": "Layer 1", "layer_2": "Layer 2", "detector": "Detector"}
 CURRENT_MARK = "● current"
 
@@ -32,26 +33,44 @@ def _created_key(model: models_pb2.ModelVersion) -> tuple[int, int, str]:
 def model_row(model: models_pb2.ModelVersion) -> Row:
     metrics = model.metrics
     tones: tuple[Tone, ...] = (
-        "mono", "", "current" if model.current else "", "", "", "", "", "", location_tone(model.location)
-    )
+        "mono", "", "", "current" if model.current else "", "", "", "", "", "", "", location_tone(model.location)
+    )  # fmt: skip
     tooltips = {0: model.architecture} if model.architecture else {}
     if model.location in LOCATION_TIPS:
         tooltips[LOCATION_COLUMN] = LOCATION_TIPS[model.location]
+    if speed := speed_tip(model.card_json):
+        tooltips[SPEED_COLUMN] = speed
     return Row(
         key=model.version,
         cells=(
             model.version,
             model.layer,
+            model.tier,
             CURRENT_MARK if model.current else "",
             format_timestamp(model.created_at),
             f"{model.parameters:,}" if model.parameters else "",
             format_bytes(model.size_bytes) if model.size_bytes else "",
             f"{metrics['psnr']:.2f} dB" if "psnr" in metrics else "",
             f"{metrics['ssim']:.4f}" if "ssim" in metrics else "",
+            f"{metrics['mp_per_s']:.2f}" if "mp_per_s" in metrics else "",
             location_text(model.location),
         ),
         tones=tones,
         tooltips=tooltips,
+    )
+
+
+def speed_tip(card_json: str) -> str:
+    """Where the card's speed was measured, e.g. "1024² on CPUExecutionProvider, 2 threads, Intel Xeon ..."."""
+    try:
+        speed = json.loads(card_json).get("speed") if card_json else None
+    except (ValueError, AttributeError):
+        return ""
+    if not isinstance(speed, dict) or "mp_per_s" not in speed:
+        return ""
+    return (
+        f"bare ONNX Runtime run over {speed.get('side', '?')}² px on {speed.get('provider', '?')}, "
+        f"{speed.get('threads', '?')} threads, {speed.get('cpu', '?')}"
     )
 
 

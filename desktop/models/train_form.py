@@ -41,6 +41,8 @@ class TrainFields:
     clean: str = ""  # a folder of clean images degraded on the fly, instead of ``data``
     domain: str = ""  # with ``clean``: the degradation preset, recorded in the model card
     whiten_paper: bool = False  # with ``clean`` documents: the targets' paper made white
+    tier: str = ""  # fast | quality; "" = by layer
+    teacher: str = ""  # a restoration version to distil from; "" = none
 
     @classmethod
     def of(cls, kind: JobKind) -> TrainFields:
@@ -63,6 +65,7 @@ CHECKED = (
     "loss",
     "seed",
     "max_minutes",
+    "tier",
 )
 
 
@@ -70,6 +73,14 @@ def layer_choices(kind: JobKind) -> list[tuple[str, int]]:
     """The layers the backend accepts, each with its name."""
     spec = kind["layer"]
     return [(LAYER_NAMES.get(n, f"Layer {n}"), n) for n in range(spec.int_min, spec.int_max + 1)]
+
+
+def tier_choices(kind: JobKind) -> list[tuple[str, str]]:
+    """The tiers the backend accepts, after its "not given" (by layer), each as (label, value)."""
+    if "tier" not in kind.names():
+        return []
+    spec = kind["tier"]
+    return [(meaning, str(value)) for value, meaning in spec.specials] + [(name, name) for name in spec.choices]
 
 
 def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str, str]:
@@ -82,6 +93,8 @@ def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str,
     if f.whiten_paper and not (f.clean.strip() and f.domain == "document"):
         errors["whiten_paper"] = "applies to document training from clean images (clean with domain document)"
     for name in (*CHECKED, "domain") if f.clean.strip() else CHECKED:
+        if name not in kind.names():  # a backend older than the parameter
+            continue
         problem = kind.problem(name, getattr(f, name))
         if problem:
             errors[name] = problem
@@ -153,6 +166,8 @@ class TrainFormModel(FormErrors):
             clean=f.clean.strip(),
             domain=f.domain if f.clean.strip() else "",
             whiten_paper=f.whiten_paper,
+            tier=f.tier,
+            teacher=f.teacher.strip(),
         )
 
     def job_spec(self) -> jobs_pb2.JobSpec:

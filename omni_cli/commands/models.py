@@ -12,13 +12,13 @@ from omni_cli.commands.remote import location_words
 from omni_cli.session import add_backend_options, open_session
 from protos.omni.v1 import models_pb2
 
-SHOWN_METRICS = ("psnr", "ssim", "val_loss", "map50", "map50_95")
+SHOWN_METRICS = ("psnr", "ssim", "mp_per_s", "val_loss", "map50", "map50_95")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("models", help="the versioned model registry")
     commands = parser.add_subparsers(dest="models_command", required=True, metavar="COMMAND")
-    listing = commands.add_parser("list", help="versions, newest first (* = current of its layer)")
+    listing = commands.add_parser("list", help="versions, newest first, with their tier (* = current of its layer)")
     listing.add_argument("--kind", choices=("restoration", "detector"), default="")
     listing.add_argument("--layer", type=int, choices=(1, 2), help="restoration layer")
     listing.add_argument(
@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     show = commands.add_parser("show", help="one version's model card")
     show.add_argument("version")
     show.set_defaults(func=run_show)
-    promote = commands.add_parser("promote", help="make a version the current model of its layer")
+    promote = commands.add_parser("promote", help="make a version the current model of its layer (and of its tier)")
     promote.add_argument("version")
     promote.set_defaults(func=run_promote)
     delete = commands.add_parser("delete", help="delete a version (not the current one)")
@@ -59,13 +59,14 @@ def run_list(args: argparse.Namespace) -> int:
     if not models:
         print("no models yet: train one with `omni train restoration`")
     elif args.remote:
-        print(f"  {'VERSION':<40} {'LOCATION':<8} {'LAYER':<8} CREATED")
+        print(f"  {'VERSION':<40} {'LOCATION':<8} {'LAYER':<8} {'TIER':<8} CREATED")
     for model in models:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(model.created_at.seconds))
         mark = "*" if model.current else " "
         location = f"{location_words(model.location):<8} " if args.remote else ""
         print(
-            f"{mark} {model.version:<40} {location}{model.layer:<8} {created}  {model.parameters:>10,} params  "
+            f"{mark} {model.version:<40} {location}{model.layer:<8} {model.tier or '-':<8} {created}  "
+            f"{model.parameters:>10,} params  "
             f"{_metrics(model)}".rstrip()
         )
     return 0
@@ -83,7 +84,8 @@ def run_show(args: argparse.Namespace) -> int:
 def run_promote(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         model = session.connection.promote_model(args.version)
-    print(f"{model.version} is now the current model of {model.layer}")
+    tier = f" and of the {model.tier} tier" if model.tier else ""
+    print(f"{model.version} is now the current model of {model.layer}{tier}")
     return 0
 
 

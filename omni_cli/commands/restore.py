@@ -56,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("out", metavar="OUT", help=k["out"].help)
     add_param(parser, k, "model")
     add_param(parser, k, "layer")
+    add_param(parser, k, "tier", normalise=lowered)
     add_param(parser, k, "recursive")
     add_param(parser, k, "tile", spelling=TILE_SPELLING)
     add_param(parser, k, "overlap", spelling=OVERLAP_SPELLING)
@@ -106,6 +107,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
         ref=local_path(session, args.ref) if args.ref else "",
         require_provider=args.require_provider,
         batch_size=args.batch_size,
+        tier=args.tier,
     )
     job = submit(session, jobs_pb2.JobSpec(restore_batch=spec))
     print(f"job {job.id} queued", file=sys.stderr)
@@ -190,6 +192,7 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
         quality=args.quality,
         require_provider=args.require_provider,
         batch_size=args.batch_size,
+        tier=args.tier,
     )
     return RemoteRestore(
         input=Path(args.input),

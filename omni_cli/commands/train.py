@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_param(restoration, k, "num_workers", flag="--workers", dest="workers")
     add_param(restoration, k, "max_minutes")
     add_param(restoration, k, "cpu_minutes")
+    add_param(restoration, k, "tier", normalise=lowered)
+    add_param(restoration, k, "teacher", metavar="VERSION")
+    add_param(restoration, k, "distill_weight", extra="with --teacher", default=0.0)
     restoration.add_argument(
         "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
     )
@@ -113,6 +116,9 @@ def run_restoration(args: argparse.Namespace) -> int:
             num_workers=args.workers,
             max_minutes=args.max_minutes,
             cpu_minutes=args.cpu_minutes,
+            tier=args.tier,
+            teacher=args.teacher,
+            distill_weight=args.distill_weight,
         )
         if args.target == "sagemaker":
             cloud = cloud_pb2.SageMakerTrainSpec(restoration=spec, target=target_from_args(args))

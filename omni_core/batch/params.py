@@ -42,6 +42,7 @@ class RestoreOptions:
     quality: int = DEFAULT_QUALITY
     require_provider: str = ""  # an ONNX Runtime provider name, or ""
     batch_size: int = 0  # images/tiles per network call; 0 = auto
+    tier: str = ""  # "fast" | "quality": the tier's current version instead of ``model``/``layer``; "" = none
 
     @property
     def tile_side(self) -> int:
@@ -72,6 +73,7 @@ class RestoreBatchParams:
     ref: str = ""
     require_provider: str = ""
     batch_size: int = 0
+    tier: str = ""
 
     def options(self) -> RestoreOptions:
         return RestoreOptions(
@@ -83,6 +85,7 @@ class RestoreBatchParams:
             self.quality,
             self.require_provider,
             self.batch_size,
+            self.tier,
         )
 
 
@@ -96,8 +99,11 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
         format=normalise_format(options.format),
         quality=or_default(RESTORE_BATCH, "quality", options.quality),
         require_provider=provider_name(options.require_provider),
+        tier=options.tier.strip().lower(),
     )
-    check(RESTORE_BATCH, o, "tile", "overlap")
+    check(RESTORE_BATCH, o, "tile", "overlap", "tier")
+    if o.tier and (o.model != CURRENT or o.layer):
+        raise InvalidArgument("tier", f"picks the current {o.tier} version itself; leave out model and layer")
     if o.auto_tile and 2 * o.overlap_px >= MIN_AUTO_SIDE:
         raise InvalidArgument(
             "overlap", f"must be under half the smallest default tile ({MIN_AUTO_SIDE} px), got {o.overlap_px}"
@@ -122,4 +128,5 @@ def check_params(params: RestoreBatchParams) -> RestoreBatchParams:
         format=o.format,
         quality=o.quality,
         require_provider=o.require_provider,
+        tier=o.tier,
     )

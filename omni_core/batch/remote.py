@@ -87,6 +87,7 @@ def _start_message(options: RestoreOptions) -> batch_pb2.RestoreStreamStart:
         quality=options.quality,
         require_provider=options.require_provider,
         batch_size=options.batch_size,
+        tier=options.tier,
     )
 
 

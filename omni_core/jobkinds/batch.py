@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omni_core.jobkinds.common import flag, folder, require_provider
 from omni_core.jobkinds.spec import INT32_MAX, JobKind, ParamSpec
+from omni_core.tiers import TIERS
 
 CURRENT = "current"
 
@@ -100,6 +101,15 @@ RESTORE_BATCH = JobKind(
             minimum=1,
             maximum=64,
             specials=((0, "auto"),),
+        ),
+        ParamSpec(
+            "tier",
+            "Tier",
+            "the current (promoted) version of this tier, instead of model and layer",
+            "choice",
+            "",
+            choices=TIERS,
+            specials=(("", "none: model and layer choose"),),
         ),
     ),
 )

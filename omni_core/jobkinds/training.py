@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omni_core.jobkinds.common import domain, flag, folder, seed
 from omni_core.jobkinds.spec import INT32_MAX, JobKind, ParamSpec
+from omni_core.tiers import TIERS, describe_default
 
 MINUTES_MAX = 1_000_000.0  # about two years: a sanity bound for the time budgets
 
@@ -109,6 +110,32 @@ TRAIN_RESTORATION = JobKind(
             maximum=MINUTES_MAX,
             specials=((0, "no limit"),),
             unit="min",
+        ),
+        ParamSpec(
+            "tier",
+            "Tier",
+            "the tier the version belongs to (promoting it makes it that tier's current)",
+            "choice",
+            "",
+            choices=TIERS,
+            specials=(("", describe_default()),),
+        ),
+        ParamSpec(
+            "teacher",
+            "Teacher",
+            "a restoration version whose outputs the network learns too (knowledge distillation)",
+            "string",
+            "",
+        ),
+        ParamSpec(
+            "distill_weight",
+            "Distillation weight",
+            "with a teacher: share of the loss against the teacher's output, the rest against the clean image",
+            "float",
+            0.5,
+            minimum=0,
+            maximum=1,
+            min_exclusive=True,
         ),
     ),
 )

@@ -45,8 +45,8 @@ def test_rows_filter_and_selection_rules() -> None:
     )
     rows = model.rows()
     assert [row.key for row in rows] == ["new", "big", "old"]  # newest first
-    assert rows[0].cells[4:8] == ("35,747", "300.8 KiB", "21.23 dB", "0.7123")
-    assert rows[2].cells[2] == CURRENT_MARK and rows[2].tone(2) == "current"
+    assert rows[0].cells[5:9] == ("35,747", "300.8 KiB", "21.23 dB", "0.7123")
+    assert rows[2].cells[3] == CURRENT_MARK and rows[2].tone(3) == "current"
     model.select(["old"])
     assert not model.can_promote() and model.can_delete() and not model.can_compare()  # the server says why
     model.select(["new", "old"])

@@ -21,3 +21,17 @@ def test_clean_images_enable_the_domain_and_paper_whitening(qtbot: QtBot) -> Non
     form.whiten_paper.setChecked(True)
     spec = model.job_spec().train_restoration
     assert (spec.clean, spec.domain, spec.whiten_paper) == ("/scans", "document", True)
+
+
+def test_tier_and_teacher_reach_the_spec(qtbot: QtBot) -> None:
+    model = TrainFormModel()
+    form = TrainForm(model)
+    qtbot.addWidget(form)
+    labels = [form.tier.itemText(i) for i in range(form.tier.count())]
+    assert labels == ["by layer: 1 fast, 2 quality", "fast", "quality"]  # the described choices
+    qtbot.keyClicks(form.data, "/pairs")
+    assert model.job_spec().train_restoration.tier == ""  # not given: the backend derives it from the layer
+    form.tier.setCurrentIndex(form.tier.findData("fast"))
+    qtbot.keyClicks(form.teacher, "restoration_layer2_20260101_000000")
+    spec = model.job_spec().train_restoration
+    assert (spec.tier, spec.teacher) == ("fast", "restoration_layer2_20260101_000000")

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from desktop.client import Connection
 from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
+from desktop.models.models_model import COLUMNS
 from desktop.models.training_run import TRAIN_LOSS, TrainingRunModel
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
@@ -198,7 +199,7 @@ def test_train_from_the_view_then_read_the_report_and_manage_the_model(
     qtbot.mouseClick(models.promote_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: models.model.model(version).current, timeout=UI_TIMEOUT_MS)  # type: ignore[union-attr]
     row = models.table_model.row_of(version)
-    assert row is not None and models.table_model.rows[row].cells[2] == "● current"
+    assert row is not None and models.table_model.rows[row].cells[COLUMNS.index("Current")] == "● current"
     assert models.model.selected == [version] and not models.promote_button.isEnabled()
 
     asked: list[str] = []

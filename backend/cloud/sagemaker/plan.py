@@ -114,6 +114,10 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
                 "training from clean images runs on this backend; for SageMaker, make pairs first "
                 "(omni synth restoration --from DIR) and train on those",
             )
+        if local.teacher:
+            raise InvalidArgument(
+                "restoration.teacher", "distillation runs on this backend, which holds the teacher's weights"
+            )
         return kind, prepare_restoration(local, workspace, resuming).params
     from backend.detection.jobs import prepare_training as prepare_detection
     from backend.detection.params import TrainDetectionParams

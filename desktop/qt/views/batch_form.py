@@ -150,11 +150,11 @@ class BatchForm(QGroupBox):
         self._quality_enabled()
 
     def set_models(self, versions: list[models_pb2.ModelVersion]) -> None:
-        """Offer "current" of each layer and every version; keep the choice if it is still there."""
+        """Offer "current" of each layer and of each tier, and every version; keep the choice if it is still there."""
         current = self.models.currentData()
         self.models.blockSignals(True)
         self.models.clear()
-        for choice in model_choices(versions):
+        for choice in model_choices(versions, self.model.tiers()):
             self.models.addItem(choice.label, choice)
         index = next(
             (i for i in range(self.models.count()) if current is not None and self.models.itemData(i) == current), 0

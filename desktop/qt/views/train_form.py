@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.train_form import TrainFormModel, layer_choices
+from desktop.models.train_form import TrainFormModel, layer_choices, tier_choices
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout
 from desktop.qt.widgets.described import apply_range, fill_combo
@@ -97,6 +97,21 @@ class TrainForm(QWidget):
         )
         self.preset.currentIndexChanged.connect(lambda _: model.set("preset", self.preset.currentData()))
         self._add("preset", "Preset", self.preset)
+        self.tier = _combo(list(tier_choices(model.kind)))
+        self.tier.setToolTip(
+            "The tier the new version belongs to: promoting it makes it the current of its tier, which "
+            "restore --tier picks."
+        )
+        self.tier.currentIndexChanged.connect(lambda _: model.set("tier", self.tier.currentData()))
+        self._add("tier", "Tier", self.tier)
+        self.teacher = QLineEdit()
+        self.teacher.setPlaceholderText("none, or a restoration version to distil from")
+        self.teacher.setToolTip(
+            "Knowledge distillation: the network also learns this registered version's outputs (e.g. a small fast "
+            "network taught by the quality one)."
+        )
+        self.teacher.textEdited.connect(lambda text: model.set("teacher", text))
+        self._add("teacher", "Teacher", self.teacher)
 
         self.epochs = _spin()
         self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
@@ -204,6 +219,7 @@ class TrainForm(QWidget):
     def load(self) -> None:
         f, kind = self.model.fields, self.model.kind
         fill_combo(self.layer, list(layer_choices(kind)))
+        fill_combo(self.tier, list(tier_choices(kind)))
         for combo, name in (
             (self.preset, "preset"),
             (self.device, "device"),
@@ -232,6 +248,8 @@ class TrainForm(QWidget):
         self.whiten_paper.setEnabled(from_clean and f.domain == "document")
         _set_combo(self.layer, f.layer)
         _set_combo(self.preset, f.preset)
+        _set_combo(self.tier, f.tier)
+        _set_text(self.teacher, f.teacher)
         _set_combo(self.device, f.device)
         _set_combo(self.loss, f.loss)
         for spin, value in (

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RestoreBatchSpec(_message.Message):
-    __slots__ = ("input", "out", "model", "layer", "recursive", "tile", "overlap", "format", "quality", "overwrite", "ref", "require_provider", "batch_size")
+    __slots__ = ("input", "out", "model", "layer", "recursive", "tile", "overlap", "format", "quality", "overwrite", "ref", "require_provider", "batch_size", "tier")
     INPUT_FIELD_NUMBER: _ClassVar[int]
     OUT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,7 @@ class RestoreBatchSpec(_message.Message):
     REF_FIELD_NUMBER: _ClassVar[int]
     REQUIRE_PROVIDER_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
     input: str
     out: str
     model: str
@@ -34,7 +35,8 @@ class RestoreBatchSpec(_message.Message):
     ref: str
     require_provider: str
     batch_size: int
-    def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ...) -> None: ...
+    tier: str
+    def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ...) -> None: ...
 
 class BatchCounts(_message.Message):
     __slots__ = ("found", "restored", "skipped", "failed", "subfolders_not_entered")
@@ -51,7 +53,7 @@ class BatchCounts(_message.Message):
     def __init__(self, found: _Optional[int] = ..., restored: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., subfolders_not_entered: _Optional[int] = ...) -> None: ...
 
 class RestoreStreamStart(_message.Message):
-    __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size")
+    __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size", "tier")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     TILE_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +62,7 @@ class RestoreStreamStart(_message.Message):
     QUALITY_FIELD_NUMBER: _ClassVar[int]
     REQUIRE_PROVIDER_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: int
     tile: int
@@ -68,7 +71,8 @@ class RestoreStreamStart(_message.Message):
     quality: int
     require_provider: str
     batch_size: int
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[int] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ...) -> None: ...
+    tier: str
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[int] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ...) -> None: ...
 
 class ImageChunk(_message.Message):
     __slots__ = ("id", "data", "last", "reference")

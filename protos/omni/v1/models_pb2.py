@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from protos.omni.v1 import storage_pb2 as protos_dot_omni_dot_v1_dot_storage__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bprotos/omni/v1/models.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cprotos/omni/v1/storage.proto\"\xdf\x03\n\x0cModelVersion\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05layer\x18\x03 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x04 \x01(\x08\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x07metrics\x18\x06 \x03(\x0b\x32\".omni.v1.ModelVersion.MetricsEntry\x12\x14\n\x0c\x61rchitecture\x18\x07 \x01(\t\x12\x12\n\nparameters\x18\x08 \x01(\x03\x12\x12\n\nsize_bytes\x18\t \x01(\x03\x12\x16\n\x0eparent_version\x18\n \x01(\t\x12/\n\x05\x66iles\x18\x0b \x03(\x0b\x32 .omni.v1.ModelVersion.FilesEntry\x12\x11\n\tcard_json\x18\x0c \x01(\t\x12\x0e\n\x06job_id\x18\r \x01(\t\x12#\n\x08location\x18\x0e \x01(\x0e\x32\x11.omni.v1.Location\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"H\n\x11ListModelsRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05layer\x18\x02 \x01(\t\x12\x16\n\x0einclude_remote\x18\x03 \x01(\x08\";\n\x12ListModelsResponse\x12%\n\x06models\x18\x01 \x03(\x0b\x32\x15.omni.v1.ModelVersion\"\"\n\x0fGetModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\"&\n\x13PromoteModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\"%\n\x12\x44\x65leteModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteModelResponse\",\n\x14\x43ompareModelsRequest\x12\t\n\x01\x61\x18\x01 \x01(\t\x12\t\n\x01\x62\x18\x02 \x01(\t\"l\n\x10MetricComparison\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x01\x61\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x01\x62\x18\x03 \x01(\x01H\x01\x88\x01\x01\x12\x13\n\x06\x63hange\x18\x04 \x01(\x01H\x02\x88\x01\x01\x42\x04\n\x02_aB\x04\n\x02_bB\t\n\x07_change\"\x87\x01\n\x15\x43ompareModelsResponse\x12 \n\x01\x61\x18\x01 \x01(\x0b\x32\x15.omni.v1.ModelVersion\x12 \n\x01\x62\x18\x02 \x01(\x0b\x32\x15.omni.v1.ModelVersion\x12*\n\x07metrics\x18\x03 \x03(\x0b\x32\x19.omni.v1.MetricComparison2\x80\x04\n\x06Models\x12Y\n\nListModels\x12\x1a.omni.v1.ListModelsRequest\x1a\x1b.omni.v1.ListModelsResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/models\x12Y\n\x08GetModel\x12\x18.omni.v1.GetModelRequest\x1a\x15.omni.v1.ModelVersion\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/models/{version}\x12l\n\x0cPromoteModel\x12\x1c.omni.v1.PromoteModelRequest\x1a\x15.omni.v1.ModelVersion\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/models/{version}:promote:\x01*\x12\x66\n\x0b\x44\x65leteModel\x12\x1b.omni.v1.DeleteModelRequest\x1a\x1c.omni.v1.DeleteModelResponse\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/v1/models/{version}\x12j\n\rCompareModels\x12\x1d.omni.v1.CompareModelsRequest\x1a\x1e.omni.v1.CompareModelsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/models:compareb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bprotos/omni/v1/models.proto\x12\x07omni.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cprotos/omni/v1/storage.proto\"\xed\x03\n\x0cModelVersion\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05layer\x18\x03 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x04 \x01(\x08\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x07metrics\x18\x06 \x03(\x0b\x32\".omni.v1.ModelVersion.MetricsEntry\x12\x14\n\x0c\x61rchitecture\x18\x07 \x01(\t\x12\x12\n\nparameters\x18\x08 \x01(\x03\x12\x12\n\nsize_bytes\x18\t \x01(\x03\x12\x16\n\x0eparent_version\x18\n \x01(\t\x12/\n\x05\x66iles\x18\x0b \x03(\x0b\x32 .omni.v1.ModelVersion.FilesEntry\x12\x11\n\tcard_json\x18\x0c \x01(\t\x12\x0e\n\x06job_id\x18\r \x01(\t\x12#\n\x08location\x18\x0e \x01(\x0e\x32\x11.omni.v1.Location\x12\x0c\n\x04tier\x18\x0f \x01(\t\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a,\n\nFilesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"H\n\x11ListModelsRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\r\n\x05layer\x18\x02 \x01(\t\x12\x16\n\x0einclude_remote\x18\x03 \x01(\x08\";\n\x12ListModelsResponse\x12%\n\x06models\x18\x01 \x03(\x0b\x32\x15.omni.v1.ModelVersion\"\"\n\x0fGetModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\"&\n\x13PromoteModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\"%\n\x12\x44\x65leteModelRequest\x12\x0f\n\x07version\x18\x01 \x01(\t\"\x15\n\x13\x44\x65leteModelResponse\",\n\x14\x43ompareModelsRequest\x12\t\n\x01\x61\x18\x01 \x01(\t\x12\t\n\x01\x62\x18\x02 \x01(\t\"l\n\x10MetricComparison\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x01\x61\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x0e\n\x01\x62\x18\x03 \x01(\x01H\x01\x88\x01\x01\x12\x13\n\x06\x63hange\x18\x04 \x01(\x01H\x02\x88\x01\x01\x42\x04\n\x02_aB\x04\n\x02_bB\t\n\x07_change\"\x87\x01\n\x15\x43ompareModelsResponse\x12 \n\x01\x61\x18\x01 \x01(\x0b\x32\x15.omni.v1.ModelVersion\x12 \n\x01\x62\x18\x02 \x01(\x0b\x32\x15.omni.v1.ModelVersion\x12*\n\x07metrics\x18\x03 \x03(\x0b\x32\x19.omni.v1.MetricComparison2\x80\x04\n\x06Models\x12Y\n\nListModels\x12\x1a.omni.v1.ListModelsRequest\x1a\x1b.omni.v1.ListModelsResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/models\x12Y\n\x08GetModel\x12\x18.omni.v1.GetModelRequest\x1a\x15.omni.v1.ModelVersion\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/models/{version}\x12l\n\x0cPromoteModel\x12\x1c.omni.v1.PromoteModelRequest\x1a\x15.omni.v1.ModelVersion\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/models/{version}:promote:\x01*\x12\x66\n\x0b\x44\x65leteModel\x12\x1b.omni.v1.DeleteModelRequest\x1a\x1c.omni.v1.DeleteModelResponse\"\x1c\x82\xd3\xe4\x93\x02\x16*\x14/v1/models/{version}\x12j\n\rCompareModels\x12\x1d.omni.v1.CompareModelsRequest\x1a\x1e.omni.v1.CompareModelsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/models:compareb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,29 +49,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MODELS'].methods_by_name['CompareModels']._loaded_options = None
   _globals['_MODELS'].methods_by_name['CompareModels']._serialized_options = b'\202\323\344\223\002\024\022\022/v1/models:compare'
   _globals['_MODELVERSION']._serialized_start=134
-  _globals['_MODELVERSION']._serialized_end=613
-  _globals['_MODELVERSION_METRICSENTRY']._serialized_start=521
-  _globals['_MODELVERSION_METRICSENTRY']._serialized_end=567
-  _globals['_MODELVERSION_FILESENTRY']._serialized_start=569
-  _globals['_MODELVERSION_FILESENTRY']._serialized_end=613
-  _globals['_LISTMODELSREQUEST']._serialized_start=615
-  _globals['_LISTMODELSREQUEST']._serialized_end=687
-  _globals['_LISTMODELSRESPONSE']._serialized_start=689
-  _globals['_LISTMODELSRESPONSE']._serialized_end=748
-  _globals['_GETMODELREQUEST']._serialized_start=750
-  _globals['_GETMODELREQUEST']._serialized_end=784
-  _globals['_PROMOTEMODELREQUEST']._serialized_start=786
-  _globals['_PROMOTEMODELREQUEST']._serialized_end=824
-  _globals['_DELETEMODELREQUEST']._serialized_start=826
-  _globals['_DELETEMODELREQUEST']._serialized_end=863
-  _globals['_DELETEMODELRESPONSE']._serialized_start=865
-  _globals['_DELETEMODELRESPONSE']._serialized_end=886
-  _globals['_COMPAREMODELSREQUEST']._serialized_start=888
-  _globals['_COMPAREMODELSREQUEST']._serialized_end=932
-  _globals['_METRICCOMPARISON']._serialized_start=934
-  _globals['_METRICCOMPARISON']._serialized_end=1042
-  _globals['_COMPAREMODELSRESPONSE']._serialized_start=1045
-  _globals['_COMPAREMODELSRESPONSE']._serialized_end=1180
-  _globals['_MODELS']._serialized_start=1183
-  _globals['_MODELS']._serialized_end=1695
+  _globals['_MODELVERSION']._serialized_end=627
+  _globals['_MODELVERSION_METRICSENTRY']._serialized_start=535
+  _globals['_MODELVERSION_METRICSENTRY']._serialized_end=581
+  _globals['_MODELVERSION_FILESENTRY']._serialized_start=583
+  _globals['_MODELVERSION_FILESENTRY']._serialized_end=627
+  _globals['_LISTMODELSREQUEST']._serialized_start=629
+  _globals['_LISTMODELSREQUEST']._serialized_end=701
+  _globals['_LISTMODELSRESPONSE']._serialized_start=703
+  _globals['_LISTMODELSRESPONSE']._serialized_end=762
+  _globals['_GETMODELREQUEST']._serialized_start=764
+  _globals['_GETMODELREQUEST']._serialized_end=798
+  _globals['_PROMOTEMODELREQUEST']._serialized_start=800
+  _globals['_PROMOTEMODELREQUEST']._serialized_end=838
+  _globals['_DELETEMODELREQUEST']._serialized_start=840
+  _globals['_DELETEMODELREQUEST']._serialized_end=877
+  _globals['_DELETEMODELRESPONSE']._serialized_start=879
+  _globals['_DELETEMODELRESPONSE']._serialized_end=900
+  _globals['_COMPAREMODELSREQUEST']._serialized_start=902
+  _globals['_COMPAREMODELSREQUEST']._serialized_end=946
+  _globals['_METRICCOMPARISON']._serialized_start=948
+  _globals['_METRICCOMPARISON']._serialized_end=1056
+  _globals['_COMPAREMODELSRESPONSE']._serialized_start=1059
+  _globals['_COMPAREMODELSRESPONSE']._serialized_end=1194
+  _globals['_MODELS']._serialized_start=1197
+  _globals['_MODELS']._serialized_end=1709
 # @@protoc_insertion_point(module_scope)

@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ModelVersion(_message.Message):
-    __slots__ = ("version", "kind", "layer", "current", "created_at", "metrics", "architecture", "parameters", "size_bytes", "parent_version", "files", "card_json", "job_id", "location")
+    __slots__ = ("version", "kind", "layer", "current", "created_at", "metrics", "architecture", "parameters", "size_bytes", "parent_version", "files", "card_json", "job_id", "location", "tier")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +41,7 @@ class ModelVersion(_message.Message):
     CARD_JSON_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
+    TIER_FIELD_NUMBER: _ClassVar[int]
     version: str
     kind: str
     layer: str
@@ -55,7 +56,8 @@ class ModelVersion(_message.Message):
     card_json: str
     job_id: str
     location: _storage_pb2.Location
-    def __init__(self, version: _Optional[str] = ..., kind: _Optional[str] = ..., layer: _Optional[str] = ..., current: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Mapping[str, float]] = ..., architecture: _Optional[str] = ..., parameters: _Optional[int] = ..., size_bytes: _Optional[int] = ..., parent_version: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., card_json: _Optional[str] = ..., job_id: _Optional[str] = ..., location: _Optional[_Union[_storage_pb2.Location, str]] = ...) -> None: ...
+    tier: str
+    def __init__(self, version: _Optional[str] = ..., kind: _Optional[str] = ..., layer: _Optional[str] = ..., current: _Optional[bool] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Mapping[str, float]] = ..., architecture: _Optional[str] = ..., parameters: _Optional[int] = ..., size_bytes: _Optional[int] = ..., parent_version: _Optional[str] = ..., files: _Optional[_Mapping[str, str]] = ..., card_json: _Optional[str] = ..., job_id: _Optional[str] = ..., location: _Optional[_Union[_storage_pb2.Location, str]] = ..., tier: _Optional[str] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ("kind", "layer", "include_remote")

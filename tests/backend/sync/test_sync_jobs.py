@@ -233,6 +233,11 @@ def test_a_second_backend_restores_with_a_version_it_never_had(
         "a.png",
         "b.jpg",
     ]
+    by_tier = jobs_pb2.JobSpec(  # the tier's promoted version is shared through the remote too
+        restore_batch=batch_pb2.RestoreBatchSpec(input=str(images), out=str(tmp_path / "fast"), tier="fast")
+    )
+    job = wait_for_state(b.client, b.client.submit(by_tier).id, timeout=120)
+    assert job.state == SUCCEEDED and job.spec.restore_batch.model == version, job.message
 
 
 def _train_on(side: Side, tmp_path: Path) -> jobs_pb2.Job:

@@ -1,0 +1,59 @@
+"""A model's measured speed, for its card: a bare ONNX Runtime ``session.run`` over one 1024x1024 image.
+
+This is the network's own limit on the machine that trained it (no decoding, tiling or encoding), in
+megapixels per second, the median of a few runs after a warm-up, with the provider and the CPU it ran on, so
+versions can be compared on one axis next to their PSNR/SSIM. TensorRT is left out: building its engine takes
+minutes; CUDA is used where ONNX Runtime has it, else the CPU.
+
+Import in worker processes only: it imports onnxruntime.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from backend.inference.engine import Engine, EngineOptions, ProviderUnavailable, machine_cores, open_engine
+from backend.system_info import cpu_model
+from omni_core.providers import CPU, CUDA
+
+SIDE = 1024
+RUNS = 3
+
+
+def _engine(onnx: Path) -> Engine:
+    """CUDA where it initialises (listed is not enough: its libraries may be missing), else the CPU."""
+    if CUDA in ort.get_available_providers():
+        try:
+            return open_engine(onnx, EngineOptions(require_provider=CUDA))
+        except ProviderUnavailable:
+            pass
+    return open_engine(onnx, EngineOptions(require_provider=CPU))
+
+
+def measure_speed(onnx: Path, *, side: int = SIDE, runs: int = RUNS) -> dict[str, Any]:
+    """``{"mp_per_s", "provider", "cpu", "threads", "side", "runs", "median_seconds"}`` of ``onnx``."""
+    engine = _engine(onnx)
+    image = np.random.default_rng(0).random((1, engine.channels, side, side), dtype=np.float32)
+    feed = {engine.input_name: image}
+    engine.session.run([engine.output_name], feed)  # warm-up: allocations, kernel choice
+    seconds = []
+    for _ in range(max(1, runs)):
+        began = time.perf_counter()
+        engine.session.run([engine.output_name], feed)
+        seconds.append(time.perf_counter() - began)
+    median = statistics.median(seconds)
+    return {
+        "mp_per_s": side * side / 1e6 / median,
+        "provider": engine.provider,
+        "cpu": cpu_model(),
+        "threads": machine_cores(),
+        "side": side,
+        "runs": len(seconds),
+        "median_seconds": median,
+    }
