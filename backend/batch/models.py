@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.batch.precision import PrecisionFiles, present
 from backend.registry import ModelRegistry, ModelVersion
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
+from omni_core.precision import ROLES
 
 CURRENT = "current"
 
@@ -60,16 +62,23 @@ def resolve_model(registry: ModelRegistry, model: str, layer: int) -> ChosenMode
     return ChosenModel(chosen, note)
 
 
-def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path) -> Path:
-    """A local path of the model's ONNX file: the store's own file when it is local, else a download."""
+def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path, role: str = "onnx") -> Path:
+    """A local path of the model's ONNX file of ``role``: the store's own file when it is local, else a download."""
+    key = chosen.model.files[role]
     if isinstance(store, LocalStore):
-        path = store.path_of(chosen.onnx_key)
+        path = store.path_of(key)
         if path.is_file():
             return path
-    target = scratch / f"{chosen.model.version}.onnx"
+    target = scratch / f"{chosen.model.version}{role.removeprefix('onnx')}.onnx"
     if not target.is_file():
-        store.get_file(chosen.onnx_key, target)
+        store.get_file(key, target)
     return target
+
+
+def precision_files(store: ArtifactStore, chosen: ChosenModel, scratch: Path) -> PrecisionFiles:
+    """Local paths of every precision the model has (``present``), and its card's figures."""
+    paths = {p: onnx_file(store, chosen, scratch, ROLES[p]) for p in present(chosen.model)}
+    return PrecisionFiles(paths, dict(chosen.model.card.get("precisions") or {}))
 
 
 def selection_note(registry: ModelRegistry, chosen: ModelVersion) -> str:

@@ -73,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--require-provider", choices=provider.suggestions, default=provider.default, help=help_text(provider)
     )
     add_param(parser, k, "batch_size")
+    add_param(parser, k, "precision", normalise=lowered)
     parser.add_argument(
         "--remote",
         action="store_true",
@@ -106,6 +107,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
         ref=local_path(session, args.ref) if args.ref else "",
         require_provider=args.require_provider,
         batch_size=args.batch_size,
+        precision=args.precision,
     )
     job = submit(session, jobs_pb2.JobSpec(restore_batch=spec))
     print(f"job {job.id} queued", file=sys.stderr)
@@ -190,6 +192,7 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
         quality=args.quality,
         require_provider=args.require_provider,
         batch_size=args.batch_size,
+        precision=args.precision,
     )
     return RemoteRestore(
         input=Path(args.input),

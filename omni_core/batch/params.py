@@ -42,6 +42,7 @@ class RestoreOptions:
     quality: int = DEFAULT_QUALITY
     require_provider: str = ""  # an ONNX Runtime provider name, or ""
     batch_size: int = 0  # images/tiles per network call; 0 = auto
+    precision: str = RESTORE_BATCH["precision"].str_default  # which export of the version runs
 
     @property
     def tile_side(self) -> int:
@@ -72,6 +73,7 @@ class RestoreBatchParams:
     ref: str = ""
     require_provider: str = ""
     batch_size: int = 0
+    precision: str = ""
 
     def options(self) -> RestoreOptions:
         return RestoreOptions(
@@ -83,6 +85,7 @@ class RestoreBatchParams:
             self.quality,
             self.require_provider,
             self.batch_size,
+            self.precision,
         )
 
 
@@ -96,6 +99,7 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
         format=normalise_format(options.format),
         quality=or_default(RESTORE_BATCH, "quality", options.quality),
         require_provider=provider_name(options.require_provider),
+        precision=or_default(RESTORE_BATCH, "precision", options.precision.strip().lower()),
     )
     check(RESTORE_BATCH, o, "tile", "overlap")
     if o.auto_tile and 2 * o.overlap_px >= MIN_AUTO_SIDE:
@@ -104,7 +108,7 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
         )
     if o.tile > 0 and 2 * o.overlap_px >= o.tile:
         raise InvalidArgument("overlap", f"must be under half the tile ({o.tile} px), got {o.overlap_px}")
-    check(RESTORE_BATCH, o, "format", "quality", "layer", "batch_size")
+    check(RESTORE_BATCH, o, "format", "quality", "layer", "batch_size", "precision")
     return o
 
 
@@ -122,4 +126,5 @@ def check_params(params: RestoreBatchParams) -> RestoreBatchParams:
         format=o.format,
         quality=o.quality,
         require_provider=o.require_provider,
+        precision=o.precision,
     )
