@@ -40,7 +40,7 @@ def version_points(
     version_dir: Path, pairs: Sequence[tuple[np.ndarray, np.ndarray]], side: int = SPEED_SIDE
 ) -> list[Point]:
     """One point per precision the version in ``version_dir`` (its card.json and files) has."""
-    from backend.restoration.quantize import _session, megapixels_per_second
+    from backend.restoration.quantize import cpu_session, megapixels_per_second
     from omni_core.precision import ROLES
 
     card = json.loads((version_dir / "card.json").read_text(encoding="utf-8"))
@@ -48,7 +48,7 @@ def version_points(
     for precision, role in ROLES.items():
         if role not in card.get("files", {}):
             continue
-        session = _session(version_dir / Path(card["files"][role]).name, threads=0)
+        session = cpu_session(version_dir / Path(card["files"][role]).name, threads=0)
         psnr_value, ssim_value = _score(session, pairs)
         points.append(
             Point(
@@ -58,7 +58,7 @@ def version_points(
                 precision=precision,
                 psnr=psnr_value,
                 ssim=ssim_value,
-                mp_per_s=megapixels_per_second(session, side),
+                mp_per_s=megapixels_per_second(session, side, runs=3, enough_s=5.0),
             )
         )
     return points

@@ -41,3 +41,33 @@ def test_write_puts_the_png_beside_the_json(tmp_path: Path) -> None:
         assert image.format == "PNG" and image.size == (800, 500)
         pixels = np.asarray(image.convert("L"))
     assert pixels.min() < 100 and pixels.max() > 200  # something drawn on a light background
+
+
+def test_a_version_gives_one_measured_point_per_precision_it_has(tmp_path: Path) -> None:
+    import torch
+
+    from backend.registry import ModelRegistry
+    from backend.restoration.archs import PRESETS, build_network
+    from backend.restoration.export import export_onnx
+    from backend.restoration.quantize import quantize_int8
+    from backend.storage import LocalStore
+    from bench.frontier import version_points
+
+    torch.manual_seed(0)
+    fp32 = export_onnx(build_network(PRESETS["layer1-tiny"]), tmp_path / "model.onnx", check_sizes=((32, 32),)).path
+    rng = np.random.default_rng(0)
+    crops = [rng.random((1, 3, 32, 32), dtype=np.float32) for _ in range(4)]
+    int8 = quantize_int8(fp32, tmp_path / "model_int8.onnx", crops)
+    card = {"preset": "tiny", "tier": "fast"}
+    version = ModelRegistry(LocalStore(tmp_path / "ws")).register("layer_1", {"onnx": fp32, "onnx_int8": int8}, card)
+    clean = (rng.random((48, 40, 3)) * 255).astype(np.uint8)
+    pairs = [(clean, np.clip(clean.astype(int) + rng.integers(-20, 20, clean.shape), 0, 255).astype(np.uint8))]
+
+    points = version_points(tmp_path / "ws" / "models" / "layer_1" / version.version, pairs, side=64)
+
+    assert [(p.precision, p.preset, p.tier, p.version) for p in points] == [
+        ("fp32", "layer_1-tiny", "fast", version.version),
+        ("int8", "layer_1-tiny", "fast", version.version),
+    ]
+    assert all(p.mp_per_s > 0 and 0 < p.psnr < 100 and -1 <= p.ssim <= 1 for p in points)
+    assert points[0].psnr != points[1].psnr  # each precision's own file was scored
