@@ -40,28 +40,29 @@ def version_points(
     version_dir: Path, pairs: Sequence[tuple[np.ndarray, np.ndarray]], side: int = SPEED_SIDE
 ) -> list[Point]:
     """One point per precision the version in ``version_dir`` (its card.json and files) has."""
-    from backend.restoration.quantize import cpu_session, megapixels_per_second
+    from backend.restoration.quantize import cpu_session, interleaved_speeds
     from omni_core.precision import ROLES
 
     card = json.loads((version_dir / "card.json").read_text(encoding="utf-8"))
-    points = []
-    for precision, role in ROLES.items():
-        if role not in card.get("files", {}):
-            continue
-        session = cpu_session(version_dir / Path(card["files"][role]).name, threads=0)
-        psnr_value, ssim_value = _score(session, pairs)
-        points.append(
-            Point(
-                version=card["version"],
-                preset=f"{card.get('layer', '?')}-{card.get('preset', '?')}",
-                tier=str(card.get("tier") or "-"),
-                precision=precision,
-                psnr=psnr_value,
-                ssim=ssim_value,
-                mp_per_s=megapixels_per_second(session, side, runs=3, enough_s=5.0),
-            )
+    sessions = {
+        precision: cpu_session(version_dir / Path(card["files"][role]).name)
+        for precision, role in ROLES.items()
+        if role in card.get("files", {})
+    }
+    quality = {precision: _score(session, pairs) for precision, session in sessions.items()}
+    speeds = interleaved_speeds(sessions, side, rounds=3, enough_s=10.0)
+    return [
+        Point(
+            version=card["version"],
+            preset=f"{card.get('layer', '?')}-{card.get('preset', '?')}",
+            tier=str(card.get("tier") or "-"),
+            precision=precision,
+            psnr=quality[precision][0],
+            ssim=quality[precision][1],
+            mp_per_s=speeds[precision],
         )
-    return points
+        for precision in sessions
+    ]
 
 
 def _score(session: Any, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:

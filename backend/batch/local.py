@@ -72,7 +72,7 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
         + (f": {note}" if note else "")
     )
     check_precision(chosen.model, options.precision)
-    files = precision_files(ctx.store, chosen, ctx.scratch_dir)
+    files = precision_files(ctx.store, chosen, ctx.scratch_dir, options.precision)
     # built TensorRT engines are kept per workspace (``.omni/cache``), beside the jobs' own folders
     started = time.time()
     run = open_run_engine(files, options, cache_dir=ctx.scratch_dir.parents[1] / "cache" / "tensorrt")

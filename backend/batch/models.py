@@ -10,7 +10,7 @@ from backend.registry import ModelRegistry, ModelVersion
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
-from omni_core.precision import ROLES
+from omni_core.precision import AUTO, FP32, ROLES
 
 CURRENT = "current"
 
@@ -75,9 +75,11 @@ def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path, role: st
     return target
 
 
-def precision_files(store: ArtifactStore, chosen: ChosenModel, scratch: Path) -> PrecisionFiles:
-    """Local paths of every precision the model has (``present``), and its card's figures."""
-    paths = {p: onnx_file(store, chosen, scratch, ROLES[p]) for p in present(chosen.model)}
+def precision_files(store: ArtifactStore, chosen: ChosenModel, scratch: Path, asked: str = AUTO) -> PrecisionFiles:
+    """Local paths of the precisions a run may use, and the card's figures: for ``auto`` every one the model
+    has, else fp32 (its memory figures size the tiles) and ``asked``."""
+    wanted = present(chosen.model) if asked == AUTO else [FP32, asked]
+    paths = {p: onnx_file(store, chosen, scratch, ROLES[p]) for p in dict.fromkeys(wanted)}
     return PrecisionFiles(paths, dict(chosen.model.card.get("precisions") or {}))
 
 

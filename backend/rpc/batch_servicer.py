@@ -139,7 +139,7 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
             raise ResourceExhausted("the backend already runs as many restore streams as it allows; try again later")
         try:
             cache = self.workspace.state_dir / "cache"
-            files = precision_files(self.workspace.store, chosen, cache / "models")
+            files = precision_files(self.workspace.store, chosen, cache / "models", options.precision)
             session = StreamSession(files, options, cache / "tensorrt")
             context.add_callback(session.close)
             try:

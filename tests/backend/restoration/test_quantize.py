@@ -109,3 +109,14 @@ def test_a_variant_below_the_threshold_is_dropped_and_the_card_says_why(variants
 
 def held_out_crops_inputs(held_out: list) -> list[np.ndarray]:  # type: ignore[type-arg]
     return [x for x, _ in held_out]
+
+
+def test_a_variant_that_cannot_be_made_is_not_kept_and_says_why(variants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fp32, held_out, _ = variants
+    report = precision_variants(fp32, tmp_path, [], held_out, speed_side=64)
+    assert report.card["int8"] == {
+        "kept": False,
+        "why": "could not be made: ValueError: INT8 calibration needs at least one crop",
+    }
+    assert list(report.files) == ["onnx_fp16"] and report.card["fp16"]["kept"]
+    assert report.card["calibration_crops"] == 0
