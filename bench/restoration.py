@@ -6,7 +6,10 @@
    CPU-time budget (``--cpu-minutes``, default 20: ten minutes of both cores).
 3. Training throughput of the job (images/s, from its own metrics) versus a bare PyTorch loop over the
    same model, data, batch and patch in this process; and the job's peak memory.
-4. With ``--real``: every trained model on the real-image set (held-out crops of photos and scans shipped
+4. The frontier (``bench.frontier``): every trained version (preset, tier) in every precision its export
+   kept, PSNR/SSIM on the same held-out set against the MP/s of a bare ``session.run`` on 1024² inputs; printed,
+   written to ``--json`` with a PNG plot beside it.
+5. With ``--real``: every trained model on the real-image set (held-out crops of photos and scans shipped
    with installed packages, degraded independently of our generator; ``backend/restoration/real_eval.py``)
    next to the degraded input, OpenCV non-local means and BM3D, per domain. BM3D takes a few seconds a
    crop, so this is optional. ``--real-photo-model`` also trains a photo model with ``--clean`` on the real
@@ -26,6 +29,7 @@ import numpy as np
 
 from backend.restoration.metrics import psnr, ssim
 from backend.restoration.pairs import load_rgb
+from bench.frontier import Point, print_frontier, version_points, write_frontier
 
 
 def synth(out: Path, count: int, size: int, seed: int) -> None:
@@ -230,6 +234,12 @@ def main() -> None:
     parser.add_argument("--loss", default="charbonnier+ssim", help="the training loss of both layers")
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of both layers")
     parser.add_argument("--preset", default="tiny", help="network preset of both layers")
+    parser.add_argument(
+        "--presets", nargs="+", default=None, help="train each of these presets per layer (default: --preset)"
+    )
+    parser.add_argument(
+        "--json", type=Path, default=Path("bench-restoration.json"), help="results; the frontier PNG goes beside it"
+    )
     parser.add_argument("--patch", type=int, default=64, help="training crop side of both layers")
     parser.add_argument("--batch-size", type=int, default=8, help="training batch of both layers")
     parser.add_argument("--no-throughput", action="store_true", help="skip the job-versus-bare-loop comparison")
@@ -270,11 +280,13 @@ def main() -> None:
         ]
         backend = start_backend(ServerSettings(port=0, workspace=root / "ws", token="b", max_concurrent_jobs=1))
         throughput: dict[int, tuple[float, float]] = {}
+        frontier: list[Point] = []
         peaks: dict[int, int] = {}
         try:
             with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token="b")) as client:
                 real_models: list[tuple[str, object]] = []
-                for layer in [] if args.skip_synthetic else args.layers:
+                runs = [(layer, preset) for layer in args.layers for preset in args.presets or [args.preset]]
+                for layer, preset in [] if args.skip_synthetic else runs:
                     spec = training_pb2.TrainRestorationSpec(
                         data=str(root / "train"),
                         layer=layer,
@@ -282,7 +294,7 @@ def main() -> None:
                         batch_size=args.batch_size,
                         lr=args.lr,
                         patch=args.patch,
-                        preset=args.preset,
+                        preset=preset,
                         device="cpu",
                         num_workers=-1,
                         loss=args.loss,
@@ -301,6 +313,7 @@ def main() -> None:
                         )
                     )
                     real_models.append((f"layer {layer} on synthetic pairs", batch_of(backend.workspace.root, version)))
+                    frontier += version_points(backend.workspace.root / "models" / f"layer_{layer}" / version, test)
                     peaks[layer] = report["environment"]["peak_memory_bytes"]
                     epochs = report["epochs"]
                     shown = sorted({*range(0, len(epochs), max(1, len(epochs) // 6)), len(epochs) - 1})
@@ -327,6 +340,10 @@ def main() -> None:
                 f"{name}: {p - base_p:+.2f} dB / {s - base_s:+.4f} SSIM vs input; "
                 f"{p - best_classical[1]:+.2f} dB / {s - best_classical[2]:+.4f} vs {best_classical[0]}"
             )
+        if frontier:
+            print_frontier(frontier, "the held-out set (24 x 256 px)")
+            results = {"settings": {**vars(args), "json": str(args.json)}, "held_out": [list(r) for r in rows]}
+            print(f"results: {args.json}, plot: {write_frontier(frontier, args.json, results)}")
         if args.real:
             real_image_table(real_models)
         print()

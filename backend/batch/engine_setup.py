@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backend.batch.pipeline import PipelineSettings
+from backend.batch.precision import PrecisionFiles, choose
 from backend.inference.restorer import Restorer
 from omni_core.batch.params import RestoreOptions
+from omni_core.precision import FP32
+from omni_core.providers import GPU_PROVIDERS
 
 MAX_BATCH = 16
 #: pixels per network call: on a GPU batching pays, on a CPU it is no faster and only costs memory, so
@@ -24,6 +28,9 @@ class RunEngine:
     settings: PipelineSettings
     #: why tiles are as large as they are: "whole images asked for", a side asked for, or the memory figures
     tile_limit: str = ""
+    precision: str = "fp32"
+    #: why this precision: asked for, or what auto decided
+    precision_reason: str = "asked for"
 
     @property
     def batch_size(self) -> int:
@@ -34,14 +41,38 @@ class RunEngine:
         return self.restorer.batch_pixels
 
 
-def open_run_engine(onnx: Path, options: RestoreOptions, cache_dir: Path | None = None) -> RunEngine:
+def open_precision(
+    files: PrecisionFiles, options: RestoreOptions, cache_dir: Path | None
+) -> tuple[Any, list[str], str, str]:
+    """(engine, provider warnings, precision, why). ``auto`` guesses the device from the providers this build
+    has, opens that choice, and opens the CPU's choice instead when the session fell back to the CPU."""
+    import onnxruntime as ort
+
+    from backend.inference.engine import EngineOptions, open_engine
+
+    required = options.require_provider
+    gpu = required in GPU_PROVIDERS or (not required and bool(GPU_PROVIDERS & set(ort.get_available_providers())))
+    precision, why = choose(options.precision, files, "cuda" if gpu else "cpu")
+    engine = open_engine(files.paths[precision], EngineOptions(require_provider=required, cache_dir=cache_dir))
+    warnings = list(engine.warnings)
+    if engine.device != ("cuda" if gpu else "cpu"):  # a GPU provider failed: choose for the CPU
+        again, why = choose(options.precision, files, engine.device)
+        if again != precision:
+            on_it = EngineOptions(require_provider=engine.provider, cache_dir=cache_dir)
+            engine = open_engine(files.paths[again], on_it)
+            precision = again
+    return engine, warnings, precision, why
+
+
+def open_run_engine(files: PrecisionFiles, options: RestoreOptions, cache_dir: Path | None = None) -> RunEngine:
     """Raises ProviderUnavailable (FAILED_PRECONDITION) when ``options.require_provider`` cannot run.
 
     ``cache_dir`` keeps built TensorRT engines; the model's memory probe is kept beside it."""
-    from backend.inference.engine import EngineOptions, is_out_of_memory, machine_cores, open_engine
+    from backend.inference.engine import is_out_of_memory, machine_cores
     from backend.inference.memory import default_limit, model_memory
 
-    engine = open_engine(onnx, EngineOptions(require_provider=options.require_provider, cache_dir=cache_dir))
+    engine, warnings, precision, why_precision = open_precision(files, options, cache_dir)
+    onnx = files.paths[FP32]  # the memory figures of float32 bound those of its variants
     batch = options.batch_size or MAX_BATCH
     pixels = 0 if options.batch_size else (GPU_BATCH_PIXELS if engine.device == "cuda" else CPU_BATCH_PIXELS)
     memory = model_memory(onnx, cache_dir.parent / "memory" if cache_dir is not None else None)
@@ -62,4 +93,4 @@ def open_run_engine(onnx: Path, options: RestoreOptions, cache_dir: Path | None 
     )
     threads = max(2, machine_cores() // 2)
     settings = PipelineSettings(quality=options.quality, decode_threads=threads, encode_threads=threads)
-    return RunEngine(engine.provider, list(engine.warnings), restorer, settings, why)
+    return RunEngine(engine.provider, warnings, restorer, settings, why, precision, why_precision)

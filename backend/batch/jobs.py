@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from backend.batch.models import resolve_model
+from backend.batch.precision import check_precision
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
 from backend.registry.shared import open_registry
@@ -23,6 +24,7 @@ def prepare_restore_batch(params: RestoreBatchParams, workspace: Workspace, resu
     ref = str(require_existing_folder(workspace, checked.ref, field="ref")) if checked.ref else ""
     registry = open_registry(workspace.store, workspace.state_dir)
     chosen = resolve_model(registry, checked.model, checked.layer, checked.tier)
+    check_precision(chosen.model, checked.precision)
     # the version is fixed now, so a resumed run uses the same model even if another is promoted since;
     # a resumed run never redoes what the first one wrote
     checked = replace(

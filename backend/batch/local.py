@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 from backend.batch.engine_setup import RunEngine, open_run_engine
-from backend.batch.models import onnx_file, resolve_model, selection_note
+from backend.batch.models import precision_files, resolve_model, selection_note
 from backend.batch.pipeline import Pipeline, Task, file_sink
+from backend.batch.precision import check_precision
 from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
 from omni_core.batch.domain_check import check_inputs, model_domain
@@ -70,16 +71,19 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
         f"model {chosen.model.version} ({chosen.model.layer}), trained for: {model_domain(chosen.model.card)}"
         + (f": {note}" if note else "")
     )
-    onnx = onnx_file(ctx.store, chosen, ctx.scratch_dir)
+    check_precision(chosen.model, options.precision)
+    files = precision_files(ctx.store, chosen, ctx.scratch_dir, options.precision)
     # built TensorRT engines are kept per workspace (``.omni/cache``), beside the jobs' own folders
     started = time.time()
-    run = open_run_engine(onnx, options, cache_dir=ctx.scratch_dir.parents[1] / "cache" / "tensorrt")
+    run = open_run_engine(files, options, cache_dir=ctx.scratch_dir.parents[1] / "cache" / "tensorrt")
     loaded = time.time()
     ctx.log(f"execution provider: {run.provider}")
+    ctx.log(f"precision: {run.precision} ({run.precision_reason})")
     ctx.log(f"tiles: {run.tile_limit}")
     for warning in run.warnings:
         ctx.log(warning, level="warning")
     ctx.set_output("provider", run.provider)
+    ctx.set_output("precision", run.precision)
     if run.warnings:
         ctx.set_output("provider_warning", "; ".join(run.warnings))
     summary = BatchSummary(
@@ -93,6 +97,8 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
         model_domain=model_domain(chosen.model.card),
         provider=run.provider,
         provider_warnings=run.warnings,
+        precision=run.precision,
+        precision_reason=run.precision_reason,
         settings=run_settings(
             options, run.batch_size, run.batch_pixels, recursive=params.recursive, resume=not params.overwrite
         ),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.batch.precision import PrecisionFiles, present
 from backend.registry import ModelRegistry, ModelVersion
 from backend.storage.base import ArtifactStore
 from backend.storage.local import LocalStore
 from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound
+from omni_core.precision import AUTO, FP32, ROLES
 from omni_core.tiers import FAST
 
 CURRENT = "current"
@@ -80,16 +82,25 @@ def tier_current(registry: ModelRegistry, tier: str) -> ModelVersion:
     return chosen
 
 
-def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path) -> Path:
-    """A local path of the model's ONNX file: the store's own file when it is local, else a download."""
+def onnx_file(store: ArtifactStore, chosen: ChosenModel, scratch: Path, role: str = "onnx") -> Path:
+    """A local path of the model's ONNX file of ``role``: the store's own file when it is local, else a download."""
+    key = chosen.model.files[role]
     if isinstance(store, LocalStore):
-        path = store.path_of(chosen.onnx_key)
+        path = store.path_of(key)
         if path.is_file():
             return path
-    target = scratch / f"{chosen.model.version}.onnx"
+    target = scratch / f"{chosen.model.version}{role.removeprefix('onnx')}.onnx"
     if not target.is_file():
-        store.get_file(chosen.onnx_key, target)
+        store.get_file(key, target)
     return target
+
+
+def precision_files(store: ArtifactStore, chosen: ChosenModel, scratch: Path, asked: str = AUTO) -> PrecisionFiles:
+    """Local paths of the precisions a run may use, and the card's figures: for ``auto`` every one the model
+    has, else fp32 (its memory figures size the tiles) and ``asked``."""
+    wanted = present(chosen.model) if asked == AUTO else [FP32, asked]
+    paths = {p: onnx_file(store, chosen, scratch, ROLES[p]) for p in dict.fromkeys(wanted)}
+    return PrecisionFiles(paths, dict(chosen.model.card.get("precisions") or {}))
 
 
 def selection_note(registry: ModelRegistry, chosen: ModelVersion) -> str:

@@ -17,6 +17,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from backend.batch.precision import PrecisionFiles
 from backend.batch.stream_worker import stream_worker_main
 from omni_core.batch.outcome import Outcome
 from omni_core.batch.params import RestoreOptions
@@ -152,9 +153,14 @@ class WorkerStream:
 class StreamSession(WorkerStream):
     """The worker of one ``Batch.RestoreStream`` call (``backend.batch.stream_worker``)."""
 
-    def __init__(self, onnx: Path, options: RestoreOptions, cache_dir: Path) -> None:
+    def __init__(self, files: PrecisionFiles, options: RestoreOptions, cache_dir: Path) -> None:
         self.options = options
-        kwargs = {"onnx_path": str(onnx), "options": asdict(options), "cache_dir": str(cache_dir)}
+        kwargs = {
+            "onnx_paths": {precision: str(path) for precision, path in files.paths.items()},
+            "precisions": files.card,
+            "options": asdict(options),
+            "cache_dir": str(cache_dir),
+        }
         super().__init__(stream_worker_main, kwargs, name="omni-restore-stream", label="restore")
 
     def send(self, key: str, data: bytes, reference: bytes | None) -> None:

@@ -43,7 +43,14 @@ def _tasks(inbox: Connection, fmt: str) -> Iterator[Task]:
 
 
 def stream_worker_main(
-    *, onnx_path: str, options: dict[str, Any], cache_dir: str, parent_pid: int, inbox: Connection, outbox: Connection
+    *,
+    onnx_paths: dict[str, str],
+    precisions: dict[str, Any],
+    options: dict[str, Any],
+    cache_dir: str,
+    parent_pid: int,
+    inbox: Connection,
+    outbox: Connection,
 ) -> None:
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the client's; the call's end stops us
@@ -55,9 +62,11 @@ def stream_worker_main(
 
     try:
         from backend.batch.engine_setup import open_run_engine
+        from backend.batch.precision import PrecisionFiles
 
         restore_options = RestoreOptions(**options)
-        run = open_run_engine(Path(onnx_path), restore_options, Path(cache_dir))
+        files = PrecisionFiles({p: Path(path) for p, path in onnx_paths.items()}, precisions)
+        run = open_run_engine(files, restore_options, Path(cache_dir))
     except OmniError as error:
         send(("error", error.status, error.message))
         return
@@ -67,7 +76,12 @@ def stream_worker_main(
         why = f"model: ONNX Runtime cannot run this model here ({type(error).__name__}: {str(error)[:300]})"
         send(("error", "FAILED_PRECONDITION", why))
         return
-    ready = {"provider": run.provider, "warnings": run.warnings}
+    ready = {
+        "provider": run.provider,
+        "warnings": run.warnings,
+        "precision": run.precision,
+        "precision_reason": run.precision_reason,
+    }
     send(
         (
             "ready",

@@ -27,6 +27,7 @@ from backend.restoration.distill import objective_for
 from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
+from backend.restoration.precision_data import TRAINING_SET, VALIDATION_SET, add_precision_variants
 from backend.restoration.real_eval import evaluate_real, torch_restorer
 from backend.restoration.trainer import TrainOutcome, train
 from backend.sync.auto_push import push_after_training
@@ -111,7 +112,9 @@ def register_trained(
         "environment": environment(outcome.device),
         **(extra_card or {}),
     }
-    files = publish_version(registry, layer, {"weights": weights, "onnx": export.path}, card, ctx)
+    variants: dict[str, Path] = {}
+    card["precisions"] = add_precision_variants(export.path, outcome.extra, variants, ctx)
+    files = publish_version(registry, layer, {"weights": weights, "onnx": export.path, **variants}, card, ctx)
     section = {
         **files,
         "architecture": outcome.config.arch,
@@ -173,7 +176,9 @@ def train_from_data(
             field="data",
         )
     dataset = TrainPatches(PairImages(train_pairs), params.patch, params.seed)
-    train(params, outcome.config, dataset, PairImages(val_pairs), ctx, outcome, objective_for(params, ctx))
+    validation = PairImages(val_pairs)
+    outcome.extra.update({TRAINING_SET: dataset, VALIDATION_SET: validation})  # for the precision variants
+    train(params, outcome.config, dataset, validation, ctx, outcome, objective_for(params, ctx))
     return data_fingerprint(scan)
 
 
@@ -205,6 +210,7 @@ def train_from_clean(
     whiten = params.whiten_paper
     dataset = DegradedPatches(CleanImages(train_images), params.patch, params.seed, preset, whiten=whiten)
     validation = DegradedValidation(CleanImages(val_images), params.seed, preset, whiten=whiten)
+    outcome.extra.update({TRAINING_SET: dataset, VALIDATION_SET: validation})  # for the precision variants
     train(params, outcome.config, dataset, validation, ctx, outcome, objective_for(params, ctx))
     return scan.fingerprint()
 

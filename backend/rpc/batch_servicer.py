@@ -14,7 +14,8 @@ from typing import Any
 
 import grpc
 
-from backend.batch.models import onnx_file, resolve_model
+from backend.batch.models import precision_files, resolve_model
+from backend.batch.precision import check_precision
 from backend.batch.stream import StreamSession
 from backend.detection.models import local_file, resolve_detector
 from backend.detection.stream import DetectSession
@@ -43,6 +44,7 @@ def options_from(start: batch_pb2.RestoreStreamStart) -> RestoreOptions:
             require_provider=start.require_provider,
             batch_size=start.batch_size,
             tier=start.tier,
+            precision=start.precision,
         )
     )
 
@@ -133,12 +135,13 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
         chosen = resolve_model(
             open_registry(self.workspace.store, self.workspace.state_dir), options.model, options.layer, options.tier
         )
+        check_precision(chosen.model, options.precision)
         if not self._slots.acquire(blocking=False):
             raise ResourceExhausted("the backend already runs as many restore streams as it allows; try again later")
         try:
             cache = self.workspace.state_dir / "cache"
-            onnx = onnx_file(self.workspace.store, chosen, cache / "models")
-            session = StreamSession(onnx, options, cache / "tensorrt")
+            files = precision_files(self.workspace.store, chosen, cache / "models", options.precision)
+            session = StreamSession(files, options, cache / "tensorrt")
             context.add_callback(session.close)
             try:
                 model = chosen.model
@@ -212,6 +215,8 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
                 batch_size=ready["batch_size"],
                 batch_pixels=ready["batch_pixels"],
                 tile_limit=ready["tile_limit"],
+                precision=ready["precision"],
+                precision_reason=ready["precision_reason"],
             )
         )
         refused: list[OmniError] = []  # a request the reader refused (beyond a limit, not protobuf)

@@ -74,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--require-provider", choices=provider.suggestions, default=provider.default, help=help_text(provider)
     )
     add_param(parser, k, "batch_size")
+    add_param(parser, k, "precision", normalise=lowered)
     parser.add_argument(
         "--remote",
         action="store_true",
@@ -108,6 +109,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
         require_provider=args.require_provider,
         batch_size=args.batch_size,
         tier=args.tier,
+        precision=args.precision,
     )
     job = submit(session, jobs_pb2.JobSpec(restore_batch=spec))
     print(f"job {job.id} queued", file=sys.stderr)
@@ -193,6 +195,7 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
         require_provider=args.require_provider,
         batch_size=args.batch_size,
         tier=args.tier,
+        precision=args.precision,
     )
     return RemoteRestore(
         input=Path(args.input),

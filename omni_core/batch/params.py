@@ -43,6 +43,7 @@ class RestoreOptions:
     require_provider: str = ""  # an ONNX Runtime provider name, or ""
     batch_size: int = 0  # images/tiles per network call; 0 = auto
     tier: str = ""  # "fast" | "quality": the tier's current version instead of ``model``/``layer``; "" = none
+    precision: str = RESTORE_BATCH["precision"].str_default  # which export of the version runs
 
     @property
     def tile_side(self) -> int:
@@ -74,6 +75,7 @@ class RestoreBatchParams:
     require_provider: str = ""
     batch_size: int = 0
     tier: str = ""
+    precision: str = ""
 
     def options(self) -> RestoreOptions:
         return RestoreOptions(
@@ -86,6 +88,7 @@ class RestoreBatchParams:
             self.require_provider,
             self.batch_size,
             self.tier,
+            self.precision,
         )
 
 
@@ -100,6 +103,7 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
         quality=or_default(RESTORE_BATCH, "quality", options.quality),
         require_provider=provider_name(options.require_provider),
         tier=options.tier.strip().lower(),
+        precision=or_default(RESTORE_BATCH, "precision", options.precision.strip().lower()),
     )
     check(RESTORE_BATCH, o, "tile", "overlap", "tier")
     if o.tier and (o.model != CURRENT or o.layer):
@@ -110,7 +114,7 @@ def check_options(options: RestoreOptions) -> RestoreOptions:
         )
     if o.tile > 0 and 2 * o.overlap_px >= o.tile:
         raise InvalidArgument("overlap", f"must be under half the tile ({o.tile} px), got {o.overlap_px}")
-    check(RESTORE_BATCH, o, "format", "quality", "layer", "batch_size")
+    check(RESTORE_BATCH, o, "format", "quality", "layer", "batch_size", "precision")
     return o
 
 
@@ -129,4 +133,5 @@ def check_params(params: RestoreBatchParams) -> RestoreBatchParams:
         quality=o.quality,
         require_provider=o.require_provider,
         tier=o.tier,
+        precision=o.precision,
     )

@@ -86,6 +86,7 @@ def _start_message(options: RestoreOptions) -> batch_pb2.RestoreStreamStart:
         format=options.format,
         quality=options.quality,
         require_provider=options.require_provider,
+        precision=options.precision,
         batch_size=options.batch_size,
         tier=options.tier,
     )
@@ -333,6 +334,7 @@ def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:
     summary.settings["batch"] = ready.batch_size
     summary.settings["batch_pixels"] = ready.batch_pixels
     summary.tile_limit = ready.tile_limit
+    summary.precision, summary.precision_reason = ready.precision, ready.precision_reason
     run.on_log(f"model {ready.model} ({ready.layer})" + (f": {ready.model_note}" if ready.model_note else ""), "info")
     run.on_log(f"model trained for: {summary.model_domain}", "info")
     if not summary.domain_warning:  # a stream that broke and started again has looked already

@@ -49,6 +49,9 @@ class BatchSummary:
     domain_warning: str = ""
     provider: str = ""
     provider_warnings: list[str] = field(default_factory=list)
+    #: the export that ran (fp32, fp16, int8) and why
+    precision: str = ""
+    precision_reason: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     #: why tiles are as large as they are (the memory figures of the default, or what was asked for)
     tile_limit: str = ""
@@ -144,6 +147,8 @@ class BatchSummary:
             "domain_warning": self.domain_warning,
             "provider": self.provider,
             "provider_warnings": self.provider_warnings,
+            "precision": self.precision,
+            "precision_reason": self.precision_reason,
             "settings": self.settings,
             "tile_limit": self.tile_limit,
             "tile_plans": self._tile_plans(),
@@ -256,6 +261,8 @@ def render_text(data: dict[str, Any]) -> str:
         lines.append(f"  WARNING:  {data['domain_warning']}")
     lines.append(f"Provider:   {data['provider'] or 'n/a'}")
     lines += [f"  warning:  {warning}" for warning in data["provider_warnings"]]
+    if data.get("precision"):
+        lines.append(f"Precision:  {data['precision']} ({data.get('precision_reason') or 'n/a'})")
     lines += [
         "Settings:   " + ", ".join(f"{key} {value}" for key, value in settings.items()),
         *([f"Tiles:      {data['tile_limit']}"] if data.get("tile_limit") else []),

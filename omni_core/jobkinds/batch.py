@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omni_core.jobkinds.common import flag, folder, require_provider
 from omni_core.jobkinds.spec import INT32_MAX, JobKind, ParamSpec
+from omni_core.precision import AUTO, PRECISIONS
 from omni_core.tiers import TIERS
 
 CURRENT = "current"
@@ -110,6 +111,15 @@ RESTORE_BATCH = JobKind(
             "",
             choices=TIERS,
             specials=(("", "none: model and layer choose"),),
+        ),
+        ParamSpec(
+            "precision",
+            "Precision",
+            "which export of the version runs: auto = fp16 on a GPU provider, int8 on a CPU when the version kept "
+            "it and it measured faster, else fp32; fp16/int8 need the version to have that variant",
+            "choice",
+            AUTO,
+            choices=PRECISIONS,
         ),
     ),
 )

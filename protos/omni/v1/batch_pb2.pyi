@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RestoreBatchSpec(_message.Message):
-    __slots__ = ("input", "out", "model", "layer", "recursive", "tile", "overlap", "format", "quality", "overwrite", "ref", "require_provider", "batch_size", "tier")
+    __slots__ = ("input", "out", "model", "layer", "recursive", "tile", "overlap", "format", "quality", "overwrite", "ref", "require_provider", "batch_size", "tier", "precision")
     INPUT_FIELD_NUMBER: _ClassVar[int]
     OUT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class RestoreBatchSpec(_message.Message):
     REQUIRE_PROVIDER_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
     input: str
     out: str
     model: str
@@ -36,7 +37,8 @@ class RestoreBatchSpec(_message.Message):
     require_provider: str
     batch_size: int
     tier: str
-    def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ...) -> None: ...
+    precision: str
+    def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ..., precision: _Optional[str] = ...) -> None: ...
 
 class BatchCounts(_message.Message):
     __slots__ = ("found", "restored", "skipped", "failed", "subfolders_not_entered")
@@ -53,7 +55,7 @@ class BatchCounts(_message.Message):
     def __init__(self, found: _Optional[int] = ..., restored: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., subfolders_not_entered: _Optional[int] = ...) -> None: ...
 
 class RestoreStreamStart(_message.Message):
-    __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size", "tier")
+    __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size", "tier", "precision")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     TILE_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +65,7 @@ class RestoreStreamStart(_message.Message):
     REQUIRE_PROVIDER_FIELD_NUMBER: _ClassVar[int]
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: int
     tile: int
@@ -72,7 +75,8 @@ class RestoreStreamStart(_message.Message):
     require_provider: str
     batch_size: int
     tier: str
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[int] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ...) -> None: ...
+    precision: str
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[int] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ..., precision: _Optional[str] = ...) -> None: ...
 
 class ImageChunk(_message.Message):
     __slots__ = ("id", "data", "last", "reference")
@@ -95,7 +99,7 @@ class RestoreStreamRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[RestoreStreamStart, _Mapping]] = ..., chunk: _Optional[_Union[ImageChunk, _Mapping]] = ...) -> None: ...
 
 class RestoreStreamReady(_message.Message):
-    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit", "model_domain")
+    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit", "model_domain", "precision", "precision_reason")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     MODEL_NOTE_FIELD_NUMBER: _ClassVar[int]
@@ -109,6 +113,8 @@ class RestoreStreamReady(_message.Message):
     BATCH_PIXELS_FIELD_NUMBER: _ClassVar[int]
     TILE_LIMIT_FIELD_NUMBER: _ClassVar[int]
     MODEL_DOMAIN_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_REASON_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: str
     model_note: str
@@ -122,7 +128,9 @@ class RestoreStreamReady(_message.Message):
     batch_pixels: int
     tile_limit: str
     model_domain: str
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ..., model_domain: _Optional[str] = ...) -> None: ...
+    precision: str
+    precision_reason: str
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ..., model_domain: _Optional[str] = ..., precision: _Optional[str] = ..., precision_reason: _Optional[str] = ...) -> None: ...
 
 class ReferenceMetrics(_message.Message):
     __slots__ = ("psnr_before", "psnr_after", "ssim_before", "ssim_after")

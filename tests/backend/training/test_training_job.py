@@ -65,7 +65,7 @@ def test_training_job_end_to_end(backend: Backend, client: Connection, pairs_dir
     assert version.startswith("restoration_layer1_")
     model = client.get_model(version)
     assert model.metrics["psnr"] == pytest.approx(metrics[2]["val/psnr"])
-    assert set(model.files) == {"weights", "onnx"}
+    assert {"weights", "onnx"} <= set(model.files) <= {"weights", "onnx", "onnx_int8", "onnx_fp16"}  # + kept variants
     card = json.loads(model.card_json)
     assert card["parameters"] > 0 and card["onnx_max_abs_diff"] < 1e-4
     assert card["data_fingerprint"] and card["environment"]["torch"]

@@ -1,0 +1,122 @@
+"""Precision variants: a tiny exported model, quantized with real training crops and judged on held-out ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from backend.restoration.archs import PRESETS, build_network
+from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
+from backend.restoration.export import export_onnx
+from backend.restoration.pairs import scan_pairs
+from backend.restoration.precision_data import calibration_crops, held_out_crops
+from backend.restoration.quantize import VariantsReport, precision_variants
+
+
+@pytest.fixture(scope="module")
+def pairs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve 64x64 synthetic document pairs made by the real generator."""
+    from backend.storage import LocalStore
+    from backend.synthetic.params import SynthRestorationParams, validate_restoration
+    from backend.synthetic.restoration import generate_restoration
+    from tests.backend.synthetic.conftest import RecordingContext
+
+    out = tmp_path_factory.mktemp("pairs")
+    params = validate_restoration(
+        SynthRestorationParams(count=12, out=str(out), size=64, seed=3, degradations=("noise", "blur"))
+    )
+    generate_restoration(params, LocalStore(out), RecordingContext(scratch_dir=tmp_path_factory.mktemp("scratch")))
+    return out
+
+
+@pytest.fixture(scope="module")
+def variants(pairs_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, VariantsReport]:  # type: ignore[type-arg]
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("model")
+    fp32 = export_onnx(build_network(PRESETS["layer1-tiny"]), folder / "model.onnx").path
+    train, val = split_pairs(scan_pairs(pairs_dir).pairs, 0.25, 0)
+    calibration = calibration_crops(TrainPatches(PairImages(train), 32, 0), count=8)
+    held_out = held_out_crops(PairImages(val))
+    report = precision_variants(fp32, folder, calibration, held_out, max_psnr_drop=100.0, speed_side=64)
+    return fp32, held_out, report
+
+
+def _run(path: Path, x: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": x})[0]  # type: ignore[no-any-return]
+
+
+def test_crops_are_real_and_deterministic(pairs_dir: Path) -> None:
+    train, val = split_pairs(scan_pairs(pairs_dir).pairs, 0.25, 0)
+    a = calibration_crops(TrainPatches(PairImages(train), 32, 0), count=10)
+    b = calibration_crops(TrainPatches(PairImages(train), 32, 0), count=10)
+    assert len(a) == 10 and a[0].shape == (1, 3, 32, 32) and a[0].dtype == np.float32
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert a[0].std() > 0.01  # image content, not a constant
+    crops = held_out_crops(PairImages(val))
+    assert len(crops) == len(val) == 3
+    degraded, clean = crops[0]
+    assert degraded.shape == (1, 3, 64, 64) and clean.shape == (64, 64, 3)
+    assert not np.array_equal(degraded[0].transpose(1, 2, 0), clean)
+
+
+def test_int8_is_quantized_runs_and_its_delta_is_recorded(variants) -> None:  # type: ignore[no-untyped-def]
+    fp32, held_out, report = variants
+    int8 = report.files["onnx_int8"]
+    ops = {node.op_type for node in onnx.load(str(int8)).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops  # QDQ format
+    x = held_out[0][0]
+    got, expected = _run(int8, x), _run(fp32, x)
+    assert got.shape == expected.shape and np.isfinite(got).all()
+    assert 0 < np.abs(got - expected).max() < 0.25  # quantized, yet close
+    entry = report.card["int8"]
+    assert entry["kept"] and entry["role"] == "onnx_int8" and entry["mp_per_s"] > 0
+    assert entry["psnr_delta"] == pytest.approx(entry["psnr"] - report.card["fp32"]["psnr"])
+    assert entry["psnr_delta"] != 0.0
+    assert report.card["calibration_crops"] == 8 and report.card["held_out_crops"] == 3
+
+
+def test_fp16_loads_on_the_cpu_and_matches_fp32(variants) -> None:  # type: ignore[no-untyped-def]
+    fp32, held_out, report = variants
+    fp16 = report.files["onnx_fp16"]
+    model = onnx.load(str(fp16))
+    assert any(t.data_type == onnx.TensorProto.FLOAT16 for t in model.graph.initializer)
+    x = held_out[1][0]
+    got = _run(fp16, x)
+    assert got.dtype == np.float32  # float32 in and out
+    assert np.abs(got - _run(fp32, x)).max() < 5e-3
+    assert abs(report.card["fp16"]["psnr_delta"]) < 0.05 and report.card["fp16"]["kept"]
+
+
+def test_a_variant_below_the_threshold_is_dropped_and_the_card_says_why(variants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fp32, held_out, _ = variants
+    report = precision_variants(
+        fp32, tmp_path, held_out_crops_inputs(held_out), held_out, max_psnr_drop=-1.0, speed_side=64
+    )
+    assert report.files == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # dropped files are not left behind
+    for precision in ("int8", "fp16"):
+        entry = report.card[precision]
+        assert entry["kept"] is False
+        assert "below fp32 on the held-out crops (at most -1 dB is kept)" in entry["why"]
+    assert report.card["threshold_psnr_drop_db"] == -1.0
+
+
+def held_out_crops_inputs(held_out: list) -> list[np.ndarray]:  # type: ignore[type-arg]
+    return [x for x, _ in held_out]
+
+
+def test_a_variant_that_cannot_be_made_is_not_kept_and_says_why(variants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fp32, held_out, _ = variants
+    report = precision_variants(fp32, tmp_path, [], held_out, speed_side=64)
+    assert report.card["int8"] == {
+        "kept": False,
+        "why": "could not be made: ValueError: INT8 calibration needs at least one crop",
+    }
+    assert list(report.files) == ["onnx_fp16"] and report.card["fp16"]["kept"]
+    assert report.card["calibration_crops"] == 0
