@@ -43,7 +43,8 @@ from desktop.qt.session import Session
 from desktop.qt.theme import SPACING, set_invalid
 from desktop.qt.views.batch_form import FolderField
 from desktop.qt.widgets.common import error_label, form_layout, muted_label
-from desktop.qt.widgets.split_viewer import SplitViewer, load_image
+from desktop.qt.widgets.file_viewer import FileViewer
+from desktop.qt.widgets.split_viewer import load_image
 from desktop.qt.workers import StreamWorker
 from protos.omni.v1 import jobs_pb2, models_pb2
 
@@ -208,27 +209,11 @@ class BatchDetectPanel(QWidget):
         return column
 
     def _build_results(self) -> QWidget:
-        self.images = QListWidget()
+        pane = FileViewer("The annotated images show here as they are written.")
+        self.images, self.viewer, self.viewer_status = pane.files, pane.viewer, pane.status
         self.images.itemClicked.connect(self._image_clicked)
-        self.viewer = SplitViewer()
-        self.viewer_status = muted_label("The annotated images show here as they are written.")
-        fit = QPushButton("Fit")
-        fit.clicked.connect(self.viewer.fit)
-        top = QHBoxLayout()
-        top.addWidget(self.viewer_status, 1)
-        top.addWidget(fit)
-        viewer_box = QWidget()
-        viewer_layout = QVBoxLayout(viewer_box)
-        viewer_layout.setContentsMargins(0, 0, 0, 0)
-        viewer_layout.addLayout(top)
-        viewer_layout.addWidget(self.viewer, 1)
-        split = QSplitter()
-        split.addWidget(self.images)
-        split.addWidget(viewer_box)
-        split.setStretchFactor(1, 1)
-        split.setSizes([180, 580])
         box = QGroupBox("Annotated images")
-        QVBoxLayout(box).addWidget(split)
+        QVBoxLayout(box).addWidget(pane)
         return box
 
     # -- detectors ------------------------------------------------------------------------------------------

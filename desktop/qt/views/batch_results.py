@@ -10,18 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
-    QListWidget,
     QListWidgetItem,
-    QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.models.batch_model import BatchRunModel
-from desktop.qt.widgets.common import muted_label
-from desktop.qt.widgets.split_viewer import SplitViewer, load_image
+from desktop.qt.widgets.file_viewer import FileViewer
+from desktop.qt.widgets.split_viewer import load_image
 from desktop.qt.workers import TaskRunner
 
 CHOOSE_TEXT = "Choose a restored file to compare it with its input."
@@ -33,26 +29,10 @@ class BatchResults(QGroupBox):
         self.run = run
         self.runner = runner
         self._shown = ""  # the file in the viewer
-        self.files = QListWidget()
+        pane = FileViewer(CHOOSE_TEXT)
+        self.files, self.viewer, self.viewer_status = pane.files, pane.viewer, pane.status
         self.files.currentItemChanged.connect(self._file_chosen)
-        self.viewer = SplitViewer()
-        self.viewer_status = muted_label(CHOOSE_TEXT)
-        fit = QPushButton("Fit")
-        fit.clicked.connect(self.viewer.fit)
-        top = QHBoxLayout()
-        top.addWidget(self.viewer_status, 1)
-        top.addWidget(fit)
-        viewer_box = QWidget()
-        viewer_layout = QVBoxLayout(viewer_box)
-        viewer_layout.setContentsMargins(0, 0, 0, 0)
-        viewer_layout.addLayout(top)
-        viewer_layout.addWidget(self.viewer, 1)
-        split = QSplitter()
-        split.addWidget(self.files)
-        split.addWidget(viewer_box)
-        split.setStretchFactor(1, 1)
-        split.setSizes([180, 580])
-        QVBoxLayout(self).addWidget(split)
+        QVBoxLayout(self).addWidget(pane)
 
         run.reset.connect(self.clear)
         run.failure_added.connect(lambda failure: self._mark_failed(failure.input))
