@@ -147,11 +147,14 @@ def test_an_explicit_version_leaves_the_layer_to_the_backend(tmp_path: Path) -> 
     choices = model_choices(
         [models_pb2.ModelVersion(version="restoration_layer_1_x", kind="restoration", layer="layer_1", current=True)]
     )
-    assert [(c.model, c.layer) for c in choices] == [("current", 2), ("current", 1), ("restoration_layer_1_x", 0)]
-    assert "★" in choices[2].label
+    assert [(c.model, c.layer, c.tier) for c in choices] == [
+        ("current", 2, ""), ("current", 1, ""), ("current", 0, "fast"), ("current", 0, "quality"),
+        ("restoration_layer_1_x", 0, ""),
+    ]
+    assert "★" in choices[4].label
     form.choose_model(choices[1])
     assert (form.spec().model, form.spec().layer) == ("current", 1)
-    form.choose_model(choices[2])
+    form.choose_model(choices[4])
     assert (form.spec().model, form.spec().layer) == ("restoration_layer_1_x", 0)
 
 
@@ -394,7 +397,7 @@ def test_choices_name_the_domain_from_the_card_and_unknown_for_older_models() ->
         for name, card in cards.items()
     ]
     choices = model_choices(versions)
-    labels = [choice.label for choice in choices[2:]]
+    labels = [choice.label for choice in choices[4:]]  # after the currents of two layers and two tiers
     assert labels == ["v_photo (layer_2, photo)", "v_old (layer_2, unknown)", "v_bad (layer_2, unknown)"]
     # "current" resolves to the newest when none is promoted, the promoted one otherwise
     assert choices[0].label.endswith(", photo") and choices[1].label == "Current of layer 1 (promoted, else newest)"

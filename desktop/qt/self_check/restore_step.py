@@ -59,7 +59,7 @@ class RestoreFolder:
     def _start_run(self, ctx: CheckContext, view: BatchView) -> bool:
         form, wanted = view.form, ctx.options.model
         choices = [form.models.itemData(i) for i in range(form.models.count())]
-        versions = [c.model for c in choices if isinstance(c, ModelChoice) and c.layer == 0]
+        versions = [c.model for c in choices if isinstance(c, ModelChoice) and c.layer == 0 and not c.tier]
         ready = wanted in versions if wanted else bool(versions)
         if not ready:
             if time.monotonic() - self.started_at > MODELS_WAIT_S:
