@@ -234,14 +234,21 @@ def test_bad_ids_references_and_bytes_fail_alone(
     assert refused.reason.startswith("refused: reference:") and not refused.detected
 
 
+IMAGES = 40
+
+
 def test_a_broken_stream_is_streamed_again_without_writing_twice(
     detection_client: Connection, busy_onnx_version: str, tmp_path: Path
 ) -> None:
     """The stream's worker process dies mid-run (killed here): ``retry`` hears the error, a new stream carries
-    only the images without a result, and every image is written once."""
+    only the images without a result, and every image is written once.
+
+    Enough images that the kill lands mid-run: results run ahead of reported progress by up to 2 * IN_FLIGHT
+    pending writes plus IN_FLIGHT images sent, so with 12 a fast worker could finish before the kill (a CI run
+    saw exactly that)."""
     import psutil
 
-    scenes = generate_scenes(tmp_path / "scenes", count=12)
+    scenes = generate_scenes(tmp_path / "scenes", count=IMAGES)
     source = tmp_path / "in"
     source.mkdir()
     for path in (scenes / "images").rglob("*.jpg"):
@@ -250,7 +257,7 @@ def test_a_broken_stream_is_streamed_again_without_writing_twice(
     killed: list[int] = []
 
     def kill_the_worker(view: ProgressView) -> None:
-        if view.done == 3 and not killed:
+        if view.done == 2 and not killed:
             for child in psutil.Process().children(recursive=True):
                 if child.pid not in children_before:
                     child.kill()
@@ -264,6 +271,6 @@ def test_a_broken_stream_is_streamed_again_without_writing_twice(
         detection_client, request, on_progress=kill_the_worker, on_item=items.append, retry=reconnect.again
     )
     assert killed and [(e.code, "stopped unexpectedly" in e.message) for e in errors] == [("UNAVAILABLE", True)]
-    assert result.state == "finished" and result.document["images"] == 12 and not result.failed
+    assert result.state == "finished" and result.document["images"] == IMAGES and not result.failed
     detected = [item.input for item in items if item.ok]
-    assert len(detected) == len(set(detected)) == 12
+    assert len(detected) == len(set(detected)) == IMAGES
