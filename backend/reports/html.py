@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.reports.clean_data import clean_data_rows, is_clean_run
 from backend.reports.plots import curves_png
-from backend.reports.real_images import real_image_rows
+from backend.reports.real_images import before_after_html, real_image_rows
 from backend.reports.text import duration, size
 
 STYLE = """
@@ -105,6 +105,7 @@ def render_html(report: dict[str, Any]) -> str:
         ]
         if real.get("error"):
             parts.append(f"<p class='err'>Not scored: {html.escape(str(real['error']))}</p>")
+        parts.append(before_after_html(real))
     parts.append("<h2>Model</h2>")
     if model.get("version"):
         parts.append(

@@ -36,7 +36,26 @@ def real_image_lines(section: dict[str, Any]) -> list[str]:
     lines += [f"{domain:<22} {method:<24} PSNR={p:>9}  SSIM={s}" for domain, method, p, s in real_image_rows(section)]
     if section.get("error"):
         lines.append(f"Not scored: {section['error']}")
+    if section.get("before_after"):
+        sheet = section["before_after"]
+        lines.append(
+            f"Before/after images of the {sheet['domain']} crops ({len(sheet['rows'])} rows: "
+            f"{' | '.join(sheet['columns'])}): in the HTML report."
+        )
     return lines
+
+
+def before_after_html(section: dict[str, Any]) -> str:
+    """The before/after sheet as an embedded image with its caption ("" when the section has none)."""
+    sheet = section.get("before_after")
+    if not sheet:
+        return ""
+    rows = ", ".join(html.escape(row) for row in sheet["rows"])
+    return (
+        f"<h3>Before and after: real {html.escape(sheet['domain'])} crops</h3>"
+        f"<p>Columns: {html.escape(' | '.join(sheet['columns']))}. Rows: {rows}.</p>"
+        f"<img alt='before and after' src='data:image/png;base64,{sheet['png_base64']}'>"
+    )
 
 
 def real_image_advice(section: dict[str, Any]) -> list[str]:
@@ -87,5 +106,6 @@ def render_evaluation_html(result: dict[str, Any]) -> str:
         "<!doctype html><html><head><meta charset='utf-8'><title>Real-image evaluation</title></head><body>"
         f"<h1>Real-image evaluation</h1><p>{html.escape(_trained_for(result))}</p>"
         f"<p>{html.escape(str(section.get('description', '')))}</p><table>{header}{body}</table>"
+        f"{before_after_html(section)}"
         f"<h2>Recommendations</h2><ul>{advice or '<li>none</li>'}</ul></body></html>"
     )

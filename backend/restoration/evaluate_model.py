@@ -17,6 +17,7 @@ from backend.jobs.context import JobContext
 from backend.registry.shared import registry_at
 from backend.reports.real_images import real_image_advice, render_evaluation_html, render_evaluation_text
 from backend.reports.store import json_safe
+from backend.restoration.before_after import before_after
 from backend.restoration.evaluation_result import model_evaluation
 from backend.restoration.params import EvaluateParams
 from backend.restoration.real_eval import BatchRestorer, evaluate_real
@@ -40,6 +41,8 @@ def evaluate_model_on_real_images(params: EvaluateParams, ctx: JobContext) -> di
     restore = _onnx_restorer(onnx_file(ctx.store, chosen, ctx.scratch_dir))
     baselines = ("nlm", "bm3d") if params.bm3d else ("nlm",)
     section = evaluate_real(restore, baselines=baselines, check=ctx.check_cancelled)
+    if chosen.model.card.get("whiten_paper"):  # its PSNR on scans counts the whitened paper as error: show it
+        section.update(whiten_paper=True, before_after=before_after(restore, "document"))
     result: dict[str, Any] = {
         "kind": "evaluate_real",
         "model": {"version": version, "layer": chosen.model.layer, "domain": model_domain(chosen.model.card)},

@@ -21,6 +21,7 @@ from backend.reports.environment import environment
 from backend.reports.recommendations import recommend
 from backend.reports.store import json_safe, save_report
 from backend.restoration.archs import config_to_dict, count_parameters, preset_for
+from backend.restoration.before_after import before_after
 from backend.restoration.clean_data import CleanImages, DegradedPatches, DegradedValidation, scan_clean
 from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
 from backend.restoration.distill import objective_for
@@ -225,13 +226,16 @@ def domain_card(params: TrainRestorationParams) -> dict[str, Any]:
     return card
 
 
-def real_images_section(outcome: TrainOutcome, ctx: JobContext) -> dict[str, Any]:
+def real_images_section(outcome: TrainOutcome, ctx: JobContext, *, whitened: bool = False) -> dict[str, Any]:
     """The trained model scored on the held-out real images (``real_eval``); a failure is recorded in the
-    section, never fails a run whose model is already registered."""
+    section, never fails a run whose model is already registered. A model that whitens the paper also gets
+    before/after images of the real scans, which its PSNR cannot describe."""
     assert outcome.model is not None
     ctx.progress(0, 0, unit="", message="scoring on real images")
     try:
         section = evaluate_real(torch_restorer(outcome.model), check=ctx.check_cancelled)
+        if whitened:
+            section.update(whiten_paper=True, before_after=before_after(torch_restorer(outcome.model), "document"))
     except (OSError, ValueError, RuntimeError) as failure:
         ctx.log(f"real images not scored: {failure}", level="warning")
         return {"error": str(failure)}
@@ -271,9 +275,7 @@ def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, A
             fingerprint = run(params, ctx, outcome, report)
             report["model"] = register_trained(params, outcome, fingerprint, ctx, domain_card(params))
             report["comparison"] = report["model"].pop("comparison", None)
-            report["real_images"] = real_images_section(outcome, ctx)
-            if params.whiten_paper and "domains" in report["real_images"]:
-                report["real_images"]["whiten_paper"] = True
+            report["real_images"] = real_images_section(outcome, ctx, whitened=params.whiten_paper)
     finally:
         finish_report(report, outcome, params, ctx, ended.state, ended.error, started)
     version = report["model"]["version"]

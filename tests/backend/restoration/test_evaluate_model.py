@@ -70,3 +70,24 @@ def test_wrong_evaluations_are_refused_naming_the_field(
     with pytest.raises(BackendError) as refused:
         client.submit(jobs_pb2.JobSpec(evaluate=training_pb2.EvaluateSpec(**spec)))  # type: ignore[arg-type]
     assert field in str(refused.value)
+
+
+def test_a_model_that_whitens_paper_is_shown_before_and_after_not_called_worse(
+    backend: Backend,
+    client: Connection,
+    tiny_onnx: Path,  # noqa: F811
+) -> None:
+    card = {"architecture": "layer1", "domain": "document", "whiten_paper": True}
+    version = ModelRegistry(LocalStore(backend.workspace.root)).register("layer_1", {"onnx": tiny_onnx}, card).version
+    job = client.submit(jobs_pb2.JobSpec(evaluate=training_pb2.EvaluateSpec(model=version)))
+    final = wait_for_state(client, job.id, timeout=120)
+    assert final.state == jobs_pb2.JOB_STATE_SUCCEEDED, final.message
+    result = json.loads(client.get_artifact_text(final.outputs["result"]))
+    section = result["real_images"]
+    assert section["whiten_paper"] is True and section["before_after"]["domain"] == "document"
+    advice = " ".join(result["recommendations"])
+    assert (
+        "this model whitens the paper" in advice and "real document validation images this model is worse" not in advice
+    )
+    page = client.get_artifact_text(final.outputs["result_html"])
+    assert f"data:image/png;base64,{section['before_after']['png_base64']}" in page

@@ -110,7 +110,11 @@ def test_a_clean_training_job_records_domain_and_preset_in_the_card(client: Conn
     assert CORRUPT in {item["file"] for item in report["data"]["skipped_examples"]}
     text = client.get_report(job.id, "text")
     assert f"Clean images: {len(READABLE)}" in text and "Paper tone in the targets: whitened" in text
-    assert "paper tone in the targets" in client.get_report(job.id, "html")
+    page = client.get_report(job.id, "html")
+    assert "paper tone in the targets" in page
+    sheet = report["real_images"]["before_after"]  # a whitening model is shown, not judged by PSNR on scans
+    assert report["real_images"]["whiten_paper"] is True and sheet["domain"] == "document" and sheet["rows"]
+    assert f"data:image/png;base64,{sheet['png_base64']}" in page and "Before/after images" in text
 
 
 def test_a_folder_without_a_readable_image_fails_naming_the_field(tmp_path: Path) -> None:
