@@ -57,6 +57,12 @@ REAL_IMAGES: tuple[RealImage, ...] = (
     RealImage("motorcycle", "skimage", "data", "motorcycle_left.png", "photo", "train"),
     RealImage("ihc", "skimage", "data", "ihc.png", "photo", "train"),
     RealImage("camera", "skimage", "data", "camera.png", "photo", "train"),
+    RealImage("brick", "skimage", "data", "brick.png", "photo", "train"),
+    RealImage("grass", "skimage", "data", "grass.png", "photo", "train"),
+    RealImage("gravel", "skimage", "data", "gravel.png", "photo", "train"),
+    RealImage("coins", "skimage", "data", "coins.png", "photo", "train"),
+    RealImage("moon", "skimage", "data", "moon.png", "photo", "train"),
+    RealImage("cell", "skimage", "data", "cell.png", "photo", "train"),
 )
 
 
@@ -90,7 +96,7 @@ def held_out(domain: Domain | None = None) -> list[tuple[RealImage, np.ndarray]]
 def write_training_photos(folder: Path, tile: int = 0) -> list[Path]:
     """Write the training photos into ``folder`` as PNG (for ``omni train restoration --clean``): whole, or cut
     into non-overlapping ``tile`` x ``tile`` pieces, so that a training epoch (one random crop an image) sees
-    more than six crops."""
+    more than one crop of each photo."""
     if tile < 0:
         raise ValueError(f"tile: must be 0 (whole photos) or a side in pixels, got {tile}")
     folder.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ def test_the_set_loads_from_installed_files_with_the_network_cut(monkeypatch: py
 
 def test_the_training_photos_are_written_whole(tmp_path: Any) -> None:
     written = real_set.write_training_photos(tmp_path / "whole")
-    assert len(written) == 6 and all(path.stat().st_size > 10_000 for path in written)
+    assert len(written) == 12 and all(path.stat().st_size > 10_000 for path in written)
     tiles = real_set.write_training_photos(tmp_path / "tiles", tile=192)
     assert len(tiles) > 30 and all(Image.open(path).size == (192, 192) for path in tiles)
     with pytest.raises(ValueError, match="training image"):
