@@ -4,6 +4,7 @@ cancelled, and ``follow_job`` reconnects after a dropped stream without missing 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -59,7 +60,7 @@ REMOTE_LISTING_DEADLINE_S = 120.0
 KEEPALIVE_TIME_S = 5.0
 KEEPALIVE_TIMEOUT_S = 5.0
 MAX_RECONNECT_BACKOFF_S = 3.0
-#: how soon a restore stream notices its stop event while waiting for a result
+#: how soon a batch stream (restore, detect) notices its stop event while waiting for a result
 STOP_POLL_S = 0.1
 CHANNEL_OPTIONS = (
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -554,12 +555,8 @@ class Connection:
                 yield batch_pb2.RestoreStreamRequest(chunk=chunk)
 
         call = self.batch.RestoreStream(requests(), metadata=self._metadata)
-        if stop is not None:
-            threading.Thread(
-                target=_cancel_when_set, args=(stop, stopped, call), name="omni-restore-stop", daemon=True
-            ).start()
         parts: dict[str, list[bytes]] = {}
-        try:
+        with self._cancellable(call, stop, stopped):
             for response in call:
                 if response.WhichOneof("message") != "result":
                     yield response
@@ -576,14 +573,6 @@ class Connection:
                 joined.CopyFrom(result)
                 joined.data = whole
                 yield batch_pb2.RestoreStreamResponse(result=joined)
-        except grpc.RpcError as error:
-            asked = stopped.is_set() or (stop is not None and stop.is_set())
-            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and asked:
-                return
-            raise BackendError.from_rpc(error, self.target.address) from None
-        finally:
-            stopped.set()
-            call.cancel()
 
     def detect_stream(
         self,
@@ -592,13 +581,15 @@ class Connection:
         *,
         in_flight: int = 4,
         chunk_bytes: int = 1 << 20,
+        stop: threading.Event | None = None,
     ) -> Iterator[batch_pb2.DetectStreamResponse]:
         """Detect objects in images that live on this side through ``Batch.DetectStream``.
 
         ``images`` yields ``(id, image bytes)``, read lazily from gRPC's sending thread, at most ``in_flight``
         images ahead of their results; it must not raise. Yields ``ready``, one ``result`` per image, then
-        ``done``. Closing the iterator cancels the call. Errors of ``start`` raise BackendError before any
-        result."""
+        ``done``. Closing the iterator cancels the call, and so does setting ``stop`` from any thread, as for
+        ``restore_stream``: the iteration then ends quietly, even while it waits for a result. Errors of
+        ``start`` raise BackendError before any result."""
         window = threading.Semaphore(max(1, in_flight))
         stopped = threading.Event()
         pairs = ((key, data, None) for key, data in images)
@@ -609,13 +600,27 @@ class Connection:
                 yield batch_pb2.DetectStreamRequest(chunk=chunk)
 
         call = self.batch.DetectStream(requests(), metadata=self._metadata)
-        try:
+        with self._cancellable(call, stop, stopped):
             for response in call:
                 if response.WhichOneof("message") == "result":
                     window.release()
                 yield response
+
+    @contextlib.contextmanager
+    def _cancellable(self, call: Any, stop: threading.Event | None, stopped: threading.Event) -> Iterator[None]:
+        """Around the iteration of a batch stream's ``call``: setting ``stop`` (any thread) cancels it at once, a
+        watcher thread waking a read blocked on a result; a cancel that was asked for (``stop``, or the iterator
+        closed) ends the iteration quietly, any other gRPC error raises BackendError; leaving cancels the call and
+        sets ``stopped`` (the request feed ends)."""
+        if stop is not None:
+            threading.Thread(
+                target=_cancel_when_set, args=(stop, stopped, call), name="omni-batch-stop", daemon=True
+            ).start()
+        try:
+            yield
         except grpc.RpcError as error:
-            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and stopped.is_set():
+            asked = stopped.is_set() or (stop is not None and stop.is_set())
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED and asked:
                 return
             raise BackendError.from_rpc(error, self.target.address) from None
         finally:

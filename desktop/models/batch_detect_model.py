@@ -5,7 +5,8 @@ boxes per class, the failed images, and the annotated images as they are written
 The run is the CLI's (``omni_core.batch.remote_detect``, which moves to the torch-free client core with its
 siblings): the same outputs, resume and summary as ``omni detect``. ``run_events`` drives it on the caller's
 thread (a worker thread of the panel) and yields what happens; ``DetectRunModel.apply`` takes those on the UI
-thread. Cancel asks the run to stop between images: the stream ends, only whole outputs are left.
+thread. Cancel sets the run's stop event: the stream is cancelled at once (a wait for a result is woken), the
+writes under way finish, so only whole outputs are left, and the summary says "stopped".
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.client.connection import STOP_POLL_S
 from desktop.client.errors import BackendError
 from desktop.client.retry import Reconnect
 from desktop.models.events import Event
@@ -120,12 +122,19 @@ _END = object()
 
 
 def run_events(
-    connection: DetectConnection, request: RemoteDetect, should_stop: Callable[[], bool]
+    connection: DetectConnection,
+    request: RemoteDetect,
+    stop: threading.Event,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[ProgressView | jobs_pb2.ItemOutcome | LogEvent | DetectRunResult | RunError]:
     """Run ``request`` and yield what happens, ending with a ``DetectRunResult`` (or a ``RunError``). The run's
-    callbacks come from several threads (the stream's, its writers'): a queue puts them in one order."""
+    callbacks come from several threads (the stream's, its writers'): a queue puts them in one order.
+
+    Setting ``stop`` stops the run (``detect_remote``'s stop: the stream is cancelled at once, the result says
+    "stopped"). ``should_stop`` (the draining worker's flag) turning true sets ``stop`` too, within
+    ``STOP_POLL_S``, and so does closing this iterator early."""
     events: queue.Queue[Any] = queue.Queue()
-    reconnect = Reconnect(should_stop=should_stop)
+    reconnect = Reconnect(should_stop=lambda: stop.is_set() or should_stop())
 
     def progress(view: ProgressView) -> None:
         reconnect.progressed()
@@ -141,7 +150,7 @@ def run_events(
                     on_item=events.put,
                     on_log=lambda message, level: events.put(LogEvent(message, level)),
                     retry=reconnect.again,
-                    should_stop=should_stop,
+                    stop=stop,
                 )
             )
         except Exception as error:  # noqa: BLE001 - delivered to the UI thread as a value
@@ -150,8 +159,20 @@ def run_events(
             events.put(_END)
 
     threading.Thread(target=work, name="omni-detect-run", daemon=True).start()
-    while (event := events.get()) is not _END:
-        yield event
+    try:
+        while True:
+            try:
+                event = events.get(timeout=STOP_POLL_S)
+            except queue.Empty:
+                if should_stop():
+                    stop.set()
+                continue
+            if event is _END:
+                return
+            yield event
+    except GeneratorExit:  # nobody drains the run any more: stop it (the outputs written stay whole)
+        stop.set()
+        raise
 
 
 @dataclass

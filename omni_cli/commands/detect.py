@@ -10,18 +10,16 @@ codes of a streamed ``omni restore`` (Ctrl+C stops the stream; only whole output
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 
 from desktop.client import BackendError
-from desktop.client.retry import Reconnect
-from omni_cli.commands.restore import EXIT_SOME_FAILED, StreamDisplay
-from omni_cli.display import JobDisplay
-from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, submit_and_follow
+from omni_cli.commands.restore import EXIT_SOME_FAILED
+from omni_cli.follow import EXIT_FAILED, EXIT_OK, submit_and_follow
 from omni_cli.options import add_param, help_text
 from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
+from omni_cli.streamed import stream_run
 from omni_core.jobkinds import DETECT_BATCH
 from protos.omni.v1 import detection_pb2, jobs_pb2
 
@@ -105,10 +103,8 @@ def run_detect(args: argparse.Namespace) -> int:
 
 
 def _run_remote(session: Session, args: argparse.Namespace) -> int:
-    from omni_core.batch.remote import ProgressView
-    from omni_core.batch.remote_detect import RemoteDetect, detect_remote
+    from omni_core.batch.remote_detect import STOPPED, RemoteDetect, detect_remote
     from omni_core.detection.batch_output import SUMMARY_JSON
-    from omni_core.errors import OmniError
 
     if args.detach:
         print(
@@ -126,33 +122,17 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
         recursive=args.recursive,
         overwrite=not args.resume,
     )
-    with contextlib.ExitStack() as stack:
-        feed = StreamDisplay(stack.enter_context(JobDisplay(jobs_pb2.Job(id="detect (streamed)", kind="detect_batch"))))
-        reconnect = Reconnect(
-            on_wait=lambda error, delay: feed.log(f"connection lost ({error}); retrying in {delay:.1f} s", "warning")
-        )
-
-        def progress(view: ProgressView) -> None:
-            reconnect.progressed()
-            feed.progress(view)
-
-        try:
-            result = detect_remote(
-                session.connection,
-                request,
-                on_progress=progress,
-                on_log=feed.log,
-                on_item=feed.item,
-                retry=reconnect.again,
-            )
-        except KeyboardInterrupt:
-            print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        except (OmniError, BackendError) as error:
-            print(f"omni: {error.message}", file=sys.stderr)
-            return EXIT_FAILED
+    job = jobs_pb2.Job(id="detect (streamed)", kind="detect_batch")
+    streamed = stream_run(
+        job,
+        lambda **hooks: detect_remote(session.connection, request, **hooks),
+        stopped=lambda result: result.state == STOPPED,
+        reconnect_word="retrying",
+    )
+    if streamed.result is None:
+        return streamed.code
     code = _print_summary(request.out / SUMMARY_JSON)
-    return EXIT_SOME_FAILED if code == EXIT_OK and result.failed else code
+    return EXIT_SOME_FAILED if code == EXIT_OK and streamed.result.failed else code
 
 
 def _print_summary(path: Path) -> int:

@@ -10,21 +10,14 @@ restore (``omni_core.batch.remote.restore_remote``) in-process.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
-from desktop.client import BackendError
-from desktop.client.retry import Reconnect
-from omni_cli.display import JobDisplay
-from omni_cli.follow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, follow, submit
+from omni_cli.follow import EXIT_INTERRUPTED, EXIT_OK, follow, submit
 from omni_cli.options import Spelling, add_param, help_text, lowered
 from omni_cli.session import Session, add_backend_options, add_notify_option, local_path, open_session
+from omni_cli.streamed import stream_run
 from omni_core.batch.params import AUTO_TILE, NO_OVERLAP, WHOLE_IMAGE
 from omni_core.jobkinds import RESTORE_BATCH
 from protos.omni.v1 import batch_pb2, jobs_pb2
@@ -131,56 +124,6 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
     return code
 
 
-class StreamDisplay:
-    """Feeds a remote run's progress, log lines and items to the same display a job gets."""
-
-    def __init__(self, display: JobDisplay) -> None:
-        self.display = display
-        self.lock = threading.Lock()
-
-    def progress(self, view: object) -> None:
-        from omni_core.batch.remote import ProgressView
-
-        assert isinstance(view, ProgressView)
-        progress = jobs_pb2.Progress(
-            done=view.done,
-            total=view.total,
-            eta_seconds=view.eta_seconds,
-            rate=view.rate,
-            unit="images",
-            message=view.message,
-        )
-        with self.lock:
-            self.display.show(jobs_pb2.JobEvent(progress=progress))
-
-    def log(self, message: str, level: str) -> None:
-        value = jobs_pb2.LogLine.LEVEL_WARNING if level == "warning" else jobs_pb2.LogLine.LEVEL_INFO
-        with self.lock:
-            self.display.show(jobs_pb2.JobEvent(log=jobs_pb2.LogLine(level=value, message=message)))
-
-    def item(self, outcome: jobs_pb2.ItemOutcome) -> None:
-        with self.lock:
-            self.display.show(jobs_pb2.JobEvent(item=outcome))
-
-
-@contextlib.contextmanager
-def stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
-    """Ctrl+C sets ``stop`` (the run stops cleanly, as the desktop's Cancel does); a second one interrupts."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def first(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, first)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _remote_request(args: argparse.Namespace) -> RemoteRestore:
     from omni_core.batch.params import RestoreOptions
     from omni_core.batch.remote import RemoteRestore
@@ -209,42 +152,16 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
 
 def _run_remote(session: Session, args: argparse.Namespace) -> int:
     from omni_core.batch.formats import SUMMARY_TEXT
-    from omni_core.batch.remote import ProgressView, restore_remote
-    from omni_core.errors import OmniError
+    from omni_core.batch.remote import restore_remote
 
     request = _remote_request(args)
-    stop = threading.Event()
     job = jobs_pb2.Job(id="restore (streamed)", kind="restore_batch")
-    with JobDisplay(job) as display, stop_on_ctrl_c(stop):
-        feed = StreamDisplay(display)
-        reconnect = Reconnect(
-            on_wait=lambda error, delay: feed.log(
-                f"connection lost ({error}); reconnecting in {delay:.1f} s", "warning"
-            ),
-            should_stop=stop.is_set,
-        )
-
-        def progress(view: ProgressView) -> None:
-            reconnect.progressed()
-            feed.progress(view)
-
-        try:
-            summary = restore_remote(
-                session.connection,
-                request,
-                on_progress=progress,
-                on_log=feed.log,
-                on_item=feed.item,
-                retry=reconnect.again,
-                stop=stop,
-            )
-        except KeyboardInterrupt:
-            summary = None
-        except (OmniError, BackendError) as error:
-            print(f"omni: {error.message}", file=sys.stderr)
-            return EXIT_FAILED
-    if summary is None or summary.state == "stopped":
-        print("\nstopped: the outputs written are whole; run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    streamed = stream_run(
+        job,
+        lambda **hooks: restore_remote(session.connection, request, **hooks),
+        stopped=lambda summary: summary.state == "stopped",
+    )
+    if streamed.result is None:
+        return streamed.code
     print((request.out / SUMMARY_TEXT).read_text(encoding="utf-8"), end="")
-    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
+    return EXIT_SOME_FAILED if streamed.result.failed else EXIT_OK

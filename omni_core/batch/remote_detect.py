@@ -43,8 +43,16 @@ class DetectConnection(Protocol):
     """What this needs of ``desktop.client.Connection`` (duck-typed: the backend may not import it)."""
 
     def detect_stream(
-        self, start: batch_pb2.DetectStreamStart, images: Iterable[tuple[str, bytes]], *, in_flight: int
-    ) -> Iterator[batch_pb2.DetectStreamResponse]: ...
+        self,
+        start: batch_pb2.DetectStreamStart,
+        images: Iterable[tuple[str, bytes]],
+        *,
+        in_flight: int,
+        stop: threading.Event | None = None,
+    ) -> Iterator[batch_pb2.DetectStreamResponse]:
+        """Yields ``ready``, one ``result`` per image, then ``done``; setting ``stop`` cancels the call at once and
+        ends the iteration quietly (from any thread: a call blocked waiting for a result is woken)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class DetectRunResult:
 
 
 class _Stopped(Exception):
-    """The caller asked the run to stop (``should_stop``)."""
+    """The caller asked the run to stop (``stop`` set)."""
 
 
 class _Run:
@@ -89,10 +97,10 @@ class _Run:
         on_progress: Callable[[ProgressView], None],
         on_log: Callable[[str, str], None],
         on_item: Callable[[jobs_pb2.ItemOutcome], None],
-        should_stop: Callable[[], bool],
+        stop: threading.Event,
     ) -> None:
         self.request, self.out, self.work = request, out, work
-        self.on_progress, self.on_log, self.on_item, self.should_stop = on_progress, on_log, on_item, should_stop
+        self.on_progress, self.on_log, self.on_item, self.stop = on_progress, on_log, on_item, stop
         self.ready: batch_pb2.DetectStreamReady | None = None
         self.ready_event = threading.Event()
         self.identity: dict[str, Any] = {}
@@ -190,10 +198,10 @@ class _Run:
         """Read each file as the stream asks for it (gRPC's sending thread), once the backend is ready and resume
         is decided; after a reconnect only the files without an outcome yet."""
         while not self.ready_event.wait(0.1):
-            if self.should_stop():
+            if self.stop.is_set():
                 return
         for item in self.work.todo:
-            if self.should_stop():
+            if self.stop.is_set():
                 return
             if item.relative in self.recorded:
                 continue
@@ -245,7 +253,7 @@ def detect_remote(
     on_log: Callable[[str, str], None] = lambda message, level: None,
     on_item: Callable[[jobs_pb2.ItemOutcome], None] = lambda item: None,
     retry: Callable[[BaseException], bool] = lambda error: False,
-    should_stop: Callable[[], bool] = lambda: False,
+    stop: threading.Event | None = None,
 ) -> DetectRunResult:
     """Detect in ``request.input``'s images through the backend and write the job's outputs into ``request.out``.
 
@@ -253,10 +261,13 @@ def detect_remote(
     written), ``on_progress`` each image finished; both from any thread. When the stream fails, ``retry(error)``
     decides (after waiting) whether to open a new one, which carries only the images without a result.
 
-    ``should_stop()`` true ends the run between images: the stream is cancelled, the outputs written are whole,
-    the summary says "stopped" and a second run resumes. Ctrl+C (KeyboardInterrupt) does the same and re-raises;
-    so does an error (a full disk, the backend refusing the run), with the summary saying "failed".
+    Setting ``stop`` (from any thread: the desktop's Cancel, the CLI's Ctrl+C handler) cancels the stream at once,
+    as for ``restore_remote``: the writes under way finish, so the outputs written are whole, the summary says
+    "stopped" and the result has that state; a second run resumes. A KeyboardInterrupt raised inside the run is
+    handled the same way, then re-raised; so is an error (a full disk, the backend refusing the run), with the
+    summary saying "failed".
     """
+    stop = stop if stop is not None else threading.Event()
     source, out = request.input.resolve(), request.out.resolve()
     if not source.is_dir():
         raise FailedPrecondition(f"{request.input} is not a folder", field="input")
@@ -267,7 +278,7 @@ def detect_remote(
     work = plan_work(scan_folder(source, recursive=request.recursive, exclude=out), out)
     if work.subfolders_not_entered:
         on_log(f"{work.subfolders_not_entered} subfolder(s) of {source} not entered (use --recursive)", "info")
-    run = _Run(request, out, work, on_progress, on_log, on_item, should_stop)
+    run = _Run(request, out, work, on_progress, on_log, on_item, stop)
     for problem in work.problems:
         on_item(jobs_pb2.ItemOutcome(input=problem["file"], skipped=True, reason=problem["reason"]))
     try:
@@ -311,18 +322,22 @@ def _stream_until_done(
         except (KeyboardInterrupt, DiskFull, _Stopped):
             raise
         except Exception as error:
-            if run.should_stop():
+            if run.stop.is_set():
                 raise _Stopped from None
             if not retry(error):
+                if run.stop.is_set():  # stopped while waiting to stream again
+                    raise _Stopped from None
                 raise
             left = len(run.work.todo) - len(run.recorded)
             run.on_log(f"the stream broke ({error}); streaming again: {left} image(s) to go", "warning")
 
 
 def _stream(connection: DetectConnection, request: RemoteDetect, run: _Run) -> None:
-    responses = connection.detect_stream(_start(request, run), run.images(), in_flight=IN_FLIGHT)
+    responses = connection.detect_stream(_start(request, run), run.images(), in_flight=IN_FLIGHT, stop=run.stop)
     try:
         for response in responses:
+            if run.stop.is_set():
+                raise _Stopped  # what is still in flight is dropped: the next run detects it
             kind = response.WhichOneof("message")
             if kind == "ready":
                 run.on_ready(response.ready)
@@ -330,10 +345,8 @@ def _stream(connection: DetectConnection, request: RemoteDetect, run: _Run) -> N
                 run.on_result(response.result)
             elif kind == "done":
                 return
-            if run.should_stop():
-                raise _Stopped
-        if run.should_stop():
-            raise _Stopped
+        if run.stop.is_set():
+            raise _Stopped  # the call was cancelled: the iteration ended quietly
     finally:
         close = getattr(responses, "close", None)
         if close is not None:

@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +21,13 @@ from backend.storage.local import TEMP_SUFFIX
 from desktop.client import Connection
 from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
-from desktop.models.batch_detect_model import DetectFormModel, DetectRunModel, run_events
+from desktop.models.batch_detect_model import DetectFormModel, DetectRunModel, LogEvent, run_events
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
 from desktop.qt.views.batch_detect_panel import BatchDetectPanel
 from desktop.qt.views.batch_view import BatchView
+from omni_core.batch.remote_detect import DetectRunResult
+from protos.omni.v1 import batch_pb2
 from tests.backend.detection.conftest import generate_scenes
 
 MAKE_DETECTOR = Path(__file__).parent / "annotate" / "make_detector.py"
@@ -78,7 +81,7 @@ def test_the_run_model_follows_a_real_run(backend: EmbeddedBackend, detector: st
     run.image_finished.connect(lambda item: finished.append(item.input))
     run.start(form.request())
     with Connection(backend.target) as connection:
-        run.apply(list(run_events(connection, form.request(), lambda: False)))
+        run.apply(list(run_events(connection, form.request(), threading.Event())))
     assert run.state == "finished" and run.result is not None, run.message
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert [f.input for f in run.failures] == ["broken.jpg"] and len(finished) == summary["images"] == 5
@@ -88,6 +91,44 @@ def test_the_run_model_follows_a_real_run(backend: EmbeddedBackend, detector: st
     assert (run.done, run.total) == (6, 6) and "6/6 images" in run.progress_text()
     source, annotated = run.paths_of(run.finished[0])
     assert source.is_file() and annotated == tmp_path / "out" / "annotated" / run.finished[0].input
+
+
+class WaitingForResults:
+    """A ``DetectConnection`` whose stream says ready, then waits for a result that never comes until ``stop`` is
+    set: what ``Connection.detect_stream`` does with a cancelled call (the iteration ends quietly)."""
+
+    def __init__(self) -> None:
+        self.stop: threading.Event | None = None
+
+    def detect_stream(
+        self, start: object, images: object, *, in_flight: int, stop: threading.Event | None = None
+    ) -> Iterator[batch_pb2.DetectStreamResponse]:
+        self.stop = stop
+        ready = batch_pb2.DetectStreamReady(model="detector_x", classes=list(CLASSES), conf=0.25, iou=0.7, max_det=9)
+        yield batch_pb2.DetectStreamResponse(ready=ready)
+        assert stop is not None and stop.wait(30)
+
+
+def test_the_worker_s_stop_stops_the_run_through_its_event(tmp_path: Path) -> None:
+    """The panel's worker flag (a window closing, the session disconnecting) sets the run's stop event, as Cancel
+    does: the run ends "stopped" with its summary, not "failed"; closing the events early stops it too."""
+    source = scenes_folder(tmp_path, 2, broken=False)
+    form = DetectFormModel()
+    form.fields.input, form.fields.out = str(source), str(tmp_path / "out")
+    for close_early in (False, True):
+        connection, stop, asked = WaitingForResults(), threading.Event(), threading.Event()
+        events = run_events(connection, form.request(), stop, asked.is_set)
+        first = next(events)
+        assert isinstance(first, LogEvent) and first.message.startswith("detector detector_x")
+        if close_early:
+            events.close()
+            assert stop.is_set() and connection.stop is stop
+            continue
+        asked.set()
+        rest = list(events)
+        assert stop.is_set() and connection.stop is stop
+        assert isinstance(rest[-1], DetectRunResult) and rest[-1].state == "stopped"
+        assert json.loads((tmp_path / "out" / "summary.json").read_text())["state"] == "stopped"
 
 
 @pytest.fixture

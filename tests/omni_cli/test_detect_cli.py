@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from omni_cli.follow import EXIT_INTERRUPTED
+from omni_core.partial import TEMP_SUFFIX
+from tests.helpers import REPO, wait_for
 
 
 def omni(*args: str, workspace: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -129,3 +132,48 @@ def test_detect_streamed_writes_the_job_s_outputs_and_resumes(workspace: Path, v
     assert again.returncode == 3 and json.loads((remote / "summary.json").read_text())["done_before"] == 4
     refused = omni("detect", str(source), str(source), *args, "--remote", workspace=workspace)
     assert refused.returncode == 1 and "out: " in refused.stderr and "is the input folder" in refused.stderr
+
+
+def test_ctrl_c_stops_a_streamed_detection_as_it_stops_a_streamed_restore(
+    workspace: Path, version: str, tmp_path: Path
+) -> None:
+    """SIGINT to the process group, as a terminal's Ctrl+C: the handler sets the run's stop event, the stream is
+    cancelled, and the exit status and words are ``omni restore --remote``'s (130); OUT has whole outputs and a
+    summary saying "stopped", and the same command again resumes."""
+    from tests.backend.detection.conftest import generate_scenes
+
+    count = 80
+    scenes = generate_scenes(tmp_path / "scenes", count=count, size=256, seed=5)
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for image in (scenes / "images").rglob("*.jpg"):
+        shutil.copy(image, source / image.name)
+    command = ["detect", str(source), str(out), "--model", version, "--conf", "0.01", "--remote"]
+    env = {**os.environ, "OMNI_WORKSPACE": str(workspace), "OMNI_DENY_NETWORK": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "omni_cli", *command], cwd=REPO, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        records = out / "records"
+        wait_for(lambda: len(list(records.glob("*.json"))) >= 2 or process.poll() is not None, 120, what="records")
+        assert process.poll() is None, process.communicate()
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == EXIT_INTERRUPTED == 130, stderr
+    assert "stopped: the outputs written are whole; run the same command again to resume" in stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["mode"], summary["state"]) == ("remote", "stopped")
+    done = sorted(p.stem for p in records.glob("*.json"))
+    assert 2 <= len(done) < count and summary["images"] == len(done)
+    for kind, suffix in (("annotated", ".jpg"), ("labels", ".txt")):
+        assert sorted(p.stem for p in (out / kind).glob(f"*{suffix}")) == done
+    assert not [p for p in out.rglob("*") if TEMP_SUFFIX in p.name]
+
+    resumed = omni(*command, workspace=workspace)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["state"], summary["images"], summary["done_before"]) == ("finished", count, len(done))

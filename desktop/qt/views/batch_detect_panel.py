@@ -2,8 +2,9 @@
 machine (``desktop/models/batch_detect_model.py`` holds the state; this only draws it and writes back).
 
 The run happens on a worker thread (``Session.open_stream``, its own channel); progress, the boxes per class, the
-failed images and each annotated image as it is written come back on the UI thread. Cancel stops the stream
-after the images under way (their outputs whole); closing the window stops it too.
+failed images and each annotated image as it is written come back on the UI thread. Cancel sets the run's stop
+event (``DetectRunModel.stop_requested``): the stream is cancelled at once and the writes under way finish, so the
+outputs are whole; closing the window stops it too.
 """
 
 from __future__ import annotations
@@ -245,7 +246,7 @@ class BatchDetectPanel(QWidget):
         self._chosen, self._shown = False, ""
 
         def events(connection: Any, should_stop: Any) -> Any:
-            return run_events(connection, request, lambda: should_stop() or run.stop_requested.is_set())
+            return run_events(connection, request, run.stop_requested, should_stop)
 
         self._worker = self.session.open_stream(
             events, name="batch-detect", on_items=self._on_events, on_finished=run.stream_ended

@@ -10,7 +10,9 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -128,23 +130,58 @@ def test_streamed_detection_writes_what_the_job_writes(
 def test_a_stop_leaves_whole_outputs_and_a_second_run_finishes(
     detection_client: Connection, busy_onnx_version: str, tmp_path: Path
 ) -> None:
+    """The way the desktop's Cancel and the CLI's Ctrl+C stop a run: the stop event, set from another thread mid-run,
+    cancels the stream; the writes under way finish, the summary says "stopped" and is returned, not raised."""
     scenes = generate_scenes(tmp_path / "scenes", count=16)
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()
     for path in (scenes / "images").rglob("*.jpg"):
         shutil.copy(path, source / path.name)
+    stop = threading.Event()
     done: list[ProgressView] = []
+
+    def stop_from_elsewhere(view: ProgressView) -> None:
+        done.append(view)
+        if view.done == 3:
+            threading.Thread(target=stop.set).start()
+
     request = RemoteDetect(source, out, model=busy_onnx_version)
-    stopped = detect_remote(detection_client, request, on_progress=done.append, should_stop=lambda: len(done) > 3)
-    assert stopped.state == "stopped" and stopped.document["state"] == "stopped"
+    stopped = detect_remote(detection_client, request, on_progress=stop_from_elsewhere, stop=stop)
+    assert stopped.state == "stopped" and "run again to resume" in stopped.message
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["state"] == stopped.document["state"] == "stopped" and summary["mode"] == "remote"
     records = sorted(p.stem for p in (out / "records").glob("*.json"))
-    assert 3 <= len(records) < 16
+    assert 3 <= len(records) < 16 and summary["images"] == len(records) == max(view.done for view in done)
     for kind, suffix in (("annotated", ".jpg"), ("labels", ".txt")):
-        assert all((out / kind / f"{stem}{suffix}").is_file() for stem in records)
+        assert sorted(p.stem for p in (out / kind).glob(f"*{suffix}")) == records  # none without its record
     assert not [p for p in out.rglob("*") if TEMP_SUFFIX in p.name]
-    finished = detect_remote(detection_client, request)
+    finished = detect_remote(detection_client, request, stop=threading.Event())
     assert finished.state == "finished" and finished.document["images"] == 16
     assert finished.document["done_before"] == len(records) and finished.document["detected_now"] == 16 - len(records)
+
+
+def test_the_stop_event_wakes_a_stream_waiting_for_results(
+    detection_client: Connection, busy_onnx_version: str
+) -> None:
+    """``detect_stream(stop=)`` as ``restore_stream``'s: no image ever comes, so no result either; setting the event
+    from another thread cancels the call and the iteration ends quietly, at once."""
+    release, stop = threading.Event(), threading.Event()
+
+    def no_images() -> Iterator[tuple[str, bytes]]:
+        release.wait(60)  # gRPC's sending thread waits here: the stream stays open with nothing in flight
+        yield from ()
+
+    start = batch_pb2.DetectStreamStart(model=busy_onnx_version)
+    try:
+        responses = detection_client.detect_stream(start, no_images(), stop=stop)
+        assert next(responses).WhichOneof("message") == "ready"
+        timer = threading.Timer(0.3, stop.set)
+        timer.start()
+        began = time.perf_counter()
+        assert list(responses) == []  # not an error: the cancel was asked for
+        assert time.perf_counter() - began < 5
+    finally:
+        release.set()
 
 
 def test_throughput_of_the_stream_and_the_job(
