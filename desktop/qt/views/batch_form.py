@@ -4,6 +4,7 @@ model's description of ``restore_batch``, re-applied when a backend's arrives.""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -237,6 +238,20 @@ class TileSpinBox(QSpinBox):
 
     def textFromValue(self, value: int) -> str:
         return self.NAMES.get(value, f"{value} px")
+
+    def _wider(self, hint: QSize) -> QSize:
+        """``hint`` wide enough for "whole images" too (Qt sizes a spin box by the texts of its minimum and maximum
+        only, and "whole images" is neither)."""
+        metrics = self.fontMetrics()
+        widest = max(metrics.horizontalAdvance(self.textFromValue(v)) for v in (self.minimum(), self.maximum()))
+        names = max(metrics.horizontalAdvance(name) for name in self.NAMES.values())
+        return QSize(hint.width() + max(0, names - widest), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return self._wider(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:
+        return self._wider(super().minimumSizeHint())
 
     def valueFromText(self, text: str) -> int:
         for value, name in self.NAMES.items():
