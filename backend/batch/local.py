@@ -84,6 +84,7 @@ def _open(params: RestoreBatchParams, options: RestoreOptions, ctx: JobContext) 
         ctx.log(warning, level="warning")
     ctx.set_output("provider", run.provider)
     ctx.set_output("precision", run.precision)
+    ctx.set_output("precision_reason", run.precision_reason)
     if run.warnings:
         ctx.set_output("provider_warning", "; ".join(run.warnings))
     summary = BatchSummary(

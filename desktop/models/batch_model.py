@@ -6,8 +6,8 @@ come from. Log lines and progress messages are for people; nothing here reads th
 
 A run can also be streamed from this machine (always against a remote backend): ``remote_request()`` is the
 form as ``omni_core.batch.remote.RemoteRestore``, which the view runs in-process on a worker thread; what that
-run hears feeds the same run model, typed (``start_remote``, ``apply_stream_progress``, ``apply_item``,
-``apply_log``, ``stream_ended``).
+run hears feeds the same run model, typed (``start_remote``, ``apply_stream_ready``, ``apply_stream_progress``,
+``apply_item``, ``apply_log``, ``stream_ended``).
 
 The form speaks the CLI's language: tile 0 = whole images, overlap 0 = none, and ``FORM_AUTO_TILE`` (the
 default, the CLI's "no --tile") = tiles as large as the backend's free memory holds for the model. The spec's
@@ -65,6 +65,9 @@ class BatchFields:
     quality: int = RESTORE_BATCH["quality"].int_default
     overwrite: bool = False  # redo outputs that exist (default: resume)
     stream: bool = False  # stream the images from this machine (the CLI's --remote); forced for remote backends
+    #: which export of the version runs (auto | fp32 | fp16 | int8); "" = the backend's default (one older than
+    #: precisions has no such parameter)
+    precision: str = RESTORE_BATCH["precision"].str_default
 
     @classmethod
     def of(cls, kind: JobKind) -> BatchFields:
@@ -74,12 +77,13 @@ class BatchFields:
             overlap=in_form(OVERLAP_IN_FORM, kind["overlap"].int_default),
             format=kind["format"].str_default,
             quality=kind["quality"].int_default,
+            precision=kind["precision"].str_default if "precision" in kind.names() else "",
         )
 
 
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(BatchFields))
 #: the fields whose defaults the description gives
-DESCRIBED = ("tile", "overlap", "format", "quality")
+DESCRIBED = ("tile", "overlap", "format", "quality", "precision")
 
 
 def in_form(words: dict[int, int], value: int) -> int:
@@ -137,6 +141,8 @@ def check_fields(f: BatchFields, kind: JobKind = RESTORE_BATCH) -> dict[str, str
     for name in ("format", "quality"):
         if problem := kind.problem(name, getattr(f, name)):
             errors[name] = problem
+    if f.precision and "precision" in kind.names() and (problem := kind.problem("precision", f.precision)):
+        errors["precision"] = problem
     return errors
 
 
@@ -266,6 +272,7 @@ class BatchFormModel(FormErrors):
             format=f.format,
             quality=f.quality,
             overwrite=f.overwrite,
+            precision=f.precision,
         )
 
     def job_spec(self) -> jobs_pb2.JobSpec:
@@ -288,6 +295,7 @@ class BatchFormModel(FormErrors):
             format=spec.format,
             quality=spec.quality,
             tier=spec.tier,
+            precision=spec.precision,
         )
         return RemoteRestore(
             Path(spec.input), Path(spec.out), options, recursive=spec.recursive, overwrite=spec.overwrite
@@ -403,6 +411,12 @@ class BatchRunModel:
         self._progress(progress)
         self.changed.emit()
 
+    def apply_stream_ready(self, ready: batch_pb2.RestoreStreamReady) -> None:
+        """The backend is ready to restore a streamed run: which export of the version runs, and why."""
+        if self.streamed and self.active and ready.precision:
+            self.outputs |= {"precision": ready.precision, "precision_reason": ready.precision_reason}
+            self.changed.emit()
+
     def apply_item(self, item: jobs_pb2.ItemOutcome) -> None:
         """What became of one file of a streamed run."""
         if self.streamed and self.active:
@@ -436,6 +450,8 @@ class BatchRunModel:
                 SUBFOLDERS_NOT_ENTERED: counts.subfolders_not_entered,
                 "model_domain": summary.model_domain,
                 "domain_warning": summary.domain_warning,
+                "precision": summary.precision,  # the export that ran and why, as the ready message said
+                "precision_reason": summary.precision_reason,
             }
             self.outputs = {name: str(value) for name, value in values.items() if value not in ("", 0)}
         self.changed.emit()
@@ -467,6 +483,13 @@ class BatchRunModel:
     @property
     def domain_warning(self) -> str:
         return self.outputs.get("domain_warning", "")
+
+    def precision_text(self) -> str:
+        """``"int8 (asked for)"``: the export of the version that ran and why, once the run has said (empty before;
+        a backend older than precisions never says)."""
+        precision = self.outputs.get("precision", "")
+        reason = self.outputs.get("precision_reason", "")
+        return f"{precision} ({reason})" if precision and reason else precision
 
     def _progress(self, progress: jobs_pb2.Progress) -> None:
         if progress.done < self.done and progress.total == self.total:

@@ -43,6 +43,7 @@ class TrainFields:
     whiten_paper: bool = False  # with ``clean`` documents: the targets' paper made white
     tier: str = ""  # fast | quality; "" = by layer
     teacher: str = ""  # a restoration version to distil from; "" = none
+    distill_weight: float = 0.0  # with a teacher: the share of the loss against its output; sent only with one
 
     @classmethod
     def of(cls, kind: JobKind) -> TrainFields:
@@ -100,7 +101,14 @@ def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str,
             errors[name] = problem
     if math.isnan(f.lr):
         errors["lr"] = "enter a number, e.g. 1e-4"
+    if distills(f, kind) and (problem := kind.problem("distill_weight", f.distill_weight)):
+        errors["distill_weight"] = problem
     return errors
+
+
+def distills(f: TrainFields, kind: JobKind) -> bool:
+    """The run has a teacher and the backend takes a distillation weight (its field is enabled and sent)."""
+    return bool(f.teacher.strip()) and "distill_weight" in kind.names()
 
 
 class TrainFormModel(FormErrors):
@@ -168,6 +176,8 @@ class TrainFormModel(FormErrors):
             whiten_paper=f.whiten_paper,
             tier=f.tier,
             teacher=f.teacher.strip(),
+            # without a teacher the backend refuses a weight: 0 = not given
+            distill_weight=f.distill_weight if distills(f, self.kind) else 0.0,
         )
 
     def job_spec(self) -> jobs_pb2.JobSpec:

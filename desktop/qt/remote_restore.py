@@ -2,9 +2,9 @@
 
 The images are read here, streamed to the backend and the results written here, by the same code the CLI's
 ``omni restore --remote`` runs (no child process: a bundled desktop has no Python to start one). The run gets
-its own channel; what it hears (progress, item outcomes, log lines, "reconnecting") comes back typed, as signals
-on the UI thread, the way ``desktop.qt.workers`` hops threads: the worker emits a private signal connected
-queued to a slot of this object, which lives on the UI thread.
+its own channel; what it hears (progress, item outcomes, the ready message, log lines, "reconnecting") comes back
+typed, as signals on the UI thread, the way ``desktop.qt.workers`` hops threads: the worker emits a private signal
+connected queued to a slot of this object, which lives on the UI thread.
 
 ``stop()`` sets the run's stop event: the stream is cancelled at once (only whole outputs are left, the summary
 says "stopped") and ``ended`` follows. A broken stream is streamed again under ``Reconnect``'s policy. Deleting
@@ -24,7 +24,7 @@ from desktop.client.retry import Reconnect
 from omni_core.batch.remote import ProgressView, RemoteRestore, restore_remote
 from omni_core.batch.summary import BatchSummary
 from omni_core.errors import OmniError
-from protos.omni.v1 import jobs_pb2
+from protos.omni.v1 import batch_pb2, jobs_pb2
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class RemoteRestoreRun(QObject):
 
     progress = Signal(object)  # ProgressView
     item = Signal(object)  # jobs_pb2.ItemOutcome
+    ready = Signal(object)  # batch_pb2.RestoreStreamReady: the model, provider and precision that run
     log_line = Signal(str, str)  # message, level ("info" | "warning")
     reconnecting = Signal(object)  # BackendError: the stream broke, a new one is on its way
     ended = Signal(object, object)  # BatchSummary | None, BaseException | None (the run raised it)
@@ -122,6 +123,7 @@ class RemoteRestoreRun(QObject):
                     on_progress=progress,
                     on_log=lambda message, level: self._send(_Log(message, level)),
                     on_item=self._send,
+                    on_ready=self._send,
                     retry=reconnect.again,
                     stop=stop,
                 )
@@ -146,6 +148,8 @@ class RemoteRestoreRun(QObject):
             self.progress.emit(event)
         elif isinstance(event, jobs_pb2.ItemOutcome):
             self.item.emit(event)
+        elif isinstance(event, batch_pb2.RestoreStreamReady):
+            self.ready.emit(event)
         elif isinstance(event, _Log):
             self.log_line.emit(event.message, event.level)
         elif isinstance(event, _Reconnecting):

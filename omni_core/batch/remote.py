@@ -138,10 +138,12 @@ class _Run:
         on_log: Callable[[str, str], None],
         on_item: Callable[[jobs_pb2.ItemOutcome], None],
         stop: threading.Event,
+        on_ready: Callable[[batch_pb2.RestoreStreamReady], None] = lambda ready: None,
     ) -> None:
         self.request, self.plan, self.summary = request, plan, summary
         self.stop = stop
         self.on_progress, self.on_log, self.on_item = on_progress, on_log, on_item
+        self.on_ready = on_ready
         self.items = {item.relative: item for item in plan.todo}
         self.recorded: set[str] = set()  # keys with an outcome: never sent again after a reconnect
         self.lock = threading.Lock()
@@ -210,11 +212,13 @@ def restore_remote(
     on_item: Callable[[jobs_pb2.ItemOutcome], None] = lambda item: None,
     retry: Callable[[BaseException], bool] = lambda error: False,
     stop: threading.Event | None = None,
+    on_ready: Callable[[batch_pb2.RestoreStreamReady], None] = lambda ready: None,
 ) -> BatchSummary:
     """Restore ``request.input`` into ``request.out`` through the backend; returns the written summary.
 
     ``on_item`` hears what became of every file: each one the plan leaves out first, then each image as it
-    finishes (from any thread, like ``on_progress``).
+    finishes (from any thread, like ``on_progress``). ``on_ready`` hears the backend's ``ready`` message (the
+    model, provider and precision that run, and why) each time a stream starts.
 
     When the stream fails, ``retry(error)`` decides (after waiting, as it sees fit) whether to open a new one;
     a new stream carries only the images without a result yet, so no output is written twice.
@@ -263,7 +267,7 @@ def restore_remote(
         raise FailedPrecondition(
             f"no images in {request.input} ({len(plan.skipped)} other file(s){hint})", field="input"
         )
-    run = _Run(request, plan, summary, on_progress, on_log, on_item, stop)
+    run = _Run(request, plan, summary, on_progress, on_log, on_item, stop, on_ready)
     for item in planned_items(plan, options.format):
         on_item(item)
     already = sum(1 for item in plan.skipped if item.reason.startswith("already restored"))
@@ -342,8 +346,11 @@ def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:
         if summary.domain_warning:
             run.on_log(f"domain: {summary.domain_warning}", "warning")
     run.on_log(f"execution provider: {ready.provider}", "info")
+    if ready.precision:  # as a job's log says it (a backend older than precisions does not)
+        run.on_log(f"precision: {ready.precision} ({ready.precision_reason})", "info")
     for warning in ready.provider_warnings:
         run.on_log(warning, "warning")
+    run.on_ready(ready)
 
 
 def _write_quietly(summary: BatchSummary, out: Path) -> None:

@@ -4,6 +4,7 @@ model's description of ``restore_batch``, re-applied when a backend's arrives.""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +33,9 @@ from desktop.qt.widgets.described import apply_range, fill_combo
 from omni_core.jobkinds import RESTORE_BATCH, ParamSpec
 from omni_core.jobkinds.spec import INT32_MAX
 from protos.omni.v1 import models_pb2
+
+#: how the precision box names the described choices (auto, and any it does not know, show as they are)
+PRECISION_NAMES = {"fp32": "FP32", "fp16": "FP16", "int8": "INT8"}
 
 
 class FolderField(QWidget):
@@ -73,6 +77,7 @@ class BatchForm(QGroupBox):
         self.overlap.setSuffix(" px")
         self.format = QComboBox()
         self.quality = QSpinBox()
+        self.precision = QComboBox()  # the described choices; its tooltip the described help
         self.overwrite = QCheckBox("Redo outputs that already exist (no resume)")
         self.stream = QCheckBox("Stream the images from this machine (--remote)")
         self.stream.setToolTip(
@@ -96,6 +101,7 @@ class BatchForm(QGroupBox):
             ("Overlap", "overlap", self.overlap),
             ("Format", "format", self.format),
             ("Quality", "quality", self.quality),
+            ("Precision", "precision", self.precision),
             ("", "overwrite", self.overwrite),
             ("", "stream", self.stream),
         ]
@@ -120,6 +126,7 @@ class BatchForm(QGroupBox):
         self.overlap.valueChanged.connect(lambda value: model.set("overlap", value))
         self.format.currentIndexChanged.connect(lambda _: model.set("format", self.format.currentData()))
         self.quality.valueChanged.connect(lambda value: model.set("quality", value))
+        self.precision.currentIndexChanged.connect(lambda _: model.set("precision", self.precision.currentData()))
         self.overwrite.toggled.connect(lambda on: model.set("overwrite", on))
         self.stream.toggled.connect(lambda on: model.set("stream", on))
         model.changed.connect(self._show_stream)
@@ -148,6 +155,19 @@ class BatchForm(QGroupBox):
         self.format.setCurrentIndex(max(self.format.findData(f.format), 0))
         self.format.blockSignals(False)
         self._quality_enabled()
+        self._load_precision()
+
+    def _load_precision(self) -> None:
+        """The described precisions (none from a backend older than them: the box is off, nothing is sent)."""
+        kind, chosen = self.model.kind, self.model.fields.precision
+        param = kind["precision"] if "precision" in kind.names() else None
+        fill_combo(self.precision, [(PRECISION_NAMES.get(c, c), c) for c in param.choices] if param else [])
+        self.precision.setEnabled(param is not None)
+        if param is not None:
+            self.precision.setToolTip(param.help[:1].upper() + param.help[1:] + ".")
+        self.precision.blockSignals(True)
+        self.precision.setCurrentIndex(max(self.precision.findData(chosen), 0))
+        self.precision.blockSignals(False)
 
     def set_models(self, versions: list[models_pb2.ModelVersion]) -> None:
         """Offer "current" of each layer and of each tier, and every version; keep the choice if it is still there."""
@@ -192,7 +212,7 @@ class BatchForm(QGroupBox):
             label.setText(message)
             label.setVisible(bool(message))
         widgets: dict[str, QWidget] = {"input": self.input.edit, "out": self.out.edit, "tile": self.tile}
-        widgets |= {"overlap": self.overlap, "quality": self.quality}
+        widgets |= {"overlap": self.overlap, "quality": self.quality, "precision": self.precision}
         for name, widget in widgets.items():
             set_invalid(widget, name in self.model.errors)
 
@@ -218,6 +238,20 @@ class TileSpinBox(QSpinBox):
 
     def textFromValue(self, value: int) -> str:
         return self.NAMES.get(value, f"{value} px")
+
+    def _wider(self, hint: QSize) -> QSize:
+        """``hint`` wide enough for "whole images" too (Qt sizes a spin box by the texts of its minimum and maximum
+        only, and "whole images" is neither)."""
+        metrics = self.fontMetrics()
+        widest = max(metrics.horizontalAdvance(self.textFromValue(v)) for v in (self.minimum(), self.maximum()))
+        names = max(metrics.horizontalAdvance(name) for name in self.NAMES.values())
+        return QSize(hint.width() + max(0, names - widest), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return self._wider(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:
+        return self._wider(super().minimumSizeHint())
 
     def valueFromText(self, text: str) -> int:
         for value, name in self.NAMES.items():

@@ -53,6 +53,9 @@ class BatchRunPanel(QWidget):
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(10)
         self.progress_text = muted_label()
+        self.precision = muted_label()
+        self.precision.setWordWrap(True)  # an auto choice says why at length
+        self.precision.setVisible(False)
         self.summary_button = QPushButton("Open summary")
         self.summary_button.clicked.connect(self.open_summary)
         self.failures = QListWidget()
@@ -69,6 +72,7 @@ class BatchRunPanel(QWidget):
         column.addLayout(status_row)
         column.addWidget(self.progress)
         column.addWidget(self.progress_text)
+        column.addWidget(self.precision)
         column.addWidget(self.warnings)
         column.addWidget(failures_box, 1)
 
@@ -83,6 +87,7 @@ class BatchRunPanel(QWidget):
         if not run.job_id:
             self.state.setText("No run yet")
             self.warnings.setVisible(False)
+            self.precision.setVisible(False)
             self.progress.setValue(0)
             self.progress_text.setText("")
             return
@@ -91,6 +96,8 @@ class BatchRunPanel(QWidget):
         subfolders = f" · {run.subfolders_text()}" if run.subfolders_not_entered else ""
         trained = f" · model trained for {run.model_domain}" if run.model_domain else ""
         self.state.setText(f"{run.job_id}: {state}{failed}{subfolders}{trained}")
+        self.precision.setText(f"Precision: {run.precision_text()}")  # which export ran and why, once said
+        self.precision.setVisible(bool(run.precision_text()))
         warnings = [run.domain_warning] if run.domain_warning and not run.warnings else run.warnings
         self.warnings.setText("\n".join(f"⚠ {warning}" for warning in warnings))
         self.warnings.setVisible(bool(warnings))

@@ -143,6 +143,7 @@ class BatchRunner(QObject):
         stream = RemoteRestoreRun(connection.target, request, self)
         stream.progress.connect(self.run.apply_stream_progress)
         stream.item.connect(self.run.apply_item)
+        stream.ready.connect(self.run.apply_stream_ready)
         stream.log_line.connect(self.run.apply_log)
         stream.reconnecting.connect(self._reconnecting)
         stream.ended.connect(self._stream_ended)

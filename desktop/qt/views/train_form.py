@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.train_form import TrainFormModel, layer_choices, tier_choices
+from desktop.models.train_form import TrainFormModel, distills, layer_choices, tier_choices
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout
 from desktop.qt.widgets.described import apply_range, fill_combo
@@ -54,7 +54,11 @@ def _choices(kind: JobKind, name: str) -> list[tuple[str, object]]:
 
 
 def _combo(items: list[tuple[str, object]]) -> QComboBox:
+    """A combo box as narrow as 12 characters at least (it grows with the column; a wider hint would set the
+    form's narrowest width, and the column clips rather than scrolls sideways)."""
     combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
     for text, value in items:
         combo.addItem(text, value)
     return combo
@@ -112,6 +116,11 @@ class TrainForm(QWidget):
         )
         self.teacher.textEdited.connect(lambda text: model.set("teacher", text))
         self._add("teacher", "Teacher", self.teacher)
+        self.distill_weight = QDoubleSpinBox()  # its range, default and tooltip: the described distill_weight
+        self.distill_weight.setDecimals(2)
+        self.distill_weight.setSingleStep(0.05)
+        self.distill_weight.valueChanged.connect(lambda value: model.set("distill_weight", round(value, 4)))
+        self._add("distill_weight", "Distillation weight", self.distill_weight)
 
         self.epochs = _spin()
         self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
@@ -185,7 +194,9 @@ class TrainForm(QWidget):
         self.domain = _combo(_choices(model.kind, "domain"))
         self.domain.currentIndexChanged.connect(lambda _: model.set("domain", self.domain.currentData()))
         self._add("domain", "Domain", self.domain)
-        self.whiten_paper = QCheckBox("Make the paper white (documents; default keeps its tone)")
+        # a short text: the form's narrowest width is its longest row (the column scrolls down only)
+        self.whiten_paper = QCheckBox("Make the paper white")
+        self.whiten_paper.setToolTip("Documents: train the network to make the paper white (default: keep its tone).")
         self.whiten_paper.toggled.connect(lambda checked: model.set("whiten_paper", checked))
         self._add("whiten_paper", "", self.whiten_paper)
 
@@ -236,6 +247,8 @@ class TrainForm(QWidget):
             (self.max_minutes, "max_minutes"),
         ):
             apply_range(spin, kind[name])
+        if "distill_weight" in kind.names():  # a backend older than distillation has none
+            apply_range(self.distill_weight, kind["distill_weight"])
         _set_text(self.data, f.data)
         _set_text(self.clean, f.clean)
         _set_combo(self.domain, f.domain)
@@ -250,6 +263,8 @@ class TrainForm(QWidget):
         _set_combo(self.preset, f.preset)
         _set_combo(self.tier, f.tier)
         _set_text(self.teacher, f.teacher)
+        _set_spin(self.distill_weight, f.distill_weight)
+        self.distill_weight.setEnabled(distills(f, kind))  # the weight means nothing without a teacher
         _set_combo(self.device, f.device)
         _set_combo(self.loss, f.loss)
         for spin, value in (
