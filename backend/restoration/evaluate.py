@@ -43,9 +43,7 @@ def evaluate_folders(params: EvaluateParams, ctx: JobContext) -> dict[str, Any]:
     ref = _by_stem(policy.resolve(params.ref, "ref"), checker, skipped)
     names = sorted(set(pred) & set(ref))
     if not names:
-        raise FailedPrecondition(
-            f"no image in {shown(params.pred)} has a same-named reference in {shown(params.ref)}"
-        )
+        raise FailedPrecondition(f"no image in {shown(params.pred)} has a same-named reference in {shown(params.ref)}")
     rows: list[dict[str, Any]] = []
     skipped.extend({"file": str(pred[n]), "reason": "no reference"} for n in sorted(set(pred) - set(ref)))
     for done, name in enumerate(names, 1):
