@@ -8,6 +8,7 @@ from pathlib import Path
 from backend.batch.stream import WorkerStream
 from backend.detection.params import DetectOptions
 from backend.detection.stream_worker import detect_worker_main, failed_result
+from backend.processes.messages import Image, Result
 
 
 class DetectSession(WorkerStream):
@@ -26,8 +27,8 @@ class DetectSession(WorkerStream):
         if reference is not None:  # detection has no references: the image is answered, not run
             self.reject(key, "refused: reference: detection takes no reference images")
             return
-        self._send(("image", key, data))
+        self._send(Image(key, data))
 
     def reject(self, key: str, reason: str) -> None:
         """Answer an image the worker never sees (a bad id, too large) with a failed result."""
-        self._answer(("result", failed_result(key, reason)))
+        self._answer(Result(failed_result(key, reason)))
