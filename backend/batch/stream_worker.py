@@ -15,7 +15,7 @@ from typing import Any
 from backend.batch.pipeline import Pipeline, Task, bytes_sink
 from backend.processes.messages import Done, End, Failed, Image, Ready, Result
 from backend.processes.outcome import outcome
-from backend.processes.streaming import opening_failure, report_run_end
+from backend.processes.stream_child import opening_failure, report_run_end
 from backend.processes.watchdog import watch_parent
 from omni_core.batch.formats import output_name
 from omni_core.batch.outcome import Outcome

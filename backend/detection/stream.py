@@ -1,14 +1,15 @@
 """The server's side of a streamed batch detection: one worker process per ``Batch.DetectStream`` call
-(``backend.detection.stream_worker``), fed over a pipe by the same machinery as a streamed restore."""
+(``backend.detection.stream_worker``), fed over a pipe by ``backend.processes.stream_parent`` as a streamed
+restore is."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from backend.batch.stream import WorkerStream
 from backend.detection.params import DetectOptions
 from backend.detection.stream_worker import detect_worker_main, failed_result
 from backend.processes.messages import Image, Result
+from backend.processes.stream_parent import WorkerStream
 
 
 class DetectSession(WorkerStream):

@@ -18,7 +18,7 @@ import numpy as np
 
 from backend.processes.messages import Done, End, Image, Ready, Result
 from backend.processes.outcome import outcome
-from backend.processes.streaming import opening_failure, report_run_end
+from backend.processes.stream_child import opening_failure, report_run_end
 from backend.processes.watchdog import watch_parent
 from omni_core.detection.images import PREFETCH, UnreadableImage, decode_rgb
 
