@@ -50,7 +50,7 @@ def stream_worker_main(
         with send_lock:
             conn.send(message)
 
-    with outcome(reraise=False) as opened:
+    with outcome(swallow=Exception) as opened:
         from backend.batch.engine_setup import open_run_engine
         from backend.batch.precision import PrecisionFiles
 
@@ -76,7 +76,7 @@ def stream_worker_main(
         restored, failed = restored + item.restored, failed + (not item.restored)
         send(Result(asdict(item), outputs.pop(item.key, None)))
 
-    with outcome(reraise=False) as ran:
+    with outcome(swallow=Exception) as ran:
         Pipeline(run.restorer, sink=bytes_sink(outputs), report=report, settings=run.settings).run(
             _tasks(conn, restore_options.format)
         )

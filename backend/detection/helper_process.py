@@ -97,7 +97,7 @@ def helper_main(conn: Connection, parent_pid: int, workspace_root: str) -> None:
             return
         if isinstance(request, End):
             return
-        with outcome(reraise=False) as answered:  # reported to the caller, the helper lives on
+        with outcome(swallow=Exception) as answered:  # reported to the caller, the helper lives on
             reply = _detect(request, cache)
         conn.send(_failure(answered.exception) if answered.exception is not None else Detected(reply))
 

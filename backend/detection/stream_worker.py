@@ -71,7 +71,7 @@ def detect_worker_main(
 ) -> None:
     watch_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the client's; the call's end stops us
-    with outcome(reraise=False) as opened:
+    with outcome(swallow=Exception) as opened:
         from backend.detection import netguard
         from backend.detection.onnx_detector import OnnxDetector
 
@@ -85,7 +85,7 @@ def detect_worker_main(
     ready = {"provider": detector.provider, "warnings": detector.engine.warnings, "classes": detector.names}
     conn.send(Ready({**ready, "input_width": info.input_w, "input_height": info.input_h}))
     detected = failed = 0
-    with outcome(reraise=False) as ran:
+    with outcome(swallow=Exception) as ran:
         with ThreadPoolExecutor(max_workers=DECODERS, thread_name_prefix="detect-decode") as pool:
             decoding: queue.Queue[Any] = queue.Queue(maxsize=PREFETCH)
             threading.Thread(target=_read, args=(conn, pool, decoding), daemon=True, name="detect-read").start()

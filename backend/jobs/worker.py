@@ -190,7 +190,7 @@ def worker_main(
         interrupt_event=interrupt_event,
         host_paths_allowed=host_paths_allowed,
     )
-    with outcome(reraise=False) as ended:  # a job's crash must be reported, whatever it is
+    with outcome(swallow=BaseException) as ended:  # a job's crash must be reported, whatever it is
         from backend.jobs.registry import get_kind
 
         kind = get_kind(kind_name)

@@ -1,7 +1,7 @@
 """How a piece of work ended, one mapping for every worker: succeeded; cancelled or interrupted (the stop's own
 wording); or failed, with the domain error's status and message, or INTERNAL and the exception's type.
 
-    with outcome(reraise=False) as ended:
+    with outcome(swallow=Exception) as ended:
         ...  # the work
     if ended.failed:
         send(ended.failure)
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from backend.processes.messages import Failed
 from omni_core.errors import JobCancelled, OmniError
+
+Swallowed = tuple[type[BaseException], ...]
 
 
 def stopped_on_request() -> tuple[str, str]:
@@ -47,20 +49,22 @@ class Outcome:
 
 
 @contextmanager
-def outcome(stopped: Callable[[], tuple[str, str]] = stopped_on_request, *, reraise: bool = True) -> Iterator[Outcome]:
+def outcome(
+    stopped: Callable[[], tuple[str, str]] = stopped_on_request, *, swallow: type[BaseException] | Swallowed = ()
+) -> Iterator[Outcome]:
     """Record how the block ends in the ``Outcome`` it yields; ``stopped`` words a ``JobCancelled`` as
-    (state, error). With ``reraise`` the exception goes on; without, it ends here (a worker reports it instead)."""
+    (state, error). Exceptions of the ``swallow`` types end here (the worker reports them); others go on."""
     ended = Outcome()
     try:
         yield ended
     except JobCancelled as stop:
         ended.state, ended.error = stopped()
         ended.status, ended.exception = "CANCELLED", stop
-        if reraise:
+        if not isinstance(stop, swallow):
             raise
     except BaseException as error:
         failure = Failed.of(error)
         ended.state, ended.status, ended.error, ended.exception = "failed", failure.status, failure.message, error
         ended.trace = traceback.format_exc()
-        if reraise:
+        if not isinstance(error, swallow):
             raise

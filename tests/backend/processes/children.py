@@ -53,7 +53,7 @@ RAISED: dict[str, BaseException] = {
 def fail(conn: Connection, parent_pid: int) -> None:
     """Run each named failure inside ``outcome`` and send how it ended."""
     while not isinstance(name := conn.recv(), End):
-        with outcome(reraise=False) as ended:
+        with outcome(swallow=Exception) as ended:
             raise RAISED[name]
         conn.send(dataclasses.replace(ended, exception=None))  # the exception itself stays here
     conn.send(Done({}))

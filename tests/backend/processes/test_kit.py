@@ -90,16 +90,19 @@ def test_an_exception_in_a_child_becomes_state_and_error() -> None:
     assert (stop.state, stop.status, stop.error) == ("cancelled", "CANCELLED", "stopped on request")
 
 
-def test_outcome_lets_the_exception_go_on_unless_told_otherwise() -> None:
+def test_outcome_lets_the_exception_go_on_unless_it_is_to_be_swallowed() -> None:
     with pytest.raises(ValueError), outcome() as ended:
         raise ValueError("boom")
     assert ended.failure == Failed("INTERNAL", "ValueError: boom") and ended.crashed
-    with outcome(lambda: ("interrupted", "the backend stopped"), reraise=False) as ended:
+    with outcome(lambda: ("interrupted", "the backend stopped"), swallow=Exception) as ended:
         raise JobCancelled()
     assert (ended.state, ended.error, ended.failed) == ("interrupted", "the backend stopped", False)
     with outcome() as ended:
         pass
     assert ended == Outcome()
+    with pytest.raises(KeyboardInterrupt), outcome(swallow=Exception) as ended:
+        raise KeyboardInterrupt
+    assert ended.failed
 
 
 def test_run_end_records_through_the_same_mapping() -> None:
