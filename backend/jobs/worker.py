@@ -1,12 +1,10 @@
 """The worker process: runs one job function and streams its events back to the manager.
 
-It is started with multiprocessing's *spawn* method, so it shares nothing with the gRPC server's
-threads; torch, ultralytics and friends are imported here, never in the server. Messages go up a
-pipe (``backend.processes``) as ``JobEvent``, ``JobOutput`` and last ``JobDone``; cancellation comes down as a
-multiprocessing Event. If the server dies (even by SIGKILL) the watchdog ends the worker, so nothing runs
-unattended. The worker
-leads a process group of its own, which ends with it (``backend.jobs.lifeline``): no process a job
-started outlives it.
+It is started with multiprocessing's *spawn* method (``backend.processes.spawn``), so it shares nothing with
+the gRPC server's threads; torch, ultralytics and friends are imported here, never in the server. Messages go up
+its pipe as ``JobEvent``, ``JobOutput`` and last ``JobDone``; cancellation comes down as a multiprocessing Event.
+If the server dies (even by SIGKILL) the watchdog ends the worker, so nothing runs unattended. The worker leads
+a process group of its own, which ends with it (``backend.jobs.lifeline``): no process a job started outlives it.
 """
 
 from __future__ import annotations
