@@ -4,11 +4,8 @@ through the same pipeline as a job, and go back as encoded files. Started with *
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
-import time
-import traceback
 from collections.abc import Iterator
 from dataclasses import asdict
 from multiprocessing.connection import Connection
@@ -16,30 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from backend.batch.pipeline import Pipeline, Task, bytes_sink
+from backend.processes.messages import Done, End, Failed, Image, Ready, Result
+from backend.processes.outcome import outcome
+from backend.processes.stream_child import opening_failure, report_run_end
+from backend.processes.watchdog import watch_parent
 from omni_core.batch.formats import output_name
 from omni_core.batch.outcome import Outcome
 from omni_core.batch.params import RestoreOptions
-from omni_core.errors import OmniError
-
-PARENT_POLL_S = 0.5
 
 
-def _watch_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(PARENT_POLL_S)
-    os._exit(70)
-
-
-def _tasks(inbox: Connection, fmt: str) -> Iterator[Task]:
+def _tasks(conn: Connection, fmt: str) -> Iterator[Task]:
     while True:
         try:
-            message = inbox.recv()
+            message: Image | End = conn.recv()
         except (EOFError, OSError):
             return
-        if message[0] == "end":
+        if isinstance(message, End):
             return
-        _, key, data, reference = message
-        yield Task(key, data, output_name(key, fmt), reference)
+        yield Task(message.key, message.data, output_name(message.key, fmt), message.reference)
 
 
 def stream_worker_main(
@@ -49,32 +40,26 @@ def stream_worker_main(
     options: dict[str, Any],
     cache_dir: str,
     parent_pid: int,
-    inbox: Connection,
-    outbox: Connection,
+    conn: Connection,
 ) -> None:
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+    watch_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the client's; the call's end stops us
     send_lock = threading.Lock()
 
-    def send(message: tuple[Any, ...]) -> None:
+    def send(message: Ready | Result | Done | Failed) -> None:
         with send_lock:
-            outbox.send(message)
+            conn.send(message)
 
-    try:
+    with outcome(swallow=Exception) as opened:
         from backend.batch.engine_setup import open_run_engine
         from backend.batch.precision import PrecisionFiles
 
         restore_options = RestoreOptions(**options)
         files = PrecisionFiles({p: Path(path) for p, path in onnx_paths.items()}, precisions)
         run = open_run_engine(files, restore_options, Path(cache_dir))
-    except OmniError as error:
-        send(("error", error.status, error.message))
-        return
-    except Exception as error:  # noqa: BLE001 - the client must learn why the stream cannot start
-        # the model is what could not be loaded (a file ONNX Runtime refuses, an opset it lacks): the request
-        # is fine, the registered model is not usable here
-        why = f"model: ONNX Runtime cannot run this model here ({type(error).__name__}: {str(error)[:300]})"
-        send(("error", "FAILED_PRECONDITION", why))
+    refused = opening_failure(opened, "this model")
+    if refused is not None:  # the client must learn why the stream cannot start
+        send(refused)
         return
     ready = {
         "provider": run.provider,
@@ -82,29 +67,18 @@ def stream_worker_main(
         "precision": run.precision,
         "precision_reason": run.precision_reason,
     }
-    send(
-        (
-            "ready",
-            {**ready, "batch_size": run.batch_size, "batch_pixels": run.batch_pixels, "tile_limit": run.tile_limit},
-        )
-    )
+    send(Ready({**ready, "batch_size": run.batch_size, "batch_pixels": run.batch_pixels, "tile_limit": run.tile_limit}))
     outputs: dict[str, bytes] = {}
     restored = failed = 0
 
-    def report(outcome: Outcome) -> None:
+    def report(item: Outcome) -> None:
         nonlocal restored, failed
-        restored, failed = restored + outcome.restored, failed + (not outcome.restored)
-        send(("result", asdict(outcome), outputs.pop(outcome.key, None)))
+        restored, failed = restored + item.restored, failed + (not item.restored)
+        send(Result(asdict(item), outputs.pop(item.key, None)))
 
-    try:
+    with outcome(swallow=Exception) as ran:
         Pipeline(run.restorer, sink=bytes_sink(outputs), report=report, settings=run.settings).run(
-            _tasks(inbox, restore_options.format)
+            _tasks(conn, restore_options.format)
         )
-        send(("done", {"restored": restored, "failed": failed}))
-    except (BrokenPipeError, EOFError):
-        pass  # the server ended the call
-    except Exception as error:  # noqa: BLE001
-        try:
-            send(("error", "INTERNAL", f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
-        except OSError:
-            pass
+        send(Done({"restored": restored, "failed": failed}))
+    report_run_end(ran, send)

@@ -1,13 +1,15 @@
 """The server's side of a streamed batch detection: one worker process per ``Batch.DetectStream`` call
-(``backend.detection.stream_worker``), fed over a pipe by the same machinery as a streamed restore."""
+(``backend.detection.stream_worker``), fed over a pipe by ``backend.processes.stream_parent`` as a streamed
+restore is."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from backend.batch.stream import WorkerStream
 from backend.detection.params import DetectOptions
 from backend.detection.stream_worker import detect_worker_main, failed_result
+from backend.processes.messages import Image, Result
+from backend.processes.stream_parent import WorkerStream
 
 
 class DetectSession(WorkerStream):
@@ -26,8 +28,8 @@ class DetectSession(WorkerStream):
         if reference is not None:  # detection has no references: the image is answered, not run
             self.reject(key, "refused: reference: detection takes no reference images")
             return
-        self._send(("image", key, data))
+        self._send(Image(key, data))
 
     def reject(self, key: str, reason: str) -> None:
         """Answer an image the worker never sees (a bad id, too large) with a failed result."""
-        self._answer(("result", failed_result(key, reason)))
+        self._answer(Result(failed_result(key, reason)))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
-import os
 import secrets
 import signal
 import threading
@@ -18,7 +16,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any, Protocol
@@ -27,12 +24,12 @@ from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobEventRecord, JobRecord, JobState
 from backend.jobs.registry import KINDS, get_kind
 from backend.jobs.store import JobStore
-from backend.jobs.worker import worker_main
+from backend.jobs.worker import JobDone, JobEvent, JobMessage, JobOutput, worker_main
+from backend.processes.spawn import CONTEXT, Child, ChildGone, spawn
 from backend.workspace import Workspace
 from omni_core.errors import FailedPrecondition, InvalidArgument, OmniError, shown
 
 log = logging.getLogger("omni.jobs")
-_SPAWN = multiprocessing.get_context("spawn")
 RESUMABLE_STATES = (JobState.INTERRUPTED, JobState.CANCELLED, JobState.FAILED)
 ACTIVE_STATES = (JobState.QUEUED, JobState.RUNNING)
 INTERRUPTED_MESSAGE = "the backend stopped while the job ran"
@@ -52,14 +49,17 @@ class JobObserver(Protocol):
 @dataclass
 class _RunningJob:
     job_id: str
-    process: BaseProcess
-    reader: Connection
+    child: Child
     cancel_event: Event
     interrupt_event: Event
     cancel_requested: bool = False
     shutdown_requested: bool = False
     supervisor: threading.Thread | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def process(self) -> BaseProcess:
+        return self.child.process
 
 
 def new_job_id(kind: str) -> str:
@@ -287,32 +287,26 @@ class JobManager:
             self._finish(job.id, JobState.FAILED, f"this backend cannot run jobs of kind {shown(job.kind)}")
             return
         scratch = self.workspace.job_dir(job.id)
-        reader, writer = _SPAWN.Pipe(duplex=False)
-        cancel_event = _SPAWN.Event()
-        interrupt_event = _SPAWN.Event()
-        process = _SPAWN.Process(
-            target=worker_main,
-            name=f"omni-job-{job.id}",
-            kwargs={
-                "job_id": job.id,
-                "kind_name": job.kind,
-                "params": job.params,
-                "workspace_root": str(self.workspace.root),
-                "host_paths_allowed": self.workspace.host_paths_allowed,
-                "scratch_dir": str(scratch),
-                "resumed_from": job.resumed_from,
-                "parent_pid": os.getpid(),
-                "conn": writer,
-                "cancel_event": cancel_event,
-                "interrupt_event": interrupt_event,
-            },
-        )
+        cancel_event = CONTEXT.Event()
+        interrupt_event = CONTEXT.Event()
         self.store.update_job(job.id, state=JobState.RUNNING, started_at=time.time())
         self.store.append_events(job.id, [(EventType.STATE, {"state": JobState.RUNNING.value, "message": ""})])
         self._observe_state(job.id)
-        process.start()
-        writer.close()  # else the reader never sees EOF when the worker dies
-        run = _RunningJob(job.id, process, reader, cancel_event, interrupt_event)
+        child = spawn(
+            worker_main,
+            name=f"omni-job-{job.id}",
+            daemon=False,  # a job starts processes of its own (DataLoader workers)
+            job_id=job.id,
+            kind_name=job.kind,
+            params=job.params,
+            workspace_root=str(self.workspace.root),
+            host_paths_allowed=self.workspace.host_paths_allowed,
+            scratch_dir=str(scratch),
+            resumed_from=job.resumed_from,
+            cancel_event=cancel_event,
+            interrupt_event=interrupt_event,
+        )
+        run = _RunningJob(job.id, child, cancel_event, interrupt_event)
         self._running[job.id] = run
         run.supervisor = threading.Thread(target=self._supervise, args=(run,), name=f"supervise-{job.id}", daemon=True)
         run.supervisor.start()
@@ -323,12 +317,12 @@ class JobManager:
         try:
             ended = False
             while not ended:
-                batch: list[tuple[Any, ...]] = []
+                batch: list[JobMessage] = []
                 try:
-                    batch.append(run.reader.recv())
-                    while len(batch) < 500 and run.reader.poll():
-                        batch.append(run.reader.recv())
-                except (EOFError, OSError):
+                    batch.append(run.child.receive())
+                    while len(batch) < 500 and run.child.poll():
+                        batch.append(run.child.receive())
+                except ChildGone:
                     ended = True  # the worker is gone; what it sent before still counts
                 if batch:
                     reported = self._record_batch(run, batch) or reported
@@ -340,24 +334,25 @@ class JobManager:
                 self._running.pop(run.job_id, None)
             self._notify(run.job_id)
 
-    def _record_batch(self, run: _RunningJob, batch: list[tuple[Any, ...]]) -> tuple[JobState, str] | None:
+    def _record_batch(self, run: _RunningJob, batch: list[JobMessage]) -> tuple[JobState, str] | None:
         events: list[tuple[EventType, dict[str, Any]]] = []
         progress: dict[str, Any] | None = None
         outputs_changed = False
         new_outputs: list[tuple[str, str]] = []
         reported = None
         for message in batch:
-            if message[0] == "event":
-                events.append((EventType(message[1]), message[2]))
-                if message[1] == EventType.PROGRESS.value:
-                    progress = message[2]
-            elif message[0] == "output":
-                if run.outputs.get(message[1]) != message[2]:
-                    new_outputs.append((message[1], message[2]))
-                run.outputs[message[1]] = message[2]
-                outputs_changed = True
-            elif message[0] == "done":
-                reported = (JobState(message[1]), message[2])
+            match message:
+                case JobEvent(event_type, payload):
+                    events.append((event_type, payload))
+                    if event_type == EventType.PROGRESS:
+                        progress = payload
+                case JobOutput(name, value):
+                    if run.outputs.get(name) != value:
+                        new_outputs.append((name, value))
+                    run.outputs[name] = value
+                    outputs_changed = True
+                case JobDone(state, text):
+                    reported = (state, text)
         if events:
             self.store.append_events(run.job_id, events)
         updates: dict[str, Any] = {}

@@ -1,5 +1,6 @@
 """How a job's run ended, for its report: succeeded, cancelled or interrupted (the stop's own wording), or failed
-with the reason. One recorder for every training run, so the report's state and error mean the same everywhere.
+with the reason. One recorder for every training run, so the report's state and error mean the same everywhere
+(``backend.processes.outcome``, as in every worker process).
 
     ended = RunEnd()
     try:
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from backend.jobs.context import JobContext
-from omni_core.errors import JobCancelled, OmniError
+from backend.processes.outcome import Outcome, outcome
 
 #: what the local trainers keep when stopped: the checkpoint of the last completed epoch
 STOPPED_LOCALLY = {
@@ -39,14 +40,10 @@ class RunEnd:
     @contextmanager
     def recording(self, stopped: Callable[[], tuple[str, str]]) -> Iterator[None]:
         """Record how the block ends and let any exception go on; ``stopped`` words a cancel or interruption."""
+        ended = Outcome()
         try:
-            yield
-        except JobCancelled:
-            self.state, self.error = stopped()
-            raise
-        except OmniError as failure:
-            self.state, self.error = "failed", failure.message
-            raise
-        except BaseException as failure:
-            self.state, self.error = "failed", f"{type(failure).__name__}: {failure}"
-            raise
+            with outcome(stopped) as ended:
+                yield
+        finally:
+            if ended.exception is not None:
+                self.state, self.error = ended.state, ended.error

@@ -1,11 +1,10 @@
 """The worker process: runs one job function and streams its events back to the manager.
 
-It is started with multiprocessing's *spawn* method, so it shares nothing with the gRPC server's
-threads; torch, ultralytics and friends are imported here, never in the server. Messages go up a
-one-way pipe; cancellation comes down as a multiprocessing Event. If the server dies (even by
-SIGKILL) a watchdog notices the new parent and ends the worker, so nothing runs unattended. The worker
-leads a process group of its own, which ends with it (``backend.jobs.lifeline``): no process a job
-started outlives it.
+It is started with multiprocessing's *spawn* method (``backend.processes.spawn``), so it shares nothing with
+the gRPC server's threads; torch, ultralytics and friends are imported here, never in the server. Messages go up
+its pipe as ``JobEvent``, ``JobOutput`` and last ``JobDone``; cancellation comes down as a multiprocessing Event.
+If the server dies (even by SIGKILL) the watchdog ends the worker, so nothing runs unattended. The worker leads
+a process group of its own, which ends with it (``backend.jobs.lifeline``): no process a job started outlives it.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections import deque
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -24,13 +23,37 @@ from typing import Any
 
 from backend.jobs import lifeline
 from backend.jobs.records import EventType, JobState, evaluation_payload, item_payload
+from backend.processes.outcome import outcome
+from backend.processes.watchdog import watch_parent
 from backend.storage.local import LocalStore
 from omni_core.confinement import Confinement
-from omni_core.errors import JobCancelled, OmniError
+from omni_core.errors import JobCancelled
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 PROGRESS_INTERVAL_S = 0.1
-PARENT_POLL_S = 0.5
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    type: EventType
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class JobDone:
+    """The worker's last message: how the job ended."""
+
+    state: JobState
+    message: str
+
+
+JobMessage = JobEvent | JobOutput | JobDone
 
 
 class WorkerContext:
@@ -63,12 +86,12 @@ class WorkerContext:
 
     # -- reporting --------------------------------------------------------------------------------
 
-    def _send(self, message: tuple[Any, ...]) -> None:
+    def _send(self, message: JobMessage) -> None:
         with self._send_lock:
             self._conn.send(message)
 
     def _event(self, event_type: EventType, payload: dict[str, Any]) -> None:
-        self._send(("event", event_type.value, payload))
+        self._send(JobEvent(event_type, payload))
 
     def progress(self, done: int, total: int = 0, *, unit: str = "", message: str = "") -> None:
         now = time.monotonic()
@@ -106,7 +129,7 @@ class WorkerContext:
         self._event(EventType.EVALUATION, evaluation_payload(result))
 
     def set_output(self, name: str, value: str) -> None:
-        self._send(("output", name, value))
+        self._send(JobOutput(name, value))
 
     # -- cancellation -----------------------------------------------------------------------------
 
@@ -122,15 +145,6 @@ class WorkerContext:
     def check_cancelled(self) -> None:
         if self._cancel_event.is_set():
             raise JobCancelled()
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """End this process when the server that started it is gone (SIGKILL leaves no other signal)."""
-    while True:
-        if os.getppid() != parent_pid:
-            lifeline.kill_own_group()  # this process and whatever it started (DataLoader workers, ...)
-            os._exit(70)
-        time.sleep(PARENT_POLL_S)
 
 
 def _redirect_output(log_path: Path) -> None:
@@ -157,11 +171,12 @@ def worker_main(
     cancel_event: Event,
     interrupt_event: Event | None = None,
 ) -> None:
-    """Entry point of the worker process. Always ends by sending ``("done", state, message)``."""
+    """Entry point of the worker process. Always ends by sending ``JobDone``."""
     # A terminal's Ctrl+C reaches the whole process group; a job stops through its cancel flag instead.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lifeline.lead_own_group()  # before the job starts any process of its own
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+    # the server is gone: end this process and whatever it started (DataLoader workers, ...)
+    watch_parent(parent_pid, on_orphaned=lifeline.kill_own_group)
     _redirect_output(Path(scratch_dir) / "worker.log")
     ctx = WorkerContext(
         job_id=job_id,
@@ -173,8 +188,7 @@ def worker_main(
         interrupt_event=interrupt_event,
         host_paths_allowed=host_paths_allowed,
     )
-    state, message = JobState.SUCCEEDED, ""
-    try:
+    with outcome(swallow=BaseException) as ended:  # a job's crash must be reported, whatever it is
         from backend.jobs.registry import get_kind
 
         kind = get_kind(kind_name)
@@ -184,19 +198,14 @@ def worker_main(
             for name, value in result.items():
                 if isinstance(value, str | int | float):
                     ctx.set_output(name, str(value))
-    except JobCancelled:
-        state, message = JobState.CANCELLED, "stopped on request"
-    except OmniError as error:
-        state, message = JobState.FAILED, error.message
-    except BaseException as error:  # noqa: BLE001 - a job's crash must be reported, whatever it is
-        state, message = JobState.FAILED, f"{type(error).__name__}: {error}"
+    if ended.crashed:
         try:
-            ctx.log(traceback.format_exc(), level="error")
+            ctx.log(ended.trace, level="error")
         except (OSError, EOFError):
             pass
     lifeline.end_own_group()  # what the job left running (persistent DataLoader workers, ...) ends with it
     try:
-        ctx._send(("done", state.value, message))
+        ctx._send(JobDone(JobState(ended.state), ended.error))
         conn.close()
     except (OSError, EOFError):
         pass

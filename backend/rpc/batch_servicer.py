@@ -19,6 +19,7 @@ from backend.batch.precision import check_precision
 from backend.batch.stream import StreamSession
 from backend.detection.models import local_file, resolve_detector
 from backend.detection.stream import DetectSession
+from backend.processes.messages import Result
 from backend.registry.shared import open_registry
 from backend.rpc import detect_stream
 from backend.storage.base import validate_key
@@ -187,10 +188,10 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
         reader.start()
         counts = {"detected": 0, "failed": 0}  # every result, also those refused before the worker
         for message in session.events():
-            if message[0] == "result":
-                counts["detected" if message[1]["detected"] else "failed"] += 1
-                yield detect_stream.result_message(message[1])
-            elif message[0] == "done":
+            if isinstance(message, Result):
+                counts["detected" if message.outcome["detected"] else "failed"] += 1
+                yield detect_stream.result_message(message.outcome)
+            else:
                 yield detect_stream.done_message(counts)
         if refused:
             raise refused[0]
@@ -225,10 +226,10 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
         )
         reader.start()
         for message in session.events():
-            if message[0] == "result":
-                yield from result_messages(message[1], message[2])
-            elif message[0] == "done":
-                counts = message[1]
+            if isinstance(message, Result):
+                yield from result_messages(message.outcome, message.data)
+            else:
+                counts = message.counts
                 yield batch_pb2.RestoreStreamResponse(
                     done=batch_pb2.RestoreStreamDone(restored=counts["restored"], failed=counts["failed"])
                 )

@@ -1,0 +1,72 @@
+"""Start a child process with multiprocessing's *spawn* method (it shares nothing with the server's threads, and
+torch or ONNX Runtime are imported there only) on one duplex pipe.
+
+The child's entry point is called with ``conn`` (its end of the pipe) and ``parent_pid`` (for its
+``watchdog``) besides the keyword arguments given to ``spawn``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+CONTEXT = multiprocessing.get_context("spawn")
+STOP_WAIT_S = 5.0
+
+
+class ChildGone(ConnectionError):
+    """The pipe to the child is broken: it exited, or was killed, before it said why."""
+
+
+@dataclass
+class Child:
+    """The parent's handle on a spawned child: its process and the parent's end of the pipe."""
+
+    process: BaseProcess
+    conn: Connection
+
+    def send(self, message: object) -> None:
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, ConnectionResetError) as gone:
+            raise ChildGone(f"the child {self.process.name} is gone") from gone
+
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        """Whether a message (or the pipe's end) is waiting, within ``timeout`` seconds."""
+        return self.conn.poll(timeout)
+
+    def receive(self) -> Any:
+        """The next message; ``ChildGone`` once the child has ended and everything it sent was read."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError) as gone:
+            raise ChildGone(f"the child {self.process.name} is gone") from gone
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def terminate(self, wait_s: float = STOP_WAIT_S) -> None:
+        """SIGTERM, then SIGKILL what ignores it (a child still importing torch on a busy machine), and reap it."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=wait_s)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=wait_s)
+
+
+def spawn(target: Callable[..., None], *, name: str, daemon: bool = True, **kwargs: Any) -> Child:
+    """Start ``target(conn=..., parent_pid=..., **kwargs)`` in a new process. A child that starts processes of its
+    own (a job's DataLoader workers) must not be a ``daemon``."""
+    parent_end, child_end = CONTEXT.Pipe(duplex=True)
+    process = CONTEXT.Process(
+        target=target, name=name, kwargs={**kwargs, "conn": child_end, "parent_pid": os.getpid()}, daemon=daemon
+    )
+    process.start()
+    child_end.close()  # else the parent never sees EOF when the child dies
+    return Child(process, parent_end)
