@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from desktop.models.batch_model import (
+from desktop.models.batch_form_model import (
     FORM_AUTO_TILE,
-    STREAMED,
     BatchFields,
     BatchFormModel,
-    BatchRunModel,
     check_fields,
     model_choices,
-    output_name,
 )
+from desktop.models.batch_run_model import STREAMED, BatchRunModel
 from desktop.models.connection_model import is_local_address
 from desktop.models.form_errors import FormInvalid
 from omni_core.batch import params
+from omni_core.batch.formats import output_name
 from omni_core.batch.outcome import Outcome
 from omni_core.batch.remote import ProgressView
 from omni_core.batch.summary import BatchSummary
@@ -148,7 +147,10 @@ def test_an_explicit_version_leaves_the_layer_to_the_backend(tmp_path: Path) -> 
         [models_pb2.ModelVersion(version="restoration_layer_1_x", kind="restoration", layer="layer_1", current=True)]
     )
     assert [(c.model, c.layer, c.tier) for c in choices] == [
-        ("current", 2, ""), ("current", 1, ""), ("current", 0, "fast"), ("current", 0, "quality"),
+        ("current", 2, ""),
+        ("current", 1, ""),
+        ("current", 0, "fast"),
+        ("current", 0, "quality"),
         ("restoration_layer_1_x", 0, ""),
     ]
     assert "★" in choices[4].label

@@ -23,7 +23,7 @@ from pytestqt.qtbot import QtBot
 from desktop.client.connection import TERMINAL_STATES
 from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
-from desktop.models.batch_model import BatchFormModel
+from desktop.models.batch_form_model import BatchFormModel
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
 from desktop.qt.views.batch_form import BatchForm

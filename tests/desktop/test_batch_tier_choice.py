@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.models.batch_model import CURRENT, BatchFormModel, model_choices
+from desktop.models.batch_form_model import CURRENT, BatchFormModel, model_choices
 from omni_core.jobkinds import RESTORE_BATCH
 from protos.omni.v1 import models_pb2
 

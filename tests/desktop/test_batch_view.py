@@ -26,7 +26,7 @@ from desktop.client import BackendTarget, Connection
 from desktop.client.connection import TERMINAL_STATES
 from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
-from desktop.models.batch_model import FORM_AUTO_TILE
+from desktop.models.batch_form_model import FORM_AUTO_TILE
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
 from desktop.qt.views.batch_form import TileSpinBox

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.client import Connection
 from desktop.client.embedded import EmbeddedBackend
-from desktop.models.batch_model import FORM_AUTO_TILE, BatchFormModel
+from desktop.models.batch_form_model import FORM_AUTO_TILE, BatchFormModel
 from desktop.models.described import kind_from_proto
 from desktop.models.detection_form import DetectionFormModel
 from desktop.models.synth_form import SynthFormModel

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from desktop.client.connection import TERMINAL_STATES
-from desktop.models.batch_model import ModelChoice
+from desktop.models.batch_form_model import ModelChoice
 from desktop.qt.self_check.runner import CheckContext, StepFailed
 from desktop.qt.views.batch_view import BatchView
 from protos.omni.v1 import jobs_pb2
@@ -52,7 +52,11 @@ class RestoreFolder:
         if run.state != jobs_pb2.JOB_STATE_SUCCEEDED or not restored or failed:
             raise StepFailed(f"the run ended {run.message or 'without restoring anything'}; failed: {failed}")
         ctx.report.restore = {
-            "model": self.model, "input": run.input, "out": run.out, "streamed": run.streamed, "restored": restored,
+            "model": self.model,
+            "input": run.input,
+            "out": run.out,
+            "streamed": run.streamed,
+            "restored": restored,
         }
         return True
 

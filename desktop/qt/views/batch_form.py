@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.batch_model import (
+from desktop.models.batch_form_model import (
     FORM_AUTO_TILE,
     OVERLAP_IN_FORM,
     BatchFormModel,

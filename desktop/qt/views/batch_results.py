@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.batch_model import BatchRunModel
+from desktop.models.batch_run_model import BatchRunModel
 from desktop.qt.widgets.file_viewer import FileViewer
 from desktop.qt.widgets.split_viewer import load_image
 from desktop.qt.workers import TaskRunner

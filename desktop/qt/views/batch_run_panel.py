@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client.connection import state_name
-from desktop.models.batch_model import BatchRunModel
+from desktop.models.batch_run_model import BatchRunModel
 from desktop.qt.theme import monospace_font
 from desktop.qt.widgets.common import muted_label
 from protos.omni.v1 import jobs_pb2

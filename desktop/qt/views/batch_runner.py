@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from PySide6.QtCore import QObject, Signal
 
 from desktop.client import BackendError, Connection
-from desktop.models.batch_model import BatchFormModel, BatchRunModel
+from desktop.models.batch_form_model import BatchFormModel
+from desktop.models.batch_run_model import BatchRunModel
 from desktop.qt.remote_restore import STOP_WAIT_S, RemoteRestoreRun
 from desktop.qt.session import Session
 from desktop.qt.workers import StreamWorker

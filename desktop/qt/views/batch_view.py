@@ -4,14 +4,16 @@ it with a registered detector: ``batch_detect_panel``), watch it, inspect the re
 A thin container of panels, each with one job: the form (``batch_form``), the run panel with Start, Cancel,
 progress, failures and the summary (``batch_run_panel``), the results with the before/after viewer
 (``batch_results``); what Start and Cancel do, a job on the backend or a run streamed from this machine
-in-process, is ``batch_runner``'s. The view-models are ``desktop/models/batch_model.py``'s.
+in-process, is ``batch_runner``'s. The view-models: ``desktop/models/batch_form_model.py`` (the form) and
+``batch_run_model.py`` (a run).
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop.models.batch_model import KIND, BatchFormModel, BatchRunModel
+from desktop.models.batch_form_model import KIND, BatchFormModel
+from desktop.models.batch_run_model import BatchRunModel
 from desktop.models.job_watch import JobFinishWatcher
 from desktop.qt.job_kinds import JobKindsAsker
 from desktop.qt.session import Session

@@ -13,7 +13,7 @@ from PIL import Image
 
 from backend.rpc.server import Backend
 from desktop.client import BackendError, Connection
-from desktop.models.batch_model import BatchRunModel
+from desktop.models.batch_run_model import BatchRunModel
 from omni_core.partial import TEMP_SUFFIX
 from protos.omni.v1 import batch_pb2, jobs_pb2
 from tests.backend.batch.conftest import register, write_images
