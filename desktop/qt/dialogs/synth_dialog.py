@@ -23,14 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.client import BackendError
-from desktop.models.described import kind_from_proto
 from desktop.models.synth_form import JOB_KINDS, KINDS, Kind, SynthFormModel
 from desktop.models.yolo import parse_yolo_labels
 from desktop.qt.dialogs.synth_fields import FieldSet
+from desktop.qt.job_kinds import JobKindsAsker
 from desktop.qt.session import Session
 from desktop.qt.theme import SPACING
 from desktop.qt.widgets.common import error_label, muted_label
 from desktop.qt.widgets.preview import FittedImage, captioned, draw_yolo_boxes, pixmap_from_png
+from omni_core.jobkinds import JobKind
 from protos.omni.v1 import jobs_pb2, synthetic_pb2
 
 FIELD_ERRORS = ("INVALID_ARGUMENT", "PERMISSION_DENIED", "FAILED_PRECONDITION", "ALREADY_EXISTS")
@@ -48,6 +49,7 @@ class SynthDialog(QDialog):
         self.session = session
         self.model = SynthFormModel()
         self._described_for: str | None = None
+        self.job_kinds = JobKindsAsker(session, self, self._parameters_described)
         self._busy = False
 
         self.fields: dict[Kind, FieldSet] = {kind: FieldSet(self.model, kind) for kind in KINDS}
@@ -149,6 +151,7 @@ class SynthDialog(QDialog):
             self._describe_if_needed()
 
     def _describe_if_needed(self) -> None:
+        self.job_kinds.ask_if_needed()
         model = self.session.connection_model
         address = model.target.address if model.connected and model.target else None
         if address is None or address == self._described_for:
@@ -161,18 +164,12 @@ class SynthDialog(QDialog):
             on_result=self._described,
             on_error=self._describe_failed,
         )
-        self.session.run(
-            lambda connection: connection.job_kinds(),
-            owner=self,
-            on_result=self._parameters_described,
-            on_error=self._describe_failed,
-        )
 
-    def _parameters_described(self, kinds: dict[str, jobs_pb2.JobKindDescription]) -> None:
+    def _parameters_described(self, kinds: dict[str, JobKind]) -> None:
         """The backend's defaults and limits of both forms (a remote backend's may differ from this client's)."""
         for kind, name in JOB_KINDS.items():
             if name in kinds:
-                self.model.set_parameters(kind, kind_from_proto(kinds[name]))
+                self.model.set_parameters(kind, kinds[name])
 
     def _described(self, description: synthetic_pb2.DescribeSyntheticResponse) -> None:
         first = not self.model.described
