@@ -89,6 +89,13 @@ def test_the_limit_follows_free_memory_and_keeps_images_whole_when_they_fit(
     assert restorer.plan(1024, 1024).whole
     scan = restorer.plan(4000, 6000)
     assert scan.rows.size * scan.cols.size <= limit.pixels and scan.overhead < 1.1
+    monkeypatch.setattr(memory, "host_available_bytes", lambda: 200 * 2**30)  # memory for a 24 MP scan whole
+    roomy = default_limit(model, "cpu")
+    assert roomy.pixels == memory.CPU_TILE_PIXELS and roomy.why.endswith(
+        "capped at 4.2 MP, where a CPU is fastest per pixel"
+    )
+    scan = Restorer(lambda batch: batch, tile=0, overlap=32, tile_pixels=roomy.pixels, multiple=4).plan(4000, 6000)
+    assert not scan.whole and scan.rows.size * scan.cols.size <= memory.CPU_TILE_PIXELS
     monkeypatch.setattr(memory, "gpu_free_bytes", lambda device_id=0: 20 * 2**30)
     on_gpu = default_limit(model, "cuda")  # the GPU holds the network; the host only the tiles' buffers
     assert on_gpu.pixels == int((20 - 1) * 2**30 * memory.GPU_SHARE / (800.0 * SAFETY))
