@@ -15,10 +15,10 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from desktop.models.described_form import DescribedForm
 from desktop.models.events import Event
-from desktop.models.form_errors import FormErrors, FormInvalid
+from desktop.models.form_errors import FormInvalid
 from omni_core.batch.params import AUTO_TILE, MIN_AUTO_SIDE, NO_OVERLAP, WHOLE_IMAGE, RestoreOptions
 from omni_core.batch.remote import RemoteRestore
 from omni_core.jobkinds import RESTORE_BATCH, JobKind, ParamSpec
@@ -178,26 +178,18 @@ def model_choices(models: list[models_pb2.ModelVersion], tiers: tuple[str, ...] 
     return choices
 
 
-class BatchFormModel(FormErrors):
+class BatchFormModel(DescribedForm[BatchFields]):
     def __init__(self, kind: JobKind = RESTORE_BATCH) -> None:
-        super().__init__()
-        self.kind = kind  # this client's table until the backend's description arrives
-        self.fields = BatchFields.of(kind)
-        self._edited: set[str] = set()
+        super().__init__(kind, BatchFields.of)
         #: the backend runs on another machine: it cannot read our folders, so the run is streamed
         self.backend_remote = False
-        self.changed: Event[[]] = Event()
         self.described: Event[[]] = Event()  # limits, choices and defaults (the fields not edited) changed
 
-    def set_description(self, kind: JobKind) -> None:
-        """The backend's parameters: its limits and choices hold from now on; fields not edited take its defaults."""
-        self.kind = kind
-        described = BatchFields.of(kind)
-        for name in DESCRIBED:
-            if name not in self._edited:
-                setattr(self.fields, name, getattr(described, name))
+    def described_fields(self) -> tuple[str, ...]:
+        return DESCRIBED
+
+    def _on_described(self) -> None:
         self.described.emit()
-        self.changed.emit()
 
     def field_names(self) -> tuple[str, ...]:
         return FIELD_NAMES
@@ -207,17 +199,6 @@ class BatchFormModel(FormErrors):
 
     def server_field(self, name: str) -> str:
         return "model" if name in ("layer", "tier") else name  # the layer and tier are chosen with the model
-
-    def set(self, name: str, value: Any) -> None:
-        """Set one field; its error goes away until the next check."""
-        if name not in FIELD_NAMES:
-            raise KeyError(f"BatchFields has no field {name!r}")
-        if getattr(self.fields, name) == value:
-            return
-        setattr(self.fields, name, value)
-        self._edited.add(name)
-        self._clear_error(name)
-        self.changed.emit()
 
     def set_backend_remote(self, remote: bool) -> None:
         if remote != self.backend_remote:

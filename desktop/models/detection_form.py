@@ -11,8 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.models.events import Event
-from desktop.models.form_errors import FormErrors, FormInvalid
+from desktop.models.described_form import DescribedForm
+from desktop.models.form_errors import FormInvalid
 from omni_core.jobkinds import TRAIN_DETECTION, JobKind
 from protos.omni.v1 import detection_pb2, jobs_pb2
 
@@ -71,14 +71,10 @@ def check_fields(f: DetectionFields, kind: JobKind = TRAIN_DETECTION) -> dict[st
     return errors
 
 
-class DetectionFormModel(FormErrors):
+class DetectionFormModel(DescribedForm[DetectionFields]):
     def __init__(self, kind: JobKind = TRAIN_DETECTION) -> None:
-        super().__init__()
-        self.kind = kind  # this client's table until the backend's description arrives
-        self.fields = DetectionFields.of(kind)
-        self._edited: set[str] = set()
+        super().__init__(kind, DetectionFields.of)
         self.datasets: list[str] = []  # the backend's datasets, for the dataset field's list
-        self.changed: Event[[]] = Event()
 
     def field_names(self) -> tuple[str, ...]:
         return FIELD_NAMES
@@ -86,24 +82,8 @@ class DetectionFormModel(FormErrors):
     def spec_prefix(self) -> str:
         return "train_detection."
 
-    def set_description(self, kind: JobKind) -> None:
-        """The backend's parameters: its limits and choices hold from now on; fields not edited take its defaults."""
-        self.kind = kind
-        described = DetectionFields.of(kind)
-        for name in FIELD_NAMES:
-            if name not in self._edited and name != "source":
-                setattr(self.fields, name, getattr(described, name))
-        self.changed.emit()
-
-    def set(self, name: str, value: Any) -> None:
-        if name not in FIELD_NAMES:
-            raise KeyError(f"DetectionFields has no field {name!r}")
-        if getattr(self.fields, name) == value:
-            return
-        setattr(self.fields, name, value)
-        self._edited.add(name)
-        self._clear_error(name)
-        self.changed.emit()
+    def described_fields(self) -> tuple[str, ...]:
+        return tuple(name for name in FIELD_NAMES if name != "source")  # the source is the user's choice
 
     def set_datasets(self, names: list[str]) -> None:
         """The list arrived: the first dataset is chosen if none was."""

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from desktop.models.events import Event
-from desktop.models.form_errors import FormErrors, FormInvalid
+from desktop.models.described_form import DescribedForm
+from desktop.models.form_errors import FormInvalid
 from omni_core.jobkinds import TRAIN_RESTORATION, JobKind
 from protos.omni.v1 import jobs_pb2, training_pb2
 
@@ -111,40 +111,15 @@ def distills(f: TrainFields, kind: JobKind) -> bool:
     return bool(f.teacher.strip()) and "distill_weight" in kind.names()
 
 
-class TrainFormModel(FormErrors):
+class TrainFormModel(DescribedForm[TrainFields]):
     def __init__(self, kind: JobKind = TRAIN_RESTORATION) -> None:
-        super().__init__()
-        self.kind = kind  # this client's table until the backend's description arrives
-        self.fields = TrainFields.of(kind)
-        self._edited: set[str] = set()
-        self.changed: Event[[]] = Event()
-
-    def set_description(self, kind: JobKind) -> None:
-        """The backend's parameters: its limits and choices hold from now on; fields not edited take its defaults."""
-        self.kind = kind
-        described = TrainFields.of(kind)
-        for name in FIELD_NAMES:
-            if name not in self._edited:
-                setattr(self.fields, name, getattr(described, name))
-        self.changed.emit()
+        super().__init__(kind, TrainFields.of)
 
     def field_names(self) -> tuple[str, ...]:
         return FIELD_NAMES
 
     def spec_prefix(self) -> str:
         return "train_restoration."
-
-    def set(self, name: str, value: Any) -> None:
-        """Set one field; its error goes away until the next check."""
-        if name not in FIELD_NAMES:
-            raise KeyError(f"TrainFields has no field {name!r}")
-        current = getattr(self.fields, name)
-        if current == value or (isinstance(value, float) and math.isnan(value) and math.isnan(current)):
-            return
-        setattr(self.fields, name, value)
-        self._edited.add(name)
-        self._clear_error(name)
-        self.changed.emit()
 
     # -- checks ---------------------------------------------------------------------------------------
 
