@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -119,6 +118,15 @@ class Connection:
         self.models = models_pb2_grpc.ModelsStub(self.channel)
         self.reports = reports_pb2_grpc.ReportsStub(self.channel)
         self.artifacts = artifacts_pb2_grpc.ArtifactsStub(self.channel)
+        # every stub now, on this thread: a stub made later on a worker thread while close() runs on another makes
+        # grpc register methods on a destroyed channel, which crashes the process (a CI run segfaulted so)
+        self.tokens = tokens_pb2_grpc.TokensStub(self.channel)
+        self.datasets = datasets_pb2_grpc.DatasetsStub(self.channel)
+        self.cloud = cloud_pb2_grpc.CloudStub(self.channel)
+        self.storage = storage_pb2_grpc.StorageStub(self.channel)
+        self.webhooks = webhooks_pb2_grpc.WebhooksStub(self.channel)
+        self.batch = batch_pb2_grpc.BatchStub(self.channel)
+        self.detection = detection_pb2_grpc.DetectionStub(self.channel)
         self._job_kinds: dict[str, jobs_pb2.JobKindDescription] | None = None
 
     def close(self) -> None:
@@ -174,9 +182,6 @@ class Connection:
 
     # -- named tokens (admin) -------------------------------------------------------------------------
 
-    @cached_property
-    def tokens(self) -> tokens_pb2_grpc.TokensStub:
-        return tokens_pb2_grpc.TokensStub(self.channel)
 
     def create_token(self, name: str, role: int = tokens_pb2.ROLE_UNSPECIFIED) -> tokens_pb2.CreatedToken:
         """A new named token (``role`` an ``omni.v1.Role``; unspecified: the least); its secret is in the answer,
@@ -334,9 +339,6 @@ class Connection:
     # Images are addressed by content (image_id = SHA-256). A stale save raises BackendError with code
     # "ABORTED" whose message names who saved which revision; nothing was overwritten.
 
-    @cached_property
-    def datasets(self) -> datasets_pb2_grpc.DatasetsStub:
-        return datasets_pb2_grpc.DatasetsStub(self.channel)
 
     def create_dataset(self, name: str, classes: Iterable[str] = ()) -> datasets_pb2.Dataset:
         """A new dataset; no classes = dent, dirt, rust, scratch, spoiled, mold."""
@@ -430,9 +432,6 @@ class Connection:
 
     # -- cloud: SageMaker (a dispatch is a job: ``submit(JobSpec(train_sagemaker=...))``) -------------------
 
-    @cached_property
-    def cloud(self) -> cloud_pb2_grpc.CloudStub:
-        return cloud_pb2_grpc.CloudStub(self.channel)
 
     def plan_training(self, spec: cloud_pb2.SageMakerTrainSpec) -> cloud_pb2.PlanTrainingResponse:
         """The request a SageMaker dispatch would send and its estimated cost; creates nothing."""
@@ -460,9 +459,6 @@ class Connection:
     # Moving data is a job: ``submit(JobSpec(sync_push=SyncSpec(...)))`` or ``sync_pull``, progress in bytes.
     # Secrets go in (``set_remote``) and never come back out.
 
-    @cached_property
-    def storage(self) -> storage_pb2_grpc.StorageStub:
-        return storage_pb2_grpc.StorageStub(self.channel)
 
     def get_remote(self) -> storage_pb2.RemoteConfig:
         """The workspace's remote; ``configured`` is False when there is none."""
@@ -493,9 +489,6 @@ class Connection:
     # -- webhooks: signed POSTs when jobs end and models are registered or promoted ----------------------------
     # A secret goes in (``add_webhook``) and comes back only when the backend generated it, once.
 
-    @cached_property
-    def webhooks(self) -> webhooks_pb2_grpc.WebhooksStub:
-        return webhooks_pb2_grpc.WebhooksStub(self.channel)
 
     def add_webhook(
         self, url: str, events: Iterable[str] = (), secret: str = "", description: str = ""
@@ -522,9 +515,6 @@ class Connection:
 
     # -- batch restore (remote: the images live on this side) -------------------------------------------
 
-    @cached_property
-    def batch(self) -> batch_pb2_grpc.BatchStub:
-        return batch_pb2_grpc.BatchStub(self.channel)
 
     def restore_stream(
         self,
@@ -631,9 +621,6 @@ class Connection:
     # Training, batch detection and pre-labelling are jobs (``submit`` with JobSpec.train_detection,
     # .detect_batch, .prelabel); these are the detection calls an annotator or operator makes directly.
 
-    @cached_property
-    def detection(self) -> detection_pb2_grpc.DetectionStub:
-        return detection_pb2_grpc.DetectionStub(self.channel)
 
     def suggest_boxes(
         self, dataset: str, image_id: str, *, model: str = "", conf: float = 0.0, iou: float = 0.0, max_det: int = 0
