@@ -15,7 +15,13 @@ from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
 from backend.restoration.export import export_onnx
 from backend.restoration.pairs import scan_pairs
 from backend.restoration.precision_data import calibration_crops, held_out_crops
-from backend.restoration.quantize import VariantsReport, precision_variants
+from backend.restoration.quantize import (
+    INT8_RECIPES,
+    VariantsReport,
+    float_end_nodes,
+    precision_variants,
+    quantize_int8,
+)
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +111,36 @@ def test_a_variant_below_the_threshold_is_dropped_and_the_card_says_why(variants
         assert entry["kept"] is False
         assert "below fp32 on the held-out crops (at most -1 dB is kept)" in entry["why"]
     assert report.card["threshold_psnr_drop_db"] == -1.0
+    tried = report.card["int8"]["recipes_tried"]  # every recipe was tried; the card names the best of them
+    assert [t["recipe"] for t in tried] == [recipe.name for recipe in INT8_RECIPES]
+    best = max(tried, key=lambda t: t["psnr"])
+    assert report.card["int8"]["recipe"] == best["recipe"]
+    assert report.card["int8"]["psnr"] == pytest.approx(best["psnr"])
+
+
+def test_the_first_recipe_within_the_rule_is_kept(variants) -> None:  # type: ignore[no-untyped-def]
+    _, _, report = variants  # made with a 100 dB rule: the first recipe passes and no other is tried
+    assert report.card["int8"]["recipe"] == INT8_RECIPES[0].name
+    assert [t["recipe"] for t in report.card["int8"]["recipes_tried"]] == [INT8_RECIPES[0].name]
+
+
+def test_float_ends_leave_the_first_and_last_convolutions_in_float32(variants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fp32, held_out, _ = variants
+    recipe = next(r for r in INT8_RECIPES if r.float_ends)
+    int8 = quantize_int8(fp32, tmp_path / "ends.onnx", [x for x, _ in held_out], recipe)
+    graph = onnx.load(str(int8)).graph
+    made_by = {output: node.op_type for node in graph.node for output in node.output}
+    convolutions = [node for node in graph.node if node.op_type in ("Conv", "ConvTranspose")]
+
+    def weight_is_quantized(node: onnx.NodeProto) -> bool:
+        return made_by.get(node.input[1]) == "DequantizeLinear"
+
+    assert not weight_is_quantized(convolutions[0]) and not weight_is_quantized(convolutions[-1])
+    assert all(weight_is_quantized(node) for node in convolutions[1:-1])
+    excluded = float_end_nodes(fp32)
+    assert len(excluded) >= 2 and graph.node[-1].name in excluded  # the residual add after the last conv, too
+    x = held_out[0][0]
+    assert np.abs(_run(int8, x) - _run(fp32, x)).max() < 0.25
 
 
 def held_out_crops_inputs(held_out: list) -> list[np.ndarray]:  # type: ignore[type-arg]
