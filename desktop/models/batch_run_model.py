@@ -201,6 +201,13 @@ class BatchRunModel:
         """What the run's model was trained for, once the run has said (empty before)."""
         return self.outputs.get("model_domain", "")
 
+    def trained_for_text(self) -> str:
+        """``model trained for photos`` - or that the card does not say (not stated, or an older card)."""
+        domain = self.model_domain
+        if domain in ("photo", "document"):
+            return f"model trained for {domain}s"
+        return f"model's domain: {domain}" if domain else ""
+
     @property
     def domain_warning(self) -> str:
         return self.outputs.get("domain_warning", "")

@@ -1,6 +1,7 @@
 """Does a batch's input look like the domain its model was trained for? A cheap check on a few inputs.
 
-The model card says the domain (``photo`` or ``document``; older cards say nothing: ``unknown``). A few inputs,
+The model card says the domain (``photo`` or ``document``; empty when trained from a pair folder without one:
+``not stated``; older cards say nothing: ``unknown``). A few inputs,
 evenly spaced through the run's list, are read as thumbnails and each is called a page, a photo or unclear:
 
 - a **page** is mostly paper: at least ``PAPER_FRACTION`` of its pixels are bright (HSV value >= 0.6) and
@@ -24,6 +25,7 @@ from PIL import Image, ImageOps
 Look = Literal["document", "photo", "unclear"]
 
 UNKNOWN = "unknown"
+NOT_STATED = "not stated"
 #: how many inputs are looked at, at most
 SAMPLES = 5
 #: the side the samples are reduced to before looking
@@ -34,9 +36,12 @@ COLOURFUL = 0.2
 
 
 def model_domain(card: Mapping[str, Any]) -> str:
-    """The domain a model card records, ``unknown`` for cards written before domains existed."""
+    """The domain a model card records: ``not stated`` when it was trained without one, ``unknown`` for cards
+    written before domains existed."""
     domain = card.get("domain")
-    return domain if domain in ("photo", "document") else UNKNOWN
+    if domain in ("photo", "document"):
+        return str(domain)
+    return NOT_STATED if domain == "" else UNKNOWN
 
 
 def look_of(image: np.ndarray) -> Look:

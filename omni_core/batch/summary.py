@@ -15,6 +15,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from omni_core.batch.domain_check import NOT_STATED
 from omni_core.batch.formats import SUMMARY_JSON, SUMMARY_TEXT
 from omni_core.batch.outcome import Outcome
 from omni_core.batch.output import write_atomic
@@ -240,7 +241,11 @@ def _subfolders_line(count: int) -> list[str]:
 
 
 def _trained_for(domain: str) -> str:
-    named = {"photo": "photos", "document": "documents (scans, pages)"}
+    named = {
+        "photo": "photos",
+        "document": "documents (scans, pages)",
+        NOT_STATED: "not stated (trained on a pair folder without --domain)",
+    }
     return named.get(domain, "unknown (the card predates domains)")
 
 

@@ -423,10 +423,13 @@ def test_a_run_keeps_the_domain_and_its_warning_apart_from_failures() -> None:
     finished = job(jobs_pb2.JOB_STATE_SUCCEEDED)
     finished.outputs["model_domain"] = "photo"
     run.apply_job(finished)
-    assert run.model_domain == "photo"
+    assert run.model_domain == "photo" and run.trained_for_text() == "model trained for photos"
+    finished.outputs["model_domain"] = "not stated"
+    run.apply_job(finished)
+    assert run.trained_for_text() == "model's domain: not stated"
     streamed = BatchRunModel()
     streamed.start_remote("/in", "/out", "png", False)
-    assert streamed.model_domain == ""
+    assert streamed.model_domain == "" and streamed.trained_for_text() == ""
     streamed.apply_log(warning, "warning")
     finished_streaming = summary_of("finished", restored=1)
     finished_streaming.domain_warning = "inputs look like photos"

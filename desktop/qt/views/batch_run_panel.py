@@ -94,7 +94,7 @@ class BatchRunPanel(QWidget):
         state = state_name(run.state) if run.state else "submitted"
         failed = f" · {len(run.failures)} failed" if run.failures else ""
         subfolders = f" · {run.subfolders_text()}" if run.subfolders_not_entered else ""
-        trained = f" · model trained for {run.model_domain}" if run.model_domain else ""
+        trained = f" · {run.trained_for_text()}" if run.model_domain else ""
         self.state.setText(f"{run.job_id}: {state}{failed}{subfolders}{trained}")
         self.precision.setText(f"Precision: {run.precision_text()}")  # which export ran and why, once said
         self.precision.setVisible(bool(run.precision_text()))

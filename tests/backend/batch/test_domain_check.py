@@ -50,12 +50,13 @@ def test_the_warning_fires_only_for_the_other_domain(tmp_path: Path) -> None:
     assert check_inputs("unknown", pages) == "" and check_inputs("photo", []) == ""
     assert domain_warning("photo", ["document", "photo", "unclear"]) == ""  # not most of them
     assert model_domain({}) == "unknown" and model_domain({"domain": "photo"}) == "photo"
+    assert model_domain({"domain": ""}) == "not stated"  # trained from a pair folder without --domain
     (tmp_path / "pages" / "broken.png").write_bytes(b"not a png")
     assert "trained for photos" in check_inputs("photo", sorted((tmp_path / "pages").iterdir()))
 
 
 def _register(workspace: Path, onnx: Path, domain: str | None) -> str:
-    card = {"architecture": "layer1", **({"domain": domain} if domain else {})}
+    card = {"architecture": "layer1", **({"domain": domain} if domain is not None else {})}
     return ModelRegistry(LocalStore(workspace)).register("layer_1", {"onnx": onnx}, card).version
 
 
@@ -99,6 +100,13 @@ def test_a_stream_says_the_domain_of_an_older_model_is_unknown_and_a_document_mo
     summary = restore_remote(client, request, on_log=lambda message, level: logs.append((level, message)))
     assert summary.model_domain == "unknown" and not summary.domain_warning
     assert "Trained for: unknown" in (tmp_path / "a" / "restore-summary.txt").read_text(encoding="utf-8")
+    unstated = _register(backend.workspace.root, tiny_onnx, "")
+    request = RemoteRestore(source, tmp_path / "c", RestoreOptions(model=unstated))
+    summary = restore_remote(client, request)
+    assert summary.model_domain == "not stated" and not summary.domain_warning
+    assert "Trained for: not stated (trained on a pair folder without --domain)" in (
+        tmp_path / "c" / "restore-summary.txt"
+    ).read_text(encoding="utf-8")
     document = _register(backend.workspace.root, tiny_onnx, "document")
     logs.clear()
     request = RemoteRestore(source, tmp_path / "b", RestoreOptions(model=document))
