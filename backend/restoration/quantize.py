@@ -1,15 +1,15 @@
 """INT8 and FP16 variants of a restoration version's float32 ONNX export, measured before they are kept.
 
-INT8 is ONNX Runtime's static quantization in QDQ form (per-channel weights, activations calibrated on crops
-of the version's own training data, in a fixed order). Recipes are tried in turn until one keeps quality:
-everything quantized with MinMax ranges; then the first and last convolutions (and the residual add after the
-last) kept in float32, which restoration networks lose most to (a few thousand weights that set the output's
-fine steps; the quantization-for-super-resolution literature, e.g. PAMS, keeps them so too); then the same with
-ranges from the 99.999th percentile, so a few outlier activations do not coarsen every step. FP16 converts the weights and
-arithmetic with ONNX Runtime's own float16 converter, float32 in and out (keep_io_types), so callers feed the
-same arrays. Each variant is scored against the float32 export on the held-out crops (PSNR/SSIM to the clean
-targets) and timed with a bare ``session.run``; it is kept only when its PSNR is at most ``max_psnr_drop``
-below float32's, and the card section says why a variant was not kept.
+INT8 is ONNX Runtime's static quantization in QDQ form (per-channel weights, activations calibrated on crops of the
+version's own training data, in a fixed order). Recipes are tried in turn until one keeps quality: everything
+quantized with MinMax ranges; then the first and last convolutions (and the residual add after the last) kept in
+float32, which restoration networks lose most to (a few thousand weights that set the output's fine steps; the
+quantization-for-super-resolution literature, e.g. PAMS, keeps them so too); then the same with ranges from the
+99.999th percentile, so a few outlier activations do not coarsen every step. FP16 converts the weights and
+arithmetic with ONNX Runtime's own float16 converter, float32 in and out (keep_io_types), so callers feed the same
+arrays. Each variant is scored against the float32 export on the held-out crops (PSNR/SSIM to the clean targets)
+and timed with a bare ``session.run``; it is kept only when its PSNR is at most ``max_psnr_drop`` below float32's,
+and the card section says why a variant was not kept.
 
 Import in worker processes only: it imports onnxruntime.
 """
