@@ -89,19 +89,18 @@ def stream_run(
     run: Callable[..., R],
     *,
     stopped: Callable[[R], bool],
-    reconnect_word: str = "reconnecting",
 ) -> Streamed[R]:
     """Call ``run(on_progress=, on_log=, on_item=, retry=, stop=)`` under a job display, with Ctrl+C setting
     ``stop``. A run that ``stopped(result)`` says, or a KeyboardInterrupt (a second Ctrl+C), prints that the outputs
     are whole and gives EXIT_INTERRUPTED; the run's refusal (OmniError, BackendError) prints its message and gives
-    EXIT_FAILED. ``reconnect_word`` keeps each command's words for a wait before streaming again (restore's
-    "reconnecting", detect's "retrying")."""
+    EXIT_FAILED. A lost connection is said the same way for every command: "connection lost (why); reconnecting
+    in N s"."""
     stop = threading.Event()
     with JobDisplay(job) as display, stop_on_ctrl_c(stop):
         feed = StreamDisplay(display)
         reconnect = Reconnect(
             on_wait=lambda error, delay: feed.log(
-                f"connection lost ({error}); {reconnect_word} in {delay:.1f} s", "warning"
+                f"connection lost ({error}); reconnecting in {delay:.1f} s", "warning"
             ),
             should_stop=stop.is_set,
         )

@@ -127,7 +127,6 @@ def _run_remote(session: Session, args: argparse.Namespace) -> int:
         job,
         lambda **hooks: detect_remote(session.connection, request, **hooks),
         stopped=lambda result: result.state == STOPPED,
-        reconnect_word="retrying",
     )
     if streamed.result is None:
         return streamed.code
