@@ -4,7 +4,9 @@ optimisations on, threads sized to the machine, one cached session per model and
 ONNX Runtime's own fallback is silent: asked for ``[CUDA, CPU]`` on a machine whose CUDA libraries are
 missing, it logs to stderr and quietly runs on the CPU. So each provider is tried on its own (with the CPU
 as ORT's fallback), ``session.get_providers()`` says whether it was taken, and a provider that was not is
-reported as a warning — or, when it was required, as an error (``ProviderUnavailable``).
+reported as a warning — or, when it was required, as an error (``ProviderUnavailable``). A machine that shows
+no NVIDIA GPU at all (``nvidia_gpu_present``) is not offered the GPU providers a GPU build lists: trying them
+would only add a warning to every run of a CPU-only laptop.
 
 Import this module only in worker processes: it imports onnxruntime.
 """
@@ -183,8 +185,19 @@ def _create(model_path: Path, provider: str, options: EngineOptions) -> tuple[An
     return session, lines
 
 
+def nvidia_gpu_present() -> bool:
+    """Whether this machine shows an NVIDIA GPU to its processes: on Linux the driver's /proc entry or a
+    /dev/nvidiaN node (what a container with a GPU passed through has too). Elsewhere nothing this cheap says
+    so: a GPU may be there and a session tries."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return Path("/proc/driver/nvidia/version").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
+
+
 def _select(model_path: Path, options: EngineOptions) -> tuple[Any, str, list[str]]:
     available = ort.get_available_providers()
+    if not options.require_provider and not nvidia_gpu_present():
+        available = [name for name in available if name not in GPU_PROVIDERS]
     required = options.require_provider
     if required and required not in available:
         raise ProviderUnavailable(

@@ -1,6 +1,6 @@
-"""The ONNX Runtime engine on this CPU-only machine: the GPU providers ONNX Runtime lists fail to start, the
-engine says so (with ORT's reason) and runs on the CPU; requiring one is a clear error; sessions are cached;
-I/O binding gives the same numbers."""
+"""The ONNX Runtime engine on this CPU-only machine: the GPU providers ONNX Runtime lists are not tried where no GPU
+shows; where one is assumed, they fail to start, the engine says so (with ORT's reason) and runs on the CPU;
+requiring one is a clear error; sessions are cached; I/O binding gives the same numbers."""
 
 from __future__ import annotations
 
@@ -13,19 +13,33 @@ from omni_core.errors import InvalidArgument
 from omni_core.providers import CPU, CUDA, provider_name
 
 
-def test_best_provider_falls_back_to_cpu_and_says_why(tiny_onnx: Path) -> None:
+def test_a_machine_without_a_gpu_runs_on_the_cpu_without_trying_the_gpu_providers(tiny_onnx: Path) -> None:
+    from backend.inference.engine import nvidia_gpu_present, open_engine
+
+    assert not nvidia_gpu_present()  # this machine has no GPU
+    engine = open_engine(tiny_onnx)
+    assert engine.provider == CPU == engine.session.get_providers()[0]
+    assert engine.warnings == []  # nothing to warn a CPU-only machine about
+
+
+def test_best_provider_falls_back_to_cpu_and_says_why(tiny_onnx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where a GPU shows but its libraries are missing (here: this GPU build of ORT without CUDA libraries,
+    the GPU's presence assumed), each listed GPU provider is tried and the reason it failed is said."""
     import onnxruntime as ort
 
-    from backend.inference.engine import open_engine
+    from backend.inference import engine as engine_module
+    from backend.inference.engine import EngineOptions, open_engine
 
-    engine = open_engine(tiny_onnx)
+    monkeypatch.setattr(engine_module, "nvidia_gpu_present", lambda: True)
+    engine_module.clear_cache()
+    engine = open_engine(tiny_onnx, EngineOptions(threads=1))
     assert engine.provider == CPU == engine.session.get_providers()[0]
     listed_gpus = [name for name in ort.get_available_providers() if name != CPU]
     assert len(engine.warnings) == len(listed_gpus)
     for name, warning in zip(listed_gpus, engine.warnings, strict=True):
         assert warning.startswith(f"{name} could not be initialised (") and warning.endswith(f"running on {CPU}")
         assert "no reason given" not in warning  # ORT's own words (a missing library) are carried over
-    assert open_engine(tiny_onnx) is engine  # cached per model and options
+    assert open_engine(tiny_onnx, EngineOptions(threads=1)) is engine  # cached per model and options
     assert engine.channels == 3
 
 
