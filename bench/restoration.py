@@ -13,7 +13,8 @@
    with installed packages, degraded independently of our generator; ``backend/restoration/real_eval.py``)
    next to the degraded input, OpenCV non-local means and BM3D, per domain. BM3D takes a few seconds a
    crop, so this is optional. ``--real-photo-model`` also trains a photo model with ``--clean`` on the real
-   training photos (never the held-out ones) for the same CPU budget and scores it there.
+   training photos (never the held-out ones) for the same CPU budget and scores it there;
+   ``--real-document-model`` a document model (paper tone kept) with ``--clean`` on the clean pages of step 1.
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def real_image_table(models: list[tuple[str, object]]) -> None:
         rows += [(name, section["domains"][domain]["model"]) for name, section in sections if name]
         for label, figures in rows:
             print(f"{label:<44} {figures['psnr']:>8.2f} {figures['ssim']:>7.4f}")
+        for case in dict.fromkeys(row["case"] for row in first["cases"]):
+            figures = [_case_mean(section, domain, case) for _, section in sections]
+            shown = ", ".join(f"{method} {value:.2f}" for method, value in figures[0].items() if method != "model")
+            models = " / ".join(f"{mine['model']:.2f}" for mine in figures if "model" in mine)
+            print(f"  {case}: {shown}" + (f", model {models}" if models else ""))
         best = max(summary["nlm"]["psnr"], summary["bm3d"]["psnr"])
         for name, section in sections:
             if name:
@@ -104,6 +110,12 @@ def real_image_table(models: list[tuple[str, object]]) -> None:
                     f"{name}: {mine['model_vs_input']:+.2f} dB vs input, {mine['model']['psnr'] - best:+.2f} dB vs the "
                     f"better of NLM/BM3D; worse than its input on {mine['model_worse_than_input']} of {mine['count']}"
                 )
+
+
+def _case_mean(section: dict, domain: str, case: str) -> dict[str, float]:  # type: ignore[type-arg]
+    """Mean PSNR of each method over one domain's crops degraded by one case."""
+    rows = [row for row in section["cases"] if row["domain"] == domain and row["case"] == case]
+    return {method: float(np.mean([row[f"{method}_psnr"] for row in rows])) for method in section["methods"]}
 
 
 def bare_loop_images_per_second(
@@ -150,16 +162,16 @@ def batch_of(store_root: Path, version: str):  # type: ignore[no-untyped-def]
     return one_by_one(model_restorer(store_root, version))
 
 
-def train_real_photo_model(client, root: Path, store_root: Path, args: argparse.Namespace) -> tuple[str, object]:  # type: ignore[no-untyped-def]
-    """Train a photo model with ``--clean`` on the real training photos for ``--cpu-minutes``; (name, restorer)."""
-    from backend.restoration.real_set import write_training_photos
+def train_clean_model(  # type: ignore[no-untyped-def]
+    client, clean: Path, domain: str, name: str, store_root: Path, args: argparse.Namespace
+) -> tuple[str, object]:
+    """Train a ``domain`` model with ``--clean`` on the images in ``clean`` for ``--cpu-minutes``; (name, restorer)."""
     from protos.omni.v1 import jobs_pb2, training_pb2
 
-    photos = write_training_photos(root / "real_photos", tile=args.real_tile)
     layer = args.layers[-1]
     spec = training_pb2.TrainRestorationSpec(
-        clean=str(root / "real_photos"),
-        domain="photo",
+        clean=str(clean),
+        domain=domain,
         layer=layer,
         epochs=10_000,
         batch_size=args.batch_size,
@@ -177,11 +189,12 @@ def train_real_photo_model(client, root: Path, store_root: Path, args: argparse.
         pass
     job = client.get_job(job.id)
     if "model_version" not in job.outputs:
-        raise SystemExit(f"the photo model did not train: {job.message}")
+        raise SystemExit(f"the {domain} model did not train: {job.message}")
     report = json.loads(client.get_report(job.id, "json"))
-    name = f"layer {layer} photo --clean ({len(photos)} images, {len(report['epochs'])} ep)"
-    print(f"{name}: trained for {args.cpu_minutes:g} CPU-min", flush=True)
-    return name, batch_of(store_root, job.outputs["model_version"])
+    images = sum(1 for _ in clean.iterdir())
+    label = f"layer {layer} {domain} --clean {name} ({images} images, {len(report['epochs'])} ep)"
+    print(f"{label}: trained for {args.cpu_minutes:g} CPU-min", flush=True)
+    return label, batch_of(store_root, job.outputs["model_version"])
 
 
 #: the throughput comparison: a job of this many epochs over this many pairs (95% train, 71 steps of 8)
@@ -250,6 +263,12 @@ def main() -> None:
         help="with --real: also train a photo model (--clean, --domain photo) on the real training photos",
     )
     parser.add_argument(
+        "--real-document-model",
+        action="store_true",
+        help="with --real: also train a document model (--clean, --domain document, paper tone kept) on the "
+        "generator's clean pages",
+    )
+    parser.add_argument(
         "--real-tile", type=int, default=128, help="cut the training photos into tiles of this side (0 = whole)"
     )
     parser.add_argument("--skip-synthetic", action="store_true", help="train no model on synthetic pairs")
@@ -285,6 +304,7 @@ def main() -> None:
         try:
             with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token="b")) as client:
                 real_models: list[tuple[str, object]] = []
+                store = backend.workspace.root
                 runs = [(layer, preset) for layer in args.layers for preset in args.presets or [args.preset]]
                 for layer, preset in [] if args.skip_synthetic else runs:
                     spec = training_pb2.TrainRestorationSpec(
@@ -325,7 +345,16 @@ def main() -> None:
                         flush=True,
                     )
                 if args.real and args.real_photo_model:
-                    real_models.append(train_real_photo_model(client, root, backend.workspace.root, args))
+                    from backend.restoration.real_set import write_training_photos
+
+                    write_training_photos(root / "real_photos", tile=args.real_tile)
+                    real_models.append(
+                        train_clean_model(client, root / "real_photos", "photo", "real photos", store, args)
+                    )
+                if args.real and args.real_document_model:
+                    real_models.append(
+                        train_clean_model(client, root / "train" / "clean", "document", "our pages", store, args)
+                    )
                 for layer in [] if args.no_throughput else args.layers:
                     throughput[layer] = job_vs_bare(client, root / "train", layer, args.preset, args.loss)
         finally:

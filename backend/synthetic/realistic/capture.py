@@ -1,6 +1,6 @@
-"""Capture and ageing effects: perspective, fading, paper tone, bleed-through, uneven light, shadows, moiré. Each
-takes a float (H, W, 3) RGB image in [0, 1] and the values drawn for it; pixel randomness comes from the generator
-passed in.
+"""Scanner and phone-capture effects on a page: perspective, paper tone, bleed-through, uneven light,
+shadows, moiré. Each takes a float (H, W, 3) RGB image in [0, 1] and the values drawn for it; pixel
+randomness comes from the generator passed in.
 """
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ def warp(image: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Apply a perspective ``matrix``; the edges are reflected, so no black wedges appear."""
     h, w = image.shape[:2]
     return cv2.warpPerspective(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-
-
-def fade(image: np.ndarray, strength: float, tint: tuple[float, float, float]) -> np.ndarray:
-    """A faded print: every colour moves ``strength`` of the way toward ``tint``, so contrast drops."""
-    return image * np.float32(1.0 - strength) + np.asarray(tint, dtype=np.float32) * np.float32(strength)
 
 
 def paper_tone(image: np.ndarray, tone: tuple[float, float, float]) -> np.ndarray:

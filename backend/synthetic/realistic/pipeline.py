@@ -3,9 +3,9 @@
 ``degrade(clean, preset, seed)`` returns the degraded image, the target it pairs with and a record of
 every value drawn. The order (Real-ESRGAN's ``RealESRGANModel.feed_data``, with its scale factor 1):
 
-1. capture and ageing effects (each with the preset's probability): perspective (the target is warped alike,
-   so the pair stays aligned and the model learns to clean a tilted page, not to straighten it), fading,
-   paper tone, bleed-through, uneven light, shadow, moiré;
+1. capture effects (documents): perspective (the target is warped alike, so the pair stays aligned and the
+   model learns to clean a tilted page, not to straighten it), paper tone, bleed-through, uneven light,
+   shadow, moiré;
 2. first pass: blur with a random kernel, resize up/down/keep (area, bilinear or bicubic), Gaussian or
    Poisson noise (colour or grey), JPEG;
 3. second pass: blur (with its probability), resize relative to the original size, noise;
@@ -74,12 +74,6 @@ def _capture(
         image = capture.warp(image, matrix)
         target = capture.warp(target, matrix)
         applied.append({"op": "perspective", "amount": _r(amount), "matrix": np.round(matrix, 6).tolist()})
-    if rng.uniform() < s.fade_prob:
-        strength, grey = float(rng.uniform(*s.fade_strength)), float(rng.uniform(*s.fade_tint_grey))
-        warmth = float(rng.uniform(*s.fade_tint_warmth))
-        tint = (grey, grey * (1.0 - 0.3 * warmth), grey * (1.0 - warmth))
-        image = capture.fade(image, strength, tint)
-        applied.append({"op": "fade", "strength": _r(strength), "tint": [_r(t) for t in tint]})
     if rng.uniform() < s.paper_tone_prob:
         yellow, grey = float(rng.uniform(*s.paper_tone_yellow)), float(rng.uniform(*s.paper_tone_grey))
         tone = (1.0 - grey, (1.0 - grey) * (1.0 - 0.3 * yellow), (1.0 - grey) * (1.0 - yellow))

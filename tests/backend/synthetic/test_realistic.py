@@ -26,7 +26,6 @@ NOTHING = StageSettings(
 )
 QUIET_CAPTURE = CaptureSettings(
     perspective_prob=0.0,
-    fade_prob=0.0,
     paper_tone_prob=0.0,
     bleed_through_prob=0.0,
     uneven_light_prob=0.0,
@@ -79,9 +78,8 @@ def test_presets_serialise_every_parameter() -> None:
         assert data["domain"] == preset.domain
         assert set(data["first"]) == {f.name for f in dataclasses.fields(StageSettings)}
         assert data["first"]["kernel"]["kinds"] == list(kernels.KERNEL_KINDS)
-    for preset in (PHOTO, DOCUMENT):
-        assert set(preset.to_dict()["capture"]) == {f.name for f in dataclasses.fields(CaptureSettings)}
-    assert PHOTO.capture is not None and PHOTO.capture.perspective_prob == 0.0  # a photo is never warped
+    assert PHOTO.capture is None
+    assert set(DOCUMENT.to_dict()["capture"]) == {f.name for f in dataclasses.fields(CaptureSettings)}
 
 
 def test_kernels_are_normalised_and_shaped_as_named() -> None:
@@ -161,27 +159,6 @@ def test_paper_tone_shifts_the_background_and_capture_effects_keep_the_pair_alig
     warped = degrade(page, tilted, 0)
     assert not np.array_equal(warped.target, page)  # the target is turned with the page...
     assert np.abs(warped.target.astype(int) - warped.degraded.astype(int)).max() <= 1  # ...and stays aligned
-
-
-def test_fading_lowers_contrast_toward_a_tint_and_the_target_stays_clean() -> None:
-    photo = scene(64, 64, 5)
-    faded = degrade(
-        photo,
-        dataclasses.replace(
-            only(), capture=dataclasses.replace(QUIET_CAPTURE, fade_prob=1.0, fade_strength=(0.3, 0.3))
-        ),
-        4,
-    )
-    assert np.array_equal(faded.target, photo)
-    (step,) = [step for step in faded.applied if step["op"] == "fade"]
-    assert step["strength"] == 0.3
-    tint = np.asarray(step["tint"]) * 255
-    expected = photo.astype(np.float64) * 0.7 + tint * 0.3
-    assert np.abs(faded.degraded - expected).max() <= 1.0  # exactly the fade, nothing else
-    assert faded.degraded.std() < 0.75 * photo.std()  # contrast dropped
-    ages = [degrade(photo, PHOTO, seed) for seed in range(40)]
-    faded_share = sum(any(s["op"] == "fade" for s in a.applied) for a in ages) / len(ages)
-    assert 0.1 < faded_share < 0.7  # some photo pairs are aged, most are sensor-only
 
 
 def test_every_capture_effect_changes_the_page() -> None:
