@@ -52,8 +52,8 @@ REAL_IMAGES: tuple[RealImage, ...] = (
     RealImage("page", "skimage", "data", "page.png", "document", "held_out", (128, 32)),
     RealImage("text", "skimage", "data", "text.png", "document", "held_out", (160, 22)),
     # photos a model may train on (whole images): colour photographs only. Grey images (skimage's camera, brick,
-    # grass, gravel, coins, moon, cell) were tried: with a third or more of the tiles grey, a photo model learned
-    # that a tinted, faded input is a neutral one and took colour out of the held-out colour photos.
+    # grass, gravel, coins, moon, cell) were tried: with a third or more of the tiles grey, a photo model took
+    # colour out of the held-out colour photos.
     RealImage("rocket", "skimage", "data", "rocket.jpg", "photo", "train"),
     RealImage("flower", "sklearn", "datasets/images", "flower.jpg", "photo", "train"),
     RealImage("grace_hopper", "matplotlib", "mpl-data/sample_data", "grace_hopper.jpg", "photo", "train"),
