@@ -101,16 +101,18 @@ def test_fp16_loads_on_the_cpu_and_matches_fp32(variants) -> None:  # type: igno
 
 def test_a_variant_below_the_threshold_is_dropped_and_the_card_says_why(variants, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     fp32, held_out, _ = variants
+    # a rule no variant can meet (100 dB better than float32): an untrained network's INT8 scored more than 1 dB
+    # above float32 on an AVX2-only CPU, so a rule of -1 dB was met there
     report = precision_variants(
-        fp32, tmp_path, held_out_crops_inputs(held_out), held_out, max_psnr_drop=-1.0, speed_side=64
+        fp32, tmp_path, held_out_crops_inputs(held_out), held_out, max_psnr_drop=-100.0, speed_side=64
     )
     assert report.files == {}
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # dropped files are not left behind
     for precision in ("int8", "fp16"):
         entry = report.card[precision]
         assert entry["kept"] is False
-        assert "below fp32 on the held-out crops (at most -1 dB is kept)" in entry["why"]
-    assert report.card["threshold_psnr_drop_db"] == -1.0
+        assert "below fp32 on the held-out crops (at most -100 dB is kept)" in entry["why"]
+    assert report.card["threshold_psnr_drop_db"] == -100.0
     tried = report.card["int8"]["recipes_tried"]  # every recipe was tried; the card names the best of them
     assert [t["recipe"] for t in tried] == [recipe.name for recipe in INT8_RECIPES]
     best = max(tried, key=lambda t: t["psnr"])
