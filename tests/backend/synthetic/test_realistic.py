@@ -141,7 +141,7 @@ def test_resizing_comes_back_to_the_size_and_loses_detail() -> None:
     assert [s["direction"] for s in result.applied if s["op"] == "resize"] == ["down", "keep"]
 
 
-def test_paper_tone_shifts_the_background_and_capture_effects_keep_the_pair_aligned() -> None:
+def test_paper_tone_shifts_the_background_of_both_sides_and_perspective_keeps_the_pair_aligned() -> None:
     page = np.full((96, 96, 3), 245, np.uint8)
     page[40:44, 10:86] = 20  # a line of ink
     toned = DegradationPreset(
@@ -154,7 +154,8 @@ def test_paper_tone_shifts_the_background_and_capture_effects_keep_the_pair_alig
     result = degrade(page, toned, 0)
     background = result.degraded[:30].reshape(-1, 3).mean(axis=0)
     assert background[2] < 245 - 20 and background[2] < background[0]  # yellower: blue falls most
-    assert np.array_equal(result.target, page)  # the tone is a defect; the target keeps the page
+    # the target shares the tone: a crop cannot tell yellowed paper from a cream page, so undoing it is not taught
+    assert np.abs(result.target.astype(int) - result.degraded.astype(int)).max() <= 1
     tilted = dataclasses.replace(toned, capture=dataclasses.replace(QUIET_CAPTURE, perspective_prob=1.0))
     warped = degrade(page, tilted, 0)
     assert not np.array_equal(warped.target, page)  # the target is turned with the page...
@@ -172,3 +173,23 @@ def test_every_capture_effect_changes_the_page() -> None:
     ]
     for image in changed:
         assert image.shape == page.shape and np.abs(image - page).mean() > 1e-3
+
+
+def test_light_and_shadow_are_shared_with_the_target_but_bleed_through_and_moire_are_defects() -> None:
+    page = np.full((96, 96, 3), 240, np.uint8)
+    page[20:24, 10:86] = page[60:64, 10:86] = 20  # two lines of ink
+    lit = dataclasses.replace(
+        QUIET_CAPTURE,
+        uneven_light_prob=1.0,
+        uneven_light_gradient=(0.2, 0.25),
+        shadow_prob=1.0,
+        shadow_darkness=(0.4, 0.45),
+    )
+    shared = degrade(page, DegradationPreset("document", NOTHING, NOTHING, final_sinc_prob=0.0, capture=lit), 1)
+    assert {"uneven_light", "shadow"} <= {step["op"] for step in shared.applied}
+    assert np.abs(shared.target.astype(int) - page.astype(int)).max() > 40  # the light reached the target...
+    assert np.abs(shared.target.astype(int) - shared.degraded.astype(int)).max() <= 1  # ...exactly as the input
+    defects = dataclasses.replace(QUIET_CAPTURE, bleed_through_prob=1.0, moire_prob=1.0, moire_amplitude=(0.05, 0.05))
+    damaged = degrade(page, DegradationPreset("document", NOTHING, NOTHING, final_sinc_prob=0.0, capture=defects), 1)
+    assert np.array_equal(damaged.target, page)  # the target stays clean of them
+    assert np.abs(damaged.degraded.astype(int) - page.astype(int)).max() > 5
