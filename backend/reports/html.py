@@ -28,11 +28,7 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
-def render_html(report: dict[str, Any]) -> str:
-    if report.get("kind") == "train_detection":
-        from backend.reports.detection_html import render_detection_html
-
-        return render_detection_html(report)
+def render_restoration_html(report: dict[str, Any]) -> str:
     job, params, data = report.get("job", {}), report.get("parameters", {}), report.get("data", {})
     model, env = report.get("model") or {}, report.get("environment", {})
     state = str(report.get("state", ""))

@@ -7,8 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from backend.reports.html import render_html
-from backend.reports.text import render_text
+from backend.reports.render import RENDERED_FORMATS, render
 from backend.storage.base import ArtifactStore
 from omni_core.confinement import check_text
 from omni_core.errors import InvalidArgument, NotFound, shown
@@ -37,9 +36,9 @@ def save_report(store: ArtifactStore, report: dict[str, Any]) -> dict[str, str]:
     listed once its source of truth exists."""
     report_id = report["id"]
     keys = {}
-    for fmt, content in (("text", render_text(report)), ("html", render_html(report))):
+    for fmt in RENDERED_FORMATS:
         keys[fmt] = report_key(report_id, fmt)
-        store.put_bytes(keys[fmt], content.encode())
+        store.put_bytes(keys[fmt], render(report, fmt).encode())
     keys["json"] = report_key(report_id)
     store.put_bytes(keys["json"], json.dumps(report, indent=2, default=str).encode())
     return keys
@@ -62,9 +61,7 @@ def get_report(store: ArtifactStore, report_id: str, fmt: str = "text") -> str:
     stored = report_key(report_id, fmt)
     if store.exists(stored):
         return store.get_bytes(stored).decode()
-    return (
-        json.dumps(report, indent=2) if fmt == "json" else render_text(report) if fmt == "text" else render_html(report)
-    )
+    return json.dumps(report, indent=2) if fmt == "json" else render(report, fmt)
 
 
 def list_reports(store: ArtifactStore, *, kind: str = "") -> list[ReportSummary]:

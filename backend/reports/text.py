@@ -79,11 +79,7 @@ def closing_lines(report: dict[str, Any], libraries: str = "") -> list[str]:
     return lines
 
 
-def render_text(report: dict[str, Any]) -> str:
-    if report.get("kind") == "train_detection":
-        from backend.reports.detection_text import render_detection_text
-
-        return render_detection_text(report)
+def render_restoration_text(report: dict[str, Any]) -> str:
     params, data = report.get("parameters", {}), report.get("data", {})
     model, base = report.get("model") or {}, report.get("baseline", {})
     lines = header_lines(report, f"LAYER {params.get('layer', '?')}")

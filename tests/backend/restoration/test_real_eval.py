@@ -13,9 +13,8 @@ import pytest
 import torch
 from PIL import Image
 
-from backend.reports.html import render_html
 from backend.reports.recommendations import recommend
-from backend.reports.text import render_text
+from backend.reports.render import render
 from backend.restoration import independent_degradation, real_set
 from backend.restoration.archs import build_network, preset_for
 from backend.restoration.baselines import bm3d, nlm
@@ -100,9 +99,9 @@ def test_an_untrained_model_is_reported_worse_than_its_input_on_real_images() ->
     advice = [line for line in recommend(report) if "worse than its input" in line]
     assert len(advice) == 2 and "real photo validation images" in advice[0]
     report["recommendations"] = recommend(report)
-    text = render_text(report)
+    text = render(report, "text")
     assert "REAL IMAGES (HELD OUT)" in text and "OpenCV non-local means" in text and "this model" in text
-    assert "Real images (held out)" in render_html(report)
+    assert "Real images (held out)" in render(report, "html")
     # a document model that whitens paper is not told it is worse: PSNR cannot measure what it was trained for
     whitening = recommend(_report_with({**section, "whiten_paper": True}))
     assert any("whitens the paper" in line for line in whitening)

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from backend.reports.recommendations import recommend
+from backend.reports.render import render
 from backend.reports.store import get_report, list_reports, save_report
-from backend.reports.text import render_text
 from backend.storage import LocalStore
 
 
@@ -97,7 +97,7 @@ def _report(**overrides: Any) -> dict[str, Any]:
 
 
 def test_text_report_has_the_sections_operators_know() -> None:
-    text = render_text(_report())
+    text = render(_report(), "text")
     for expected in (
         "REPORTE DE ENTRENAMIENTO LAYER 2 / TRAINING REPORT",
         "Duration: 4 min 56 s   State: SUCCEEDED",
