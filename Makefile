@@ -36,6 +36,7 @@ protos: setup
 lint: setup
 	$(PY) -m protos.generate --check
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy omni_core backend desktop omni_cli protos/generate.py
 

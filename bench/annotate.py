@@ -151,8 +151,10 @@ class ViewBench:
 
     def shown(self) -> bool:
         model = self.view.model
-        return model is not None and model.current_image is not None and (
-            self.canvas.image_item.image is model.current_image
+        return (
+            model is not None
+            and model.current_image is not None
+            and (self.canvas.image_item.image is model.current_image)
         )
 
     def timed_show(self, action: Callable[[], object]) -> float:

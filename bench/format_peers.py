@@ -90,18 +90,30 @@ def _label_studio(root: Path, out: Path) -> Reading:
 
 
 READERS: dict[str, tuple[str, Callable[[Path, Path], Reading]]] = {
-    "VOC -> supervision": ("voc", lambda r, _: _supervision(
-        sv.DetectionDataset.from_pascal_voc(str(r / "JPEGImages"), str(r / "Annotations")))),
-    "VOC -> globox (reads xmin as the left edge)": ("voc", lambda r, _: _globox(
-        globox.AnnotationSet.from_pascal_voc(r / "Annotations"))),
+    "VOC -> supervision": (
+        "voc",
+        lambda r, _: _supervision(sv.DetectionDataset.from_pascal_voc(str(r / "JPEGImages"), str(r / "Annotations"))),
+    ),
+    "VOC -> globox (reads xmin as the left edge)": (
+        "voc",
+        lambda r, _: _globox(globox.AnnotationSet.from_pascal_voc(r / "Annotations")),
+    ),
     "COCO -> pycocotools": ("coco", lambda r, _: _pycocotools(r / "annotations/instances_train.json")),
-    "COCO -> supervision": ("coco", lambda r, _: _supervision(
-        sv.DetectionDataset.from_coco(str(r / "images/train"), str(r / "annotations/instances_train.json")))),
-    "COCO -> globox": ("coco", lambda r, _: _globox(
-        globox.AnnotationSet.from_coco(r / "annotations/instances_train.json"))),
+    "COCO -> supervision": (
+        "coco",
+        lambda r, _: _supervision(
+            sv.DetectionDataset.from_coco(str(r / "images/train"), str(r / "annotations/instances_train.json"))
+        ),
+    ),
+    "COCO -> globox": (
+        "coco",
+        lambda r, _: _globox(globox.AnnotationSet.from_coco(r / "annotations/instances_train.json")),
+    ),
     "CVAT -> globox": ("cvat", lambda r, _: _globox(globox.AnnotationSet.from_cvat(r / "annotations.xml"))),
-    "LabelMe -> supervision": ("labelme", lambda r, _: _supervision(
-        sv.DetectionDataset.from_labelme(str(r / "train"), str(r / "train")))),
+    "LabelMe -> supervision": (
+        "labelme",
+        lambda r, _: _supervision(sv.DetectionDataset.from_labelme(str(r / "train"), str(r / "train"))),
+    ),
     "LabelMe -> globox": ("labelme", lambda r, _: _globox(globox.AnnotationSet.from_labelme(r / "train"))),
     "Label Studio JSON -> label-studio-converter (COCO)": ("labelstudio", _label_studio),
 }

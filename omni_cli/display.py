@@ -35,7 +35,7 @@ def format_eta(seconds: float) -> str:
 
 
 def rate_text(progress: jobs_pb2.Progress) -> str:
-    """"3.2 MiB/s" for a job counting bytes (a sync), "12.5 images/s" otherwise; "" while unknown."""
+    """ "3.2 MiB/s" for a job counting bytes (a sync), "12.5 images/s" otherwise; "" while unknown."""
     if progress.rate <= 0:
         return ""
     if progress.unit == "bytes":

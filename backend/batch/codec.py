@@ -295,9 +295,7 @@ def _profile_fits(decoded: Decoded, image: Image.Image) -> bool:
     return decoded.mode not in ("CMYK", "LAB") or image.mode == decoded.mode
 
 
-def _save_options(
-    decoded: Decoded, image: Image.Image, target: str, quality: int, notes: list[str]
-) -> dict[str, Any]:
+def _save_options(decoded: Decoded, image: Image.Image, target: str, quality: int, notes: list[str]) -> dict[str, Any]:
     meta = decoded.meta
     same = target == decoded.format
     options: dict[str, Any] = {}

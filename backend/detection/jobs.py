@@ -79,7 +79,6 @@ def run_training(params: TrainDetectionParams, ctx: JobContext) -> dict[str, obj
     return run(params, ctx)
 
 
-
 def prepare_detect_batch(params: DetectBatchParams, workspace: Workspace, resuming: bool) -> Prepared:
     checked = validate_batch_params(params)
     source = require_existing_folder(workspace, checked.input, field="input")

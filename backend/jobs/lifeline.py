@@ -74,7 +74,7 @@ def die_with_parent(parent_pid: int, *_worker_id: object) -> None:
 
 
 def _wait_state(pid: int) -> str:
-    """"running", "exited" (a zombie: not reaped, its pid still ours) or "reaped" (by anyone), for a child."""
+    """ "running", "exited" (a zombie: not reaped, its pid still ours) or "reaped" (by anyone), for a child."""
     if not hasattr(os, "waitid"):
         return "running" if _pid_exists(pid) else "reaped"
     try:

@@ -184,7 +184,6 @@ class MultipartUploader:
                 on_bytes(min(part_size, size - (number - 1) * part_size))
 
 
-
 def multipart_etag(part_md5s: list[bytes]) -> str:
     """The ETag S3 gives an object made of parts with these MD5 digests."""
     if len(part_md5s) == 1:

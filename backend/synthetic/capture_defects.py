@@ -187,9 +187,7 @@ def sample_jpeg(rng: np.random.Generator, size: int) -> Params:
 
 def apply_jpeg(image: np.ndarray, p: Params) -> np.ndarray:
     buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image)).save(
-        buffer, format="JPEG", quality=p["quality"], subsampling=p["subsampling"]
-    )
+    Image.fromarray(to_uint8(image)).save(buffer, format="JPEG", quality=p["quality"], subsampling=p["subsampling"])
     buffer.seek(0)
     with Image.open(buffer) as decoded:
         return to_float(np.asarray(decoded.convert("RGB")))

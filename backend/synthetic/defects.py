@@ -168,13 +168,9 @@ def mold(rng: np.random.Generator, extent: int) -> Sprite:
         alpha = np.maximum(alpha, colony)
         rim = np.maximum(rim, colony * smoothstep((rho - 0.3) / 0.5))
     spores = (rng.random((side, side)) < 0.015).astype(np.float32) * smoothstep(1.0 - np.sqrt(x * x + y * y))
-    alpha = np.clip(np.maximum(alpha * (0.7 + 0.5 * fuzz), spores * 0.7), 0.0, 1.0) * float(
-        rng.uniform(0.8, 1.0)
-    )
+    alpha = np.clip(np.maximum(alpha * (0.7 + 0.5 * fuzz), spores * 0.7), 0.0, 1.0) * float(rng.uniform(0.8, 1.0))
     white = np.array([0.92, 0.93, 0.88], dtype=np.float32)
-    green = [
-        np.array(c, dtype=np.float32) for c in ([0.33, 0.52, 0.26], [0.28, 0.48, 0.45], [0.55, 0.6, 0.45])
-    ]
+    green = [np.array(c, dtype=np.float32) for c in ([0.33, 0.52, 0.26], [0.28, 0.48, 0.45], [0.55, 0.6, 0.45])]
     colour = _mix(white, green[int(rng.integers(3))], rim)
     return Sprite(alpha.astype(np.float32), colour)
 

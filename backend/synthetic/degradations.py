@@ -42,18 +42,14 @@ _CATALOGUE: tuple[Degradation, ...] = (
         paper.sample_ink_bleed,
         paper.apply_ink_bleed,
     ),
-    Degradation(
-        "fade", "faded ink, unevenly washed out towards the paper colour", paper.sample_fade, paper.apply_fade
-    ),
+    Degradation("fade", "faded ink, unevenly washed out towards the paper colour", paper.sample_fade, paper.apply_fade),
     Degradation(
         "bleed_through",
         "mirrored text from the reverse side showing through",
         paper.sample_bleed_through,
         paper.apply_bleed_through,
     ),
-    Degradation(
-        "stain", "coffee, tea, water or grease stains with dried rims", paper.sample_stain, paper.apply_stain
-    ),
+    Degradation("stain", "coffee, tea, water or grease stains with dried rims", paper.sample_stain, paper.apply_stain),
     Degradation(
         "color_cast",
         "yellowed paper or a wrong white balance",
@@ -67,9 +63,7 @@ _CATALOGUE: tuple[Degradation, ...] = (
         paper.apply_crease,
     ),
     Degradation("speckle", "dust and dirt specks, mostly dark", paper.sample_speckle, paper.apply_speckle),
-    Degradation(
-        "shadow", "a soft shadow cast over one side of the page", capture.sample_shadow, capture.apply_shadow
-    ),
+    Degradation("shadow", "a soft shadow cast over one side of the page", capture.sample_shadow, capture.apply_shadow),
     Degradation(
         "uneven_lighting",
         "uneven illumination, gradient and vignetting",
@@ -77,9 +71,7 @@ _CATALOGUE: tuple[Degradation, ...] = (
         capture.apply_uneven_lighting,
     ),
     Degradation("blur", "out-of-focus Gaussian blur", capture.sample_blur, capture.apply_blur),
-    Degradation(
-        "motion_blur", "camera-shake blur along a line", capture.sample_motion_blur, capture.apply_motion_blur
-    ),
+    Degradation("motion_blur", "camera-shake blur along a line", capture.sample_motion_blur, capture.apply_motion_blur),
     Degradation(
         "low_resolution",
         "captured at low resolution and scaled back up",

@@ -205,13 +205,9 @@ def generate_detection(params: SynthDetectionParams, store: ArtifactStore, ctx: 
         info = manifest.finish(store, header)
     finally:
         manifest.close()
-    output.report_file(
-        ctx, p.out, yaml_info, "data-yaml", f"YOLO dataset description, {len(p.classes)} classes"
-    )
+    output.report_file(ctx, p.out, yaml_info, "data-yaml", f"YOLO dataset description, {len(p.classes)} classes")
     output.report_file(ctx, p.out, info, "manifest", f"{p.count} images, their splits and objects")
-    ctx.log(
-        f"wrote {written} images, skipped {skipped} already present, {summary['images_per_second']} images/s"
-    )
+    ctx.log(f"wrote {written} images, skipped {skipped} already present, {summary['images_per_second']} images/s")
     return summary
 
 

@@ -209,9 +209,7 @@ def _bullets(page: _Page) -> None:
             r = size * 0.18
             cx, cy = page.left + size * 0.5, page.y + size * 0.6
             page.draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=page.ink)
-        page.y = _text_lines(
-            page, page.left + hang, page.right, page.y, int(rng.integers(1, 3)), indent=False
-        )
+        page.y = _text_lines(page, page.left + hang, page.right, page.y, int(rng.integers(1, 3)), indent=False)
 
 
 def _table(page: _Page) -> None:
@@ -303,9 +301,7 @@ def _signature(page: _Page) -> None:
     xs = x0 + width * 0.1 + width * 0.8 * t + size * 0.5 * np.sin(f3 * t + rng.uniform(0, 6))
     amp = size * (0.6 + 0.6 * np.sin(np.pi * t))
     ys = base - size * 0.8 + amp * (0.7 * np.sin(f1 * t) + 0.3 * np.sin(f2 * t + rng.uniform(0, 6)))
-    page.draw.line(
-        list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=pen, width=max(1, size // 9), joint="curve"
-    )
+    page.draw.line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=pen, width=max(1, size // 9), joint="curve")
     page.draw.line((x0, base + size * 0.5, x0 + width, base + size * 0.5), fill=page.ink, width=1)
     small = max(8, int(size * 0.8))
     page.draw.text((x0, base + size * 0.8), words.person(rng), font=font(small), fill=page.ink)
@@ -344,14 +340,10 @@ def _stamp(page: _Page, pixels: np.ndarray) -> None:
     while word_size > 8 and text_width(word_size, word) > radius * 1.45:
         word_size -= 1
     wx = (side - text_width(word_size, word)) / 2
-    draw.text(
-        (wx, side / 2 - word_size * 0.75), word, font=font(word_size), fill=255, stroke_width=stroke // 2
-    )
+    draw.text((wx, side / 2 - word_size * 0.75), word, font=font(word_size), fill=255, stroke_width=stroke // 2)
     small = max(8, int(word_size * 0.5))
     date = words.date(rng)
-    draw.text(
-        ((side - text_width(small, date)) / 2, side / 2 + box_h * 0.12), date, font=font(small), fill=255
-    )
+    draw.text(((side - text_width(small, date)) / 2, side / 2 + box_h * 0.12), date, font=font(small), fill=255)
     mask = mask.rotate(float(rng.uniform(-35, 35)), resample=Image.Resampling.BILINEAR, expand=True)
     alpha = np.asarray(mask, dtype=np.float32) / 255.0
     h, w = alpha.shape

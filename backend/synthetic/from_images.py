@@ -68,8 +68,9 @@ def preview_from_images(
         raise FailedPrecondition(f"source: {image.relative} is skipped by the job: {error.reason}") from None
     if not p.crop and max(pixels.shape[:2]) > max_side:
         raise InvalidArgument(
-            "crop", f"{image.relative} is {pixels.shape[1]}x{pixels.shape[0]}; previews of images over {max_side} px "
-            "need a crop"
+            "crop",
+            f"{image.relative} is {pixels.shape[1]}x{pixels.shape[0]}; previews of images over {max_side} px "
+            "need a crop",
         )
     crop, _ = random_crop(pixels, p.crop, np.random.default_rng([p.seed, image_index, k, 0]))
     result = degrade(crop, PRESETS[p.domain], [p.seed, image_index, k, 1])

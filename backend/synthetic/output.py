@@ -34,9 +34,7 @@ def claim_folder(store: ArtifactStore, out: str, kind: str, fingerprint: dict[st
             existing = None
         if isinstance(existing, dict) and "params" in existing:
             if existing.get("kind") != kind or existing.get("params") != fingerprint:
-                differing = (
-                    _differences(existing.get("params"), fingerprint) if existing.get("kind") == kind else []
-                )
+                differing = _differences(existing.get("params"), fingerprint) if existing.get("kind") == kind else []
                 what = f" ({', '.join(differing)} differ)" if differing else ""
                 raise FailedPrecondition(
                     f"{out} already holds a synthetic {existing.get('kind', '?')} dataset made with other "
@@ -79,9 +77,7 @@ class ManifestWriter:
 
 
 def report_file(ctx: JobContext, out: str, info: ObjectInfo, kind: str, description: str) -> None:
-    ctx.artifact(
-        posixpath.join(out, info.key), kind, size_bytes=info.size, sha256=info.sha256, description=description
-    )
+    ctx.artifact(posixpath.join(out, info.key), kind, size_bytes=info.size, sha256=info.sha256, description=description)
 
 
 def _differences(old: object, new: dict[str, Any]) -> list[str]:

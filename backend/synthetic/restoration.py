@@ -40,16 +40,12 @@ def sample_plan(p: SynthRestorationParams, index: int) -> dict[str, Params]:
     return plan(np.random.default_rng([p.seed, index, 1]), p.degradations, p.max_degradations, p.size)
 
 
-def render_pair(
-    p: SynthRestorationParams, index: int, steps: dict[str, Params]
-) -> tuple[np.ndarray, np.ndarray]:
+def render_pair(p: SynthRestorationParams, index: int, steps: dict[str, Params]) -> tuple[np.ndarray, np.ndarray]:
     clean = render_document(np.random.default_rng([p.seed, index, 0]), p.size)
     return clean, apply_plan(clean, steps)
 
 
-def preview_restoration(
-    params: SynthRestorationParams, index: int
-) -> tuple[bytes, bytes, str, dict[str, Any]]:
+def preview_restoration(params: SynthRestorationParams, index: int) -> tuple[bytes, bytes, str, dict[str, Any]]:
     """(clean PNG, degraded PNG, name, degradation -> parameters) of sample ``index``, as the job writes."""
     p = validate_restoration(params)
     if p.source:
@@ -63,9 +59,7 @@ def preview_restoration(
     return encode_png(clean), encode_png(degraded), sample_name(index), steps
 
 
-def generate_restoration(
-    params: SynthRestorationParams, store: ArtifactStore, ctx: JobContext
-) -> dict[str, Any]:
+def generate_restoration(params: SynthRestorationParams, store: ArtifactStore, ctx: JobContext) -> dict[str, Any]:
     """Write ``clean/NAME.png`` and ``degraded/NAME.png`` for every sample, then ``manifest.json``.
 
     ``store`` is rooted at the output folder. Pairs already complete there are skipped (counted in
@@ -124,7 +118,5 @@ def generate_restoration(
     finally:
         manifest.close()
     output.report_file(ctx, p.out, info, "manifest", f"{p.count} clean/degraded pairs and their degradations")
-    ctx.log(
-        f"wrote {written} pairs, skipped {skipped} already present, {summary['pairs_per_second']} pairs/s"
-    )
+    ctx.log(f"wrote {written} pairs, skipped {skipped} already present, {summary['pairs_per_second']} pairs/s")
     return summary

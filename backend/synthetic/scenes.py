@@ -22,9 +22,7 @@ PAINTS = np.array(
     ],
     dtype=np.float32,
 )  # fmt: skip
-WOODS = np.array(
-    [[0.74, 0.58, 0.39], [0.82, 0.72, 0.54], [0.58, 0.55, 0.50], [0.62, 0.42, 0.26]], dtype=np.float32
-)
+WOODS = np.array([[0.74, 0.58, 0.39], [0.82, 0.72, 0.54], [0.58, 0.55, 0.50], [0.62, 0.42, 0.26]], dtype=np.float32)
 # produce: colour, aspect (minor/major), shininess
 PRODUCE: dict[str, tuple[tuple[float, float, float], float, float]] = {
     "red_apple": ((0.70, 0.10, 0.09), 0.92, 0.5),

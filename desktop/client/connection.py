@@ -182,7 +182,6 @@ class Connection:
 
     # -- named tokens (admin) -------------------------------------------------------------------------
 
-
     def create_token(self, name: str, role: int = tokens_pb2.ROLE_UNSPECIFIED) -> tokens_pb2.CreatedToken:
         """A new named token (``role`` an ``omni.v1.Role``; unspecified: the least); its secret is in the answer,
         once."""
@@ -339,7 +338,6 @@ class Connection:
     # Images are addressed by content (image_id = SHA-256). A stale save raises BackendError with code
     # "ABORTED" whose message names who saved which revision; nothing was overwritten.
 
-
     def create_dataset(self, name: str, classes: Iterable[str] = ()) -> datasets_pb2.Dataset:
         """A new dataset; no classes = dent, dirt, rust, scratch, spoiled, mold."""
         request = datasets_pb2.CreateDatasetRequest(name=name, classes=list(classes))
@@ -388,7 +386,11 @@ class Connection:
     ) -> datasets_pb2.ListImagesResponse:
         """One page. ``order_by``: "position" (default), "filename", "updated" (newest first), "confidence"."""
         request = datasets_pb2.ListImagesRequest(
-            dataset=dataset, status=status, page_size=page_size, page_token=page_token, order_by=order_by  # type: ignore[arg-type]
+            dataset=dataset,
+            status=status,  # type: ignore[arg-type]
+            page_size=page_size,
+            page_token=page_token,
+            order_by=order_by,
         )
         return self._call(self.datasets.ListImages, request)
 
@@ -432,7 +434,6 @@ class Connection:
 
     # -- cloud: SageMaker (a dispatch is a job: ``submit(JobSpec(train_sagemaker=...))``) -------------------
 
-
     def plan_training(self, spec: cloud_pb2.SageMakerTrainSpec) -> cloud_pb2.PlanTrainingResponse:
         """The request a SageMaker dispatch would send and its estimated cost; creates nothing."""
         return self._call(self.cloud.PlanTraining, spec, timeout=max(self.deadline_s, 60.0))
@@ -458,7 +459,6 @@ class Connection:
     # -- storage: the workspace's remote (MinIO / S3) -----------------------------------------------------
     # Moving data is a job: ``submit(JobSpec(sync_push=SyncSpec(...)))`` or ``sync_pull``, progress in bytes.
     # Secrets go in (``set_remote``) and never come back out.
-
 
     def get_remote(self) -> storage_pb2.RemoteConfig:
         """The workspace's remote; ``configured`` is False when there is none."""
@@ -489,7 +489,6 @@ class Connection:
     # -- webhooks: signed POSTs when jobs end and models are registered or promoted ----------------------------
     # A secret goes in (``add_webhook``) and comes back only when the backend generated it, once.
 
-
     def add_webhook(
         self, url: str, events: Iterable[str] = (), secret: str = "", description: str = ""
     ) -> webhooks_pb2.AddWebhookResponse:
@@ -514,7 +513,6 @@ class Connection:
         return self._call(self.webhooks.ListDeliveries, request)
 
     # -- batch restore (remote: the images live on this side) -------------------------------------------
-
 
     def restore_stream(
         self,
@@ -620,7 +618,6 @@ class Connection:
     # -- detection --------------------------------------------------------------------------------------
     # Training, batch detection and pre-labelling are jobs (``submit`` with JobSpec.train_detection,
     # .detect_batch, .prelabel); these are the detection calls an annotator or operator makes directly.
-
 
     def suggest_boxes(
         self, dataset: str, image_id: str, *, model: str = "", conf: float = 0.0, iou: float = 0.0, max_det: int = 0

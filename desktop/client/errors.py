@@ -19,9 +19,7 @@ class BackendError(Exception):
     """An RPC failed. ``code`` is the gRPC status name (e.g. ``"NOT_FOUND"``); ``violations`` the request
     fields the backend says are at fault, each with its reason (empty when the error is about no one field)."""
 
-    def __init__(
-        self, code: str, message: str, *, target: str = "", violations: Iterable[FieldViolation] = ()
-    ) -> None:
+    def __init__(self, code: str, message: str, *, target: str = "", violations: Iterable[FieldViolation] = ()) -> None:
         super().__init__(message)
         self.code = code
         self.message = message

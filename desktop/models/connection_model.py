@@ -54,8 +54,7 @@ class SystemSummary:
     @classmethod
     def from_proto(cls, info: system_pb2.SystemInfo) -> SystemSummary:
         gpus = [
-            f"{gpu.name} ({format_bytes(gpu.memory_total_bytes)}"
-            + (f", driver {gpu.driver})" if gpu.driver else ")")
+            f"{gpu.name} ({format_bytes(gpu.memory_total_bytes)}" + (f", driver {gpu.driver})" if gpu.driver else ")")
             for gpu in info.gpus
         ]
         if not info.gpus:

@@ -98,7 +98,9 @@ def import_spec(path: str, fmt: str, name: str = "", classes_text: str = "") -> 
     if fmt not in IMPORT_FORMATS:
         raise FormInvalid("format", f"Unknown format {fmt!r}")
     spec = datasets_pb2.ImportDatasetSpec(
-        path=path.strip(), format=fmt, name=check_name(name) if name.strip() else "",
+        path=path.strip(),
+        format=fmt,
+        name=check_name(name) if name.strip() else "",
         classes=parse_classes(classes_text),
     )
     return jobs_pb2.JobSpec(import_dataset=spec)
@@ -112,7 +114,11 @@ def export_spec(
     if fmt not in EXPORT_FORMATS:
         raise FormInvalid("format", f"Unknown format {fmt!r}")
     spec = datasets_pb2.ExportDatasetSpec(
-        dataset=dataset, out=out.strip(), format=fmt, split=parse_split(split_text), seed=seed,
+        dataset=dataset,
+        out=out.strip(),
+        format=fmt,
+        split=parse_split(split_text),
+        seed=seed,
         statuses=cast("list[datasets_pb2.ImageStatus]", list(statuses)),
     )
     return jobs_pb2.JobSpec(export_dataset=spec)
@@ -135,7 +141,14 @@ def dataset_row(dataset: datasets_pb2.Dataset) -> Row:
             location_text(dataset.location),
         ),
         tones=(
-            "bold", "", "", "good" if by_status.get("done", 0) else "", "", "", "muted", "muted",
+            "bold",
+            "",
+            "",
+            "good" if by_status.get("done", 0) else "",
+            "",
+            "",
+            "muted",
+            "muted",
             location_tone(dataset.location),
         ),
         tooltips={

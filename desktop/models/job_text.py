@@ -80,10 +80,7 @@ def can_cancel(job: jobs_pb2.Job | None) -> bool:
 
 def can_resume(job: jobs_pb2.Job | None) -> bool:
     return (
-        job is not None
-        and job.resumable
-        and job.state in TERMINAL_STATES
-        and job.state != jobs_pb2.JOB_STATE_SUCCEEDED
+        job is not None and job.resumable and job.state in TERMINAL_STATES and job.state != jobs_pb2.JOB_STATE_SUCCEEDED
     )
 
 

@@ -1,4 +1,4 @@
-""""Test connection": the steps of ``CheckRemote`` (reach, credentials, buckets, write, read, delete) as rows,
+""" "Test connection": the steps of ``CheckRemote`` (reach, credentials, buckets, write, read, delete) as rows,
 each timed, and one line saying how it went and what to do if it did not."""
 
 from __future__ import annotations

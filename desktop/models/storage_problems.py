@@ -14,7 +14,7 @@ SENTENCES: dict[int, str] = {
     ),
     storage_pb2.REMOTE_PROBLEM_TLS_VERIFICATION: (
         "The server's certificate is not trusted. Use http:// if it has no TLS, or (self-signed) tick "
-        "\"Do not verify the server's certificate\"."
+        '"Do not verify the server\'s certificate".'
     ),
     storage_pb2.REMOTE_PROBLEM_CREDENTIALS_MISSING: (
         "No keys were found for this remote. Enter an access key and secret, or name a profile or credentials file."
@@ -27,7 +27,7 @@ SENTENCES: dict[int, str] = {
         "This key may not do that on the bucket. Use a key with read and write access, or ask for the permission."
     ),
     storage_pb2.REMOTE_PROBLEM_BUCKET_MISSING: (
-        "A bucket of this layout does not exist. Tick \"Create missing buckets\" and test again, or create it."
+        'A bucket of this layout does not exist. Tick "Create missing buckets" and test again, or create it.'
     ),
     storage_pb2.REMOTE_PROBLEM_CLOCK_SKEW: (
         "This machine's clock is too far from the server's. Set the clock (turn on network time) and retry."

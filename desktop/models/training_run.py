@@ -38,6 +38,8 @@ def training_kind(job: jobs_pb2.Job) -> str:
     if job.kind == SAGEMAKER:
         return DETECTION if job.spec.train_sagemaker.HasField("detection") else RESTORATION
     return job.kind
+
+
 MAX_LOG_LINES = 20_000
 
 _BASELINE = re.compile(r"degraded input: PSNR (?P<psnr>\S+) dB, SSIM (?P<ssim>\S+)")

@@ -48,15 +48,26 @@ def run(args: argparse.Namespace) -> int:
         from desktop.qt.self_check.runner import DEFAULT_BOX, CheckOptions
 
         options = CheckOptions(
-            backend=args.backend, token=args.token, tls=args.tls, tls_ca=args.tls_ca, dataset=args.dataset,
-            box_class=args.box_class, box=args.box or DEFAULT_BOX, restore=args.restore,
-            restore_out=args.restore_out, model=args.model,
+            backend=args.backend,
+            token=args.token,
+            tls=args.tls,
+            tls_ca=args.tls_ca,
+            dataset=args.dataset,
+            box_class=args.box_class,
+            box=args.box or DEFAULT_BOX,
+            restore=args.restore,
+            restore_out=args.restore_out,
+            model=args.model,
         )
         return run_self_check(options, args.self_check)
     from desktop.qt.app import run_app
 
     return run_app(
-        backend=args.backend, token=args.token, tls=args.tls, tls_ca=args.tls_ca, workspace=args.workspace,
+        backend=args.backend,
+        token=args.token,
+        tls=args.tls,
+        tls_ca=args.tls_ca,
+        workspace=args.workspace,
         embedded=not getattr(sys, "frozen", False),
     )
 

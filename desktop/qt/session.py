@@ -61,9 +61,7 @@ def watch_jobs_forever(connection: Connection, should_stop: Callable[[], bool]) 
                 yield update
             if should_stop():
                 return
-            raise BackendError(
-                "UNAVAILABLE", f"the backend at {connection.target.address} closed the jobs stream"
-            )
+            raise BackendError("UNAVAILABLE", f"the backend at {connection.target.address} closed the jobs stream")
         except BackendError as error:
             if should_stop() or error.code == "PERMISSION_DENIED":  # jobs are not this token's (an annotator)
                 return
@@ -235,9 +233,7 @@ class Session(QObject):
         if self.connection is None or self._closing:
             return None
         connection = Connection(self.connection.target)
-        worker = StreamWorker(
-            lambda should_stop: make(connection, should_stop), cancel=connection.close, name=name
-        )
+        worker = StreamWorker(lambda should_stop: make(connection, should_stop), cancel=connection.close, name=name)
         worker.items.connect(on_items)
 
         def finished(error: BaseException | None) -> None:

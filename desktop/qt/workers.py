@@ -31,9 +31,7 @@ class Task(QObject):
     failed = Signal(object)
     _done = Signal(object, object)  # (result, error), emitted from the pool thread
 
-    def __init__(
-        self, fn: Callable[[], Any], parent: QObject | None, release: Callable[[Task], None]
-    ) -> None:
+    def __init__(self, fn: Callable[[], Any], parent: QObject | None, release: Callable[[Task], None]) -> None:
         super().__init__(parent)
         self._fn = fn
         self._release = release  # drops the runner's reference once delivered

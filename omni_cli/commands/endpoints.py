@@ -76,8 +76,14 @@ def run_list(args: argparse.Namespace) -> int:
     with open_session(args) as session:
         found = session.connection.list_endpoints(args.region)
     rows = [
-        {"name": e.name, "status": e.status, "version": e.version, "memory_mb": e.memory_mb,
-         "max_concurrency": e.max_concurrency, "failure_reason": e.failure_reason}
+        {
+            "name": e.name,
+            "status": e.status,
+            "version": e.version,
+            "memory_mb": e.memory_mb,
+            "max_concurrency": e.max_concurrency,
+            "failure_reason": e.failure_reason,
+        }
         for e in found
     ]
     if args.json:
@@ -87,8 +93,10 @@ def run_list(args: argparse.Namespace) -> int:
         print("no endpoints", file=sys.stderr)
     for row in rows:
         reason = f"  ({row['failure_reason']})" if row["failure_reason"] else ""
-        print(f"{row['name']:<40} {row['status']:<12} {row['version'] or '-':<40} "
-              f"{row['memory_mb']} MB x{row['max_concurrency']}{reason}")
+        print(
+            f"{row['name']:<40} {row['status']:<12} {row['version'] or '-':<40} "
+            f"{row['memory_mb']} MB x{row['max_concurrency']}{reason}"
+        )
     return 0
 
 

@@ -47,9 +47,7 @@ def _split_name(path: Path) -> str:
     return path.stem.removeprefix("instances_").removeprefix("instances") or path.stem
 
 
-def read_coco(
-    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
-) -> ParsedDataset:
+def read_coco(root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None) -> ParsedDataset:
     root = root.resolve()
     parsed = ParsedDataset("coco", root, classes=None, confinement=confinement)
     documents: list[tuple[Path, dict[str, Any]]] = []

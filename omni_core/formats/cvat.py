@@ -49,9 +49,7 @@ def _find_file(root: Path) -> Path | None:
     return found[0] if found else None
 
 
-def read_cvat(
-    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
-) -> ParsedDataset:
+def read_cvat(root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None) -> ParsedDataset:
     root = root.resolve()
     parsed = ParsedDataset("cvat", root, classes=None, confinement=confinement)
     xml_path = _find_file(root)

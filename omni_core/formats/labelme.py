@@ -71,7 +71,7 @@ def read_labelme(
         if isinstance(data, dict) and isinstance(data.get("shapes"), list):
             documents.append((path, data))
     if not documents:
-        parsed.problems.append(Problem(".", 0, "no LabelMe JSON file (with \"shapes\") found; images are unlabelled"))
+        parsed.problems.append(Problem(".", 0, 'no LabelMe JSON file (with "shapes") found; images are unlabelled'))
     listed = _class_list(root, parsed)
     found = [str(s.get("label", "")).strip() for _, d in documents for s in d["shapes"] if isinstance(s, dict)]
     parsed.classes = list(dict.fromkeys([*(listed or []), *(n for n in found if n)])) or list(fallback_classes)

@@ -61,9 +61,7 @@ def _text(element: ET.Element | None, tag: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def read_voc(
-    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
-) -> ParsedDataset:
+def read_voc(root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None) -> ParsedDataset:
     root = root.resolve()
     parsed = ParsedDataset("voc", root, classes=None, confinement=confinement)
     base = _find_base(root)

@@ -45,9 +45,7 @@ def _load_yaml(text: str) -> Any:
 # -- reading -------------------------------------------------------------------------------------------
 
 
-def read_yolo(
-    root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None
-) -> ParsedDataset:
+def read_yolo(root: Path, *, fallback_classes: Sequence[str], confinement: Confinement | None = None) -> ParsedDataset:
     """Parse a YOLO dataset folder; ``fallback_classes`` apply when it names no classes."""
     root = root.resolve()
     parsed = ParsedDataset("yolo", root, classes=None, confinement=confinement)

@@ -73,9 +73,7 @@ def submit(qtbot: QtBot, window: MainWindow, dialog: SynthDialog) -> jobs_pb2.Jo
     jobs = window.session.jobs
     before = {job.id for job in jobs.jobs()}
     qtbot.mouseClick(dialog.submit_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(
-        lambda: jobs.selected_id is not None and jobs.selected_id not in before, timeout=UI_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: jobs.selected_id is not None and jobs.selected_id not in before, timeout=UI_TIMEOUT_MS)
     job = jobs.selected
     assert job is not None
     return job
@@ -100,9 +98,7 @@ def test_connects_and_shows_system_info(qtbot: QtBot, window: MainWindow, backen
     assert names == ["Connect", "Jobs", "Annotate", "Datasets", "Train", "Models", "Batch", "Reports", "Storage"]
 
 
-def test_restoration_job_runs_to_success_with_its_event_log(
-    qtbot: QtBot, window: MainWindow, out_dir: Path
-) -> None:
+def test_restoration_job_runs_to_success_with_its_event_log(qtbot: QtBot, window: MainWindow, out_dir: Path) -> None:
     dialog = open_dialog(qtbot, window)
     preview = dialog.previews["restoration"]
     qtbot.waitUntil(lambda: all(image.has_image for image in preview.images), timeout=UI_TIMEOUT_MS)
@@ -147,9 +143,7 @@ def test_cancelling_a_large_job(qtbot: QtBot, window: MainWindow, out_dir: Path)
     qtbot.waitUntil(view.resume_button.isEnabled, timeout=UI_TIMEOUT_MS)  # a synthetic job can continue
 
 
-def test_server_validation_error_is_shown_next_to_its_field(
-    qtbot: QtBot, window: MainWindow, out_dir: Path
-) -> None:
+def test_server_validation_error_is_shown_next_to_its_field(qtbot: QtBot, window: MainWindow, out_dir: Path) -> None:
     out_dir.mkdir()
     (out_dir / "precious.txt").write_text("keep me")
     dialog = open_dialog(qtbot, window)

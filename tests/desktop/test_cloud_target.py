@@ -79,14 +79,22 @@ def test_a_sagemaker_run_is_listed_and_drawn_as_the_training_it_is() -> None:
     from protos.omni.v1 import cloud_pb2
 
     restoration = jobs_pb2.Job(
-        id="train_sagemaker_1", kind="train_sagemaker",
-        spec=jobs_pb2.JobSpec(train_sagemaker=cloud_pb2.SageMakerTrainSpec(
-            restoration=training_pb2.TrainRestorationSpec(layer=1, preset="mini", epochs=4))),
+        id="train_sagemaker_1",
+        kind="train_sagemaker",
+        spec=jobs_pb2.JobSpec(
+            train_sagemaker=cloud_pb2.SageMakerTrainSpec(
+                restoration=training_pb2.TrainRestorationSpec(layer=1, preset="mini", epochs=4)
+            )
+        ),
     )
     detection = jobs_pb2.Job(
-        id="train_sagemaker_2", kind="train_sagemaker",
-        spec=jobs_pb2.JobSpec(train_sagemaker=cloud_pb2.SageMakerTrainSpec(
-            detection=detection_pb2.TrainDetectionSpec(dataset="cars", epochs=5))),
+        id="train_sagemaker_2",
+        kind="train_sagemaker",
+        spec=jobs_pb2.JobSpec(
+            train_sagemaker=cloud_pb2.SageMakerTrainSpec(
+                detection=detection_pb2.TrainDetectionSpec(dataset="cars", epochs=5)
+            )
+        ),
     )
     assert "train_sagemaker" in TRAIN_KINDS
     assert (training_kind(restoration), training_kind(detection)) == (RESTORATION, DETECTION)

@@ -20,8 +20,11 @@ from protos.omni.v1 import datasets_pb2
 def dataset(name: str, images: int = 3) -> datasets_pb2.Dataset:
     return datasets_pb2.Dataset(
         name=name,
-        classes=[datasets_pb2.DatasetClass(id=0, name="dent"), datasets_pb2.DatasetClass(id=1, name="x", deleted=True),
-                 datasets_pb2.DatasetClass(id=2, name="rust")],
+        classes=[
+            datasets_pb2.DatasetClass(id=0, name="dent"),
+            datasets_pb2.DatasetClass(id=1, name="x", deleted=True),
+            datasets_pb2.DatasetClass(id=2, name="rust"),
+        ],
         image_count=images,
         images_by_status={"todo": 2, "done": 1},
         box_count=7,
@@ -38,8 +41,12 @@ def test_rows_selection_and_stats() -> None:
     model.set_stats(datasets_pb2.DatasetStats(dataset="zeta"))
     assert model.stats is None  # not the selected one
     stats = datasets_pb2.DatasetStats(
-        dataset="alpha", image_count=4, box_count=3, images_without_boxes=1,
-        images_by_status={"done": 2, "todo": 2}, boxes_by_class={"rust": 2, "dent": 1, "old": 0},
+        dataset="alpha",
+        image_count=4,
+        box_count=3,
+        images_without_boxes=1,
+        images_by_status={"done": 2, "todo": 2},
+        boxes_by_class={"rust": 2, "dent": 1, "old": 0},
         box_size_histogram=[datasets_pb2.HistogramBin(low=0, high=0.1, count=3)],
     )
     model.set_stats(stats)
@@ -80,7 +87,9 @@ def test_class_changes_rename_delete_add() -> None:
 
 def test_import_summary_names_what_was_skipped_and_why() -> None:
     report = {
-        "dataset": "parts", "added": 3, "already_present": 1,
+        "dataset": "parts",
+        "added": 3,
+        "already_present": 1,
         "skipped": [{"file": "bad.jpg", "message": "not an image"}],
         "problems": [{"file": "labels/a.txt", "line": 2, "message": "class 9 is beyond the class list"}],
     }

@@ -42,9 +42,16 @@ def ev(seq: int, **payload: Any) -> S.JobEvent:
 
 def epoch_values(epoch: int) -> dict[str, float]:
     return {
-        BOX_LOSS: 2.0 / epoch, CLS_LOSS: 3.0 / epoch, DFL_LOSS: 1.5 / epoch ** 0.5,
-        PRECISION: 0.2 * epoch, RECALL: 0.15 * epoch, MAP50: 0.18 * epoch, MAP50_95: 0.09 * epoch,
-        "val/box_loss": 2.2 / epoch, "lr": 0.01, "train/images_per_second": 40.0,
+        BOX_LOSS: 2.0 / epoch,
+        CLS_LOSS: 3.0 / epoch,
+        DFL_LOSS: 1.5 / epoch**0.5,
+        PRECISION: 0.2 * epoch,
+        RECALL: 0.15 * epoch,
+        MAP50: 0.18 * epoch,
+        MAP50_95: 0.09 * epoch,
+        "val/box_loss": 2.2 / epoch,
+        "lr": 0.01,
+        "train/images_per_second": 40.0,
     }
 
 
@@ -54,8 +61,9 @@ def detection_script(epochs: int = 3) -> list[S.JobEvent]:
     for epoch in range(1, epochs + 1):
         for batch in range(1, BATCHES + 1):
             done = (epoch - 1) * BATCHES + batch
-            progress = S.Progress(done=done, total=EPOCHS * BATCHES, unit="batches", eta_seconds=12,
-                                  message=f"epoch {epoch}/{EPOCHS}")
+            progress = S.Progress(
+                done=done, total=EPOCHS * BATCHES, unit="batches", eta_seconds=12, message=f"epoch {epoch}/{EPOCHS}"
+            )
             events.append(ev(len(events) + 1, progress=progress))
         for name, value in epoch_values(epoch).items():
             metric = S.Metric(name=name, value=value, step=epoch * BATCHES, epoch=epoch)
@@ -66,7 +74,10 @@ def detection_script(epochs: int = 3) -> list[S.JobEvent]:
 
 def detection_job(**spec: Any) -> S.Job:
     return S.Job(
-        id="d", kind="train_detection", state=S.JOB_STATE_RUNNING, created_at=Timestamp(seconds=1_700_000_000),
+        id="d",
+        kind="train_detection",
+        state=S.JOB_STATE_RUNNING,
+        created_at=Timestamp(seconds=1_700_000_000),
         spec=S.JobSpec(train_detection=detection_pb2.TrainDetectionSpec(**spec)),
     )
 
@@ -111,7 +122,12 @@ def test_detection_form_defaults_checks_and_spec() -> None:
     form = DetectionFormModel()
     f = form.fields
     assert (f.model, f.epochs, f.imgsz, f.batch, f.device, f.preset) == (
-        "yolo11n.yaml", 100, 640, 16, "auto", "standard"
+        "yolo11n.yaml",
+        100,
+        640,
+        16,
+        "auto",
+        "standard",
     )
     with pytest.raises(FormInvalid):
         form.job_spec()
@@ -127,7 +143,11 @@ def test_detection_form_defaults_checks_and_spec() -> None:
     form.set("preset", "few_photos")
     spec = form.job_spec().train_detection
     assert (spec.dataset, spec.data, spec.imgsz, spec.preset, spec.model) == (
-        "", "/d/data.yaml", 64, "few_photos", "yolo11n.yaml"
+        "",
+        "/d/data.yaml",
+        64,
+        "few_photos",
+        "yolo11n.yaml",
     )
     form.apply_server_error(field_refusal("train_detection.epochs", "must be at least 1"))
     assert form.errors == {"epochs": "must be at least 1"}

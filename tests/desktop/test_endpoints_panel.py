@@ -16,15 +16,27 @@ from protos.omni.v1 import cloud_pb2
 
 ENDPOINTS = [
     cloud_pb2.Endpoint(name="omni-a", status="InService", version="detector_1", memory_mb=2048, max_concurrency=5),
-    cloud_pb2.Endpoint(name="omni-b", status="Failed", version="detector_2", memory_mb=1024, max_concurrency=1,
-                       failure_reason="the image could not be pulled"),
+    cloud_pb2.Endpoint(
+        name="omni-b",
+        status="Failed",
+        version="detector_2",
+        memory_mb=1024,
+        max_concurrency=1,
+        failure_reason="the image could not be pulled",
+    ),
 ]
 
 
 def test_an_answer_reads_as_one_line_per_box() -> None:
-    body = json.dumps({"width": 640, "height": 480, "detections": [
-        {"class": "rust", "class_id": 1, "confidence": 0.913, "box": [10.2, 20.7, 110.0, 220.4]},
-    ]}).encode()
+    body = json.dumps(
+        {
+            "width": 640,
+            "height": 480,
+            "detections": [
+                {"class": "rust", "class_id": 1, "confidence": 0.913, "box": [10.2, 20.7, 110.0, 220.4]},
+            ],
+        }
+    ).encode()
     assert answer_lines(body) == ["1 detections on 640 x 480 px", "rust             0.91  [10, 21, 110, 220]"]
     assert answer_lines(b"<html>oops</html>") == ["<html>oops</html>"]
     assert content_type(Path("a.JPG")) == "image/jpeg" and content_type(Path("a.gif")) is None

@@ -74,7 +74,9 @@ def test_evaluate_a_version_follow_it_read_the_table_and_the_report_then_cancel_
     table = panel.table_model
     cells = [table.rows[row].cells for row in range(table.rowCount())]
     assert [(c[0], c[1]) for c in cells if c[0] == "photo"] == [
-        ("photo", "degraded input"), ("photo", "NLM (OpenCV)"), ("photo", "model")
+        ("photo", "degraded input"),
+        ("photo", "NLM (OpenCV)"),
+        ("photo", "model"),
     ]
     assert WORSE_MARK in next(c[4] for c in cells if c[:2] == ("photo", "model"))  # an untrained model
     assert "photo: model -" in panel.verdicts.text() and not panel.cancel_button.isVisible()

@@ -69,8 +69,6 @@ def test_format_timestamp_leaves_out_todays_date() -> None:
 
 
 def test_parse_yolo_labels_skips_bad_lines() -> None:
-    boxes = parse_yolo_labels(
-        "0 0.5 0.5 0.2 0.4\n\nnot a box\n3 0.1 0.2 0.1 0.1 extra\n2 0.25 0.75 0.5 0.5\n"
-    )
+    boxes = parse_yolo_labels("0 0.5 0.5 0.2 0.4\n\nnot a box\n3 0.1 0.2 0.1 0.1 extra\n2 0.25 0.75 0.5 0.5\n")
     assert [box.class_id for box in boxes] == [0, 2]
     assert boxes[0].pixel_rect(100, 200) == (40.0, 60.0, 20.0, 80.0)

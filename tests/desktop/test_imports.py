@@ -29,9 +29,7 @@ BLOCK = textwrap.dedent(
 def run(code: str, blocked: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     script = BLOCK.format(blocked=blocked) + textwrap.dedent(code)
     env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_desktop_imports_without_torch_or_backend() -> None:

@@ -25,9 +25,7 @@ from protos.omni.v1 import jobs_pb2, synthetic_pb2
 S = jobs_pb2
 
 
-def job(
-    job_id: str, created: int, state: Any = S.JOB_STATE_QUEUED, last_seq: int = 1, **progress: Any
-) -> S.Job:
+def job(job_id: str, created: int, state: Any = S.JOB_STATE_QUEUED, last_seq: int = 1, **progress: Any) -> S.Job:
     return S.Job(
         id=job_id,
         kind="synth_restoration",
@@ -131,9 +129,7 @@ def test_progress_texts() -> None:
     assert percent_text(0.0) == "0%"
     assert percent_text(1.0) == "100%"
     unknown = job("b", 100, S.JOB_STATE_RUNNING, done=7, unit="images", eta_seconds=-1)
-    assert (
-        progress_percent(unknown) is None and progress_text(unknown) == "7 images" and eta_text(unknown) == ""
-    )
+    assert progress_percent(unknown) is None and progress_text(unknown) == "7 images" and eta_text(unknown) == ""
     done = job("c", 100, S.JOB_STATE_SUCCEEDED, done=4, total=4, rate=80, unit="pairs")
     assert progress_percent(done) == 100 and rate_text(done) == "" and eta_text(done) == ""
     assert cell_text(done, 2) == "succeeded"
@@ -176,9 +172,7 @@ def test_event_texts() -> None:
 
 def test_spec_text_lists_the_parameters() -> None:
     spec = S.JobSpec(
-        synth_restoration=synthetic_pb2.SynthRestorationSpec(
-            count=4, out="/tmp/o", degradations=["blur", "jpeg"]
-        )
+        synth_restoration=synthetic_pb2.SynthRestorationSpec(count=4, out="/tmp/o", degradations=["blur", "jpeg"])
     )
     text = spec_text(S.Job(spec=spec))
     assert text.splitlines() == ["count: 4", "out: /tmp/o", "degradations: blur, jpeg"]

@@ -195,9 +195,7 @@ def test_a_failed_step_says_what_to_do() -> None:
         storage_pb2.RemoteCheck(ok=False, steps=[step("reach"), wrong], problem=storage_pb2.REMOTE_PROBLEM_WRONG_SECRET)
     )
     assert model.ok is False
-    assert model.summary() == (
-        "Failed at credentials: The secret key does not match the access key. Check the secret."
-    )
+    assert model.summary() == ("Failed at credentials: The secret key does not match the access key. Check the secret.")
     failed = model.rows()[1]
     assert failed.cells[:3] == ("credentials", "failed", "12 ms") and failed.tone(1) == "bad"
     assert failed.cells[3] == (

@@ -107,8 +107,11 @@ def test_save_and_test_connection_pass_every_step(
     assert view.model.errors == {} and view.model.general_error == ""
     assert view.form.lines["secret_access_key"].text() == "" and view.form.lines["access_key_id"].text() == ""
     summary = {
-        view.remote_panel.summary_form.itemAt(row, view.remote_panel.summary_form.ItemRole.LabelRole).widget().text():
-        view.remote_panel.summary_form.itemAt(row, view.remote_panel.summary_form.ItemRole.FieldRole).widget().text()
+        view.remote_panel.summary_form.itemAt(row, view.remote_panel.summary_form.ItemRole.LabelRole)
+        .widget()
+        .text(): view.remote_panel.summary_form.itemAt(row, view.remote_panel.summary_form.ItemRole.FieldRole)
+        .widget()
+        .text()
         for row in range(view.remote_panel.summary_form.rowCount())
     }
     assert summary["Endpoint"] == seaweed.url

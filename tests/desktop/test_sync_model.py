@@ -25,7 +25,10 @@ LOCAL, REMOTE, BOTH, DIFFERS = (
 
 def version(name: str, created: int, location: int = 0) -> models_pb2.ModelVersion:
     return models_pb2.ModelVersion(
-        version=name, layer="layer_1", created_at=Timestamp(seconds=created), location=location  # type: ignore[arg-type]
+        version=name,
+        layer="layer_1",
+        created_at=Timestamp(seconds=created),
+        location=location,  # type: ignore[arg-type]
     )
 
 
@@ -63,14 +66,27 @@ def test_status_rows_leave_out_what_is_the_same() -> None:
     model = SyncModel(JobsModel())
     status = storage_pb2.SyncStatusResponse(
         entries=[
-            storage_pb2.SyncEntry(key="models/layer_1/v1/model.onnx", state=storage_pb2.SYNC_STATE_LOCAL_ONLY,
-                                  group="model v1", local_size=2048),
+            storage_pb2.SyncEntry(
+                key="models/layer_1/v1/model.onnx",
+                state=storage_pb2.SYNC_STATE_LOCAL_ONLY,
+                group="model v1",
+                local_size=2048,
+            ),
             storage_pb2.SyncEntry(key="training-outputs/reports/j1/report.json", state=storage_pb2.SYNC_STATE_SAME),
-            storage_pb2.SyncEntry(key="training-data/datasets/parts.json", state=storage_pb2.SYNC_STATE_DIFFERENT,
-                                  group="dataset parts", local_size=10, remote_size=12, local_sha256="aa",
-                                  remote_sha256="bb"),
+            storage_pb2.SyncEntry(
+                key="training-data/datasets/parts.json",
+                state=storage_pb2.SYNC_STATE_DIFFERENT,
+                group="dataset parts",
+                local_size=10,
+                remote_size=12,
+                local_sha256="aa",
+                remote_sha256="bb",
+            ),
         ],
-        local_only=1, same=1, different=1, seconds=0.42,
+        local_only=1,
+        same=1,
+        different=1,
+        seconds=0.42,
     )
     model.set_status(status)
     rows = model.rows()
@@ -92,8 +108,9 @@ def sync_job(state: int, *, done: int = 0, total: int = 0, dry_run: bool = False
         kind="sync_push",
         state=state,  # type: ignore[arg-type]
         spec=jobs_pb2.JobSpec(sync_push=storage_pb2.SyncSpec(dry_run=dry_run)),
-        progress=jobs_pb2.Progress(done=done, total=total, unit="bytes", rate=3 * 1024 * 1024, eta_seconds=8,
-                                   message="3/10 objects"),
+        progress=jobs_pb2.Progress(
+            done=done, total=total, unit="bytes", rate=3 * 1024 * 1024, eta_seconds=8, message="3/10 objects"
+        ),
         outputs=outputs,
     )
 

@@ -24,9 +24,7 @@ def test_task_result_and_error_arrive_on_the_ui_thread(qtbot: QtBot) -> None:
 
     runner.run(
         boom,
-        on_error=lambda error: results.append(
-            (str(error), threading.current_thread() is threading.main_thread())
-        ),
+        on_error=lambda error: results.append((str(error), threading.current_thread() is threading.main_thread())),
     )
     qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
     by_kind = dict(results)

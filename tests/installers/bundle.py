@@ -57,10 +57,24 @@ def build(dist: Path, work: Path) -> Bundle:
     began = time.monotonic()
     result = subprocess.run(
         [
-            sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-            "--distpath", str(dist), "--workpath", str(work), str(SPEC),
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(work),
+            str(SPEC),
         ],
-        cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        check=False,
     )
     if result.returncode != 0:
         raise AssertionError(f"pyinstaller failed ({result.returncode}):\n{result.stderr[-5000:]}")
@@ -86,6 +100,10 @@ def self_check(
     result = subprocess.run(
         [*command, "--self-check", str(report), *args],
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})},
-        cwd=REPO, capture_output=True, text=True, timeout=timeout_s, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
     )
     return result, json.loads(report.read_text()) if report.exists() else {}

@@ -60,7 +60,9 @@ def x_display() -> Iterator[str]:
         pytest.skip("Xvfb is not installed (apt-get install xvfb): the xcb platform is not checked")
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", "1", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         assert server.stdout is not None
@@ -70,11 +72,11 @@ def x_display() -> Iterator[str]:
         server.wait(10)
 
 
-def _check(
-    bundle: Bundle, tmp_path: Path, args: list[str], env: dict[str, str] | None = None
-) -> tuple[int, dict, str]:  # type: ignore[type-arg]
+def _check(bundle: Bundle, tmp_path: Path, args: list[str], env: dict[str, str] | None = None) -> tuple[int, dict, str]:  # type: ignore[type-arg]
     result, report = self_check(
-        [str(bundle.executable)], tmp_path / "report.json", args,
+        [str(bundle.executable)],
+        tmp_path / "report.json",
+        args,
         env={"OMNI_DESKTOP_PREFERENCES": str(tmp_path / "preferences.json"), **(env or {})},
     )
     return result.returncode, report, result.stderr[-3000:]
@@ -87,10 +89,26 @@ def test_bundle_draws_a_box_and_streams_a_restoration_on_a_real_backend(
         image_id = make_scratch_dataset(client, "scratch", tmp_path / "images", CLASSES)
         backend_version = client.system_info().version
     noisy_images(tmp_path / "scans", 1)
-    code, report, stderr = _check(bundle, tmp_path, [
-        "--backend", backend.address, "--token", backend.token, "--dataset", "scratch", "--box-class", "rust",
-        "--box", ",".join(map(str, BOX)), "--restore", str(tmp_path / "scans"), "--restore-out", str(tmp_path / "out"),
-    ])
+    code, report, stderr = _check(
+        bundle,
+        tmp_path,
+        [
+            "--backend",
+            backend.address,
+            "--token",
+            backend.token,
+            "--dataset",
+            "scratch",
+            "--box-class",
+            "rust",
+            "--box",
+            ",".join(map(str, BOX)),
+            "--restore",
+            str(tmp_path / "scans"),
+            "--restore-out",
+            str(tmp_path / "out"),
+        ],
+    )
 
     assert code == 0, (stderr, report)
     assert report["ok"] and report["frozen"]
@@ -102,8 +120,12 @@ def test_bundle_draws_a_box_and_streams_a_restoration_on_a_real_backend(
         rust = next(c.id for c in client.get_dataset("scratch").classes if c.name == "rust")
     (box,) = saved.boxes
     assert box.class_id == rust != 0  # not the first class: the check picked the one asked for
-    edges = (box.x_center - box.width / 2, box.y_center - box.height / 2,
-             box.x_center + box.width / 2, box.y_center + box.height / 2)
+    edges = (
+        box.x_center - box.width / 2,
+        box.y_center - box.height / 2,
+        box.x_center + box.width / 2,
+        box.y_center + box.height / 2,
+    )
     assert edges == pytest.approx(BOX, abs=0.01)
     assert not box.HasField("confidence")  # drawn by a person, not a suggestion
     assert saved.revision == report["box"]["revision"] == 1
@@ -156,7 +178,8 @@ def test_bundle_holds_the_desktop_and_nothing_of_the_backend(bundle: Bundle) -> 
     assert [m for m in modules if m.split(".")[0] in FORBIDDEN or m.startswith("omni_cli")] == []
     prefixes = ("libtorch", "libonnxruntime", "libopencv", "libcudnn", "libcublas", "libnccl")
     offending = [
-        name for name, _size in bundle.files()
+        name
+        for name, _size in bundle.files()
         for part in Path(name).parts
         if part.split(".")[0].split("-")[0] in FORBIDDEN or part.startswith(prefixes)
     ]

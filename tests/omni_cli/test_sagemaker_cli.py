@@ -38,9 +38,24 @@ def test_dry_run_prints_the_request_and_the_cost(
 ) -> None:
     code = main(
         [
-            "train", "restoration", "--data", str(workspace / "pairs"), "--layer", "1", "--target", "sagemaker",
-            "--spot", "--max-run", "3600", "--max-wait", "7200", "--role", ROLE, "--dry-run",
-            "--workspace", str(workspace),
+            "train",
+            "restoration",
+            "--data",
+            str(workspace / "pairs"),
+            "--layer",
+            "1",
+            "--target",
+            "sagemaker",
+            "--spot",
+            "--max-run",
+            "3600",
+            "--max-wait",
+            "7200",
+            "--role",
+            ROLE,
+            "--dry-run",
+            "--workspace",
+            str(workspace),
         ]
     )
     captured = capsys.readouterr()
@@ -50,8 +65,11 @@ def test_dry_run_prints_the_request_and_the_cost(
     assert request["RoleArn"] == ROLE
     assert "Estimate only" in captured.err and "nothing was created" in captured.err
     client = boto3.client(
-        "sagemaker", endpoint_url=moto_s3.url, region_name="eu-west-1",
-        aws_access_key_id="testkey", aws_secret_access_key="testsecret",
+        "sagemaker",
+        endpoint_url=moto_s3.url,
+        region_name="eu-west-1",
+        aws_access_key_id="testkey",
+        aws_secret_access_key="testsecret",
     )
     names = [job["TrainingJobName"] for job in client.list_training_jobs()["TrainingJobSummaries"]]
     assert request["TrainingJobName"] not in names
@@ -60,8 +78,22 @@ def test_dry_run_prints_the_request_and_the_cost(
 def test_spot_wait_below_run_is_refused_naming_both(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(
         [
-            "train", "restoration", "--data", str(workspace / "pairs"), "--target", "sagemaker", "--spot",
-            "--max-run", "7200", "--max-wait", "3600", "--role", ROLE, "--dry-run", "--workspace", str(workspace),
+            "train",
+            "restoration",
+            "--data",
+            str(workspace / "pairs"),
+            "--target",
+            "sagemaker",
+            "--spot",
+            "--max-run",
+            "7200",
+            "--max-wait",
+            "3600",
+            "--role",
+            ROLE,
+            "--dry-run",
+            "--workspace",
+            str(workspace),
         ]
     )
     err = capsys.readouterr().err
@@ -80,8 +112,19 @@ def test_a_detector_dry_run_plans_the_yolo_folder_and_creates_nothing(
         (workspace / "labels" / f"{name}.txt").write_text("0 0.5 0.5 0.25 0.25\n")
     code = main(
         [
-            "train", "detection", "--data", str(workspace / "data.yaml"), "--epochs", "3", "--target", "sagemaker",
-            "--role", ROLE, "--dry-run", "--workspace", str(workspace),
+            "train",
+            "detection",
+            "--data",
+            str(workspace / "data.yaml"),
+            "--epochs",
+            "3",
+            "--target",
+            "sagemaker",
+            "--role",
+            ROLE,
+            "--dry-run",
+            "--workspace",
+            str(workspace),
         ]
     )
     captured = capsys.readouterr()

@@ -23,8 +23,14 @@ RETRIES = Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeou
 #: a cancel must not wait out eight backoffs: StopTrainingJob is tried twice, then the person is told
 QUICK = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=15)
 AUTH_CODES = frozenset(
-    {"AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
-     "ExpiredTokenException", "InvalidClientTokenId"}
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+    }
 )
 
 

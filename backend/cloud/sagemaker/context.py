@@ -80,9 +80,7 @@ class ContainerContext:
     def log(self, message: str, level: str = "info") -> None:
         self._print(f"omni-log {level}: {message}")
 
-    def artifact(
-        self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
-    ) -> None:
+    def artifact(self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = "") -> None:
         self._print(f"omni-log info: wrote {kind} {key}")
 
     def item(self, outcome: jobs_pb2.ItemOutcome) -> None:

@@ -134,8 +134,12 @@ def serving_image(region: str) -> str:
     from backend.cloud.sagemaker.images import sdk_image_uris
 
     uri: str = sdk_image_uris().retrieve(
-        "pytorch", region=region, version=INFERENCE_PYTORCH, py_version="py311",
-        instance_type="ml.m5.xlarge", image_scope="inference",
+        "pytorch",
+        region=region,
+        version=INFERENCE_PYTORCH,
+        py_version="py311",
+        instance_type="ml.m5.xlarge",
+        image_scope="inference",
     )
     return uri
 
@@ -155,7 +159,11 @@ def run_deploy(params: DeployParams, ctx: JobContext) -> dict[str, Any]:
     onnx = local_file(workspace.store, model.files["onnx"], ctx.scratch_dir)
     kind = DETECTOR if model.layer == DETECTOR_LAYER else RESTORATION
     settings = {
-        "kind": kind, "conf": params.conf, "iou": params.iou, "max_det": params.max_det, "version": params.version
+        "kind": kind,
+        "conf": params.conf,
+        "iou": params.iou,
+        "max_det": params.max_det,
+        "version": params.version,
     }
     archive = build_model_archive(Path(onnx), settings)
     remote = require_aws_remote(workspace, endpoint_override())

@@ -273,9 +273,7 @@ class AutoSaver:
             if self._closed:
                 return
             self.revisions[conflict.image_id] = theirs.revision
-            self.conflict.emit(
-                Conflict(conflict.image_id, conflict.mine, conflict.edit_ids, theirs, conflict.reason)
-            )
+            self.conflict.emit(Conflict(conflict.image_id, conflict.mine, conflict.edit_ids, theirs, conflict.reason))
 
         self.runner.run(
             lambda api: api.get_annotations(dataset, conflict.image_id),

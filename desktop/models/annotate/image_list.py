@@ -163,16 +163,27 @@ class ImageList:
 
     # -- local updates --------------------------------------------------------------------------------
 
-    def update(self, image_id: str, *, status: int | None = None, box_count: int | None = None,
-               revision: int | None = None, updated_by: str | None = None) -> None:
+    def update(
+        self,
+        image_id: str,
+        *,
+        status: int | None = None,
+        box_count: int | None = None,
+        revision: int | None = None,
+        updated_by: str | None = None,
+    ) -> None:
         """Reflect a saved (or locally edited) image in its row."""
         row = self.row_of(image_id)
         if row is None:
             return
         info = self.infos[row]
         changed = False
-        for name, value in (("status", status), ("box_count", box_count), ("revision", revision),
-                            ("updated_by", updated_by)):
+        for name, value in (
+            ("status", status),
+            ("box_count", box_count),
+            ("revision", revision),
+            ("updated_by", updated_by),
+        ):
             if value is not None and getattr(info, name) != value:
                 setattr(info, name, value)
                 changed = True

@@ -56,8 +56,14 @@ class AnnotationSession(Generic[T]):
             runner, dataset, decode=decode, size_of=size_of, capacity_bytes=cache_bytes
         )
         self.thumbnails: ImageCache[T] = ImageCache(
-            runner, dataset, max_side=THUMB_SIDE, decode=decode, size_of=size_of,
-            capacity_bytes=64 * 1024 * 1024, max_inflight=3, max_queued=48,
+            runner,
+            dataset,
+            max_side=THUMB_SIDE,
+            decode=decode,
+            size_of=size_of,
+            capacity_bytes=64 * 1024 * 1024,
+            max_inflight=3,
+            max_queued=48,
         )
         self.undo_stack = UndoStack()
         self.info: datasets_pb2.Dataset | None = None
@@ -460,8 +466,13 @@ class AnnotationSession(Generic[T]):
         if conflict.theirs is not None:
             theirs = ImageState.from_annotations(conflict.theirs)
             self.docs[conflict.image_id] = theirs
-            self.images.update(conflict.image_id, status=theirs.status, box_count=len(theirs.boxes),
-                               revision=conflict.theirs.revision, updated_by=conflict.theirs.updated_by)
+            self.images.update(
+                conflict.image_id,
+                status=theirs.status,
+                box_count=len(theirs.boxes),
+                revision=conflict.theirs.revision,
+                updated_by=conflict.theirs.updated_by,
+            )
         else:
             self.docs.pop(conflict.image_id, None)
             self._load_doc(conflict.image_id, refresh=True)

@@ -24,8 +24,10 @@ class Action:
 
 
 def _class_actions() -> list[Action]:
-    return [Action(f"class_{n}", f"Class {n} for the selected box (or for new boxes)", "Boxes", (str(n),))
-            for n in range(1, 10)]
+    return [
+        Action(f"class_{n}", f"Class {n} for the selected box (or for new boxes)", "Boxes", (str(n),))
+        for n in range(1, 10)
+    ]
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -131,11 +133,7 @@ class ShortcutMap:
         except (OSError, ValueError):
             return cls(path=path)
         raw = data.get("shortcuts", {}) if isinstance(data, dict) else {}
-        overrides = {
-            str(name): tuple(str(k) for k in keys)
-            for name, keys in raw.items()
-            if isinstance(keys, list)
-        }
+        overrides = {str(name): tuple(str(k) for k in keys) for name, keys in raw.items() if isinstance(keys, list)}
         return cls(overrides, path=path)
 
     def save(self, path: Path | None = None) -> Path:

@@ -85,9 +85,7 @@ class FieldSet:
             self._grid_placeholder: QLabel | None = None
             self.max_degradations = QSpinBox()
             self.max_degradations.setRange(1, 64)
-            self.max_degradations.setToolTip(
-                "Each pair gets between 1 and this many of the chosen degradations."
-            )
+            self.max_degradations.setToolTip("Each pair gets between 1 and this many of the chosen degradations.")
             self.max_degradations.valueChanged.connect(lambda value: self._set("max_degradations", value))
             self.add_widget_row("max_degradations", "Max per pair", self.max_degradations)
         else:
@@ -174,9 +172,7 @@ class FieldSet:
         for position, degradation in enumerate(known):
             box = QCheckBox(degradation.name)
             box.setToolTip(degradation.description)
-            box.toggled.connect(
-                lambda checked, name=degradation.name: self.model.set_degradation(name, checked)
-            )
+            box.toggled.connect(lambda checked, name=degradation.name: self.model.set_degradation(name, checked))
             grid.addWidget(box, position // DEGRADATION_COLUMNS, position % DEGRADATION_COLUMNS)
             self.degradation_boxes.append(box)
         if known:

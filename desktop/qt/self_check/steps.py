@@ -186,15 +186,20 @@ class SaveBox:
         assert drawn is not None and model is not None
         for box in self.answer.boxes:
             edges = (
-                box.x_center - box.width / 2, box.y_center - box.height / 2,
-                box.x_center + box.width / 2, box.y_center + box.height / 2,
+                box.x_center - box.width / 2,
+                box.y_center - box.height / 2,
+                box.x_center + box.width / 2,
+                box.y_center + box.height / 2,
             )
             if box.class_id == drawn.class_id and all(
                 abs(a - b) <= BOX_TOLERANCE for a, b in zip(edges, drawn.edges, strict=True)
             ):
                 ctx.report.box = {
-                    "dataset": model.dataset, "image_id": ctx.image_id, "class_id": box.class_id,
-                    "class_name": model.class_name(box.class_id), "edges": [round(e, 6) for e in edges],
+                    "dataset": model.dataset,
+                    "image_id": ctx.image_id,
+                    "class_id": box.class_id,
+                    "class_name": model.class_name(box.class_id),
+                    "edges": [round(e, 6) for e in edges],
                     "revision": self.answer.revision,
                 }
                 return True

@@ -143,9 +143,7 @@ class ConnectView(QWidget):
         self.info_placeholder.setVisible(system is None)
         if system is None:
             self.info_placeholder.setText(
-                "Waiting for the backend…"
-                if self.model.state is ConnectionState.CONNECTING
-                else "Not connected."
+                "Waiting for the backend…" if self.model.state is ConnectionState.CONNECTING else "Not connected."
             )
         rows = system.rows() if system is not None else []
         for label, value in rows:
@@ -180,9 +178,7 @@ class ConnectView(QWidget):
         self.session.connect_to(target)
 
     def _browse_ca(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "CA certificate", "", "PEM files (*.pem *.crt);;All files (*)"
-        )
+        path, _ = QFileDialog.getOpenFileName(self, "CA certificate", "", "PEM files (*.pem *.crt);;All files (*)")
         if path:
             self.tls_ca.setText(path)
             self.tls.setChecked(True)

@@ -195,8 +195,7 @@ class JobDetail(QWidget):
             "Duration": duration_text(job),
             "Resumed from": job.resumed_from,
             "Outputs": "\n".join(f"{key}: {value}" for key, value in sorted(job.outputs.items())),
-            "Message": job.message
-            + (" (resumable)" if job.resumable and job.state in TERMINAL_STATES else ""),
+            "Message": job.message + (" (resumable)" if job.resumable and job.state in TERMINAL_STATES else ""),
         }
         for name, value in values.items():
             self.fields[name].setText(value)

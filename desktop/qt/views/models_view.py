@@ -35,8 +35,16 @@ from desktop.qt.widgets.sync_action import SyncAction
 from protos.omni.v1 import cloud_pb2, jobs_pb2, models_pb2
 
 COLUMN_WIDTHS = {
-    "Version": 300, "Layer": 80, "Tier": 70, "Current": 90, "Created": 130, "Parameters": 100, "Size": 90,
-    "PSNR": 90, "SSIM": 80, "MP/s": 70,
+    "Version": 300,
+    "Layer": 80,
+    "Tier": 70,
+    "Current": 90,
+    "Created": 130,
+    "Parameters": 100,
+    "Size": 90,
+    "PSNR": 90,
+    "SSIM": 80,
+    "MP/s": 70,
 }
 LISTED_KINDS = sorted({*TRAIN_KINDS, *SYNC_KINDS})  # a finished run registers a version; a pull brings some
 CARD_TAB, COMPARE_TAB = 0, 1

@@ -21,9 +21,7 @@ from tests.helpers import wait_for_state
 
 
 def spec(source: str, out: str) -> jobs_pb2.JobSpec:
-    return jobs_pb2.JobSpec(
-        restore_batch=batch_pb2.RestoreBatchSpec(input=source, out=out, recursive=True, layer=1)
-    )
+    return jobs_pb2.JobSpec(restore_batch=batch_pb2.RestoreBatchSpec(input=source, out=out, recursive=True, layer=1))
 
 
 def test_a_confined_batch_reads_and_writes_only_inside_the_workspace(

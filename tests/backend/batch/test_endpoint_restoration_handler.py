@@ -48,7 +48,10 @@ def test_the_endpoint_restores_as_omni_restore_does(
     answer = tmp_path / "answer.png"
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(model_dir), str(photo), str(answer)],
-        capture_output=True, text=True, timeout=240, cwd=model_dir,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=model_dir,
         env={"PYTHONPATH": str(model_dir / "code"), "PATH": "/usr/bin:/bin", "ORT_DISABLE_TELEMETRY": "1"},
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -121,8 +121,7 @@ def test_formats_that_cannot_hold_the_mode_say_what_was_written(samples: Path, t
     wide = np.asarray(Image.open(samples / "int32.tif"))
     assert wide.max() > 65535  # so its values are mapped, not kept
     assert notes["int32.tif"] == [
-        f"32-bit grey written as I;16, values 0..{wide.max()} mapped onto 0..65535: "
-        "PNG cannot hold 32-bit grey"
+        f"32-bit grey written as I;16, values 0..{wide.max()} mapped onto 0..65535: PNG cannot hold 32-bit grey"
     ]
     assert notes["float32.tif"][0].startswith("32-bit grey written as I;16, values 0..1 mapped")
     modes = {name: Image.open(tmp_path / output_name(name, "png")).mode for name in MODES}

@@ -53,8 +53,11 @@ class Cloud:
 
     def client(self, service: str) -> Any:
         return boto3.client(
-            service, endpoint_url=self.url, region_name=REGION,
-            aws_access_key_id="testkey", aws_secret_access_key="testsecret",
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="testkey",
+            aws_secret_access_key="testsecret",
         )
 
     def job(self, name: str) -> Any:
@@ -88,7 +91,8 @@ class Cloud:
             pass
         now = int(datetime.datetime.now(datetime.UTC).timestamp() * 1000)
         logs.put_log_events(
-            logGroupName=LOG_GROUP, logStreamName=stream,
+            logGroupName=LOG_GROUP,
+            logStreamName=stream,
             logEvents=[{"timestamp": now + i, "message": line} for i, line in enumerate(lines)],
         )
 

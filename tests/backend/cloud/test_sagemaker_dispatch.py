@@ -107,6 +107,7 @@ def spec() -> jobs_pb2.JobSpec:
 
 def launched(cloud: Cloud, client: Connection, job_id: str) -> str:
     """The SageMaker job the backend's job launched, once it exists."""
+
     def created() -> bool:
         job = client.get_job(job_id)
         assert job.state not in (SUCCEEDED, FAILED, CANCELLED), job.message
@@ -122,8 +123,15 @@ def model_archive(tmp_path: Path) -> bytes:
     paths = ContainerPaths(root, root / "model", root / "out", root / "checkpoints", {}, "container-job")
     ctx = ContainerContext(paths, scratch_dir=root / "scratch", out=io.StringIO())
     params = validate_train_params(
-        TrainRestorationParams(data=str(write_pairs(root / "data", 4)), layer=1, preset="tiny", epochs=1, patch=16,
-                               device="cpu", num_workers=-1)
+        TrainRestorationParams(
+            data=str(write_pairs(root / "data", 4)),
+            layer=1,
+            preset="tiny",
+            epochs=1,
+            patch=16,
+            device="cpu",
+            num_workers=-1,
+        )
     )
     outcome = TrainOutcome(config=preset_for(1, "tiny"))
     report: dict[str, object] = {}
@@ -263,10 +271,16 @@ def play_sagemaker(cloud: Cloud, name: str, tmp_path: Path) -> bytes:
             target = root / "input" / "data" / channel["ChannelName"] / item["Key"].removeprefix(prefix)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
-    env = {**os.environ, "OMNI_SM_ROOT": str(root), "SM_TRAINING_ENV": json.dumps({"job_name": name}),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[3]), "OMNI_DENY_NETWORK": "1"}
-    done = subprocess.run([sys.executable, "-c", ENTRY_SCRIPT_TEXT], env=env, capture_output=True, text=True,
-                          timeout=600, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "OMNI_SM_ROOT": str(root),
+        "SM_TRAINING_ENV": json.dumps({"job_name": name}),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
+        "OMNI_DENY_NETWORK": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY_SCRIPT_TEXT], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
@@ -281,10 +295,12 @@ def test_a_detector_trained_on_sagemaker_is_registered_like_a_local_run(
 ) -> None:
     backend, client = dispatching()
     yolo_folder(backend.workspace.root / "yolo")
-    detection = detection_pb2.TrainDetectionSpec(data="yolo/data.yaml", epochs=2, imgsz=64, batch=2, device="cpu",
-                                                 workers=-1)
-    spec = jobs_pb2.JobSpec(train_sagemaker=cloud_pb2.SageMakerTrainSpec(detection=detection,
-                                                                          target=cloud_pb2.SageMakerTarget()))
+    detection = detection_pb2.TrainDetectionSpec(
+        data="yolo/data.yaml", epochs=2, imgsz=64, batch=2, device="cpu", workers=-1
+    )
+    spec = jobs_pb2.JobSpec(
+        train_sagemaker=cloud_pb2.SageMakerTrainSpec(detection=detection, target=cloud_pb2.SageMakerTarget())
+    )
     job = client.submit(spec)
     name = launched(cloud, client, job.id)
     put_model(cloud, name, play_sagemaker(cloud, name, tmp_path))

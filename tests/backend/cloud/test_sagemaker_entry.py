@@ -81,8 +81,15 @@ def test_sigterm_saves_a_checkpoint_and_a_restart_resumes_and_finishes(tmp_path:
         tmp_path / "opt-ml",
         pairs=120,
         hyperparameters={
-            "layer": 1, "preset": "tiny", "epochs": 2, "batch_size": 1, "patch": 16, "val_split": 0.05,
-            "device": "cpu", "num_workers": -1, "seed": 11,
+            "layer": 1,
+            "preset": "tiny",
+            "epochs": 2,
+            "batch_size": 1,
+            "patch": 16,
+            "val_split": 0.05,
+            "device": "cpu",
+            "num_workers": -1,
+            "seed": 11,
         },
     )
     code = tmp_path / "code" / "omni_sagemaker_entry.py"

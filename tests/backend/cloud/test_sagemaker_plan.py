@@ -86,13 +86,19 @@ def test_plan_is_the_complete_request_and_creates_nothing(
     assert "Estimate only" in plan.estimate.summary
     assert any(uri.endswith(".tar.gz") for uri in plan.uploads)
     sagemaker = boto3.client(
-        "sagemaker", endpoint_url=moto_s3.url, region_name="eu-west-1",
-        aws_access_key_id="testkey", aws_secret_access_key="testsecret",
+        "sagemaker",
+        endpoint_url=moto_s3.url,
+        region_name="eu-west-1",
+        aws_access_key_id="testkey",
+        aws_secret_access_key="testsecret",
     )
     assert name not in [job["TrainingJobName"] for job in sagemaker.list_training_jobs()["TrainingJobSummaries"]]
     s3 = boto3.client(
-        "s3", endpoint_url=moto_s3.url, region_name="eu-west-1",
-        aws_access_key_id="testkey", aws_secret_access_key="testsecret",
+        "s3",
+        endpoint_url=moto_s3.url,
+        region_name="eu-west-1",
+        aws_access_key_id="testkey",
+        aws_secret_access_key="testsecret",
     )
     assert BUCKET not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
     sagemaker.create_training_job(**request)  # the request as planned is one the API accepts

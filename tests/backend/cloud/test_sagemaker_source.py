@@ -42,5 +42,9 @@ def test_a_changed_file_changes_the_archives_name(tmp_path: Path) -> None:
     after = build_source_archive(tmp_path)
     assert before.key_name != after.key_name
     assert after.files == (
-        ENTRY_SCRIPT, "requirements.txt", "omni_core/__init__.py", "backend/__init__.py", "protos/__init__.py"
+        ENTRY_SCRIPT,
+        "requirements.txt",
+        "omni_core/__init__.py",
+        "backend/__init__.py",
+        "protos/__init__.py",
     )

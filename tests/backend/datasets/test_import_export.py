@@ -76,7 +76,8 @@ def test_importing_again_adds_nothing_and_keeps_edits(
     assert (first["added"], first["already_present"]) == (5, 0)
     assert "the same image is in the dataset as 'im0.jpg'" in skipped_reasons(first)["z-copy.jpg"]
     assert [(item.input, item.ok, item.skipped) for item in job.items] == [
-        *((f"im{i}.jpg", True, False) for i in range(5)), ("z-copy.jpg", False, True)
+        *((f"im{i}.jpg", True, False) for i in range(5)),
+        ("z-copy.jpg", False, True),
     ]
     assert job.items[5].output == job.items[0].output  # the image it is the same as
     job.items.clear()

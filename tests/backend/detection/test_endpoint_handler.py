@@ -51,7 +51,10 @@ def serve(model_dir: Path, image: Path, content_type: str) -> dict[str, object]:
     """One request through the handler, in a process that sees only the archive's code."""
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(model_dir), str(image), content_type],
-        capture_output=True, text=True, timeout=240, cwd=model_dir,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=model_dir,
         env={"PYTHONPATH": str(model_dir / "code"), "PATH": "/usr/bin:/bin", "ORT_DISABLE_TELEMETRY": "1"},
     )
     assert done.returncode == 0, done.stderr[-3000:]

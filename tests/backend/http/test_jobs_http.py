@@ -20,9 +20,11 @@ def _spec(out: Path, count: int = 4) -> dict[str, Any]:
 
 def _finished(api: Api, job_id: str) -> dict[str, Any]:
     return wait_for(
-        lambda: (job := api.request("GET", f"/v1/jobs/{job_id}").json())["state"]
-        in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED")
-        and job,
+        lambda: (
+            (job := api.request("GET", f"/v1/jobs/{job_id}").json())["state"]
+            in ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED")
+            and job
+        ),
         60,
         what=f"job {job_id} to finish",
     )

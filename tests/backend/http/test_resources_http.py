@@ -26,9 +26,13 @@ def _multipart(files: dict[str, bytes]) -> tuple[bytes, str]:
     body = b""
     for name, data in files.items():
         body += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
-            "Content-Type: image/png\r\n\r\n"
-        ).encode() + data + b"\r\n"
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                "Content-Type: image/png\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
     return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -88,9 +92,7 @@ def test_dataset_create_upload_annotations_round_trip(api: Api) -> None:
     after = api.request("GET", f"/v1/datasets/parts/images/{image_id}/annotations").json()
     assert after["revision"] == "1" and after["updatedBy"] == "curl"
     assert after["boxes"][0]["classId"] == 1 and after["boxes"][0]["width"] == 0.25
-    stale = api.request(
-        "PUT", f"/v1/datasets/parts/images/{image_id}/annotations", {"baseRevision": "0", "boxes": []}
-    )
+    stale = api.request("PUT", f"/v1/datasets/parts/images/{image_id}/annotations", {"baseRevision": "0", "boxes": []})
     assert stale.status == 409 and stale.json()["error"]["status"] == "ABORTED"
     stats = api.request("GET", "/v1/datasets/parts/stats").json()
     assert stats["boxCount"] == "1" and stats["boxesByClass"] == {"dent": "0", "rust": "1"}

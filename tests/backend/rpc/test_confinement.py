@@ -102,9 +102,7 @@ def specs_with(value: str, backend: Backend, client: Connection) -> list[tuple[s
         "/".join(["abcdefghij"] * 420),  # 4,619 bytes: over PATH_MAX
     ],
 )
-def test_overlong_paths_and_keys_are_invalid_argument(
-    confined: tuple[Backend, Connection], value: str
-) -> None:
+def test_overlong_paths_and_keys_are_invalid_argument(confined: tuple[Backend, Connection], value: str) -> None:
     backend, client = confined
     for field, spec in specs_with(value, backend, client):
         error = refused(lambda spec=spec: client.submit(spec))  # type: ignore[misc]
@@ -300,9 +298,7 @@ def test_coco_and_voc_imports_never_read_a_file_name_outside(
 # -- training from a data.yaml -------------------------------------------------------------------------
 
 
-def test_training_refuses_a_data_yaml_that_reaches_outside(
-    confined: tuple[Backend, Connection], outside: Path
-) -> None:
+def test_training_refuses_a_data_yaml_that_reaches_outside(confined: tuple[Backend, Connection], outside: Path) -> None:
     backend, client = confined
     folder = backend.workspace.root / "training-data" / "det"
     for split in ("train", "val"):

@@ -43,8 +43,10 @@ def test_some_kinds_only_and_an_unknown_kind_is_refused(client: Connection) -> N
     [
         (jobs_pb2.JobSpec(train_restoration=training_pb2.TrainRestorationSpec(data="d", epochs=100_001)), "epochs"),
         (jobs_pb2.JobSpec(train_restoration=training_pb2.TrainRestorationSpec(data="d", patch=8)), "patch"),
-        (jobs_pb2.JobSpec(synth_detection=synthetic_pb2.SynthDetectionSpec(count=1, out="o", max_objects=51)),
-         "max_objects"),
+        (
+            jobs_pb2.JobSpec(synth_detection=synthetic_pb2.SynthDetectionSpec(count=1, out="o", max_objects=51)),
+            "max_objects",
+        ),
     ],
 )
 def test_a_value_outside_its_described_range_is_refused_naming_the_field(

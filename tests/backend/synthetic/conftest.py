@@ -37,9 +37,7 @@ class RecordingContext:
     def log(self, message: str, level: str = "info") -> None:
         self.logs.append((level, message))
 
-    def artifact(
-        self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = ""
-    ) -> None:
+    def artifact(self, key: str, kind: str, *, size_bytes: int = 0, sha256: str = "", description: str = "") -> None:
         self.artifacts.append({"key": key, "kind": kind, "size_bytes": size_bytes, "sha256": sha256})
 
     def set_output(self, name: str, value: str) -> None:

@@ -111,18 +111,14 @@ def test_custom_classes_all_appear(out_dir: Path, store: LocalStore, ctx: Record
     assert found == {0, 1, 2, 3}
 
 
-def test_resume_redoes_an_image_without_its_label(
-    out_dir: Path, store: LocalStore, ctx: RecordingContext
-) -> None:
+def test_resume_redoes_an_image_without_its_label(out_dir: Path, store: LocalStore, ctx: RecordingContext) -> None:
     generate_detection(params(out_dir, count=4), store, ctx)
     before = {path: path.read_bytes() for path in out_dir.rglob("*") if path.suffix in (".jpg", ".txt")}
     label = next((out_dir / "labels" / "train").glob("*.txt"))
     label.unlink()
     summary = generate_detection(params(out_dir, count=4), store, ctx)
     assert (summary["written"], summary["skipped"]) == (1, 3)
-    assert {
-        path: path.read_bytes() for path in out_dir.rglob("*") if path.suffix in (".jpg", ".txt")
-    } == before
+    assert {path: path.read_bytes() for path in out_dir.rglob("*") if path.suffix in (".jpg", ".txt")} == before
 
 
 def test_cancellation_leaves_only_complete_images(tmp_path: Path, out_dir: Path, store: LocalStore) -> None:

@@ -59,9 +59,7 @@ def test_unknown_degradation_lists_the_known_ones() -> None:
 
 
 def test_restoration_normalisation() -> None:
-    p = validate_restoration(
-        restoration(size=0, max_degradations=0, degradations=(" Noise", "blur", "noise"))
-    )
+    p = validate_restoration(restoration(size=0, max_degradations=0, degradations=(" Noise", "blur", "noise")))
     assert p.size == 256
     assert p.max_degradations == 3
     assert p.degradations == ("blur", "noise")  # deduplicated, lower-cased, in application order

@@ -61,9 +61,7 @@ def test_each_degradation_changes_pixels_reproducibly(name: str) -> None:
     degraded = apply_plan(clean, step)
     assert degraded.shape == clean.shape and degraded.dtype == np.uint8
     assert not np.array_equal(degraded, clean)
-    assert np.array_equal(
-        apply_plan(clean, json.loads(json.dumps(step))), degraded
-    )  # the manifest reproduces it
+    assert np.array_equal(apply_plan(clean, json.loads(json.dumps(step))), degraded)  # the manifest reproduces it
 
 
 def test_generate_writes_matching_pairs_and_a_manifest(
@@ -112,9 +110,7 @@ def test_resume_skips_finished_pairs_and_redoes_missing_ones_identically(
     assert len(json.loads((out_dir / "manifest.json").read_text())["pairs"]) == 7
 
 
-def test_a_folder_of_another_dataset_is_refused(
-    out_dir: Path, store: LocalStore, ctx: RecordingContext
-) -> None:
+def test_a_folder_of_another_dataset_is_refused(out_dir: Path, store: LocalStore, ctx: RecordingContext) -> None:
     generate_restoration(params(out_dir, count=2), store, ctx)
     with pytest.raises(FailedPrecondition, match="seed"):
         generate_restoration(params(out_dir, count=2, seed=99), store, ctx)

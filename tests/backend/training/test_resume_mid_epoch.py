@@ -48,8 +48,12 @@ def pairs(root: Path, count: int) -> Path:
 
 def paths_in(root: Path) -> ContainerPaths:
     return ContainerPaths(
-        root=root, model_dir=root / "model", output_data_dir=root / "out", checkpoint_dir=root / "checkpoints",
-        channels={}, job_name="job-under-test",
+        root=root,
+        model_dir=root / "model",
+        output_data_dir=root / "out",
+        checkpoint_dir=root / "checkpoints",
+        channels={},
+        job_name="job-under-test",
     )
 
 
@@ -64,8 +68,16 @@ def test_interrupted_inside_an_epoch_resumes_to_the_same_weights(tmp_path: Path,
     data = pairs(tmp_path / "pairs", 12)
     params = validate_train_params(
         TrainRestorationParams(
-            data=str(data), layer=1, preset="tiny", epochs=2, batch_size=1, patch=16, val_split=0.1,
-            device="cpu", num_workers=-1, seed=3,
+            data=str(data),
+            layer=1,
+            preset="tiny",
+            epochs=2,
+            batch_size=1,
+            patch=16,
+            val_split=0.1,
+            device="cpu",
+            num_workers=-1,
+            seed=3,
         )
     )
     plain = ContainerContext(paths_in(tmp_path / "a"), scratch_dir=tmp_path / "sa", out=io.StringIO())

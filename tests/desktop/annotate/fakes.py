@@ -39,8 +39,13 @@ class FakeDatasets:
     def add_image(self, filename: str, data: bytes, width: int, height: int) -> str:
         image_id = hashlib.sha256(data).hexdigest()
         info = datasets_pb2.ImageInfo(
-            image_id=image_id, filename=filename, width=width, height=height,
-            status=datasets_pb2.IMAGE_STATUS_TODO, position=len(self.order), size_bytes=len(data),
+            image_id=image_id,
+            filename=filename,
+            width=width,
+            height=height,
+            status=datasets_pb2.IMAGE_STATUS_TODO,
+            position=len(self.order),
+            size_bytes=len(data),
         )
         annotations = datasets_pb2.Annotations(
             dataset=self.name, image_id=image_id, status=datasets_pb2.IMAGE_STATUS_TODO
@@ -80,8 +85,11 @@ class FakeDatasets:
         self._check("get_image")
         image = self._image(image_id)
         return datasets_pb2.ImageData(
-            image_id=image_id, data=image.data, format="png",
-            width=image.info.width, height=image.info.height,
+            image_id=image_id,
+            data=image.data,
+            format="png",
+            width=image.info.width,
+            height=image.info.height,
         )
 
     def get_annotations(self, dataset: str, image_id: str) -> datasets_pb2.Annotations:
@@ -109,8 +117,12 @@ class FakeDatasets:
             raise BackendError("ABORTED", f"{image.info.filename} is at revision {image.annotations.revision}")
         self.saves += 1
         image.annotations = datasets_pb2.Annotations(
-            dataset=dataset, image_id=image_id, boxes=list(boxes),
-            status=cast(Any, status or image.annotations.status), revision=base_revision + 1, updated_by=editor,
+            dataset=dataset,
+            image_id=image_id,
+            boxes=list(boxes),
+            status=cast(Any, status or image.annotations.status),
+            revision=base_revision + 1,
+            updated_by=editor,
         )
         image.info.status = image.annotations.status
         image.info.revision = image.annotations.revision

@@ -26,7 +26,11 @@ def main(address: str, dataset: str, journal: str) -> None:
     connection = Connection(BackendTarget(address, token=os.environ.get("OMNI_TOKEN", "")))
     connection.wait_ready(10)
     model: AnnotationSession[datasets_pb2.ImageData] = AnnotationSession(
-        dataset, InlineRunner(connection), ManualClock(), Path(journal), decode=lambda d: d,
+        dataset,
+        InlineRunner(connection),
+        ManualClock(),
+        Path(journal),
+        decode=lambda d: d,
         size_of=lambda d: len(d.data),
     )
     model.open()

@@ -188,8 +188,14 @@ def test_zoom_to_cursor_pan_and_fit(qtbot: QtBot, window: MainWindow, dataset: s
     fitted = canvas.scale_factor
     spot = point(view, 480, 120)
     wheel = QWheelEvent(
-        QPointF(spot), QPointF(canvas.viewport().mapToGlobal(spot)), QPoint(0, 0), QPoint(0, 240),
-        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+        QPointF(spot),
+        QPointF(canvas.viewport().mapToGlobal(spot)),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
     )
     QApplication.sendEvent(canvas.viewport(), wheel)
     assert canvas.scale_factor == pytest.approx(fitted * 1.0015**240, rel=1e-3)

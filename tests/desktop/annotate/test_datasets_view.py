@@ -61,9 +61,7 @@ def test_import_stats_classes_export_create_delete_and_open(
     monkeypatch.setattr(ImportDialog, "exec", filled(fill_import))  # type: ignore[arg-type]
     view.import_button.click()
     qtbot.waitUntil(lambda: "Importing" in view.job_label.text(), timeout=UI_TIMEOUT_MS)
-    qtbot.waitUntil(
-        lambda: (d := model.dataset("incoming")) is not None and d.image_count == 5, timeout=JOB_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: (d := model.dataset("incoming")) is not None and d.image_count == 5, timeout=JOB_TIMEOUT_MS)
     qtbot.waitUntil(lambda: "incoming: 5 images added" in view.job_label.text(), timeout=UI_TIMEOUT_MS)
     row = view.table_model.rows[view.table_model.row_of("incoming") or 0]
     assert row.cells[:3] == ("incoming", "5", "5")

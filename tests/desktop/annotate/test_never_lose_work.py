@@ -49,7 +49,11 @@ def test_an_acknowledged_edit_survives_sigkill_of_the_desktop(
     env = {**os.environ, "OMNI_TOKEN": backend.target.token, "OMNI_STATE_DIR": str(tmp_path / "state")}
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.desktop.annotate.kill_child", backend.target.address, "killed", str(journal)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert child.stdout is not None

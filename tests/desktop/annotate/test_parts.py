@@ -97,8 +97,9 @@ def test_undo_stack_redo_is_cleared_by_a_new_command_and_forgets_an_image() -> N
 def test_cache_is_bounded_keeps_what_prefetch_protects_and_dedupes() -> None:
     fake = FakeDatasets(count=10)
     runner = QueueRunner(fake)
-    cache: ImageCache[bytes] = ImageCache(runner, fake.name, decode=lambda d: d.data, size_of=lambda b: 100,
-                                          capacity_bytes=350)
+    cache: ImageCache[bytes] = ImageCache(
+        runner, fake.name, decode=lambda d: d.data, size_of=lambda b: 100, capacity_bytes=350
+    )
     ids = [fake.id_at(i) for i in range(10)]
     cache.request(ids[0])
     cache.request(ids[0])
@@ -181,8 +182,9 @@ def test_image_list_loads_pages_only_when_a_row_needs_them() -> None:
 def test_a_bounded_queue_keeps_the_most_recent_wishes() -> None:
     fake = FakeDatasets(count=20)
     runner = QueueRunner(fake)
-    thumbs: ImageCache[bytes] = ImageCache(runner, fake.name, decode=lambda d: d.data, size_of=len,
-                                           max_inflight=1, max_queued=3)
+    thumbs: ImageCache[bytes] = ImageCache(
+        runner, fake.name, decode=lambda d: d.data, size_of=len, max_inflight=1, max_queued=3
+    )
     for index in range(10):  # a fast scroll: each row asks as it is painted
         thumbs.request(fake.id_at(index))
     runner.drain()

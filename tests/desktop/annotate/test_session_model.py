@@ -108,10 +108,12 @@ def test_undo_and_redo_span_images_and_are_saved_like_any_edit(tmp_path: Path, f
 
 def test_class_keys_delete_and_suggestions(tmp_path: Path, fake: FakeDatasets) -> None:
     image_id = fake.id_at(0)
-    fake.images[image_id].annotations.boxes.extend([
-        datasets_pb2.Box(class_id=1, x_center=0.3, y_center=0.3, width=0.1, height=0.1, confidence=0.4),
-        datasets_pb2.Box(class_id=3, x_center=0.6, y_center=0.6, width=0.1, height=0.1, confidence=0.9),
-    ])
+    fake.images[image_id].annotations.boxes.extend(
+        [
+            datasets_pb2.Box(class_id=1, x_center=0.3, y_center=0.3, width=0.1, height=0.1, confidence=0.4),
+            datasets_pb2.Box(class_id=3, x_center=0.6, y_center=0.6, width=0.1, height=0.1, confidence=0.9),
+        ]
+    )
     session, runner, clock = make(tmp_path, fake)
     assert [b.is_suggestion for b in session.boxes] == [True, True]
     session.accept_suggestion()  # the most confident first

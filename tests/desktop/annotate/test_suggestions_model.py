@@ -50,8 +50,13 @@ class FakeDetector(FakeDatasets):
             for i, c in enumerate(SCORES)
         ]
         return detection_pb2.SuggestBoxesResponse(
-            boxes=boxes, model_version="detector_1", provider="CPUExecutionProvider", inference_ms=12.0,
-            unmapped_classes=["mold"], width=640, height=480,
+            boxes=boxes,
+            model_version="detector_1",
+            provider="CPUExecutionProvider",
+            inference_ms=12.0,
+            unmapped_classes=["mold"],
+            width=640,
+            height=480,
         )
 
 
@@ -106,9 +111,7 @@ def test_suggest_adds_suggestions_in_one_undoable_edit_that_autosaves(made: Made
     assert "mold" in suggester.last.text()
     settle(runner, clock)
     saved = fake.annotations(0)
-    assert [b.confidence if b.HasField("confidence") else None for b in saved.boxes] == pytest.approx(
-        [None, *SCORES]
-    )
+    assert [b.confidence if b.HasField("confidence") else None for b in saved.boxes] == pytest.approx([None, *SCORES])
     session.undo()  # undoes Suggest only: my box stays
     assert session.boxes == (MINE,)
     session.redo()

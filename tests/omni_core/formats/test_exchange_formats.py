@@ -141,17 +141,30 @@ def test_cvat_for_video_is_reported_not_silently_empty(tmp_path: Path) -> None:
 def test_labelme_files_as_labelme_writes_them(tmp_path: Path) -> None:
     write_image(tmp_path / "shots" / "a.jpg", (200, 100))
     shapes = [
-        {"label": "dent", "points": [[50, 40], [10, 20]], "group_id": None, "shape_type": "rectangle",
-         "flags": {"truncated": True}},
+        {
+            "label": "dent",
+            "points": [[50, 40], [10, 20]],
+            "group_id": None,
+            "shape_type": "rectangle",
+            "flags": {"truncated": True},
+        },
         {"label": "rust", "points": [[100, 10], [120, 30], [110, 50]], "shape_type": "polygon", "flags": {}},
         {"label": "rust", "points": [[5, 5], [9, 9]], "shape_type": "circle", "flags": {}},
         {"label": "rust", "points": [[5, 5]], "shape_type": "rectangle", "flags": {}},
     ]
-    document = {"version": "5.4.1", "flags": {}, "shapes": shapes, "imagePath": "a.jpg", "imageData": None,
-                "imageHeight": 100, "imageWidth": 200}
+    document = {
+        "version": "5.4.1",
+        "flags": {},
+        "shapes": shapes,
+        "imagePath": "a.jpg",
+        "imageData": None,
+        "imageHeight": 100,
+        "imageWidth": 200,
+    }
     (tmp_path / "shots" / "a.json").write_text(json.dumps(document))
-    (tmp_path / "shots" / "lost.json").write_text(json.dumps({**document, "imagePath": "../../etc/x.jpg",
-                                                              "imageData": "iVBORw0KGgo="}))
+    (tmp_path / "shots" / "lost.json").write_text(
+        json.dumps({**document, "imagePath": "../../etc/x.jpg", "imageData": "iVBORw0KGgo="})
+    )
     (tmp_path / "labels.txt").write_text("__ignore__\n_background_\nrust\ndent\n")
     parsed = read_dataset(tmp_path, "labelme", fallback_classes=[])
     assert parsed.classes == ["rust", "dent"]
@@ -171,10 +184,21 @@ def test_labelme_files_as_labelme_writes_them(tmp_path: Path) -> None:
 def region(rid: str, label: str, x: float, y: float, w: float, h: float, **extra: object) -> dict[str, object]:
     """A result as https://labelstud.io/guide/task_format shows it."""
     return {
-        "id": rid, "from_name": "label", "to_name": "image", "type": "rectanglelabels",
-        "original_width": 200, "original_height": 100, "image_rotation": 0,
-        "value": {"x": x, "y": y, "width": w, "height": h, "rotation": extra.pop("rotation", 0),
-                  "rectanglelabels": [label]},
+        "id": rid,
+        "from_name": "label",
+        "to_name": "image",
+        "type": "rectanglelabels",
+        "original_width": 200,
+        "original_height": 100,
+        "image_rotation": 0,
+        "value": {
+            "x": x,
+            "y": y,
+            "width": w,
+            "height": h,
+            "rotation": extra.pop("rotation", 0),
+            "rectanglelabels": [label],
+        },
         **extra,
     }
 
@@ -183,23 +207,58 @@ def test_labelstudio_export_as_label_studio_writes_it(tmp_path: Path) -> None:
     write_image(tmp_path / "images" / "6d9a2b3c-a.png", (200, 100))
     write_image(tmp_path / "images" / "b.png", (200, 100), seed=2)
     write_image(tmp_path / "images" / "c.png", (200, 100), seed=3)
-    flags = {"id": "r1", "from_name": "flags", "to_name": "image", "type": "choices",
-             "value": {"x": 5, "y": 20, "width": 20, "height": 20, "choices": ["occluded"]}}
+    flags = {
+        "id": "r1",
+        "from_name": "flags",
+        "to_name": "image",
+        "type": "choices",
+        "value": {"x": 5, "y": 20, "width": 20, "height": 20, "choices": ["occluded"]},
+    }
     tasks = [
-        {"id": 1, "data": {"image": "/data/upload/1/6d9a2b3c-a.png"}, "annotations": [
-            {"id": 11, "result": [region("r0", "dent", 0, 0, 10, 10)], "was_cancelled": False,
-             "ground_truth": False, "updated_at": "2024-03-09T22:16:08Z"},
-            {"id": 12, "result": [region("r1", "rust", 5, 20, 20, 20), flags], "was_cancelled": False,
-             "ground_truth": False, "updated_at": "2024-03-10T08:00:00Z"},
-            {"id": 13, "result": [], "was_cancelled": True, "updated_at": "2024-03-11T08:00:00Z"},
-        ], "predictions": [{"result": [region("p", "dent", 1, 1, 1, 1)], "score": 0.3}]},
-        {"id": 2, "data": {"image": "http://files.example/b.png"}, "annotations": [],
-         "predictions": [{"model_version": "v1", "score": 0.4,
-                          "result": [region("p1", "dent", 50, 50, 10, 10, score=0.9),
-                                     region("p2", "dent", 0, 0, 10, 10)]}]},
-        {"id": 3, "data": {"image": "/data/local-files/?d=images/c.png"}, "annotations": [
-            {"id": 31, "result": [region("q", "rust", 10, 10, 20, 20, rotation=90),
-                                  region("z", "graffiti", 1, 1, 1, 1)]}]},
+        {
+            "id": 1,
+            "data": {"image": "/data/upload/1/6d9a2b3c-a.png"},
+            "annotations": [
+                {
+                    "id": 11,
+                    "result": [region("r0", "dent", 0, 0, 10, 10)],
+                    "was_cancelled": False,
+                    "ground_truth": False,
+                    "updated_at": "2024-03-09T22:16:08Z",
+                },
+                {
+                    "id": 12,
+                    "result": [region("r1", "rust", 5, 20, 20, 20), flags],
+                    "was_cancelled": False,
+                    "ground_truth": False,
+                    "updated_at": "2024-03-10T08:00:00Z",
+                },
+                {"id": 13, "result": [], "was_cancelled": True, "updated_at": "2024-03-11T08:00:00Z"},
+            ],
+            "predictions": [{"result": [region("p", "dent", 1, 1, 1, 1)], "score": 0.3}],
+        },
+        {
+            "id": 2,
+            "data": {"image": "http://files.example/b.png"},
+            "annotations": [],
+            "predictions": [
+                {
+                    "model_version": "v1",
+                    "score": 0.4,
+                    "result": [region("p1", "dent", 50, 50, 10, 10, score=0.9), region("p2", "dent", 0, 0, 10, 10)],
+                }
+            ],
+        },
+        {
+            "id": 3,
+            "data": {"image": "/data/local-files/?d=images/c.png"},
+            "annotations": [
+                {
+                    "id": 31,
+                    "result": [region("q", "rust", 10, 10, 20, 20, rotation=90), region("z", "graffiti", 1, 1, 1, 1)],
+                }
+            ],
+        },
         {"id": 4, "data": {"image": "/data/upload/1/deadbeef-missing.png"}, "annotations": []},
     ]
     (tmp_path / "project-1-at-2024-03-11.json").write_text(json.dumps(tasks))
@@ -238,8 +297,11 @@ def test_labelstudio_hostile_values_are_reported_and_the_config_keeps_unused_cla
     results = [
         {"id": "v", "type": "rectanglelabels", "value": ["not", "an", "object"]},
         {"id": "c", "type": "choices", "value": {"choices": "difficult"}},
-        {"id": "n", "type": "rectanglelabels", "value": {"x": "1", "y": None, "width": 5, "height": 5,
-                                                          "rectanglelabels": ["rust"]}},
+        {
+            "id": "n",
+            "type": "rectanglelabels",
+            "value": {"x": "1", "y": None, "width": 5, "height": 5, "rectanglelabels": ["rust"]},
+        },
         region("ok", "rust", 5, 20, 20, 20),
     ]
     tasks = [{"id": 9, "data": {"image": "a.png"}, "annotations": [{"id": 1, "result": results}]}, "junk"]
@@ -255,9 +317,23 @@ def test_labelstudio_hostile_values_are_reported_and_the_config_keeps_unused_cla
 
 def test_labelstudio_json_min(tmp_path: Path) -> None:
     write_image(tmp_path / "images" / "a.png", (200, 100))
-    task = {"image": "/data/upload/3/a.png", "id": 1, "annotator": 1,
-            "label": [{"x": 5, "y": 20, "width": 20, "height": 20, "rotation": 0, "rectanglelabels": ["rust"],
-                       "original_width": 200, "original_height": 100}]}
+    task = {
+        "image": "/data/upload/3/a.png",
+        "id": 1,
+        "annotator": 1,
+        "label": [
+            {
+                "x": 5,
+                "y": 20,
+                "width": 20,
+                "height": 20,
+                "rotation": 0,
+                "rectanglelabels": ["rust"],
+                "original_width": 200,
+                "original_height": 100,
+            }
+        ],
+    }
     (tmp_path / "min.json").write_text(json.dumps([task]))
     parsed = read_dataset(tmp_path, "labelstudio", fallback_classes=[])
     assert pixels(parsed, (200, 100)) == {"a.png": [("rust", 10.0, 20.0, 50.0, 40.0, 0, None)]}
@@ -313,16 +389,23 @@ JUNK = [None, 5, "x", [], {}, [1, "b"], [[1, 2, 3], [4, 5, 6]], float("nan"), fl
 def test_junk_values_in_labelme_and_label_studio_are_reported(junk: object, tmp_path: Path) -> None:
     write_image(tmp_path / "a.png", (20, 10))
     shape = {"label": "dent", "points": junk, "shape_type": "rectangle", "flags": junk}
-    labelme = {"shapes": [shape, {"label": junk, "points": [[1, 1], [4, 4]]}, junk], "imagePath": "a.png",
-               "imageWidth": junk, "imageHeight": 10}
+    labelme = {
+        "shapes": [shape, {"label": junk, "points": [[1, 1], [4, 4]]}, junk],
+        "imagePath": "a.png",
+        "imageWidth": junk,
+        "imageHeight": 10,
+    }
     (tmp_path / "a.json").write_text(json.dumps(labelme))
     parsed = read_dataset(tmp_path, "labelme", fallback_classes=[])
     assert parsed.problems and all(len(i.boxes) <= 2 for i in parsed.images)
     (tmp_path / "a.json").unlink()
     value = {"x": junk, "y": 1, "width": 10, "height": 10, "rotation": junk, "rectanglelabels": ["dent"]}
-    task = {"id": 1, "data": {"image": junk if isinstance(junk, str) else "a.png"},
-            "annotations": [{"result": [{"id": "r", "type": "rectanglelabels", "value": value}, junk]}, junk],
-            "predictions": junk}
+    task = {
+        "id": 1,
+        "data": {"image": junk if isinstance(junk, str) else "a.png"},
+        "annotations": [{"result": [{"id": "r", "type": "rectanglelabels", "value": value}, junk]}, junk],
+        "predictions": junk,
+    }
     (tmp_path / "tasks.json").write_text(json.dumps([task, junk]))
     parsed = read_dataset(tmp_path, "labelstudio", fallback_classes=[])
     assert parsed.problems or parsed.skipped
@@ -345,8 +428,11 @@ def test_junk_values_in_coco_are_reported(junk: object, tmp_path: Path) -> None:
     write_image(tmp_path / "images" / "a.png", (20, 10))
     document = {
         "images": [{"id": 1, "file_name": "a.png", "width": junk, "height": 10}, junk],
-        "annotations": [{"id": 1, "image_id": 1, "category_id": junk, "bbox": [1, 1, 2, 2]},
-                        {"id": 2, "image_id": 1, "category_id": 1, "bbox": [junk, 1, 2, 2], "attributes": junk}, junk],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": junk, "bbox": [1, 1, 2, 2]},
+            {"id": 2, "image_id": 1, "category_id": 1, "bbox": [junk, 1, 2, 2], "attributes": junk},
+            junk,
+        ],
         "categories": [{"id": junk, "name": "dent"}, {"id": 1, "name": "rust"}, junk],
     }
     (tmp_path / "instances.json").write_text(json.dumps(document))
@@ -373,8 +459,13 @@ def test_pixel_formats_write_whole_pixels_without_float_noise(tmp_path: Path) ->
     from omni_core.formats.model import ExportImage
 
     images = [
-        ExportImage(f"i{n}.png", 997 + n, 601 + n, (from_pixels(0, 437, 250, 13 * n + 1, 7 * n + 1, 997 + n, 601 + n),),
-                    lambda: b"")
+        ExportImage(
+            f"i{n}.png",
+            997 + n,
+            601 + n,
+            (from_pixels(0, 437, 250, 13 * n + 1, 7 * n + 1, 997 + n, 601 + n),),
+            lambda: b"",
+        )
         for n in range(40)
     ]
     write("coco", tmp_path / "coco", images, ["train"] * len(images))

@@ -81,7 +81,8 @@ def test_voc_we_write_reads_the_same_in_supervision(tmp_path: Path) -> None:
 def test_voc_supervision_writes_reads_the_same_here(tmp_path: Path) -> None:
     dataset = supervision_dataset(images_folder(tmp_path))
     dataset.as_pascal_voc(  # type: ignore[attr-defined]
-        str(tmp_path / "voc/JPEGImages"), str(tmp_path / "voc/Annotations"))
+        str(tmp_path / "voc/JPEGImages"), str(tmp_path / "voc/Annotations")
+    )
     (tmp_path / "voc/classes.txt").write_text("".join(f"{c}\n" for c in CLASSES))
     parsed, found = read_pixels(tmp_path / "voc", "voc")
     assert not parsed.problems
@@ -306,7 +307,8 @@ def test_labelme_we_write_reads_the_same_in_supervision_and_globox(tmp_path: Pat
 def test_labelme_supervision_and_globox_write_read_the_same_here(tmp_path: Path) -> None:
     images = images_folder(tmp_path)
     supervision_dataset(images).as_labelme(  # type: ignore[attr-defined]
-        str(tmp_path / "sv"), str(tmp_path / "sv"))
+        str(tmp_path / "sv"), str(tmp_path / "sv")
+    )
     parsed, found = read_pixels(tmp_path / "sv", "labelme")
     assert not parsed.problems
     assert largest_difference(expected_pixels(), found) < 1e-4

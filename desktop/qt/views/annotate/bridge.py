@@ -51,9 +51,7 @@ def decode_image(data: datasets_pb2.ImageData) -> DecodedImage:
         preview = image.scaled(
             PREVIEW_SIDE, PREVIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
-    return DecodedImage(
-        image, preview, data.original_width or image.width(), data.original_height or image.height()
-    )
+    return DecodedImage(image, preview, data.original_width or image.width(), data.original_height or image.height())
 
 
 def decoded_size(image: DecodedImage) -> int:

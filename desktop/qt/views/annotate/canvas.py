@@ -96,8 +96,7 @@ class AnnotationCanvas(QGraphicsView):
 
         self.readout = QLabel(self.viewport())
         self.readout.setStyleSheet(
-            "background: rgba(17, 19, 23, 220); color: white; border-radius: 4px; padding: 2px 6px;"
-            " font-size: 11px;"
+            "background: rgba(17, 19, 23, 220); color: white; border-radius: 4px; padding: 2px 6px; font-size: 11px;"
         )
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.readout.hide()

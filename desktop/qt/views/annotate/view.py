@@ -51,10 +51,18 @@ from desktop.qt.widgets.common import title
 from protos.omni.v1 import jobs_pb2
 
 STATUS_FILTERS = (("All images", 0), ("To do", TODO), ("Done", DONE), ("Review", REVIEW))
-ORDERS = (("Import order", "position"), ("By file name", "filename"), ("Recently saved", "updated"),
-          ("Least confident first", "confidence"))
-SAVE_COLOURS = {SaveState.SAVED: "#16a34a", SaveState.PENDING: "#2f6fde", SaveState.SAVING: "#2f6fde",
-                SaveState.OFFLINE: "#d97706"}
+ORDERS = (
+    ("Import order", "position"),
+    ("By file name", "filename"),
+    ("Recently saved", "updated"),
+    ("Least confident first", "confidence"),
+)
+SAVE_COLOURS = {
+    SaveState.SAVED: "#16a34a",
+    SaveState.PENDING: "#2f6fde",
+    SaveState.SAVING: "#2f6fde",
+    SaveState.OFFLINE: "#d97706",
+}
 
 
 def _sequences(key: str) -> list[QKeySequence]:
@@ -151,8 +159,14 @@ class AnnotateView(QWidget):
         subtitle = "Draw, label, next: every edit saves itself."
         toolbar.addWidget(title("Annotate", subtitle), 1)
         tools: tuple[QWidget, ...] = (
-            self.dataset, self.status_filter, self.order, self.undo_button, self.redo_button, self.fit_button,
-            self.shortcuts_button, self.help_button,
+            self.dataset,
+            self.status_filter,
+            self.order,
+            self.undo_button,
+            self.redo_button,
+            self.fit_button,
+            self.shortcuts_button,
+            self.help_button,
         )
         for widget in tools:
             toolbar.addWidget(widget, 0, Qt.AlignmentFlag.AlignBottom)

@@ -118,7 +118,8 @@ class ImportDialog(_FormDialog):
         super().__init__("Import a folder", "Import", parent)
         self.path = QLineEdit()
         self.path.setPlaceholderText(
-            "A folder on this computer: its images and labels are uploaded" if uploads
+            "A folder on this computer: its images and labels are uploaded"
+            if uploads
             else "A folder on the backend's machine"
         )
         self.format = QComboBox()
@@ -176,7 +177,11 @@ class ExportDialog(_FormDialog):
     def check(self) -> None:
         statuses = [datasets_pb2.IMAGE_STATUS_DONE] if self.only_done.isChecked() else []
         self.spec = export_spec(
-            self.dataset, self.out.text(), str(self.format.currentData()), self.split.text(), self.seed.value(),
+            self.dataset,
+            self.out.text(),
+            str(self.format.currentData()),
+            self.split.text(),
+            self.seed.value(),
             statuses,
         )
 

@@ -67,11 +67,21 @@ class StatsPanel(QWidget):
             self.placeholder.setText("Loading statistics…" if loading else "Select a dataset to see its statistics.")
             return
         self.headline.setText(summary.headline)
-        self._bars(self.status_plot, self._status_bars, [STATUS_LABELS[k] for k, _ in summary.statuses],
-                   [v for _, v in summary.statuses], [STATUS_COLOURS[i + 1] for i in range(len(summary.statuses))])
+        self._bars(
+            self.status_plot,
+            self._status_bars,
+            [STATUS_LABELS[k] for k, _ in summary.statuses],
+            [v for _, v in summary.statuses],
+            [STATUS_COLOURS[i + 1] for i in range(len(summary.statuses))],
+        )
         colours = [CLASS_COLOURS[class_id % len(CLASS_COLOURS)] for _, _, class_id in summary.classes]
-        self._bars(self.class_plot, self._class_bars, [n for n, _, _ in summary.classes],
-                   [v for _, v, _ in summary.classes], colours)
+        self._bars(
+            self.class_plot,
+            self._class_bars,
+            [n for n, _, _ in summary.classes],
+            [v for _, v, _ in summary.classes],
+            colours,
+        )
         self._histogram(summary.histogram)
 
     @staticmethod
@@ -79,8 +89,13 @@ class StatsPanel(QWidget):
         plot: pg.PlotWidget, bars: pg.BarGraphItem, names: list[str], values: list[int], colours: list[str]
     ) -> None:
         x = np.arange(len(values), dtype=float)
-        bars.setOpts(x=x, height=np.asarray(values, dtype=float), width=0.6,
-                     brushes=[pg.mkBrush(c) for c in colours], pens=[pg.mkPen(None)] * len(values))
+        bars.setOpts(
+            x=x,
+            height=np.asarray(values, dtype=float),
+            width=0.6,
+            brushes=[pg.mkBrush(c) for c in colours],
+            pens=[pg.mkPen(None)] * len(values),
+        )
         plot.getAxis("bottom").setTicks([list(zip(x.tolist(), names, strict=True))])
         plot.setXRange(-0.6, max(0.6, len(values) - 0.4), padding=0)
         plot.setYRange(0, max([1, *values]) * 1.12, padding=0)
