@@ -72,7 +72,8 @@ def _capture(
     image: np.ndarray, target: np.ndarray, rng: np.random.Generator, s: CaptureSettings, applied: list[Record]
 ) -> tuple[np.ndarray, np.ndarray]:
     h, w = image.shape[:2]
-    light = np.ones((h, w, 1), dtype=np.float32)  # paper tone, uneven light and shadow: the gain both sides share
+    unit = np.ones((h, w, 1), dtype=np.float32)
+    light = unit  # paper tone, uneven light and shadow: the gain both sides share
     if rng.uniform() < s.perspective_prob:
         amount = float(rng.uniform(*s.perspective_amount))
         matrix = capture.perspective_matrix(rng, w, h, amount)
@@ -82,8 +83,8 @@ def _capture(
     if rng.uniform() < s.paper_tone_prob:
         yellow, grey = float(rng.uniform(*s.paper_tone_yellow)), float(rng.uniform(*s.paper_tone_grey))
         tone = (1.0 - grey, (1.0 - grey) * (1.0 - 0.3 * yellow), (1.0 - grey) * (1.0 - yellow))
-        light = capture.paper_tone(light, tone)
-        image = capture.paper_tone(image, tone)
+        gain = capture.paper_tone(unit, tone)
+        image, light = image * gain, light * gain
         applied.append({"op": "paper_tone", "tone": [_r(t) for t in tone]})
     if rng.uniform() < s.bleed_through_prob:
         strength = float(rng.uniform(*s.bleed_through_strength))
@@ -96,7 +97,7 @@ def _capture(
         gradient = float(rng.uniform(*s.uneven_light_gradient))
         angle = float(rng.uniform(0.0, 2 * math.pi))
         vignette = float(rng.uniform(*s.uneven_light_vignette))
-        gain = capture.uneven_light(np.ones((h, w, 1), dtype=np.float32), rng, strength, gradient, angle, vignette)
+        gain = capture.uneven_light(unit, rng, strength, gradient, angle, vignette)
         image, light = image * gain, light * gain
         applied.append(
             {
@@ -109,7 +110,7 @@ def _capture(
         )
     if rng.uniform() < s.shadow_prob:
         darkness = float(rng.uniform(*s.shadow_darkness))
-        gain = capture.shadow(np.ones((h, w, 1), dtype=np.float32), rng, darkness)
+        gain = capture.shadow(unit, rng, darkness)
         image, light = image * gain, light * gain
         applied.append({"op": "shadow", "darkness": _r(darkness)})
     if rng.uniform() < s.moire_prob:
