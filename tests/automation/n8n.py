@@ -217,14 +217,15 @@ def _unflatten(table: list[Any], index: int, depth: int = 0) -> Any:
 
 
 def _error_of(flatted: str) -> str:
-    """Where and why an execution failed: the last node run and its error's message and description."""
+    """Where and why an execution failed: the last node run and its error's message and description; "" while
+    no error is recorded (n8n may mark an execution failed a moment before it writes why)."""
     try:
         data = _unflatten(json.loads(flatted), 0)
         result = data["resultData"]
     except (ValueError, LookupError, TypeError):
         return ""
     error = result.get("error") or {}
-    if not isinstance(error, dict):
+    if not error or not isinstance(error, dict):
         return ""
     parts = [result.get("lastNodeExecuted"), error.get("message"), error.get("description")]
     return ": ".join(str(p) for p in parts if p)[:2000]

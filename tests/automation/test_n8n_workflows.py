@@ -247,7 +247,14 @@ def test_a_forged_notification_cannot_resume_the_nightly_workflow(
         pass
 
     def ended() -> dict[str, Any] | None:
-        found = [e for e in n8n.executions() if e["id"] == execution and e["status"] not in ("waiting", "running")]
+        # n8n writes an execution's status before its data: a failed one's error can lag its status a moment
+        found = [
+            e
+            for e in n8n.executions()
+            if e["id"] == execution
+            and e["status"] not in ("waiting", "running")
+            and (e["status"] != "error" or e["error"])
+        ]
         return found[0] if found else None
 
     outcome = wait_for(ended, 60, 0.5, what="the forged resume to be handled")
