@@ -209,6 +209,20 @@ def feather(axis: AxisPlan, index: int) -> np.ndarray:
     return weights.astype(np.float32)
 
 
+def blend_weights(axis: AxisPlan) -> list[np.ndarray]:
+    """Each tile's ``feather`` divided by their sum along the axis: weights that add up to one at every pixel
+    whatever the overlaps, so a blend is a plain weighted sum (no weight plane, no division). A 2D tile's
+    weight is the product of its row's and its column's, and those sum to one over the grid as well."""
+    weights = [feather(axis, index).astype(np.float64) for index in range(axis.count)]
+    total = np.zeros(axis.padded)
+    for start, weight in zip(axis.starts, weights, strict=True):
+        total[start : start + axis.size] += weight
+    return [
+        (weight / total[start : start + axis.size]).astype(np.float32)
+        for start, weight in zip(axis.starts, weights, strict=True)
+    ]
+
+
 def _rise(u: np.ndarray) -> np.ndarray:
     """0 for u <= -1, 1 for u >= 1, a raised cosine between; ``_rise(u) + _rise(-u) == 1``."""
     clipped = np.clip(u, -1.0, 1.0)

@@ -54,20 +54,41 @@ def _scale(dtype: np.dtype) -> float:
 
 
 def _to_float(region: np.ndarray, channels: int) -> np.ndarray:
-    """HxWxc integer pixels -> CxHxW float32 in [0, 1], grey repeated when the network wants colour."""
-    values = region.astype(np.float32) * (1.0 / _scale(region.dtype))
-    if values.shape[2] == 1 and channels == 3:
-        values = np.repeat(values, 3, axis=2)
-    return values.transpose(2, 0, 1)
+    """HxWxc integer pixels -> a new, contiguous CxHxW float32 array in [0, 1] (grey repeated when the network
+    wants colour), converted and transposed in one pass."""
+    height, width, planes = region.shape
+    values = np.empty((planes, height, width), dtype=np.float32)
+    np.multiply(region.transpose(2, 0, 1), np.float32(1.0 / _scale(region.dtype)), out=values, dtype=np.float32)
+    if planes == 1 and channels == 3:
+        values = np.repeat(values, 3, axis=0)
+    return values
 
 
 def _from_float(rows: np.ndarray, channels: int, dtype: np.dtype) -> np.ndarray:
     """CxRxW float output -> RxWxc integer pixels (colour back to grey by luminance when the input was)."""
-    values = rows.transpose(1, 2, 0)
-    if channels == 1 and values.shape[2] == 3:
-        values = (values @ LUMA)[..., None]
-    scale = _scale(dtype)
-    return np.clip(values * scale + 0.5, 0.0, scale).astype(dtype, order="C")
+    out = np.empty((rows.shape[1], rows.shape[2], channels), dtype=dtype)
+    _store(rows, out)
+    return out
+
+
+def _store(rows: np.ndarray, out: np.ndarray) -> None:
+    """Write CxRxW float output into the RxWxc integer pixels ``out`` (luminance when ``out`` is grey), rounded."""
+    if out.shape[2] == 1 and rows.shape[0] == 3:
+        values = np.tensordot(LUMA, rows, axes=1)[None]
+    else:
+        values = np.array(rows, dtype=np.float32)  # a copy: scaled in place below
+    scale = _scale(out.dtype)
+    values *= scale
+    values += 0.5
+    np.clip(values, 0.0, scale, out=values)
+    out[...] = values.transpose(1, 2, 0)  # truncation after +0.5: rounding
+
+
+def _clamped(output: np.ndarray) -> np.ndarray:
+    """The network's output clamped to [0, 1], in place when it may be written (ONNX Runtime's may)."""
+    if output.flags.writeable and output.dtype == np.float32:
+        return np.clip(output, 0.0, 1.0, out=output)
+    return np.clip(output, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 def _tile_used(plan: TilePlan, tile: int) -> int:
@@ -117,8 +138,8 @@ class Restorer:
         _, _, h, w = batch.shape
         if h < MIN_SIDE or w < MIN_SIDE:
             padded = np.pad(batch, ((0, 0), (0, 0), (0, max(0, MIN_SIDE - h)), (0, max(0, MIN_SIDE - w))), "edge")
-            return np.clip(self._infer(padded)[:, :, :h, :w], 0.0, 1.0)
-        return np.clip(self._infer(batch), 0.0, 1.0)
+            return _clamped(self._infer(padded)[:, :, :h, :w])
+        return _clamped(self._infer(batch))
 
     # -- one image -------------------------------------------------------------------------------------
 
@@ -209,7 +230,7 @@ class Restorer:
             return _to_float(pixels[top : top + h, left : left + w], self.model_channels)
 
         def write(top: int, rows: np.ndarray) -> None:
-            out[top : top + rows.shape[1]] = _from_float(rows, channels, pixels.dtype)
+            _store(rows, out[top : top + rows.shape[1]])
 
         def check() -> None:
             if should_stop():

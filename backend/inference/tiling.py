@@ -1,8 +1,8 @@
 """Run a tile plan (``backend.inference.plan``): tiles read, batched through the network, blended with the
 plan's feathered weights, processed one band of tile rows at a time.
 
-Only one band is held in float32 (a tile's height x the image width, plus a weight plane): rows that no
-later tile can touch are normalised and handed to ``write`` before the next band starts, so memory grows
+Only one band is held in float32 (a tile's height x the image width): rows that no later tile can touch
+are handed to ``write`` before the next band starts, so memory grows
 with the tile size and the image width, not the image area. A tiled side is read reflected past its end
 up to the plan's padded size (as the network pads a whole image), and the padding is never written.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backend.inference.plan import TilePlan, feather
+from backend.inference.plan import TilePlan, blend_weights
 
 FLUSH_ROWS = 64
 #: a batch of NxCxhxw float32 tiles in [0, 1] -> the network's output for them (same shape)
@@ -37,6 +37,11 @@ def read_padded(read: ReadRegion, height: int, width: int, top: int, left: int, 
     return np.pad(region, widths, mode="edge")
 
 
+def _ramps(weights: np.ndarray) -> np.ndarray:
+    """Where a tile's blend weight along one axis is not one: its feathered edges (a few dozen pixels)."""
+    return np.flatnonzero(weights != 1.0)
+
+
 def run_tiled(
     *,
     plan: TilePlan,
@@ -49,23 +54,22 @@ def run_tiled(
     """Restore an image by ``plan``; return the number of tiles run.
 
     Every row is written exactly once, top to bottom. ``check`` is called between batches (it raises to
-    stop, e.g. on cancellation).
+    stop, e.g. on cancellation). The network's output is the caller's to overwrite: each tile is weighed in
+    place, and only along its feathered edges (``blend_weights`` are one everywhere else).
     """
     rows, cols = plan.rows, plan.cols
     height, width = rows.length, cols.length
     th, tw = plan.tile_shape
-    col_weights = [feather(cols, index) for index in range(cols.count)]
+    row_weights, col_weights = blend_weights(rows), blend_weights(cols)
+    row_ramps, col_ramps = [_ramps(w) for w in row_weights], [_ramps(w) for w in col_weights]
     acc = np.zeros((channels, th, cols.padded), dtype=np.float32)  # rows [window_top, window_top + th)
-    total = np.zeros((th, cols.padded), dtype=np.float32)
     window_top = 0
     count = 0
 
     def flush(upto: int) -> None:
-        # a few rows at a time: the conversions of a whole band would cost several band-sized temporaries
         for start in range(0, min(upto, height) - window_top, FLUSH_ROWS):
-            stop = min(upto, height) - window_top
-            stop = min(stop, start + FLUSH_ROWS)
-            write(window_top + start, acc[:, start:stop, :width] / np.maximum(total[start:stop, :width], 1e-8))
+            stop = min(min(upto, height) - window_top, start + FLUSH_ROWS)
+            write(window_top + start, acc[:, start:stop, :width])
 
     for row, top in enumerate(rows.starts):
         shift = top - window_top
@@ -73,20 +77,25 @@ def run_tiled(
             flush(top)
             acc[:, : th - shift] = acc[:, shift:]
             acc[:, th - shift :] = 0.0
-            total[: th - shift] = total[shift:]
-            total[th - shift :] = 0.0
             window_top = top
-        row_weights = feather(rows, row)[:, None]
+        ramp_rows = row_ramps[row]
+        row_weight = row_weights[row][ramp_rows, None]
         for first in range(0, cols.count, plan.batch):
             check()
             group = range(first, min(cols.count, first + plan.batch))
-            batch = np.stack([read_padded(read, height, width, top, cols.starts[c], th, tw) for c in group])
+            tiles = [read_padded(read, height, width, top, cols.starts[c], th, tw) for c in group]
+            batch = tiles[0][None] if len(tiles) == 1 else np.stack(tiles)
+            del tiles
             output = infer(batch)
+            if np.may_share_memory(output, batch):  # a network that hands its input back: weigh a copy
+                output = output.copy()
+            del batch
             for index, c in enumerate(group):
                 left = cols.starts[c]
-                weights = row_weights * col_weights[c]
-                acc[:, :, left : left + tw] += output[index] * weights
-                total[:, left : left + tw] += weights
+                tile = output[index]
+                tile[:, ramp_rows] *= row_weight
+                tile[:, :, col_ramps[c]] *= col_weights[c][col_ramps[c]]
+                acc[:, :, left : left + tw] += tile
             count += len(group)
     flush(height)
     return count

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from backend.inference.plan import feather, plan_tiles
+from backend.inference.plan import blend_weights, plan_tiles
 
 
 @torch.no_grad()
@@ -24,14 +24,11 @@ def tiled_forward(model: torch.nn.Module, image: torch.Tensor, *, tile: int = 51
     mode = "reflect" if pad_h < height and pad_w < width else "replicate"
     source = F.pad(image, (0, pad_w, 0, pad_h), mode=mode) if pad_h or pad_w else image
     output = torch.zeros((1, channels, rows.padded, cols.padded), device=image.device)
-    total = torch.zeros((1, 1, rows.padded, cols.padded), device=image.device)
     th, tw = plan.tile_shape
-    col_weights = [torch.from_numpy(feather(cols, index)).to(image.device) for index in range(cols.count)]
-    for row, top in enumerate(rows.starts):
-        row_weight = torch.from_numpy(feather(rows, row)).to(image.device)[:, None]
-        for col, left in enumerate(cols.starts):
+    col_weights = [torch.from_numpy(weight).to(image.device) for weight in blend_weights(cols)]
+    for top, row_weight in zip(rows.starts, blend_weights(rows), strict=True):
+        row_weight_t = torch.from_numpy(row_weight).to(image.device)[:, None]
+        for left, col_weight in zip(cols.starts, col_weights, strict=True):
             patch = model(source[:, :, top : top + th, left : left + tw]).float()
-            weight = row_weight * col_weights[col][None, :]
-            output[:, :, top : top + th, left : left + tw] += patch * weight
-            total[:, :, top : top + th, left : left + tw] += weight
-    return (output / total.clamp_min(1e-8))[:, :, :height, :width]
+            output[:, :, top : top + th, left : left + tw] += patch * (row_weight_t * col_weight[None, :])
+    return output[:, :, :height, :width]

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from backend.inference.plan import AxisPlan, PlanRefused, feather, plan_axis, plan_tiles
+from backend.inference.plan import AxisPlan, PlanRefused, blend_weights, feather, plan_axis, plan_tiles
 
 # (limit, overlap, multiple): the defaults' shapes, odd limits, overlaps near half the limit, big multiples
 LIMITS = [(64, 0, 1), (64, 16, 4), (100, 40, 16), (96, 8, 32), (128, 32, 8), (256, 32, 4), (512, 32, 8), (513, 31, 1)]
@@ -79,6 +79,22 @@ def test_feathered_weights_hand_over_smoothly_and_skip_cut_edges(limit: int, ove
             assert not weights[index + 1][:cut].any() and not weights[index][plan.size - cut :].any()
         if min(plan.overlaps()) * 3 <= 2 * plan.size:  # at most two tiles blend anywhere: weights sum to one
             np.testing.assert_allclose(total, 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize(("limit", "overlap", "multiple"), [*LIMITS, (64, 31, 1), (100, 49, 1)])
+def test_blend_weights_sum_to_one_everywhere_even_where_three_tiles_meet(
+    limit: int, overlap: int, multiple: int
+) -> None:
+    """What lets a tile run blend by a plain weighted sum: no weight plane, no division."""
+    for length in range(limit + 1, 1600, 7):
+        plan = plan_axis(length, limit, overlap, multiple)
+        total = np.zeros(plan.padded)
+        weights = blend_weights(plan)
+        for start, weight, raw in zip(plan.starts, weights, (feather(plan, i) for i in range(plan.count)), strict=True):
+            assert weight.dtype == np.float32 and weight.shape == (plan.size,)
+            assert ((weight == 0) == (raw == 0)).all()  # cut edges still weigh nothing
+            total[start : start + plan.size] += weight
+        np.testing.assert_allclose(total, 1.0, atol=1e-6)
 
 
 @pytest.mark.parametrize(
