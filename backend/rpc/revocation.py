@@ -8,7 +8,8 @@ holds; once it does not, the call ends with UNAUTHENTICATED naming the token (ne
 A response stream is produced on a helper thread and handed over through a one-slot queue, so the call's
 own thread wakes every interval even while the method waits a long time for something to send (an idle
 WatchJobs). When the call ends the helper closes the method's generator, whose ``add_callback`` hooks have
-already told it to stop.
+already told it to stop. A stream of requests answered once (UploadImages) is read the same way, so an
+upload whose client sends nothing more still ends once its token is revoked.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ _open = 0
 
 
 def open_streams() -> int:
-    """How many guarded response streams are open in this process (each holds an RPC thread)."""
+    """How many guarded streams are open in this process (each holds an RPC thread)."""
     with _open_lock:
         return _open
 
@@ -72,8 +73,19 @@ def _count(change: int) -> None:
         _open += change
 
 
-def _pumped(responses: Iterator[Any], check: _Check, context: grpc.ServicerContext, interval: float) -> Iterator[Any]:
-    """``responses`` made on a helper thread, with ``check`` run between them and every ``interval`` of waiting."""
+def _ended_quietly() -> None:
+    """A response stream whose call ended: nothing is left to send to anyone."""
+
+
+def _pumped(
+    responses: Iterator[Any],
+    check: _Check,
+    context: grpc.ServicerContext,
+    interval: float,
+    call_ended: Callable[[], None] = _ended_quietly,
+) -> Iterator[Any]:
+    """``responses`` made on a helper thread, with ``check`` run between them and every ``interval`` of waiting;
+    ``call_ended`` runs when the call ends first (it may raise)."""
     handoff: queue.Queue[tuple[object, Any]] = queue.Queue(maxsize=1)
     stopped = threading.Event()
     context.add_callback(stopped.set)
@@ -109,6 +121,7 @@ def _pumped(responses: Iterator[Any], check: _Check, context: grpc.ServicerConte
                 response, error = handoff.get(timeout=interval)
             except queue.Empty:
                 if stopped.is_set():  # the call ended (the client went away): so does this thread's work
+                    call_ended()
                     return
                 check()
                 continue
@@ -134,7 +147,11 @@ def guard_streams(
 
     def unary(behavior: Behavior) -> Behavior:  # a stream of requests, one response
         def run(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-            return behavior(_checked_requests(requests, _Check(name, still_valid, context, interval)), context)
+            def unfinished() -> None:  # not an end of the requests: the method must not take it for one
+                context.abort(grpc.StatusCode.CANCELLED, "the call ended before its last request")
+
+            check = _Check(name, still_valid, context, interval)
+            return behavior(_pumped(requests, check, context, interval, unfinished), context)
 
         return run
 

@@ -1,6 +1,6 @@
 """A revoked token's open streams end within seconds, on a real loopback backend: WatchJobs and WatchJob
-(idle, waiting for something to send) and an upload stream end with UNAUTHENTICATED naming the token, never
-its secret; a stream opened with another token goes on and still receives updates."""
+(idle, waiting for something to send) and an upload stream, sending or idle, end with UNAUTHENTICATED naming
+the token, never its secret; a stream opened with another token goes on and still receives updates."""
 
 from __future__ import annotations
 
@@ -139,3 +139,35 @@ def test_revoking_a_token_ends_its_upload_stream(
         answer.result(timeout=ENDS_WITHIN_S + 5)
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "'alice'" in (caught.value.details() or "") and tokens["alice"] not in (caught.value.details() or "")
+
+
+def test_revoking_a_token_ends_an_idle_upload_stream(
+    backend: Backend, channel: grpc.Channel, tokens: dict[str, str]
+) -> None:
+    """The client sends a header and one chunk, then nothing: the stream still ends once the token goes."""
+    finished = threading.Event()
+    with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
+        admin.create_dataset("idle")
+
+    def chunks() -> Iterator[datasets_pb2.UploadChunk]:
+        header = datasets_pb2.UploadHeader(dataset="idle", filename="a.png", sha256="0" * 64, size_bytes=16)
+        yield datasets_pb2.UploadChunk(header=header)
+        yield datasets_pb2.UploadChunk(data=b"12345678")
+        finished.wait(30)  # sends nothing more until the test is over
+
+    uploads = datasets_pb2_grpc.DatasetsStub(channel)
+    answer = uploads.UploadImages.future(chunks(), metadata=metadata(tokens["alice"]))
+    try:
+        time.sleep(1.5)  # idle past a check interval: nothing ends while the token holds
+        assert not answer.done()
+        with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
+            admin.revoke_token("alice")
+        revoked_at = time.monotonic()
+        with pytest.raises(grpc.RpcError) as caught:
+            answer.result(timeout=ENDS_WITHIN_S + 1)
+        assert time.monotonic() - revoked_at < ENDS_WITHIN_S
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        details = caught.value.details() or ""
+        assert "'alice'" in details and "revoked" in details and tokens["alice"] not in details
+    finally:
+        finished.set()
