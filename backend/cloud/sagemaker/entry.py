@@ -19,7 +19,8 @@ from typing import Any
 from backend.cloud.sagemaker.container import ContainerPaths, container_paths
 from backend.cloud.sagemaker.context import ContainerContext
 from backend.cloud.sagemaker.params import DETECTION, RESTORATION, START_PREFIX, params_of
-from omni_core.errors import InvalidArgument, JobCancelled, OmniError
+from backend.processes.outcome import outcome
+from omni_core.errors import InvalidArgument
 
 EXIT_INTERRUPTED = 143  # 128 + SIGTERM, what a process killed by SIGTERM reports
 #: SageMaker keeps the first 1,024 characters of the failure file as FailureReason
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = container_paths()
     ctx = ContainerContext(paths, scratch_dir=Path(tempfile.mkdtemp(prefix="omni-scratch-")))
     ctx.handle_sigterm()
-    try:
+    with outcome(swallow=Exception) as ended:
         kind, values = _training_values(paths.hyperparameters())
         if kind == RESTORATION:
             train_restoration(values, paths, ctx)
@@ -107,17 +108,12 @@ def main(argv: list[str] | None = None) -> int:
             train_detection(values, paths, ctx)
         else:
             raise InvalidArgument("omni_kind", f"{kind!r} is not a training this entry point runs")
-    except JobCancelled:
+    if ended.status == "CANCELLED":
         ctx.log("stopped on SIGTERM; the checkpoint is in the synced folder and a restart resumes from it")
         return EXIT_INTERRUPTED
-    except OmniError as error:
-        ctx.log(error.message, level="error")
-        _write_failure(paths, error.message)
-        return 1
-    except Exception as error:  # noqa: BLE001 - anything else still becomes the job's FailureReason
-        message = f"{type(error).__name__}: {error}"
-        ctx.log(message, level="error")
-        _write_failure(paths, message)
+    if ended.failed:  # a domain error's message, or anything else named by its type: the job's FailureReason
+        ctx.log(ended.error, level="error")
+        _write_failure(paths, ended.error)
         return 1
     return 0
 
