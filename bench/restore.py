@@ -244,8 +244,10 @@ PEAK_RSS = textwrap.dedent(
     from pathlib import Path
     from backend.batch.codec import decode, encode
     from backend.batch.engine_setup import open_run_engine
+    from backend.batch.precision import PrecisionFiles
     from omni_core.batch.output import write_atomic
     from omni_core.batch.params import RestoreOptions
+    from omni_core.precision import FP32
 
     def mb(field):
         return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field)) / 1024
@@ -255,7 +257,7 @@ PEAK_RSS = textwrap.dedent(
             handle.write("5")
 
     onnx, image, out, tile = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-    run = open_run_engine(onnx, RestoreOptions(tile=tile, overlap=32))
+    run = open_run_engine(PrecisionFiles({FP32: onnx}), RestoreOptions(tile=tile, overlap=32))
     peaks = {"start": mb("VmRSS")}
     began = time.perf_counter()
     reset()
@@ -299,12 +301,14 @@ BARE_PLAN = textwrap.dedent(
     import numpy as np
     from backend.batch.codec import decode
     from backend.batch.engine_setup import open_run_engine
+    from backend.batch.precision import PrecisionFiles
     from omni_core.batch.params import RestoreOptions
+    from omni_core.precision import FP32
     from backend.inference.engine import open_engine
     from backend.inference.tiling import read_padded
 
     onnx, folder, cache = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    run = open_run_engine(onnx, RestoreOptions(), cache)
+    run = open_run_engine(PrecisionFiles({FP32: onnx}), RestoreOptions(), cache)
     engine = open_engine(onnx)
     engine.run(np.zeros((1, 3, 64, 64), np.float32))
     seconds = pixels = 0.0
