@@ -38,7 +38,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(VENV)/bin/mypy omni_core backend desktop omni_cli protos/generate.py
+	$(VENV)/bin/mypy omni_core backend desktop omni_cli bench protos/generate.py
 
 test: setup system-deps lint n8n-if-node
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest

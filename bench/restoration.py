@@ -98,10 +98,10 @@ def real_image_table(models: list[tuple[str, object]]) -> None:
         for label, figures in rows:
             print(f"{label:<44} {figures['psnr']:>8.2f} {figures['ssim']:>7.4f}")
         for case in dict.fromkeys(row["case"] for row in first["cases"]):
-            figures = [_case_mean(section, domain, case) for _, section in sections]
-            shown = ", ".join(f"{method} {value:.2f}" for method, value in figures[0].items() if method != "model")
-            models = " / ".join(f"{mine['model']:.2f}" for mine in figures if "model" in mine)
-            print(f"  {case}: {shown}" + (f", model {models}" if models else ""))
+            means = [_case_mean(section, domain, case) for _, section in sections]
+            shown = ", ".join(f"{method} {value:.2f}" for method, value in means[0].items() if method != "model")
+            model_figures = " / ".join(f"{m['model']:.2f}" for m in means if "model" in m)
+            print(f"  {case}: {shown}" + (f", model {model_figures}" if model_figures else ""))
         best = max(summary["nlm"]["psnr"], summary["bm3d"]["psnr"])
         for name, section in sections:
             if name:
