@@ -2,9 +2,9 @@
 plan's feathered weights, processed one band of tile rows at a time.
 
 Only one band is held in float32 (a tile's height x the image width): rows that no later tile can touch
-are handed to ``write`` before the next band starts, so memory grows
-with the tile size and the image width, not the image area. A tiled side is read reflected past its end
-up to the plan's padded size (as the network pads a whole image), and the padding is never written.
+are handed to ``write`` before the next band starts, so memory grows with the tile size and the image width,
+not the image area. A tiled side is read reflected past its end up to the plan's padded size (as the network
+pads a whole image), and the padding is never written.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def run_tiled(
     count = 0
 
     def flush(upto: int) -> None:
+        # a few rows at a time: converting a whole band would cost band-sized temporaries
         for start in range(0, min(upto, height) - window_top, FLUSH_ROWS):
             stop = min(min(upto, height) - window_top, start + FLUSH_ROWS)
             write(window_top + start, acc[:, start:stop, :width])
