@@ -7,7 +7,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,10 +114,10 @@ def test_revoking_a_token_ends_its_watch_streams_and_no_one_elses(
     assert open_streams() == 0
 
 
-def test_revoking_a_token_ends_its_upload_stream(
-    backend: Backend, channel: grpc.Channel, tokens: dict[str, str]
-) -> None:
-    revoked = threading.Event()
+def upload_then(
+    backend: Backend, channel: grpc.Channel, token: str, rest: Callable[[], Iterator[datasets_pb2.UploadChunk]]
+) -> Any:
+    """An UploadImages call (a future) into a new dataset: a header and one chunk, then what ``rest`` yields."""
     with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
         admin.create_dataset("shots")
 
@@ -125,20 +125,41 @@ def test_revoking_a_token_ends_its_upload_stream(
         header = datasets_pb2.UploadHeader(dataset="shots", filename="a.png", sha256="0" * 64, size_bytes=16)
         yield datasets_pb2.UploadChunk(header=header)
         yield datasets_pb2.UploadChunk(data=b"12345678")
+        yield from rest()
+
+    return datasets_pb2_grpc.DatasetsStub(channel).UploadImages.future(chunks(), metadata=metadata(token))
+
+
+def revoke_alice(backend: Backend) -> float:
+    with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
+        admin.revoke_token("alice")
+    return time.monotonic()
+
+
+def assert_upload_revoked(answer: Any, secret: str, since: float) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        answer.result(timeout=ENDS_WITHIN_S + 5)
+    assert time.monotonic() - since < ENDS_WITHIN_S
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    details = caught.value.details() or ""
+    assert "'alice'" in details and "revoked" in details and secret not in details
+
+
+def test_revoking_a_token_ends_its_upload_stream(
+    backend: Backend, channel: grpc.Channel, tokens: dict[str, str]
+) -> None:
+    revoked = threading.Event()
+
+    def more() -> Iterator[datasets_pb2.UploadChunk]:
         assert revoked.wait(10)
         time.sleep(1.2)  # past the check interval
         yield datasets_pb2.UploadChunk(data=b"12345678")
 
-    uploads = datasets_pb2_grpc.DatasetsStub(channel)
-    answer = uploads.UploadImages.future(chunks(), metadata=metadata(tokens["alice"]))
+    answer = upload_then(backend, channel, tokens["alice"], more)
     time.sleep(0.5)
-    with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
-        admin.revoke_token("alice")
+    revoked_at = revoke_alice(backend)
     revoked.set()
-    with pytest.raises(grpc.RpcError) as caught:
-        answer.result(timeout=ENDS_WITHIN_S + 5)
-    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    assert "'alice'" in (caught.value.details() or "") and tokens["alice"] not in (caught.value.details() or "")
+    assert_upload_revoked(answer, tokens["alice"], revoked_at)
 
 
 def test_revoking_a_token_ends_an_idle_upload_stream(
@@ -146,28 +167,15 @@ def test_revoking_a_token_ends_an_idle_upload_stream(
 ) -> None:
     """The client sends a header and one chunk, then nothing: the stream still ends once the token goes."""
     finished = threading.Event()
-    with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
-        admin.create_dataset("idle")
 
-    def chunks() -> Iterator[datasets_pb2.UploadChunk]:
-        header = datasets_pb2.UploadHeader(dataset="idle", filename="a.png", sha256="0" * 64, size_bytes=16)
-        yield datasets_pb2.UploadChunk(header=header)
-        yield datasets_pb2.UploadChunk(data=b"12345678")
+    def nothing() -> Iterator[datasets_pb2.UploadChunk]:
         finished.wait(30)  # sends nothing more until the test is over
+        yield from ()
 
-    uploads = datasets_pb2_grpc.DatasetsStub(channel)
-    answer = uploads.UploadImages.future(chunks(), metadata=metadata(tokens["alice"]))
+    answer = upload_then(backend, channel, tokens["alice"], nothing)
     try:
         time.sleep(1.5)  # idle past a check interval: nothing ends while the token holds
         assert not answer.done()
-        with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token=TOKEN)) as admin:
-            admin.revoke_token("alice")
-        revoked_at = time.monotonic()
-        with pytest.raises(grpc.RpcError) as caught:
-            answer.result(timeout=ENDS_WITHIN_S + 1)
-        assert time.monotonic() - revoked_at < ENDS_WITHIN_S
-        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
-        details = caught.value.details() or ""
-        assert "'alice'" in details and "revoked" in details and tokens["alice"] not in details
+        assert_upload_revoked(answer, tokens["alice"], revoke_alice(backend))
     finally:
         finished.set()
