@@ -78,14 +78,15 @@ def _ended_quietly() -> None:
 
 
 def _pumped(
-    responses: Iterator[Any],
+    messages: Iterator[Any],
     check: _Check,
     context: grpc.ServicerContext,
     interval: float,
     call_ended: Callable[[], None] = _ended_quietly,
 ) -> Iterator[Any]:
-    """``responses`` made on a helper thread, with ``check`` run between them and every ``interval`` of waiting;
-    ``call_ended`` runs when the call ends first (it may raise)."""
+    """``messages`` (the method's responses, or the client's requests) read on a helper thread, with ``check``
+    run between them and every ``interval`` of waiting; ``call_ended`` runs when the call ends first (it may
+    raise)."""
     handoff: queue.Queue[tuple[object, Any]] = queue.Queue(maxsize=1)
     stopped = threading.Event()
     context.add_callback(stopped.set)
@@ -101,15 +102,15 @@ def _pumped(
 
     def pump() -> None:
         try:
-            for response in responses:
-                if not put((response, None)):
+            for message in messages:
+                if not put((message, None)):
                     break
             else:
                 put((_END, None))
         except BaseException as error:  # noqa: BLE001 - handed to the call's thread, which raises it
             put((_END, error))
         finally:
-            close = getattr(responses, "close", None)
+            close = getattr(messages, "close", None)
             if close is not None and stopped.is_set():
                 close()
 
@@ -118,19 +119,19 @@ def _pumped(
     try:
         while True:
             try:
-                response, error = handoff.get(timeout=interval)
+                message, error = handoff.get(timeout=interval)
             except queue.Empty:
                 if stopped.is_set():  # the call ended (the client went away): so does this thread's work
                     call_ended()
                     return
                 check()
                 continue
-            if response is _END:
+            if message is _END:
                 if error is not None:
                     raise error
                 return
             check()
-            yield response
+            yield message
     finally:
         stopped.set()
         _count(-1)
