@@ -72,7 +72,10 @@ _CODES: dict[str, tuple[Problem, str]] = {
     "SlowDown": (Problem.UNAVAILABLE, "the server kept asking to slow down"),
     "ServiceUnavailable": (Problem.UNAVAILABLE, "the server is unavailable"),
     "InternalError": (Problem.UNAVAILABLE, "the server kept failing with an internal error"),
-    "BadDigest": (Problem.CHECKSUM_MISMATCH, "the server received different bytes than were sent (Content-MD5)"),
+    "BadDigest": (
+        Problem.CHECKSUM_MISMATCH,
+        "the server received different bytes than were sent (their checksum did not match)",
+    ),
     "XAmzContentSHA256Mismatch": (Problem.CHECKSUM_MISMATCH, "the server received different bytes than were sent"),
 }
 

@@ -1,15 +1,17 @@
-"""S3Store against a real SeaweedFS (signatures, identities and Content-MD5 enforced) and moto."""
+"""S3Store against a real SeaweedFS (signatures, identities, Content-MD5 and part checksums enforced) and moto."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from backend.storage import multipart
 from backend.storage.check import check_remote
 from backend.storage.credentials import Credentials
 from backend.storage.s3 import PART_SIZE, S3Store
@@ -232,6 +234,13 @@ def test_moto_is_a_second_endpoint(moto_s3: MotoS3, unique_bucket_prefix: str, t
     store.create_buckets()
     store.put_bytes("models/layer_2/restoration_layer2_20261203_000001/card.json", b"{}")
     assert store.stat("models/layer_2/restoration_layer2_20261203_000001/card.json").size == 2
+    # a multipart upload as AWS wants it: CRC32 declared at creation, sent with each part, listed at completion
+    source = tmp_path / "last.pt"
+    source.write_bytes(os.urandom(2 * PART_SIZE + 7))
+    info = store.put_file("training-outputs/checkpoints/moto/last.pt", source)
+    assert store.uploader.sent_parts == 3
+    got = store.get_file("training-outputs/checkpoints/moto/last.pt", tmp_path / "back" / "last.pt")
+    assert got.sha256 == info.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("mode", ["503", "drop"])
@@ -362,6 +371,52 @@ def test_an_unfinished_upload_of_other_bytes_is_aborted(admin_store: S3Store, tm
     admin_store.put_file("training-outputs/checkpoints/ab/last.pt", source)
     assert admin_store.client._list_multipart_uploads(bucket, prefix=name).uploads == []
     assert admin_store.get_bytes("training-outputs/checkpoints/ab/last.pt") == source.read_bytes()
+
+
+def test_a_part_whose_bytes_do_not_match_its_checksum_is_refused_by_the_server(
+    admin_store: S3Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part's CRC32 is checked by the server: bytes damaged on the way never become the object."""
+    source = tmp_path / "weights.pt"
+    source.write_bytes(os.urandom(2 * PART_SIZE + 3))
+    right = multipart.crc32_of
+    monkeypatch.setattr(multipart, "crc32_of", lambda data: right(data[:-1]))  # as if a byte changed in transit
+    with pytest.raises(RemoteError) as caught:
+        admin_store.put_file("training-outputs/checkpoints/crc/last.pt", source)
+    assert caught.value.problem == Problem.CHECKSUM_MISMATCH
+    assert "checksum did not match" in str(caught.value)
+    with pytest.raises(NotFound):
+        admin_store.stat("training-outputs/checkpoints/crc/last.pt")
+    monkeypatch.setattr(multipart, "crc32_of", right)
+    admin_store.put_file("training-outputs/checkpoints/crc/last.pt", source)
+    assert admin_store.get_bytes("training-outputs/checkpoints/crc/last.pt") == source.read_bytes()
+
+
+def test_an_upload_begun_before_parts_had_checksums_starts_again(admin_store: S3Store, tmp_path: Path) -> None:
+    """A state file from an older version (no part checksum declared) cannot be completed with checksums:
+    its upload is aborted and a new one sends every part."""
+    source = tmp_path / "weights.pt"
+    source.write_bytes(os.urandom(2 * PART_SIZE + 1))
+    key = "training-outputs/checkpoints/old/last.pt"
+    bucket, name = admin_store.config.locate(key)
+    old_id = admin_store.client._create_multipart_upload(bucket, name, {})
+    uploader = admin_store.uploader
+    first_part = source.read_bytes()[: uploader.part_size]
+    admin_store.client._upload_part(bucket, name, first_part, None, old_id, 1)  # the old upload holds part 1
+    old_state = {
+        "bucket": bucket,
+        "object_name": name,
+        "upload_id": old_id,
+        "size": source.stat().st_size,
+        "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+        "part_size": multipart.part_size_for(source.stat().st_size, uploader.part_size),
+    }
+    uploader._state_path(bucket, name).parent.mkdir(parents=True, exist_ok=True)
+    uploader._state_path(bucket, name).write_text(json.dumps(old_state))
+    admin_store.put_file(key, source)
+    assert uploader.sent_parts == 3
+    assert admin_store.client._list_multipart_uploads(bucket, prefix=name).uploads == []
+    assert admin_store.get_bytes(key) == source.read_bytes()
 
 
 def test_objects_another_tool_named_outside_the_workspace_are_not_listed(
