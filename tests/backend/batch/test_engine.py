@@ -20,6 +20,15 @@ def test_a_machine_without_a_gpu_runs_on_the_cpu_without_trying_the_gpu_provider
     engine = open_engine(tiny_onnx)
     assert engine.provider == CPU == engine.session.get_providers()[0]
     assert engine.warnings == []  # nothing to warn a CPU-only machine about
+    # no memory pattern on the CPU: it doubled the peak and ran each new shape twice on fresh memory
+    assert engine.session.get_session_options().enable_mem_pattern is False
+
+
+def test_gpu_sessions_keep_the_memory_pattern() -> None:
+    from backend.inference.engine import EngineOptions, session_options
+
+    assert session_options(EngineOptions(), cpu=False).enable_mem_pattern is True
+    assert session_options(EngineOptions()).enable_mem_pattern is False
 
 
 def test_best_provider_falls_back_to_cpu_and_says_why(tiny_onnx: Path, monkeypatch: pytest.MonkeyPatch) -> None:
