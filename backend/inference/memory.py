@@ -47,8 +47,8 @@ FALLBACK_BYTES_PER_PIXEL = 4096.0
 #: the CUDA provider's own workspaces (cuDNN) and context, kept out of the free memory planned for
 GPU_RESERVE_BYTES = 1 << 30
 #: the largest tile a CPU is given even when memory holds more: ONNX Runtime on a CPU keeps its speed per pixel
-#: up to a few megapixels and then falls off (measured, layer 1 mini on 2 cores: 2.8-3.2 MP/s from 1 to 6 MP,
-#: 1.07 MP/s on a whole 12 MP tile, which made a 24 MP scan take 15 s where 4 MP tiles take a third less)
+#: up to a few megapixels and then falls off (measured, the width-12 layer 1 mini on 2 cores: 2.8-3.2 MP/s from 1
+#: to 6 MP, 1.07 MP/s on a whole 12 MP tile, which made a 24 MP scan take 15 s where 4 MP tiles take a third less)
 CPU_TILE_PIXELS = 2048 * 2048
 
 

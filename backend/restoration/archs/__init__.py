@@ -99,17 +99,22 @@ def _layer2(preset: str, width: int, num_blocks: tuple[int, ...], heads: tuple[i
     )
 
 
-# Parameter counts: layer1 36k / 80k / 215k / 2.4M; layer2 26k (the first system's size) / 74k / 1.6M / 3.8M.
+# Parameter counts: layer1 36k / 82k / 215k / 2.4M; layer2 26k (the first system's size) / 74k / 1.6M / 3.8M.
 # "mini" is for short CPU budgets: a training step of layer2-mini costs what one of layer2-tiny does (both
 # are bound by per-operation overhead at these widths, ~140 ms for 8 crops of 64 px on 2 cores), so the
 # wider network learns more in the same minutes (bench/restoration.py).
+# layer1-mini (the fast tier's network) spends its capacity below full resolution: 8 channels at full size
+# (ONNX Runtime's CPU convolutions work in blocks of 8 channels; 12 cost nearly what 16 do), more blocks at half
+# and quarter size. Against the width-12 (1, 1, 1) it replaced, same data and 20 CPU-minutes (bench.tiers
+# held-out): 27.02 vs 26.91 dB, bare 4.2-4.5 vs 3.1 MP/s at 1024 px on 2 cores; a 24 MP scan 8.7-10.3 vs
+# 11.7-12.1 s end to end. Deeper (four levels, width 8) was faster still but learnt less in that budget (24.97).
 # The original Restormer is NetworkConfig("restormer", width=48, num_blocks=(4, 6, 6, 8), heads=(1, 2, 4, 8),
 # refinement_blocks=4): 26.1M.
 PRESETS: dict[str, NetworkConfig] = {
     c.preset: c
     for c in (
         _layer1("tiny", 8, (1, 1, 1)),
-        _layer1("mini", 12, (1, 1, 1)),
+        _layer1("mini", 8, (1, 2, 3)),
         _layer1("small", 16, (1, 1, 2)),
         _layer1("base", 24, (1, 2, 2, 2)),
         _layer2("tiny", 4, (2, 2, 2), (1, 2, 4), 1),
