@@ -21,6 +21,7 @@ Import in worker processes only: it imports onnxruntime.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import math
 import time
@@ -70,12 +71,14 @@ class VariantsReport:
 
 @contextlib.contextmanager
 def _quiet_quantizer() -> Iterator[None]:
-    """The quantizer logs a warning per rank-1 weight it cannot quantize per channel (norm scales): noise."""
+    """The quantizer logs a warning per rank-1 weight it cannot quantize per channel (norm scales), and its
+    Percentile calibrator prints its range to stdout: noise in a job's log."""
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        yield
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
     finally:
         root.setLevel(level)
 
