@@ -20,12 +20,15 @@ CACHE_LIMIT_BYTES = 2 << 30
 Item = TypeVar("Item")
 
 
-class ValidationPairs(Protocol):
-    """What validation reads: ``len`` and (clean, degraded) uint8 images by index."""
+class ImagePairs(Protocol):
+    """What training patches and validation read: ``len`` and (clean, degraded) uint8 images by index."""
 
     def __len__(self) -> int: ...
 
     def get(self, index: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+ValidationPairs = ImagePairs
 
 
 class PairImages:
@@ -42,6 +45,11 @@ class PairImages:
 
     def __len__(self) -> int:
         return len(self.pairs)
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether every pair is decoded and kept (the set fits in ``CACHE_LIMIT_BYTES``)."""
+        return self._cache is not None
 
     def _load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         clean, degraded = self.pairs[index]
@@ -108,7 +116,7 @@ class TrainingSet(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 class TrainPatches(TrainingSet):
     """Index ``(epoch, i)`` -> (degraded patch, clean patch), augmented with flips and 90° turns."""
 
-    def __init__(self, images: PairImages, patch: int, seed: int) -> None:
+    def __init__(self, images: ImagePairs, patch: int, seed: int) -> None:
         self.images = images
         self.patch = patch
         self.seed = seed

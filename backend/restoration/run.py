@@ -24,7 +24,7 @@ from backend.restoration.archs import config_to_dict, count_parameters, preset_f
 from backend.restoration.before_after import before_after
 from backend.restoration.clean_data import CleanImages, DegradedPatches, DegradedValidation, scan_clean
 from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
-from backend.restoration.distill import objective_for
+from backend.restoration.distill import TaughtPairs, objective_for, taught_training_pairs
 from backend.restoration.export import export_onnx
 from backend.restoration.pairs import PairScan, scan_pairs
 from backend.restoration.params import TrainRestorationParams
@@ -176,10 +176,13 @@ def train_from_data(
             "it needs clean/ and degraded/ images with matching names",
             field="data",
         )
-    dataset = TrainPatches(PairImages(train_pairs), params.patch, params.seed)
+    images, objective = taught_training_pairs(params, PairImages(train_pairs), ctx)
+    if isinstance(images, TaughtPairs):
+        report["distillation"] = {"taught_ahead": True, "teacher_cpu_seconds": images.cpu_seconds}
+    dataset = TrainPatches(images, params.patch, params.seed)
     validation = PairImages(val_pairs)
     outcome.extra.update({TRAINING_SET: dataset, VALIDATION_SET: validation})  # for the precision variants
-    train(params, outcome.config, dataset, validation, ctx, outcome, objective_for(params, ctx))
+    train(params, outcome.config, dataset, validation, ctx, outcome, objective)
     return data_fingerprint(scan)
 
 

@@ -8,13 +8,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from backend.restoration.archs import build_network, preset_for
 from backend.restoration.datasets import PairImages, TrainPatches, split_pairs, to_tensor
-from backend.restoration.distill import DistillationObjective, PixelObjective
+from backend.restoration.distill import DistillationObjective, PixelObjective, teach_pairs
 from backend.restoration.losses import build_loss
 from backend.restoration.pairs import scan_pairs
 from backend.restoration.params import TrainRestorationParams, validate_train_params
@@ -93,6 +94,39 @@ def test_the_teacher_does_not_learn() -> None:
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in student.parameters())
 
 
+def test_pairs_taught_ahead_hold_the_blended_target(pairs_dir: Path) -> None:
+    images = PairImages(scan_pairs(pairs_dir).pairs)
+    assert images.in_memory
+    taught = teach_pairs(images, ConstantTeacher(), 0.25)
+    assert len(taught) == len(images) and taught.cpu_seconds > 0
+    for index in range(len(images)):
+        clean, degraded = images.get(index)
+        target, given = taught.get(index)
+        assert given is degraded and target.dtype == np.uint8 and target.shape == clean.shape
+        expected = 0.75 * clean.astype(np.float64) + 0.25 * GREY * 255
+        assert np.abs(target - expected).max() <= 1.0
+
+
+def test_taught_ahead_is_the_step_objective(pairs_dir: Path) -> None:
+    """A pixel-wise teacher gives the same output on a crop as on the whole image, so the loss against the
+    targets taught ahead must equal the in-step objective's loss on the same crops (up to uint8 rounding)."""
+    torch.manual_seed(3)
+    teacher = nn.Sequential(nn.Conv2d(3, 3, 1), nn.Sigmoid())
+    student = build_network(preset_for(1, "tiny")).eval()
+    images = PairImages(scan_pairs(pairs_dir).pairs)
+    loss = build_loss("charbonnier")
+    live = DistillationObjective(loss, teacher, 0.6)
+    ahead = TrainPatches(teach_pairs(images, teacher, 0.6), 32, seed=4)
+    plain = TrainPatches(images, 32, seed=4)
+    for key in [(0, 0), (1, 1), (2, len(images) - 1)]:
+        degraded, clean = (t[None] for t in plain[key])
+        same_degraded, target = (t[None] for t in ahead[key])
+        assert torch.equal(degraded, same_degraded)
+        with torch.no_grad():
+            output = student(degraded)
+            assert float(loss(output, target)) == pytest.approx(float(live(output, degraded, clean)), abs=2e-3)
+
+
 def test_weight_without_teacher_is_refused() -> None:
     with pytest.raises(InvalidArgument) as refused:
         validate_train_params(TrainRestorationParams(data="d", distill_weight=0.5))
@@ -124,4 +158,6 @@ def test_distilled_student_card(backend: Backend, client: Connection, pairs_dir:
     assert student.metrics["mp_per_s"] == pytest.approx(speed["mp_per_s"]) and "psnr" in student.metrics
     logs = [e.log.message for e in client.watch_job(student_job.id) if e.WhichOneof("payload") == "log"]
     assert any(f"distilling from {teacher}" in line for line in logs)
+    assert any("teacher targets for" in line and "before the time budget" in line for line in logs)
+    assert json.loads(client.get_report(student_job.id, "json"))["distillation"]["taught_ahead"] is True
     assert "Tier: quality  Speed: " in client.get_report(student_job.id, "text")
