@@ -8,8 +8,8 @@ weights and run in eval mode without gradients, so only the student learns.
 Fixed pairs that fit in memory get the blended targets once, before training (``TaughtPairs``): the same
 target for the same crop, without a teacher forward pass in every step (layer 2 mini teaching layer 1 mini: 139
 CPU-ms per batch of 8 x 64², the student's whole step 119 CPU-ms, so half a CPU-time budget went to the
-teacher). Clean images degraded
-afresh every epoch cannot be taught ahead, so they keep the teacher in the step (``DistillationObjective``).
+teacher). Clean images degraded afresh every epoch cannot be taught ahead, so they keep the teacher in the step
+(``DistillationObjective``).
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def teach_pairs(
     runs between batches (a job's cancellation check)."""
     began = time.process_time()
     teacher = teacher.to("cpu").eval()
-    targets: list[np.ndarray | None] = [None] * len(images)
+    targets: dict[int, np.ndarray] = {}
     by_shape: dict[tuple[int, ...], list[int]] = {}
     for index in range(len(images)):
         by_shape.setdefault(images.get(index)[1].shape, []).append(index)
@@ -113,7 +113,7 @@ def teach_pairs(
                 target = blended(clean, taught, weight).mul_(255.0).add_(0.5).clamp_(0, 255)
             for index, image in zip(chunk, target.to(torch.uint8).permute(0, 2, 3, 1).numpy(), strict=True):
                 targets[index] = image
-    return TaughtPairs([t for t in targets if t is not None], images, time.process_time() - began)
+    return TaughtPairs([targets[i] for i in range(len(images))], images, time.process_time() - began)
 
 
 def load_teacher(store: ArtifactStore, model: ModelVersion, scratch: Path, device: torch.device) -> nn.Module:
