@@ -57,3 +57,7 @@ def fail(conn: Connection, parent_pid: int) -> None:
             raise RAISED[name]
         conn.send(dataclasses.replace(ended, exception=None))  # the exception itself stays here
     conn.send(Done({}))
+
+
+def say_hello(conn: Connection, parent_pid: int) -> None:
+    conn.send("hello")
