@@ -297,7 +297,7 @@ class JobManager:
             name=f"omni-job-{job.id}",
             daemon=False,  # a job starts processes of its own (DataLoader workers)
             job_id=job.id,
-            kind_name=job.kind,
+            kind=KINDS[job.kind],  # pickled by reference: the worker imports this kind's module, not every kind's
             params=job.params,
             workspace_root=str(self.workspace.root),
             host_paths_allowed=self.workspace.host_paths_allowed,

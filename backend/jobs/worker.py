@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.jobs import lifeline
+from backend.jobs.kind import JobKind
 from backend.jobs.records import EventType, JobState, evaluation_payload, item_payload
 from backend.processes.outcome import outcome
 from backend.processes.watchdog import watch_parent
@@ -160,7 +161,7 @@ def _redirect_output(log_path: Path) -> None:
 def worker_main(
     *,
     job_id: str,
-    kind_name: str,
+    kind: JobKind,
     params: dict[str, Any],
     workspace_root: str,
     scratch_dir: str,
@@ -189,9 +190,6 @@ def worker_main(
         host_paths_allowed=host_paths_allowed,
     )
     with outcome(swallow=BaseException) as ended:  # a job's crash must be reported, whatever it is
-        from backend.jobs.registry import get_kind
-
-        kind = get_kind(kind_name)
         run = kind.run_function()
         result = run(kind.load_params(params), ctx)
         if isinstance(result, dict):

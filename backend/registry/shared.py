@@ -15,16 +15,18 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend.registry.registry import CARD, ModelRegistry, ModelVersion, layer_of
 from backend.storage.credentials import workspace_keys_path
 from backend.storage.local import LocalStore
 from backend.storage.remote import open_remote
 from backend.storage.remote_config import config_path
-from backend.storage.s3 import S3Store
 from backend.storage.s3_errors import Problem, RemoteError
 from omni_core.errors import FailedPrecondition, NotFound, OmniError, shown
+
+if TYPE_CHECKING:
+    from backend.storage.s3 import S3Store
 
 STATE_DIR_NAME = ".omni"  # the workspace's state folder (backend.workspace.STATE_DIR_NAME; not imported: a cycle)
 

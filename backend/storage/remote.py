@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.storage import credentials
 from backend.storage.remote_config import load_config
-from backend.storage.s3 import S3Store
 from omni_core.errors import FailedPrecondition
+
+if TYPE_CHECKING:
+    from backend.storage.s3 import S3Store
 
 
 def open_remote(state_dir: Path) -> S3Store | None:
@@ -17,6 +20,8 @@ def open_remote(state_dir: Path) -> S3Store | None:
     config = load_config(state_dir)
     if config is None:
         return None
+    from backend.storage.s3 import S3Store  # the minio SDK, only for a workspace with a remote
+
     return S3Store(config, credentials.resolve(config, state_dir), state_dir=state_dir)
 
 

@@ -11,7 +11,6 @@ import enum
 import ssl
 
 import urllib3.exceptions
-from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
 from omni_core.errors import OmniError
 
@@ -96,6 +95,10 @@ def translate(
     error: BaseException, *, endpoint: str, hint: str = "", bucket: str = "", key: str = "", action: str = "access"
 ) -> RemoteError:
     """The ``RemoteError`` for a failure of one call on ``bucket``/``key`` (``action``: read, write, list, ...)."""
+    # imported here: the minio package costs ~0.2 s, and what imports RemoteError (every job that may read the
+    # shared registry) needs it only when an S3 call has failed
+    from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
+
     where = f"s3://{bucket}/{key}" if key else f"bucket {bucket!r}" if bucket else endpoint
     if isinstance(error, RemoteError):
         return error
