@@ -141,6 +141,23 @@ def objective_for(params: TrainRestorationParams, ctx: JobContext) -> Objective 
     return DistillationObjective(build_loss(params.loss), _teacher_network(params, ctx), params.distill_weight)
 
 
+#: teaching ahead restores every whole image once; a step's teacher restores only crops. Ahead is chosen while an
+#: image is at most this many crops (and at most the run's epochs), so it never costs more than that many epochs
+#: of in-step teaching
+AHEAD_MAX_CROPS_PER_IMAGE = 16
+
+
+def not_taught_ahead(params: TrainRestorationParams, images: PairImages) -> str:
+    """Why the pairs are not taught ahead ("" when they are)."""
+    if not images.in_memory:
+        return "the pairs do not fit in memory"
+    pixels = sum(images.get(index)[1][..., 0].size for index in range(len(images)))
+    crops = pixels / len(images) / params.patch**2
+    if crops > min(params.epochs, AHEAD_MAX_CROPS_PER_IMAGE):
+        return f"an image is {crops:.0f} crops of {params.patch} px on average, more than teaching ahead saves"
+    return ""
+
+
 def taught_training_pairs(
     params: TrainRestorationParams, images: PairImages, ctx: JobContext
 ) -> tuple[ImagePairs, Objective | None]:
@@ -148,8 +165,9 @@ def taught_training_pairs(
     there is a teacher and the pairs are in memory, else the pairs and ``objective_for``'s objective."""
     if not params.teacher:
         return images, None
-    if not images.in_memory:
-        ctx.log("the pairs do not fit in memory: the teacher runs in every training step", level="warning")
+    why_not = not_taught_ahead(params, images)
+    if why_not:
+        ctx.log(f"the teacher runs in every training step: {why_not}")
         return images, objective_for(params, ctx)
     network = _teacher_network(params, ctx)
     ctx.progress(0, 0, unit="", message="the teacher restores the training pairs")

@@ -15,7 +15,7 @@ from torch import nn
 
 from backend.restoration.archs import build_network, preset_for
 from backend.restoration.datasets import PairImages, TrainPatches, split_pairs, to_tensor
-from backend.restoration.distill import DistillationObjective, PixelObjective, teach_pairs
+from backend.restoration.distill import DistillationObjective, PixelObjective, not_taught_ahead, teach_pairs
 from backend.restoration.losses import build_loss
 from backend.restoration.pairs import scan_pairs
 from backend.restoration.params import TrainRestorationParams, validate_train_params
@@ -127,6 +127,17 @@ def test_taught_ahead_is_the_step_objective(pairs_dir: Path) -> None:
             assert float(loss(output, target)) == pytest.approx(float(live(output, degraded, clean)), abs=2e-3)
 
 
+def test_pairs_are_taught_ahead_only_where_it_saves_work(pairs_dir: Path) -> None:
+    images = PairImages(scan_pairs(pairs_dir).pairs)  # 64 x 64 px
+
+    def why(patch: int, epochs: int) -> str:
+        return not_taught_ahead(TrainRestorationParams(data="d", teacher="v", patch=patch, epochs=epochs), images)
+
+    assert why(patch=64, epochs=1) == "" and why(patch=32, epochs=4) == ""  # one crop each; four crops, four epochs
+    assert "4 crops of 32 px" in why(patch=32, epochs=3)  # teaching ahead would cost more than 3 epochs in the step
+    assert "64 crops of 8 px" in why(patch=8, epochs=1000)  # more than AHEAD_MAX_CROPS_PER_IMAGE, whatever the epochs
+
+
 def test_weight_without_teacher_is_refused() -> None:
     with pytest.raises(InvalidArgument) as refused:
         validate_train_params(TrainRestorationParams(data="d", distill_weight=0.5))
@@ -144,7 +155,9 @@ def test_distilled_student_card(backend: Backend, client: Connection, pairs_dir:
     teacher_job = wait_for_state(client, client.submit(train_spec(pairs_dir, epochs=1)).id, timeout=240)
     assert teacher_job.state == jobs_pb2.JOB_STATE_SUCCEEDED, teacher_job.message
     teacher = teacher_job.outputs["model_version"]
-    student_job = client.submit(train_spec(pairs_dir, epochs=1, teacher=teacher, distill_weight=0.7, tier="quality"))
+    student_job = client.submit(  # one 64 px crop per 64 px image: taught ahead
+        train_spec(pairs_dir, epochs=1, patch=64, teacher=teacher, distill_weight=0.7, tier="quality")
+    )
     final = wait_for_state(client, student_job.id, timeout=240)
     assert final.state == jobs_pb2.JOB_STATE_SUCCEEDED, final.message
     student = client.get_model(final.outputs["model_version"])
