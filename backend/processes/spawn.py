@@ -82,12 +82,12 @@ def spawn(target: Callable[..., None], *, name: str, daemon: bool = True, **kwar
 def _main_left_out(target: Callable[..., None]) -> Iterator[None]:
     """While a child starts, show multiprocessing a ``__main__`` without a file or a spec, so the child does not
     import the parent's main script again (as ``__mp_main__``) before calling its target. Under ``omni serve``
-    that script is the whole CLI (grpc, rich, the desktop's view-models): ~0.3 s of every job's start on a
-    quiet core here. A target defined in ``__main__`` itself needs it, and keeps it."""
+    that script is the whole CLI (grpc, rich, the desktop's view-models): 0.5-0.9 s of every job's start on a
+    core shared with a training here. A target defined in ``__main__`` itself needs it, and keeps it."""
     if getattr(target, "__module__", "") == "__main__":
         yield
         return
-    with _STARTING:  # one swap at a time; the parent's threads see their own __main__ again at once
+    with _STARTING:  # one swap at a time, undone as soon as the child has started
         main = sys.modules["__main__"]
         sys.modules["__main__"] = types.ModuleType("__main__")
         try:
