@@ -174,7 +174,8 @@ class Trainer:
         try:
             with torch.autocast(self.device.type, enabled=self.use_amp):
                 loss = self.objective(self.model(degraded), degraded, clean)
-            self._check_diverged(float(loss.detach()))
+            value = float(loss.detach())  # the step's one read of the loss from the device
+            self._check_diverged(value)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.step(self.optimizer)
@@ -187,7 +188,7 @@ class Trainer:
                 ) from error
             raise
         self.global_step += 1
-        self.loss = loss.item()
+        self.loss = value
         self.loss_sum += self.loss * degraded.shape[0]
         self.seen += degraded.shape[0]
         self.outcome.step_losses.append((self.global_step, self.loss))
