@@ -30,9 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omni_core.tiers import FAST_TIER_MP_PER_S
+
 #: the best held-out PSNR before tiers (layer 2 mini, bench.restoration at its defaults)
 BEFORE_TIERS_DB = 26.78
-FAST_MP_PER_S, FAST_GAP_DB, QUALITY_GAIN_DB, SCAN_SECONDS = 3.0, 0.3, 1.0, 10.0
+FAST_GAP_DB, QUALITY_GAIN_DB, SCAN_SECONDS = 0.3, 1.0, 10.0
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def train_tier(client: Any, data: Path, args: argparse.Namespace, tier: str, tea
     if "model_version" not in job.outputs:
         raise SystemExit(f"the {tier} tier did not train: {job.message}")
     report = json.loads(client.get_report(job.id, "json"))
-    return Trained(job.outputs["model_version"], layer, preset, len(report["epochs"]), minutes, teacher)
+    chosen = report.get("preset_choice", {}).get("preset", preset)  # what auto measured and took
+    return Trained(job.outputs["model_version"], layer, chosen, len(report["epochs"]), minutes, teacher)
 
 
 class PeakRss:
@@ -158,7 +161,7 @@ def goals(points: list[Any], quality: Trained, fast: Trained, scan: dict[str, An
     mine = [p for p in points if p.version == quality.version]
     best_quality = max(mine, key=lambda p: p.psnr)
     theirs = [p for p in points if p.version == fast.version]
-    quick = [p for p in theirs if p.mp_per_s >= FAST_MP_PER_S]
+    quick = [p for p in theirs if p.mp_per_s >= FAST_TIER_MP_PER_S]
     fast_point = max(quick, key=lambda p: p.psnr) if quick else max(theirs, key=lambda p: p.mp_per_s)
     gap = best_quality.psnr - fast_point.psnr
     gain = best_quality.psnr - BEFORE_TIERS_DB
@@ -171,7 +174,7 @@ def goals(points: list[Any], quality: Trained, fast: Trained, scan: dict[str, An
         f"({quality.cpu_minutes:g} CPU-min, {quality.epochs} epochs) -> {verdict(gain >= QUALITY_GAIN_DB)}",
         f"fast tier {fast_point.label}: {fast_point.mp_per_s:.2f} MP/s, {fast_point.psnr:.2f} dB, {gap:.2f} dB "
         f"below the quality tier ({fast.cpu_minutes:g} CPU-min, {fast.epochs} epochs, teacher "
-        f"{fast.teacher or 'none'}) -> {verdict(fast_point.mp_per_s >= FAST_MP_PER_S and gap <= FAST_GAP_DB)}",
+        f"{fast.teacher or 'none'}) -> {verdict(fast_point.mp_per_s >= FAST_TIER_MP_PER_S and gap <= FAST_GAP_DB)}",
     ]
     if scan:
         lines.append(
@@ -187,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-pairs", type=int, default=3000)
     parser.add_argument("--quality-preset", default="mini")
     parser.add_argument("--quality-cpu-minutes", type=float, default=60.0)
-    parser.add_argument("--fast-preset", default="mini")
+    parser.add_argument(
+        "--fast-preset", default="auto", help="auto: the largest layer-1 network at the tier's speed here"
+    )
     parser.add_argument("--fast-cpu-minutes", type=float, default=30.0)
     parser.add_argument("--distill-weight", type=float, default=0.5)
     parser.add_argument("--no-teacher", action="store_true", help="train the fast tier without distillation")

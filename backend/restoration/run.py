@@ -20,8 +20,9 @@ from backend.registry.shared import registry_at
 from backend.reports.environment import environment
 from backend.reports.recommendations import recommend
 from backend.reports.store import json_safe, save_report
-from backend.restoration.archs import config_to_dict, count_parameters, preset_for
+from backend.restoration.archs import NetworkConfig, config_from_dict, config_to_dict, count_parameters, preset_for
 from backend.restoration.before_after import before_after
+from backend.restoration.checkpoints import load_checkpoint
 from backend.restoration.clean_data import CleanImages, DegradedPatches, DegradedValidation, scan_clean
 from backend.restoration.datasets import PairImages, TrainPatches, split_pairs
 from backend.restoration.distill import TaughtPairs, objective_for, taught_training_pairs
@@ -34,7 +35,7 @@ from backend.restoration.trainer import TrainOutcome, train
 from backend.sync.auto_push import push_after_training
 from backend.synthetic.realistic.presets import PRESETS
 from omni_core.errors import FailedPrecondition
-from omni_core.tiers import tier_for_layer
+from omni_core.tiers import AUTO_PRESET, tier_for_layer
 
 MAX_STEP_POINTS = 2000
 
@@ -267,10 +268,27 @@ def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any
     }
 
 
+def network_for(params: TrainRestorationParams, ctx: JobContext, report: dict[str, Any]) -> NetworkConfig:
+    """The preset's network; for ``auto``, the one measured on this CPU (``preset_choice``), or on resume the
+    one its checkpoint was trained with (a second measurement may choose another)."""
+    if params.preset != AUTO_PRESET:
+        return preset_for(params.layer, params.preset)
+    if ctx.resumed_from:
+        state = load_checkpoint(ctx.store, ctx.resumed_from, ctx.scratch_dir)
+        return config_from_dict(state["config"])
+    from backend.restoration.preset_choice import choose_fast_preset  # imports onnxruntime
+
+    ctx.progress(0, 0, unit="", message="measuring the layer-1 networks on this CPU")
+    choice = choose_fast_preset()
+    ctx.log(choice.describe(), level="info" if choice.reached else "warning")
+    report["preset_choice"] = vars(choice)
+    return preset_for(1, choice.preset)
+
+
 def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any]:
     started = time.time()
     report = new_report(params, ctx)
-    outcome = TrainOutcome(config=preset_for(params.layer, params.preset))
+    outcome = TrainOutcome(config=network_for(params, ctx, report))
     ended = RunEnd()
     try:
         with ended.recording(lambda: local_stop(ctx)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omni_core.jobkinds.common import domain, flag, folder, seed
 from omni_core.jobkinds.spec import INT32_MAX, JobKind, ParamSpec
-from omni_core.tiers import TIERS, describe_default
+from omni_core.tiers import AUTO_PRESET, TIERS, describe_default
 
 MINUTES_MAX = 1_000_000.0  # about two years: a sanity bound for the time budgets
 
@@ -21,10 +21,11 @@ TRAIN_RESTORATION = JobKind(
         ParamSpec(
             "preset",
             "Preset",
-            "network size; mini learns the most in a short CPU budget (same step time as tiny)",
+            "network size; mini learns the most in a short CPU budget (same step time as tiny); auto (fast tier): "
+            "the largest layer-1 network this CPU runs at the tier's speed, measured before training",
             "choice",
             "tiny",
-            choices=("tiny", "mini", "small", "base"),
+            choices=("tiny", "mini", "small", "base", AUTO_PRESET),
         ),
         ParamSpec("epochs", "Epochs", "passes over the training pairs", "int", 10, minimum=1, maximum=100_000),
         ParamSpec("batch_size", "Batch size", "pairs per training step", "int", 4, minimum=1, maximum=4096),

@@ -97,7 +97,8 @@ class TrainForm(QWidget):
         self.preset = _combo(_choices(model.kind, "preset"))
         self.preset.setToolTip(
             "The network's size: tiny and mini train in minutes on a CPU (mini: same speed, more capacity), "
-            "base wants a GPU."
+            "base wants a GPU; auto (layer 1, fast tier) measures this CPU and takes the largest network that "
+            "restores at the fast tier's speed."
         )
         self.preset.currentIndexChanged.connect(lambda _: model.set("preset", self.preset.currentData()))
         self._add("preset", "Preset", self.preset)

@@ -23,7 +23,7 @@ def test_the_rpc_answers_the_table(client: Connection) -> None:
     assert (epochs.default_value.int_value, epochs.minimum.int_value, epochs.maximum.int_value) == (10, 1, 100_000)
     lr = train["lr"]
     assert lr.default_value.float_value == pytest.approx(1e-4) and lr.minimum_exclusive
-    assert list(train["preset"].choices) == ["tiny", "mini", "small", "base"]
+    assert list(train["preset"].choices) == ["tiny", "mini", "small", "base", "auto"]
     assert not train["data"].HasField("minimum")
 
 
