@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from bench.frontier import Point, frontier_figure, write_frontier
@@ -71,3 +72,19 @@ def test_a_version_gives_one_measured_point_per_precision_it_has(tmp_path: Path)
     ]
     assert all(p.mp_per_s > 0 and 0 < p.psnr < 100 and -1 <= p.ssim <= 1 for p in points)
     assert points[0].psnr != points[1].psnr  # each precision's own file was scored
+
+
+def test_the_paired_gap_is_the_mean_difference_with_its_interval() -> None:
+    from bench.frontier import paired_gap
+
+    better = [30.0, 28.0, 26.0, 31.0]
+    worse = [29.0, 28.5, 24.0, 30.5]  # differences 1.0, -0.5, 2.0, 0.5
+    gap = paired_gap(better, worse)
+    differences = np.array([1.0, -0.5, 2.0, 0.5])
+    assert gap.images == 4 and abs(gap.mean_db - 0.75) < 1e-12
+    assert abs(gap.half_width_db - 1.96 * differences.std(ddof=1) / 2.0) < 1e-12
+    assert gap.describe() == f"0.75 +- {gap.half_width_db:.2f} dB (95%, 4 images)"
+    same = paired_gap([27.0, 25.0, 29.0], [26.0, 24.0, 28.0])  # one model 1 dB better on every image: no doubt
+    assert same.mean_db == 1.0 and same.half_width_db == 0.0
+    with pytest.raises(ValueError, match="two equal lists"):
+        paired_gap([1.0, 2.0], [1.0])
