@@ -53,6 +53,9 @@ def test_ranges_refuse_and_accept_at_their_bounds() -> None:
     )
     assert SYNTH_DETECTION["val_fraction"].problem(0.0) is None
     assert SYNTH_DETECTION["val_fraction"].problem(1.0) is not None
-    assert TRAIN_RESTORATION["preset"].problem("huge") == "unknown preset 'huge'; choose one of tiny, mini, small, base, auto"
+    assert (
+        TRAIN_RESTORATION["preset"].problem("huge")
+        == "unknown preset 'huge'; choose one of tiny, mini, small, base, auto"
+    )
     assert TRAIN_RESTORATION["epochs"].problem(True) == "must be a whole number, got True"
     assert TRAIN_DETECTION.problem("statuses", ["done", "gone"]) is not None
