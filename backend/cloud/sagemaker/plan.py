@@ -34,6 +34,7 @@ from backend.storage import credentials
 from backend.storage.remote_config import RemoteConfig, load_config
 from backend.workspace import Workspace
 from omni_core.errors import FailedPrecondition, InvalidArgument, shown
+from omni_core.tiers import AUTO_PRESET
 
 TRAINING_CHANNEL = "training"
 START_CHANNEL = "start"
@@ -117,6 +118,12 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
         if local.teacher:
             raise InvalidArgument(
                 "restoration.teacher", "distillation runs on this backend, which holds the teacher's weights"
+            )
+        if local.preset.lower() == AUTO_PRESET:
+            raise InvalidArgument(
+                "restoration.preset",
+                f"{AUTO_PRESET} measures the CPU the fast tier will run on, not a SageMaker instance: choose tiny, "
+                "mini, small or base (train here with auto to see which this CPU runs at the tier's speed)",
             )
         return kind, prepare_restoration(local, workspace, resuming).params
     from backend.detection.jobs import prepare_training as prepare_detection

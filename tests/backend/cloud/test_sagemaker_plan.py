@@ -166,3 +166,17 @@ def test_instance_types_come_with_their_prices(backend: Backend, cloud: cloud_pb
     by_name = {item.name: item for item in listing.instance_types}
     assert by_name["ml.g4dn.xlarge"].gpus == 1 and by_name["ml.g4dn.xlarge"].usd_per_hour > 0
     assert "us-east-1" in listing.price_source
+
+
+@pytest.mark.usefixtures("sagemaker_env")
+def test_auto_preset_is_refused_for_the_cloud(
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
+) -> None:
+    with_remote(backend, moto_s3)
+    spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
+    spec.restoration.preset = "auto"
+    with pytest.raises(grpc.RpcError) as error:
+        call(cloud.PlanTraining, spec)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.value.details().startswith("restoration.preset:")
+    assert "not a SageMaker instance" in error.value.details()
