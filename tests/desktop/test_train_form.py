@@ -31,7 +31,7 @@ def test_defaults_are_the_backends() -> None:
         ("patch", 8, "must be between 16 and 2048, got 8"),
         ("val_split", 1.0, "must be in (0, 1), got 1"),
         ("max_pairs", -1, "must be between 0 and 2147483647 (0 = all), got -1"),
-        ("preset", "huge", "unknown preset 'huge'; choose one of tiny, mini, small, base"),
+        ("preset", "huge", "unknown preset 'huge'; choose one of tiny, mini, small, base, auto"),
         ("device", "tpu", "unknown device 'tpu'; choose one of auto, cpu, cuda"),
         ("max_minutes", -1.0, "must be between 0 and 1e+06 (0 = no limit), got -1"),
     ],

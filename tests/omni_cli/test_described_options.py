@@ -28,7 +28,7 @@ def test_help_shows_the_described_default_and_range(capsys: pytest.CaptureFixtur
     text = _help(capsys, "train", "restoration")
     epochs = TRAIN_RESTORATION["epochs"]
     assert f"{epochs.help}; between 1 and 100000; default {epochs.default}" in text
-    assert "--preset {tiny,mini,small,base}" in text
+    assert "--preset {tiny,mini,small,base,auto}" in text
     assert "default 128" in text and "in (0, 1]; default 0.0001" in text
     detection = _help(capsys, "train", "detection")
     assert "a multiple of 32 between 32 and 4096; default 640" in detection
@@ -52,7 +52,12 @@ def test_parsed_defaults_are_the_described_ones() -> None:
     [
         (["train", "restoration"], "--epochs", "0", "must be between 1 and 100000, got 0"),
         (["train", "restoration"], "--lr", "2", "must be in (0, 1], got 2"),
-        (["train", "restoration"], "--preset", "huge", "unknown preset 'huge'; choose one of tiny, mini, small, base"),
+        (
+            ["train", "restoration"],
+            "--preset",
+            "huge",
+            "unknown preset 'huge'; choose one of tiny, mini, small, base, auto",
+        ),
         (["train", "restoration"], "--workers", "65", "must be between -1 and 64"),
         (["train", "detection"], "--imgsz", "650", "must be a multiple of 32 between 32 and 4096, got 650"),
         (["synth", "detection", "--out", "o"], "--max-objects", "51", "must be between 1 and 50, got 51"),
