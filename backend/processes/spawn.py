@@ -22,12 +22,6 @@ from typing import Any
 CONTEXT = multiprocessing.get_context("spawn")
 STOP_WAIT_S = 5.0
 _STARTING = threading.Lock()
-#: what children find in their environment unless it is set already. OpenMP's threads (torch's intra-op pool)
-#: spin while they wait for work by default: with the cores shared (two jobs, a batch restore beside a training,
-#: a busy laptop), a 2-thread training step then waits on a thread whose core is taken and burns its CPU budget
-#: spinning. 40 training steps of layer1-mini on 2 threads, both cores busy with other work: 17.7 s wall and
-#: 11.7 s CPU spinning, 6.9 s and 3.3 s passive; alone on the machine the same wall time either way (2.0-2.6 s).
-CHILD_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
 class ChildGone(ConnectionError):
@@ -75,8 +69,6 @@ def spawn(target: Callable[..., None], *, name: str, daemon: bool = True, **kwar
     """Start ``target(conn=..., parent_pid=..., **kwargs)`` in a new process. A child that starts processes of its
     own (a job's DataLoader workers) must not be a ``daemon``."""
     parent_end, child_end = CONTEXT.Pipe(duplex=True)
-    for variable, value in CHILD_ENVIRONMENT.items():  # a child's environment is the parent's when it starts
-        os.environ.setdefault(variable, value)
     process = CONTEXT.Process(
         target=target, name=name, kwargs={**kwargs, "conn": child_end, "parent_pid": os.getpid()}, daemon=daemon
     )

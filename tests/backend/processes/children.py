@@ -61,8 +61,3 @@ def fail(conn: Connection, parent_pid: int) -> None:
 
 def say_hello(conn: Connection, parent_pid: int) -> None:
     conn.send("hello")
-
-
-def report_environment(conn: Connection, parent_pid: int, names: tuple[str, ...]) -> None:
-    """Send the values of ``names`` in this child's environment ("" where unset)."""
-    conn.send({name: os.environ.get(name, "") for name in names})

@@ -120,14 +120,3 @@ def test_failed_turns_into_the_error_it_names() -> None:
     error = Failed("UNAVAILABLE", "the worker stopped").error()
     assert (error.status, error.message) == ("UNAVAILABLE", "the worker stopped")
     assert Failed.of(ResourceExhausted("full")) == Failed("RESOURCE_EXHAUSTED", "full")
-
-
-def test_a_child_waits_passively_for_openmp_work_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    for expected in ("PASSIVE", "ACTIVE"):  # the default, then what a user set before the server started
-        child = spawn(children.report_environment, name="kit-test-env", names=("OMP_WAIT_POLICY",))
-        try:
-            assert child.receive() == {"OMP_WAIT_POLICY": expected}
-        finally:
-            child.terminate()
-        monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
