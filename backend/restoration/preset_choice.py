@@ -1,12 +1,12 @@
 """``--preset auto`` for the fast tier: the most capable layer-1 network this machine's CPU runs at the tier's speed.
 
-Which network is fast enough depends on the CPU family, not only on its cores: ONNX Runtime's CPU convolutions
-work in blocks of 8 channels with AVX2 and 16 with AVX-512, so on an AVX-512 CPU the 8-channel full-resolution
-convolutions of layer1-mini are computed as if they had 16 (ONNX Runtime's profile shows them padded): 2.5-3.7
-MP/s on a 2-vCPU Xeon with AVX-512 against 4.2-4.5 on a 2-core AVX2 EPYC. So the presets are measured here, each
-freshly initialised and exported (the weights do not change the speed), the most capable first, and the first
-that reaches ``FAST_TIER_MP_PER_S`` is taken; a machine too slow for any gets the fastest and a warning. A
-resumed run keeps the network of its checkpoint.
+Which network is fast enough depends on the machine: its CPU family (ONNX Runtime's CPU convolutions work in
+blocks of 8 channels with AVX2 and 16 with AVX-512, so on an AVX-512 CPU the 8-channel full-resolution
+convolutions of layer1-mini are computed padded to 16, its profile shows), its cores, and what else runs on it
+(layer1-mini measured from 2.1 to 4.8 MP/s on one 2-vCPU Xeon VM in a day, 4.2-4.5 on a 2-core EPYC). So the
+presets are measured here, each freshly initialised and exported (the weights do not change the speed), the most
+capable first, and the first that reaches ``FAST_TIER_MP_PER_S`` is taken; a machine too slow for any gets the
+fastest and a warning. A resumed run keeps the network of its checkpoint.
 
 Import in worker processes only: it imports onnxruntime.
 """
