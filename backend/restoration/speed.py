@@ -51,6 +51,7 @@ def measure_speed(
     if side * side / 1e6 / seconds[0] < enough_below:
         runs = 0
     else:
+        runs = max(1, runs)
         seconds.clear()
     for _ in range(runs):
         began = time.perf_counter()
