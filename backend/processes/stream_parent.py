@@ -77,8 +77,15 @@ class WorkerStream:
 
     def _send(self, message: Image | End) -> None:
         with self._send_lock:
-            if not self._closed.is_set():
+            if self._closed.is_set():
+                return
+            try:
                 self._child.send(message)
+            except ChildGone:
+                # the worker died: the pump reads the pipe's end and ``events()`` raises UNAVAILABLE. Raising here
+                # would reach the request reader, which takes an OSError for the client leaving and closes the
+                # session, so the call could end OK with no ``done`` and the client would hear nothing to retry
+                pass
 
     def _answer(self, message: Result) -> None:
         """Queue a result the worker never made (an image refused before it got there)."""

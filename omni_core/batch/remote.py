@@ -23,10 +23,12 @@ from omni_core.batch.params import RestoreOptions, check_options
 from omni_core.batch.plan import Plan, PlannedImage, check_folders, plan_outputs, reference_index
 from omni_core.batch.summary import BatchSummary, run_settings
 from omni_core.batch.walk import scan_folder
-from omni_core.errors import FailedPrecondition
+from omni_core.errors import FailedPrecondition, Unavailable
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
 IN_FLIGHT = 4
+#: a stream that ends without its ``done`` message (and not stopped) lost results: the run fails, not "finished"
+ENDED_EARLY = "the backend ended the stream before its `done` message; images without a result are left to resume"
 STOPPED_MESSAGE = "stopped; the outputs written are whole, run again to resume"
 
 
@@ -324,6 +326,8 @@ def _stream(connection: StreamingConnection, options: RestoreOptions, run: _Run)
                 run.write(response.result)
             elif kind == "done":
                 return
+        if not run.stop.is_set():
+            raise Unavailable(ENDED_EARLY)
     finally:
         close = getattr(responses, "close", None)
         if close is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from omni_core.batch.output import DiskFull, remove_partials
-from omni_core.batch.remote import ProgressView, Rate, read_error
+from omni_core.batch.remote import ENDED_EARLY, ProgressView, Rate, read_error
 from omni_core.batch.walk import scan_folder
 from omni_core.detection.batch_output import (
     SUMMARY_JSON,
@@ -31,7 +31,7 @@ from omni_core.detection.batch_output import (
 from omni_core.detection.batch_plan import CORRUPT, DONE_BEFORE, Planned, Work, check_out, plan_work, split_done
 from omni_core.detection.boxes import Detection
 from omni_core.detection.images import UnreadableImage, decode_rgb
-from omni_core.errors import FailedPrecondition
+from omni_core.errors import FailedPrecondition, Unavailable
 from protos.omni.v1 import batch_pb2, jobs_pb2
 
 IN_FLIGHT = 4  # images sent ahead of their results
@@ -347,6 +347,7 @@ def _stream(connection: DetectConnection, request: RemoteDetect, run: _Run) -> N
                 return
         if run.stop.is_set():
             raise _Stopped  # the call was cancelled: the iteration ended quietly
+        raise Unavailable(ENDED_EARLY)
     finally:
         close = getattr(responses, "close", None)
         if close is not None:

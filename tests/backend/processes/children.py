@@ -7,7 +7,7 @@ import os
 import time
 from multiprocessing.connection import Connection
 
-from backend.processes.messages import Done, End, Image, Result
+from backend.processes.messages import Done, End, Image, Ready, Result
 from backend.processes.outcome import outcome
 from backend.processes.spawn import spawn
 from backend.processes.watchdog import watch_parent
@@ -61,3 +61,11 @@ def fail(conn: Connection, parent_pid: int) -> None:
 
 def say_hello(conn: Connection, parent_pid: int) -> None:
     conn.send("hello")
+
+
+def ready_then_die(conn: Connection, parent_pid: int) -> None:
+    """A streaming worker that opens, then dies at its first image (an out-of-memory kill, a crash in a library)."""
+    watch_parent(parent_pid)
+    conn.send(Ready({}))
+    conn.recv()
+    os._exit(9)
