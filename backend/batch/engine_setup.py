@@ -69,13 +69,14 @@ def open_run_engine(files: PrecisionFiles, options: RestoreOptions, cache_dir: P
 
     ``cache_dir`` keeps built TensorRT engines; the model's memory probe is kept beside it."""
     from backend.inference.engine import is_out_of_memory, machine_cores
-    from backend.inference.memory import default_limit, model_memory
+    from backend.inference.memory import card_memory, default_limit, model_memory
 
     engine, warnings, precision, why_precision = open_precision(files, options, cache_dir)
     onnx = files.paths[FP32]  # the memory figures of float32 bound those of its variants
     batch = options.batch_size or MAX_BATCH
     pixels = 0 if options.batch_size else (GPU_BATCH_PIXELS if engine.device == "cuda" else CPU_BATCH_PIXELS)
-    memory = model_memory(onnx, cache_dir.parent / "memory" if cache_dir is not None else None)
+    probed = cache_dir.parent / "memory" if cache_dir is not None else None
+    memory = card_memory(files.memory) or model_memory(onnx, probed)
     tile_pixels, why = 0, "whole images asked for" if options.tile < 0 else f"{options.tile} px tiles asked for"
     if options.auto_tile:
         limit = default_limit(memory, engine.device)

@@ -100,7 +100,9 @@ def precision_files(store: ArtifactStore, chosen: ChosenModel, scratch: Path, as
     has, else fp32 (its memory figures size the tiles) and ``asked``."""
     wanted = present(chosen.model) if asked == AUTO else [FP32, asked]
     paths = {p: onnx_file(store, chosen, scratch, ROLES[p]) for p in dict.fromkeys(wanted)}
-    return PrecisionFiles(paths, dict(chosen.model.card.get("precisions") or {}))
+    card = chosen.model.card
+    memory = card.get("memory")
+    return PrecisionFiles(paths, dict(card.get("precisions") or {}), dict(memory) if isinstance(memory, dict) else {})
 
 
 def selection_note(registry: ModelRegistry, chosen: ModelVersion) -> str:

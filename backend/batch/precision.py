@@ -14,10 +14,12 @@ from omni_core.precision import AUTO, FP16, FP32, INT8, ROLES
 
 @dataclass(frozen=True)
 class PrecisionFiles:
-    """The local ONNX file of each precision a version has, and its card's ``precisions`` section."""
+    """The local ONNX file of each precision a version has, its card's ``precisions`` section, and its card's
+    ``memory`` figures (measured at export; empty for a version without them)."""
 
     paths: dict[str, Path]
     card: dict[str, Any] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
 
 
 def present(model: ModelVersion) -> list[str]:

@@ -22,6 +22,7 @@ class StreamSession(WorkerStream):
         kwargs = {
             "onnx_paths": {precision: str(path) for precision, path in files.paths.items()},
             "precisions": files.card,
+            "memory": files.memory,
             "options": asdict(options),
             "cache_dir": str(cache_dir),
         }

@@ -37,6 +37,7 @@ def stream_worker_main(
     *,
     onnx_paths: dict[str, str],
     precisions: dict[str, Any],
+    memory: dict[str, Any],
     options: dict[str, Any],
     cache_dir: str,
     parent_pid: int,
@@ -55,7 +56,7 @@ def stream_worker_main(
         from backend.batch.precision import PrecisionFiles
 
         restore_options = RestoreOptions(**options)
-        files = PrecisionFiles({p: Path(path) for p, path in onnx_paths.items()}, precisions)
+        files = PrecisionFiles({p: Path(path) for p, path in onnx_paths.items()}, precisions, memory)
         run = open_run_engine(files, restore_options, Path(cache_dir))
     refused = opening_failure(opened, "this model")
     if refused is not None:  # the client must learn why the stream cannot start

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from backend.inference.memory import probe as probe_memory
 from backend.jobs.context import JobContext, confinement_of
 from backend.jobs.outcome import RunEnd, local_stop
 from backend.registry.publish import publish_version
@@ -106,6 +108,8 @@ def register_trained(
             **({"mp_per_s": speed["mp_per_s"]} if "mp_per_s" in speed else {}),
         },
         "speed": speed,
+        # what a run's tile plan needs (``backend.inference.memory``), measured here so no run probes it again
+        "memory": asdict(probe_memory(export.path)),
         **tier_card(params),
         "epochs": len(outcome.history),
         "parent_version": previous.version if previous else "",

@@ -13,16 +13,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from backend.batch.engine_setup import open_run_engine
+from backend.batch.precision import PrecisionFiles
 from backend.inference import memory
 from backend.inference.memory import (
     MEMORY_SHARE,
     PIPELINE_BYTES_PER_PIXEL,
     SAFETY,
     ModelMemory,
+    card_memory,
     default_limit,
     model_memory,
 )
 from backend.inference.restorer import Restorer
+from omni_core.batch.params import RestoreOptions
 from tests.backend.batch.conftest import smooth_rgb
 from tests.helpers import REPO
 
@@ -120,3 +124,36 @@ def test_out_of_memory_under_the_memory_limit_halves_the_tiles(tiny_onnx: Path) 
         "out of memory with 350 px tiles; retried with 175 px tiles",
     ]
     assert result.plan is not None and max(result.plan.tile_shape) <= 175
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({"bytes_per_pixel": 390.5, "multiple": 8}, ModelMemory(390.5, 8)),
+        ({"bytes_per_pixel": 120, "multiple": 1}, ModelMemory(120.0, 1)),
+        (None, None),  # a version trained before the card had them
+        ({}, None),
+        ({"bytes_per_pixel": "390", "multiple": 8}, None),  # another tool's card
+        ({"bytes_per_pixel": True, "multiple": 8}, None),
+        ({"bytes_per_pixel": -1.0, "multiple": 8}, None),
+        ({"bytes_per_pixel": 390.0, "multiple": 6}, None),  # not a power of two: tiles would be misaligned
+        ({"bytes_per_pixel": 390.0, "multiple": 0}, None),
+        ([390.0, 8], None),
+    ],
+)
+def test_the_card_s_figures_are_taken_only_when_sound(section: object, expected: ModelMemory | None) -> None:
+    assert card_memory(section) == expected
+
+
+def test_a_run_takes_the_card_s_figures_instead_of_probing(tiny_onnx: Path, tmp_path: Path) -> None:
+    """Figures measured at export size the run's tiles, and no probe runs (its cache stays empty); without them the
+    file is probed as before."""
+    memory._CACHE.clear()
+    cache = tmp_path / "cache" / "tensorrt"
+    figures = {"bytes_per_pixel": 100_000.0, "multiple": 16}  # big enough that the limit shows which was used
+    run = open_run_engine(PrecisionFiles({"fp32": tiny_onnx}, memory=figures), RestoreOptions(), cache)
+    assert run.restorer.multiple == 16
+    assert f"{(PIPELINE_BYTES_PER_PIXEL + 100_000.0 * SAFETY) / 1024:.2f} KiB per pixel" in run.tile_limit
+    assert not (tmp_path / "cache" / "memory").exists()
+    probed = open_run_engine(PrecisionFiles({"fp32": tiny_onnx}), RestoreOptions(), cache)
+    assert probed.restorer.multiple == 4 and len(list((tmp_path / "cache" / "memory").iterdir())) == 1

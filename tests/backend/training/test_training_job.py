@@ -68,6 +68,7 @@ def test_training_job_end_to_end(backend: Backend, client: Connection, pairs_dir
     assert {"weights", "onnx"} <= set(model.files) <= {"weights", "onnx", "onnx_int8", "onnx_fp16"}  # + kept variants
     card = json.loads(model.card_json)
     assert card["parameters"] > 0 and card["onnx_max_abs_diff"] < 1e-4
+    assert card["memory"]["multiple"] > 1 and card["memory"]["bytes_per_pixel"] > 0  # so no run probes the file
     assert card["data_fingerprint"] and card["environment"]["torch"]
 
     text = client.get_report(job.id, "text")
