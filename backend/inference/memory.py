@@ -90,10 +90,7 @@ def model_memory(model_path: Path, cache_dir: Path | None = None) -> ModelMemory
         except (ValueError, TypeError):
             measured = None
     if measured is None:
-        try:
-            measured = probe(path)
-        except Exception:  # noqa: BLE001 - a graph the probe cannot walk still runs, with a cautious figure
-            measured = ModelMemory(FALLBACK_BYTES_PER_PIXEL, 1)
+        measured = probed(path) or ModelMemory(FALLBACK_BYTES_PER_PIXEL, 1)  # a cautious figure, not a failure
         if cache_dir is not None and stored is not None:
             cache_dir.mkdir(parents=True, exist_ok=True)
             temporary = stored.with_suffix(f".{os.getpid()}.tmp")
@@ -118,6 +115,14 @@ def card_memory(section: object) -> ModelMemory | None:
     if multiple & (multiple - 1):  # the probe reads powers of two
         return None
     return ModelMemory(bytes_per_pixel=float(per_pixel), multiple=multiple)
+
+
+def probed(model_path: Path) -> ModelMemory | None:
+    """``probe``, or None for a graph it cannot walk (which still runs)."""
+    try:
+        return probe(model_path)
+    except Exception:  # noqa: BLE001 - any failure of the walk means "no figures", never a failed run
+        return None
 
 
 def probe(model_path: Path) -> ModelMemory:

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from backend.inference.memory import probe as probe_memory
+from backend.inference.memory import probed as probed_memory
 from backend.jobs.context import JobContext, confinement_of
 from backend.jobs.outcome import RunEnd, local_stop
 from backend.registry.publish import publish_version
@@ -90,6 +90,7 @@ def register_trained(
     export = export_onnx(model, ctx.scratch_dir / "model.onnx")
     ctx.log(f"ONNX export checked against PyTorch: max abs difference {export.max_abs_diff:.2e}")
     speed = speed_section(export.path, ctx)
+    memory = probed_memory(export.path)  # what a run's tile plan needs: measured here, no run probes it again
     last = outcome.history[-1]
     card = {
         "architecture": outcome.config.arch,
@@ -108,8 +109,7 @@ def register_trained(
             **({"mp_per_s": speed["mp_per_s"]} if "mp_per_s" in speed else {}),
         },
         "speed": speed,
-        # what a run's tile plan needs (``backend.inference.memory``), measured here so no run probes it again
-        "memory": asdict(probe_memory(export.path)),
+        **({"memory": asdict(memory)} if memory else {}),
         **tier_card(params),
         "epochs": len(outcome.history),
         "parent_version": previous.version if previous else "",
