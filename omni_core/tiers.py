@@ -15,6 +15,21 @@ FAST_TIER_MP_PER_S = 3.0
 AUTO_PRESET = "auto"
 
 
+def auto_preset_problem(preset: str, layer: int, tier: str) -> str:
+    """Why ``preset`` cannot be asked for with this layer and tier ("" = it can): ``auto`` measures layer-1
+    networks against the fast tier's speed, and nothing else has a speed to reach. The backend refuses with it
+    and the forms show it before submitting. ``tier`` "" is the layer's."""
+    if preset.strip().lower() != AUTO_PRESET:
+        return ""
+    tier = tier or tier_for_layer(layer)
+    if layer == 1 and tier == FAST:
+        return ""
+    return (
+        f"{AUTO_PRESET} picks the layer-1 network that reaches the fast tier's {FAST_TIER_MP_PER_S:g} MP/s on this "
+        f"CPU; for layer {layer} of the {tier} tier choose tiny, mini, small or base"
+    )
+
+
 def tier_for_layer(layer: int | str) -> str:
     """The tier a version of ``layer`` (1, 2, "layer_1", "layer_2") belongs to when none was chosen."""
     return FAST if str(layer) in ("1", "layer_1") else QUALITY

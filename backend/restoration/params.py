@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from omni_core.errors import InvalidArgument
 from omni_core.jobkinds import TRAIN_RESTORATION as KIND
 from omni_core.jobkinds.checks import check, or_default
-from omni_core.tiers import AUTO_PRESET, FAST, FAST_TIER_MP_PER_S, tier_for_layer
+from omni_core.tiers import auto_preset_problem, tier_for_layer
 
 DEVICES = KIND["device"].choices
 LOSSES = KIND["loss"].choices
@@ -82,15 +82,8 @@ def _checked_distillation(p: TrainRestorationParams) -> TrainRestorationParams:
 
 
 def _check_auto_preset(p: TrainRestorationParams) -> None:
-    """``auto`` measures layer-1 networks against the fast tier's speed; nothing else has a speed to reach."""
-    if p.preset != AUTO_PRESET:
-        return
-    if p.layer != 1 or p.tier != FAST:
-        raise InvalidArgument(
-            "preset",
-            f"{AUTO_PRESET} picks the layer-1 network that reaches the fast tier's {FAST_TIER_MP_PER_S:g} MP/s on "
-            f"this CPU; for layer {p.layer} of the {p.tier} tier choose tiny, mini, small or base",
-        )
+    if problem := auto_preset_problem(p.preset, p.layer, p.tier):
+        raise InvalidArgument("preset", problem)
 
 
 _DEFAULTED = ("layer", "epochs", "batch_size", "lr", "patch", "val_split")

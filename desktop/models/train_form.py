@@ -15,6 +15,7 @@ from typing import Any
 from desktop.models.described_form import DescribedForm
 from desktop.models.form_errors import FormInvalid
 from omni_core.jobkinds import TRAIN_RESTORATION, JobKind
+from omni_core.tiers import auto_preset_problem
 from protos.omni.v1 import jobs_pb2, training_pb2
 
 LAYER_NAMES = {1: "Layer 1 — fast CNN", 2: "Layer 2 — Restormer"}
@@ -93,6 +94,8 @@ def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str,
         errors["data"] = "give either a folder of pairs (data) or of clean images (clean)"
     if f.whiten_paper and not (f.clean.strip() and f.domain == "document"):
         errors["whiten_paper"] = "applies to document training from clean images (clean with domain document)"
+    if auto := auto_preset_problem(f.preset, f.layer, f.tier):
+        errors["preset"] = auto
     for name in (*CHECKED, "domain") if f.clean.strip() else CHECKED:
         if name not in kind.names():  # a backend older than the parameter
             continue

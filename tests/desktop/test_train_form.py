@@ -8,6 +8,7 @@ import pytest
 
 from desktop.models import FormInvalid
 from desktop.models.train_form import TrainFormModel, check_fields
+from omni_core.tiers import auto_preset_problem
 from tests.desktop.refusals import field_refusal
 
 
@@ -108,3 +109,21 @@ def test_training_from_clean_images() -> None:
     assert form.validate() == {"data": "give either a folder of pairs (data) or of clean images (clean)"}
     form.set("clean", "")
     assert form.job_spec().train_restoration.domain == ""  # a domain goes with clean images only
+
+
+@pytest.mark.parametrize(
+    ("layer", "tier", "refused"),
+    [(1, "", False), (1, "fast", False), (1, "quality", True), (2, "", True), (2, "fast", True)],
+)
+def test_auto_preset_is_flagged_where_the_backend_refuses_it(layer: int, tier: str, refused: bool) -> None:
+    """``auto`` measures layer-1 networks against the fast tier's speed: the form says so on the preset before the
+    backend is asked (one rule, ``omni_core.tiers.auto_preset_problem``, in both)."""
+    form = TrainFormModel()
+    form.set("data", "training-data")
+    form.set("layer", layer)
+    form.set("tier", tier)
+    form.set("preset", "auto")
+    errors = check_fields(form.fields)
+    assert errors == ({"preset": auto_preset_problem("auto", layer, tier)} if refused else {})
+    if refused:
+        assert errors["preset"].startswith("auto picks the layer-1 network") and f"layer {layer}" in errors["preset"]
