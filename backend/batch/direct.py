@@ -1,5 +1,6 @@
-"""Pixels straight between files and numpy with OpenCV, for the images where Pillow costs too much or
-cannot: PNGs of grey, RGB or RGBA at 8 or 16 bits (no palette, no transparency key) and 16-bit colour TIFFs.
+"""Pixels straight between files and numpy, for the images where Pillow costs too much or cannot: PNGs of grey,
+RGB or RGBA at 8 or 16 bits (no palette, no transparency key), read by OpenCV and written by ``png_writer``, and
+16-bit colour TIFFs, read and written by OpenCV.
 
 Pillow holds RGB at 4 bytes a pixel and needs a second copy to hand pixels to numpy: for a 12,000 x 9,000
 scan that is 430 MB more at decode and again at encode. PNG is lossless, so both libraries decode the same
@@ -18,12 +19,13 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from backend.batch.png_writer import write_png
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 #: ancillary chunks that describe the image (colour, resolution, text, EXIF), carried over verbatim
 PNG_META_CHUNKS = frozenset({b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"pHYs", b"eXIf", b"tEXt", b"zTXt", b"iTXt"})
 DIRECT_PNG_MODES = frozenset({"L", "RGB", "RGBA", "I;16", "RGB;16", "RGBA;16"})
 COLOUR_16BIT = ("RGB;16", "RGBA;16")
-PNG_COMPRESSION = 1  # lossless either way; zlib level 1 writes ~10% bigger files 5-7x faster than 6
 SWAP_ROWS = 256
 COPY_BLOCK = 1 << 20
 DISK_FULL_MARGIN = 16 << 20  # a failed write with less free space than this is taken for a full disk
@@ -85,9 +87,13 @@ def swap_red_blue(array: np.ndarray) -> np.ndarray:
 def write_pixels(pixels: np.ndarray, alpha: np.ndarray | None, target: str, chunks: list[bytes], out: BinaryIO) -> None:
     """Encode stored-orientation pixels as PNG (with ``chunks`` after the header) or TIFF into ``out``.
 
-    ``pixels`` is converted to BGR in place: the caller gives it away. When ``out`` is a file, OpenCV
-    writes beside it and the result is copied over in blocks, so the encoded image (hundreds of MB for a
-    big scan) is never held in memory, as ``imencode`` would (twice, while its buffer grows)."""
+    A PNG is written by ``png_writer`` a band at a time. For a TIFF ``pixels`` is converted to BGR in place (the
+    caller gives it away); when ``out`` is a file, OpenCV writes beside it and the result is copied over in
+    blocks, so the encoded image (hundreds of MB for a big scan) is never held in memory, as ``imencode`` would
+    (twice, while its buffer grows)."""
+    if target == "PNG":
+        write_png(pixels if alpha is None else np.dstack([pixels, alpha]), out, chunks)
+        return
     import cv2
 
     if pixels.shape[2] == 3:
@@ -96,38 +102,22 @@ def write_pixels(pixels: np.ndarray, alpha: np.ndarray | None, target: str, chun
             array = np.dstack([array, alpha])
     else:
         array = pixels[:, :, 0]
-    suffix = ".png" if target == "PNG" else ".tiff"
-    params = _png_params(cv2) if target == "PNG" else []
     name = getattr(out, "name", None)
     if isinstance(name, str) and Path(name).is_file():
-        scratch = Path(f"{name}{suffix}")  # beside the temporary output: hidden, cleaned up like it
+        scratch = Path(f"{name}.tiff")  # beside the temporary output: hidden, cleaned up like it
         try:
-            if not cv2.imwrite(str(scratch), array, params):
+            if not cv2.imwrite(str(scratch), array):
                 _raise_write_error(scratch, target)
             del array
             with scratch.open("rb") as written:
-                _copy_with_chunks(written, out, chunks if target == "PNG" else [])
+                shutil.copyfileobj(written, out, COPY_BLOCK)
         finally:
             scratch.unlink(missing_ok=True)
         return
-    ok, encoded = cv2.imencode(suffix, array, params)
+    ok, encoded = cv2.imencode(".tiff", array)
     if not ok:
         raise OSError(f"OpenCV could not encode a {target}")
-    _copy_with_chunks(io.BytesIO(encoded.reshape(-1).data), out, chunks if target == "PNG" else [])
-
-
-def _png_params(cv2: Any) -> list[int]:
-    """zlib level ``PNG_COMPRESSION`` with libpng's fast filters (none, sub, up) and run-length matching: on a
-    24 MP scan 1.08 s and 25.7 MB against 1.48 s and 27.9 MB for the level alone, whose adaptive choice among
-    all five filters costs the time; photos come out within 3% of the size, 25-40% sooner."""
-    return [
-        cv2.IMWRITE_PNG_COMPRESSION,
-        PNG_COMPRESSION,
-        cv2.IMWRITE_PNG_FILTER,
-        cv2.IMWRITE_PNG_FAST_FILTERS,
-        cv2.IMWRITE_PNG_STRATEGY,
-        cv2.IMWRITE_PNG_STRATEGY_RLE,
-    ]
+    out.write(encoded.reshape(-1).data)
 
 
 def _raise_write_error(path: Path, target: str) -> None:
@@ -135,14 +125,3 @@ def _raise_write_error(path: Path, target: str) -> None:
     if shutil.disk_usage(path.parent).free < DISK_FULL_MARGIN:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
     raise OSError(f"OpenCV could not write a {target} to {path}")
-
-
-def _copy_with_chunks(source: BinaryIO, out: BinaryIO, chunks: list[bytes]) -> None:
-    """Copy a PNG (or any file) in blocks, putting ``chunks`` right after the PNG header (IHDR)."""
-    if chunks:
-        head = source.read(8 + 8)
-        (length,) = struct.unpack(">I", head[8:12])
-        out.write(head + source.read(length + 4))  # signature, IHDR
-        for chunk in chunks:
-            out.write(chunk)
-    shutil.copyfileobj(source, out, COPY_BLOCK)
