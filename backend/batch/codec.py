@@ -29,6 +29,10 @@ PNG_COMPRESS_LEVEL = 1
 #: TIFF tags worth keeping besides what Pillow writes itself (description, make, model, software, date,
 #: artist, copyright) - and the orientation
 TIFF_KEPT_TAGS = (270, 271, 272, 305, 306, 315, 33432, ORIENTATION_TAG)
+#: TIFF's predictor tag and its horizontal differencing (each sample stored as its difference from the left one)
+PREDICTOR_TAG, HORIZONTAL_DIFFERENCING = 317, 2
+#: modes libtiff cannot difference (1-bit), or should not (palette indices, floating point wants predictor 3)
+UNPREDICTED_MODES = ("1", "P", "F")
 GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 COLOUR_16BIT = direct.COLOUR_16BIT
 
@@ -47,6 +51,7 @@ class ImageMeta:
     progressive: bool = False
     tiff_compression: str | None = None
     tiff_tags: dict[int, Any] = field(default_factory=dict)
+    tiff_predictor: int = 1  # 1 = none
     transparency: Any = None  # a colour key (L, RGB) or the palette's transparency
     palette: Image.Image | None = None  # a 1x1 P image carrying the input's palette
     indices: np.ndarray | None = None  # the palette indices of a P input (as stored)
@@ -100,6 +105,7 @@ def _meta(image: Image.Image) -> ImageMeta:
         meta.tiff_compression = info.get("compression")
         tags = getattr(image, "tag_v2", {})
         meta.tiff_tags = {tag: tags[tag] for tag in TIFF_KEPT_TAGS if tag in tags}
+        meta.tiff_predictor = int(tags.get(PREDICTOR_TAG, 1) or 1)
     return meta
 
 
@@ -335,9 +341,22 @@ def _save_options(decoded: Decoded, image: Image.Image, target: str, quality: in
         tags = dict(meta.tiff_tags)
         if decoded.orientation != 1:
             tags[ORIENTATION_TAG] = decoded.orientation
+        if _differenced(compression, image.mode, meta.tiff_predictor):
+            tags[PREDICTOR_TAG] = HORIZONTAL_DIFFERENCING
         if tags:
             options["tiffinfo"] = tags
     return options
+
+
+def _differenced(compression: str, mode: str, predictor_in: int) -> bool:
+    """Whether a TIFF output is written with horizontal differencing: always with LZW, whose restored scan it
+    halves at no cost (24 MP: 75.1 -> 39.2 MB, 1.79 -> 1.74 s; without it LZW writes more than the raw pixels);
+    with deflate only when the input had it (there it costs 2.3x the time: 2.92 -> 6.86 s, 58.6 -> 37.1 MB)."""
+    if mode in UNPREDICTED_MODES:
+        return False
+    if compression == "tiff_lzw":
+        return True
+    return compression == "tiff_adobe_deflate" and predictor_in == HORIZONTAL_DIFFERENCING
 
 
 def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int, out: BinaryIO) -> list[str]:

@@ -89,6 +89,7 @@ def test_every_output_keeps_size_mode_and_metadata(restored: tuple[Path, Path, d
                 assert not np.array_equal(np.asarray(after), np.asarray(before)), f"{path.name} unchanged"
     with Image.open(out / "scan.tif") as tiff:
         assert tiff.info["compression"] == "tiff_lzw"
+        assert tiff.tag_v2.get(317) == 2  # horizontal differencing: LZW alone can write more than the raw pixels
     assert outcomes["rotated.jpg"].tile == 32  # the network ran in tiles (images are larger than 32 px)
 
 
@@ -185,3 +186,27 @@ def test_opencv_and_pillow_read_the_same_png_pixels(tmp_path: Path) -> None:
         np.testing.assert_array_equal(decoded.pixels, expected[:, :, :3])
         if decoded.alpha is not None:
             np.testing.assert_array_equal(decoded.alpha, expected[:, :, 3])
+
+
+@pytest.mark.parametrize(
+    ("compression", "predictor_in", "predictor_out"),
+    [("tiff_lzw", 1, 2), ("tiff_lzw", 2, 2), ("tiff_adobe_deflate", 1, 1), ("tiff_adobe_deflate", 2, 2)],
+)
+def test_tiff_outputs_difference_their_samples_where_it_pays(
+    tiny_onnx: Path, tmp_path: Path, compression: str, predictor_in: int, predictor_out: int
+) -> None:
+    """LZW outputs always (half the size of a restored scan at no cost), deflate ones as their input did (there
+    it costs time); either way the pixels read back are those the same run writes to a PNG."""
+    source, out, as_png = tmp_path / "in", tmp_path / "out", tmp_path / "png"
+    source.mkdir()
+    grey = smooth_rgb(48, 64, channels=1)
+    extra = {"tiffinfo": {317: 2}} if predictor_in == 2 else {}
+    Image.fromarray(grey).save(source / "page.tif", compression=compression, **extra)
+    Image.fromarray(np.dstack([grey] * 3)).save(source / "colour.tif", compression=compression, **extra)
+    for folder, fmt in ((out, "same"), (as_png, "png")):
+        outcomes = _run(tiny_onnx, source, folder, fmt)
+        assert all(outcome.restored for outcome in outcomes.values()), outcomes
+    for name in ("page", "colour"):
+        with Image.open(out / f"{name}.tif") as tiff, Image.open(as_png / f"{name}.png") as png:
+            assert (tiff.info["compression"], tiff.tag_v2.get(317, 1)) == (compression, predictor_out), name
+            np.testing.assert_array_equal(np.asarray(tiff), np.asarray(png))
