@@ -1,5 +1,5 @@
 """The default tile limit: what a model needs per pixel, measured once per model file, and what the device
-has free, so a CPU restores whole images when they fit (up to ``CPU_TILE_PIXELS``, beyond which it slows down)
+has free, so a CPU restores whole images when they fit (up to ``CPU_TILE_PIXELS``, beyond which it gains nothing)
 and a GPU tiles to fit its free memory.
 
 The probe runs the ONNX graph on the CPU, unoptimised, with every intermediate tensor made an output, on
@@ -47,9 +47,13 @@ FALLBACK_BYTES_PER_PIXEL = 4096.0
 #: the CUDA provider's own workspaces (cuDNN) and context, kept out of the free memory planned for
 GPU_RESERVE_BYTES = 1 << 30
 #: the largest tile a CPU is given even when memory holds more: ONNX Runtime on a CPU keeps its speed per pixel
-#: up to a few megapixels and then falls off (measured, the width-12 layer 1 mini on 2 cores: 2.8-3.2 MP/s from 1
-#: to 6 MP, 1.07 MP/s on a whole 12 MP tile, which made a 24 MP scan take 15 s where 4 MP tiles take a third less)
-CPU_TILE_PIXELS = 2048 * 2048
+#: up to a few megapixels and then falls off (the width-12 layer 1 mini on 2 cores: 2.8-3.2 MP/s from 1 to 6 MP,
+#: 1.07 MP/s on a whole 12 MP tile). Within that range smaller tiles cost only their overlap, and memory grows
+#: with the tile: measured on 2 cores, bare, median of 7 (layer 1 mini) and 3 (layer 2 mini) runs, 704/1024/1448/
+#: 2016 px tiles ran 4.14/3.84/3.76/3.70 and 0.45/0.40/0.41/0.42 MP/s; a 24 MP scan through the fast tier peaked
+#: at 520 MiB with 1 MP tiles (1.06x the pixels), 800 with 2 MP (1.04x), 1,470 with 4 MP (1.02x), at one speed
+#: within the run-to-run noise. So about 2 MP: a laptop keeps its memory, for 2% more pixels than 4 MP tiles.
+CPU_TILE_PIXELS = 1440 * 1440
 
 
 @dataclass(frozen=True)
@@ -238,7 +242,7 @@ def default_limit(model: ModelMemory, device: str) -> TileLimit:
     on_cpu = _limit(host, PIPELINE_BYTES_PER_PIXEL + network, "cpu", "free memory")
     if on_cpu.pixels <= CPU_TILE_PIXELS:
         return on_cpu
-    why = f"{on_cpu.why}; capped at {CPU_TILE_PIXELS / 1e6:.1f} MP, where a CPU is fastest per pixel"
+    why = f"{on_cpu.why}; capped at {CPU_TILE_PIXELS / 1e6:.1f} MP: larger tiles are no faster on a CPU, only bigger"
     return dataclasses.replace(on_cpu, pixels=CPU_TILE_PIXELS, why=why)
 
 

@@ -96,7 +96,7 @@ def test_the_limit_follows_free_memory_and_keeps_images_whole_when_they_fit(
     monkeypatch.setattr(memory, "host_available_bytes", lambda: 200 * 2**30)  # memory for a 24 MP scan whole
     roomy = default_limit(model, "cpu")
     assert roomy.pixels == memory.CPU_TILE_PIXELS and roomy.why.endswith(
-        "capped at 4.2 MP, where a CPU is fastest per pixel"
+        "capped at 2.1 MP: larger tiles are no faster on a CPU, only bigger"
     )
     scan = Restorer(lambda batch: batch, tile=0, overlap=32, tile_pixels=roomy.pixels, multiple=4).plan(4000, 6000)
     assert not scan.whole and scan.rows.size * scan.cols.size <= memory.CPU_TILE_PIXELS
