@@ -20,6 +20,7 @@ from PIL import Image, JpegImagePlugin, PngImagePlugin
 
 from backend.batch import direct
 from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
+from backend.batch.png_writer import write_png
 from omni_core.batch import colour
 from omni_core.batch.probe import Source, UnreadableImage, open_header
 
@@ -34,6 +35,8 @@ PREDICTOR_TAG, HORIZONTAL_DIFFERENCING = 317, 2
 #: modes libtiff cannot difference (1-bit), or should not (palette indices, floating point wants predictor 3)
 UNPREDICTED_MODES = ("1", "P", "F")
 GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+#: Pillow images whose PNG ``png_writer`` writes (a palette, 1-bit, grey + alpha or a transparency key: Pillow)
+FAST_PNG_MODES = ("L", "RGB", "RGBA", "I;16")
 COLOUR_16BIT = direct.COLOUR_16BIT
 
 
@@ -376,8 +379,26 @@ def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int, ou
         return notes
     image = _as_pillow(decoded, pixels, target, notes)
     del pixels
-    image.save(out, target, **_save_options(decoded, image, target, quality, notes))
+    options = _save_options(decoded, image, target, quality, notes)
+    if target == "PNG" and image.mode in FAST_PNG_MODES and "transparency" not in options:
+        write_png(_image_pixels(image), out, _png_chunks(image.mode, options))
+        return notes
+    image.save(out, target, **options)
     return notes
+
+
+def _image_pixels(image: Image.Image) -> np.ndarray:
+    values = np.asarray(image)
+    return values[:, :, None] if values.ndim == 2 else values
+
+
+def _png_chunks(mode: str, options: dict[str, Any]) -> list[bytes]:
+    """The metadata chunks Pillow writes for ``options`` (ICC profile, resolution, EXIF, text), taken from a
+    one-pixel PNG it saves with them, so ``png_writer`` writes what Pillow would."""
+    buffer = io.BytesIO()
+    Image.new(mode, (1, 1)).save(buffer, "PNG", **options)
+    buffer.seek(0)
+    return direct.png_meta_chunks(buffer)
 
 
 def encode_bytes(decoded: Decoded, restored: np.ndarray, target: str, quality: int = 95) -> tuple[bytes, list[str]]:

@@ -210,3 +210,23 @@ def test_tiff_outputs_difference_their_samples_where_it_pays(
         with Image.open(out / f"{name}.tif") as tiff, Image.open(as_png / f"{name}.png") as png:
             assert (tiff.info["compression"], tiff.tag_v2.get(317, 1)) == (compression, predictor_out), name
             np.testing.assert_array_equal(np.asarray(tiff), np.asarray(png))
+
+
+def test_conversions_to_png_keep_the_metadata(
+    tiny_onnx: Path, restored: tuple[Path, Path, dict[str, Outcome]], tmp_path: Path
+) -> None:
+    """A JPEG and a TIFF written as PNG (``png_writer``, with the chunks Pillow would write): the ICC profile,
+    the EXIF orientation and the resolution come along, and the TIFF's pixels are those written as a TIFF."""
+    source, out, _ = restored
+    picked, converted = tmp_path / "picked", tmp_path / "png"
+    picked.mkdir()
+    for name in ("rotated.jpg", "scan.tif"):
+        (picked / name).write_bytes((source / name).read_bytes())
+    outcomes = _run(tiny_onnx, picked, converted, fmt="png")
+    assert all(outcome.restored for outcome in outcomes.values()), outcomes
+    with Image.open(converted / "rotated.png") as png, Image.open(source / "rotated.jpg") as jpeg:
+        assert png.info.get("icc_profile") == jpeg.info["icc_profile"] and png.getexif()[0x0112] == 6
+        assert png.info["dpi"] == pytest.approx(jpeg.info["dpi"], abs=0.01)
+    with Image.open(converted / "scan.png") as png, Image.open(out / "scan.tif") as tiff:
+        assert png.info["dpi"] == pytest.approx((600, 600), abs=0.01) and png.mode == tiff.mode == "RGB"
+        np.testing.assert_array_equal(np.asarray(png), np.asarray(tiff))
