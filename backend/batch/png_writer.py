@@ -4,7 +4,7 @@ chunk, so memory holds one band and never the encoded image.
 
 Why not OpenCV's libpng (used before) or Pillow: both deflate with zlib, whose fastest level spends most of an
 encode. ``python -m bench.encode``, one core: 3.3-8x faster than OpenCV at zlib level 1 with its fast filters,
-files 6% bigger on a 12 MP photo and up to 26% on a synthetic scan with fine grain; on a real restored 24 MP
+files 6% bigger on a 12 MP photo, 26-32% on synthetic scans (with and without grain); on a real restored 24 MP
 scan 0.44 s and 35.3 MB against 1.32 s and 34.1 MB. Choosing "sub" or "up" per row, as libpng does, took back
 a third of the difference for 0.5 s more numpy work, so it is not done. Lossless either way.
 """
