@@ -32,13 +32,6 @@ NETWORKS = ((1, "mini"), (1, "base"), (2, "mini"), (2, "small"), (2, "base"))
 INFERENCE_SIDES = (1024, 2048)
 
 
-class _Host:
-    type = "cpu"  # ``_timed`` synchronises only a CUDA device; engine.run already waits for its result
-
-
-_CPU = _Host()
-
-
 def device_info(device: Any) -> dict[str, Any]:
     import torch
 
@@ -49,20 +42,27 @@ def device_info(device: Any) -> dict[str, Any]:
     return info
 
 
-def _timed(step: Callable[[], object], device: Any, seconds: float, warmup: int = 2) -> tuple[int, float]:
-    """(calls, seconds) of ``step`` repeated for about ``seconds`` after ``warmup`` calls."""
+def _synchronizer(device: Any) -> Callable[[], None]:
+    """What waits for ``device``'s queued work: CUDA runs asynchronously, a CPU does not."""
     import torch
 
+    if device.type == "cuda":
+        return functools.partial(torch.cuda.synchronize, device)
+    return lambda: None
+
+
+def _timed(
+    step: Callable[[], object], synchronize: Callable[[], None], seconds: float, warmup: int = 2
+) -> tuple[int, float]:
+    """(calls, seconds) of ``step`` repeated for about ``seconds`` after ``warmup`` calls."""
     for _ in range(warmup):
         step()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+    synchronize()
     calls, began = 0, time.perf_counter()
     while True:
         step()
         calls += 1
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
+        synchronize()
         spent = time.perf_counter() - began
         if spent >= seconds:
             return calls, spent
@@ -79,19 +79,20 @@ def training_speed(layer: int, preset: str, device: Any, batch: int, patch: int,
     model = build_network(preset_for(layer, preset)).to(device).train()
     loss_fn = build_loss("charbonnier+ssim").to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    scaler = torch.amp.GradScaler(device.type, enabled=amp and device.type == "cuda")
+    mixed = amp and device.type == "cuda"  # autocast float16, as the trainer does on CUDA only
+    scaler = torch.amp.GradScaler(device.type, enabled=mixed)
     degraded = torch.rand(batch, 3, patch, patch, device=device)
     clean = torch.rand(batch, 3, patch, patch, device=device)
 
     def step() -> None:
-        with torch.autocast(device.type, enabled=amp and device.type == "cuda"):
+        with torch.autocast(device.type, enabled=mixed):
             loss = loss_fn(model(degraded), clean)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(loss).backward()
         scaler.step(optimizer)
         scaler.update()
 
-    calls, spent = _timed(step, device, seconds)
+    calls, spent = _timed(step, _synchronizer(device), seconds)
     return calls * batch / spent
 
 
@@ -111,7 +112,7 @@ def inference_speed(layer: int, preset: str, device: Any, side: int, seconds: fl
         with torch.inference_mode():
             model(image)
 
-    calls, spent = _timed(step, device, seconds, warmup=1)
+    calls, spent = _timed(step, _synchronizer(device), seconds, warmup=1)
     peak = torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else 0.0
     return {"mp_per_s": calls * side * side / 1e6 / spent, "peak_gib": peak}
 
@@ -148,9 +149,8 @@ def onnxruntime_sessions(seconds: float, side: int) -> dict[str, Any]:
                 except ProviderUnavailable as refused:
                     found["runs"][provider] = f"does not run: {refused}"
                     break
-                calls, spent = _timed(
-                    functools.partial(engine.run, image), _CPU, seconds, warmup=1
-                )  # returns on the host
+                # engine.run returns its result on the host: nothing is left to wait for
+                calls, spent = _timed(functools.partial(engine.run, image), lambda: None, seconds, warmup=1)
                 label = f"{provider}{' io_binding' if binding else ''}"
                 found["runs"][label] = {"ran_on": engine.provider, "mp_per_s": calls * side * side / 1e6 / spent}
     return found
