@@ -13,7 +13,9 @@
    4000 x 3000 photos (JPEG) and one 24 MP scan (6000 x 4000 PNG); for each, a job's megapixels/s divided
    by bare ``session.run`` over the same images, decoded beforehand: whole images where the plan keeps them
    whole, otherwise the plan's own tiles (a whole 24 MP image does not fit this machine's memory for
-   layer 2), which says so. Target: at least 0.9. ``--quick`` runs only this, without the 24 MP scan.
+   layer 2), which says so. Target: at least 0.9. The same batches are also timed as the job runs them on a
+   CPU, one single-threaded call per core at once ("bare xN"): the limit of the hardware, which one call at a
+   time spread over the cores does not reach. ``--quick`` runs only this, without the 24 MP scan.
 
 The network is a freshly initialised layer 2 "small" (Restormer-style, 1.6M parameters; "mini" for the
 real sizes): speed does not depend on training. The images are synthetic degraded documents
@@ -307,11 +309,18 @@ BARE_PLAN = textwrap.dedent(
     from backend.inference.engine import open_engine
     from backend.inference.tiling import read_padded
 
+    from concurrent.futures import ThreadPoolExecutor
+    from backend.inference.engine import EngineOptions, machine_cores
+
     onnx, folder, cache = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     run = open_run_engine(PrecisionFiles({FP32: onnx}), RestoreOptions(), cache)
     engine = open_engine(onnx)
     engine.run(np.zeros((1, 3, 64, 64), np.float32))
-    seconds = pixels = 0.0
+    streams = run.restorer.streams
+    parallel = open_engine(onnx, EngineOptions(require_provider=run.provider, parallel_runs=streams))
+    pool = ThreadPoolExecutor(streams)
+    list(pool.map(parallel.run, [np.zeros((1, 3, 64, 64), np.float32)] * streams))
+    seconds = parallel_seconds = pixels = 0.0
     plans = []
     for path in sorted(p for p in folder.iterdir() if p.suffix in (".png", ".jpg")):
         image = (decode(path).pixels.astype(np.float32) / 255.0).transpose(2, 0, 1).copy()
@@ -330,9 +339,17 @@ BARE_PLAN = textwrap.dedent(
         for batch in batches:
             engine.run(batch)
         seconds += time.perf_counter() - began
+        began = time.perf_counter()
+        list(pool.map(parallel.run, batches))
+        parallel_seconds += time.perf_counter() - began
         pixels += height * width
         del batches
-    print(json.dumps({"megapixels_per_second": pixels / 1e6 / seconds, "plans": sorted(set(plans))}))
+    print(json.dumps({
+        "megapixels_per_second": pixels / 1e6 / seconds,
+        "parallel_megapixels_per_second": pixels / 1e6 / parallel_seconds,
+        "streams": streams,
+        "plans": sorted(set(plans)),
+    }))
     """
 )
 
@@ -383,7 +400,7 @@ def real_sizes(
     try:
         for name, width, height, count in cases:
             source = make_size_case(work / f"size-{width}x{height}", width, height, count)
-            ratios, jobs, bares = [], [], []
+            ratios, jobs, bares, parallel_bares = [], [], [], []
             job: dict[str, Any] = {}
             for index in range(rounds_per_size):
                 steps = ["bare", "job"] if index % 2 == 0 else ["job", "bare"]
@@ -394,6 +411,7 @@ def real_sizes(
                         job = served.local_summary(source, work / f"out-{width}x{height}-{index}")
                 jobs.append(job["throughput"]["megapixels_per_second"])
                 bares.append(bare["megapixels_per_second"])
+                parallel_bares.append(bare["parallel_megapixels_per_second"])
                 ratios.append(jobs[-1] / bares[-1])
             whole = all(plan == "whole" for plan in bare["plans"])
             row = {
@@ -402,6 +420,9 @@ def real_sizes(
                 "bare_mp_per_s": statistics.median(bares),
                 "ratio": statistics.median(ratios),
                 "ratios": [round(r, 3) for r in ratios],
+                "bare_streams": bare["streams"],
+                "bare_parallel_mp_per_s": statistics.median(parallel_bares),
+                "ratio_to_parallel": statistics.median(j / b for j, b in zip(jobs, parallel_bares, strict=True)),
                 "bare_over": "whole images" if whole else "the plan's tiles",
                 "plans": [f"{p['images']}: {p['plan']}" for p in job["tile_plans"]],
                 "tile_limit": job["tile_limit"],
@@ -486,9 +507,11 @@ def _print_sizes(f: dict[str, Any]) -> None:
     if "sizes" not in f:
         return
     print(f"real sizes at default settings, {f['sizes_model']}: job MP/s / bare session.run MP/s (target >= 0.9)")
+    print("  bare: one call at a time over all cores; bare xN: N single-threaded calls at once, as the job runs them")
     for row in f["sizes"]:
         print(
-            f"  {row['case']:<24} {row['job_mp_per_s']:.3f} / {row['bare_mp_per_s']:.3f} = {row['ratio']:.3f}  "
+            f"  {row['case']:<24} {row['job_mp_per_s']:.3f} / {row['bare_mp_per_s']:.3f} = {row['ratio']:.3f}; "
+            f"/ bare x{row['bare_streams']} {row['bare_parallel_mp_per_s']:.3f} = {row['ratio_to_parallel']:.3f}  "
             f"(rounds {row['ratios']}; bare over {row['bare_over']}; plans: {'; '.join(row['plans'])})"
         )
     if f["sizes"]:

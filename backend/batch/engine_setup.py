@@ -45,22 +45,24 @@ def open_precision(
     files: PrecisionFiles, options: RestoreOptions, cache_dir: Path | None
 ) -> tuple[Any, list[str], str, str]:
     """(engine, provider warnings, precision, why). ``auto`` guesses the device from the providers this build
-    has, opens that choice, and opens the CPU's choice instead when the session fell back to the CPU."""
+    has, opens that choice, and opens the CPU's choice instead when the session fell back to the CPU. A CPU
+    session is opened for one single-threaded run per core (``EngineOptions.parallel_runs``)."""
     import onnxruntime as ort
 
-    from backend.inference.engine import EngineOptions, open_engine
+    from backend.inference.engine import EngineOptions, machine_cores, open_engine
+
+    def engine_options(provider: str, device: str) -> EngineOptions:
+        runs = machine_cores() if device == "cpu" else 1
+        return EngineOptions(require_provider=provider, cache_dir=cache_dir, parallel_runs=runs)
 
     required = options.require_provider
     gpu = required in GPU_PROVIDERS or (not required and bool(GPU_PROVIDERS & set(ort.get_available_providers())))
     precision, why = choose(options.precision, files, "cuda" if gpu else "cpu")
-    engine = open_engine(files.paths[precision], EngineOptions(require_provider=required, cache_dir=cache_dir))
+    engine = open_engine(files.paths[precision], engine_options(required, "cuda" if gpu else "cpu"))
     warnings = list(engine.warnings)
-    if engine.device != ("cuda" if gpu else "cpu"):  # a GPU provider failed: choose for the CPU
-        again, why = choose(options.precision, files, engine.device)
-        if again != precision:
-            on_it = EngineOptions(require_provider=engine.provider, cache_dir=cache_dir)
-            engine = open_engine(files.paths[again], on_it)
-            precision = again
+    if engine.device != ("cuda" if gpu else "cpu"):  # a GPU provider failed: choose and open for the CPU
+        precision, why = choose(options.precision, files, engine.device)
+        engine = open_engine(files.paths[precision], engine_options(engine.provider, engine.device))
     return engine, warnings, precision, why
 
 
@@ -79,7 +81,7 @@ def open_run_engine(files: PrecisionFiles, options: RestoreOptions, cache_dir: P
     memory = card_memory(files.memory) or model_memory(onnx, probed)
     tile_pixels, why = 0, "whole images asked for" if options.tile < 0 else f"{options.tile} px tiles asked for"
     if options.auto_tile:
-        limit = default_limit(memory, engine.device)
+        limit = default_limit(memory, engine.device, engine.parallel_runs)
         tile_pixels, why = limit.pixels, limit.why
     restorer = Restorer(
         engine.run,
@@ -90,6 +92,7 @@ def open_run_engine(files: PrecisionFiles, options: RestoreOptions, cache_dir: P
         batch_pixels=pixels,
         tile_pixels=tile_pixels,
         multiple=memory.multiple,
+        streams=engine.parallel_runs,
         is_out_of_memory=is_out_of_memory,
     )
     threads = max(2, machine_cores() // 2)

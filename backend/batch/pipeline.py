@@ -1,5 +1,6 @@
 """The three overlapping stages of a batch: decode (a thread pool), inference (the calling thread, which
-batches small images of one size) and encode + write (threads), joined by bounded queues.
+batches small images of one size, and one more thread per extra stream the restorer runs at once) and encode +
+write (threads), joined by bounded queues. With several inference loops, images finish out of input order.
 
 Memory is bounded twice: by the queues (a few images per stage) and by a budget of pixels in flight,
 taken in input order before an image is decoded and given back once it is written, so one giant scan
@@ -164,12 +165,23 @@ class Pipeline:
                 threading.Thread(target=self._write_loop, args=(encoded,), name=f"encode-{n}", daemon=True)
                 for n in range(s.encode_threads)
             ]
+            # one inference loop per network call the restorer runs at once, so whole images that fit one
+            # tile keep every stream busy too (a big image's tiles are spread over the streams by the restorer)
+            helpers = [
+                threading.Thread(target=self._helper_loop, args=(decoded, encoded), name=f"infer-{n}", daemon=True)
+                for n in range(1, self.restorer.streams)
+            ]
             feeder.start()
-            for writer in writers:
-                writer.start()
+            for thread in (*writers, *helpers):
+                thread.start()
             try:
                 self._infer_loop(decoded, encoded)
+            except BaseException:
+                self._stop.set()  # the other inference loops stop too
+                raise
             finally:
+                for helper in helpers:
+                    helper.join()
                 for _ in writers:
                     encoded.put(_END)
                 for writer in writers:
@@ -224,12 +236,19 @@ class Pipeline:
                 if self._stop.is_set():
                     return _END
 
+    def _helper_loop(self, decoded: queue.Queue[Any], encoded: queue.Queue[Any]) -> None:
+        try:
+            self._infer_loop(decoded, encoded)
+        except BaseException as error:  # noqa: BLE001 - raised by the run, as the calling thread's would be
+            self._abort(error)
+
     def _infer_loop(self, decoded: queue.Queue[Any], encoded: queue.Queue[Any]) -> None:
         carry: Any = None
         while True:
             item = carry if carry is not None else self._next(decoded)
             carry = None
             if item is _END:
+                self._put_end(decoded)  # the other inference loops see the end too
                 return
             if self.should_stop():
                 self._stop.set()

@@ -49,11 +49,12 @@ GPU_RESERVE_BYTES = 1 << 30
 #: the largest tile a CPU is given even when memory holds more: ONNX Runtime on a CPU keeps its speed per pixel
 #: up to a few megapixels and then falls off (the width-12 layer 1 mini on 2 cores: 2.8-3.2 MP/s from 1 to 6 MP,
 #: 1.07 MP/s on a whole 12 MP tile). Within that range smaller tiles cost only their overlap, and memory grows
-#: with the tile: measured on 2 cores, bare, median of 7 (layer 1 mini) and 3 (layer 2 mini) runs, 704/1024/1448/
-#: 2016 px tiles ran 4.14/3.84/3.76/3.70 and 0.45/0.40/0.41/0.42 MP/s; a 24 MP scan through the fast tier peaked
-#: at 520 MiB with 1 MP tiles (1.06x the pixels), 800 with 2 MP (1.04x), 1,470 with 4 MP (1.02x), at one speed
-#: within the run-to-run noise. So about 2 MP: a laptop keeps its memory, for 2% more pixels than 4 MP tiles.
-CPU_TILE_PIXELS = 1440 * 1440
+#: with the tile times the tiles run at once (one per core): measured on 2 cores, bare, median of 7 (layer 1 mini)
+#: and 3 (layer 2 mini) runs, 704/1024/1448/2016 px tiles ran 4.14/3.84/3.76/3.70 and 0.45/0.40/0.41/0.42 MP/s;
+#: a 24 MP scan through the fast tier, two tiles at once, interleaved, 3 runs each: 1 MP tiles (4x7, 1.06x the
+#: pixels) 7.9-9.2 s peaking at 689-717 MiB, 2 MP tiles (3x4, 1.03x) 8.1-9.5 s at 1,187-1,376 MiB. So 1 MP: a
+#: 1024 px page is still one tile, and a laptop keeps its memory.
+CPU_TILE_PIXELS = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -227,10 +228,13 @@ def gpu_free_bytes(device_id: int = 0) -> int | None:
         return None
 
 
-def default_limit(model: ModelMemory, device: str) -> TileLimit:
-    """Tiles of at most the pixels the device's free memory holds (a share of it, with the safety)."""
+def default_limit(model: ModelMemory, device: str, streams: int = 1) -> TileLimit:
+    """Tiles of at most the pixels the device's free memory holds (a share of it, with the safety), shared by
+    the ``streams`` tiles a CPU runs at once."""
     network = model.bytes_per_pixel * SAFETY
     host = int(host_available_bytes() * MEMORY_SHARE)
+    if device != "cuda":
+        host //= max(1, streams)
     if device == "cuda":
         free = gpu_free_bytes()
         if free is None:
@@ -239,7 +243,8 @@ def default_limit(model: ModelMemory, device: str) -> TileLimit:
         gpu = _limit(on_gpu, network, "cuda", f"{free / 2**30:.1f} GiB free on the GPU")
         host_side = _limit(host, PIPELINE_BYTES_PER_PIXEL, "cuda", "host memory for the tiles' buffers")
         return gpu if gpu.pixels <= host_side.pixels else host_side
-    on_cpu = _limit(host, PIPELINE_BYTES_PER_PIXEL + network, "cpu", "free memory")
+    source = "free memory" if streams <= 1 else f"free memory shared by {streams} tiles at once"
+    on_cpu = _limit(host, PIPELINE_BYTES_PER_PIXEL + network, "cpu", source)
     if on_cpu.pixels <= CPU_TILE_PIXELS:
         return on_cpu
     why = f"{on_cpu.why}; capped at {CPU_TILE_PIXELS / 1e6:.1f} MP: larger tiles are no faster on a CPU, only bigger"

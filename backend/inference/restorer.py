@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -103,6 +104,10 @@ class Restorer:
     A tile is at most ``tile`` px along each side (0 = no limit) and ``tile_pixels`` in area (0 = no
     limit; the memory-derived default); both 0 = whole images. ``multiple`` is the factor the network pads
     its input to (``backend.inference.memory`` measures it): tiles are aligned to it.
+
+    ``streams`` network calls may run at once (a CPU engine opened for as many parallel runs): an image's tiles
+    are run that many at a time, and callers restoring several images from as many threads share the same
+    limit (``infer`` holds one of ``streams`` slots while the network runs).
     """
 
     def __init__(
@@ -116,6 +121,7 @@ class Restorer:
         batch_pixels: int = 0,
         tile_pixels: int = 0,
         multiple: int = 1,
+        streams: int = 1,
         is_out_of_memory: Callable[[BaseException], bool] = lambda error: isinstance(error, MemoryError),
     ) -> None:
         if model_channels not in (1, 3):
@@ -130,6 +136,9 @@ class Restorer:
         self.multiple = max(1, multiple)
         self._is_oom = is_out_of_memory
         self._lock = threading.Lock()
+        self.streams = max(1, streams)
+        self._slots = threading.BoundedSemaphore(self.streams)
+        self._tile_runner = ThreadPoolExecutor(self.streams, "tile") if self.streams > 1 else None
 
     # -- the network, made safe for any size ---------------------------------------------------------
 
@@ -138,8 +147,12 @@ class Restorer:
         _, _, h, w = batch.shape
         if h < MIN_SIDE or w < MIN_SIDE:
             padded = np.pad(batch, ((0, 0), (0, 0), (0, max(0, MIN_SIDE - h)), (0, max(0, MIN_SIDE - w))), "edge")
-            return _clamped(self._infer(padded)[:, :, :h, :w])
-        return _clamped(self._infer(batch))
+            with self._slots:
+                output = self._infer(padded)
+            return _clamped(output[:, :, :h, :w])
+        with self._slots:
+            output = self._infer(batch)
+        return _clamped(output)
 
     # -- one image -------------------------------------------------------------------------------------
 
@@ -237,7 +250,14 @@ class Restorer:
                 raise RestoreStopped()
 
         tiles = run_tiled(
-            plan=plan, channels=self.model_channels, read=read, infer=self.infer, write=write, check=check
+            plan=plan,
+            channels=self.model_channels,
+            read=read,
+            infer=self.infer,
+            write=write,
+            check=check,
+            executor=self._tile_runner,
+            in_flight=self.streams,
         )
         return Restored(out, _tile_used(plan, tile), tiles, notes, plan)
 

@@ -5,11 +5,17 @@ Only one band is held in float32 (a tile's height x the image width): rows that 
 are handed to ``write`` before the next band starts, so memory grows with the tile size and the image width,
 not the image area. A tiled side is read reflected past its end up to the plan's padded size (as the network
 pads a whole image), and the padding is never written.
+
+Given an executor, up to ``in_flight`` batches of tiles are read and run at once (on a CPU, one single-threaded
+network call per core runs faster than one call spread over the cores: ``backend.inference.engine``), and their
+results are blended in plan order, so the output and the rows written are the same as one at a time.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, wait
 
 import numpy as np
 
@@ -50,12 +56,16 @@ def run_tiled(
     infer: InferBatch,
     write: WriteRows,
     check: Callable[[], None] = lambda: None,
+    executor: Executor | None = None,
+    in_flight: int = 1,
 ) -> int:
     """Restore an image by ``plan``; return the number of tiles run.
 
-    Every row is written exactly once, top to bottom. ``check`` is called between batches (it raises to
-    stop, e.g. on cancellation). The network's output is the caller's to overwrite: each tile is weighed in
-    place, and only along its feathered edges (``blend_weights`` are one everywhere else).
+    Every row is written exactly once, top to bottom, after every tile that reads it was read (so ``write`` may
+    overwrite the input). ``check`` is called before each batch is started (it raises to stop, e.g. on
+    cancellation). The network's output is the caller's to overwrite: each tile is weighed in place, and only
+    along its feathered edges (``blend_weights`` are one everywhere else). With an ``executor``, up to
+    ``in_flight`` batches run at once in its threads; an error in one is raised here once the others are done.
     """
     rows, cols = plan.rows, plan.cols
     height, width = rows.length, cols.length
@@ -72,7 +82,18 @@ def run_tiled(
             stop = min(min(upto, height) - window_top, start + FLUSH_ROWS)
             write(window_top + start, acc[:, start:stop, :width])
 
-    for row, top in enumerate(rows.starts):
+    def run_batch(top: int, group: range) -> np.ndarray:
+        tiles = [read_padded(read, height, width, top, cols.starts[c], th, tw) for c in group]
+        batch = tiles[0][None] if len(tiles) == 1 else np.stack(tiles)
+        del tiles
+        output = infer(batch)
+        if np.may_share_memory(output, batch):  # a network that hands its input back: weigh a copy
+            output = output.copy()
+        return output
+
+    def blend(row: int, group: range, output: np.ndarray) -> None:
+        nonlocal window_top, count
+        top = rows.starts[row]
         shift = top - window_top
         if shift:
             flush(top)
@@ -81,22 +102,43 @@ def run_tiled(
             window_top = top
         ramp_rows = row_ramps[row]
         row_weight = row_weights[row][ramp_rows, None]
-        for first in range(0, cols.count, plan.batch):
-            check()
-            group = range(first, min(cols.count, first + plan.batch))
-            tiles = [read_padded(read, height, width, top, cols.starts[c], th, tw) for c in group]
-            batch = tiles[0][None] if len(tiles) == 1 else np.stack(tiles)
-            del tiles
-            output = infer(batch)
-            if np.may_share_memory(output, batch):  # a network that hands its input back: weigh a copy
-                output = output.copy()
-            del batch
-            for index, c in enumerate(group):
-                left = cols.starts[c]
-                tile = output[index]
-                tile[:, ramp_rows] *= row_weight
-                tile[:, :, col_ramps[c]] *= col_weights[c][col_ramps[c]]
-                acc[:, :, left : left + tw] += tile
-            count += len(group)
+        for index, c in enumerate(group):
+            left = cols.starts[c]
+            tile = output[index]
+            tile[:, ramp_rows] *= row_weight
+            tile[:, :, col_ramps[c]] *= col_weights[c][col_ramps[c]]
+            acc[:, :, left : left + tw] += tile
+        count += len(group)
+
+    running: deque[tuple[int, range, Future[np.ndarray]]] = deque()
+    try:
+        for row, top in enumerate(rows.starts):
+            for first in range(0, cols.count, plan.batch):
+                check()
+                group = range(first, min(cols.count, first + plan.batch))
+                if executor is None:
+                    blend(row, group, run_batch(top, group))
+                    continue
+                running.append((row, group, executor.submit(run_batch, top, group)))
+                while len(running) >= max(1, in_flight):
+                    blend(*_finished(running.popleft()))
+        while running:
+            blend(*_finished(running.popleft()))
+    finally:
+        _settle(running)
     flush(height)
     return count
+
+
+def _finished(item: tuple[int, range, Future[np.ndarray]]) -> tuple[int, range, np.ndarray]:
+    row, group, future = item
+    return row, group, future.result()
+
+
+def _settle(running: deque[tuple[int, range, Future[np.ndarray]]]) -> None:
+    """After an error or a stop: cancel the batches not started and wait for the ones running, so nothing of
+    this image still runs (or holds memory) when the caller retries or moves on."""
+    futures = [future for _, _, future in running if isinstance(future, Future)]
+    for future in futures:
+        future.cancel()
+    wait(futures)

@@ -15,6 +15,7 @@ def test_the_bare_and_the_memory_scripts_run_on_a_tiny_model(tiny_onnx: Path, tm
     big_scan(folder / "b.png", 80, 48)
     bare = bare_plan(tiny_onnx, folder, tmp_path / "cache")
     assert bare["plans"] == ["whole"] and bare["megapixels_per_second"] > 0  # the plans met, each once
+    assert bare["parallel_megapixels_per_second"] > 0 and bare["streams"] >= 1
     images_per_second, provider = bare_images_per_second(tiny_onnx, folder)
     assert images_per_second > 0 and provider.endswith("ExecutionProvider")
 

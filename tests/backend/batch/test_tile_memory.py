@@ -84,25 +84,31 @@ def test_the_limit_follows_free_memory_and_keeps_images_whole_when_they_fit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(memory, "host_available_bytes", lambda: 8 * 2**30)
-    model = ModelMemory(bytes_per_pixel=800.0, multiple=4)
+    model = ModelMemory(bytes_per_pixel=1400.0, multiple=4)
     limit = default_limit(model, "cpu")
-    per_pixel = PIPELINE_BYTES_PER_PIXEL + 800.0 * SAFETY
-    assert limit.pixels == int(8 * 2**30 * MEMORY_SHARE / per_pixel)  # 1.8 MP
-    assert limit.why == "2.38 KiB per pixel; free memory: 4.0 GiB planned for -> tiles up to 1.8 MP"
+    per_pixel = PIPELINE_BYTES_PER_PIXEL + 1400.0 * SAFETY
+    assert limit.pixels == int(8 * 2**30 * MEMORY_SHARE / per_pixel) < memory.CPU_TILE_PIXELS  # 1.0 MP
+    assert limit.why == "4.14 KiB per pixel; free memory: 4.0 GiB planned for -> tiles up to 1.0 MP"
     restorer = Restorer(lambda batch: batch, tile=0, overlap=32, tile_pixels=limit.pixels, multiple=4)
-    assert restorer.plan(1024, 1024).whole
+    assert restorer.plan(1000, 1000).whole
     scan = restorer.plan(4000, 6000)
     assert scan.rows.size * scan.cols.size <= limit.pixels and scan.overhead < 1.1
+    two_at_once = default_limit(model, "cpu", streams=2)  # each tile gets half the memory
+    assert two_at_once.pixels == int(8 * 2**30 * MEMORY_SHARE / 2 / per_pixel)
+    assert two_at_once.why == (
+        "4.14 KiB per pixel; free memory shared by 2 tiles at once: 2.0 GiB planned for -> tiles up to 0.5 MP"
+    )
     monkeypatch.setattr(memory, "host_available_bytes", lambda: 200 * 2**30)  # memory for a 24 MP scan whole
-    roomy = default_limit(model, "cpu")
+    roomy = default_limit(model, "cpu", streams=2)
     assert roomy.pixels == memory.CPU_TILE_PIXELS and roomy.why.endswith(
-        "capped at 2.1 MP: larger tiles are no faster on a CPU, only bigger"
+        "capped at 1.0 MP: larger tiles are no faster on a CPU, only bigger"
     )
     scan = Restorer(lambda batch: batch, tile=0, overlap=32, tile_pixels=roomy.pixels, multiple=4).plan(4000, 6000)
     assert not scan.whole and scan.rows.size * scan.cols.size <= memory.CPU_TILE_PIXELS
     monkeypatch.setattr(memory, "gpu_free_bytes", lambda device_id=0: 20 * 2**30)
     on_gpu = default_limit(model, "cuda")  # the GPU holds the network; the host only the tiles' buffers
-    assert on_gpu.pixels == int((20 - 1) * 2**30 * memory.GPU_SHARE / (800.0 * SAFETY))
+    assert on_gpu.pixels == int((20 - 1) * 2**30 * memory.GPU_SHARE / (1400.0 * SAFETY))
+    assert default_limit(model, "cuda", streams=2) == on_gpu  # a GPU runs one call at a time
     monkeypatch.setattr(memory, "gpu_free_bytes", lambda device_id=0: None)
     assert "GPU memory unknown" in default_limit(model, "cuda").why
 
