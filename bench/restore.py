@@ -295,7 +295,8 @@ def big_scan(path: Path, width: int, height: int) -> None:
 
 
 #: ``session.run`` alone over a folder, at the plan a default run makes for each image (whole, or the plan's
-#: tiles cut beforehand), in a fresh process with the job's session options; nothing but the calls is timed
+#: tiles cut beforehand), in a fresh process with the job's session options; nothing but the calls is timed:
+#: one at a time over all cores, then as the job runs them on a CPU (one single-threaded call per core at once)
 BARE_PLAN = textwrap.dedent(
     """
     import json, sys, time
@@ -306,11 +307,9 @@ BARE_PLAN = textwrap.dedent(
     from backend.batch.precision import PrecisionFiles
     from omni_core.batch.params import RestoreOptions
     from omni_core.precision import FP32
-    from backend.inference.engine import open_engine
-    from backend.inference.tiling import read_padded
-
     from concurrent.futures import ThreadPoolExecutor
-    from backend.inference.engine import EngineOptions, machine_cores
+    from backend.inference.engine import EngineOptions, open_engine
+    from backend.inference.tiling import read_padded
 
     onnx, folder, cache = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     run = open_run_engine(PrecisionFiles({FP32: onnx}), RestoreOptions(), cache)
@@ -320,30 +319,29 @@ BARE_PLAN = textwrap.dedent(
     parallel = open_engine(onnx, EngineOptions(require_provider=run.provider, parallel_runs=streams))
     pool = ThreadPoolExecutor(streams)
     list(pool.map(parallel.run, [np.zeros((1, 3, 64, 64), np.float32)] * streams))
-    seconds = parallel_seconds = pixels = 0.0
-    plans = []
+    pixels = 0
+    plans, batches = [], []
     for path in sorted(p for p in folder.iterdir() if p.suffix in (".png", ".jpg")):
         image = (decode(path).pixels.astype(np.float32) / 255.0).transpose(2, 0, 1).copy()
         height, width = image.shape[1:]
         plan = run.restorer.plan(height, width)
         plans.append(plan.describe())
         if plan.whole:
-            batches = [image[None]]
+            batches.append(image[None])
         else:
             read = lambda t, l, h, w: image[:, t : t + h, l : l + w]
             th, tw = plan.tile_shape
             tiles = [read_padded(read, height, width, t, l, th, tw) for t in plan.rows.starts for l in plan.cols.starts]
-            batches = [np.stack(tiles[i : i + plan.batch]) for i in range(0, len(tiles), plan.batch)]
+            batches.extend(np.stack(tiles[i : i + plan.batch]) for i in range(0, len(tiles), plan.batch))
         del image
-        began = time.perf_counter()
-        for batch in batches:
-            engine.run(batch)
-        seconds += time.perf_counter() - began
-        began = time.perf_counter()
-        list(pool.map(parallel.run, batches))
-        parallel_seconds += time.perf_counter() - began
         pixels += height * width
-        del batches
+    began = time.perf_counter()
+    for batch in batches:
+        engine.run(batch)
+    seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    list(pool.map(parallel.run, batches))  # across images too, as the job's inference loops run them
+    parallel_seconds = time.perf_counter() - began
     print(json.dumps({
         "megapixels_per_second": pixels / 1e6 / seconds,
         "parallel_megapixels_per_second": pixels / 1e6 / parallel_seconds,
