@@ -92,7 +92,9 @@ def test_ctrl_c_stops_cleanly_and_a_second_run_resumes(tiny_onnx: Path, tmp_path
     workspace = tmp_path / "ws"
     register(workspace, tiny_onnx)
     source = tmp_path / "in"
-    write_images(source, [f"{n:02d}.png" for n in range(30)], size=(256, 256))
+    # 64 tiles an image, one per call: long enough (~4 s on 2 cores) for the interrupt to land mid-run, also
+    # now that a CPU runs one call per core at once
+    write_images(source, [f"{n:02d}.png" for n in range(30)], size=(512, 512))
     slow = ["--layer", "1", "--tile", "64", "--overlap", "16", "--batch-size", "1"]
     for mode, extra in (("local", []), ("remote", ["--remote"])):
         out = tmp_path / mode
