@@ -16,11 +16,17 @@ def speed_lines(model: dict[str, Any]) -> list[str]:
     speed = model.get("speed") or {}
     if "mp_per_s" not in speed:
         return [f"Tier: {model['tier']}"] if model.get("tier") else []
-    return [
+    lines = [
         f"Tier: {model.get('tier', '-')}  Speed: {speed['mp_per_s']:.2f} MP/s (bare ONNX Runtime run, "
         f"{speed.get('side')}x{speed.get('side')} px, {speed.get('provider')}, {speed.get('threads')} threads, "
         f"{speed.get('cpu')})"
     ]
+    if "parallel_mp_per_s" in speed:
+        lines.append(
+            f"  {speed['parallel_mp_per_s']:.2f} MP/s with {speed.get('streams')} single-threaded calls at once, "
+            "as omni restore runs on this CPU"
+        )
+    return lines
 
 
 def duration(seconds: float) -> str:

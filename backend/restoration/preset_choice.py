@@ -78,5 +78,5 @@ def measure_cpu_speed(config: NetworkConfig, floor: float = FAST_TIER_MP_PER_S) 
     with tempfile.TemporaryDirectory(prefix="omni-preset-") as folder:
         onnx = Path(folder) / "model.onnx"
         export_onnx(build_network(config), onnx, check_sizes=[(32, 32)])
-        speed = measure_speed(onnx, runs=RUNS, cpu_only=True, enough_below=floor * CLEARLY_SLOW)
+        speed = measure_speed(onnx, runs=RUNS, cpu_only=True, enough_below=floor * CLEARLY_SLOW, parallel=False)
         return float(speed["mp_per_s"])

@@ -68,10 +68,14 @@ def speed_tip(card_json: str) -> str:
         return ""
     if not isinstance(speed, dict) or "mp_per_s" not in speed:
         return ""
-    return (
+    tip = (
         f"bare ONNX Runtime run over {speed.get('side', '?')}² px on {speed.get('provider', '?')}, "
         f"{speed.get('threads', '?')} threads, {speed.get('cpu', '?')}"
     )
+    if isinstance(speed.get("parallel_mp_per_s"), int | float):
+        streams = speed.get("streams", "?")
+        tip += f"; {speed['parallel_mp_per_s']:.2f} MP/s with {streams} calls at once, as a batch runs on it"
+    return tip
 
 
 def pretty_json(value: Any, indent: int = 0) -> str:

@@ -18,7 +18,15 @@ from desktop.qt.session import Session
 from desktop.qt.views.models_view import ModelsView
 
 UI_TIMEOUT_MS = 15_000
-SPEED = {"mp_per_s": 3.4567, "provider": "CPUExecutionProvider", "cpu": "Test CPU", "threads": 2, "side": 1024}
+SPEED = {
+    "mp_per_s": 3.4567,
+    "provider": "CPUExecutionProvider",
+    "cpu": "Test CPU",
+    "threads": 2,
+    "side": 1024,
+    "parallel_mp_per_s": 4.123,
+    "streams": 2,
+}
 
 
 @pytest.fixture
@@ -70,5 +78,6 @@ def test_tier_and_speed_columns(qtbot: QtBot, view: ModelsView) -> None:
     )  # fmt: skip
     tip = cell(fast, "MP/s", Qt.ItemDataRole.ToolTipRole)
     assert isinstance(tip, str) and "CPUExecutionProvider" in tip and "2 threads" in tip and "Test CPU" in tip
+    assert "4.12 MP/s with 2 calls at once, as a batch runs on it" in tip
     assert (cell(old, "Tier"), cell(old, "MP/s")) == ("quality", "")  # a card from before tiers: its layer's tier
     assert not view.table.isColumnHidden(headers.index("MP/s"))

@@ -43,8 +43,25 @@ def test_a_clearly_slow_network_is_not_run_again(tmp_path: Path) -> None:
     onnx = export_onnx(build_network(preset_for(1, "tiny")), tmp_path / "m.onnx", check_sizes=[(32, 32)]).path
     quick = measure_speed(onnx, side=256, runs=3, cpu_only=True, enough_below=1e9)
     assert quick["runs"] == 0 and quick["mp_per_s"] > 0 and quick["provider"] == "CPUExecutionProvider"
-    full = measure_speed(onnx, side=256, runs=3, cpu_only=True)
-    assert full["runs"] == 3 and full["mp_per_s"] > 0
+    full = measure_speed(onnx, side=256, runs=3, cpu_only=True, parallel=False)
+    assert full["runs"] == 3 and full["mp_per_s"] > 0 and "parallel_mp_per_s" not in full
+
+
+def test_a_cpu_with_several_cores_also_gets_the_speed_of_one_call_per_core(tmp_path: Path) -> None:
+    from backend.inference.engine import machine_cores
+    from backend.reports.text import speed_lines
+
+    onnx = export_onnx(build_network(preset_for(1, "tiny")), tmp_path / "m.onnx", check_sizes=[(32, 32)]).path
+    speed = measure_speed(onnx, side=256, runs=2, cpu_only=True)
+    if machine_cores() == 1:
+        assert "parallel_mp_per_s" not in speed  # nothing to run at once
+        return
+    assert speed["streams"] == machine_cores() and speed["parallel_mp_per_s"] > 0
+    lines = speed_lines({"tier": "fast", "speed": speed})
+    assert lines[1].strip() == (
+        f"{speed['parallel_mp_per_s']:.2f} MP/s with {machine_cores()} single-threaded calls at once, "
+        "as omni restore runs on this CPU"
+    )
 
 
 @pytest.mark.parametrize(("layer", "tier"), [(2, ""), (1, "quality"), (2, "fast")])
