@@ -57,10 +57,11 @@ def open_precision(
 
     required = options.require_provider
     gpu = required in GPU_PROVIDERS or (not required and bool(GPU_PROVIDERS & set(ort.get_available_providers())))
-    precision, why = choose(options.precision, files, "cuda" if gpu else "cpu")
-    engine = open_engine(files.paths[precision], engine_options(required, "cuda" if gpu else "cpu"))
+    device = "cuda" if gpu else "cpu"
+    precision, why = choose(options.precision, files, device)
+    engine = open_engine(files.paths[precision], engine_options(required, device))
     warnings = list(engine.warnings)
-    if engine.device != ("cuda" if gpu else "cpu"):  # a GPU provider failed: choose and open for the CPU
+    if engine.device != device:  # a GPU provider failed: choose and open for the CPU
         precision, why = choose(options.precision, files, engine.device)
         engine = open_engine(files.paths[precision], engine_options(engine.provider, engine.device))
     return engine, warnings, precision, why

@@ -233,8 +233,6 @@ def default_limit(model: ModelMemory, device: str, streams: int = 1) -> TileLimi
     the ``streams`` tiles a CPU runs at once."""
     network = model.bytes_per_pixel * SAFETY
     host = int(host_available_bytes() * MEMORY_SHARE)
-    if device != "cuda":
-        host //= max(1, streams)
     if device == "cuda":
         free = gpu_free_bytes()
         if free is None:
@@ -244,7 +242,7 @@ def default_limit(model: ModelMemory, device: str, streams: int = 1) -> TileLimi
         host_side = _limit(host, PIPELINE_BYTES_PER_PIXEL, "cuda", "host memory for the tiles' buffers")
         return gpu if gpu.pixels <= host_side.pixels else host_side
     source = "free memory" if streams <= 1 else f"free memory shared by {streams} tiles at once"
-    on_cpu = _limit(host, PIPELINE_BYTES_PER_PIXEL + network, "cpu", source)
+    on_cpu = _limit(host // max(1, streams), PIPELINE_BYTES_PER_PIXEL + network, "cpu", source)
     if on_cpu.pixels <= CPU_TILE_PIXELS:
         return on_cpu
     why = f"{on_cpu.why}; capped at {CPU_TILE_PIXELS / 1e6:.1f} MP: larger tiles are no faster on a CPU, only bigger"

@@ -146,13 +146,10 @@ class Restorer:
         """``infer`` on NxCxHxW float32, edge-padding tiny inputs and clamping the output to [0, 1]."""
         _, _, h, w = batch.shape
         if h < MIN_SIDE or w < MIN_SIDE:
-            padded = np.pad(batch, ((0, 0), (0, 0), (0, max(0, MIN_SIDE - h)), (0, max(0, MIN_SIDE - w))), "edge")
-            with self._slots:
-                output = self._infer(padded)
-            return _clamped(output[:, :, :h, :w])
+            batch = np.pad(batch, ((0, 0), (0, 0), (0, max(0, MIN_SIDE - h)), (0, max(0, MIN_SIDE - w))), "edge")
         with self._slots:
             output = self._infer(batch)
-        return _clamped(output)
+        return _clamped(output[:, :, :h, :w])
 
     # -- one image -------------------------------------------------------------------------------------
 

@@ -138,7 +138,7 @@ def _finished(item: tuple[int, range, Future[np.ndarray]]) -> tuple[int, range, 
 def _settle(running: deque[tuple[int, range, Future[np.ndarray]]]) -> None:
     """After an error or a stop: cancel the batches not started and wait for the ones running, so nothing of
     this image still runs (or holds memory) when the caller retries or moves on."""
-    futures = [future for _, _, future in running if isinstance(future, Future)]
+    futures = [future for _, _, future in running]
     for future in futures:
         future.cancel()
     wait(futures)
