@@ -29,6 +29,11 @@ def speed_lines(model: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _fine_tuned_line(report: dict[str, Any]) -> list[str]:
+    start = (report.get("parameters") or {}).get("start_from")
+    return [f"Fine-tuned from: {start} (its weights started the run)"] if start else []
+
+
 def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
@@ -143,6 +148,7 @@ def render_restoration_text(report: dict[str, Any]) -> str:
             f"Model saved: {model.get('weights_key')}  Size: {size(model.get('weights_bytes', 0))}  "
             f"Parameters: ~{model.get('parameters', 0):,}",
             f"Version: {model['version']}  Architecture: {model.get('architecture')} ({model.get('preset')})",
+            *_fine_tuned_line(report),
             f"ONNX: {model.get('onnx_key')}  Size: {size(model.get('onnx_bytes', 0))}  "
             f"Max abs diff vs PyTorch: {model.get('onnx_max_abs_diff', float('nan')):.2e}",
         ]

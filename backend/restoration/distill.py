@@ -26,11 +26,11 @@ from torch import nn
 from backend.jobs.context import JobContext
 from backend.registry import ModelVersion
 from backend.registry.shared import registry_at
-from backend.restoration.archs import build_network, config_from_dict
 from backend.restoration.datasets import ImagePairs, PairImages, to_tensor
 from backend.restoration.losses import build_loss
 from backend.restoration.params import TrainRestorationParams
-from backend.restoration.teacher import teacher_version
+from backend.restoration.registered import restoration_version
+from backend.restoration.saved_weights import load_weights
 from backend.restoration.tiling import tiled_forward
 from backend.storage.base import ArtifactStore
 
@@ -118,17 +118,11 @@ def teach_pairs(
 
 def load_teacher(store: ArtifactStore, model: ModelVersion, scratch: Path, device: torch.device) -> nn.Module:
     """The teacher's network from its registered weights, on ``device``, frozen."""
-    path = scratch / f"teacher-{model.version}.pt"
-    if not path.is_file():
-        store.get_file(model.files["weights"], path)
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    network = build_network(config_from_dict(saved["config"]))
-    network.load_state_dict(saved["state_dict"])
-    return network.to(device).eval().requires_grad_(False)
+    return load_weights(store, model, scratch).network().to(device).eval().requires_grad_(False)
 
 
 def _teacher_network(params: TrainRestorationParams, ctx: JobContext) -> nn.Module:
-    teacher = teacher_version(registry_at(ctx.workspace_root), params.teacher)
+    teacher = restoration_version(registry_at(ctx.workspace_root), params.teacher, "teacher")
     network = load_teacher(ctx.store, teacher, ctx.scratch_dir, torch.device("cpu"))
     ctx.log(f"distilling from {teacher.version} ({teacher.card.get('preset', '?')}), weight {params.distill_weight:g}")
     return network

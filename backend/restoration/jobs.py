@@ -17,12 +17,14 @@ from omni_core.errors import InvalidArgument, shown
 
 
 def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
+    from backend.registry.shared import registry_at
+    from backend.restoration.registered import restoration_version
+
+    if params.start_from.strip():
+        params = network_of_start(params, workspace)
     checked = validate_train_params(params)
     if checked.teacher:
-        from backend.registry.shared import registry_at
-        from backend.restoration.teacher import teacher_version
-
-        teacher_version(registry_at(workspace.root), checked.teacher)  # refused now, naming the teacher
+        restoration_version(registry_at(workspace.root), checked.teacher, "teacher")  # refused now, naming it
     if checked.clean:
         clean = require_existing_folder(workspace, checked.clean, field="clean")
         return Prepared(params=replace(checked, clean=str(clean)), outputs={})
@@ -31,6 +33,22 @@ def prepare_training(params: TrainRestorationParams, workspace: Workspace, resum
         if not (data / side).is_dir():
             raise InvalidArgument("data", f"{shown(data)} must hold clean/ and degraded/ folders; {side}/ is missing")
     return Prepared(params=replace(checked, data=str(data)), outputs={})
+
+
+def network_of_start(params: TrainRestorationParams, workspace: Workspace) -> TrainRestorationParams:
+    """A fine-tuning run trains its starting version's network: the layer and preset are that version's, filled
+    when not given (0, "") and refused when they name another."""
+    from backend.registry.shared import registry_at
+    from backend.restoration.registered import network_of, restoration_version
+
+    name = params.start_from.strip()
+    layer, preset = network_of(restoration_version(registry_at(workspace.root), name, "start_from"))
+    if params.layer and params.layer != layer:
+        raise InvalidArgument("layer", f"{name} is a layer {layer} network and fine-tuning keeps it: leave layer out")
+    given = (params.preset or "").strip().lower()
+    if preset and given and given != preset:
+        raise InvalidArgument("preset", f"{name} is a {preset} network and fine-tuning keeps it: leave preset out")
+    return replace(params, start_from=name, layer=layer, preset=preset or given)
 
 
 def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, object]:

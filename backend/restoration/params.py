@@ -39,6 +39,7 @@ class TrainRestorationParams:
     tier: str = ""  # fast | quality; "" = by layer (omni_core.tiers)
     teacher: str = ""  # a restoration version distilled into this network; "" = none
     distill_weight: float = 0.0  # with ``teacher``: share of the loss against its output; 0 = the described default
+    start_from: str = ""  # a restoration version whose weights start the run (fine-tuning); "" = random weights
 
 
 def validate_train_params(params: TrainRestorationParams) -> TrainRestorationParams:
@@ -52,6 +53,7 @@ def validate_train_params(params: TrainRestorationParams) -> TrainRestorationPar
         domain=(params.domain or "").strip().lower(),
         tier=(params.tier or "").strip().lower(),
         teacher=(params.teacher or "").strip(),
+        start_from=(params.start_from or "").strip(),
     )
     if p.clean and not p.domain:
         p = replace(p, domain=KIND["domain"].str_default)

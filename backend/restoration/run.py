@@ -112,7 +112,8 @@ def register_trained(
         **({"memory": asdict(memory)} if memory else {}),
         **tier_card(params),
         "epochs": len(outcome.history),
-        "parent_version": previous.version if previous else "",
+        "parent_version": params.start_from or (previous.version if previous else ""),
+        **({"started_from": params.start_from} if params.start_from else {}),
         "job_id": ctx.job_id,
         "onnx_max_abs_diff": export.max_abs_diff,
         "environment": environment(outcome.device),
@@ -274,7 +275,12 @@ def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any
 
 def network_for(params: TrainRestorationParams, ctx: JobContext, report: dict[str, Any]) -> NetworkConfig:
     """The preset's network; for ``auto``, the one measured on this CPU (``preset_choice``), or on resume the
-    one its checkpoint was trained with (a second measurement may choose another)."""
+    one its checkpoint was trained with (a second measurement may choose another); for a fine-tuning run, the
+    network its starting version was trained as."""
+    if params.start_from:
+        from backend.restoration.saved_weights import starting_weights
+
+        return starting_weights(params.start_from, ctx).config
     if params.preset != AUTO_PRESET:
         return preset_for(params.layer, params.preset)
     if ctx.resumed_from:

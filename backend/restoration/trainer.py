@@ -82,6 +82,11 @@ class Trainer:
         self.device = device = resolve_device(params.device)
         torch.manual_seed(params.seed)
         self.model = build_network(config).to(device)
+        if params.start_from:  # fine-tuning (a resumed run's checkpoint replaces these weights in turn)
+            from backend.restoration.saved_weights import starting_weights
+
+            self.model.load_state_dict(starting_weights(params.start_from, ctx).state_dict)
+            ctx.log(f"starting from the weights of {params.start_from}")
         outcome.model, outcome.device = self.model, device.type
         outcome.train_pairs, outcome.val_pairs = len(dataset), len(val_images)
         self.loss_fn = build_loss(params.loss).to(device)

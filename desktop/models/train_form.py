@@ -45,6 +45,7 @@ class TrainFields:
     tier: str = ""  # fast | quality; "" = by layer
     teacher: str = ""  # a restoration version to distil from; "" = none
     distill_weight: float = 0.0  # with a teacher: the share of the loss against its output; sent only with one
+    start_from: str = ""  # a restoration version to fine-tune; its network replaces layer and preset
 
     @classmethod
     def of(cls, kind: JobKind) -> TrainFields:
@@ -69,6 +70,8 @@ CHECKED = (
     "max_minutes",
     "tier",
 )
+#: the fields a fine-tuning run takes from its starting version
+NETWORK = ("layer", "preset")
 
 
 def layer_choices(kind: JobKind) -> list[tuple[str, int]]:
@@ -94,10 +97,11 @@ def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str,
         errors["data"] = "give either a folder of pairs (data) or of clean images (clean)"
     if f.whiten_paper and not (f.clean.strip() and f.domain == "document"):
         errors["whiten_paper"] = "applies to document training from clean images (clean with domain document)"
-    if auto := auto_preset_problem(f.preset, f.layer, f.tier):
+    tunes = fine_tunes(f, kind)
+    if not tunes and (auto := auto_preset_problem(f.preset, f.layer, f.tier)):
         errors["preset"] = auto
     for name in (*CHECKED, "domain") if f.clean.strip() else CHECKED:
-        if name not in kind.names():  # a backend older than the parameter
+        if name not in kind.names() or (tunes and name in NETWORK):  # older backend; the start's network
             continue
         problem = kind.problem(name, getattr(f, name))
         if problem:
@@ -107,6 +111,11 @@ def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str,
     if distills(f, kind) and (problem := kind.problem("distill_weight", f.distill_weight)):
         errors["distill_weight"] = problem
     return errors
+
+
+def fine_tunes(f: TrainFields, kind: JobKind) -> bool:
+    """The run starts from a registered version, whose network it keeps: layer and preset are not sent."""
+    return bool(f.start_from.strip()) and "start_from" in kind.names()
 
 
 def distills(f: TrainFields, kind: JobKind) -> bool:
@@ -135,16 +144,17 @@ class TrainFormModel(DescribedForm[TrainFields]):
 
     def spec(self) -> training_pb2.TrainRestorationSpec:
         f = self.fields
+        tunes = fine_tunes(f, self.kind)
         return training_pb2.TrainRestorationSpec(
             data=f.data.strip(),
-            layer=f.layer,
+            layer=0 if tunes else f.layer,  # 0 and "": the starting version's
             epochs=f.epochs,
             batch_size=f.batch_size,
             lr=f.lr,
             max_pairs=f.max_pairs,
             patch=f.patch,
             val_split=f.val_split,
-            preset=f.preset,
+            preset="" if tunes else f.preset,
             device=f.device,
             loss=f.loss,
             seed=f.seed,
@@ -156,6 +166,7 @@ class TrainFormModel(DescribedForm[TrainFields]):
             teacher=f.teacher.strip(),
             # without a teacher the backend refuses a weight: 0 = not given
             distill_weight=f.distill_weight if distills(f, self.kind) else 0.0,
+            start_from=f.start_from.strip() if tunes else "",
         )
 
     def job_spec(self) -> jobs_pb2.JobSpec:

@@ -41,10 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_param(restoration, k, "domain", extra="with --clean", normalise=lowered)
     add_param(restoration, k, "whiten_paper", extra="with --clean documents; default: keep the paper's tone")
-    add_param(restoration, k, "layer")
+    add_param(restoration, k, "layer", default=None)  # None: not given, so --start-from can supply it
     for name in ("epochs", "batch_size", "lr", "max_pairs", "patch", "val_split"):
         add_param(restoration, k, name)
-    for name in ("preset", "device", "loss"):
+    add_param(restoration, k, "preset", normalise=lowered, default=None)
+    for name in ("device", "loss"):
         add_param(restoration, k, name, normalise=lowered)
     add_param(restoration, k, "seed")
     add_param(restoration, k, "num_workers", flag="--workers", dest="workers")
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_param(restoration, k, "tier", normalise=lowered)
     add_param(restoration, k, "teacher", metavar="VERSION")
     add_param(restoration, k, "distill_weight", extra="with --teacher", default=0.0)
+    add_param(restoration, k, "start_from", metavar="VERSION", extra="leave --layer and --preset out")
     restoration.add_argument(
         "--resume", metavar="JOB_ID", help="continue this run from its last checkpoint, same arguments"
     )
@@ -102,14 +104,14 @@ def run_restoration(args: argparse.Namespace) -> int:
             clean=local_path(session, args.clean) if args.clean else "",
             domain=args.domain if args.clean else "",  # the preset of clean images only
             whiten_paper=args.whiten_paper,
-            layer=args.layer,
+            layer=args.layer or 0,
             epochs=args.epochs,
             batch_size=args.batch_size,
             lr=args.lr,
             max_pairs=args.max_pairs,
             patch=args.patch,
             val_split=args.val_split,
-            preset=args.preset,
+            preset=args.preset or "",
             device=args.device,
             seed=args.seed,
             loss=args.loss,
@@ -119,6 +121,7 @@ def run_restoration(args: argparse.Namespace) -> int:
             tier=args.tier,
             teacher=args.teacher,
             distill_weight=args.distill_weight,
+            start_from=args.start_from,
         )
         if args.target == "sagemaker":
             cloud = cloud_pb2.SageMakerTrainSpec(restoration=spec, target=target_from_args(args))

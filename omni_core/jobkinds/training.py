@@ -138,6 +138,14 @@ TRAIN_RESTORATION = JobKind(
             maximum=1,
             min_exclusive=True,
         ),
+        ParamSpec(
+            "start_from",
+            "Start from",
+            "a restoration version whose weights start the run (fine-tuning); the network is that version's",
+            "string",
+            "",
+            specials=(("", "random weights"),),
+        ),
     ),
 )
 

@@ -1,6 +1,7 @@
 """Distillation from the Train view against a real backend: the weight field follows the teacher field, takes the
 backend's described default and range, and the weight typed reaches the submitted job's spec (the backend
-refuses a weight without a teacher, so none is sent then)."""
+refuses a weight without a teacher, so none is sent then). Fine-tuning from the same view: naming a version to
+start from turns the layer and preset off, and the submitted job takes them from that version."""
 
 from __future__ import annotations
 
@@ -113,4 +114,34 @@ def test_the_distillation_weight_reaches_the_submitted_job(
         connection.cancel_job(job.id)  # the spec is what this checks; the fake weights would not load
     spec = job.spec.train_restoration
     assert (spec.teacher, spec.distill_weight, spec.layer) == (TEACHER, 0.3, 1)
+    assert job.state != jobs_pb2.JOB_STATE_FAILED, job.message
+
+
+def test_a_run_started_from_a_version_takes_its_network(
+    qtbot: QtBot, window: MainWindow, backend: EmbeddedBackend, pairs: Path
+) -> None:
+    view = window.show_view("Train")
+    assert isinstance(view, TrainView)
+    qtbot.waitUntil(lambda: view.form_model.kind is not TRAIN_RESTORATION, timeout=UI_TIMEOUT_MS)  # described
+    form = view.form
+    qtbot.keyClicks(form.data, str(pairs))
+    form.layer.setCurrentIndex(form.layer.findData(1))  # TEACHER is layer 2: fine-tuning overrides this choice
+    form.epochs.setValue(1)
+    form.device.setCurrentIndex(form.device.findData("cpu"))
+    assert form.layer.isEnabled() and form.preset.isEnabled()
+    qtbot.keyClicks(form.start_from, TEACHER)
+    assert not form.layer.isEnabled() and not form.preset.isEnabled()
+    sent = view.form_model.spec()
+    assert (sent.start_from, sent.layer, sent.preset) == (TEACHER, 0, "")
+
+    run = view.panel.run
+    shown = run.job_id  # the view may be showing an earlier run of this backend
+    qtbot.mouseClick(view.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: run.job_id not in (None, shown), timeout=UI_TIMEOUT_MS)
+    assert not view.form_model.errors, view.form_model.errors
+    assert run.job_id is not None
+    with Connection(backend.target) as connection:
+        job = connection.get_job(run.job_id)
+        connection.cancel_job(job.id)  # accepted is what this checks; the fake weights would not load
+    assert job.spec.train_restoration.start_from == TEACHER
     assert job.state != jobs_pb2.JOB_STATE_FAILED, job.message

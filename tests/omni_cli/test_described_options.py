@@ -39,8 +39,11 @@ def test_help_shows_the_described_default_and_range(capsys: pytest.CaptureFixtur
 
 def test_parsed_defaults_are_the_described_ones() -> None:
     args = build_parser().parse_args(["train", "restoration", "--data", "d"])
-    for name in ("epochs", "batch_size", "lr", "patch", "val_split", "preset", "device", "loss", "layer"):
+    for name in ("epochs", "batch_size", "lr", "patch", "val_split", "device", "loss", "start_from"):
         assert getattr(args, name) == TRAIN_RESTORATION[name].default, name
+    assert args.layer is None and args.preset is None  # not given: the backend's default, or --start-from's network
+    tuned = build_parser().parse_args(["train", "restoration", "--data", "d", "--start-from", "v", "--preset", "MINI"])
+    assert (tuned.start_from, tuned.preset) == ("v", "mini")
     assert args.workers == TRAIN_RESTORATION["num_workers"].default
     synth = build_parser().parse_args(["synth", "restoration", "--out", "o"])
     assert synth.size == SYNTH_RESTORATION["size"].default

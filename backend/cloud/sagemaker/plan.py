@@ -119,6 +119,10 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
             raise InvalidArgument(
                 "restoration.teacher", "distillation runs on this backend, which holds the teacher's weights"
             )
+        if local.start_from:
+            raise InvalidArgument(
+                "restoration.start_from", "fine-tuning runs on this backend, which holds the starting version's weights"
+            )
         if local.preset.lower() == AUTO_PRESET:
             raise InvalidArgument(
                 "restoration.preset",

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models.train_form import TrainFormModel, distills, layer_choices, tier_choices
+from desktop.models.train_form import TrainFormModel, distills, fine_tunes, layer_choices, tier_choices
 from desktop.qt.theme import set_invalid
 from desktop.qt.widgets.common import error_label, form_layout
 from desktop.qt.widgets.described import apply_range, fill_combo
@@ -122,6 +122,14 @@ class TrainForm(QWidget):
         self.distill_weight.setSingleStep(0.05)
         self.distill_weight.valueChanged.connect(lambda value: model.set("distill_weight", round(value, 4)))
         self._add("distill_weight", "Distillation weight", self.distill_weight)
+        self.start_from = QLineEdit()
+        self.start_from.setPlaceholderText("random weights, or a restoration version to fine-tune")
+        self.start_from.setToolTip(
+            "Fine-tuning: the run starts from this registered version's weights and keeps its network (layer and "
+            "preset), e.g. a document model taught your own scans; the version becomes the new one's parent."
+        )
+        self.start_from.textEdited.connect(lambda text: model.set("start_from", text))
+        self._add("start_from", "Start from", self.start_from)
 
         self.epochs = _spin()
         self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
@@ -262,6 +270,10 @@ class TrainForm(QWidget):
         self.whiten_paper.setEnabled(from_clean and f.domain == "document")
         _set_combo(self.layer, f.layer)
         _set_combo(self.preset, f.preset)
+        _set_text(self.start_from, f.start_from)
+        tunes = fine_tunes(f, kind)
+        self.layer.setEnabled(not tunes)  # a fine-tuning run keeps its starting version's network
+        self.preset.setEnabled(not tunes)
         _set_combo(self.tier, f.tier)
         _set_text(self.teacher, f.teacher)
         _set_spin(self.distill_weight, f.distill_weight)

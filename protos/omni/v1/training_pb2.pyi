@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class TrainRestorationSpec(_message.Message):
-    __slots__ = ("data", "layer", "epochs", "batch_size", "lr", "max_pairs", "patch", "val_split", "preset", "device", "seed", "loss", "num_workers", "max_minutes", "cpu_minutes", "clean", "domain", "whiten_paper", "tier", "teacher", "distill_weight")
+    __slots__ = ("data", "layer", "epochs", "batch_size", "lr", "max_pairs", "patch", "val_split", "preset", "device", "seed", "loss", "num_workers", "max_minutes", "cpu_minutes", "clean", "domain", "whiten_paper", "tier", "teacher", "distill_weight", "start_from")
     DATA_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     EPOCHS_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +29,7 @@ class TrainRestorationSpec(_message.Message):
     TIER_FIELD_NUMBER: _ClassVar[int]
     TEACHER_FIELD_NUMBER: _ClassVar[int]
     DISTILL_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    START_FROM_FIELD_NUMBER: _ClassVar[int]
     data: str
     layer: int
     epochs: int
@@ -50,7 +51,8 @@ class TrainRestorationSpec(_message.Message):
     tier: str
     teacher: str
     distill_weight: float
-    def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ..., clean: _Optional[str] = ..., domain: _Optional[str] = ..., whiten_paper: _Optional[bool] = ..., tier: _Optional[str] = ..., teacher: _Optional[str] = ..., distill_weight: _Optional[float] = ...) -> None: ...
+    start_from: str
+    def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ..., clean: _Optional[str] = ..., domain: _Optional[str] = ..., whiten_paper: _Optional[bool] = ..., tier: _Optional[str] = ..., teacher: _Optional[str] = ..., distill_weight: _Optional[float] = ..., start_from: _Optional[str] = ...) -> None: ...
 
 class EvaluateSpec(_message.Message):
     __slots__ = ("pred", "ref", "model", "bm3d")

@@ -180,3 +180,18 @@ def test_auto_preset_is_refused_for_the_cloud(
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert error.value.details().startswith("restoration.preset:")
     assert "not a SageMaker instance" in error.value.details()
+
+
+@pytest.mark.usefixtures("sagemaker_env")
+@pytest.mark.parametrize("field", ["teacher", "start_from"])
+def test_runs_that_need_this_backends_weights_are_refused_for_the_cloud(
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path, field: str
+) -> None:
+    with_remote(backend, moto_s3)
+    spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
+    setattr(spec.restoration, field, "restoration_layer1_20260101_000000")
+    with pytest.raises(grpc.RpcError) as error:
+        call(cloud.PlanTraining, spec)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.value.details().startswith(f"restoration.{field}:")
+    assert "runs on this backend" in error.value.details()

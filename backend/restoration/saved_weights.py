@@ -1,0 +1,44 @@
+"""A registered restoration version's PyTorch weights, fetched from the artifact store: the network a teacher
+is rebuilt as, and the weights a fine-tuning run (``start_from``) begins with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from backend.jobs.context import JobContext
+from backend.registry import ModelVersion
+from backend.registry.shared import registry_at
+from backend.restoration.archs import NetworkConfig, build_network, config_from_dict
+from backend.restoration.registered import restoration_version
+from backend.storage.base import ArtifactStore
+
+
+@dataclass(frozen=True)
+class SavedWeights:
+    version: str
+    config: NetworkConfig  # the network as trained, which its preset may no longer describe
+    state_dict: dict[str, torch.Tensor]
+
+    def network(self) -> nn.Module:
+        network = build_network(self.config)
+        network.load_state_dict(self.state_dict)
+        return network
+
+
+def load_weights(store: ArtifactStore, model: ModelVersion, scratch: Path) -> SavedWeights:
+    """The version's weights file (``model.pt``: config and state dict), kept in ``scratch`` once fetched."""
+    path = scratch / f"weights-{model.version}.pt"
+    if not path.is_file():
+        store.get_file(model.files["weights"], path)
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    return SavedWeights(model.version, config_from_dict(saved["config"]), saved["state_dict"])
+
+
+def starting_weights(version: str, ctx: JobContext) -> SavedWeights:
+    """The weights a fine-tuning run (``start_from``) begins with, from the workspace's registry."""
+    model = restoration_version(registry_at(ctx.workspace_root), version, "start_from")
+    return load_weights(ctx.store, model, ctx.scratch_dir)

@@ -1,0 +1,86 @@
+"""Fine-tuning (``start_from``): a run over a real backend starts from a registered version's weights and keeps
+its network — the one in its weights file, even where the preset of that name has changed since — records it as
+the new version's parent, and refuses a version that is missing or a network it would not keep, naming the field."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from backend.registry import ModelRegistry
+from backend.restoration.archs import build_network, config_to_dict, preset_for
+from backend.rpc.server import Backend
+from backend.storage import LocalStore
+from desktop.client import BackendError, Connection
+from protos.omni.v1 import jobs_pb2
+from tests.backend.training.test_training_job import train_spec
+from tests.helpers import wait_for_state
+
+TINY_LR = 1e-9  # AdamW moves each weight by about lr a step: fine-tuning at this rate keeps the start's weights
+
+
+def _weights(backend: Backend, version: str) -> dict[str, torch.Tensor]:
+    store = LocalStore(backend.workspace.root)
+    path = store.path_of(ModelRegistry(store).get(version).files["weights"])
+    return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+
+
+def _largest_change(before: dict[str, torch.Tensor], after: dict[str, torch.Tensor]) -> float:
+    return max(float((before[name] - after[name]).abs().max()) for name in before)
+
+
+def _trained(client: Connection, spec: jobs_pb2.JobSpec) -> tuple[str, str]:
+    job = wait_for_state(client, client.submit(spec).id, timeout=240)
+    assert job.state == jobs_pb2.JOB_STATE_SUCCEEDED, job.message
+    return job.id, job.outputs["model_version"]
+
+
+def test_a_fine_tuned_run_starts_from_the_version_and_keeps_its_network(
+    backend: Backend, client: Connection, pairs_dir: Path
+) -> None:
+    _, start = _trained(client, train_spec(pairs_dir, epochs=1))
+    # the start's weights file now holds a network the "tiny" preset does not describe (as after a preset grew)
+    store = LocalStore(backend.workspace.root)
+    weights_path = store.path_of(ModelRegistry(store).get(start).files["weights"])
+    grown = dataclasses.replace(preset_for(1, "tiny"), width=preset_for(1, "tiny").width * 2)
+    torch.manual_seed(11)
+    torch.save({"config": config_to_dict(grown), "state_dict": build_network(grown).state_dict()}, weights_path)
+    start_weights = _weights(backend, start)
+
+    job_id, tuned = _trained(client, train_spec(pairs_dir, layer=0, preset="", epochs=1, lr=TINY_LR, start_from=start))
+    _, scratch = _trained(client, train_spec(pairs_dir, epochs=1, lr=TINY_LR))
+
+    card = json.loads(client.get_model(tuned).card_json)
+    assert card["network"] == config_to_dict(grown) and card["preset"] == "layer1-tiny"
+    assert card["parent_version"] == card["started_from"] == start
+    assert _largest_change(start_weights, _weights(backend, tuned)) < 1e-5  # it began where the start ended
+    assert "started_from" not in json.loads(client.get_model(scratch).card_json)
+    assert json.loads(client.get_model(scratch).card_json)["network"]["width"] == grown.width // 2
+    logs = [e.log.message for e in client.watch_job(job_id) if e.WhichOneof("payload") == "log"]
+    assert f"starting from the weights of {start}" in logs
+    assert f"Fine-tuned from: {start}" in client.get_report(job_id, "text")
+
+
+def test_a_start_that_cannot_be_kept_is_refused_naming_the_field(
+    backend: Backend, client: Connection, pairs_dir: Path
+) -> None:
+    with pytest.raises(BackendError) as missing:
+        client.submit(train_spec(pairs_dir, start_from="restoration_layer1_20200101_000000"))
+    assert missing.value.code == "NOT_FOUND" and missing.value.message.startswith("start_from:")
+    with pytest.raises(BackendError) as malformed:
+        client.submit(train_spec(pairs_dir, start_from="../escape"))
+    assert malformed.value.code == "INVALID_ARGUMENT" and malformed.value.message.startswith("start_from:")
+
+    _, start = _trained(client, train_spec(pairs_dir, epochs=1))  # layer 1, tiny
+    for field, value in (("layer", 2), ("preset", "mini")):
+        with pytest.raises(BackendError) as other:
+            client.submit(train_spec(pairs_dir, start_from=start, **{field: value}))
+        assert other.value.code == "INVALID_ARGUMENT" and other.value.message.startswith(f"{field}:")
+        assert start in other.value.message and "leave" in other.value.message
+    # the same network, given explicitly, is accepted
+    accepted = client.submit(train_spec(pairs_dir, start_from=start, layer=1, preset="TINY", epochs=1))
+    assert wait_for_state(client, accepted.id, timeout=240).state == jobs_pb2.JOB_STATE_SUCCEEDED
