@@ -47,8 +47,9 @@ class Trained:
     layer: int
     preset: str
     epochs: int
-    cpu_minutes: float
+    cpu_minutes: float  # with ``started_from``, the start's budget too: the whole training behind the version
     teacher: str
+    started_from: str = ""
 
 
 def prepare_data(work: Path, train_pairs: int, gap_images: int) -> tuple[Path, Path, Path]:
@@ -65,7 +66,10 @@ def prepare_data(work: Path, train_pairs: int, gap_images: int) -> tuple[Path, P
     return train, test, gap
 
 
-def train_tier(client: Any, data: Path, args: argparse.Namespace, tier: str, teacher: str = "") -> Trained:
+def train_tier(
+    client: Any, data: Path, args: argparse.Namespace, tier: str, teacher: str = "", start: Trained | None = None
+) -> Trained:
+    """Train the tier's network through the job system; from ``start``'s weights (fine-tuning) when given."""
     from protos.omni.v1 import jobs_pb2, training_pb2
 
     layer, preset, minutes = (
@@ -75,8 +79,9 @@ def train_tier(client: Any, data: Path, args: argparse.Namespace, tier: str, tea
     )
     spec = training_pb2.TrainRestorationSpec(
         data=str(data),
-        layer=layer,
-        preset=preset,
+        layer=0 if start else layer,  # a fine-tuning run keeps its start's network
+        preset="" if start else preset,
+        start_from=start.version if start else "",
         epochs=100_000,
         batch_size=args.batch_size,
         lr=args.lr,
@@ -97,8 +102,17 @@ def train_tier(client: Any, data: Path, args: argparse.Namespace, tier: str, tea
     if "model_version" not in job.outputs:
         raise SystemExit(f"the {tier} tier did not train: {job.message}")
     report = json.loads(client.get_report(job.id, "json"))
-    chosen = report.get("preset_choice", {}).get("preset", preset)  # what auto measured and took
-    return Trained(job.outputs["model_version"], layer, chosen, len(report["epochs"]), minutes, teacher)
+    chosen = report.get("preset_choice", {}).get("preset", start.preset if start else preset)  # what auto took
+    total = minutes + (start.cpu_minutes if start else 0.0)
+    return Trained(
+        job.outputs["model_version"],
+        layer,
+        chosen,
+        len(report["epochs"]),
+        total,
+        teacher,
+        start.version if start else "",
+    )
 
 
 class PeakRss:
@@ -191,6 +205,10 @@ def tier_gaps(models: Path, points: tuple[Any, Any], sets: dict[str, list[Any]])
     return gaps
 
 
+def _started(trained: Trained) -> str:
+    return f", the last run fine-tuned from {trained.started_from}" if trained.started_from else ""
+
+
 def goals(
     points: list[Any], quality: Trained, fast: Trained, scan: dict[str, Any] | None, gaps: dict[str, Any]
 ) -> list[str]:
@@ -202,12 +220,13 @@ def goals(
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
+    fast_met = fast_point.mp_per_s >= FAST_TIER_MP_PER_S and gap <= FAST_GAP_DB
     lines = [
         f"quality tier {best_quality.label}: {best_quality.psnr:.2f} dB, {gain:+.2f} dB over {BEFORE_TIERS_DB} "
         f"({quality.cpu_minutes:g} CPU-min, {quality.epochs} epochs) -> {verdict(gain >= QUALITY_GAIN_DB)}",
         f"fast tier {fast_point.label}: {fast_point.mp_per_s:.2f} MP/s, {fast_point.psnr:.2f} dB, {gap:.2f} dB "
         f"below the quality tier ({fast.cpu_minutes:g} CPU-min, {fast.epochs} epochs, teacher "
-        f"{fast.teacher or 'none'}) -> {verdict(fast_point.mp_per_s >= FAST_TIER_MP_PER_S and gap <= FAST_GAP_DB)}",
+        f"{fast.teacher or 'none'}{_started(fast)}) -> {verdict(fast_met)}",
         *(f"  the gap image by image on {name}: {gap.describe()}" for name, gap in gaps.items()),
     ]
     if scan:
@@ -236,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loss", default="charbonnier+ssim")
     parser.add_argument("--quality", default="", help="a trained quality version in --work's workspace")
     parser.add_argument("--fast", default="", help="a trained fast version in --work's workspace")
+    parser.add_argument(
+        "--fast-start-from",
+        default="",
+        metavar="VERSION",
+        help="train the fast tier for --fast-cpu-minutes more from this fast version's weights (fine-tuning)",
+    )
     parser.add_argument("--train-only", choices=("quality", "fast"), default=None, help="train one tier and stop")
     parser.add_argument("--no-scan", action="store_true")
     parser.add_argument(
@@ -265,7 +290,12 @@ def main(argv: list[str] | None = None) -> int:
             fast = _version(client, backend.workspace.root, args.fast, "fast") if args.fast else None
             if fast is None:
                 teacher = "" if args.no_teacher or quality is None else quality.version
-                fast = train_tier(client, train, args, "fast", teacher)
+                start = (
+                    _version(client, backend.workspace.root, args.fast_start_from, "fast")
+                    if args.fast_start_from
+                    else None
+                )
+                fast = train_tier(client, train, args, "fast", teacher, start)
                 print(f"fast tier trained: {fast}", flush=True)
             if args.train_only == "fast" or quality is None:
                 return 0
@@ -305,7 +335,10 @@ def _version(client: Any, workspace: Path, version: str, tier: str) -> Trained:
     card = json.loads((workspace / "models" / f"layer_{layer}" / version / "card.json").read_text(encoding="utf-8"))
     report = json.loads(client.get_report(card["job_id"], "json"))
     minutes = float(report.get("parameters", {}).get("cpu_minutes", 0.0))
-    return Trained(version, layer, card["preset"], int(card["epochs"]), minutes, card.get("teacher", ""))
+    start = card.get("started_from", "")
+    if start:  # the budget behind a fine-tuned version includes its start's
+        minutes += _version(client, workspace, start, tier).cpu_minutes
+    return Trained(version, layer, card["preset"], int(card["epochs"]), minutes, card.get("teacher", ""), start)
 
 
 if __name__ == "__main__":
