@@ -21,7 +21,7 @@ def prepare_training(params: TrainRestorationParams, workspace: Workspace, resum
     from backend.restoration.registered import restoration_version
 
     if params.start_from.strip():
-        params = network_of_start(params, workspace)
+        params = kept_from_start(params, workspace)
     checked = validate_train_params(params)
     if checked.teacher:
         restoration_version(registry_at(workspace.root), checked.teacher, "teacher")  # refused now, naming it
@@ -35,20 +35,24 @@ def prepare_training(params: TrainRestorationParams, workspace: Workspace, resum
     return Prepared(params=replace(checked, data=str(data)), outputs={})
 
 
-def network_of_start(params: TrainRestorationParams, workspace: Workspace) -> TrainRestorationParams:
+def kept_from_start(params: TrainRestorationParams, workspace: Workspace) -> TrainRestorationParams:
     """A fine-tuning run trains its starting version's network: the layer and preset are that version's, filled
-    when not given (0, "") and refused when they name another."""
+    when not given (0, "") and refused when they name another. Its tier, and for clean images its domain, are
+    the start's unless given."""
     from backend.registry.shared import registry_at
     from backend.restoration.registered import network_of, restoration_version
 
     name = params.start_from.strip()
-    layer, preset = network_of(restoration_version(registry_at(workspace.root), name, "start_from"))
+    start = restoration_version(registry_at(workspace.root), name, "start_from")
+    layer, preset = network_of(start)
     if params.layer and params.layer != layer:
         raise InvalidArgument("layer", f"{name} is a layer {layer} network and fine-tuning keeps it: leave layer out")
     given = (params.preset or "").strip().lower()
     if preset and given and given != preset:
         raise InvalidArgument("preset", f"{name} is a {preset} network and fine-tuning keeps it: leave preset out")
-    return replace(params, start_from=name, layer=layer, preset=preset or given)
+    tier = params.tier or start.tier
+    domain = params.domain or (str(start.card.get("domain") or "") if params.clean else "")
+    return replace(params, start_from=name, layer=layer, preset=preset or given, tier=tier, domain=domain)
 
 
 def run_training(params: TrainRestorationParams, ctx: JobContext) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """Fine-tuning (``start_from``): a run over a real backend starts from a registered version's weights and keeps
-its network — the one in its weights file, even where the preset of that name has changed since — records it as
-the new version's parent, and refuses a version that is missing or a network it would not keep, naming the field."""
+its network — the one in its weights file, even where the preset of that name has changed since — and its tier
+and domain unless given, records it as the new version's parent, and refuses a version that is missing or a
+network it would not keep, naming the field."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import torch
 
 from backend.registry import ModelRegistry
 from backend.restoration.archs import build_network, config_to_dict, preset_for
+from backend.restoration.jobs import kept_from_start
+from backend.restoration.params import TrainRestorationParams
 from backend.rpc.server import Backend
 from backend.storage import LocalStore
+from backend.workspace import Workspace
 from desktop.client import BackendError, Connection
 from protos.omni.v1 import jobs_pb2
 from tests.backend.training.test_training_job import train_spec
@@ -84,3 +88,26 @@ def test_a_start_that_cannot_be_kept_is_refused_naming_the_field(
     # the same network, given explicitly, is accepted
     accepted = client.submit(train_spec(pairs_dir, start_from=start, layer=1, preset="TINY", epochs=1))
     assert wait_for_state(client, accepted.id, timeout=240).state == jobs_pb2.JOB_STATE_SUCCEEDED
+
+
+def test_a_fine_tuned_run_keeps_the_starts_tier_and_domain_unless_given(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "workspace")
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "model.pt").write_bytes(b"weights")  # the submit-time check reads the registry only
+    start = "restoration_layer1_20260101_000000"
+    card = {"architecture": "layer1", "preset": "layer1-mini", "tier": "quality", "domain": "document"}
+    ModelRegistry(workspace.store).register("layer_1", {"weights": files / "model.pt"}, card, version=start)
+
+    from_clean = kept_from_start(
+        TrainRestorationParams("", clean="scans", start_from=f" {start} ", layer=0, preset=""), workspace
+    )
+    assert (from_clean.start_from, from_clean.layer, from_clean.preset) == (start, 1, "mini")
+    assert (from_clean.tier, from_clean.domain) == ("quality", "document")
+    given = kept_from_start(
+        TrainRestorationParams("", clean="photos", start_from=start, tier="fast", domain="photo", layer=0, preset=""),
+        workspace,
+    )
+    assert (given.tier, given.domain) == ("fast", "photo")
+    pairs = kept_from_start(TrainRestorationParams("pairs", start_from=start, layer=0, preset=""), workspace)
+    assert pairs.domain == "" and pairs.tier == "quality"  # pairs carry no domain preset
