@@ -34,6 +34,17 @@ def _fine_tuned_line(report: dict[str, Any]) -> list[str]:
     return [f"Fine-tuned from: {start} (its weights started the run)"] if start else []
 
 
+def _registered_epoch_line(improvement: dict[str, Any], epochs: list[dict[str, Any]]) -> list[str]:
+    """Says which epoch's weights were registered when it is not the last (the best on validation)."""
+    registered = int(improvement.get("registered_epoch") or 0)
+    if not registered or not epochs or registered == epochs[-1]["epoch"]:
+        return []
+    return [
+        f"Registered: epoch {registered} of {epochs[-1]['epoch']}, the best on validation (the last epoch: PSNR "
+        f"{epochs[-1]['psnr']:.2f} dB)"
+    ]
+
+
 def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     minutes, secs = divmod(seconds, 60)
@@ -140,6 +151,7 @@ def render_restoration_text(report: dict[str, Any]) -> str:
             f"({improvement.get('psnr_change', 0):+.2f} dB; {improvement.get('psnr_vs_input', 0):+.2f} dB vs input)",
             f"SSIM: {improvement.get('ssim_first', 0):.3f} -> {improvement.get('ssim_last', 0):.3f} "
             f"({improvement.get('ssim_change', 0):+.3f}; {improvement.get('ssim_vs_input', 0):+.3f} vs input)",
+            *_registered_epoch_line(improvement, report.get("epochs") or []),
         ]
     lines += real_image_lines(report.get("real_images") or {})
     lines += ["", "MODEL"]

@@ -53,7 +53,7 @@ def data_fingerprint(scan: PairScan) -> str:
 
 
 def _improvement(outcome: TrainOutcome) -> dict[str, float]:
-    first, last = outcome.history[0], outcome.history[-1]
+    first, last = outcome.history[0], outcome.registered()  # "last": the epoch registered, the best validated
     return {
         "loss_first": first.train_loss,
         "loss_last": last.train_loss,
@@ -66,6 +66,7 @@ def _improvement(outcome: TrainOutcome) -> dict[str, float]:
         "ssim_last": last.ssim,
         "ssim_change": last.ssim - first.ssim,
         "ssim_vs_input": last.ssim - outcome.baseline["ssim"],
+        "registered_epoch": last.epoch,
     }
 
 
@@ -91,7 +92,7 @@ def register_trained(
     ctx.log(f"ONNX export checked against PyTorch: max abs difference {export.max_abs_diff:.2e}")
     speed = speed_section(export.path, ctx)
     memory = probed_memory(export.path)  # what a run's tile plan needs: measured here, no run probes it again
-    last = outcome.history[-1]
+    last = outcome.registered()
     card = {
         "architecture": outcome.config.arch,
         "preset": outcome.config.preset,
@@ -112,6 +113,7 @@ def register_trained(
         **({"memory": asdict(memory)} if memory else {}),
         **tier_card(params),
         "epochs": len(outcome.history),
+        "registered_epoch": last.epoch,
         "parent_version": params.start_from or (previous.version if previous else ""),
         **({"started_from": params.start_from} if params.start_from else {}),
         "job_id": ctx.job_id,

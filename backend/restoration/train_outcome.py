@@ -37,5 +37,12 @@ class TrainOutcome:
     train_pairs: int = 0
     val_pairs: int = 0
     resumed_at_epoch: int = 0
+    registered_epoch: int = 0  # the epoch whose weights ``model`` holds at the end (the best validated); 0 = last
     train_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def registered(self) -> EpochMetrics:
+        """The metrics of the epoch whose weights the run registers."""
+        if self.registered_epoch:
+            return next(item for item in self.history if item.epoch == self.registered_epoch)
+        return self.history[-1]

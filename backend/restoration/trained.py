@@ -38,6 +38,7 @@ def save_trained(folder: Path, outcome: TrainOutcome, fingerprint: str, data: di
         "train_pairs": outcome.train_pairs,
         "val_pairs": outcome.val_pairs,
         "resumed_at_epoch": outcome.resumed_at_epoch,
+        "registered_epoch": outcome.registered_epoch,
         "train_seconds": outcome.train_seconds,
         "fingerprint": fingerprint,
         "data": data,
@@ -65,6 +66,7 @@ def load_trained(folder: Path) -> Trained:
         train_pairs=int(record["train_pairs"]),
         val_pairs=int(record["val_pairs"]),
         resumed_at_epoch=int(record["resumed_at_epoch"]),
+        registered_epoch=int(record.get("registered_epoch", 0)),  # 0: the last (an archive from before best epochs)
         train_seconds=float(record["train_seconds"]),
     )
     return Trained(outcome=outcome, fingerprint=str(record["fingerprint"]), data=dict(record["data"]))

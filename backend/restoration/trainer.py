@@ -18,7 +18,8 @@ from torch.utils.data import DataLoader
 from backend.jobs.context import JobContext
 from backend.jobs.lifeline import die_with_parent
 from backend.restoration.archs import NetworkConfig, build_network
-from backend.restoration.callbacks import Callbacks, Checkpoints, Hook, Point, Reporting, TimeBudget
+from backend.restoration.callbacks import BestWeights, Callbacks, Checkpoints, Hook, Point, Reporting, TimeBudget
+from backend.restoration.callbacks.best import BestEpoch
 from backend.restoration.datasets import EpochSampler, TrainingSet, ValidationPairs
 from backend.restoration.distill import Objective, PixelObjective
 from backend.restoration.losses import build_loss
@@ -120,6 +121,7 @@ class Trainer:
         self.epoch, self.step, self.global_step = 0, 0, 0
         self.loss, self.loss_sum, self.seen, self.lr = math.nan, 0.0, 0, params.lr
         self.metrics: EpochMetrics | None = None
+        self.best: BestEpoch | None = None  # the best validated epoch so far (``BestWeights``)
         self.stop = False
         self.epoch_began = self.epoch_train_seconds = 0.0
 
@@ -246,7 +248,9 @@ def train(
     the clean target; ``backend.restoration.distill`` adds a teacher); validation always scores the clean target.
     ``callbacks`` are added after reporting, checkpoints and the time budget, at the points they name."""
     trainer = Trainer(params, config, dataset, val_images, ctx, outcome, objective)
-    for callback in (Reporting(), Checkpoints(), TimeBudget(params.max_minutes, params.cpu_minutes), *callbacks):
+    # the best epoch is kept before the checkpoint is written, so the checkpoint holds it
+    budget = TimeBudget(params.max_minutes, params.cpu_minutes)
+    for callback in (Reporting(), BestWeights(), Checkpoints(), budget, *callbacks):
         trainer.attach(callback)
     return trainer.fit()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from backend.restoration.archs import config_to_dict
+from backend.restoration.callbacks.best import BestEpoch
 from backend.restoration.checkpoints import load_checkpoint, restore_rng, rng_state, save_checkpoint
 from backend.restoration.train_outcome import EpochMetrics
 from omni_core.errors import FailedPrecondition
@@ -25,6 +26,7 @@ class Checkpoints:
         trainer.model.load_state_dict(state["model"])
         trainer.optimizer.load_state_dict(state["optimizer"])
         trainer.scaler.load_state_dict(state["scaler"])
+        trainer.best = BestEpoch.from_checkpoint(state.get("best"))
         restore_rng(state["rng"])
         outcome.history[:] = [EpochMetrics(**item) for item in state["history"]]
         outcome.step_losses[:] = [tuple(item) for item in state.get("step_losses", [])]
@@ -65,4 +67,5 @@ def checkpoint_state(trainer: Trainer, epochs_done: int, partial_epoch: dict[str
         "rng": rng_state(),
         "history": [vars(item) for item in outcome.history],
         "step_losses": outcome.step_losses,
+        "best": trainer.best.to_checkpoint() if trainer.best else None,
     }
