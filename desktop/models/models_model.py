@@ -173,6 +173,14 @@ class ModelsModel:
         single = self.single  # the server explains why the current version stays
         return single is not None and single.location != storage_pb2.LOCATION_REMOTE
 
+    def fine_tune_target(self) -> str | None:
+        """The one selected version, if a training run can start from it: a restoration model with PyTorch
+        weights on this backend (a version only on the remote is pulled first)."""
+        single = self.single
+        if single is None or single.kind != "restoration" or "weights" not in single.files:
+            return None
+        return single.version if single.location != storage_pb2.LOCATION_REMOTE else None
+
     def sync_target(self) -> SyncTarget | None:
         """The one selected version, if Push or Pull applies to it."""
         single = self.single

@@ -11,7 +11,7 @@ from desktop.models.model_compare import compare_rows, format_metric, headers, v
 from desktop.models.models_model import CURRENT_MARK, ModelsModel, card_text
 from desktop.models.report_html import extract_images, report_row
 from desktop.models.reports_model import ReportsModel
-from protos.omni.v1 import jobs_pb2, models_pb2, reports_pb2
+from protos.omni.v1 import jobs_pb2, models_pb2, reports_pb2, storage_pb2
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -56,6 +56,24 @@ def test_rows_filter_and_selection_rules() -> None:
     assert [row.key for row in model.rows()] == ["big"]
     assert model.selected == []  # hidden rows are not selected
     assert '"num_blocks": [1, 1]' in card_text(model.models[0])
+
+
+def test_fine_tune_needs_one_restoration_version_with_weights_on_this_backend() -> None:
+    weighted = version("here", "layer_1", 1)
+    weighted.files["weights"] = "models/layer_1/here/model.pt"
+    remote = models_pb2.ModelVersion()
+    remote.CopyFrom(weighted)
+    remote.version, remote.location = "there", storage_pb2.LOCATION_REMOTE
+    detector = models_pb2.ModelVersion(version="yolo", kind="detector", layer="detector", files={"weights": "w.pt"})
+    model = ModelsModel()
+    model.set_models([weighted, remote, detector, version("onnx_only", "layer_1", 2)])
+    targets = {}
+    for name in ("here", "there", "yolo", "onnx_only"):
+        model.select([name])
+        targets[name] = model.fine_tune_target()
+    assert targets == {"here": "here", "there": None, "yolo": None, "onnx_only": None}
+    model.select(["here", "onnx_only"])
+    assert model.fine_tune_target() is None  # two selected: which one?
 
 
 def test_compare_rows_judge_each_metric_by_its_better_side() -> None:

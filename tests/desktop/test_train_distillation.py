@@ -22,6 +22,7 @@ from desktop.client.embedded import EmbeddedBackend
 from desktop.models import ConnectionState
 from desktop.qt.main_window import MainWindow
 from desktop.qt.session import Session
+from desktop.qt.views.models_view import ModelsView
 from desktop.qt.views.train_view import TrainView
 from omni_core.jobkinds import TRAIN_RESTORATION
 from protos.omni.v1 import jobs_pb2
@@ -145,3 +146,22 @@ def test_a_run_started_from_a_version_takes_its_network(
         connection.cancel_job(job.id)  # accepted is what this checks; the fake weights would not load
     assert job.spec.train_restoration.start_from == TEACHER
     assert job.state != jobs_pb2.JOB_STATE_FAILED, job.message
+
+
+def test_fine_tune_in_the_models_view_opens_a_run_from_that_version(qtbot: QtBot, window: MainWindow) -> None:
+    models = window.show_view("Models")
+    assert isinstance(models, ModelsView)
+    models.show_item(TEACHER)
+    qtbot.waitUntil(lambda: models.fine_tune_button.isEnabled(), timeout=UI_TIMEOUT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(SHOTS / "models-fine-tune.png"))
+    qtbot.mouseClick(models.fine_tune_button, Qt.MouseButton.LeftButton)
+
+    train = window.views["Train"]
+    assert isinstance(train, TrainView)
+    assert window.nav.currentRow() == list(window.views).index("Train") and not train.detection
+    assert train.form.start_from.text() == TEACHER and train.form_model.fields.start_from == TEACHER
+    assert not train.form.layer.isEnabled() and not train.form.preset.isEnabled()
+    window.grab().save(str(SHOTS / "train-fine-tune.png"))
+    models.model.select([])
+    assert not models.fine_tune_button.isEnabled()  # nothing selected, nothing to start from

@@ -88,6 +88,11 @@ class ModelsView(QWidget):
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setToolTip("Score the selected restoration version on real photos and scans")
         self.evaluate_button.clicked.connect(self._evaluate)
+        self.fine_tune_button = QPushButton("Fine-tune…")
+        self.fine_tune_button.setToolTip(
+            "Open the Train view with a run that starts from the selected restoration version's weights"
+        )
+        self.fine_tune_button.clicked.connect(self._fine_tune)
         self.sync_action = SyncAction(session, finished=self.refresh)
         actions = QHBoxLayout()
         actions.addWidget(self.status, 1)
@@ -97,6 +102,7 @@ class ModelsView(QWidget):
         actions.addWidget(self.deploy_button)
         actions.addWidget(self.compare_button)
         actions.addWidget(self.evaluate_button)
+        actions.addWidget(self.fine_tune_button)
 
         self.card = QPlainTextEdit()
         self.card.setReadOnly(True)
@@ -254,6 +260,7 @@ class ModelsView(QWidget):
         self.deploy_button.setEnabled(single_version is not None and single_version.layer == DEPLOYABLE_LAYER)
         self.sync_action.set_target(self.model.sync_target())
         self.compare_button.setEnabled(self.model.can_compare())
+        self.fine_tune_button.setEnabled(self.model.fine_tune_target() is not None)
         self.evaluation.model.select(self.model.single)
         single = self.model.single
         if single is not None:
@@ -343,6 +350,11 @@ class ModelsView(QWidget):
     def _evaluate(self) -> None:
         self.tabs.setCurrentWidget(self.evaluation)
         self.evaluation.evaluate()
+
+    def _fine_tune(self) -> None:
+        version = self.model.fine_tune_target()
+        if version is not None:
+            self.session.request_show("Train", version)
 
     def _compare(self) -> None:
         pair = self.model.compare_pair()

@@ -136,6 +136,11 @@ class TrainView(QWidget):
     def current_model(self) -> TrainFormModel | DetectionFormModel:
         return self.detection_model if self.detection else self.form_model
 
+    def show_item(self, version: str) -> None:
+        """A restoration version to fine-tune (the Models view's Fine-tune): the form's next run starts from it."""
+        self.set_kind("restoration")
+        self.form_model.set("start_from", version)
+
     def set_kind(self, kind: str) -> None:
         """``"restoration"`` or ``"detection"``: which form is shown and submitted."""
         self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
