@@ -56,21 +56,27 @@ def test_a_fine_tuned_run_starts_from_the_version_and_keeps_its_network(
     start_weights = _weights(backend, start)
 
     job_id, tuned = _trained(client, train_spec(pairs_dir, layer=0, preset="", epochs=1, lr=TINY_LR, start_from=start))
-    _, scratch = _trained(client, train_spec(pairs_dir, epochs=1, lr=TINY_LR))
 
     card = json.loads(client.get_model(tuned).card_json)
     assert card["network"] == config_to_dict(grown) and card["preset"] == "layer1-tiny"
     assert card["parent_version"] == card["started_from"] == start
     assert _largest_change(start_weights, _weights(backend, tuned)) < 1e-5  # it began where the start ended
-    assert "started_from" not in json.loads(client.get_model(scratch).card_json)
-    assert json.loads(client.get_model(scratch).card_json)["network"]["width"] == grown.width // 2
+    assert "started_from" not in json.loads(client.get_model(start).card_json)  # a run from random weights
     logs = [e.log.message for e in client.watch_job(job_id) if e.WhichOneof("payload") == "log"]
     assert f"starting from the weights of {start}" in logs
     assert f"Fine-tuned from: {start}" in client.get_report(job_id, "text")
 
 
+def _registered_tiny(backend: Backend, tmp_path: Path) -> str:
+    """A layer-1 tiny version in the backend's registry, for checks made at submit time (the registry only)."""
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    card = {"architecture": "layer1", "preset": "layer1-tiny"}
+    model = ModelRegistry(backend.workspace.store).register("layer_1", {"weights": tmp_path / "model.pt"}, card)
+    return model.version
+
+
 def test_a_start_that_cannot_be_kept_is_refused_naming_the_field(
-    backend: Backend, client: Connection, pairs_dir: Path
+    backend: Backend, client: Connection, pairs_dir: Path, tmp_path: Path
 ) -> None:
     with pytest.raises(BackendError) as missing:
         client.submit(train_spec(pairs_dir, start_from="restoration_layer1_20200101_000000"))
@@ -79,15 +85,16 @@ def test_a_start_that_cannot_be_kept_is_refused_naming_the_field(
         client.submit(train_spec(pairs_dir, start_from="../escape"))
     assert malformed.value.code == "INVALID_ARGUMENT" and malformed.value.message.startswith("start_from:")
 
-    _, start = _trained(client, train_spec(pairs_dir, epochs=1))  # layer 1, tiny
+    start = _registered_tiny(backend, tmp_path)
     for field, value in (("layer", 2), ("preset", "mini")):
         with pytest.raises(BackendError) as other:
             client.submit(train_spec(pairs_dir, start_from=start, **{field: value}))
         assert other.value.code == "INVALID_ARGUMENT" and other.value.message.startswith(f"{field}:")
         assert start in other.value.message and "leave" in other.value.message
-    # the same network, given explicitly, is accepted
+    # the same network, given explicitly, is accepted (and cancelled: the weights are not real)
     accepted = client.submit(train_spec(pairs_dir, start_from=start, layer=1, preset="TINY", epochs=1))
-    assert wait_for_state(client, accepted.id, timeout=240).state == jobs_pb2.JOB_STATE_SUCCEEDED
+    client.cancel_job(accepted.id)
+    assert accepted.spec.train_restoration.start_from == start
 
 
 def test_a_fine_tuned_run_keeps_the_starts_tier_and_domain_unless_given(tmp_path: Path) -> None:
