@@ -82,21 +82,28 @@ def window(qtbot: QtBot, backend: EmbeddedBackend) -> Iterator[MainWindow]:
     session.shutdown(stop_backend=False)
 
 
-def test_the_distillation_weight_reaches_the_submitted_job(
-    qtbot: QtBot, window: MainWindow, backend: EmbeddedBackend, pairs: Path
-) -> None:
+def _train_view_for(qtbot: QtBot, window: MainWindow, pairs: Path) -> TrainView:
+    """The Train view, described by the backend, filled for a one-epoch layer-1 run on ``pairs`` on the CPU."""
     view = window.show_view("Train")
     assert isinstance(view, TrainView)
     qtbot.waitUntil(lambda: view.form_model.kind is not TRAIN_RESTORATION, timeout=UI_TIMEOUT_MS)  # described
     form = view.form
-    described = view.form_model.kind["distill_weight"]
-    assert (form.distill_weight.value(), form.distill_weight.maximum()) == (described.default, described.maximum)
-    assert not form.distill_weight.isEnabled()
     qtbot.keyClicks(form.data, str(pairs))
     form.layer.setCurrentIndex(form.layer.findData(1))
     form.epochs.setValue(1)
-    form.patch.setValue(16)
     form.device.setCurrentIndex(form.device.findData("cpu"))
+    return view
+
+
+def test_the_distillation_weight_reaches_the_submitted_job(
+    qtbot: QtBot, window: MainWindow, backend: EmbeddedBackend, pairs: Path
+) -> None:
+    view = _train_view_for(qtbot, window, pairs)
+    form = view.form
+    described = view.form_model.kind["distill_weight"]
+    assert (form.distill_weight.value(), form.distill_weight.maximum()) == (described.default, described.maximum)
+    assert not form.distill_weight.isEnabled()
+    form.patch.setValue(16)
     qtbot.keyClicks(form.teacher, TEACHER)
     assert form.distill_weight.isEnabled()
     form.distill_weight.clear()
@@ -121,14 +128,8 @@ def test_the_distillation_weight_reaches_the_submitted_job(
 def test_a_run_started_from_a_version_takes_its_network(
     qtbot: QtBot, window: MainWindow, backend: EmbeddedBackend, pairs: Path
 ) -> None:
-    view = window.show_view("Train")
-    assert isinstance(view, TrainView)
-    qtbot.waitUntil(lambda: view.form_model.kind is not TRAIN_RESTORATION, timeout=UI_TIMEOUT_MS)  # described
+    view = _train_view_for(qtbot, window, pairs)  # layer 1, and TEACHER is layer 2: fine-tuning overrides it
     form = view.form
-    qtbot.keyClicks(form.data, str(pairs))
-    form.layer.setCurrentIndex(form.layer.findData(1))  # TEACHER is layer 2: fine-tuning overrides this choice
-    form.epochs.setValue(1)
-    form.device.setCurrentIndex(form.device.findData("cpu"))
     assert form.layer.isEnabled() and form.preset.isEnabled()
     qtbot.keyClicks(form.start_from, TEACHER)
     assert not form.layer.isEnabled() and not form.preset.isEnabled()

@@ -109,27 +109,25 @@ class TrainForm(QWidget):
         )
         self.tier.currentIndexChanged.connect(lambda _: model.set("tier", self.tier.currentData()))
         self._add("tier", "Tier", self.tier)
-        self.teacher = QLineEdit()
-        self.teacher.setPlaceholderText("none, or a restoration version to distil from")
-        self.teacher.setToolTip(
+        self.teacher = self._version_field(
+            "teacher",
+            "Teacher",
+            "none, or a restoration version to distil from",
             "Knowledge distillation: the network also learns this registered version's outputs (e.g. a small fast "
-            "network taught by the quality one)."
+            "network taught by the quality one).",
         )
-        self.teacher.textEdited.connect(lambda text: model.set("teacher", text))
-        self._add("teacher", "Teacher", self.teacher)
         self.distill_weight = QDoubleSpinBox()  # its range, default and tooltip: the described distill_weight
         self.distill_weight.setDecimals(2)
         self.distill_weight.setSingleStep(0.05)
         self.distill_weight.valueChanged.connect(lambda value: model.set("distill_weight", round(value, 4)))
         self._add("distill_weight", "Distillation weight", self.distill_weight)
-        self.start_from = QLineEdit()
-        self.start_from.setPlaceholderText("random weights, or a restoration version to fine-tune")
-        self.start_from.setToolTip(
+        self.start_from = self._version_field(
+            "start_from",
+            "Start from",
+            "random weights, or a restoration version to fine-tune",
             "Fine-tuning: the run starts from this registered version's weights and keeps its network (layer and "
-            "preset), e.g. a document model taught your own scans; the version becomes the new one's parent."
+            "preset), e.g. a document model taught your own scans; the version becomes the new one's parent.",
         )
-        self.start_from.textEdited.connect(lambda text: model.set("start_from", text))
-        self._add("start_from", "Start from", self.start_from)
 
         self.epochs = _spin()
         self.epochs.valueChanged.connect(lambda value: model.set("epochs", value))
@@ -213,6 +211,15 @@ class TrainForm(QWidget):
         path = QFileDialog.getExistingDirectory(self, "Clean images", self.clean.text())
         if path:
             self.model.set("clean", path)
+
+    def _version_field(self, name: str, label: str, placeholder: str, tooltip: str) -> QLineEdit:
+        """A row where a registered model version is typed, for the field ``name``."""
+        field = QLineEdit()
+        field.setPlaceholderText(placeholder)
+        field.setToolTip(tooltip)
+        field.textEdited.connect(lambda text: self.model.set(name, text))
+        self._add(name, label, field)
+        return field
 
     def _add(self, name: str, label: str, widget: QWidget, *, focus: QWidget | None = None) -> None:
         """A row for ``widget`` and, under it, a row for its error (hidden while there is none).
