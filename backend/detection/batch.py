@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from backend.detection import netguard
-from backend.detection.models import local_file
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import DetectBatchParams
 from backend.jobs.context import JobContext, confinement_of
 from backend.registry.shared import registry_at
+from backend.storage.local import local_file
 from omni_core.batch.output import remove_partials
 from omni_core.batch.walk import scan_folder
 from omni_core.confinement import Confinement, PathChecker

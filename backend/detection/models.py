@@ -18,8 +18,6 @@ from backend.detection.params import CURRENT
 from backend.detection.probe import require_detector
 from backend.registry import ModelRegistry, ModelVersion
 from backend.registry.registry import VERSION_PATTERN
-from backend.storage.base import ArtifactStore
-from backend.storage.local import LocalStore
 from backend.workspace import Workspace
 from omni_core.confinement import check_text
 from omni_core.errors import FailedPrecondition, InvalidArgument, NotFound, shown
@@ -137,16 +135,3 @@ def resolve_detector(registry: ModelRegistry, value: str) -> ModelVersion:
     if "onnx" not in model.files:
         raise FailedPrecondition(f"{model.version} has no ONNX export to run", field="model")
     return model
-
-
-def local_file(store: ArtifactStore, key: str, scratch: Path) -> Path:
-    """A local path of a store file: the store's own when it is local, else a download into ``scratch``."""
-    if isinstance(store, LocalStore):
-        path = store.path_of(key)
-        if path.is_file():
-            return path
-    target = scratch / key.replace("/", "_")
-    if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        store.get_file(key, target)
-    return target

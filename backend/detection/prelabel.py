@@ -15,12 +15,12 @@ from typing import Any
 from backend.datasets.records import Status
 from backend.datasets.service import DatasetService
 from backend.detection import netguard
-from backend.detection.models import local_file
 from backend.detection.onnx_detector import OnnxDetector
 from backend.detection.params import PrelabelParams
 from backend.detection.suggest import class_mapping, merge_suggestions, to_boxes
 from backend.jobs.context import JobContext
 from backend.registry.shared import registry_at
+from backend.storage.local import local_file
 from backend.workspace import Workspace
 from omni_core.detection.images import UnreadableImage, decode_rgb
 from omni_core.errors import Conflict, FailedPrecondition, NotFound

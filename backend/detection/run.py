@@ -13,13 +13,14 @@ from typing import Any
 from backend.detection import netguard, ultralytics_env
 from backend.detection.callbacks import TrainProgress
 from backend.detection.data_source import PreparedData, existing_data, prepare_data
-from backend.detection.models import StartingPoint, local_file, starting_point
+from backend.detection.models import StartingPoint, starting_point
 from backend.detection.params import TrainDetectionParams
 from backend.detection.registration import register_run
 from backend.detection.report import finish_report, new_report
 from backend.jobs.context import JobContext, confinement_of
 from backend.jobs.outcome import RunEnd, local_stop
 from backend.registry.shared import registry_at
+from backend.storage.local import local_file
 from backend.sync.auto_push import push_after_training
 from backend.workspace import Workspace
 

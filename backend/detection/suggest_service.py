@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from backend.datasets.service import DatasetService
 from backend.detection.helper_process import DetectorHelper
-from backend.detection.models import local_file, resolve_detector
+from backend.detection.models import resolve_detector
 from backend.detection.params import DetectOptions, validate_options
 from backend.detection.suggest import SuggestResult, class_mapping, to_boxes
 from backend.registry.shared import open_registry
+from backend.storage.local import local_file
 from backend.workspace import Workspace
 from omni_core.errors import InvalidArgument
 

@@ -29,16 +29,29 @@ class SavedWeights:
         return network
 
 
+def weights_path(scratch: Path, version: str) -> Path:
+    """Where a run keeps a version's weights file (``model.pt``: config and state dict) once it has it."""
+    return scratch / f"weights-{version}.pt"
+
+
+def read_weights(path: Path, version: str) -> SavedWeights:
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    return SavedWeights(version, config_from_dict(saved["config"]), saved["state_dict"])
+
+
 def load_weights(store: ArtifactStore, model: ModelVersion, scratch: Path) -> SavedWeights:
-    """The version's weights file (``model.pt``: config and state dict), kept in ``scratch`` once fetched."""
-    path = scratch / f"weights-{model.version}.pt"
+    """The version's weights file, fetched into ``scratch`` once."""
+    path = weights_path(scratch, model.version)
     if not path.is_file():
         store.get_file(model.files["weights"], path)
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    return SavedWeights(model.version, config_from_dict(saved["config"]), saved["state_dict"])
+    return read_weights(path, model.version)
 
 
 def starting_weights(version: str, ctx: JobContext) -> SavedWeights:
-    """The weights a fine-tuning run (``start_from``) begins with, from the workspace's registry."""
+    """The weights a fine-tuning run (``start_from``) begins with: from the workspace's registry, or the file
+    already in the run's scratch folder (where the SageMaker container puts its ``start`` channel's)."""
+    path = weights_path(ctx.scratch_dir, version)
+    if path.is_file():
+        return read_weights(path, version)
     model = restoration_version(registry_at(ctx.workspace_root), version, "start_from")
     return load_weights(ctx.store, model, ctx.scratch_dir)

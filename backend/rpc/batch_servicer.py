@@ -17,12 +17,13 @@ import grpc
 from backend.batch.models import precision_files, resolve_model
 from backend.batch.precision import check_precision
 from backend.batch.stream import StreamSession
-from backend.detection.models import local_file, resolve_detector
+from backend.detection.models import resolve_detector
 from backend.detection.stream import DetectSession
 from backend.processes.messages import Result
 from backend.registry.shared import open_registry
 from backend.rpc import detect_stream
 from backend.storage.base import validate_key
+from backend.storage.local import local_file
 from backend.workspace import Workspace
 from omni_core.batch.domain_check import model_domain
 from omni_core.batch.params import RestoreOptions, check_options

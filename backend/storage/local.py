@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from backend.storage.base import CHUNK_SIZE, ObjectInfo, check_digest, sha256_of_file, validate_key, validate_prefix
+from backend.storage.base import (
+    CHUNK_SIZE,
+    ArtifactStore,
+    ObjectInfo,
+    check_digest,
+    sha256_of_file,
+    validate_key,
+    validate_prefix,
+)
 from omni_core.confinement import check_text
 from omni_core.errors import InvalidArgument, NotFound, PermissionDenied, shown
 from omni_core.partial import TEMP_SUFFIX
@@ -192,3 +200,16 @@ class LocalStore:
 
     def _atomic_writer(self, target: Path, verify: object = None) -> LocalStore._AtomicWriter:
         return LocalStore._AtomicWriter(target, verify)
+
+
+def local_file(store: ArtifactStore, key: str, scratch: Path) -> Path:
+    """A local path of a store file: the store's own when it is local, else a download into ``scratch``."""
+    if isinstance(store, LocalStore):
+        path = store.path_of(key)
+        if path.is_file():
+            return path
+    target = scratch / key.replace("/", "_")
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        store.get_file(key, target)
+    return target

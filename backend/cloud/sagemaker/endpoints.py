@@ -149,8 +149,8 @@ def run_deploy(params: DeployParams, ctx: JobContext) -> dict[str, Any]:
 
     from backend.cloud.sagemaker.client import api_error
     from backend.cloud.sagemaker.model_archive import build_model_archive
-    from backend.detection.models import local_file
     from backend.registry.shared import open_registry
+    from backend.storage.local import local_file
     from backend.storage.remote import require_remote
 
     workspace = Workspace(ctx.workspace_root)

@@ -11,6 +11,7 @@ SageMaker shows as the job's FailureReason.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -18,7 +19,14 @@ from typing import Any
 
 from backend.cloud.sagemaker.container import ContainerPaths, container_paths
 from backend.cloud.sagemaker.context import ContainerContext
-from backend.cloud.sagemaker.params import DETECTION, RESTORATION, START_PREFIX, params_of
+from backend.cloud.sagemaker.params import (
+    DETECTION,
+    RESTORATION,
+    START_CHANNEL,
+    START_PREFIX,
+    START_WEIGHTS,
+    params_of,
+)
 from backend.processes.outcome import outcome
 from omni_core.errors import InvalidArgument
 
@@ -38,6 +46,7 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
     from backend.restoration.checkpoints import checkpoint_key
     from backend.restoration.params import TrainRestorationParams, validate_train_params
     from backend.restoration.run import train_from_data
+    from backend.restoration.saved_weights import read_weights, weights_path
     from backend.restoration.trained import save_trained
     from backend.restoration.trainer import TrainOutcome
 
@@ -46,7 +55,13 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
     )
     if ctx.resume_if_checkpointed(checkpoint_key(ctx.job_id)):
         ctx.log("a checkpoint of this job is in the synced folder: resuming from it")
-    outcome = TrainOutcome(config=preset_for(params.layer, params.preset))
+    if params.start_from:  # fine-tuning: the version's weights file came in the start channel
+        start = weights_path(ctx.scratch_dir, params.start_from)
+        shutil.copyfile(paths.channel(START_CHANNEL) / START_WEIGHTS, start)
+        config = read_weights(start, params.start_from).config
+    else:
+        config = preset_for(params.layer, params.preset)
+    outcome = TrainOutcome(config=config)
     report: dict[str, Any] = {}
     fingerprint = train_from_data(params, ctx, outcome, report)
     save_trained(paths.model_dir, outcome, fingerprint, report.get("data", {}))
@@ -67,7 +82,7 @@ def train_detection(values: dict[str, Any], paths: ContainerPaths, ctx: Containe
 
     model = str(values.pop("model", "") or "")
     if model.startswith(START_PREFIX):
-        model = str(paths.channel("start") / model.removeprefix(START_PREFIX))
+        model = str(paths.channel(START_CHANNEL) / model.removeprefix(START_PREFIX))
     data_yaml = paths.channel() / str(values.pop("data", "data.yaml"))
     params = validate_train_params(
         params_of(TrainDetectionParams, {**values, "data": str(data_yaml), "model": model}, "hyperparameters")

@@ -97,7 +97,7 @@ def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) 
     ended = RunEnd()
     try:
         with ended.recording(lambda: _stopped(ctx, plan)):
-            trained = load_trained(_in_the_cloud(plan, workspace, ctx, report))
+            trained = load_trained(_in_the_cloud(plan, workspace, ctx, report, _restoration_start(training, ctx)))
             outcome = trained.outcome
             report["data"] = trained.data
             card = sagemaker_card_of(report)
@@ -108,16 +108,29 @@ def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) 
     return {"model_version": report["model"]["version"]}
 
 
+def _restoration_start(training: Any, ctx: JobContext) -> dict[str, Path]:
+    """A fine-tuning run's starting weights, which go up as the start channel's model.pt."""
+    if not training.start_from:
+        return {}
+    from backend.registry.shared import registry_at
+    from backend.restoration.registered import restoration_version
+    from backend.storage.local import local_file
+
+    model = restoration_version(registry_at(ctx.workspace_root), training.start_from, "start_from")
+    return {"start": local_file(ctx.store, model.files["weights"], ctx.scratch_dir)}
+
+
 def _run_detection(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) -> dict[str, Any]:
     from backend.cloud.sagemaker.dispatch import sagemaker_card_of
     from backend.detection import netguard, ultralytics_env
     from backend.detection.callbacks import TrainProgress
     from backend.detection.data_source import EXPORT_FOLDER, prepare_data
-    from backend.detection.models import local_file, starting_point
+    from backend.detection.models import starting_point
     from backend.detection.registration import register_run
     from backend.detection.report import finish_report, new_report
     from backend.detection.trained import load_trained
     from backend.registry.shared import registry_at
+    from backend.storage.local import local_file
 
     netguard.install_from_env()
     ultralytics_env.prepare(ctx.workspace_root)  # the ONNX export of the returned model runs here

@@ -21,6 +21,9 @@ ROLE_VARIABLE = "OMNI_SAGEMAKER_ROLE"
 #: the SageMaker API's address when it is not AWS's (moto in tests, a private endpoint)
 ENDPOINT_VARIABLE = "OMNI_SAGEMAKER_ENDPOINT_URL"
 RESTORATION = "train_restoration"
+#: the input channel of the weights a run fine-tunes, and the name a registered version's weights have there
+START_CHANNEL = "start"
+START_WEIGHTS = "model.pt"
 #: a detection's ``model`` hyperparameter naming a file of the ``start`` channel (a checkpoint to fine-tune)
 START_PREFIX = "start:"
 DETECTION = "train_detection"

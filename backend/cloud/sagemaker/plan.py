@@ -19,7 +19,9 @@ from backend.cloud.sagemaker.params import (
     DETECTION,
     ENDPOINT_VARIABLE,
     RESTORATION,
+    START_CHANNEL,
     START_PREFIX,
+    START_WEIGHTS,
     SageMakerTrainParams,
     default_region,
     default_role,
@@ -37,7 +39,6 @@ from omni_core.errors import FailedPrecondition, InvalidArgument, shown
 from omni_core.tiers import AUTO_PRESET
 
 TRAINING_CHANNEL = "training"
-START_CHANNEL = "start"
 #: what the entry point finds in the training channel of a detection run
 DATA_YAML = "data.yaml"
 #: training parameters that name local things; the container gets channels instead
@@ -108,7 +109,9 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
         from backend.restoration.jobs import prepare_training as prepare_restoration
         from backend.restoration.params import TrainRestorationParams
 
-        local = params_of(TrainRestorationParams, params.restoration, "restoration")
+        # a field left out is "not given", as in a local request: 0 and "" (a fine-tuning run takes its start's)
+        given = {"layer": 0, "preset": "", **params.restoration}
+        local = params_of(TrainRestorationParams, given, "restoration")
         if local.clean:
             raise InvalidArgument(
                 "restoration.clean",
@@ -118,10 +121,6 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
         if local.teacher:
             raise InvalidArgument(
                 "restoration.teacher", "distillation runs on this backend, which holds the teacher's weights"
-            )
-        if local.start_from:
-            raise InvalidArgument(
-                "restoration.start_from", "fine-tuning runs on this backend, which holds the starting version's weights"
             )
         if local.preset.lower() == AUTO_PRESET:
             raise InvalidArgument(
@@ -146,10 +145,13 @@ def _uploads(kind: str, training: Any, job_name: str, remote: RemoteConfig) -> l
         uploads.append(Upload("dataset", training.dataset, prefix, s3_uri(remote, prefix)))
     else:
         uploads.append(Upload("data", str(Path(training.data).parent), prefix, s3_uri(remote, prefix)))
-    name = start_file(training.model) if kind == DETECTION else None
+    if kind == DETECTION:
+        name, start = start_file(training.model), training.model
+    else:  # a fine-tuned restoration: the version's weights; its name stays the start_from hyperparameter
+        name, start = (START_WEIGHTS if training.start_from else None), training.start_from
     if name:
         key = f"training-outputs/sagemaker/{job_name}/start/{name}"
-        uploads.append(Upload("start", training.model, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
+        uploads.append(Upload("start", start, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
     return uploads
 
 
@@ -158,7 +160,7 @@ def start_file(model: str) -> str | None:
     weights, an architecture file of the workspace), or None for one of Ultralytics' built-in architectures."""
     if model.endswith((".yaml", ".yml")):
         return Path(model).name if Path(model).is_absolute() else None
-    return "model.pt"
+    return START_WEIGHTS
 
 
 def _hyperparameters(kind: str, training: Any) -> dict[str, Any]:

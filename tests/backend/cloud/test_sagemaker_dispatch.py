@@ -19,6 +19,7 @@ from PIL import Image
 from backend.cloud.sagemaker.container import ContainerPaths
 from backend.cloud.sagemaker.context import ContainerContext
 from backend.cloud.sagemaker.monitor import metric_line
+from backend.registry import ModelRegistry
 from backend.restoration.archs import preset_for
 from backend.restoration.params import TrainRestorationParams, validate_train_params
 from backend.restoration.run import train_from_data
@@ -328,3 +329,32 @@ def test_a_detector_trained_on_sagemaker_is_registered_like_a_local_run(
     assert finished.state == SUCCEEDED, finished.message
     card = json.loads(client.get_model(finished.outputs["model_version"]).card_json)
     assert card["parent_version"] == version.version and card["started_from"] == version.version
+
+
+@pytest.mark.timeout(300)
+def test_a_fine_tuning_run_uploads_its_start_and_records_it(
+    cloud: Cloud, dispatching: Callable[[], tuple[Backend, Connection]], tmp_path: Path
+) -> None:
+    backend, client = dispatching()
+    (tmp_path / "model.pt").write_bytes(b"the starting version's weights")
+    card = {"architecture": "layer1", "preset": "layer1-tiny"}
+    start = ModelRegistry(backend.workspace.store).register("layer_1", {"weights": tmp_path / "model.pt"}, card)
+    request = spec()
+    fine_tune = request.train_sagemaker.restoration
+    fine_tune.start_from, fine_tune.layer, fine_tune.preset = start.version, 0, ""
+    job = client.submit(request)
+    name = launched(cloud, client, job.id)
+    described = cloud.client("sagemaker").describe_training_job(TrainingJobName=name)
+    channels = {
+        item["ChannelName"]: item["DataSource"]["S3DataSource"]["S3Uri"] for item in described["InputDataConfig"]
+    }
+    bucket, _, prefix = channels["start"].removeprefix("s3://").partition("/")
+    sent = cloud.client("s3").get_object(Bucket=bucket, Key=prefix + "model.pt")["Body"].read()
+    assert sent == b"the starting version's weights"
+    put_model(cloud, name, model_archive(tmp_path))
+    cloud.finish(name, training=100, billable=100)
+
+    finished = wait_for_state(client, job.id, timeout=240)
+    assert finished.state == SUCCEEDED, finished.message
+    tuned = json.loads(client.get_model(finished.outputs["model_version"]).card_json)
+    assert tuned["started_from"] == tuned["parent_version"] == start.version

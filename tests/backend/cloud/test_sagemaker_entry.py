@@ -4,6 +4,7 @@ resume from its checkpoint and leave a model that registers like a local run."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from PIL import Image
 
 from backend.cloud.sagemaker.request import encode_hyperparameters
 from backend.cloud.sagemaker.source import ENTRY_SCRIPT_TEXT
+from backend.restoration.archs import build_network, config_to_dict, preset_for
 from backend.restoration.checkpoints import checkpoint_key
 from backend.restoration.trained import load_trained
 
@@ -129,3 +131,35 @@ def test_a_failure_becomes_the_jobs_failure_reason(tmp_path: Path) -> None:
     assert process.returncode == 1, output
     reason = (root / "output" / "failure").read_text()
     assert reason.startswith("layer:") and "1 or 2" in reason
+
+
+@pytest.mark.timeout(300)
+def test_a_fine_tuning_run_starts_from_the_start_channels_weights(tmp_path: Path) -> None:
+    version = "restoration_layer1_20260101_000000"
+    root = opt_ml(
+        tmp_path / "opt-ml",
+        pairs=8,
+        hyperparameters={
+            "start_from": version, "layer": 1, "preset": "tiny", "epochs": 1, "batch_size": 2, "patch": 16,
+            "val_split": 0.25, "device": "cpu", "num_workers": -1, "seed": 5, "lr": 1e-9,
+        },
+    )  # fmt: skip
+    # the version's weights, of a network its preset no longer describes: the container must build this one
+    grown = dataclasses.replace(preset_for(1, "tiny"), width=preset_for(1, "tiny").width * 2)
+    torch.manual_seed(2)
+    start_weights = build_network(grown).state_dict()
+    channel = root / "input" / "data" / "start"
+    channel.mkdir(parents=True)
+    torch.save({"config": config_to_dict(grown), "state_dict": start_weights}, channel / "model.pt")
+    code = tmp_path / "entry.py"
+    code.write_text(ENTRY_SCRIPT_TEXT)
+
+    process = start(root, code)
+    output, _ = process.communicate(timeout=240)
+    assert process.returncode == 0, output[-3000:]
+    assert f"starting from the weights of {version}" in output
+    trained = load_trained(root / "model")
+    assert trained.outcome.config == grown
+    assert trained.outcome.model is not None
+    tuned = trained.outcome.model.state_dict()
+    assert max(float((tuned[name] - start_weights[name]).abs().max()) for name in start_weights) < 1e-5

@@ -12,6 +12,7 @@ import grpc
 import pytest
 from PIL import Image
 
+from backend.registry import ModelRegistry
 from backend.rpc.server import Backend
 from backend.storage.credentials import save_workspace_keys
 from backend.storage.remote_config import RemoteConfig, checked, save_config
@@ -183,15 +184,34 @@ def test_auto_preset_is_refused_for_the_cloud(
 
 
 @pytest.mark.usefixtures("sagemaker_env")
-@pytest.mark.parametrize("field", ["teacher", "start_from"])
-def test_runs_that_need_this_backends_weights_are_refused_for_the_cloud(
-    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path, field: str
+def test_distillation_is_refused_for_the_cloud(
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
 ) -> None:
     with_remote(backend, moto_s3)
     spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
-    setattr(spec.restoration, field, "restoration_layer1_20260101_000000")
+    spec.restoration.teacher = "restoration_layer1_20260101_000000"
     with pytest.raises(grpc.RpcError) as error:
         call(cloud.PlanTraining, spec)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error.value.details().startswith(f"restoration.{field}:")
+    assert error.value.details().startswith("restoration.teacher:")
     assert "runs on this backend" in error.value.details()
+
+
+@pytest.mark.usefixtures("sagemaker_env")
+def test_a_fine_tuning_run_sends_its_starting_weights_in_the_start_channel(
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
+) -> None:
+    with_remote(backend, moto_s3)
+    (tmp_path / "model.pt").write_bytes(b"weights")  # the plan reads the registry only
+    card = {"architecture": "layer1", "preset": "layer1-mini"}
+    start = ModelRegistry(backend.workspace.store).register("layer_1", {"weights": tmp_path / "model.pt"}, card)
+    spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
+    spec.restoration.start_from, spec.restoration.layer, spec.restoration.preset = start.version, 0, ""
+    plan = call(cloud.PlanTraining, spec)
+    assert isinstance(plan, cloud_pb2.PlanTrainingResponse)
+    request, name = json.loads(plan.request_json), plan.training_job_name
+    channels = {item["ChannelName"]: item["DataSource"]["S3DataSource"]["S3Uri"] for item in request["InputDataConfig"]}
+    assert channels["start"] == f"s3://{BUCKET}/team/training-outputs/sagemaker/{name}/start/"
+    assert channels["start"] in plan.uploads
+    hyper = {key: json.loads(value) for key, value in request["HyperParameters"].items()}
+    assert (hyper["start_from"], hyper["layer"], hyper["preset"]) == (start.version, 1, "mini")  # the start's
