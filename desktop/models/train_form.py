@@ -8,6 +8,7 @@ INVALID_ARGUMENT's field violations land next to the same fields through ``apply
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from desktop.models.described_form import DescribedForm
 from desktop.models.form_errors import FormInvalid
 from omni_core.jobkinds import TRAIN_RESTORATION, JobKind
 from omni_core.tiers import auto_preset_problem
-from protos.omni.v1 import jobs_pb2, training_pb2
+from protos.omni.v1 import jobs_pb2, models_pb2, training_pb2
 
 LAYER_NAMES = {1: "Layer 1 — fast CNN", 2: "Layer 2 — Restormer"}
 
@@ -139,6 +140,25 @@ class TrainFormModel(DescribedForm[TrainFields]):
         errors = check_fields(self.fields, self.kind)
         self._set_errors(errors, "")
         return errors
+
+    def show_start(self, model: models_pb2.ModelVersion) -> None:
+        """The version named in ``start_from``, as the backend describes it: the layer and preset fields show its
+        network (a fine-tuning run keeps it; they are not sent), or ``start_from`` says why it cannot start a run."""
+        if model.version != self.fields.start_from.strip():
+            return  # the field changed while the backend was asked
+        if model.kind != "restoration" or "weights" not in model.files:
+            why = "is not a restoration model" if model.kind != "restoration" else "has no PyTorch weights"
+            self.start_refused(model.version, f"{model.version} {why}")
+            return
+        preset = str(json.loads(model.card_json or "{}").get("preset", "")).split("-", 1)[-1]
+        self.fields.layer = int(model.layer.removeprefix("layer_") or 0) or self.fields.layer
+        self.fields.preset = preset or self.fields.preset
+        self.changed.emit()
+
+    def start_refused(self, version: str, message: str) -> None:
+        """The backend could not describe the version named in ``start_from`` (e.g. there is none of that name)."""
+        if version == self.fields.start_from.strip():
+            self._set_errors({**self.errors, "start_from": message}, self.general_error)
 
     # -- protobuf -------------------------------------------------------------------------------------
 

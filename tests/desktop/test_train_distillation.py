@@ -131,8 +131,16 @@ def test_a_run_started_from_a_version_takes_its_network(
     view = _train_view_for(qtbot, window, pairs)  # layer 1, and TEACHER is layer 2: fine-tuning overrides it
     form = view.form
     assert form.layer.isEnabled() and form.preset.isEnabled()
+    qtbot.keyClicks(form.start_from, "restoration_layer2_20200101_000000")
+    qtbot.keyClick(form.start_from, Qt.Key.Key_Return)  # the backend is asked about it: there is none
+    qtbot.waitUntil(lambda: "start_from" in view.form_model.errors, timeout=UI_TIMEOUT_MS)
+    assert "no model version" in view.form_model.errors["start_from"]
+    form.start_from.clear()
     qtbot.keyClicks(form.start_from, TEACHER)
+    assert "start_from" not in view.form_model.errors
     assert not form.layer.isEnabled() and not form.preset.isEnabled()
+    qtbot.keyClick(form.start_from, Qt.Key.Key_Return)  # the disabled fields show the start's network
+    qtbot.waitUntil(lambda: form.layer.currentData() == 2, timeout=UI_TIMEOUT_MS)
     sent = view.form_model.spec()
     assert (sent.start_from, sent.layer, sent.preset) == (TEACHER, 0, "")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from desktop.models import FormInvalid
 from desktop.models.train_form import TrainFormModel, check_fields
 from omni_core.tiers import auto_preset_problem
+from protos.omni.v1 import models_pb2
 from tests.desktop.refusals import field_refusal
 
 
@@ -127,3 +129,28 @@ def test_auto_preset_is_flagged_where_the_backend_refuses_it(layer: int, tier: s
     assert errors == ({"preset": auto_preset_problem("auto", layer, tier)} if refused else {})
     if refused:
         assert errors["preset"].startswith("auto picks the layer-1 network") and f"layer {layer}" in errors["preset"]
+
+
+def test_a_start_version_shows_its_network_or_why_it_cannot_start_a_run() -> None:
+    form = TrainFormModel()
+    form.set("data", "pairs")
+    form.set("start_from", "restoration_layer1_20260101_000000")
+    start = models_pb2.ModelVersion(
+        version="restoration_layer1_20260101_000000",
+        kind="restoration",
+        layer="layer_1",
+        files={"weights": "models/layer_1/restoration_layer1_20260101_000000/model.pt"},
+        card_json=json.dumps({"preset": "layer1-mini"}),
+    )
+    form.show_start(models_pb2.ModelVersion(version="another", kind="restoration", layer="layer_2"))
+    assert (form.fields.layer, form.fields.preset) == (2, "tiny")  # an answer about a name no longer typed
+    form.show_start(start)
+    assert (form.fields.layer, form.fields.preset) == (1, "mini") and not form.errors
+    sent = form.job_spec().train_restoration
+    assert (sent.layer, sent.preset, sent.start_from) == (0, "", start.version)  # the start's network, not sent
+    detector = models_pb2.ModelVersion(version="detector_20260101_000000", kind="detector", layer="detector")
+    form.set("start_from", detector.version)
+    form.show_start(detector)
+    assert form.errors["start_from"] == "detector_20260101_000000 is not a restoration model"
+    form.start_refused("detector_20260101_000000", "start_from: no model version")
+    assert form.errors["start_from"] == "start_from: no model version"

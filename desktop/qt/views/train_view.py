@@ -92,6 +92,7 @@ class TrainView(QWidget):
             self.kind.addItem(text, kind)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.form = TrainForm(self.form_model)
+        self.form.start_from.editingFinished.connect(self.look_up_start)
         self.detection_form = DetectionForm(self.detection_model)
         self.forms = QStackedWidget()
         self.forms.addWidget(self.form)
@@ -140,6 +141,21 @@ class TrainView(QWidget):
         """A restoration version to fine-tune (the Models view's Fine-tune): the form's next run starts from it."""
         self.set_kind("restoration")
         self.form_model.set("start_from", version)
+        self.look_up_start()
+
+    def look_up_start(self) -> None:
+        """Ask the backend about the version in "Start from", so the form shows its network or why it cannot."""
+        version = self.form_model.fields.start_from.strip()
+        if not version or not self.session.connection_model.connected:
+            return
+        self.session.run(
+            lambda connection: connection.get_model(version),
+            owner=self,
+            on_result=self.form_model.show_start,
+            on_error=lambda error: self.form_model.start_refused(
+                version, error.message if isinstance(error, BackendError) else str(error)
+            ),
+        )
 
     def set_kind(self, kind: str) -> None:
         """``"restoration"`` or ``"detection"``: which form is shown and submitted."""
