@@ -170,31 +170,23 @@ def test_instance_types_come_with_their_prices(backend: Backend, cloud: cloud_pb
 
 
 @pytest.mark.usefixtures("sagemaker_env")
-def test_auto_preset_is_refused_for_the_cloud(
-    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("preset", "auto", "not a SageMaker instance"),  # auto measures this CPU
+        ("teacher", "restoration_layer1_20260101_000000", "runs on this backend"),  # distillation
+    ],
+)
+def test_what_only_this_backend_can_do_is_refused_for_the_cloud(
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path, field: str, value: str, why: str
 ) -> None:
     with_remote(backend, moto_s3)
     spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
-    spec.restoration.preset = "auto"
+    setattr(spec.restoration, field, value)
     with pytest.raises(grpc.RpcError) as error:
         call(cloud.PlanTraining, spec)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error.value.details().startswith("restoration.preset:")
-    assert "not a SageMaker instance" in error.value.details()
-
-
-@pytest.mark.usefixtures("sagemaker_env")
-def test_distillation_is_refused_for_the_cloud(
-    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
-) -> None:
-    with_remote(backend, moto_s3)
-    spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
-    spec.restoration.teacher = "restoration_layer1_20260101_000000"
-    with pytest.raises(grpc.RpcError) as error:
-        call(cloud.PlanTraining, spec)
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error.value.details().startswith("restoration.teacher:")
-    assert "runs on this backend" in error.value.details()
+    assert error.value.details().startswith(f"restoration.{field}:") and why in error.value.details()
 
 
 @pytest.mark.usefixtures("sagemaker_env")
