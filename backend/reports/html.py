@@ -23,6 +23,19 @@ th{color:#5b6576;font-weight:600}.state{display:inline-block;padding:2px 10px;bo
 """
 
 
+def _lineage_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where the registered weights come from: the version fine-tuned, and the epoch when it is not the last."""
+    rows: list[tuple[str, str]] = []
+    start = (report.get("parameters") or {}).get("start_from")
+    if start:
+        rows.append(("fine-tuned from", str(start)))
+    registered = int((report.get("improvement") or {}).get("registered_epoch") or 0)
+    epochs = report.get("epochs") or []
+    if registered and epochs and registered != epochs[-1]["epoch"]:
+        rows.append(("registered epoch", f"{registered} of {epochs[-1]['epoch']} (the best on validation)"))
+    return rows
+
+
 def _table(rows: list[tuple[str, Any]]) -> str:
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
@@ -108,6 +121,7 @@ def render_restoration_html(report: dict[str, Any]) -> str:
             _table(
                 [
                     ("version", model["version"]),
+                    *_lineage_rows(report),
                     ("architecture", f"{model.get('architecture')} ({model.get('preset')})"),
                     ("parameters", f"{model.get('parameters', 0):,}"),
                     ("weights", f"{model.get('weights_key')} ({size(model.get('weights_bytes', 0))})"),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import torch
 
+from backend.reports.html import render_restoration_html
+from backend.reports.text import render_restoration_text
 from backend.restoration.callbacks import BestWeights, Checkpoints, Reporting, TimeBudget
 from backend.restoration.callbacks.checkpointing import checkpoint_state
 from backend.restoration.checkpoints import load_checkpoint
@@ -78,3 +80,26 @@ def test_a_resumed_run_knows_the_best_epoch_from_before(tmp_path: Path) -> None:
     assert resumed.best is not None and resumed.best.epoch == best_before.epoch
     assert resumed.best.psnr == best_before.psnr and _equal(resumed.best.state_dict, best_before.state_dict)
     assert checkpoint_state(resumed, 2)["best"]["epoch"] == best_before.epoch
+
+
+def test_the_reports_say_which_epoch_and_which_start_the_weights_come_from() -> None:
+    epochs = [
+        {"epoch": epoch, "train_loss": 0.1, "val_loss": 0.1, "psnr": psnr, "ssim": 0.9, "improved_fraction": 1.0,
+         "lr": 1e-3, "seconds": 1.0, "images_per_second": 10.0}
+        for epoch, psnr in ((1, 20.0), (2, 22.5), (3, 21.0))
+    ]  # fmt: skip
+    start = "restoration_layer1_20260101_000000"
+    report = {
+        "parameters": {"start_from": start},
+        "epochs": epochs,
+        "improvement": {"registered_epoch": 2, "psnr_last": 22.5},
+        "model": {"version": "restoration_layer1_20260102_000000"},
+    }
+    text = render_restoration_text(report)
+    assert "Registered: epoch 2 of 3, the best on validation (the last epoch: PSNR 21.00 dB)" in text
+    assert f"Fine-tuned from: {start}" in text
+    page = render_restoration_html(report)
+    assert "registered epoch" in page and "2 of 3" in page and start in page
+    last = {**report, "parameters": {}, "improvement": {"registered_epoch": 3}}
+    assert "Registered:" not in render_restoration_text(last) and "Fine-tuned" not in render_restoration_text(last)
+    assert "registered epoch" not in render_restoration_html(last)
