@@ -74,6 +74,7 @@ def recommend(report: dict[str, Any]) -> list[str]:
                 f"The model is not better than the degraded input yet (PSNR {change:+.2f} dB vs input); "
                 "train longer or check that clean/degraded pairs are aligned."
             )
+    advice += _fine_tuning_advice(report)
     advice += real_image_advice(report.get("real_images") or {})
     improved = _series(epochs, "improved_fraction")
     if improved and improved[-1] < 0.5:
@@ -94,3 +95,14 @@ def recommend(report: dict[str, Any]) -> list[str]:
             "Trained on CPU: a GPU backend (or SageMaker) would make larger presets and more epochs practical."
         )
     return advice
+
+
+def _fine_tuning_advice(report: dict[str, Any]) -> list[str]:
+    """A fine-tuning run whose registered epoch scores below its starting version on the same validation set."""
+    start, registered = report.get("fine_tuning") or {}, (report.get("improvement") or {}).get("psnr_last")
+    if start.get("psnr") is None or registered is None or registered >= start["psnr"]:
+        return []
+    return [
+        f"No epoch beat {start.get('start_version')} on this validation set (PSNR {registered:.2f} vs "
+        f"{start['psnr']:.2f} dB before the run): keep it, or fine-tune again with a lower --lr."
+    ]

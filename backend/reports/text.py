@@ -31,7 +31,11 @@ def speed_lines(model: dict[str, Any]) -> list[str]:
 
 def _fine_tuned_line(report: dict[str, Any]) -> list[str]:
     start = (report.get("parameters") or {}).get("start_from")
-    return [f"Fine-tuned from: {start} (its weights started the run)"] if start else []
+    if not start:
+        return []
+    scored = (report.get("fine_tuning") or {}).get("psnr")
+    before = f"; on this validation set it scored PSNR {scored:.2f} dB before the run" if scored is not None else ""
+    return [f"Fine-tuned from: {start} (its weights started the run{before})"]
 
 
 def _registered_epoch_line(improvement: dict[str, Any], epochs: list[dict[str, Any]]) -> list[str]:

@@ -341,6 +341,8 @@ def finish_report(
     report["baseline"] = outcome.baseline if outcome else {}
     if outcome and outcome.history:
         report["improvement"] = _improvement(outcome)
+    if outcome and outcome.start_metrics:  # fine-tuning: the start scored on this run's validation set
+        report["fine_tuning"] = {"start_version": params.start_from, **outcome.start_metrics}
     report["environment"] = environment(outcome.device if outcome and outcome.device else params.device)
     report["recommendations"] = recommend(report)
     try:

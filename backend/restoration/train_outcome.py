@@ -38,6 +38,7 @@ class TrainOutcome:
     val_pairs: int = 0
     resumed_at_epoch: int = 0
     registered_epoch: int = 0  # the epoch whose weights ``model`` holds at the end (the best validated); 0 = last
+    start_metrics: dict[str, float] = field(default_factory=dict)  # fine-tuning: the start's validation psnr/ssim
     train_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 

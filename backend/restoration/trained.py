@@ -39,6 +39,7 @@ def save_trained(folder: Path, outcome: TrainOutcome, fingerprint: str, data: di
         "val_pairs": outcome.val_pairs,
         "resumed_at_epoch": outcome.resumed_at_epoch,
         "registered_epoch": outcome.registered_epoch,
+        "start_metrics": outcome.start_metrics,
         "train_seconds": outcome.train_seconds,
         "fingerprint": fingerprint,
         "data": data,
@@ -67,6 +68,7 @@ def load_trained(folder: Path) -> Trained:
         val_pairs=int(record["val_pairs"]),
         resumed_at_epoch=int(record["resumed_at_epoch"]),
         registered_epoch=int(record.get("registered_epoch", 0)),  # 0: the last (an archive from before best epochs)
+        start_metrics={name: float(value) for name, value in (record.get("start_metrics") or {}).items()},
         train_seconds=float(record["train_seconds"]),
     )
     return Trained(outcome=outcome, fingerprint=str(record["fingerprint"]), data=dict(record["data"]))

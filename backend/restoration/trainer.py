@@ -140,6 +140,9 @@ class Trainer:
         self.run_callbacks("on_pretrain_routine_start")
         self.run_callbacks("on_pretrain_routine_end")
         self.outcome.baseline = baseline_metrics(self.val_images, self.device)
+        if self.params.start_from and not (self.start_epoch or self.start_step):  # resumed: in the checkpoint
+            val = evaluate(self.model, self.val_images, self.device, self.loss_fn)
+            self.outcome.start_metrics = {"psnr": val["psnr"], "ssim": val["ssim"]}
         began = time.perf_counter()
         self.epoch, self.step = self.start_epoch, self.start_step
         self.global_step = self.start_epoch * self.steps_per_epoch + self.start_step

@@ -27,6 +27,7 @@ class Checkpoints:
         trainer.optimizer.load_state_dict(state["optimizer"])
         trainer.scaler.load_state_dict(state["scaler"])
         trainer.best = BestEpoch.from_checkpoint(state.get("best"))
+        outcome.start_metrics = dict(state.get("start_metrics") or {})
         restore_rng(state["rng"])
         outcome.history[:] = [EpochMetrics(**item) for item in state["history"]]
         outcome.step_losses[:] = [tuple(item) for item in state.get("step_losses", [])]
@@ -68,4 +69,5 @@ def checkpoint_state(trainer: Trainer, epochs_done: int, partial_epoch: dict[str
         "history": [vars(item) for item in outcome.history],
         "step_losses": outcome.step_losses,
         "best": trainer.best.to_checkpoint() if trainer.best else None,
+        "start_metrics": outcome.start_metrics,
     }

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from backend.reports.html import render_restoration_html
+from backend.reports.recommendations import recommend
 from backend.reports.text import render_restoration_text
 from backend.restoration.callbacks import BestWeights, Checkpoints, Reporting, TimeBudget
 from backend.restoration.callbacks.checkpointing import checkpoint_state
@@ -100,6 +101,10 @@ def test_the_reports_say_which_epoch_and_which_start_the_weights_come_from() -> 
     assert f"Fine-tuned from: {start}" in text
     page = render_restoration_html(report)
     assert "registered epoch" in page and "2 of 3" in page and start in page
+    assert not any("No epoch beat" in line for line in recommend(report))
+    worse = {**report, "fine_tuning": {"start_version": start, "psnr": 23.0}}  # the start scored better
+    assert any(f"No epoch beat {start}" in line and "22.50 vs 23.00" in line for line in recommend(worse))
+    assert "scored PSNR 23.00 dB before the run" in render_restoration_text(worse)
     last = {**report, "parameters": {}, "improvement": {"registered_epoch": 3}}
     assert "Registered:" not in render_restoration_text(last) and "Fine-tuned" not in render_restoration_text(last)
     assert "registered epoch" not in render_restoration_html(last)

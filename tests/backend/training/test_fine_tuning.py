@@ -65,6 +65,9 @@ def test_a_fine_tuned_run_starts_from_the_version_and_keeps_its_network(
     logs = [e.log.message for e in client.watch_job(job_id) if e.WhichOneof("payload") == "log"]
     assert f"starting from the weights of {start}" in logs
     assert f"Fine-tuned from: {start}" in client.get_report(job_id, "text")
+    # the start was scored on this run's validation set before training: at this rate the run ends where it began
+    before = json.loads(client.get_report(job_id, "json"))["fine_tuning"]
+    assert before["start_version"] == start and before["psnr"] == pytest.approx(card["metrics"]["psnr"], abs=1e-3)
 
 
 def _registered_tiny(backend: Backend, tmp_path: Path) -> str:
