@@ -35,5 +35,12 @@ def tier_for_layer(layer: int | str) -> str:
     return FAST if str(layer) in ("1", "layer_1") else QUALITY
 
 
+def layer_and_preset(layer: str, card_preset: str) -> tuple[int, str]:
+    """The layer number and preset name of a registered restoration version, from its registry layer and its
+    card's preset: ("layer_1", "layer1-mini") -> (1, "mini"); 0 for a layer that is not ``layer_N``."""
+    number = layer.removeprefix("layer_")
+    return (int(number) if number.isdigit() else 0), card_preset.split("-", 1)[-1]
+
+
 def describe_default() -> str:
     return "by layer: 1 fast, 2 quality"

@@ -9,7 +9,7 @@ from typing import Any
 from backend.reports.clean_data import clean_data_rows, is_clean_run
 from backend.reports.plots import curves_png
 from backend.reports.real_images import before_after_html, real_image_rows
-from backend.reports.text import duration, size
+from backend.reports.text import duration, fine_tuned_from, registered_epoch, size
 
 STYLE = """
 body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,sans-serif;margin:24px auto;max-width:980px;color:#1d2430}
@@ -26,13 +26,11 @@ th{color:#5b6576;font-weight:600}.state{display:inline-block;padding:2px 10px;bo
 def _lineage_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     """Where the registered weights come from: the version fine-tuned, and the epoch when it is not the last."""
     rows: list[tuple[str, str]] = []
-    start = (report.get("parameters") or {}).get("start_from")
-    if start:
-        rows.append(("fine-tuned from", str(start)))
-    registered = int((report.get("improvement") or {}).get("registered_epoch") or 0)
-    epochs = report.get("epochs") or []
-    if registered and epochs and registered != epochs[-1]["epoch"]:
-        rows.append(("registered epoch", f"{registered} of {epochs[-1]['epoch']} (the best on validation)"))
+    if start := fine_tuned_from(report):
+        rows.append(("fine-tuned from", start))
+    if (found := registered_epoch(report)) is not None:
+        epoch, last = found
+        rows.append(("registered epoch", f"{epoch} of {last['epoch']} (the best on validation)"))
     return rows
 
 

@@ -29,8 +29,22 @@ def speed_lines(model: dict[str, Any]) -> list[str]:
     return lines
 
 
+def fine_tuned_from(report: dict[str, Any]) -> str:
+    """The version a training run started from ("" = random weights)."""
+    return str((report.get("parameters") or {}).get("start_from") or "")
+
+
+def registered_epoch(report: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """The epoch a run registered and the last epoch's metrics, when it is not the last (the best on validation)."""
+    registered = int((report.get("improvement") or {}).get("registered_epoch") or 0)
+    epochs = report.get("epochs") or []
+    if not registered or not epochs or registered == epochs[-1]["epoch"]:
+        return None
+    return registered, epochs[-1]
+
+
 def _fine_tuned_line(report: dict[str, Any]) -> list[str]:
-    start = (report.get("parameters") or {}).get("start_from")
+    start = fine_tuned_from(report)
     if not start:
         return []
     scored = (report.get("fine_tuning") or {}).get("psnr")
@@ -38,14 +52,13 @@ def _fine_tuned_line(report: dict[str, Any]) -> list[str]:
     return [f"Fine-tuned from: {start} (its weights started the run{before})"]
 
 
-def _registered_epoch_line(improvement: dict[str, Any], epochs: list[dict[str, Any]]) -> list[str]:
-    """Says which epoch's weights were registered when it is not the last (the best on validation)."""
-    registered = int(improvement.get("registered_epoch") or 0)
-    if not registered or not epochs or registered == epochs[-1]["epoch"]:
+def _registered_epoch_line(report: dict[str, Any]) -> list[str]:
+    if (found := registered_epoch(report)) is None:
         return []
+    epoch, last = found
     return [
-        f"Registered: epoch {registered} of {epochs[-1]['epoch']}, the best on validation (the last epoch: PSNR "
-        f"{epochs[-1]['psnr']:.2f} dB)"
+        f"Registered: epoch {epoch} of {last['epoch']}, the best on validation (the last epoch: PSNR "
+        f"{last['psnr']:.2f} dB)"
     ]
 
 
@@ -155,7 +168,7 @@ def render_restoration_text(report: dict[str, Any]) -> str:
             f"({improvement.get('psnr_change', 0):+.2f} dB; {improvement.get('psnr_vs_input', 0):+.2f} dB vs input)",
             f"SSIM: {improvement.get('ssim_first', 0):.3f} -> {improvement.get('ssim_last', 0):.3f} "
             f"({improvement.get('ssim_change', 0):+.3f}; {improvement.get('ssim_vs_input', 0):+.3f} vs input)",
-            *_registered_epoch_line(improvement, report.get("epochs") or []),
+            *_registered_epoch_line(report),
         ]
     lines += real_image_lines(report.get("real_images") or {})
     lines += ["", "MODEL"]

@@ -14,6 +14,7 @@ from backend.restoration.params import (
 )
 from backend.workspace import Workspace, require_existing_folder
 from omni_core.errors import InvalidArgument, shown
+from omni_core.tiers import layer_and_preset
 
 
 def prepare_training(params: TrainRestorationParams, workspace: Workspace, resuming: bool) -> Prepared:
@@ -40,11 +41,12 @@ def kept_from_start(params: TrainRestorationParams, workspace: Workspace) -> Tra
     when not given (0, "") and refused when they name another. Its tier, and for clean images its domain, are
     the start's unless given."""
     from backend.registry.shared import registry_at
-    from backend.restoration.registered import network_of, restoration_version
+    from backend.restoration.registered import restoration_version
 
     name = params.start_from.strip()
     start = restoration_version(registry_at(workspace.root), name, "start_from")
-    layer, preset = network_of(start)
+    # the network itself comes from its weights file: the preset of that name may have changed since (archs)
+    layer, preset = layer_and_preset(start.layer, str(start.card.get("preset", "")))
     if params.layer and params.layer != layer:
         raise InvalidArgument("layer", f"{name} is a layer {layer} network and fine-tuning keeps it: leave layer out")
     given = (params.preset or "").strip().lower()

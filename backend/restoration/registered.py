@@ -23,10 +23,3 @@ def restoration_version(registry: ModelRegistry, version: str, field: str) -> Mo
     if "weights" not in model.files:
         raise FailedPrecondition(f"{version} has no PyTorch weights to {_USES[field]}", field=field)
     return model
-
-
-def network_of(model: ModelVersion) -> tuple[int, str]:
-    """The layer (1 or 2) and preset name a registered restoration version was trained as. The network itself
-    comes from its weights file: a preset's shape may have changed since (``archs``)."""
-    preset = str(model.card.get("preset", "")).split("-", 1)[-1]  # "layer1-mini" -> "mini"
-    return int(model.layer.removeprefix("layer_")), preset

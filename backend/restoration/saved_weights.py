@@ -15,6 +15,7 @@ from backend.registry.shared import registry_at
 from backend.restoration.archs import NetworkConfig, build_network, config_from_dict
 from backend.restoration.registered import restoration_version
 from backend.storage.base import ArtifactStore
+from backend.storage.local import local_file
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class SavedWeights:
 
 
 def weights_path(scratch: Path, version: str) -> Path:
-    """Where a run keeps a version's weights file (``model.pt``: config and state dict) once it has it."""
+    """Where a run finds a start's weights file without a registry: the SageMaker container puts its ``start``
+    channel's ``model.pt`` (config and state dict) there."""
     return scratch / f"weights-{version}.pt"
 
 
@@ -40,11 +42,8 @@ def read_weights(path: Path, version: str) -> SavedWeights:
 
 
 def load_weights(store: ArtifactStore, model: ModelVersion, scratch: Path) -> SavedWeights:
-    """The version's weights file, fetched into ``scratch`` once."""
-    path = weights_path(scratch, model.version)
-    if not path.is_file():
-        store.get_file(model.files["weights"], path)
-    return read_weights(path, model.version)
+    """The version's weights file: read where a local store keeps it, else fetched into ``scratch`` once."""
+    return read_weights(local_file(store, model.files["weights"], scratch), model.version)
 
 
 def starting_weights(version: str, ctx: JobContext) -> SavedWeights:

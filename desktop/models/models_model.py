@@ -17,6 +17,7 @@ from desktop.models.locations import (
     merge_local,
 )
 from desktop.models.table_rows import Row, Tone
+from desktop.models.train_form import start_refusal
 from protos.omni.v1 import models_pb2, storage_pb2
 
 COLUMNS = ("Version", "Layer", "Tier", "Current", "Created", "Parameters", "Size", "PSNR", "SSIM", "MP/s", "Location")
@@ -177,9 +178,9 @@ class ModelsModel:
         """The one selected version, if a training run can start from it: a restoration model with PyTorch
         weights on this backend (a version only on the remote is pulled first)."""
         single = self.single
-        if single is None or single.kind != "restoration" or "weights" not in single.files:
+        if single is None or start_refusal(single) or single.location == storage_pb2.LOCATION_REMOTE:
             return None
-        return single.version if single.location != storage_pb2.LOCATION_REMOTE else None
+        return single.version
 
     def sync_target(self) -> SyncTarget | None:
         """The one selected version, if Push or Pull applies to it."""

@@ -16,7 +16,7 @@ from typing import Any
 from desktop.models.described_form import DescribedForm
 from desktop.models.form_errors import FormInvalid
 from omni_core.jobkinds import TRAIN_RESTORATION, JobKind
-from omni_core.tiers import auto_preset_problem
+from omni_core.tiers import auto_preset_problem, layer_and_preset
 from protos.omni.v1 import jobs_pb2, models_pb2, training_pb2
 
 LAYER_NAMES = {1: "Layer 1 — fast CNN", 2: "Layer 2 — Restormer"}
@@ -114,6 +114,14 @@ def check_fields(f: TrainFields, kind: JobKind = TRAIN_RESTORATION) -> dict[str,
     return errors
 
 
+def start_refusal(model: models_pb2.ModelVersion) -> str:
+    """Why a training run cannot start from ``model`` ("" = it can): it needs a restoration model's PyTorch
+    weights, as the backend checks at submit time."""
+    if model.kind != "restoration":
+        return f"{model.version} is not a restoration model"
+    return "" if "weights" in model.files else f"{model.version} has no PyTorch weights"
+
+
 def fine_tunes(f: TrainFields, kind: JobKind) -> bool:
     """The run starts from a registered version, whose network it keeps: layer and preset are not sent."""
     return bool(f.start_from.strip()) and "start_from" in kind.names()
@@ -146,12 +154,11 @@ class TrainFormModel(DescribedForm[TrainFields]):
         network (a fine-tuning run keeps it; they are not sent), or ``start_from`` says why it cannot start a run."""
         if model.version != self.fields.start_from.strip():
             return  # the field changed while the backend was asked
-        if model.kind != "restoration" or "weights" not in model.files:
-            why = "is not a restoration model" if model.kind != "restoration" else "has no PyTorch weights"
-            self.start_refused(model.version, f"{model.version} {why}")
+        if refusal := start_refusal(model):
+            self.start_refused(model.version, refusal)
             return
-        preset = str(json.loads(model.card_json or "{}").get("preset", "")).split("-", 1)[-1]
-        self.fields.layer = int(model.layer.removeprefix("layer_") or 0) or self.fields.layer
+        layer, preset = layer_and_preset(model.layer, str(json.loads(model.card_json or "{}").get("preset", "")))
+        self.fields.layer = layer or self.fields.layer
         self.fields.preset = preset or self.fields.preset
         self.changed.emit()
 
