@@ -118,7 +118,7 @@ def teach_pairs(
 
 def load_teacher(store: ArtifactStore, model: ModelVersion, scratch: Path, device: torch.device) -> nn.Module:
     """The teacher's network from its registered weights, on ``device``, frozen."""
-    return load_weights(store, model, scratch).network().to(device).eval().requires_grad_(False)
+    return load_weights(store, model, scratch, "teacher").network().to(device).eval().requires_grad_(False)
 
 
 def _teacher_network(params: TrainRestorationParams, ctx: JobContext) -> nn.Module:

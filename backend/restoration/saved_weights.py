@@ -3,7 +3,9 @@ is rebuilt as, and the weights a fine-tuning run (``start_from``) begins with.""
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -16,6 +18,10 @@ from backend.restoration.archs import NetworkConfig, build_network, config_from_
 from backend.restoration.registered import restoration_version
 from backend.storage.base import ArtifactStore
 from backend.storage.local import local_file
+from omni_core.errors import FailedPrecondition, InvalidArgument
+
+#: what torch.load and a state dict that does not fit its network raise for a file that is not one of ours
+_UNREADABLE = (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, TypeError, AttributeError)
 
 
 @dataclass(frozen=True)
@@ -36,14 +42,32 @@ def weights_path(scratch: Path, version: str) -> Path:
     return scratch / f"weights-{version}.pt"
 
 
-def read_weights(path: Path, version: str) -> SavedWeights:
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    return SavedWeights(version, config_from_dict(saved["config"]), saved["state_dict"])
+def read_weights(path: Path, version: str, field: str) -> SavedWeights:
+    """The weights file at ``path``; one that is not a readable weights file (truncated, another tool's, a state
+    dict that does not fit its network) is refused naming ``field``. A run that needs the file twice (its network
+    at start-up, then its weights) reads it once."""
+    stat = path.stat()
+    return _read_weights(str(path), stat.st_mtime_ns, stat.st_size, version, field)
 
 
-def load_weights(store: ArtifactStore, model: ModelVersion, scratch: Path) -> SavedWeights:
-    """The version's weights file: read where a local store keeps it, else fetched into ``scratch`` once."""
-    return read_weights(local_file(store, model.files["weights"], scratch), model.version)
+@lru_cache(maxsize=2)
+def _read_weights(path: str, _mtime_ns: int, _size: int, version: str, field: str) -> SavedWeights:
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        weights = SavedWeights(version, config_from_dict(saved["config"]), saved["state_dict"])
+        weights.network()  # a state dict that does not fit the saved network fails here, not mid-run
+    except InvalidArgument as error:
+        raise FailedPrecondition(f"the weights file of {version} has a bad network: {error}", field=field) from None
+    except _UNREADABLE as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise FailedPrecondition(f"the weights file of {version} cannot be read: {reason}", field=field) from None
+    return weights
+
+
+def load_weights(store: ArtifactStore, model: ModelVersion, scratch: Path, field: str) -> SavedWeights:
+    """The version's weights file (named in ``field``): read where a local store keeps it, else fetched into
+    ``scratch`` once."""
+    return read_weights(local_file(store, model.files["weights"], scratch), model.version, field)
 
 
 def starting_weights(version: str, ctx: JobContext) -> SavedWeights:
@@ -51,6 +75,6 @@ def starting_weights(version: str, ctx: JobContext) -> SavedWeights:
     already in the run's scratch folder (where the SageMaker container puts its ``start`` channel's)."""
     path = weights_path(ctx.scratch_dir, version)
     if path.is_file():
-        return read_weights(path, version)
+        return read_weights(path, version, "start_from")
     model = restoration_version(registry_at(ctx.workspace_root), version, "start_from")
-    return load_weights(ctx.store, model, ctx.scratch_dir)
+    return load_weights(ctx.store, model, ctx.scratch_dir, "start_from")

@@ -58,7 +58,7 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
     if params.start_from:  # fine-tuning: the version's weights file came in the start channel
         start = weights_path(ctx.scratch_dir, params.start_from)
         shutil.copyfile(paths.channel(START_CHANNEL) / START_WEIGHTS, start)
-        config = read_weights(start, params.start_from).config
+        config = read_weights(start, params.start_from, "start_from").config
     else:
         config = preset_for(params.layer, params.preset)
     outcome = TrainOutcome(config=config)

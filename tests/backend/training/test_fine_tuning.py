@@ -121,3 +121,14 @@ def test_a_fine_tuned_run_keeps_the_starts_tier_and_domain_unless_given(tmp_path
     assert (given.tier, given.domain) == ("fast", "photo")
     pairs = kept_from_start(TrainRestorationParams("pairs", start_from=start, layer=0, preset=""), workspace)
     assert pairs.domain == "" and pairs.tier == "quality"  # pairs carry no domain preset
+
+
+@pytest.mark.parametrize("field", ["start_from", "teacher"])
+def test_a_weights_file_that_is_not_one_fails_the_run_naming_the_field(
+    backend: Backend, client: Connection, pairs_dir: Path, tmp_path: Path, field: str
+) -> None:
+    version = _registered_tiny(backend, tmp_path)  # its "weights" are seven bytes of text
+    network = {"layer": 1, "preset": "tiny"} if field == "start_from" else {}
+    job = wait_for_state(client, client.submit(train_spec(pairs_dir, epochs=1, **network, **{field: version})).id)
+    assert job.state == jobs_pb2.JOB_STATE_FAILED
+    assert job.message.startswith(f"{field}: the weights file of {version} cannot be read"), job.message
