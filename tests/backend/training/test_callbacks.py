@@ -178,3 +178,20 @@ def test_no_budget_never_stops_and_an_unknown_point_is_refused() -> None:
     assert TimeBudget(1.5, 2).describe() == "time budget of 1.5 min / 2 CPU-min"
     with pytest.raises(ValueError, match="no callback point 'on_epoch_end'"):
         Callbacks().add("on_epoch_end", lambda trainer: None)  # type: ignore[arg-type]
+
+
+def test_the_optimizer_only_sees_clipped_gradients(tmp_path: Path) -> None:
+    from backend.restoration.trainer import GRAD_CLIP_NORM
+
+    _params, trainer, _ctx = _run(tmp_path)
+    norms: list[float] = []
+
+    def note_norm(_optimizer: object, _args: object, _kwargs: object) -> None:
+        grads = [p.grad for p in trainer.model.parameters() if p.grad is not None]
+        norms.append(float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))))
+
+    trainer.optimizer.register_step_pre_hook(note_norm)
+    trainer.fit()
+    assert len(norms) == EPOCHS * STEPS
+    assert max(norms) <= GRAD_CLIP_NORM * (1 + 1e-4), norms
+    assert min(norms) > GRAD_CLIP_NORM / 2  # these gradients are far larger: scaled down, not zeroed
