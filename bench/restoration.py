@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -191,7 +192,7 @@ def train_clean_model(  # type: ignore[no-untyped-def]
     if "model_version" not in job.outputs:
         raise SystemExit(f"the {domain} model did not train: {job.message}")
     report = json.loads(client.get_report(job.id, "json"))
-    images = sum(1 for _ in clean.iterdir())
+    images = sum(1 for path in clean.rglob("*") if path.is_file())
     label = f"layer {layer} {domain} --clean {name} ({images} images, {len(report['epochs'])} ep)"
     print(f"{label}: trained for {args.cpu_minutes:g} CPU-min", flush=True)
     return label, batch_of(store_root, job.outputs["model_version"])
@@ -267,6 +268,11 @@ def main() -> None:
         action="store_true",
         help="with --real: also train a document model (--clean, --domain document, paper tone kept) on the "
         "generator's clean pages",
+    )
+    parser.add_argument(
+        "--real-document-photos",
+        action="store_true",
+        help="with --real-document-model: train it on the real training photos too (their tiles beside the pages)",
     )
     parser.add_argument(
         "--real-tile", type=int, default=128, help="cut the training photos into tiles of this side (0 = whole)"
@@ -352,9 +358,14 @@ def main() -> None:
                         train_clean_model(client, root / "real_photos", "photo", "real photos", store, args)
                     )
                 if args.real and args.real_document_model:
-                    real_models.append(
-                        train_clean_model(client, root / "train" / "clean", "document", "our pages", store, args)
-                    )
+                    pages, named = root / "train" / "clean", "our pages"
+                    if args.real_document_photos:
+                        from backend.restoration.real_set import write_training_photos
+
+                        pages, named = root / "document_clean", "our pages + real photos"
+                        shutil.copytree(root / "train" / "clean", pages / "pages")
+                        write_training_photos(pages / "photos", tile=args.real_tile)
+                    real_models.append(train_clean_model(client, pages, "document", named, store, args))
                 for layer in [] if args.no_throughput else args.layers:
                     throughput[layer] = job_vs_bare(client, root / "train", layer, args.preset, args.loss)
         finally:
