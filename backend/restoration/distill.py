@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -24,15 +23,11 @@ import torch
 from torch import nn
 
 from backend.jobs.context import JobContext
-from backend.registry import ModelVersion
-from backend.registry.shared import registry_at
 from backend.restoration.datasets import ImagePairs, PairImages, to_tensor
 from backend.restoration.losses import build_loss
 from backend.restoration.params import TrainRestorationParams
-from backend.restoration.registered import restoration_version
-from backend.restoration.saved_weights import load_weights
+from backend.restoration.saved_weights import registered_weights
 from backend.restoration.tiling import tiled_forward
-from backend.storage.base import ArtifactStore
 
 
 class Objective(Protocol):
@@ -116,16 +111,12 @@ def teach_pairs(
     return TaughtPairs([targets[i] for i in range(len(images))], images, time.process_time() - began)
 
 
-def load_teacher(store: ArtifactStore, model: ModelVersion, scratch: Path, device: torch.device) -> nn.Module:
-    """The teacher's network from its registered weights, on ``device``, frozen."""
-    return load_weights(store, model, scratch, "teacher").network().to(device).eval().requires_grad_(False)
-
-
 def _teacher_network(params: TrainRestorationParams, ctx: JobContext) -> nn.Module:
-    teacher = restoration_version(registry_at(ctx.workspace_root), params.teacher, "teacher")
-    network = load_teacher(ctx.store, teacher, ctx.scratch_dir, torch.device("cpu"))
-    ctx.log(f"distilling from {teacher.version} ({teacher.card.get('preset', '?')}), weight {params.distill_weight:g}")
-    return network
+    """The teacher's network from its weights (the registry's, or a SageMaker container's teacher channel), frozen
+    on the CPU."""
+    weights = registered_weights(params.teacher, ctx, "teacher")
+    ctx.log(f"distilling from {params.teacher} ({weights.config.preset or '?'}), weight {params.distill_weight:g}")
+    return weights.network().eval().requires_grad_(False)
 
 
 def objective_for(params: TrainRestorationParams, ctx: JobContext) -> Objective | None:

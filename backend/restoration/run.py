@@ -280,9 +280,9 @@ def network_for(params: TrainRestorationParams, ctx: JobContext, report: dict[st
     one its checkpoint was trained with (a second measurement may choose another); for a fine-tuning run, the
     network its starting version was trained as."""
     if params.start_from:
-        from backend.restoration.saved_weights import starting_weights
+        from backend.restoration.saved_weights import registered_weights
 
-        return starting_weights(params.start_from, ctx).config
+        return registered_weights(params.start_from, ctx, "start_from").config
     if params.preset != AUTO_PRESET:
         return preset_for(params.layer, params.preset)
     if ctx.resumed_from:

@@ -70,11 +70,12 @@ def load_weights(store: ArtifactStore, model: ModelVersion, scratch: Path, field
     return read_weights(local_file(store, model.files["weights"], scratch), model.version, field)
 
 
-def starting_weights(version: str, ctx: JobContext) -> SavedWeights:
-    """The weights a fine-tuning run (``start_from``) begins with: from the workspace's registry, or the file
-    already in the run's scratch folder (where the SageMaker container puts its ``start`` channel's)."""
+def registered_weights(version: str, ctx: JobContext, field: str) -> SavedWeights:
+    """The weights of the version a run names in ``field`` (``start_from``: the weights it begins with;
+    ``teacher``: the network it distils from): from the workspace's registry, or the file already in the run's
+    scratch folder (where the SageMaker container puts its ``start`` and ``teacher`` channels' files)."""
     path = weights_path(ctx.scratch_dir, version)
     if path.is_file():
-        return read_weights(path, version, "start_from")
-    model = restoration_version(registry_at(ctx.workspace_root), version, "start_from")
-    return load_weights(ctx.store, model, ctx.scratch_dir, "start_from")
+        return read_weights(path, version, field)
+    model = restoration_version(registry_at(ctx.workspace_root), version, field)
+    return load_weights(ctx.store, model, ctx.scratch_dir, field)

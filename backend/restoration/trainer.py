@@ -91,9 +91,9 @@ class Trainer:
         torch.manual_seed(params.seed)
         self.model = build_network(config).to(device)
         if params.start_from:  # fine-tuning (a resumed run's checkpoint replaces these weights in turn)
-            from backend.restoration.saved_weights import starting_weights
+            from backend.restoration.saved_weights import registered_weights
 
-            self.model.load_state_dict(starting_weights(params.start_from, ctx).state_dict)
+            self.model.load_state_dict(registered_weights(params.start_from, ctx, "start_from").state_dict)
             ctx.log(f"starting from the weights of {params.start_from}")
         outcome.model, outcome.device = self.model, device.type
         outcome.train_pairs, outcome.val_pairs = len(dataset), len(val_images)

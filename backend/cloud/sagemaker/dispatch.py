@@ -82,9 +82,9 @@ def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext, local: Mapping[
         elif item.what in ("pairs", "data", "dataset"):
             count = _upload_folder(store, local.get(item.what) or Path(item.source), item.key, ctx)
             ctx.log(f"data: {count} files to {item.uri}")
-        elif item.what == "start":
-            store.put_file(item.key, local.get("start") or Path(item.source))
-            ctx.log(f"starting model {item.source}: {item.uri}")
+        elif item.what in ("start", "teacher"):
+            store.put_file(item.key, local.get(item.what) or Path(item.source))
+            ctx.log(f"{'starting model' if item.what == 'start' else 'teacher'} {item.source}: {item.uri}")
         else:
             why = f"sending {item.source} to SageMaker is not available in this version"
             raise FailedPrecondition(f"{item.what}: {why}")

@@ -25,6 +25,7 @@ from backend.cloud.sagemaker.params import (
     START_CHANNEL,
     START_PREFIX,
     START_WEIGHTS,
+    WEIGHTS_CHANNELS,
     params_of,
 )
 from backend.processes.outcome import outcome
@@ -55,9 +56,11 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
     )
     if ctx.resume_if_checkpointed(checkpoint_key(ctx.job_id)):
         ctx.log("a checkpoint of this job is in the synced folder: resuming from it")
-    if params.start_from:  # fine-tuning: the version's weights file came in the start channel
+    for field, channel in WEIGHTS_CHANNELS.items():  # the start's and the teacher's weights came in channels
+        if version := getattr(params, field):
+            shutil.copyfile(paths.channel(channel) / START_WEIGHTS, weights_path(ctx.scratch_dir, version))
+    if params.start_from:  # fine-tuning: the network as the start's weights file saved it
         start = weights_path(ctx.scratch_dir, params.start_from)
-        shutil.copyfile(paths.channel(START_CHANNEL) / START_WEIGHTS, start)
         config = read_weights(start, params.start_from, "start_from").config
     else:
         config = preset_for(params.layer, params.preset)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from backend.cloud.sagemaker.params import DETECTION, SageMakerTrainParams
+from backend.cloud.sagemaker.params import DETECTION, WEIGHTS_CHANNELS, SageMakerTrainParams
 from backend.cloud.sagemaker.plan import DispatchPlan, endpoint_override, plan_dispatch
 from backend.jobs.context import JobContext
 from backend.jobs.kind import JobKind, Prepared
@@ -97,7 +97,7 @@ def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) 
     ended = RunEnd()
     try:
         with ended.recording(lambda: _stopped(ctx, plan)):
-            trained = load_trained(_in_the_cloud(plan, workspace, ctx, report, _restoration_start(training, ctx)))
+            trained = load_trained(_in_the_cloud(plan, workspace, ctx, report, _restoration_weights(training, ctx)))
             outcome = trained.outcome
             report["data"] = trained.data
             card = sagemaker_card_of(report)
@@ -108,16 +108,19 @@ def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) 
     return {"model_version": report["model"]["version"]}
 
 
-def _restoration_start(training: Any, ctx: JobContext) -> dict[str, Path]:
-    """A fine-tuning run's starting weights, which go up as the start channel's model.pt."""
-    if not training.start_from:
-        return {}
+def _restoration_weights(training: Any, ctx: JobContext) -> dict[str, Path]:
+    """The registered weights a run builds on, by upload: a fine-tuning run's start and a distilled run's
+    teacher, each going up as its channel's model.pt."""
     from backend.registry.shared import registry_at
     from backend.restoration.registered import restoration_version
     from backend.storage.local import local_file
 
-    model = restoration_version(registry_at(ctx.workspace_root), training.start_from, "start_from")
-    return {"start": local_file(ctx.store, model.files["weights"], ctx.scratch_dir)}
+    files = {}
+    for field, channel in WEIGHTS_CHANNELS.items():  # the plan's uploads are named after their channels
+        if version := getattr(training, field):
+            model = restoration_version(registry_at(ctx.workspace_root), version, field)
+            files[channel] = local_file(ctx.store, model.files["weights"], ctx.scratch_dir)
+    return files
 
 
 def _run_detection(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) -> dict[str, Any]:

@@ -24,6 +24,10 @@ RESTORATION = "train_restoration"
 #: the input channel of the weights a run fine-tunes, and the name a registered version's weights have there
 START_CHANNEL = "start"
 START_WEIGHTS = "model.pt"
+#: the input channel of a distilled run's teacher weights (named START_WEIGHTS there too)
+TEACHER_CHANNEL = "teacher"
+#: a restoration run's fields naming a registered version whose weights go up in a channel of their own
+WEIGHTS_CHANNELS = {"start_from": START_CHANNEL, "teacher": TEACHER_CHANNEL}
 #: a detection's ``model`` hyperparameter naming a file of the ``start`` channel (a checkpoint to fine-tune)
 START_PREFIX = "start:"
 DETECTION = "train_detection"

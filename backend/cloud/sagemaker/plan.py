@@ -22,6 +22,7 @@ from backend.cloud.sagemaker.params import (
     START_CHANNEL,
     START_PREFIX,
     START_WEIGHTS,
+    TEACHER_CHANNEL,
     SageMakerTrainParams,
     default_region,
     default_role,
@@ -50,7 +51,7 @@ class Upload:
     """Something a launch puts on the remote before creating the job."""
 
     what: str  # "pairs" (a folder of clean/degraded), "dataset" (a YOLO export), "data" (a data.yaml's folder),
-    #            "start" (a starting checkpoint), "source" (the code archive)
+    #            "start" (a starting checkpoint), "teacher" (a distilled run's teacher), "source" (the code archive)
     source: str  # a local folder or file, or a dataset name
     key: str  # the key (a prefix for folders) on the remote
     uri: str
@@ -118,10 +119,6 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
                 "training from clean images runs on this backend; for SageMaker, make pairs first "
                 "(omni synth restoration --from DIR) and train on those",
             )
-        if local.teacher:
-            raise InvalidArgument(
-                "restoration.teacher", "distillation runs on this backend, which holds the teacher's weights"
-            )
         if local.preset.lower() == AUTO_PRESET:
             raise InvalidArgument(
                 "restoration.preset",
@@ -152,6 +149,9 @@ def _uploads(kind: str, training: Any, job_name: str, remote: RemoteConfig) -> l
     if name:
         key = f"training-outputs/sagemaker/{job_name}/start/{name}"
         uploads.append(Upload("start", start, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
+    if kind == RESTORATION and training.teacher:  # a distilled run: its teacher's weights, in a channel of their own
+        key = f"training-outputs/sagemaker/{job_name}/{TEACHER_CHANNEL}/{START_WEIGHTS}"
+        uploads.append(Upload("teacher", training.teacher, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
     return uploads
 
 
@@ -196,6 +196,8 @@ def plan_dispatch(
     for item in uploads:
         if item.what == "start":
             channels[START_CHANNEL] = item.uri
+        elif item.what == "teacher":
+            channels[TEACHER_CHANNEL] = item.uri
     request = training_request(
         TrainingRequestInputs(
             job_name=job_name,

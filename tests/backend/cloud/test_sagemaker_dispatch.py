@@ -332,25 +332,32 @@ def test_a_detector_trained_on_sagemaker_is_registered_like_a_local_run(
 
 
 @pytest.mark.timeout(300)
-def test_a_fine_tuning_run_uploads_its_start_and_records_it(
+def test_a_fine_tuned_distilled_run_uploads_its_start_and_teacher_and_records_them(
     cloud: Cloud, dispatching: Callable[[], tuple[Backend, Connection]], tmp_path: Path
 ) -> None:
     backend, client = dispatching()
+    registry = ModelRegistry(backend.workspace.store)
     (tmp_path / "model.pt").write_bytes(b"the starting version's weights")
-    card = {"architecture": "layer1", "preset": "layer1-tiny"}
-    start = ModelRegistry(backend.workspace.store).register("layer_1", {"weights": tmp_path / "model.pt"}, card)
+    start = registry.register(
+        "layer_1", {"weights": tmp_path / "model.pt"}, {"architecture": "layer1", "preset": "layer1-tiny"}
+    )
+    (tmp_path / "model.pt").write_bytes(b"the teacher's weights")
+    teacher = registry.register(
+        "layer_2", {"weights": tmp_path / "model.pt"}, {"architecture": "restormer", "preset": "layer2-mini"}
+    )
     request = spec()
     fine_tune = request.train_sagemaker.restoration
     fine_tune.start_from, fine_tune.layer, fine_tune.preset = start.version, 0, ""
+    fine_tune.teacher = teacher.version
     job = client.submit(request)
     name = launched(cloud, client, job.id)
     described = cloud.client("sagemaker").describe_training_job(TrainingJobName=name)
     channels = {
         item["ChannelName"]: item["DataSource"]["S3DataSource"]["S3Uri"] for item in described["InputDataConfig"]
     }
-    bucket, _, prefix = channels["start"].removeprefix("s3://").partition("/")
-    sent = cloud.client("s3").get_object(Bucket=bucket, Key=prefix + "model.pt")["Body"].read()
-    assert sent == b"the starting version's weights"
+    for channel, weights in (("start", b"the starting version's weights"), ("teacher", b"the teacher's weights")):
+        bucket, _, prefix = channels[channel].removeprefix("s3://").partition("/")
+        assert cloud.client("s3").get_object(Bucket=bucket, Key=prefix + "model.pt")["Body"].read() == weights
     put_model(cloud, name, model_archive(tmp_path))
     cloud.finish(name, training=100, billable=100)
 
@@ -358,3 +365,4 @@ def test_a_fine_tuning_run_uploads_its_start_and_records_it(
     assert finished.state == SUCCEEDED, finished.message
     tuned = json.loads(client.get_model(finished.outputs["model_version"]).card_json)
     assert tuned["started_from"] == tuned["parent_version"] == start.version
+    assert tuned["teacher"] == teacher.version

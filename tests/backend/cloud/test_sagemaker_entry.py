@@ -163,3 +163,32 @@ def test_a_fine_tuning_run_starts_from_the_start_channels_weights(tmp_path: Path
     assert trained.outcome.model is not None
     tuned = trained.outcome.model.state_dict()
     assert max(float((tuned[name] - start_weights[name]).abs().max()) for name in start_weights) < 1e-5
+
+
+@pytest.mark.timeout(300)
+def test_a_distilled_run_learns_from_the_teacher_channels_network(tmp_path: Path) -> None:
+    teacher = "restoration_layer2_20260101_000000"
+    root = opt_ml(
+        tmp_path / "opt-ml",
+        pairs=8,
+        hyperparameters={
+            "teacher": teacher, "distill_weight": 0.5, "layer": 1, "preset": "tiny", "epochs": 2, "batch_size": 2,
+            "patch": 16, "val_split": 0.25, "device": "cpu", "num_workers": -1, "seed": 5,
+        },
+    )  # fmt: skip
+    network = dataclasses.replace(preset_for(1, "tiny"), width=12)  # the teacher's own network, not a preset
+    channel = root / "input" / "data" / "teacher"
+    channel.mkdir(parents=True)
+    torch.save(
+        {"config": config_to_dict(network), "state_dict": build_network(network).state_dict()}, channel / "model.pt"
+    )
+    code = tmp_path / "entry.py"
+    code.write_text(ENTRY_SCRIPT_TEXT)
+
+    process = start(root, code)
+    output, _ = process.communicate(timeout=240)
+    assert process.returncode == 0, output[-3000:]
+    assert f"distilling from {teacher} ({network.preset}), weight 0.5" in output
+    assert "the teacher runs in every training step" in output  # images of several crops, two epochs
+    trained = load_trained(root / "model")
+    assert trained.outcome.config == preset_for(1, "tiny") and len(trained.outcome.history) == 2

@@ -170,40 +170,41 @@ def test_instance_types_come_with_their_prices(backend: Backend, cloud: cloud_pb
 
 
 @pytest.mark.usefixtures("sagemaker_env")
-@pytest.mark.parametrize(
-    ("field", "value", "why"),
-    [
-        ("preset", "auto", "not a SageMaker instance"),  # auto measures this CPU
-        ("teacher", "restoration_layer1_20260101_000000", "runs on this backend"),  # distillation
-    ],
-)
 def test_what_only_this_backend_can_do_is_refused_for_the_cloud(
-    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path, field: str, value: str, why: str
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
 ) -> None:
     with_remote(backend, moto_s3)
     spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
-    setattr(spec.restoration, field, value)
+    spec.restoration.preset = "auto"  # auto measures this CPU
     with pytest.raises(grpc.RpcError) as error:
         call(cloud.PlanTraining, spec)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert error.value.details().startswith(f"restoration.{field}:") and why in error.value.details()
+    assert (
+        error.value.details().startswith("restoration.preset:") and "not a SageMaker instance" in error.value.details()
+    )
 
 
 @pytest.mark.usefixtures("sagemaker_env")
-def test_a_fine_tuning_run_sends_its_starting_weights_in_the_start_channel(
+def test_a_fine_tuned_distilled_run_sends_its_start_and_teacher_weights_in_channels(
     backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3, tmp_path: Path
 ) -> None:
     with_remote(backend, moto_s3)
     (tmp_path / "model.pt").write_bytes(b"weights")  # the plan reads the registry only
+    registry = ModelRegistry(backend.workspace.store)
     card = {"architecture": "layer1", "preset": "layer1-mini"}
-    start = ModelRegistry(backend.workspace.store).register("layer_1", {"weights": tmp_path / "model.pt"}, card)
+    start = registry.register("layer_1", {"weights": tmp_path / "model.pt"}, card)
+    card = {"architecture": "restormer", "preset": "layer2-mini"}
+    teacher = registry.register("layer_2", {"weights": tmp_path / "model.pt"}, card)
     spec = spot_spec(str(pairs_folder(tmp_path / "pairs")))
     spec.restoration.start_from, spec.restoration.layer, spec.restoration.preset = start.version, 0, ""
+    spec.restoration.teacher = teacher.version
     plan = call(cloud.PlanTraining, spec)
     assert isinstance(plan, cloud_pb2.PlanTrainingResponse)
     request, name = json.loads(plan.request_json), plan.training_job_name
     channels = {item["ChannelName"]: item["DataSource"]["S3DataSource"]["S3Uri"] for item in request["InputDataConfig"]}
-    assert channels["start"] == f"s3://{BUCKET}/team/training-outputs/sagemaker/{name}/start/"
-    assert channels["start"] in plan.uploads
+    for channel in ("start", "teacher"):
+        assert channels[channel] == f"s3://{BUCKET}/team/training-outputs/sagemaker/{name}/{channel}/"
+        assert channels[channel] in plan.uploads
     hyper = {key: json.loads(value) for key, value in request["HyperParameters"].items()}
     assert (hyper["start_from"], hyper["layer"], hyper["preset"]) == (start.version, 1, "mini")  # the start's
+    assert hyper["teacher"] == teacher.version
