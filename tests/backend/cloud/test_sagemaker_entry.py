@@ -19,7 +19,7 @@ from PIL import Image
 
 from backend.cloud.sagemaker.request import encode_hyperparameters
 from backend.cloud.sagemaker.source import ENTRY_SCRIPT_TEXT
-from backend.restoration.archs import build_network, config_to_dict, preset_for
+from backend.restoration.archs import NetworkConfig, build_network, config_to_dict, preset_for
 from backend.restoration.checkpoints import checkpoint_key
 from backend.restoration.trained import load_trained
 
@@ -133,32 +133,37 @@ def test_a_failure_becomes_the_jobs_failure_reason(tmp_path: Path) -> None:
     assert reason.startswith("layer:") and "1 or 2" in reason
 
 
-@pytest.mark.timeout(300)
-def test_a_fine_tuning_run_starts_from_the_start_channels_weights(tmp_path: Path) -> None:
-    version = "restoration_layer1_20260101_000000"
-    root = opt_ml(
-        tmp_path / "opt-ml",
-        pairs=8,
-        hyperparameters={
-            "start_from": version, "layer": 1, "preset": "tiny", "epochs": 1, "batch_size": 2, "patch": 16,
-            "val_split": 0.25, "device": "cpu", "num_workers": -1, "seed": 5, "lr": 1e-9,
-        },
-    )  # fmt: skip
-    # the version's weights, of a network its preset no longer describes: the container must build this one
-    grown = dataclasses.replace(preset_for(1, "tiny"), width=preset_for(1, "tiny").width * 2)
-    torch.manual_seed(2)
-    start_weights = build_network(grown).state_dict()
-    channel = root / "input" / "data" / "start"
-    channel.mkdir(parents=True)
-    torch.save({"config": config_to_dict(grown), "state_dict": start_weights}, channel / "model.pt")
+#: a small restoration run in the container, on 8 pairs
+SMALL_RUN = {"layer": 1, "preset": "tiny", "batch_size": 2, "patch": 16, "val_split": 0.25, "device": "cpu",
+             "num_workers": -1, "seed": 5}  # fmt: skip
+
+
+def run_with_weights(tmp_path: Path, hyperparameters: dict[str, object], channel: str, network: NetworkConfig) -> str:
+    """Run the entry point on 8 pairs with ``network``'s weights (config + state dict) in ``channel``; its output."""
+    root = opt_ml(tmp_path / "opt-ml", pairs=8, hyperparameters={**SMALL_RUN, **hyperparameters})
+    folder = root / "input" / "data" / channel
+    folder.mkdir(parents=True)
+    torch.save(
+        {"config": config_to_dict(network), "state_dict": build_network(network).state_dict()}, folder / "model.pt"
+    )  # type: ignore[arg-type]
     code = tmp_path / "entry.py"
     code.write_text(ENTRY_SCRIPT_TEXT)
-
     process = start(root, code)
     output, _ = process.communicate(timeout=240)
     assert process.returncode == 0, output[-3000:]
+    return output
+
+
+@pytest.mark.timeout(300)
+def test_a_fine_tuning_run_starts_from_the_start_channels_weights(tmp_path: Path) -> None:
+    version = "restoration_layer1_20260101_000000"
+    # the version's weights, of a network its preset no longer describes: the container must build this one
+    grown = dataclasses.replace(preset_for(1, "tiny"), width=preset_for(1, "tiny").width * 2)
+    torch.manual_seed(2)
+    output = run_with_weights(tmp_path, {"start_from": version, "epochs": 1, "lr": 1e-9}, "start", grown)
+    start_weights = torch.load(tmp_path / "opt-ml" / "input" / "data" / "start" / "model.pt")["state_dict"]
     assert f"starting from the weights of {version}" in output
-    trained = load_trained(root / "model")
+    trained = load_trained(tmp_path / "opt-ml" / "model")
     assert trained.outcome.config == grown
     assert trained.outcome.model is not None
     tuned = trained.outcome.model.state_dict()
@@ -168,27 +173,9 @@ def test_a_fine_tuning_run_starts_from_the_start_channels_weights(tmp_path: Path
 @pytest.mark.timeout(300)
 def test_a_distilled_run_learns_from_the_teacher_channels_network(tmp_path: Path) -> None:
     teacher = "restoration_layer2_20260101_000000"
-    root = opt_ml(
-        tmp_path / "opt-ml",
-        pairs=8,
-        hyperparameters={
-            "teacher": teacher, "distill_weight": 0.5, "layer": 1, "preset": "tiny", "epochs": 2, "batch_size": 2,
-            "patch": 16, "val_split": 0.25, "device": "cpu", "num_workers": -1, "seed": 5,
-        },
-    )  # fmt: skip
     network = dataclasses.replace(preset_for(1, "tiny"), width=12)  # the teacher's own network, not a preset
-    channel = root / "input" / "data" / "teacher"
-    channel.mkdir(parents=True)
-    torch.save(
-        {"config": config_to_dict(network), "state_dict": build_network(network).state_dict()}, channel / "model.pt"
-    )
-    code = tmp_path / "entry.py"
-    code.write_text(ENTRY_SCRIPT_TEXT)
-
-    process = start(root, code)
-    output, _ = process.communicate(timeout=240)
-    assert process.returncode == 0, output[-3000:]
+    output = run_with_weights(tmp_path, {"teacher": teacher, "distill_weight": 0.5, "epochs": 2}, "teacher", network)
     assert f"distilling from {teacher} ({network.preset}), weight 0.5" in output
     assert "the teacher runs in every training step" in output  # images of several crops, two epochs
-    trained = load_trained(root / "model")
+    trained = load_trained(tmp_path / "opt-ml" / "model")
     assert trained.outcome.config == preset_for(1, "tiny") and len(trained.outcome.history) == 2
