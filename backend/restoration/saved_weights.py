@@ -37,8 +37,8 @@ class SavedWeights:
 
 
 def weights_path(scratch: Path, version: str) -> Path:
-    """Where a run finds a start's weights file without a registry: the SageMaker container puts its ``start``
-    channel's ``model.pt`` (config and state dict) there."""
+    """Where a run finds a version's weights file without a registry: the SageMaker container puts its ``start``
+    and ``teacher`` channels' ``model.pt`` (config and state dict) there."""
     return scratch / f"weights-{version}.pt"
 
 

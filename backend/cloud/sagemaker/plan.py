@@ -147,11 +147,11 @@ def _uploads(kind: str, training: Any, job_name: str, remote: RemoteConfig) -> l
     else:  # a fine-tuned restoration: the version's weights; its name stays the start_from hyperparameter
         name, start = (START_WEIGHTS if training.start_from else None), training.start_from
     if name:
-        key = f"training-outputs/sagemaker/{job_name}/start/{name}"
-        uploads.append(Upload("start", start, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
+        key = f"training-outputs/sagemaker/{job_name}/{START_CHANNEL}/{name}"
+        uploads.append(Upload(START_CHANNEL, start, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
     if kind == RESTORATION and training.teacher:  # a distilled run: its teacher's weights, in a channel of their own
         key = f"training-outputs/sagemaker/{job_name}/{TEACHER_CHANNEL}/{START_WEIGHTS}"
-        uploads.append(Upload("teacher", training.teacher, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
+        uploads.append(Upload(TEACHER_CHANNEL, training.teacher, key, s3_uri(remote, key.rpartition("/")[0] + "/")))
     return uploads
 
 
@@ -194,10 +194,8 @@ def plan_dispatch(
     uploads.append(Upload("source", "this backend's code", source_key, s3_uri(remote, source_key)))
     channels = {TRAINING_CHANNEL: uploads[0].uri}
     for item in uploads:
-        if item.what == "start":
-            channels[START_CHANNEL] = item.uri
-        elif item.what == "teacher":
-            channels[TEACHER_CHANNEL] = item.uri
+        if item.what in (START_CHANNEL, TEACHER_CHANNEL):  # these uploads are named after their channels
+            channels[item.what] = item.uri
     request = training_request(
         TrainingRequestInputs(
             job_name=job_name,

@@ -145,7 +145,7 @@ def run_with_weights(tmp_path: Path, hyperparameters: dict[str, object], channel
     folder.mkdir(parents=True)
     torch.save(
         {"config": config_to_dict(network), "state_dict": build_network(network).state_dict()}, folder / "model.pt"
-    )  # type: ignore[arg-type]
+    )
     code = tmp_path / "entry.py"
     code.write_text(ENTRY_SCRIPT_TEXT)
     process = start(root, code)
