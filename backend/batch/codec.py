@@ -6,11 +6,16 @@ resolution and PNG text kept. What a target format cannot hold is said in the no
 Pillow reads the header and metadata of every file and does the pixels of most. Plain PNGs (grey, RGB,
 RGBA; 8 or 16 bits) and 16-bit colour TIFFs go through OpenCV instead (``backend.batch.direct``): less
 memory for big scans, and Pillow cannot hold 16-bit colour at all.
+
+A multi-page TIFF (a scanned document) is one ``Decoded`` per page, the first holding the others in ``pages``;
+every page keeps its own size, mode and metadata, and the output is a TIFF of as many pages in the same order.
+Its pages go through Pillow (OpenCV reads only a first page), so 16-bit colour pages are refused there.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -38,6 +43,16 @@ GREY_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
 #: Pillow images whose PNG ``png_writer`` writes (a palette, 1-bit, grey + alpha or a transparency key: Pillow)
 FAST_PNG_MODES = ("L", "RGB", "RGBA", "I;16")
 COLOUR_16BIT = direct.COLOUR_16BIT
+#: the transposition that undoes Pillow's turning a TIFF of each orientation upright (back to as stored)
+_TIFF_TO_STORED = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
 
 
 @dataclass
@@ -71,10 +86,16 @@ class Decoded:
     size: tuple[int, int]  # (width, height) as stored
     orientation: int
     meta: ImageMeta
+    pages: list[Decoded] = field(default_factory=list)  # a multi-page TIFF's pages after this, the first one
 
     @property
-    def megapixels(self) -> float:
-        return self.size[0] * self.size[1] / 1e6
+    def page_count(self) -> int:
+        return 1 + len(self.pages)
+
+    @property
+    def pixel_count(self) -> int:
+        """Pixels of every page together."""
+        return sum(page.size[0] * page.size[1] for page in (self, *self.pages))
 
 
 def _raw_mode(image: Image.Image) -> str:
@@ -180,8 +201,10 @@ def _decode(image: Image.Image, source: Source) -> Decoded:
     if name not in ("PNG", "JPEG", "TIFF", "WEBP", "BMP"):
         raise UnreadableImage(f"unsupported format: {name}")
     frames = getattr(image, "n_frames", 1)
+    if frames > 1 and name != "TIFF":
+        raise UnreadableImage(f"unsupported: a {name} with {frames} frames (an animation; one image per file)")
     if frames > 1:
-        raise UnreadableImage(f"unsupported: a {name} with {frames} pages/frames (one image per file)")
+        return _decode_pages(image, frames)
     mode = _mode_of(image)
     meta = _meta(image)
     if direct.is_direct(name, mode, image.info):
@@ -192,12 +215,47 @@ def _decode(image: Image.Image, source: Source) -> Decoded:
         if mode in COLOUR_16BIT:
             image.load()  # says why OpenCV could not read it (truncated, ...)
             raise UnreadableImage("unreadable: OpenCV could not decode this 16-bit colour image")
+    if name == "TIFF":
+        return _decode_tiff_page(image, mode, meta)
     image.load()
     if name == "PNG":
         meta.png_text = {k: v for k, v in getattr(image, "text", {}).items() if isinstance(v, str)}
     orientation = valid_orientation(image.getexif().get(ORIENTATION_TAG, 1))
     pixels, alpha = _pixels(image, mode, meta)
     return Decoded(to_upright(pixels, orientation), alpha, mode, name, image.size, orientation, meta)
+
+
+def _decode_tiff_page(image: Image.Image, mode: str, meta: ImageMeta) -> Decoded:
+    """The current page of a TIFF, as stored and turned upright like any image. Newer Pillows turn a TIFF
+    upright as they load it and drop its orientation tag; that is undone here, so the palette indices, alpha
+    and K plane stay as stored too. Pillow 13's raw (uncompressed) decoder fills a buffer of the turned size
+    with the stored rows for orientations 5-8, so it is given the stored size to decode into."""
+    orientation = valid_orientation(getattr(image, "tag_v2", {}).get(ORIENTATION_TAG, 1))
+    if orientation >= 5:
+        image._size = getattr(image, "_tile_size", None) or image.size  # the workaround above
+    image.load()
+    loaded = image
+    if orientation != 1 and ORIENTATION_TAG not in getattr(image, "tag_v2", {}):  # Pillow turned it
+        loaded = image.transpose(_TIFF_TO_STORED[orientation])
+    pixels, alpha = _pixels(loaded, mode, meta)
+    return Decoded(to_upright(pixels, orientation), alpha, mode, "TIFF", loaded.size, orientation, meta)
+
+
+def _decode_pages(image: Image.Image, frames: int) -> Decoded:
+    """Every page of a multi-page TIFF, each with its own size, mode, orientation and metadata."""
+    pages = []
+    for index in range(frames):
+        image.seek(index)
+        mode = _mode_of(image)
+        if mode in COLOUR_16BIT:
+            raise UnreadableImage(
+                f"unsupported: page {index + 1} of {frames} is 16-bit colour, which a multi-page TIFF's pages "
+                "cannot be restored in (save it as single-page TIFFs)"
+            )
+        pages.append(_decode_tiff_page(image, mode, _meta(image)))
+    first = pages[0]
+    first.pages = pages[1:]
+    return first
 
 
 def _orientation_without_loading(image: Image.Image, meta: ImageMeta) -> int:
@@ -362,13 +420,23 @@ def _differenced(compression: str, mode: str, predictor_in: int) -> bool:
     return compression == "tiff_adobe_deflate" and predictor_in == HORIZONTAL_DIFFERENCING
 
 
-def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int, out: BinaryIO) -> list[str]:
+def encode(
+    decoded: Decoded,
+    restored: np.ndarray,
+    target: str,
+    quality: int,
+    out: BinaryIO,
+    pages: Sequence[np.ndarray] = (),
+) -> list[str]:
     """Write the restored (upright) pixels as ``target`` ("PNG", "JPEG", ...) with the input's metadata into
-    ``out``; returns notes on anything the target format could not keep (alpha in JPEG, ...).
+    ``out``; returns notes on anything the target format could not keep (alpha in JPEG, ...). A multi-page
+    input's further pages come restored in ``pages``, in order; only a TIFF holds them.
 
     ``restored`` is the caller's to give away: it may be changed in place, and is let go of as soon as the
     encoder has its own copy, so a big image is not held twice while it is written.
     """
+    if decoded.pages or pages:
+        return _encode_pages(decoded, [restored, *pages], target, quality, out)
     notes: list[str] = []
     pixels = from_upright(restored, decoded.orientation)
     del restored
@@ -384,6 +452,31 @@ def encode(decoded: Decoded, restored: np.ndarray, target: str, quality: int, ou
         write_png(_image_pixels(image), out, _png_chunks(image.mode, options))
         return notes
     image.save(out, target, **options)
+    return notes
+
+
+def _encode_pages(first: Decoded, restored: list[np.ndarray], target: str, quality: int, out: BinaryIO) -> list[str]:
+    """A multi-page TIFF: each page written as its own input page was (mode, compression, tags, profile,
+    resolution: keys every page sets, so none inherits the first page's), in the input's order."""
+    decoded = [first, *first.pages]
+    if target != "TIFF" or len(restored) != len(decoded):
+        raise ValueError(f"a TIFF of {len(decoded)} pages is written as a TIFF of as many pages, not as {target}")
+    notes: list[str] = []
+    images = []
+    for page, pixels in zip(decoded, restored, strict=True):
+        page_notes: list[str] = []
+        image = _as_pillow(page, from_upright(pixels, page.orientation), target, page_notes)
+        options: dict[str, Any] = {"icc_profile": None, "dpi": None, "tiffinfo": {}}
+        options.update(_save_options(page, image, target, quality, page_notes))
+        image.encoderinfo = options
+        images.append(image)
+        notes += [note for note in page_notes if note not in notes]
+    restored.clear()
+    head = images[0]
+    # Pillow's multi-page writer reads back what it wrote, which an output opened for writing only cannot do
+    buffer = io.BytesIO()
+    head.save(buffer, target, save_all=True, append_images=images[1:], **head.encoderinfo)
+    out.write(buffer.getbuffer())
     return notes
 
 

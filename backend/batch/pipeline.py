@@ -5,7 +5,8 @@ write (threads), joined by bounded queues. With several inference loops, images 
 Memory is bounded twice: by the queues (a few images per stage) and by a budget of pixels in flight,
 taken in input order before an image is decoded and given back once it is written, so one giant scan
 waits for the stages to empty rather than arriving next to others. Sources are files (a run on the
-backend) or bytes (a remote stream); the sink stores the encoded output wherever it belongs.
+backend) or bytes (a remote stream); the sink stores the encoded output wherever it belongs. A multi-page TIFF
+is one item: its pages are restored one after another and written as one TIFF (the budget counts them all).
 
 A full disk (``DiskFull`` from the sink) stops the whole run: nothing more is written and the error is
 raised to the caller. Any other problem fails only its image, with a reason.
@@ -18,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -29,7 +30,7 @@ from backend.inference.restorer import Restored, Restorer, RestoreStopped, Retry
 from omni_core.batch.formats import output_format
 from omni_core.batch.outcome import Outcome
 from omni_core.batch.output import DiskFull
-from omni_core.batch.probe import Source, UnreadableImage, probe
+from omni_core.batch.probe import Source, UnreadableImage, pixel_count
 
 WAIT_S = 0.1
 
@@ -98,6 +99,7 @@ class _Restored:
     decoded: Decoded
     result: Restored
     seconds: float
+    pages: list[Restored] = field(default_factory=list)  # a multi-page TIFF's further pages, in order
 
 
 _END = object()
@@ -197,14 +199,13 @@ class Pipeline:
                 if self._stop.is_set() or self.should_stop():
                     break
                 try:
-                    width, height = probe(task.source)
+                    pixels = pixel_count(task.source)
                 except UnreadableImage as error:
                     self._fail(task, error.reason)
                     continue
                 except Exception as error:  # noqa: BLE001 - as in _decode
                     self._fail(task, f"unreadable: {type(error).__name__}: {error}")
                     continue
-                pixels = width * height
                 if not self._budget.acquire(pixels, self._stop):
                     break
                 if not self._put(decoded, _Pending(task, pixels, pool.submit(_decode, task))):
@@ -255,20 +256,20 @@ class Pipeline:
                 self._budget.release(item.pixels)
                 return
             first = item.future.result()
-            if isinstance(first, str):
-                self._fail(item.task, first)
+            if isinstance(first, str) or (first.pages and output_format(item.task.output) != "TIFF"):
+                self._fail(item.task, first if isinstance(first, str) else _pages_need_tiff(first, item.task))
                 self._budget.release(item.pixels)
                 continue
             group = [(item, first)]
             height, width = first.pixels.shape[:2]
-            if self.restorer.fits_one_tile(height, width):
+            if not first.pages and self.restorer.fits_one_tile(height, width):
                 while len(group) < self.restorer.batch_limit(height, width):
                     try:
                         following = decoded.get_nowait()
                     except queue.Empty:
                         break
                     other = following.future.result() if following is not _END and following.future.done() else None
-                    if not isinstance(other, Decoded) or other.pixels.shape != first.pixels.shape:
+                    if not isinstance(other, Decoded) or other.pages or other.pixels.shape != first.pixels.shape:
                         carry = following
                         break
                     if other.pixels.dtype != first.pixels.dtype:
@@ -280,9 +281,12 @@ class Pipeline:
 
     def _restore_group(self, group: list[tuple[_Pending, Decoded]], encoded: queue.Queue[Any]) -> bool:
         started = time.perf_counter()
+        pages: list[Restored] = []
         try:
             if len(group) == 1:
-                results = [self._restore_one(*group[0])]
+                pending, decoded = group[0]
+                results = [self._restore_one(pending, decoded)]
+                pages = [self._restore_one(pending, page, number) for number, page in enumerate(decoded.pages, 1)]
             else:
                 results = self.restorer.restore_batch([decoded.pixels for _, decoded in group])
         except RestoreStopped:
@@ -298,17 +302,21 @@ class Pipeline:
         seconds = (time.perf_counter() - started) / len(group)
         for (pending, decoded), result in zip(group, results, strict=True):
             decoded.pixels = EMPTY  # the input's pixels are not needed any more
-            if not self._put(encoded, _Restored(pending.task, pending.pixels, decoded, result, seconds)):
+            if not self._put(encoded, _Restored(pending.task, pending.pixels, decoded, result, seconds, pages)):
                 self._budget.release(pending.pixels)
         return True
 
-    def _restore_one(self, pending: _Pending, decoded: Decoded) -> Restored:
-        """In place (one image in memory, not two); an out-of-memory error re-reads the file."""
+    def _restore_one(self, pending: _Pending, decoded: Decoded, page: int = 0) -> Restored:
+        """In place (one image in memory, not two); an out-of-memory error re-reads the file. ``page`` > 0:
+        ``decoded`` is that page of a multi-page TIFF, and its notes say so."""
         notes: list[str] = []
         for _ in range(MAX_ATTEMPTS):
             try:
                 result = self.restorer.restore(decoded.pixels, self.should_stop, in_place=True)
                 result.notes[:0] = notes
+                if page:
+                    result.notes = [f"page {page + 1}: {note}" for note in result.notes]
+                    decoded.pixels = EMPTY
                 return result
             except RetryWithFreshInput as retry:
                 notes.extend(retry.notes)
@@ -316,7 +324,7 @@ class Pipeline:
                 fresh = _decode(pending.task)
                 if isinstance(fresh, str):
                     raise RuntimeError(f"the image could not be read again: {fresh}") from None
-                decoded.pixels = fresh.pixels
+                decoded.pixels = [fresh, *fresh.pages][page].pixels
         raise MemoryError("; ".join(notes))
 
     def _write_loop(self, encoded: queue.Queue[Any]) -> None:
@@ -342,13 +350,19 @@ class Pipeline:
             "seconds": item.seconds,
             "tile": result.tile,
             "plan": plan,
+            "pages": decoded.page_count,
+            "pixels": decoded.pixel_count,
         }
         target, pixels = output_format(task.output), [result.pixels]
+        pages = [page.pixels for page in item.pages]
+        page_notes = [note for page in item.pages for note in page.notes]
         item.result = Restored(EMPTY, result.tile, result.tiles, result.notes, result.plan)  # the encoder owns them now
+        item.pages = []
         notes: list[str] = []
 
         def write(handle: BinaryIO) -> None:
-            notes.extend(encode(decoded, pixels.pop(), target, self.settings.quality, handle))
+            notes.extend(encode(decoded, pixels.pop(), target, self.settings.quality, handle, pages))
+            pages.clear()
 
         try:
             size, stored = self.sink(task, write)
@@ -358,7 +372,8 @@ class Pipeline:
         except Exception as error:  # noqa: BLE001 - a write that fails for one file fails that file only
             self._fail(task, f"could not write {task.output}: {type(error).__name__}: {error}", **values)
             return
-        outcome = Outcome(task.key, task.output, True, notes=[*result.notes, *notes], size_bytes=size, **values)
+        notes[:0] = [*result.notes, *page_notes]
+        outcome = Outcome(task.key, task.output, True, notes=notes, size_bytes=size, **values)
         if task.reference is not None:
             self._measure(outcome, task, stored)
         self._report(outcome)
@@ -376,6 +391,14 @@ class Pipeline:
             outcome.metrics_problem = measured
         else:
             outcome.metrics = measured
+
+
+def _pages_need_tiff(decoded: Decoded, task: Task) -> str:
+    target = output_format(task.output)
+    return (
+        f"a TIFF of {decoded.page_count} pages cannot be written as {target}, which holds one image a file: "
+        "keep the format (--format same) to restore every page"
+    )
 
 
 def file_sink(out_root: Path, check_folder: Callable[[Path], object] = lambda folder: None) -> Sink:

@@ -70,6 +70,8 @@ def result_messages(outcome: dict[str, Any], data: bytes | None) -> Iterator[bat
         seconds=outcome["seconds"],
         tile=outcome["tile"],
         plan=outcome["plan"],
+        pages=outcome["pages"],
+        pixels=outcome["pixels"],
         notes=outcome["notes"],
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest() if data else "",

@@ -45,6 +45,8 @@ def find_clean_images(
 def read_rgb8(path: Path) -> np.ndarray:
     """An image as upright (H, W, 3) uint8 RGB; raises UnreadableImage with the reason."""
     decoded = decode(path)
+    if decoded.pages:
+        raise UnreadableImage(f"unsupported: a TIFF of {decoded.page_count} pages (a clean image is one page a file)")
     pixels = decoded.pixels
     if pixels.dtype == np.uint16:
         pixels = ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)

@@ -22,6 +22,7 @@ def restored_item(outcome: Outcome) -> jobs_pb2.ItemOutcome:
         size_bytes=outcome.size_bytes,
         width=outcome.width,
         height=outcome.height,
+        pages=outcome.pages,
     )
 
 

@@ -20,7 +20,9 @@ class Outcome:
     metrics: dict[str, float] | None = None
     metrics_problem: str = ""
     size_bytes: int = 0
+    pages: int = 1  # a multi-page TIFF's pages; width, height, tile and plan are the first page's
+    pixels: int = 0  # of every page together; 0 = width x height
 
     @property
     def megapixels(self) -> float:
-        return self.width * self.height / 1e6
+        return (self.pixels or self.width * self.height) / 1e6

@@ -60,3 +60,21 @@ def probe(source: Source) -> tuple[int, int]:
     """(width, height) as stored, from the header only; raises UnreadableImage."""
     with open_header(source) as image:
         return image.size
+
+
+def pixel_count(source: Source) -> int:
+    """Pixels of every page a restoration writes (all of a multi-page TIFF's), from the headers only; raises
+    UnreadableImage."""
+    with open_header(source) as image:
+        width, height = image.size
+        pages = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1
+        if pages == 1:
+            return width * height
+        total = 0
+        try:
+            for index in range(pages):
+                image.seek(index)
+                total += image.size[0] * image.size[1]
+        except (OSError, ValueError, EOFError) as error:
+            raise UnreadableImage(f"unreadable: page {index + 1} of {pages}: {error}") from None
+        return total

@@ -118,6 +118,8 @@ def _outcome(result: batch_pb2.ImageResult) -> Outcome:
         metrics=metrics,
         metrics_problem=result.metrics_problem,
         size_bytes=result.size_bytes,
+        pages=max(result.pages, 1),
+        pixels=result.pixels,
     )
 
 

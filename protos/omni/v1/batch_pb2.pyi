@@ -145,7 +145,7 @@ class ReferenceMetrics(_message.Message):
     def __init__(self, psnr_before: _Optional[float] = ..., psnr_after: _Optional[float] = ..., ssim_before: _Optional[float] = ..., ssim_after: _Optional[float] = ...) -> None: ...
 
 class ImageResult(_message.Message):
-    __slots__ = ("id", "data", "last", "restored", "reason", "output", "width", "height", "seconds", "tile", "notes", "size_bytes", "sha256", "metrics", "metrics_problem", "plan")
+    __slots__ = ("id", "data", "last", "restored", "reason", "output", "width", "height", "seconds", "tile", "notes", "size_bytes", "sha256", "metrics", "metrics_problem", "plan", "pages", "pixels")
     ID_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     LAST_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +162,8 @@ class ImageResult(_message.Message):
     METRICS_FIELD_NUMBER: _ClassVar[int]
     METRICS_PROBLEM_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
+    PAGES_FIELD_NUMBER: _ClassVar[int]
+    PIXELS_FIELD_NUMBER: _ClassVar[int]
     id: str
     data: bytes
     last: bool
@@ -178,7 +180,9 @@ class ImageResult(_message.Message):
     metrics: ReferenceMetrics
     metrics_problem: str
     plan: str
-    def __init__(self, id: _Optional[str] = ..., data: _Optional[bytes] = ..., last: _Optional[bool] = ..., restored: _Optional[bool] = ..., reason: _Optional[str] = ..., output: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seconds: _Optional[float] = ..., tile: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., metrics: _Optional[_Union[ReferenceMetrics, _Mapping]] = ..., metrics_problem: _Optional[str] = ..., plan: _Optional[str] = ...) -> None: ...
+    pages: int
+    pixels: int
+    def __init__(self, id: _Optional[str] = ..., data: _Optional[bytes] = ..., last: _Optional[bool] = ..., restored: _Optional[bool] = ..., reason: _Optional[str] = ..., output: _Optional[str] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., seconds: _Optional[float] = ..., tile: _Optional[int] = ..., notes: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., metrics: _Optional[_Union[ReferenceMetrics, _Mapping]] = ..., metrics_problem: _Optional[str] = ..., plan: _Optional[str] = ..., pages: _Optional[int] = ..., pixels: _Optional[int] = ...) -> None: ...
 
 class RestoreStreamDone(_message.Message):
     __slots__ = ("restored", "failed")

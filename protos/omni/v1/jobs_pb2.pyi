@@ -147,7 +147,7 @@ class Artifact(_message.Message):
     def __init__(self, key: _Optional[str] = ..., kind: _Optional[str] = ..., size_bytes: _Optional[int] = ..., sha256: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
 
 class ItemOutcome(_message.Message):
-    __slots__ = ("input", "output", "ok", "reason", "skipped", "seconds", "size_bytes", "width", "height", "detections", "classes")
+    __slots__ = ("input", "output", "ok", "reason", "skipped", "seconds", "size_bytes", "width", "height", "detections", "classes", "pages")
     class ClassesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -166,6 +166,7 @@ class ItemOutcome(_message.Message):
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     DETECTIONS_FIELD_NUMBER: _ClassVar[int]
     CLASSES_FIELD_NUMBER: _ClassVar[int]
+    PAGES_FIELD_NUMBER: _ClassVar[int]
     input: str
     output: str
     ok: bool
@@ -177,7 +178,8 @@ class ItemOutcome(_message.Message):
     height: int
     detections: int
     classes: _containers.ScalarMap[str, int]
-    def __init__(self, input: _Optional[str] = ..., output: _Optional[str] = ..., ok: _Optional[bool] = ..., reason: _Optional[str] = ..., skipped: _Optional[bool] = ..., seconds: _Optional[float] = ..., size_bytes: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., detections: _Optional[int] = ..., classes: _Optional[_Mapping[str, int]] = ...) -> None: ...
+    pages: int
+    def __init__(self, input: _Optional[str] = ..., output: _Optional[str] = ..., ok: _Optional[bool] = ..., reason: _Optional[str] = ..., skipped: _Optional[bool] = ..., seconds: _Optional[float] = ..., size_bytes: _Optional[int] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., detections: _Optional[int] = ..., classes: _Optional[_Mapping[str, int]] = ..., pages: _Optional[int] = ...) -> None: ...
 
 class StateChange(_message.Message):
     __slots__ = ("state", "message")

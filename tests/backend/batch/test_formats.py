@@ -146,8 +146,6 @@ def test_unreadable_inputs_fail_alone_with_a_reason(
     source.mkdir()
     for name in ("gone.png", "locked.png", "ok.png"):
         Image.fromarray(smooth_rgb(40, 40)).save(source / name)
-    pages = [Image.fromarray(smooth_rgb(40, 40, seed=n)) for n in range(2)]
-    pages[0].save(source / "pages.tif", save_all=True, append_images=pages[1:])
     real_open = Image.open
 
     def guarded_open(path: object, *args: object, **kwargs: object) -> Image.Image:
@@ -169,7 +167,6 @@ def test_unreadable_inputs_fail_alone_with_a_reason(
         "gone.png": "vanished: the file was removed during the run",
         "locked.png": "unreadable: permission denied",
         "ok.png": "",
-        "pages.tif": "unsupported: a TIFF with 2 pages/frames (one image per file)",
     }
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ok.png"]
 
@@ -230,3 +227,25 @@ def test_conversions_to_png_keep_the_metadata(
     with Image.open(converted / "scan.png") as png, Image.open(out / "scan.tif") as tiff:
         assert png.info["dpi"] == pytest.approx((600, 600), abs=0.01) and png.mode == tiff.mode == "RGB"
         np.testing.assert_array_equal(np.asarray(png), np.asarray(tiff))
+
+
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw"])
+@pytest.mark.parametrize("orientation", [3, 6, 7])
+def test_a_turned_tiff_is_read_upright_and_stored_as_it_was(tmp_path: Path, compression: str, orientation: int) -> None:
+    """Pillow turns a TIFF upright as it loads it (and its raw decoder garbles orientations 5-8): the decoder
+    still sees the stored pixels and the tag, and the output is stored the way the input was, under its tag."""
+    from backend.batch.codec import encode_bytes
+    from backend.batch.orientation import to_upright
+
+    stored = smooth_rgb(40, 56)  # 56 wide, 40 high as stored
+    path = tmp_path / "turned.tif"
+    Image.fromarray(stored).save(path, compression=compression, tiffinfo={0x0112: orientation})
+    decoded = decode(path)
+    assert (decoded.size, decoded.orientation) == ((56, 40), orientation)
+    np.testing.assert_array_equal(decoded.pixels, to_upright(stored, orientation))
+    data, _ = encode_bytes(decoded, decoded.pixels.copy(), "TIFF")
+    again = decode(data)
+    assert (again.size, again.orientation) == ((56, 40), orientation)
+    np.testing.assert_array_equal(again.pixels, decoded.pixels)
+    with Image.open(io.BytesIO(data)) as written:
+        assert written.tag_v2[0x0112] == orientation and written.tile[0].extents[2:] == (56, 40)

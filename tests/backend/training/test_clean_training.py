@@ -126,3 +126,15 @@ def test_a_folder_without_a_readable_image_fails_naming_the_field(tmp_path: Path
     with pytest.raises(FailedPrecondition) as caught:
         train_from_clean(clean_params(folder), ctx, TrainOutcome(config=preset_for(1, "tiny")), {})
     assert str(caught.value).startswith("clean: no readable images") and "2 files skipped" in str(caught.value)
+
+
+def test_a_multi_page_tiff_among_the_clean_images_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = make_clean_folder(tmp_path / "mine")
+    pages = [Image.new("RGB", (40, 40), (n * 60, 90, 120)) for n in range(3)]
+    pages[0].save(folder / "document.tif", save_all=True, append_images=pages[1:])
+    scan = scan_clean(folder, unconfined())
+    assert len(scan.images) == len(READABLE)
+    reasons = {item["file"]: item["reason"] for item in scan.skipped}
+    assert reasons["document.tif"] == "unsupported: a TIFF of 3 pages (a clean image is one page a file)"
