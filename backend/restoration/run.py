@@ -276,18 +276,18 @@ def new_report(params: TrainRestorationParams, ctx: JobContext) -> dict[str, Any
 
 
 def network_for(params: TrainRestorationParams, ctx: JobContext, report: dict[str, Any]) -> NetworkConfig:
-    """The preset's network; for ``auto``, the one measured on this CPU (``preset_choice``), or on resume the
-    one its checkpoint was trained with (a second measurement may choose another); for a fine-tuning run, the
-    network its starting version was trained as."""
+    """The preset's network; for ``auto``, the one measured on this CPU (``preset_choice``); for a fine-tuning
+    run, the network its starting version was trained as. On resume, the one its checkpoint was trained with
+    (a second measurement may choose another, and a preset's network may have changed since)."""
     if params.start_from:
         from backend.restoration.saved_weights import registered_weights
 
         return registered_weights(params.start_from, ctx, "start_from").config
-    if params.preset != AUTO_PRESET:
-        return preset_for(params.layer, params.preset)
     if ctx.resumed_from:
         state = load_checkpoint(ctx.store, ctx.resumed_from, ctx.scratch_dir)
         return config_from_dict(state["config"])
+    if params.preset != AUTO_PRESET:
+        return preset_for(params.layer, params.preset)
     from backend.restoration.preset_choice import choose_fast_preset  # imports onnxruntime
 
     ctx.progress(0, 0, unit="", message="measuring the layer-1 networks on this CPU")

@@ -32,6 +32,7 @@ class NetworkConfig:
     in_channels: int = 3
     out_channels: int = 3
     bias: bool = False
+    channel_attention: bool = False  # layer1 only: a ChannelAttention in every block (configs before it: off)
 
     def __post_init__(self) -> None:
         # JSON and protobuf hand over lists; keep the dataclass hashable and comparable.
@@ -74,6 +75,11 @@ def _check(c: NetworkConfig) -> None:
         ("in_channels", _is_int(c.in_channels) and c.in_channels >= 1, f"must be >= 1, got {c.in_channels!r}"),
         ("out_channels", _is_int(c.out_channels) and c.out_channels >= 1, f"must be >= 1, got {c.out_channels!r}"),
         ("bias", isinstance(c.bias, bool), f"must be true or false, got {c.bias!r}"),
+        (
+            "channel_attention",
+            isinstance(c.channel_attention, bool),
+            f"must be true or false, got {c.channel_attention!r}",
+        ),
     ]
     for name, ok, message in checks:
         if not ok:

@@ -15,25 +15,45 @@ from torch import nn
 from backend.restoration.archs.arch_util import pad_to_multiple
 
 
-class ResBlock(nn.Module):
-    """conv3x3 -> ReLU -> conv3x3, added to the input."""
+class ChannelAttention(nn.Module):
+    """Features scaled per channel by a gate (0..2) computed from their mean over the image: the one place the
+    network sees the whole image (or tile) at once, e.g. how far a faded print's blacks are lifted. Squeeze-
+    and-excitation's idea (RCAN's channel attention) with NAFNet's single 1x1 convolution; the gate starts at
+    1, so a new block starts as the plain one."""
 
-    def __init__(self, channels: int, bias: bool = True) -> None:
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.conv = nn.Conv2d(channels, channels, 1)
+        nn.init.zeros_(self.conv.weight)
+        assert self.conv.bias is not None
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * (2 * torch.sigmoid(self.conv(self.pool(x))))
+
+
+class ResBlock(nn.Module):
+    """conv3x3 -> ReLU -> [channel attention] -> conv3x3, added to the input."""
+
+    def __init__(self, channels: int, bias: bool = True, attention: bool = False) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=bias)
         self.act = nn.ReLU(inplace=True)
+        self.attention: nn.Module = ChannelAttention(channels) if attention else nn.Identity()
         self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(self.act(self.conv1(x)))
+        return x + self.conv2(self.attention(self.act(self.conv1(x))))
 
 
-def _blocks(channels: int, count: int, bias: bool) -> nn.Sequential:
-    return nn.Sequential(*[ResBlock(channels, bias) for _ in range(count)])
+def _blocks(channels: int, count: int, bias: bool, attention: bool) -> nn.Sequential:
+    return nn.Sequential(*[ResBlock(channels, bias, attention) for _ in range(count)])
 
 
 class Layer1Net(nn.Module):
-    """``num_blocks[i]`` residual blocks per encoder and decoder level ``i``; the last entry is the bottleneck."""
+    """``num_blocks[i]`` residual blocks per encoder and decoder level ``i``; the last entry is the bottleneck.
+    ``channel_attention`` puts a :class:`ChannelAttention` in every block."""
 
     def __init__(
         self,
@@ -42,6 +62,7 @@ class Layer1Net(nn.Module):
         width: int = 16,
         num_blocks: Sequence[int] = (1, 1, 2),
         bias: bool = True,
+        channel_attention: bool = False,
     ) -> None:
         super().__init__()
         levels = len(num_blocks)
@@ -50,15 +71,19 @@ class Layer1Net(nn.Module):
         self.multiple = 2 ** (levels - 1)
         channels = [width * 2**i for i in range(levels)]
         self.head = nn.Conv2d(in_channels, width, 3, padding=1, bias=bias)
-        self.encoders = nn.ModuleList(_blocks(channels[i], num_blocks[i], bias) for i in range(levels - 1))
+        self.encoders = nn.ModuleList(
+            _blocks(channels[i], num_blocks[i], bias, channel_attention) for i in range(levels - 1)
+        )
         self.downs = nn.ModuleList(
             nn.Conv2d(channels[i], channels[i + 1], 2, stride=2, bias=bias) for i in range(levels - 1)
         )
-        self.bottleneck = _blocks(channels[-1], num_blocks[-1], bias)
+        self.bottleneck = _blocks(channels[-1], num_blocks[-1], bias, channel_attention)
         self.ups = nn.ModuleList(
             nn.ConvTranspose2d(channels[i + 1], channels[i], 2, stride=2, bias=bias) for i in range(levels - 1)
         )
-        self.decoders = nn.ModuleList(_blocks(channels[i], num_blocks[i], bias) for i in range(levels - 1))
+        self.decoders = nn.ModuleList(
+            _blocks(channels[i], num_blocks[i], bias, channel_attention) for i in range(levels - 1)
+        )
         self.output = nn.Conv2d(width, out_channels, 3, padding=1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

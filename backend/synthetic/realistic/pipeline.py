@@ -31,7 +31,7 @@ import numpy as np
 
 from backend.synthetic.realistic import capture, operations
 from backend.synthetic.realistic.kernels import random_kernel, sinc
-from backend.synthetic.realistic.presets import CaptureSettings, DegradationPreset, StageSettings
+from backend.synthetic.realistic.presets import CaptureSettings, DegradationPreset, FadeSettings, StageSettings
 
 Seed = int | Sequence[int]
 Record = dict[str, Any]
@@ -56,6 +56,8 @@ def degrade(clean: np.ndarray, preset: DegradationPreset, seed: Seed) -> Degrade
     image = clean.astype(np.float32) * np.float32(1.0 / 255.0)
     if preset.capture is not None:
         image, target = _capture(image, target, rng, preset.capture, applied)
+    if preset.fade is not None:
+        image = _fade(image, rng, preset.fade, applied)
     height, width = image.shape[:2]
     image = _stage(image, rng, preset.first, 1, (width, height), applied, with_jpeg=True)
     image = _stage(image, rng, preset.second, 2, (width, height), applied, with_jpeg=False)
@@ -122,6 +124,23 @@ def _capture(
         )
     lit = np.clip(np.rint(target.astype(np.float32) * light), 0, 255).astype(np.uint8)
     return np.clip(image, 0.0, 1.0), lit
+
+
+def _fade(image: np.ndarray, rng: np.random.Generator, s: FadeSettings, applied: list[Record]) -> np.ndarray:
+    if rng.uniform() >= s.prob:
+        return image
+    strength = float(rng.uniform(*s.strength))
+    grey, yellow = float(rng.uniform(*s.tone_grey)), float(rng.uniform(*s.tone_yellow))
+    tone = np.array([grey, grey * (1.0 - 0.3 * yellow), grey * (1.0 - yellow)], dtype=np.float32)
+    image = image * np.float32(1.0 - strength) + tone * np.float32(strength)
+    applied.append({"op": "fade", "strength": _r(strength), "tone": [_r(t) for t in tone]})
+    if rng.uniform() < s.light_prob:
+        gradient, vignette = float(rng.uniform(*s.light_gradient)), float(rng.uniform(*s.light_vignette))
+        angle = float(rng.uniform(0.0, 2 * math.pi))
+        unit = np.ones((*image.shape[:2], 1), dtype=np.float32)
+        image = image * capture.uneven_light(unit, rng, 0.0, gradient, angle, vignette)
+        applied.append({"op": "fade_light", "gradient": _r(gradient), "angle": _r(angle), "vignette": _r(vignette)})
+    return np.clip(image, 0.0, 1.0)
 
 
 def _stage(

@@ -4,7 +4,8 @@ The ranges follow Real-ESRGAN's ``train_realesrnet_x4plus.yml`` (kernel list and
 noise and JPEG ranges, a second blur with some probability, a final sinc), narrowed for restoration at the
 same size: Real-ESRGAN downscales by 4 on purpose and shrinks to 0.15x; here an image is resized by at most
 about 2x before it comes back to its own size, and blur and noise stop where a phone or a scanner stops.
-``document`` adds the capture effects of pages (``CaptureSettings``); ``photo`` has none.
+``document`` adds the capture effects of pages (``CaptureSettings``); ``photo`` a faded print on some pairs
+(``FadeSettings``: old prints an archivist scans, the target the print as it was).
 """
 
 from __future__ import annotations
@@ -69,6 +70,20 @@ class CaptureSettings:
 
 
 @dataclass(frozen=True)
+class FadeSettings:
+    """A faded print: its contrast fades toward a warm paper tone and the light falls off across it when it is
+    photographed or scanned. The degraded side's alone: the target is the print as it was."""
+
+    prob: float = 0.3
+    strength: Range = (0.1, 0.4)  # how far each value moves toward the tone
+    tone_grey: Range = (0.75, 0.95)  # the tone's brightness
+    tone_yellow: Range = (0.0, 0.2)  # how much blue (and a little green) the tone lacks
+    light_prob: float = 0.6
+    light_gradient: Range = (0.0, 0.35)  # a linear fall-off across the image
+    light_vignette: Range = (0.0, 0.15)
+
+
+@dataclass(frozen=True)
 class DegradationPreset:
     domain: str
     first: StageSettings
@@ -76,6 +91,7 @@ class DegradationPreset:
     final_sinc_prob: float = 0.5
     final_sinc_cutoff: Range = (1.0472, 3.1416)  # pi/3 .. pi, radians
     capture: CaptureSettings | None = None
+    fade: FadeSettings | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Every parameter, JSON-ready (tuples as lists), for the manifest and the model card."""
@@ -114,6 +130,7 @@ PHOTO = DegradationPreset(
         jpeg_quality=(40, 95),
     ),
     final_sinc_prob=0.2,
+    fade=FadeSettings(),
 )
 
 DOCUMENT = DegradationPreset(

@@ -144,3 +144,25 @@ def test_bad_configs_name_the_field(data: dict[str, object], field: str) -> None
     with pytest.raises(InvalidArgument) as caught:
         build_network(config_from_dict(data))
     assert caught.value.field == field
+
+
+def test_channel_attention_starts_as_the_plain_block_and_only_where_asked() -> None:
+    """layer1-base gates every block's features by their image mean; at initialisation the gate is 1, so the
+    network computes what the same weights without it do, and older configs (no such key) build without it."""
+    base = PRESETS["layer1-base"]
+    assert base.channel_attention and not any(c.channel_attention for n, c in PRESETS.items() if n != "layer1-base")
+    plain_config = config_from_dict({k: v for k, v in config_to_dict(base).items() if k != "channel_attention"})
+    assert not plain_config.channel_attention
+    gated, plain = build_network(base).eval(), build_network(plain_config).eval()
+    missing = gated.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing and all(".attention.conv." in key for key in missing)
+    x = torch.rand(1, 3, 40, 56)
+    with torch.no_grad():
+        torch.testing.assert_close(gated(x), plain(x))
+        for name, parameter in gated.named_parameters():
+            if ".attention.conv." in name:
+                parameter.add_(0.5 * torch.randn_like(parameter))
+        assert not torch.allclose(gated(x), plain(x), atol=1e-4)  # a trained gate does change the output
+    with pytest.raises(InvalidArgument) as caught:
+        config_from_dict({"arch": "layer1", "channel_attention": "yes"})
+    assert caught.value.field == "channel_attention"

@@ -17,6 +17,7 @@ from backend.synthetic.realistic.presets import (
     PRESETS,
     CaptureSettings,
     DegradationPreset,
+    FadeSettings,
     StageSettings,
 )
 from tests.clean_folder import scene
@@ -193,3 +194,23 @@ def test_light_and_shadow_are_shared_with_the_target_but_bleed_through_and_moire
     damaged = degrade(page, DegradationPreset("document", NOTHING, NOTHING, final_sinc_prob=0.0, capture=defects), 1)
     assert np.array_equal(damaged.target, page)  # the target stays clean of them
     assert np.abs(damaged.degraded.astype(int) - page.astype(int)).max() > 5
+
+
+def test_a_faded_print_is_the_degraded_sides_alone_and_recorded() -> None:
+    photo = scene(96, 96, 5)
+    faded = DegradationPreset(
+        "photo", NOTHING, NOTHING, final_sinc_prob=0.0, fade=FadeSettings(prob=1.0, light_prob=1.0)
+    )
+    result = degrade(photo, faded, 2)
+    steps = {step["op"]: step for step in result.applied}
+    assert {"fade", "fade_light"} <= set(steps) and 0.1 <= steps["fade"]["strength"] <= 0.4
+    assert np.array_equal(result.target, photo)  # the target is the print as it was
+    before, after = photo.astype(float), result.degraded.astype(float)
+    assert after.std() < 0.95 * before.std()  # contrast faded
+    assert after.min() > before.min() + 5  # the blacks lifted toward the tone
+    tone = steps["fade"]["tone"]
+    assert tone[2] <= tone[1] <= tone[0]  # warm: blue fades least far up
+    unfaded = degrade(photo, dataclasses.replace(faded, fade=FadeSettings(prob=0.0)), 2)
+    assert np.array_equal(unfaded.degraded, photo)
+    assert PHOTO.fade is not None and DOCUMENT.fade is None
+    assert set(PHOTO.to_dict()["fade"]) == {f.name for f in dataclasses.fields(FadeSettings)}

@@ -114,3 +114,16 @@ def test_a_resumed_auto_run_keeps_its_checkpoints_network(tmp_path: Path) -> Non
     params = TrainRestorationParams(data="d", layer=1, preset="auto", tier="fast")
     assert network_for(params, ctx, report) == small
     assert "preset_choice" not in report  # nothing measured: a second measurement may choose another network
+
+
+def test_a_resumed_run_keeps_the_network_its_checkpoint_has_when_the_preset_changed(tmp_path: Path) -> None:
+    """A run that started before layer1-base gained channel attention resumes as the network it was."""
+    import dataclasses
+
+    store = LocalStore(tmp_path / "ws")
+    (tmp_path / "scratch").mkdir()
+    before = dataclasses.replace(preset_for(1, "base"), channel_attention=False)
+    assert before != preset_for(1, "base")
+    save_checkpoint(store, "train_restoration_first", tmp_path / "scratch", {"config": config_to_dict(before)})
+    ctx = RecordingContext(scratch_dir=tmp_path / "scratch", store=store, resumed_from="train_restoration_first")
+    assert network_for(TrainRestorationParams(data="d", layer=1, preset="base"), ctx, {}) == before
