@@ -256,10 +256,11 @@ class Pipeline:
                 self._budget.release(item.pixels)
                 return
             first = item.future.result()
-            if isinstance(first, str) or (first.pages and output_format(item.task.output) != "TIFF"):
-                self._fail(item.task, first if isinstance(first, str) else _pages_need_tiff(first, item.task))
+            if problem := first if isinstance(first, str) else _unwritable_pages(first, item.task):
+                self._fail(item.task, problem)
                 self._budget.release(item.pixels)
                 continue
+            assert isinstance(first, Decoded)
             group = [(item, first)]
             height, width = first.pixels.shape[:2]
             if not first.pages and self.restorer.fits_one_tile(height, width):
@@ -393,8 +394,11 @@ class Pipeline:
             outcome.metrics = measured
 
 
-def _pages_need_tiff(decoded: Decoded, task: Task) -> str:
+def _unwritable_pages(decoded: Decoded, task: Task) -> str:
+    """Why a multi-page TIFF cannot be written as the task's output ("" when it can, or is one page)."""
     target = output_format(task.output)
+    if not decoded.pages or target == "TIFF":
+        return ""
     return (
         f"a TIFF of {decoded.page_count} pages cannot be written as {target}, which holds one image a file: "
         "keep the format (--format same) to restore every page"
