@@ -110,7 +110,18 @@ def real_image_table(models: list[tuple[str, object]]) -> None:
                 print(
                     f"{name}: {mine['model_vs_input']:+.2f} dB vs input, {mine['model']['psnr'] - best:+.2f} dB vs the "
                     f"better of NLM/BM3D; worse than its input on {mine['model_worse_than_input']} of {mine['count']}"
+                    + _worse_crops(section, domain)
                 )
+
+
+def _worse_crops(section: dict, domain: str) -> str:  # type: ignore[type-arg]
+    """': image/case (model minus input dB), ...' for the crops of ``domain`` a model made worse, or ''."""
+    worse = [
+        f"{row['image']}/{row['case']} ({row['model_psnr'] - row['input_psnr']:+.2f})"
+        for row in section["cases"]
+        if row["domain"] == domain and row["model_psnr"] < row["input_psnr"]
+    ]
+    return f": {', '.join(worse)}" if worse else ""
 
 
 def _case_mean(section: dict, domain: str, case: str) -> dict[str, float]:  # type: ignore[type-arg]
@@ -278,6 +289,9 @@ def main() -> None:
         "--real-tile", type=int, default=128, help="cut the training photos into tiles of this side (0 = whole)"
     )
     parser.add_argument("--skip-synthetic", action="store_true", help="train no model on synthetic pairs")
+    parser.add_argument(
+        "--keep-models", type=Path, default=None, help="copy the trained models' store folders here (to score later)"
+    )
     args = parser.parse_args()
     print(f"settings: {vars(args)}", flush=True)
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -370,6 +384,8 @@ def main() -> None:
                     throughput[layer] = job_vs_bare(client, root / "train", layer, args.preset, args.loss)
         finally:
             backend.stop(grace_s=5)
+            if args.keep_models:
+                shutil.copytree(backend.workspace.root / "models", args.keep_models, dirs_exist_ok=True)
         print(f"\n{'held-out (24 x 256 px)':<44} {'PSNR dB':>8} {'SSIM':>7}")
         for name, p, s in rows:
             print(f"{name:<44} {p:>8.2f} {s:>7.4f}")
