@@ -24,10 +24,11 @@ import numpy as np
 from PIL import Image, JpegImagePlugin, PngImagePlugin
 
 from backend.batch import direct
-from backend.batch.orientation import ORIENTATION_TAG, from_upright, to_upright, valid_orientation
+from backend.batch.orientation import from_upright, to_upright, valid_orientation
 from backend.batch.png_writer import write_png
 from omni_core.batch import colour
 from omni_core.batch.probe import Source, UnreadableImage, open_header
+from omni_core.formats.upright import ORIENTATION_TAG, stored_size
 
 #: PNGs Pillow writes (palette, transparency key, colour modes ``png_writer`` does not take): lossless either way;
 #: zlib level 1 writes ~10% bigger files 5-7x faster than 6
@@ -227,12 +228,10 @@ def _decode(image: Image.Image, source: Source) -> Decoded:
 
 def _decode_tiff_page(image: Image.Image, mode: str, meta: ImageMeta) -> Decoded:
     """The current page of a TIFF, as stored and turned upright like any image. Newer Pillows turn a TIFF
-    upright as they load it and drop its orientation tag; that is undone here, so the palette indices, alpha
-    and K plane stay as stored too. Pillow 13's raw (uncompressed) decoder fills a buffer of the turned size
-    with the stored rows for orientations 5-8, so it is given the stored size to decode into."""
+    upright as they load it and drop its orientation tag (``omni_core.formats.upright``); that is undone here,
+    so the palette indices, alpha and K plane stay as stored too."""
     orientation = valid_orientation(getattr(image, "tag_v2", {}).get(ORIENTATION_TAG, 1))
-    if orientation >= 5:
-        image._size = getattr(image, "_tile_size", None) or image.size  # the workaround above
+    image._size = stored_size(image)  # decode into the stored size (Pillow's memory-mapped reader garbles 5-8)
     image.load()
     loaded = image
     if orientation != 1 and ORIENTATION_TAG not in getattr(image, "tag_v2", {}):  # Pillow turned it

@@ -8,8 +8,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-ORIENTATION_TAG = 0x0112
-
 _UPRIGHT: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     2: lambda a: a[:, ::-1],  # mirrored
     3: lambda a: a[::-1, ::-1],  # rotated 180

@@ -14,10 +14,11 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from backend.datasets.blobs import BlobInfo, ImageBlobs
 from backend.datasets.records import ImageBytes
+from omni_core.formats.upright import load_upright
 
 FULL_SIZE_QUALITY = 95  # JPEG quality of full-size renditions (an annotator looks closely)
 THUMBNAIL_QUALITY = 85
@@ -106,7 +107,7 @@ class Renderer:
             if side and opened.format == "JPEG":
                 stored = (height, width) if info.orientation in (5, 6, 7, 8) else (width, height)
                 opened.draft(opened.mode if opened.mode in ("RGB", "L") else None, stored)  # decode at 1/2..1/8
-            image = ImageOps.exif_transpose(opened)
+            image = load_upright(opened)
             image = displayable(image)
             if image.size != (width, height):
                 image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from omni_core.confinement import Confinement, PathChecker, unconfined
 from omni_core.errors import InvalidArgument, shown
+from omni_core.formats.upright import load_upright
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 DECODE_THREADS = 4
@@ -51,7 +52,7 @@ class PairScan:
 def load_rgb(path: Path) -> np.ndarray:
     """Decode an image as HxWx3 uint8 RGB, upright (EXIF orientation applied)."""
     with Image.open(path) as opened:
-        image = ImageOps.exif_transpose(opened)
+        image = load_upright(opened)
         if image.mode in ("I;16", "I;16B", "I", "F"):
             array = np.asarray(image, dtype=np.float64)
             array = np.clip(array / (65535.0 if array.max() > 255 else 255.0) * 255.0, 0, 255).astype(np.uint8)
@@ -86,8 +87,7 @@ def _check_pair(pair: tuple[Path, Path]) -> str | None:
     for path in pair:
         try:
             with Image.open(path) as image:
-                image.load()
-                sizes.append(ImageOps.exif_transpose(image).size)
+                sizes.append(load_upright(image).size)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
             return f"unreadable: {path.name} ({type(error).__name__}: {error})"
     if sizes[0] != sizes[1]:

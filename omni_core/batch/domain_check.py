@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
+
+from omni_core.formats.upright import load_upright
 
 Look = Literal["document", "photo", "unclear"]
 
@@ -62,7 +64,7 @@ def _thumbnail(path: Path) -> np.ndarray | None:
     try:
         with Image.open(path) as opened:
             opened.draft("RGB", (THUMBNAIL, THUMBNAIL))  # JPEG decodes at a fraction of its size
-            image = ImageOps.exif_transpose(opened).convert("RGB")
+            image = load_upright(opened).convert("RGB")
             image.thumbnail((THUMBNAIL, THUMBNAIL))
             return np.asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):

@@ -10,6 +10,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
+from omni_core.formats.upright import stored_size
+
 Source = Path | bytes
 
 #: Pillow refuses images above ~179 megapixels as "decompression bombs"; scans can be bigger
@@ -59,7 +61,7 @@ def open_header(source: Source) -> Image.Image:
 def probe(source: Source) -> tuple[int, int]:
     """(width, height) as stored, from the header only; raises UnreadableImage."""
     with open_header(source) as image:
-        return image.size
+        return stored_size(image)
 
 
 def pixel_count(source: Source) -> int:

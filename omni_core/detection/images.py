@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from omni_core.batch import colour
+from omni_core.formats.upright import load_upright
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,8 +57,7 @@ def decode_rgb(source: Path | bytes) -> np.ndarray:
             warnings.simplefilter("ignore")
             handle = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
             with handle as opened:
-                opened.load()
-                upright = ImageOps.exif_transpose(opened)
+                upright = load_upright(opened)
                 pixels = _to_rgb(upright)
     except UnidentifiedImageError:
         raise UnreadableImage("not an image (unrecognised content)") from None

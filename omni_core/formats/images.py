@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from omni_core.formats.upright import ORIENTATION_TAG, TRANSPOSING, stored_size
+
 #: Pillow format -> extension used for stored and exported files
 FORMAT_EXTENSIONS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "BMP": "bmp", "TIFF": "tif", "WEBP": "webp"}
 #: extensions that count as "an image file" when scanning folders
@@ -29,9 +31,6 @@ SUFFIXES_OF = {
     "tif": {".tif", ".tiff"},
     "webp": {".webp"},
 }
-ORIENTATION_TAG = 0x0112
-#: EXIF orientations that swap width and height
-TRANSPOSING = frozenset({5, 6, 7, 8})
 
 
 class UnusableImage(Exception):
@@ -61,7 +60,7 @@ def probe_bytes(data: bytes) -> ImageProbe:
             if fmt not in FORMAT_EXTENSIONS:
                 supported = ", ".join(sorted({f.lower() for f in FORMAT_EXTENSIONS} - {"mpo"}))
                 raise UnusableImage(f"unsupported image format {fmt or '?'} (supported: {supported})")
-            mode, (width, height) = image.mode, image.size
+            mode, (width, height) = image.mode, stored_size(image)
             orientation = _orientation(image)
             _check_complete(image, fmt, data)
     except UnusableImage:
@@ -108,7 +107,7 @@ def upright_size(path: Path) -> tuple[int, int]:
     """(width, height) of the upright image from its header alone; raises UnusableImage."""
     try:
         with Image.open(path) as image:
-            width, height = image.size
+            width, height = stored_size(image)
             if _orientation(image) in TRANSPOSING:
                 width, height = height, width
             return width, height
