@@ -59,9 +59,12 @@ def score(pairs: list[tuple[np.ndarray, np.ndarray]], restore) -> tuple[float, f
     return float(np.mean(psnrs)), float(np.mean(ssims))
 
 
-def model_restorer(store_root: Path, version: str):  # type: ignore[no-untyped-def]
+def model_restorer(store_root: Path, version: str, self_ensemble: bool = False):  # type: ignore[no-untyped-def]
+    """One image at a time through the version's PyTorch network (with ``self_ensemble``: the product's mean
+    over the eight flips and turns, ``backend.inference.ensemble``)."""
     import torch
 
+    from backend.inference.ensemble import self_ensemble as ensemble_of
     from backend.restoration.archs import build_network, config_from_dict
     from backend.restoration.tiling import tiled_forward
 
@@ -71,10 +74,14 @@ def model_restorer(store_root: Path, version: str):  # type: ignore[no-untyped-d
     network.load_state_dict(checkpoint["state_dict"])
     network.eval()
 
+    def infer(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return tiled_forward(network, torch.from_numpy(batch)).clamp(0, 1).numpy()
+
     def restore(image: np.ndarray) -> np.ndarray:
-        source = torch.from_numpy(image.transpose(2, 0, 1).copy()).float()[None] / 255
-        output = tiled_forward(network, source).clamp(0, 1)[0].permute(1, 2, 0).numpy()
-        return (output * 255 + 0.5).astype(np.uint8)
+        source = image.transpose(2, 0, 1)[None].astype(np.float32) / 255
+        output = ensemble_of(infer, source) if self_ensemble else infer(source)
+        return (output[0].transpose(1, 2, 0) * 255 + 0.5).astype(np.uint8)
 
     return restore
 
@@ -168,16 +175,16 @@ def bare_loop_images_per_second(
     return seen / seconds
 
 
-def batch_of(store_root: Path, version: str):  # type: ignore[no-untyped-def]
+def batch_of(store_root: Path, version: str, self_ensemble: bool = False):  # type: ignore[no-untyped-def]
     from backend.restoration.real_eval import one_by_one
 
-    return one_by_one(model_restorer(store_root, version))
+    return one_by_one(model_restorer(store_root, version, self_ensemble))
 
 
 def train_clean_model(  # type: ignore[no-untyped-def]
-    client, clean: Path, domain: str, name: str, store_root: Path, args: argparse.Namespace
-) -> tuple[str, object]:
-    """Train a ``domain`` model with ``--clean`` on the images in ``clean`` for ``--cpu-minutes``; (name, restorer)."""
+    client, clean: Path, domain: str, name: str, args: argparse.Namespace
+) -> tuple[str, str]:
+    """Train a ``domain`` model with ``--clean`` on the images in ``clean`` for ``--cpu-minutes``; (name, version)."""
     from protos.omni.v1 import jobs_pb2, training_pb2
 
     layer = args.layers[-1]
@@ -206,7 +213,7 @@ def train_clean_model(  # type: ignore[no-untyped-def]
     images = sum(1 for path in clean.rglob("*") if path.is_file())
     label = f"layer {layer} {domain} --clean {name} ({images} images, {len(report['epochs'])} ep)"
     print(f"{label}: trained for {args.cpu_minutes:g} CPU-min", flush=True)
-    return label, batch_of(store_root, job.outputs["model_version"])
+    return label, job.outputs["model_version"]
 
 
 #: the throughput comparison: a job of this many epochs over this many pairs (95% train, 71 steps of 8)
@@ -290,6 +297,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-synthetic", action="store_true", help="train no model on synthetic pairs")
     parser.add_argument(
+        "--self-ensemble",
+        action="store_true",
+        help="with --real: also score each model run with self-ensemble (the eight flips and turns averaged)",
+    )
+    parser.add_argument(
         "--keep-models", type=Path, default=None, help="copy the trained models' store folders here (to score later)"
     )
     args = parser.parse_args()
@@ -323,7 +335,7 @@ def main() -> None:
         peaks: dict[int, int] = {}
         try:
             with Connection(BackendTarget(f"127.0.0.1:{backend.port}", token="b")) as client:
-                real_models: list[tuple[str, object]] = []
+                real_models: list[tuple[str, str]] = []  # (label, version) of the models the real set scores
                 store = backend.workspace.root
                 runs = [(layer, preset) for layer in args.layers for preset in args.presets or [args.preset]]
                 for layer, preset in [] if args.skip_synthetic else runs:
@@ -352,7 +364,7 @@ def main() -> None:
                             *score(test, model_restorer(backend.workspace.root, version)),
                         )
                     )
-                    real_models.append((f"layer {layer} on synthetic pairs", batch_of(backend.workspace.root, version)))
+                    real_models.append((f"layer {layer} on synthetic pairs", version))
                     frontier += version_points(backend.workspace.root / "models" / f"layer_{layer}" / version, test)
                     peaks[layer] = report["environment"]["peak_memory_bytes"]
                     epochs = report["epochs"]
@@ -368,9 +380,7 @@ def main() -> None:
                     from backend.restoration.real_set import write_training_photos
 
                     write_training_photos(root / "real_photos", tile=args.real_tile)
-                    real_models.append(
-                        train_clean_model(client, root / "real_photos", "photo", "real photos", store, args)
-                    )
+                    real_models.append(train_clean_model(client, root / "real_photos", "photo", "real photos", args))
                 if args.real and args.real_document_model:
                     pages, named = root / "train" / "clean", "our pages"
                     if args.real_document_photos:
@@ -379,7 +389,7 @@ def main() -> None:
                         pages, named = root / "document_clean", "our pages + real photos"
                         shutil.copytree(root / "train" / "clean", pages / "pages")
                         write_training_photos(pages / "photos", tile=args.real_tile)
-                    real_models.append(train_clean_model(client, pages, "document", named, store, args))
+                    real_models.append(train_clean_model(client, pages, "document", named, args))
                 for layer in [] if args.no_throughput else args.layers:
                     throughput[layer] = job_vs_bare(client, root / "train", layer, args.preset, args.loss)
         finally:
@@ -401,7 +411,14 @@ def main() -> None:
             results = {"settings": {**vars(args), "json": str(args.json)}, "held_out": [list(r) for r in rows]}
             print(f"results: {args.json}, plot: {write_frontier(frontier, args.json, results)}")
         if args.real:
-            real_image_table(real_models)
+            ensembles = [True] if args.self_ensemble else []
+            real_image_table(
+                [
+                    (label + (" + self-ensemble" if ensembled else ""), batch_of(store, version, ensembled))
+                    for label, version in real_models
+                    for ensembled in [False, *ensembles]
+                ]
+            )
         print()
         for layer, (job_rate, bare) in throughput.items():
             print(

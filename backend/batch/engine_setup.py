@@ -94,6 +94,7 @@ def open_run_engine(files: PrecisionFiles, options: RestoreOptions, cache_dir: P
         tile_pixels=tile_pixels,
         multiple=memory.multiple,
         streams=engine.parallel_runs,
+        self_ensemble=options.self_ensemble,
         is_out_of_memory=is_out_of_memory,
     )
     threads = max(2, machine_cores() // 2)

@@ -47,6 +47,7 @@ def options_from(start: batch_pb2.RestoreStreamStart) -> RestoreOptions:
             batch_size=start.batch_size,
             tier=start.tier,
             precision=start.precision,
+            self_ensemble=start.self_ensemble,
         )
     )
 
@@ -221,6 +222,7 @@ class BatchServicer(batch_pb2_grpc.BatchServicer):
                 tile_limit=ready["tile_limit"],
                 precision=ready["precision"],
                 precision_reason=ready["precision_reason"],
+                self_ensemble=o.self_ensemble,
             )
         )
         refused: list[OmniError] = []  # a request the reader refused (beyond a limit, not protobuf)

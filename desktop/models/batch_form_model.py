@@ -56,6 +56,8 @@ class BatchFields:
     #: which export of the version runs (auto | fp32 | fp16 | int8); "" = the backend's default (one older than
     #: precisions has no such parameter)
     precision: str = RESTORE_BATCH["precision"].str_default
+    #: each tile restored in its eight flips and turns, averaged (sent only to a backend that describes it)
+    self_ensemble: bool = False
 
     @classmethod
     def of(cls, kind: JobKind) -> BatchFields:
@@ -242,6 +244,7 @@ class BatchFormModel(DescribedForm[BatchFields]):
             quality=f.quality,
             overwrite=f.overwrite,
             precision=f.precision,
+            self_ensemble=f.self_ensemble and "self_ensemble" in self.kind.names(),
         )
 
     def job_spec(self) -> jobs_pb2.JobSpec:
@@ -265,6 +268,7 @@ class BatchFormModel(DescribedForm[BatchFields]):
             quality=spec.quality,
             tier=spec.tier,
             precision=spec.precision,
+            self_ensemble=spec.self_ensemble,
         )
         return RemoteRestore(
             Path(spec.input), Path(spec.out), options, recursive=spec.recursive, overwrite=spec.overwrite

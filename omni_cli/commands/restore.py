@@ -68,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_param(parser, k, "batch_size")
     add_param(parser, k, "precision", normalise=lowered)
+    add_param(parser, k, "self_ensemble")
     parser.add_argument(
         "--remote",
         action="store_true",
@@ -103,6 +104,7 @@ def _run_local(session: Session, args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         tier=args.tier,
         precision=args.precision,
+        self_ensemble=args.self_ensemble,
     )
     job = submit(session, jobs_pb2.JobSpec(restore_batch=spec))
     print(f"job {job.id} queued", file=sys.stderr)
@@ -139,6 +141,7 @@ def _remote_request(args: argparse.Namespace) -> RemoteRestore:
         batch_size=args.batch_size,
         tier=args.tier,
         precision=args.precision,
+        self_ensemble=args.self_ensemble,
     )
     return RemoteRestore(
         input=Path(args.input),

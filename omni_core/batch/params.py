@@ -44,6 +44,7 @@ class RestoreOptions:
     batch_size: int = 0  # images/tiles per network call; 0 = auto
     tier: str = ""  # "fast" | "quality": the tier's current version instead of ``model``/``layer``; "" = none
     precision: str = RESTORE_BATCH["precision"].str_default  # which export of the version runs
+    self_ensemble: bool = False  # each tile restored in its eight flips and turns, averaged
 
     @property
     def tile_side(self) -> int:
@@ -76,6 +77,7 @@ class RestoreBatchParams:
     batch_size: int = 0
     tier: str = ""
     precision: str = ""
+    self_ensemble: bool = False
 
     def options(self) -> RestoreOptions:
         return RestoreOptions(
@@ -89,6 +91,7 @@ class RestoreBatchParams:
             self.batch_size,
             self.tier,
             self.precision,
+            self.self_ensemble,
         )
 
 

@@ -91,6 +91,7 @@ def _start_message(options: RestoreOptions) -> batch_pb2.RestoreStreamStart:
         precision=options.precision,
         batch_size=options.batch_size,
         tier=options.tier,
+        self_ensemble=options.self_ensemble,
     )
 
 
@@ -343,6 +344,7 @@ def _ready(run: _Run, ready: batch_pb2.RestoreStreamReady) -> None:
     summary.provider, summary.provider_warnings = ready.provider, list(ready.provider_warnings)
     summary.settings["batch"] = ready.batch_size
     summary.settings["batch_pixels"] = ready.batch_pixels
+    summary.settings["self_ensemble"] = ready.self_ensemble  # what ran, whatever was asked
     summary.tile_limit = ready.tile_limit
     summary.precision, summary.precision_reason = ready.precision, ready.precision_reason
     run.on_log(f"model {ready.model} ({ready.layer})" + (f": {ready.model_note}" if ready.model_note else ""), "info")

@@ -211,6 +211,7 @@ def run_settings(
         "batch_pixels": batch_pixels,
         "recursive": recursive,
         "resume": resume,
+        "self_ensemble": options.self_ensemble,
     }
 
 

@@ -78,6 +78,7 @@ class BatchForm(QGroupBox):
         self.format = QComboBox()
         self.quality = QSpinBox()
         self.precision = QComboBox()  # the described choices; its tooltip the described help
+        self.self_ensemble = QCheckBox("Self-ensemble: 8 flips and turns averaged (about 8x the time)")
         self.overwrite = QCheckBox("Redo outputs that already exist (no resume)")
         self.stream = QCheckBox("Stream the images from this machine (--remote)")
         self.stream.setToolTip(
@@ -102,6 +103,7 @@ class BatchForm(QGroupBox):
             ("Format", "format", self.format),
             ("Quality", "quality", self.quality),
             ("Precision", "precision", self.precision),
+            ("", "self_ensemble", self.self_ensemble),
             ("", "overwrite", self.overwrite),
             ("", "stream", self.stream),
         ]
@@ -127,6 +129,7 @@ class BatchForm(QGroupBox):
         self.format.currentIndexChanged.connect(lambda _: model.set("format", self.format.currentData()))
         self.quality.valueChanged.connect(lambda value: model.set("quality", value))
         self.precision.currentIndexChanged.connect(lambda _: model.set("precision", self.precision.currentData()))
+        self.self_ensemble.toggled.connect(lambda on: model.set("self_ensemble", on))
         self.overwrite.toggled.connect(lambda on: model.set("overwrite", on))
         self.stream.toggled.connect(lambda on: model.set("stream", on))
         model.changed.connect(self._show_stream)
@@ -156,6 +159,7 @@ class BatchForm(QGroupBox):
         self.format.blockSignals(False)
         self._quality_enabled()
         self._load_precision()
+        self._load_self_ensemble()
 
     def _load_precision(self) -> None:
         """The described precisions (none from a backend older than them: the box is off, nothing is sent)."""
@@ -168,6 +172,18 @@ class BatchForm(QGroupBox):
         self.precision.blockSignals(True)
         self.precision.setCurrentIndex(max(self.precision.findData(chosen), 0))
         self.precision.blockSignals(False)
+
+    def _load_self_ensemble(self) -> None:
+        """Offered when the backend describes it (one older than the setting has no such box to tick)."""
+        kind = self.model.kind
+        described = "self_ensemble" in kind.names()
+        self.self_ensemble.setEnabled(described)
+        if described:
+            help = kind["self_ensemble"].help
+            self.self_ensemble.setToolTip(help[:1].upper() + help[1:] + ".")
+        self.self_ensemble.blockSignals(True)
+        self.self_ensemble.setChecked(described and self.model.fields.self_ensemble)
+        self.self_ensemble.blockSignals(False)
 
     def set_models(self, versions: list[models_pb2.ModelVersion]) -> None:
         """Offer "current" of each layer and of each tier, and every version; keep the choice if it is still there."""

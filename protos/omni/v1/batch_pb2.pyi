@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class RestoreBatchSpec(_message.Message):
-    __slots__ = ("input", "out", "model", "layer", "recursive", "tile", "overlap", "format", "quality", "overwrite", "ref", "require_provider", "batch_size", "tier", "precision")
+    __slots__ = ("input", "out", "model", "layer", "recursive", "tile", "overlap", "format", "quality", "overwrite", "ref", "require_provider", "batch_size", "tier", "precision", "self_ensemble")
     INPUT_FIELD_NUMBER: _ClassVar[int]
     OUT_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,7 @@ class RestoreBatchSpec(_message.Message):
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
+    SELF_ENSEMBLE_FIELD_NUMBER: _ClassVar[int]
     input: str
     out: str
     model: str
@@ -38,7 +39,8 @@ class RestoreBatchSpec(_message.Message):
     batch_size: int
     tier: str
     precision: str
-    def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ..., precision: _Optional[str] = ...) -> None: ...
+    self_ensemble: bool
+    def __init__(self, input: _Optional[str] = ..., out: _Optional[str] = ..., model: _Optional[str] = ..., layer: _Optional[int] = ..., recursive: _Optional[bool] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., overwrite: _Optional[bool] = ..., ref: _Optional[str] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ..., precision: _Optional[str] = ..., self_ensemble: _Optional[bool] = ...) -> None: ...
 
 class BatchCounts(_message.Message):
     __slots__ = ("found", "restored", "skipped", "failed", "subfolders_not_entered")
@@ -55,7 +57,7 @@ class BatchCounts(_message.Message):
     def __init__(self, found: _Optional[int] = ..., restored: _Optional[int] = ..., skipped: _Optional[int] = ..., failed: _Optional[int] = ..., subfolders_not_entered: _Optional[int] = ...) -> None: ...
 
 class RestoreStreamStart(_message.Message):
-    __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size", "tier", "precision")
+    __slots__ = ("model", "layer", "tile", "overlap", "format", "quality", "require_provider", "batch_size", "tier", "precision", "self_ensemble")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     TILE_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +68,7 @@ class RestoreStreamStart(_message.Message):
     BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
     TIER_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
+    SELF_ENSEMBLE_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: int
     tile: int
@@ -76,7 +79,8 @@ class RestoreStreamStart(_message.Message):
     batch_size: int
     tier: str
     precision: str
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[int] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ..., precision: _Optional[str] = ...) -> None: ...
+    self_ensemble: bool
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[int] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., require_provider: _Optional[str] = ..., batch_size: _Optional[int] = ..., tier: _Optional[str] = ..., precision: _Optional[str] = ..., self_ensemble: _Optional[bool] = ...) -> None: ...
 
 class ImageChunk(_message.Message):
     __slots__ = ("id", "data", "last", "reference")
@@ -99,7 +103,7 @@ class RestoreStreamRequest(_message.Message):
     def __init__(self, start: _Optional[_Union[RestoreStreamStart, _Mapping]] = ..., chunk: _Optional[_Union[ImageChunk, _Mapping]] = ...) -> None: ...
 
 class RestoreStreamReady(_message.Message):
-    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit", "model_domain", "precision", "precision_reason")
+    __slots__ = ("model", "layer", "model_note", "provider", "provider_warnings", "tile", "overlap", "format", "quality", "batch_size", "batch_pixels", "tile_limit", "model_domain", "precision", "precision_reason", "self_ensemble")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     MODEL_NOTE_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +119,7 @@ class RestoreStreamReady(_message.Message):
     MODEL_DOMAIN_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     PRECISION_REASON_FIELD_NUMBER: _ClassVar[int]
+    SELF_ENSEMBLE_FIELD_NUMBER: _ClassVar[int]
     model: str
     layer: str
     model_note: str
@@ -130,7 +135,8 @@ class RestoreStreamReady(_message.Message):
     model_domain: str
     precision: str
     precision_reason: str
-    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ..., model_domain: _Optional[str] = ..., precision: _Optional[str] = ..., precision_reason: _Optional[str] = ...) -> None: ...
+    self_ensemble: bool
+    def __init__(self, model: _Optional[str] = ..., layer: _Optional[str] = ..., model_note: _Optional[str] = ..., provider: _Optional[str] = ..., provider_warnings: _Optional[_Iterable[str]] = ..., tile: _Optional[int] = ..., overlap: _Optional[int] = ..., format: _Optional[str] = ..., quality: _Optional[int] = ..., batch_size: _Optional[int] = ..., batch_pixels: _Optional[int] = ..., tile_limit: _Optional[str] = ..., model_domain: _Optional[str] = ..., precision: _Optional[str] = ..., precision_reason: _Optional[str] = ..., self_ensemble: _Optional[bool] = ...) -> None: ...
 
 class ReferenceMetrics(_message.Message):
     __slots__ = ("psnr_before", "psnr_after", "ssim_before", "ssim_after")
