@@ -78,7 +78,7 @@ class BatchForm(QGroupBox):
         self.format = QComboBox()
         self.quality = QSpinBox()
         self.precision = QComboBox()  # the described choices; its tooltip the described help
-        self.self_ensemble = QCheckBox("Self-ensemble: 8 flips and turns averaged (about 8x the time)")
+        self.self_ensemble = QCheckBox("Average 8 flips and turns, about 8x the time (--self-ensemble)")
         self.overwrite = QCheckBox("Redo outputs that already exist (no resume)")
         self.stream = QCheckBox("Stream the images from this machine (--remote)")
         self.stream.setToolTip(
