@@ -16,16 +16,18 @@ from omni_core.errors import FailedPrecondition
 
 WEIGHTS = "model.pt"
 RECORD = "training.json"
+#: the sections of the container's report the backend's report takes over (the rest it writes itself)
+CARRIED_SECTIONS = ("data", "distillation")
 
 
 @dataclass
 class Trained:
     outcome: TrainOutcome
     fingerprint: str
-    data: dict[str, Any]
+    sections: dict[str, Any]  # ``CARRIED_SECTIONS`` of the run's report, those it had
 
 
-def save_trained(folder: Path, outcome: TrainOutcome, fingerprint: str, data: dict[str, Any]) -> None:
+def save_trained(folder: Path, outcome: TrainOutcome, fingerprint: str, report: dict[str, Any]) -> None:
     assert outcome.model is not None
     folder.mkdir(parents=True, exist_ok=True)
     model = outcome.model.to("cpu").eval()
@@ -42,7 +44,8 @@ def save_trained(folder: Path, outcome: TrainOutcome, fingerprint: str, data: di
         "start_metrics": outcome.start_metrics,
         "train_seconds": outcome.train_seconds,
         "fingerprint": fingerprint,
-        "data": data,
+        "data": report.get("data", {}),  # read by backends from before "report"
+        "report": {name: report[name] for name in CARRIED_SECTIONS if name in report},
     }
     (folder / RECORD).write_text(json.dumps(record, indent=2))
 
@@ -71,4 +74,5 @@ def load_trained(folder: Path) -> Trained:
         start_metrics={name: float(value) for name, value in (record.get("start_metrics") or {}).items()},
         train_seconds=float(record["train_seconds"]),
     )
-    return Trained(outcome=outcome, fingerprint=str(record["fingerprint"]), data=dict(record["data"]))
+    sections = dict(record.get("report") or {"data": record["data"]})  # an archive from before "report"
+    return Trained(outcome=outcome, fingerprint=str(record["fingerprint"]), sections=sections)

@@ -79,7 +79,7 @@ def _upload(plan: DispatchPlan, store: S3Store, ctx: JobContext, local: Mapping[
             if not store.exists(item.key):
                 store.put_bytes(item.key, plan.source.data, expected_sha256=plan.source.sha256)
             ctx.log(f"code: {item.uri} ({len(plan.source.data) // 1024} KiB, sha256 {plan.source.sha256[:12]})")
-        elif item.what in ("pairs", "data", "dataset"):
+        elif item.what in ("pairs", "clean", "data", "dataset"):
             count = _upload_folder(store, local.get(item.what) or Path(item.source), item.key, ctx)
             ctx.log(f"data: {count} files to {item.uri}")
         elif item.what in ("start", "teacher"):

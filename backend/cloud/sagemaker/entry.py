@@ -46,19 +46,19 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
     from backend.restoration.archs import preset_for
     from backend.restoration.checkpoints import checkpoint_key
     from backend.restoration.params import TrainRestorationParams, validate_train_params
-    from backend.restoration.run import train_from_data
+    from backend.restoration.run import train_from_clean, train_from_data
     from backend.restoration.saved_weights import read_weights, weights_path
     from backend.restoration.trained import save_trained
     from backend.restoration.trainer import TrainOutcome
 
-    params = validate_train_params(
-        params_of(TrainRestorationParams, {**values, "data": str(paths.channel())}, "hyperparameters")
-    )
+    channel = str(paths.channel())  # the images: clean ones (degraded in the run) or clean/degraded pairs
+    images = {"data": "", "clean": channel} if values.get("clean") else {"data": channel}
+    params = validate_train_params(params_of(TrainRestorationParams, {**values, **images}, "hyperparameters"))
     if ctx.resume_if_checkpointed(checkpoint_key(ctx.job_id)):
         ctx.log("a checkpoint of this job is in the synced folder: resuming from it")
-    for field, channel in WEIGHTS_CHANNELS.items():  # the start's and the teacher's weights came in channels
+    for field, weights_channel in WEIGHTS_CHANNELS.items():  # the start's and the teacher's weights came in channels
         if version := getattr(params, field):
-            shutil.copyfile(paths.channel(channel) / START_WEIGHTS, weights_path(ctx.scratch_dir, version))
+            shutil.copyfile(paths.channel(weights_channel) / START_WEIGHTS, weights_path(ctx.scratch_dir, version))
     if params.start_from:  # fine-tuning: the network as the start's weights file saved it
         start = weights_path(ctx.scratch_dir, params.start_from)
         config = read_weights(start, params.start_from, "start_from").config
@@ -66,8 +66,8 @@ def train_restoration(values: dict[str, Any], paths: ContainerPaths, ctx: Contai
         config = preset_for(params.layer, params.preset)
     outcome = TrainOutcome(config=config)
     report: dict[str, Any] = {}
-    fingerprint = train_from_data(params, ctx, outcome, report)
-    save_trained(paths.model_dir, outcome, fingerprint, report.get("data", {}))
+    fingerprint = (train_from_clean if params.clean else train_from_data)(params, ctx, outcome, report)
+    save_trained(paths.model_dir, outcome, fingerprint, report)
     ctx.log(f"model written to {paths.model_dir}")
 
 

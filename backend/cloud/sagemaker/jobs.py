@@ -86,7 +86,7 @@ def run(params: SageMakerTrainParams, ctx: JobContext) -> dict[str, Any]:
 def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) -> dict[str, Any]:
     from backend.cloud.sagemaker.dispatch import sagemaker_card_of
     from backend.restoration.archs import preset_for
-    from backend.restoration.run import finish_report, new_report, register_trained
+    from backend.restoration.run import domain_card, finish_report, new_report, real_images_section, register_trained
     from backend.restoration.trained import load_trained
     from backend.restoration.trainer import TrainOutcome
 
@@ -99,10 +99,11 @@ def _run_restoration(plan: DispatchPlan, workspace: Workspace, ctx: JobContext) 
         with ended.recording(lambda: _stopped(ctx, plan)):
             trained = load_trained(_in_the_cloud(plan, workspace, ctx, report, _restoration_weights(training, ctx)))
             outcome = trained.outcome
-            report["data"] = trained.data
-            card = sagemaker_card_of(report)
+            report.update(trained.sections)
+            card = domain_card(training) | sagemaker_card_of(report)
             report["model"] = register_trained(training, outcome, trained.fingerprint, ctx, extra_card=card)
             report["comparison"] = report["model"].pop("comparison", None)
+            report["real_images"] = real_images_section(outcome, ctx, whitened=training.whiten_paper)
     finally:
         finish_report(report, outcome, training, ctx, ended.state, ended.error, started)
     return {"model_version": report["model"]["version"]}

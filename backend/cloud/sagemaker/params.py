@@ -28,6 +28,9 @@ START_WEIGHTS = "model.pt"
 TEACHER_CHANNEL = "teacher"
 #: a restoration run's fields naming a registered version whose weights go up in a channel of their own
 WEIGHTS_CHANNELS = {"start_from": START_CHANNEL, "teacher": TEACHER_CHANNEL}
+#: the ``clean`` hyperparameter of a restoration trained from clean images: its images are the training channel
+#: (the local folder's path means nothing in the container)
+CLEAN_IN_CHANNEL = "training channel"
 #: a detection's ``model`` hyperparameter naming a file of the ``start`` channel (a checkpoint to fine-tune)
 START_PREFIX = "start:"
 DETECTION = "train_detection"

@@ -16,6 +16,7 @@ from typing import Any
 from backend.cloud.sagemaker.estimate import CostEstimate, estimate_cost
 from backend.cloud.sagemaker.images import training_image
 from backend.cloud.sagemaker.params import (
+    CLEAN_IN_CHANNEL,
     DETECTION,
     ENDPOINT_VARIABLE,
     RESTORATION,
@@ -43,14 +44,15 @@ TRAINING_CHANNEL = "training"
 #: what the entry point finds in the training channel of a detection run
 DATA_YAML = "data.yaml"
 #: training parameters that name local things; the container gets channels instead
-LOCAL_ONLY = {RESTORATION: ("data",), DETECTION: ("data", "dataset", "statuses", "val_fraction")}
+LOCAL_ONLY = {RESTORATION: ("data", "clean"), DETECTION: ("data", "dataset", "statuses", "val_fraction")}
 
 
 @dataclass(frozen=True)
 class Upload:
     """Something a launch puts on the remote before creating the job."""
 
-    what: str  # "pairs" (a folder of clean/degraded), "dataset" (a YOLO export), "data" (a data.yaml's folder),
+    what: str  # "pairs" (a folder of clean/degraded), "clean" (a folder of clean images, degraded in the job),
+    #            "dataset" (a YOLO export), "data" (a data.yaml's folder),
     #            "start" (a starting checkpoint), "teacher" (a distilled run's teacher), "source" (the code archive)
     source: str  # a local folder or file, or a dataset name
     key: str  # the key (a prefix for folders) on the remote
@@ -111,14 +113,8 @@ def _training_params(params: SageMakerTrainParams, workspace: Workspace, resumin
         from backend.restoration.params import TrainRestorationParams
 
         # a field left out is "not given", as in a local request: 0 and "" (a fine-tuning run takes its start's)
-        given = {"layer": 0, "preset": "", **params.restoration}
+        given = {"layer": 0, "preset": "", "data": "", **params.restoration}
         local = params_of(TrainRestorationParams, given, "restoration")
-        if local.clean:
-            raise InvalidArgument(
-                "restoration.clean",
-                "training from clean images runs on this backend; for SageMaker, make pairs first "
-                "(omni synth restoration --from DIR) and train on those",
-            )
         if local.preset.lower() == AUTO_PRESET:
             raise InvalidArgument(
                 "restoration.preset",
@@ -137,7 +133,8 @@ def _uploads(kind: str, training: Any, job_name: str, remote: RemoteConfig) -> l
     prefix = f"training-data/sagemaker/{job_name}/"
     uploads: list[Upload] = []
     if kind == RESTORATION:
-        uploads.append(Upload("pairs", training.data, prefix, s3_uri(remote, prefix)))
+        what, folder = ("clean", training.clean) if training.clean else ("pairs", training.data)
+        uploads.append(Upload(what, folder, prefix, s3_uri(remote, prefix)))
     elif training.dataset:
         uploads.append(Upload("dataset", training.dataset, prefix, s3_uri(remote, prefix)))
     else:
@@ -166,6 +163,8 @@ def start_file(model: str) -> str | None:
 def _hyperparameters(kind: str, training: Any) -> dict[str, Any]:
     values = {name: value for name, value in vars(training).items() if name not in LOCAL_ONLY[kind]}
     values = {name: list(value) if isinstance(value, tuple) else value for name, value in values.items()}
+    if kind == RESTORATION and training.clean:
+        values["clean"] = CLEAN_IN_CHANNEL
     if kind == DETECTION:
         values["data"] = DATA_YAML
         name = start_file(training.model)

@@ -22,7 +22,7 @@ from backend.cloud.sagemaker.monitor import metric_line
 from backend.registry import ModelRegistry
 from backend.restoration.archs import preset_for
 from backend.restoration.params import TrainRestorationParams, validate_train_params
-from backend.restoration.run import train_from_data
+from backend.restoration.run import train_from_clean, train_from_data
 from backend.restoration.trained import save_trained
 from backend.restoration.trainer import TrainOutcome
 from backend.rpc.server import Backend
@@ -118,14 +118,16 @@ def launched(cloud: Cloud, client: Connection, job_id: str) -> str:
     return str(client.get_job(job_id).outputs["sagemaker_job"])
 
 
-def model_archive(tmp_path: Path) -> bytes:
-    """What the container leaves in SM_MODEL_DIR, trained here on tiny data, as SageMaker's model.tar.gz."""
+def model_archive(tmp_path: Path, clean: Path | None = None) -> bytes:
+    """What the container leaves in SM_MODEL_DIR, trained here on tiny data (pairs, or the photos in ``clean``
+    degraded on the fly), as SageMaker's model.tar.gz."""
     root = tmp_path / "container"
     paths = ContainerPaths(root, root / "model", root / "out", root / "checkpoints", {}, "container-job")
     ctx = ContainerContext(paths, scratch_dir=root / "scratch", out=io.StringIO())
+    images = {"clean": str(clean), "domain": "photo"} if clean else {"data": str(write_pairs(root / "data", 4))}
     params = validate_train_params(
         TrainRestorationParams(
-            data=str(write_pairs(root / "data", 4)),
+            **{"data": "", **images},  # type: ignore[arg-type]
             layer=1,
             preset="tiny",
             epochs=1,
@@ -136,7 +138,9 @@ def model_archive(tmp_path: Path) -> bytes:
     )
     outcome = TrainOutcome(config=preset_for(1, "tiny"))
     report: dict[str, object] = {}
-    save_trained(paths.model_dir, outcome, train_from_data(params, ctx, outcome, report), report["data"])  # type: ignore[arg-type]
+    save_trained(
+        paths.model_dir, outcome, (train_from_clean if clean else train_from_data)(params, ctx, outcome, report), report
+    )
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for path in sorted(paths.model_dir.iterdir()):
@@ -366,3 +370,39 @@ def test_a_fine_tuned_distilled_run_uploads_its_start_and_teacher_and_records_th
     tuned = json.loads(client.get_model(finished.outputs["model_version"]).card_json)
     assert tuned["started_from"] == tuned["parent_version"] == start.version
     assert tuned["teacher"] == teacher.version
+
+
+@pytest.mark.timeout(300)
+def test_a_photo_model_trained_from_clean_images_is_registered_with_its_domain_and_real_image_scores(
+    cloud: Cloud, dispatching: Callable[[], tuple[Backend, Connection]], tmp_path: Path
+) -> None:
+    backend, client = dispatching()
+    photos = backend.workspace.root / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(6)
+    for index in range(5):
+        Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / f"IMG_{index}.jpg")
+    request = spec()
+    restoration = request.train_sagemaker.restoration
+    restoration.data, restoration.clean, restoration.domain = "", "photos", "photo"
+    job = client.submit(request)
+    name = launched(cloud, client, job.id)
+    described = cloud.client("sagemaker").describe_training_job(TrainingJobName=name)
+    bucket, _, prefix = (
+        described["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"].removeprefix("s3://").partition("/")
+    )
+    uploaded = cloud.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]
+    assert sorted(item["Key"].removeprefix(prefix) for item in uploaded) == [f"IMG_{i}.jpg" for i in range(5)]
+    assert json.loads(described["HyperParameters"]["clean"]) == "training channel"
+    put_model(cloud, name, model_archive(tmp_path, clean=photos))
+    cloud.finish(name, training=100, billable=100)
+
+    finished = wait_for_state(client, job.id, timeout=240)
+    assert finished.state == SUCCEEDED, finished.message
+    card = json.loads(client.get_model(finished.outputs["model_version"]).card_json)
+    assert card["domain"] == "photo" and card["training_data"] == "clean images degraded on the fly"
+    assert card["degradation"]["domain"] == "photo" and card["sagemaker"]["training_job_name"] == name
+    report = json.loads(client.get_report(job.id, "json"))
+    assert report["data"]["domain"] == "photo" and report["data"]["train_images"] >= 1
+    assert set(report["real_images"]["domains"]) == {"photo", "document"}  # scored here, as a local run is
+    assert report["real_images"]["domains"]["photo"]["count"] > 0

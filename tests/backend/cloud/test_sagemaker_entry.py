@@ -179,3 +179,31 @@ def test_a_distilled_run_learns_from_the_teacher_channels_network(tmp_path: Path
     assert "the teacher runs in every training step" in output  # images of several crops, two epochs
     trained = load_trained(tmp_path / "opt-ml" / "model")
     assert trained.outcome.config == preset_for(1, "tiny") and len(trained.outcome.history) == 2
+
+
+@pytest.mark.timeout(300)
+def test_a_run_from_clean_images_degrades_the_training_channel_and_records_how(tmp_path: Path) -> None:
+    from backend.synthetic.realistic.presets import PRESETS
+
+    root = tmp_path / "opt-ml"
+    photos = root / "input" / "data" / "training" / "holiday"  # any folders, any names
+    photos.mkdir(parents=True)
+    rng = np.random.default_rng(4)
+    for index in range(8):
+        Image.fromarray(rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)).save(photos / f"IMG_{index:04d}.jpg")
+    (root / "input" / "config").mkdir(parents=True)
+    values = {**SMALL_RUN, "clean": "training channel", "domain": "photo", "epochs": 1}
+    (root / "input" / "config" / "hyperparameters.json").write_text(
+        json.dumps(encode_hyperparameters({"omni_kind": "train_restoration", **values}))
+    )
+    code = tmp_path / "entry.py"
+    code.write_text(ENTRY_SCRIPT_TEXT)
+    process = start(root, code)
+    output, _ = process.communicate(timeout=240)
+    assert process.returncode == 0, output[-3000:]
+    assert "8 clean images" in output and "degraded on the fly by the photo preset" in output
+    trained = load_trained(root / "model")
+    data = trained.sections["data"]
+    assert (data["domain"], data["train_images"] + data["val_images"]) == ("photo", 8)
+    assert data["degradation"] == json.loads(json.dumps(PRESETS["photo"].to_dict()))
+    assert len(trained.outcome.history) == 1 and trained.fingerprint

@@ -208,3 +208,33 @@ def test_a_fine_tuned_distilled_run_sends_its_start_and_teacher_weights_in_chann
     hyper = {key: json.loads(value) for key, value in request["HyperParameters"].items()}
     assert (hyper["start_from"], hyper["layer"], hyper["preset"]) == (start.version, 1, "mini")  # the start's
     assert hyper["teacher"] == teacher.version
+
+
+@pytest.mark.usefixtures("sagemaker_env")
+def test_a_run_from_clean_images_sends_the_folder_as_its_channel_and_says_so(
+    backend: Backend, cloud: cloud_pb2_grpc.CloudStub, moto_s3: MotoS3
+) -> None:
+    with_remote(backend, moto_s3)
+    photos = backend.workspace.root / "my photos"
+    photos.mkdir()
+    for index in range(3):
+        Image.new("RGB", (48, 40), (index * 60, 120, 30)).save(photos / f"IMG_{index}.jpg")
+    spec = cloud_pb2.SageMakerTrainSpec(
+        restoration=training_pb2.TrainRestorationSpec(clean="my photos", domain="photo", layer=1, preset="base"),
+        target=cloud_pb2.SageMakerTarget(max_run_seconds=3600),
+    )
+    plan = call(cloud.PlanTraining, spec)
+    assert isinstance(plan, cloud_pb2.PlanTrainingResponse)
+    request = json.loads(plan.request_json)
+    [channel] = request["InputDataConfig"]
+    prefix = f"s3://{BUCKET}/team/training-data/sagemaker/{plan.training_job_name}/"
+    assert channel["ChannelName"] == "training" and channel["DataSource"]["S3DataSource"]["S3Uri"] == prefix
+    hyper = {key: json.loads(value) for key, value in request["HyperParameters"].items()}
+    assert hyper["clean"] == "training channel" and hyper["domain"] == "photo" and "data" not in hyper
+    assert "my photos" not in plan.request_json  # no path of this machine reaches the container
+    assert prefix in plan.uploads
+
+    spec.restoration.clean = "no such folder"  # checked as a local run is
+    with pytest.raises(grpc.RpcError) as error:
+        call(cloud.PlanTraining, spec)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT and error.value.details().startswith("clean:")
