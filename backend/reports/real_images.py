@@ -83,7 +83,8 @@ def real_image_advice(section: dict[str, Any]) -> list[str]:
 
 def _trained_for(result: dict[str, Any]) -> str:
     model = result.get("model", {})
-    return f"{model.get('version')} ({model.get('layer')}), trained for: {model.get('domain', 'unknown')}"
+    run = ", run with self-ensemble (8 flips and turns averaged)" if model.get("self_ensemble") else ""
+    return f"{model.get('version')} ({model.get('layer')}), trained for: {model.get('domain', 'unknown')}{run}"
 
 
 def render_evaluation_text(result: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 
 from backend.batch.models import onnx_file, resolve_model
 from backend.inference.engine import EngineOptions, open_engine
+from backend.inference.ensemble import self_ensemble
 from backend.jobs.context import JobContext
 from backend.registry.shared import registry_at
 from backend.reports.real_images import real_image_advice, render_evaluation_html, render_evaluation_text
@@ -24,11 +25,12 @@ from backend.restoration.real_eval import BatchRestorer, evaluate_real
 from omni_core.batch.domain_check import model_domain
 
 
-def _onnx_restorer(path: Any) -> BatchRestorer:
+def _onnx_restorer(path: Any, ensembled: bool = False) -> BatchRestorer:
     engine = open_engine(path, EngineOptions(require_provider="CPUExecutionProvider"))
 
     def restore(images: np.ndarray) -> np.ndarray:
-        output = engine.run(images.transpose(0, 3, 1, 2).astype(np.float32) / 255.0)
+        source = images.transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+        output = self_ensemble(engine.run, source) if ensembled else engine.run(source)
         return (np.clip(output, 0.0, 1.0).transpose(0, 2, 3, 1) * 255.0 + 0.5).astype(np.uint8)
 
     return restore
@@ -38,14 +40,19 @@ def evaluate_model_on_real_images(params: EvaluateParams, ctx: JobContext) -> di
     chosen = resolve_model(registry_at(ctx.workspace_root), params.model, 0)
     version = chosen.model.version
     ctx.progress(0, 0, unit="", message=f"scoring {version} on real images")
-    restore = _onnx_restorer(onnx_file(ctx.store, chosen, ctx.scratch_dir))
+    restore = _onnx_restorer(onnx_file(ctx.store, chosen, ctx.scratch_dir), params.self_ensemble)
     baselines = ("nlm", "bm3d") if params.bm3d else ("nlm",)
     section = evaluate_real(restore, baselines=baselines, check=ctx.check_cancelled)
     if chosen.model.card.get("whiten_paper"):  # its PSNR on scans counts the whitened paper as error: show it
         section.update(whiten_paper=True, before_after=before_after(restore, "document"))
     result: dict[str, Any] = {
         "kind": "evaluate_real",
-        "model": {"version": version, "layer": chosen.model.layer, "domain": model_domain(chosen.model.card)},
+        "model": {
+            "version": version,
+            "layer": chosen.model.layer,
+            "domain": model_domain(chosen.model.card),
+            "self_ensemble": params.self_ensemble,
+        },
         "real_images": section,
     }
     result["recommendations"] = real_image_advice(section)

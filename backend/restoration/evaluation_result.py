@@ -40,6 +40,7 @@ def model_evaluation(result: dict[str, Any], base: str) -> training_pb2.Evaluati
         report_html=f"{base}.html",
         report_text=f"{base}.txt",
         report_json=f"{base}.json",
+        self_ensemble=bool(model.get("self_ensemble", False)),
     )
     return training_pb2.EvaluationResult(model=evaluation)
 

@@ -98,6 +98,7 @@ class EvaluateParams:
     ref: str = ""
     model: str = ""  # a restoration version scored on the real-image set instead of pred/ref
     bm3d: bool = False  # with model: BM3D as a baseline too
+    self_ensemble: bool = False  # with model: run as ``omni restore --self-ensemble`` runs it
 
 
 def validate_evaluate_params(params: EvaluateParams) -> EvaluateParams:
@@ -108,6 +109,8 @@ def validate_evaluate_params(params: EvaluateParams) -> EvaluateParams:
         return params
     if params.bm3d:
         raise InvalidArgument("bm3d", "only with model (BM3D is a baseline of the real-image set)")
+    if params.self_ensemble:
+        raise InvalidArgument("self_ensemble", "only with model (it is how the model is run)")
     for field in ("pred", "ref"):
         if not getattr(params, field):
             raise InvalidArgument(field, "a folder is required (or name a model to score on real images)")

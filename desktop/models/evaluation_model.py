@@ -28,6 +28,7 @@ class EvaluationModel:
     def __init__(self) -> None:
         self.selected: models_pb2.ModelVersion | None = None  # the one version selected in the table
         self.bm3d = False  # BM3D as a baseline too (a few seconds a crop)
+        self.self_ensemble = False  # run the model as omni restore --self-ensemble does
         self.version = ""  # the version scored, or being scored
         self.job_id = ""
         self.state: int = jobs_pb2.JOB_STATE_UNSPECIFIED
@@ -65,7 +66,8 @@ class EvaluationModel:
     def spec(self) -> jobs_pb2.JobSpec:
         """The job for the selected version (``refusal()`` is empty)."""
         assert self.selected is not None
-        return jobs_pb2.JobSpec(evaluate=training_pb2.EvaluateSpec(model=self.selected.version, bm3d=self.bm3d))
+        spec = training_pb2.EvaluateSpec(model=self.selected.version, bm3d=self.bm3d, self_ensemble=self.self_ensemble)
+        return jobs_pb2.JobSpec(evaluate=spec)
 
     # -- the job --------------------------------------------------------------------------------------
 

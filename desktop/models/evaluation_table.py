@@ -113,7 +113,8 @@ def result_text(result: training_pb2.EvaluationResult) -> str:
         return "\n".join(lines) + "\n"
     model = result.model
     trained_for = f", trained for {model.domain}" if model.domain else ""
-    lines = [f"{model.version} ({model.layer}{trained_for}) on real images", model.description, ""]
+    run = ", run with self-ensemble" if model.self_ensemble else ""
+    lines = [f"{model.version} ({model.layer}{trained_for}) on real images{run}", model.description, ""]
     lines += [table_text(MODEL_COLUMNS, model_rows(model)), "", *verdicts(model)]
     lines += [f"recommendation: {line}" for line in model.recommendations]
     if model.report_html:

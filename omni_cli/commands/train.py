@@ -80,6 +80,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     evaluate.add_argument("--model", default="", help="a restoration model version to score on real images")
     evaluate.add_argument("--bm3d", action="store_true", help="with --model: BM3D as a baseline too (slow)")
     evaluate.add_argument(
+        "--self-ensemble",
+        action="store_true",
+        help="with --model: run it as omni restore --self-ensemble does (8 flips and turns averaged, 8x the time)",
+    )
+    evaluate.add_argument(
         "--on-backend",
         action="store_true",
         help="--pred and --ref are folders on the backend's machine (in its workspace): needed with a remote "
@@ -139,6 +144,7 @@ def run_eval(args: argparse.Namespace) -> int:
             ref=local_path(session, args.ref) if args.ref else "",
             model=args.model,
             bm3d=args.bm3d,
+            self_ensemble=args.self_ensemble,
         )
         job = session.connection.submit(jobs_pb2.JobSpec(evaluate=spec))
         result: training_pb2.EvaluationResult | None = None

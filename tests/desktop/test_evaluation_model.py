@@ -56,6 +56,8 @@ def test_evaluate_applies_to_one_restoration_version_not_to_a_detector() -> None
     assert model.refusal() == ""
     model.bm3d = True
     assert model.spec().evaluate == training_pb2.EvaluateSpec(model=RESTORER.version, bm3d=True)
+    model.self_ensemble = True
+    assert model.spec().evaluate.self_ensemble is True
 
 
 def test_a_run_shows_progress_then_the_result_with_the_worse_domain_marked() -> None:
@@ -113,6 +115,11 @@ def test_the_cli_text_is_the_same_table() -> None:
     assert table[0].split() == ["Domain", "Method", "PSNR", "SSIM", "vs", "input"]
     assert table[3].split()[:5] == ["photo", "model", "23.50", "dB", "0.7200"] and WORSE_MARK in table[3]
     assert "report: evaluation/j1.html" in text
+    ensembled = training_pb2.ModelEvaluation(self_ensemble=True)
+    ensembled.MergeFrom(RESULT)
+    assert result_text(training_pb2.EvaluationResult(model=ensembled)).startswith(
+        "layer_1_20260101 (layer_1, trained for photo) on real images, run with self-ensemble\n"
+    )
     event = jobs_pb2.JobEvent(evaluation=training_pb2.EvaluationResult(model=RESULT))
     assert event_text(event) == (
         "result: layer_1_20260101: photo -1.50 dB vs input (worse), document +2.25 dB vs input"

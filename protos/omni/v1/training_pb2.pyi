@@ -55,16 +55,18 @@ class TrainRestorationSpec(_message.Message):
     def __init__(self, data: _Optional[str] = ..., layer: _Optional[int] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., lr: _Optional[float] = ..., max_pairs: _Optional[int] = ..., patch: _Optional[int] = ..., val_split: _Optional[float] = ..., preset: _Optional[str] = ..., device: _Optional[str] = ..., seed: _Optional[int] = ..., loss: _Optional[str] = ..., num_workers: _Optional[int] = ..., max_minutes: _Optional[float] = ..., cpu_minutes: _Optional[float] = ..., clean: _Optional[str] = ..., domain: _Optional[str] = ..., whiten_paper: _Optional[bool] = ..., tier: _Optional[str] = ..., teacher: _Optional[str] = ..., distill_weight: _Optional[float] = ..., start_from: _Optional[str] = ...) -> None: ...
 
 class EvaluateSpec(_message.Message):
-    __slots__ = ("pred", "ref", "model", "bm3d")
+    __slots__ = ("pred", "ref", "model", "bm3d", "self_ensemble")
     PRED_FIELD_NUMBER: _ClassVar[int]
     REF_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     BM3D_FIELD_NUMBER: _ClassVar[int]
+    SELF_ENSEMBLE_FIELD_NUMBER: _ClassVar[int]
     pred: str
     ref: str
     model: str
     bm3d: bool
-    def __init__(self, pred: _Optional[str] = ..., ref: _Optional[str] = ..., model: _Optional[str] = ..., bm3d: _Optional[bool] = ...) -> None: ...
+    self_ensemble: bool
+    def __init__(self, pred: _Optional[str] = ..., ref: _Optional[str] = ..., model: _Optional[str] = ..., bm3d: _Optional[bool] = ..., self_ensemble: _Optional[bool] = ...) -> None: ...
 
 class EvaluationResult(_message.Message):
     __slots__ = ("model", "folders")
@@ -101,7 +103,7 @@ class DomainEvaluation(_message.Message):
     def __init__(self, domain: _Optional[str] = ..., count: _Optional[int] = ..., methods: _Optional[_Iterable[_Union[MethodScore, _Mapping]]] = ..., model_vs_input_db: _Optional[float] = ..., cases_worse_than_input: _Optional[int] = ..., worse_than_input: _Optional[bool] = ...) -> None: ...
 
 class ModelEvaluation(_message.Message):
-    __slots__ = ("version", "layer", "domain", "description", "domains", "recommendations", "report_html", "report_text", "report_json")
+    __slots__ = ("version", "layer", "domain", "description", "domains", "recommendations", "report_html", "report_text", "report_json", "self_ensemble")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     LAYER_FIELD_NUMBER: _ClassVar[int]
     DOMAIN_FIELD_NUMBER: _ClassVar[int]
@@ -111,6 +113,7 @@ class ModelEvaluation(_message.Message):
     REPORT_HTML_FIELD_NUMBER: _ClassVar[int]
     REPORT_TEXT_FIELD_NUMBER: _ClassVar[int]
     REPORT_JSON_FIELD_NUMBER: _ClassVar[int]
+    SELF_ENSEMBLE_FIELD_NUMBER: _ClassVar[int]
     version: str
     layer: str
     domain: str
@@ -120,7 +123,8 @@ class ModelEvaluation(_message.Message):
     report_html: str
     report_text: str
     report_json: str
-    def __init__(self, version: _Optional[str] = ..., layer: _Optional[str] = ..., domain: _Optional[str] = ..., description: _Optional[str] = ..., domains: _Optional[_Iterable[_Union[DomainEvaluation, _Mapping]]] = ..., recommendations: _Optional[_Iterable[str]] = ..., report_html: _Optional[str] = ..., report_text: _Optional[str] = ..., report_json: _Optional[str] = ...) -> None: ...
+    self_ensemble: bool
+    def __init__(self, version: _Optional[str] = ..., layer: _Optional[str] = ..., domain: _Optional[str] = ..., description: _Optional[str] = ..., domains: _Optional[_Iterable[_Union[DomainEvaluation, _Mapping]]] = ..., recommendations: _Optional[_Iterable[str]] = ..., report_html: _Optional[str] = ..., report_text: _Optional[str] = ..., report_json: _Optional[str] = ..., self_ensemble: _Optional[bool] = ...) -> None: ...
 
 class ImageScore(_message.Message):
     __slots__ = ("name", "psnr", "ssim")

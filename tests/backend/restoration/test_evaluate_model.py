@@ -32,7 +32,7 @@ def test_an_untrained_model_is_reported_worse_than_its_input(
     final = wait_for_state(client, job.id, timeout=120)
     assert final.state == jobs_pb2.JOB_STATE_SUCCEEDED, final.message
     result = json.loads(client.get_artifact_text(final.outputs["result"]))
-    assert result["model"] == {"version": version, "layer": "layer_1", "domain": "photo"}
+    assert result["model"] == {"version": version, "layer": "layer_1", "domain": "photo", "self_ensemble": False}
     photo = result["real_images"]["domains"]["photo"]
     assert photo["model_vs_input"] < 0 and {"input", "nlm", "model"} <= set(photo)
     assert any(
@@ -60,6 +60,7 @@ def test_an_untrained_model_is_reported_worse_than_its_input(
     [
         ({"model": "restoration_layer1_20990101_000000", "pred": "x"}, "pred"),
         ({"pred": "a", "ref": "b", "bm3d": True}, "bm3d"),
+        ({"pred": "a", "ref": "b", "self_ensemble": True}, "self_ensemble"),
         ({"model": "restoration_layer1_20990101_000000"}, "model"),
         ({}, "pred"),
     ],
@@ -91,3 +92,23 @@ def test_a_model_that_whitens_paper_is_shown_before_and_after_not_called_worse(
     )
     page = client.get_artifact_text(final.outputs["result_html"])
     assert f"data:image/png;base64,{section['before_after']['png_base64']}" in page
+
+
+def test_self_ensemble_runs_the_model_as_restore_does_and_the_report_says_so(
+    backend: Backend,
+    client: Connection,
+    tiny_onnx: Path,  # noqa: F811
+) -> None:
+    version = _register(backend.workspace.root, tiny_onnx)
+    results = []
+    for ensembled in (False, True):
+        spec = training_pb2.EvaluateSpec(model=version, self_ensemble=ensembled)
+        final = wait_for_state(client, client.submit(jobs_pb2.JobSpec(evaluate=spec)).id, timeout=120)
+        assert final.state == jobs_pb2.JOB_STATE_SUCCEEDED, final.message
+        results.append(json.loads(client.get_artifact_text(final.outputs["result"])))
+    plain, ensembled_result = (result["real_images"]["domains"]["photo"]["model"]["psnr"] for result in results)
+    assert plain != pytest.approx(ensembled_result, abs=1e-3)  # an untrained network is not symmetric
+    assert results[1]["model"]["self_ensemble"] is True
+    assert "run with self-ensemble" in client.get_artifact_text(final.outputs["result_text"])
+    (typed,) = [event.evaluation for event in client.watch_job(final.id) if event.HasField("evaluation")]
+    assert typed.model.self_ensemble is True
