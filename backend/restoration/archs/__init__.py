@@ -113,7 +113,8 @@ def _layer2(preset: str, width: int, num_blocks: tuple[int, ...], heads: tuple[i
 # it. A photo model from the 8 real training photos with faded prints in its preset, 40 CPU-minutes
 # (bench.restoration --real --real-photo-model --layers 1 --preset base --lr 1e-3): 25.05 dB on the 12 held-out
 # photo crops, worse than its input on 1 (without the attention: 24.91, worse on 3; without fading in the preset
-# either: 24.92, worse on 3); 120 CPU-minutes: 25.46 dB (input 24.14, BM3D 24.41), worse than its input on 2.
+# either: 24.92, worse on 3); 120 CPU-minutes: 25.46 dB (input 24.14, BM3D 24.41), worse than its input on 2;
+# 240 CPU-minutes (1,800 epochs): 25.69 dB, worse on none (25.81 with self-ensemble).
 # "mini" is for short CPU budgets: a training step of layer2-mini costs what one of layer2-tiny does (both
 # are bound by per-operation overhead at these widths, ~140 ms for 8 crops of 64 px on 2 cores), so the
 # wider network learns more in the same minutes (bench/restoration.py).
