@@ -18,7 +18,7 @@ from PIL import Image
 
 from backend.datasets.blobs import BlobInfo, ImageBlobs
 from backend.datasets.records import ImageBytes
-from omni_core.formats.upright import load_upright
+from omni_core.formats.upright import TRANSPOSING, load_upright
 
 FULL_SIZE_QUALITY = 95  # JPEG quality of full-size renditions (an annotator looks closely)
 THUMBNAIL_QUALITY = 85
@@ -105,7 +105,7 @@ class Renderer:
         width, height = target_size(info.width, info.height, side)
         with Image.open(io.BytesIO(self.blobs.read(info.key))) as opened:
             if side and opened.format == "JPEG":
-                stored = (height, width) if info.orientation in (5, 6, 7, 8) else (width, height)
+                stored = (height, width) if info.orientation in TRANSPOSING else (width, height)
                 opened.draft(opened.mode if opened.mode in ("RGB", "L") else None, stored)  # decode at 1/2..1/8
             image = load_upright(opened)
             image = displayable(image)
